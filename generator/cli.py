@@ -1,0 +1,83 @@
+"""Command line: ``python -m generator {generate,check,validate}``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from generator import pipeline
+from generator.errors import SpecErrors
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m generator", description="Generate typed Python clients from API specs."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (
+        ("generate", "render specs into the output folder (all specs in specs/ by default)"),
+        ("check", "exit 1 with a diff when the output folder is not what the specs produce"),
+    ):
+        cmd = sub.add_parser(name, help=text, description=text)
+        cmd.add_argument("specs", nargs="*", type=Path, help="spec files (default: specs/*.yaml)")
+        cmd.add_argument(
+            "--output",
+            type=Path,
+            default=pipeline.OUTPUT_DIR,
+            help="output folder (default: generated/)",
+        )
+        cmd.add_argument(
+            "--templates",
+            type=Path,
+            default=None,
+            help="folder of templates that override the built-in ones by name",
+        )
+    validate = sub.add_parser("validate", help="validate specs without generating anything")
+    validate.add_argument("specs", nargs="+", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            apis = pipeline.load_apis(args.specs)
+            for api in apis:
+                print(
+                    f"{api.spec_file}: ok ({len(api.operations)} operations, "
+                    f"{len(api.models)} models)"
+                )
+            return 0
+        if args.templates is not None and not args.templates.is_dir():
+            print(f"error: template folder {args.templates} does not exist", file=sys.stderr)
+            return 2
+        if args.command == "generate":
+            output = pipeline.generate(args.specs or None, args.output, args.templates)
+            print(
+                f"generated {len(output.files)} files for {', '.join(output.packages)} "
+                f"into {args.output}"
+            )
+            return 0
+        diffs = pipeline.check(args.specs or None, args.output, args.templates)
+        if diffs:
+            sys.stdout.write("".join(diffs))
+            print(
+                f"\n{args.output} is out of date with the specs ({len(diffs)} files differ); "
+                "run `make generate`.",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{args.output} matches the specs")
+        return 0
+    except SpecErrors as exc:
+        for error in exc.errors:
+            print(f"error: {error}", file=sys.stderr)
+        print(f"{len(exc.errors)} error(s); nothing was written.", file=sys.stderr)
+        return 1
+    except pipeline.GenerationError as exc:
+        print(f"error: {exc}; nothing was written.", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

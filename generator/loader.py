@@ -1,0 +1,216 @@
+"""Load a spec file: YAML with source positions, then JSON Schema validation.
+
+PyYAML's composer keeps the line/column of every node; we build plain Python data from that node
+tree ourselves so each value (and each mapping key) keeps its position, and so duplicate keys, which
+PyYAML silently overwrites, become errors.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from generator.errors import SpecError, SpecErrors, format_key_path
+
+KeyPath = tuple[str | int, ...]
+SCHEMA_PATH = Path(__file__).parent / "schema" / "spec.schema.json"
+
+
+@dataclass
+class LoadedSpec:
+    """Raw spec data plus where each piece came from."""
+
+    path: Path
+    display_name: str
+    data: dict[str, Any]
+    positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+
+    def error(self, path: KeyPath, message: str, *, at_key: bool = False) -> SpecError:
+        """An error located at the value (or, with ``at_key``, the key) found at ``path``."""
+        table = self.key_positions if at_key else self.positions
+        probe = path
+        while probe not in table and probe:
+            probe = probe[:-1]
+        line, column = table.get(probe, self.positions.get((), (1, 1)))
+        return SpecError(self.display_name, line, column, format_key_path(path), message)
+
+
+class _Builder:
+    def __init__(self, spec: LoadedSpec) -> None:
+        self.spec = spec
+        self.errors: list[SpecError] = []
+        self._scalars = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.spec.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self._scalar(key_node)
+                if not isinstance(key, str | int):
+                    self._at(key_node, path, "mapping keys must be plain strings")
+                    continue
+                key = str(key)
+                if key in result:
+                    self._at(key_node, (*path, key), f"duplicate key {key!r}")
+                    continue
+                self.spec.key_positions[(*path, key)] = (
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
+                result[key] = self.build(value_node, (*path, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            return None
+        return self._scalars.construct_object(node, deep=True)
+
+    def _at(self, node: yaml.Node, path: KeyPath, message: str) -> None:
+        self.errors.append(
+            SpecError(
+                self.spec.display_name,
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                format_key_path(path),
+                message,
+            )
+        )
+
+
+def display_name(path: Path) -> str:
+    """A stable, machine-independent name for messages and generated headers."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def load_spec(path: Path) -> LoadedSpec:
+    """Parse and schema-validate one spec; raise ``SpecErrors`` with every problem found."""
+    name = display_name(path)
+    spec = LoadedSpec(path=path, display_name=name, data={})
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecErrors([SpecError(name, 1, 1, "", f"cannot read spec: {exc}")]) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise SpecErrors([SpecError(name, line, column, "", f"invalid YAML: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise SpecErrors([SpecError(name, 1, 1, "", f"invalid YAML: {exc}")]) from None
+    if root is None:
+        raise SpecErrors([SpecError(name, 1, 1, "", "the spec is empty")])
+    builder = _Builder(spec)
+    try:
+        data = builder.build(root, ())
+    except yaml.YAMLError as exc:
+        raise SpecErrors([SpecError(name, 1, 1, "", f"invalid YAML value: {exc}")]) from None
+    if builder.errors:
+        raise SpecErrors(builder.errors)
+    if not isinstance(data, dict):
+        raise SpecErrors([spec.error((), "the spec must be a mapping at the top level")])
+    spec.data = data
+    errors = schema_errors(spec)
+    if errors:
+        raise SpecErrors(errors)
+    return spec
+
+
+@cache
+def spec_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return schema
+
+
+def schema_errors(spec: LoadedSpec) -> list[SpecError]:
+    """Every JSON Schema violation, phrased for a person and located in the file."""
+    validator = jsonschema.Draft202012Validator(spec_schema())
+    errors: list[SpecError] = []
+    for err in validator.iter_errors(spec.data):
+        errors.extend(_explain(spec, err))
+    return errors
+
+
+def _explain(spec: LoadedSpec, err: jsonschema.ValidationError) -> list[SpecError]:
+    path: KeyPath = tuple(err.absolute_path)
+    instance: Any = err.instance
+    expected_value: Any = err.validator_value
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    kind = err.validator
+    if kind == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        pattern_keys = schema.get("patternProperties", {})
+        extras = [k for k in instance if k not in allowed and not _matches_any(k, pattern_keys)]
+        hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+        if pattern_keys and not allowed:
+            hint = f" (keys must match {', '.join(pattern_keys)})"
+        return [spec.error((*path, k), f"unknown key {k!r}{hint}", at_key=True) for k in extras]
+    if kind == "required":
+        missing = [k for k in expected_value if k not in instance]
+        return [spec.error(path, f"missing required key {k!r}", at_key=True) for k in missing]
+    if kind == "type":
+        expected = expected_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return [
+            spec.error(path, f"expected {expected}, got {_json_type(instance)} {_show(instance)}")
+        ]
+    if kind == "enum":
+        options = ", ".join(repr(v) for v in expected_value)
+        return [spec.error(path, f"expected one of {options}, got {_show(instance)}")]
+    if kind == "const":
+        return [spec.error(path, f"expected {err.validator_value!r}, got {_show(instance)}")]
+    if kind == "pattern":
+        what = schema.get("description") or f"text matching {err.validator_value}"
+        return [spec.error(path, f"expected {what}, got {_show(instance)}")]
+    if kind in ("oneOf", "anyOf"):
+        what = schema.get("description") or "a value of one of the allowed forms"
+        return [spec.error(path, f"expected {what}, got {_json_type(instance)} {_show(instance)}")]
+    if kind in ("minItems", "minProperties", "minLength"):
+        return [spec.error(path, f"must not be empty (expected at least {err.validator_value})")]
+    if kind in ("maxLength", "maxItems", "maxProperties"):
+        return [spec.error(path, f"too large (at most {err.validator_value} allowed)")]
+    if kind in ("minimum", "maximum"):
+        return [spec.error(path, f"out of range: {err.message}")]
+    if kind == "propertyNames":
+        return [spec.error(path, f"invalid key: {err.message}", at_key=True)]
+    return [spec.error(path, err.message)]
+
+
+def _matches_any(key: str, patterns: dict[str, Any]) -> bool:
+    import re
+
+    return any(re.search(p, key) for p in patterns)
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    return "mapping"
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, dict | list) else ""
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,238 @@
+"""The typed intermediate model: what a spec means, independent of YAML and of templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Scalar = str | int | float | bool | None
+BUILTIN_TYPES = ("str", "int", "float", "bool", "json", "datetime", "date", "binary")
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A type expression: a builtin, a named enum/model, or a list of one of those."""
+
+    kind: Literal["builtin", "enum", "model", "list"]
+    name: str
+    item: TypeRef | None = None
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind == "list"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: str
+    default: Scalar
+    has_default: bool
+    doc: str
+    secret: bool
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    wire: str
+    type: TypeRef
+    required: bool
+    attribute: bool
+    format: str | None
+    item_wire: str | None
+    doc: str
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    doc: str
+    xml_element: str | None
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class EnumMember:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Enum:
+    name: str
+    doc: str
+    members: tuple[EnumMember, ...]
+
+
+@dataclass(frozen=True)
+class ErrorClass:
+    name: str
+    base: str
+    http_status: tuple[int, ...]
+    vendor_status: tuple[str, ...]
+    operations: tuple[str, ...]
+    doc: str
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    wire: str
+    type: TypeRef
+    required: bool
+    default: Scalar
+    location: str
+    style: str
+    format: str | None
+    secret: bool
+    client_default: str | None
+    doc: str
+
+    @property
+    def optional_in_python(self) -> bool:
+        """Callers may leave it out: not required, or filled in from a client setting."""
+        return not self.required or self.client_default is not None
+
+    @property
+    def nullable_in_python(self) -> bool:
+        """``None`` is its Python default: unset values are left out of the request."""
+        return self.optional_in_python and (self.default is None or self.client_default is not None)
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    doc: str
+    params: dict[str, object]
+    request: dict[str, object]
+    response: dict[str, object]
+    result: object
+    raises: str | None
+
+
+@dataclass(frozen=True)
+class Operation:
+    wire_name: str
+    name: str
+    method: str
+    path: str
+    doc: str
+    params: tuple[Param, ...]
+    returns: TypeRef
+    long_running: bool
+    safe: bool
+    encoding: str
+    decoding: str
+    success_status: tuple[int, ...]
+    examples: tuple[Example, ...]
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str | None
+    environments: tuple[tuple[str, str], ...]
+    default_environment: str | None
+
+
+@dataclass(frozen=True)
+class Auth:
+    scheme: str
+    username: str | None
+    password: str | None
+    username_field: str | None
+    password_field: str | None
+
+
+@dataclass(frozen=True)
+class Transport:
+    connect_timeout: float
+    read_timeout: float
+    verify_tls: bool
+    retry_attempts: int
+    retry_backoff: float
+    retry_statuses: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class LongRunning:
+    status_operation: str
+    cancel_operation: str
+    token_field: str
+    version_field: str
+    progress_field: str
+    log_field: str
+    token_param: str
+    version_param: str
+    timeout_param: str
+    wait_time_ms: int
+    auto_handle: bool
+
+
+@dataclass(frozen=True)
+class Protocol:
+    encoding: str
+    decoding: str
+    xml_field: str | None
+    xml_declaration_encoding: str
+    envelope: dict[str, object]
+    xml: dict[str, object]
+    long_running: LongRunning | None
+
+
+@dataclass(frozen=True)
+class Api:
+    name: str
+    title: str
+    description: str
+    client_class: str
+    spec_file: str
+    settings: tuple[Setting, ...]
+    server: Server
+    auth: Auth
+    transport: Transport
+    protocol: Protocol
+    enums: tuple[Enum, ...]
+    models: tuple[Model, ...]
+    errors: tuple[ErrorClass, ...]
+    operations: tuple[Operation, ...]
+    secret_wire_names: tuple[str, ...] = field(default=())
+
+
+def split_type(expr: str) -> tuple[bool, str]:
+    """``list[PdfRow]`` -> ``(True, 'PdfRow')``; ``int`` -> ``(False, 'int')``."""
+    if expr.startswith("list[") and expr.endswith("]"):
+        return True, expr[5:-1]
+    return False, expr
+
+
+# Names every generated package defines itself; a spec may not reuse them.
+BASE_ERROR_NAMES = (
+    "Error",
+    "TransportError",
+    "HttpError",
+    "AuthenticationError",
+    "VendorError",
+    "NotFoundError",
+    "DecodeError",
+    "ERROR_TABLE",
+)
+# Constructor arguments every generated client has (runtime options); settings may not reuse them.
+RUNTIME_SETTINGS = (
+    "base_url",
+    "environment",
+    "connect_timeout",
+    "read_timeout",
+    "verify_tls",
+    "ca_bundle",
+    "retry_attempts",
+    "retry_backoff",
+    "session",
+    "auto_handle_token",
+    "wait_time",
+    "status_callback",
+)
+# Client attributes and methods every generated client has; operations may not reuse them.
+RESERVED_METHODS = ("close", "last_response", "resume_task")
+# Keyword arguments of long-running operations; parameters may not reuse them.
+LONG_RUNNING_KWARGS = ("auto_handle_token", "wait_time", "status_callback")

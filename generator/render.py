@@ -1,0 +1,311 @@
+"""Render the intermediate model through Jinja2 templates into Python source text.
+
+Autoescaping is off (this is Python, not HTML), so every spec-provided string reaches the source
+through a filter: ``py`` (a Python literal via ``repr``), ``docstring`` (an inert docstring),
+``ident`` (a checked identifier) or ``comment`` (one printable line).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.model import Api, Operation, Param, TypeRef
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+PACKAGE_TEMPLATES = ("__init__.py", "client.py", "errors.py", "models.py")
+DOC_WIDTH = 92
+
+
+class RenderError(Exception):
+    """A template failed (a bug in a custom template, or an undefined variable)."""
+
+
+def py_literal(value: Any) -> str:
+    """A Python literal for plain data; anything else is refused rather than stringified."""
+    if value is None or isinstance(value, bool | int | str):
+        return repr(value)
+    if isinstance(value, float):
+        return (
+            repr(value)
+            if value == value and value not in (float("inf"), float("-inf"))
+            else (f"float({str(value)!r})")
+        )
+    if isinstance(value, list | tuple):
+        inner = ", ".join(py_literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
+    raise RenderError(f"cannot render {type(value).__name__} as a Python literal")
+
+
+def _escape_doc_char(ch: str) -> str:
+    if ch == "\n" or (ch.isprintable() and ch not in "\u2028\u2029"):
+        return ch
+    return ch.encode("unicode_escape").decode("ascii")
+
+
+def docstring(text: str, indent: int = 4) -> str:
+    """A triple-quoted docstring whose content cannot end the string or inject code."""
+    text = text.strip().replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\\", "\\\\")
+    text = "".join(_escape_doc_char(ch) for ch in text)
+    text = text.replace('"""', '\\"\\"\\"')
+    if text.endswith('"'):
+        text = text[:-1] + '\\"'
+    width = max(40, DOC_WIDTH - indent)
+    paragraphs = _reflow(text.split("\n"), width)
+    pad = " " * indent
+    body = "\n".join((pad + line) if line and i else line for i, line in enumerate(paragraphs))
+    if len(paragraphs) > 1:
+        body += "\n" + pad
+    return f'"""{body}"""'
+
+
+def _reflow(lines: list[str], width: int) -> list[str]:
+    """Join and wrap plain paragraphs; indented lines (lists, Args sections) wrap one by one."""
+    out: list[str] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        if block:
+            out.extend(
+                textwrap.wrap(
+                    " ".join(block), width=width, break_on_hyphens=False, break_long_words=False
+                )
+            )
+            block.clear()
+
+    for line in lines:
+        if not line.strip():
+            flush()
+            out.append("")
+        elif line.startswith(" ") or line.rstrip().endswith(":"):
+            flush()
+            stripped = line.lstrip(" ")
+            lead = line[: len(line) - len(stripped)]
+            out.extend(
+                textwrap.wrap(
+                    stripped,
+                    width=width,
+                    initial_indent=lead,
+                    subsequent_indent=lead + "    ",
+                    break_on_hyphens=False,
+                    break_long_words=False,
+                )
+                or [line]
+            )
+        else:
+            block.append(line.strip())
+    flush()
+    return out
+
+
+def identifier(name: str) -> str:
+    """Defence in depth: the semantic checks already guarantee this."""
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise RenderError(f"{name!r} is not a usable Python identifier")
+    return name
+
+
+def comment(text: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def annotation(ref: TypeRef, position: str = "field") -> str:
+    """The Python annotation of a type at a position: ``field``, ``param`` or ``return``."""
+    if ref.kind == "list":
+        assert ref.item is not None
+        return f"list[{annotation(ref.item, position)}]"
+    if ref.kind == "enum":
+        return f"models.{ref.name} | str" if position != "field" else f"{ref.name} | str"
+    if ref.kind == "model":
+        return f"models.{ref.name}" if position != "field" else ref.name
+    return {
+        "str": "str",
+        "int": "int",
+        "float": "float",
+        "bool": "bool",
+        "json": "JsonValue",
+        "datetime": "datetime.datetime",
+        "date": "datetime.date",
+        "binary": {"param": "FileInput", "return": "BinaryResult"}.get(position, "bytes"),
+    }[ref.name]
+
+
+def runtime_type(ref: TypeRef, fmt: str | None = None, position: str = "field") -> str:
+    """The runtime type descriptor expression for a type."""
+    if ref.kind == "list":
+        assert ref.item is not None
+        return f"_rt.list_of({runtime_type(ref.item, fmt, position)})"
+    prefix = "models." if position != "field" else ""
+    if ref.kind == "enum":
+        return f"_rt.enum_of({prefix}{ref.name})"
+    if ref.kind == "model":
+        return f"_rt.model({prefix}{ref.name})"
+    if ref.name in ("datetime", "date"):
+        return f"_rt.{ref.name}_type({py_literal(fmt)})"
+    if ref.name == "binary" and position == "return":
+        return "_rt.BINARY_RESULT"
+    return f"_rt.{ref.name.upper()}"
+
+
+def _type_names(ref: TypeRef) -> set[str]:
+    if ref.kind == "list" and ref.item is not None:
+        return _type_names(ref.item)
+    return {ref.name}
+
+
+def return_annotation(op: Operation) -> str:
+    return "None" if op.decoding == "none" else annotation(op.returns, "return")
+
+
+def return_runtime_type(op: Operation) -> str:
+    return "_rt.NONE" if op.decoding == "none" else runtime_type(op.returns, None, "return")
+
+
+def param_annotation(param: Param) -> str:
+    text = annotation(param.type, "param")
+    return f"{text} | None" if param.nullable_in_python else text
+
+
+def client_context(api: Api) -> dict[str, Any]:
+    """Facts the client template needs that are tedious to compute in Jinja."""
+    names: set[str] = set()
+    for op in api.operations:
+        if op.decoding != "none":
+            names |= _type_names(op.returns)
+        for param in op.params:
+            names |= _type_names(param.type)
+    return {
+        "uses_models": any(n not in _BUILTINS for n in names),
+        "uses_datetime": bool(names & {"datetime", "date"}),
+        "uses_json": "json" in names,
+        "uses_file_input": any(p.type.name == "binary" for op in api.operations for p in op.params),
+        "uses_binary_result": any(
+            op.returns.name == "binary" and op.decoding != "none" for op in api.operations
+        ),
+        "url_placeholders": sorted(set(re.findall(r"\{([^{}]*)\}", api.server.url or ""))),
+        "secret_settings": [s.name for s in api.settings if s.secret],
+    }
+
+
+def models_context(api: Api) -> dict[str, Any]:
+    names = {n for m in api.models for f in m.fields for n in _type_names(f.type)}
+    return {
+        "uses_datetime": bool(names & {"datetime", "date"}),
+        "uses_json": "json" in names,
+    }
+
+
+_BUILTINS = {"str", "int", "float", "bool", "json", "datetime", "date", "binary"}
+
+
+def environment(template_dir: Path | None = None) -> jinja2.Environment:
+    """Custom templates, when given, override the built-in ones file by file."""
+    loaders: list[jinja2.BaseLoader] = []
+    if template_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+    loaders.append(jinja2.FileSystemLoader(str(TEMPLATE_DIR)))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        py=py_literal,
+        docstring=docstring,
+        ident=identifier,
+        comment=comment,
+        annotation=annotation,
+        rt_type=runtime_type,
+        param_annotation=param_annotation,
+        return_annotation=return_annotation,
+        return_rt_type=return_runtime_type,
+        setting_annotation=setting_annotation,
+    )
+    env.globals.update(operation_doc=operation_doc, model_doc=model_doc, client_doc=client_doc)
+    return env
+
+
+def render_package(api: Api, env: jinja2.Environment) -> dict[str, str]:
+    """``{file name: source}`` for one API package, before formatting."""
+    context = {"api": api, "client": client_context(api), "models_info": models_context(api)}
+    out: dict[str, str] = {}
+    for name in PACKAGE_TEMPLATES:
+        try:
+            out[name] = env.get_template(f"package/{name}.j2").render(context)
+        except jinja2.TemplateError as exc:
+            line = getattr(exc, "lineno", None)
+            where = f" (line {line})" if line else ""
+            raise RenderError(f"template package/{name}.j2{where}: {exc}") from None
+        except RenderError as exc:
+            raise RenderError(f"template package/{name}.j2: {exc}") from None
+    return out
+
+
+# -- documentation text (composed here, escaped by the ``docstring`` filter) ----------------------
+
+
+def operation_doc(op: Operation, *, starts_task: bool = False) -> str:
+    lines = [op.doc or f"Call ``{op.wire_name}``."]
+    if starts_task:
+        lines[0] = (
+            f"Start ``{op.wire_name}`` and return its task handle without waiting.\n\n"
+            f"Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it."
+        )
+    lines.append(f"\nWire: ``{op.method} {op.path}`` (operation ``{op.wire_name}``).")
+    if op.long_running and not starts_task:
+        lines.append("Long-running: blocks until the task ends, polling its status.")
+    if op.params:
+        lines.append("\nArgs:")
+        for p in op.params:
+            facts = [f"wire ``{p.wire}``"] if p.wire != p.name else []
+            if p.client_default:
+                facts.append(f"defaults to the client's ``{p.client_default}``")
+            elif p.default is not None:
+                facts.append(f"default ``{p.default!r}``")
+            elif p.required:
+                facts.append("required")
+            summary = " ".join([p.doc, f"({', '.join(facts)})" if facts else ""]).strip()
+            lines.append(f"    {p.name}: {summary}")
+    return "\n".join(lines)
+
+
+def model_doc(model_name: str, doc: str, fields: Any) -> str:
+    lines = [doc or f"The ``{model_name}`` model."]
+    documented = [f for f in fields if f.doc or f.wire != f.name]
+    if documented:
+        lines.append("\nAttributes:")
+        for f in documented:
+            wire = f" (wire ``{f.wire}``)" if f.wire != f.name else ""
+            lines.append(f"    {f.name}: {f.doc}{wire}".rstrip())
+    return "\n".join(lines)
+
+
+def client_doc(api: Api) -> str:
+    lines = [api.title]
+    if api.description:
+        lines.append("\n" + api.description)
+    documented = [s for s in api.settings if s.doc]
+    if documented:
+        lines.append("\nArgs:")
+        for s in documented:
+            lines.append(f"    {s.name}: {s.doc}")
+    return "\n".join(lines)
+
+
+def setting_annotation(setting: Any) -> str:
+    return (
+        f"{setting.type} | None"
+        if setting.has_default and setting.default is None
+        else (setting.type)
+    )

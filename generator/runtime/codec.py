@@ -1,0 +1,309 @@
+"""Type descriptors, and conversion between wire values and typed Python values."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from os import PathLike
+from typing import IO, Any, ClassVar, Generic, TypeVar, cast
+from xml.etree.ElementTree import Element
+
+from .errors import DecodeError
+
+# What a file parameter accepts: a path (streamed from disk), bytes, or an open binary file.
+FileInput = str | PathLike[str] | bytes | IO[bytes]
+JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
+T = TypeVar("T")
+M = TypeVar("M", bound="Model")
+
+
+@dataclass(kw_only=True, slots=True)
+class Model:
+    """Base of generated models. ``extra`` keeps wire fields the spec does not declare."""
+
+    extra: dict[str, JsonValue] = field(default_factory=dict, repr=False)
+
+    __wire_fields__: ClassVar[tuple[Field, ...]] = ()
+    __xml_element__: ClassVar[str | None] = None
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        """The model as JSON-ready data keyed by Python field names (plus unknown wire fields)."""
+        out: dict[str, JsonValue] = {}
+        for spec in self.__wire_fields__:
+            out[spec.name] = to_jsonable(getattr(self, spec.name))
+        out.update(self.extra)
+        return out
+
+
+@dataclass(frozen=True)
+class Type(Generic[T]):
+    """How one value travels: ``kind`` plus the model/enum class, item type or date format."""
+
+    kind: str
+    target: Any = None
+    item: Type[Any] | None = None
+    format: str | None = None
+
+
+STR: Type[str] = Type("str")
+INT: Type[int] = Type("int")
+FLOAT: Type[float] = Type("float")
+BOOL: Type[bool] = Type("bool")
+JSON: Type[JsonValue] = Type("json")
+BINARY: Type[bytes] = Type("binary")
+NONE: Type[None] = Type("none")
+
+
+def datetime_type(fmt: str | None = None) -> Type[_dt.datetime]:
+    return Type("datetime", format=fmt)
+
+
+def date_type(fmt: str | None = None) -> Type[_dt.date]:
+    return Type("date", format=fmt)
+
+
+def list_of(item: Type[T]) -> Type[list[T]]:
+    return Type("list", item=item)
+
+
+def model(cls: type[M]) -> Type[M]:
+    return Type("model", target=cls)
+
+
+def enum_of(cls: type[enum.Enum]) -> Type[Any]:
+    return Type("enum", target=cls)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One declared model field: Python name, wire name, type; XML attributes are flagged."""
+
+    name: str
+    wire: str
+    type: Type[Any]
+    required: bool = False
+    attribute: bool = False
+    item_wire: str | None = None  # wrapped XML list: <wire><item_wire/>...</wire>
+
+
+def bind_fields(cls: type[Model], fields: Iterable[Field]) -> None:
+    """Attach the wire description to a generated model (done once, after all classes exist)."""
+    cls.__wire_fields__ = tuple(fields)
+
+
+# -- decoding ------------------------------------------------------------------------------------
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no", ""):
+        return False
+    raise ValueError(f"not a boolean: {text!r}")
+
+
+def _parse_datetime(text: str, fmt: str | None) -> _dt.datetime:
+    return _dt.datetime.strptime(text, fmt) if fmt else _dt.datetime.fromisoformat(text)
+
+
+def _parse_date(text: str, fmt: str | None) -> _dt.date:
+    if fmt:
+        return _dt.datetime.strptime(text, fmt).date()
+    return _dt.date.fromisoformat(text)
+
+
+_SCALAR_PARSERS: dict[str, Callable[[str, str | None], Any]] = {
+    "str": lambda text, _fmt: text,
+    "int": lambda text, _fmt: int(text),
+    "float": lambda text, _fmt: float(text),
+    "bool": lambda text, _fmt: _parse_bool(text),
+    "datetime": _parse_datetime,
+    "date": _parse_date,
+    "json": lambda text, _fmt: text,
+    "binary": lambda text, _fmt: text.encode(),
+}
+
+
+def _enum_value(cls: type[enum.Enum], value: Any) -> Any:
+    try:
+        return cls(value)
+    except ValueError:
+        return value  # unknown values are kept as plain strings, never a crash
+
+
+def decode_json(kind: Type[T], value: Any, where: str = "result") -> T:
+    """Convert decoded JSON into the declared type; unknown keys go to ``Model.extra``."""
+    if value is None:
+        return cast(T, None)
+    try:
+        if kind.kind == "model":
+            if not isinstance(value, dict):
+                raise ValueError(f"expected an object, got {type(value).__name__}")
+            return cast(T, _model_from_mapping(kind.target, value, where))
+        if kind.kind == "list":
+            assert kind.item is not None
+            if not isinstance(value, list):
+                raise ValueError(f"expected a list, got {type(value).__name__}")
+            return cast(
+                T, [decode_json(kind.item, v, f"{where}[{i}]") for i, v in enumerate(value)]
+            )
+        if kind.kind == "enum":
+            return cast(T, _enum_value(kind.target, value))
+        if kind.kind in ("json",):
+            return cast(T, value)
+        if kind.kind == "bool" and isinstance(value, bool):
+            return cast(T, value)
+        if (
+            kind.kind in ("int", "float")
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
+            return cast(T, int(value) if kind.kind == "int" else float(value))
+        if (
+            kind.kind == "str"
+            and isinstance(value, str | int | float)
+            and not isinstance(value, bool)
+        ):
+            return cast(T, str(value))
+        if isinstance(value, str):
+            return cast(T, _SCALAR_PARSERS[kind.kind](value, kind.format))
+        raise ValueError(f"expected {kind.kind}, got {type(value).__name__}")
+    except DecodeError:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise DecodeError(f"cannot decode {where}: {exc}", body_excerpt=repr(value)[:200]) from None
+
+
+def _model_from_mapping(cls: type[M], data: Mapping[str, Any], where: str) -> M:
+    values: dict[str, Any] = {}
+    known: set[str] = set()
+    for spec in cls.__wire_fields__:
+        known.add(spec.wire)
+        if spec.wire in data:
+            values[spec.name] = decode_json(spec.type, data[spec.wire], f"{where}.{spec.wire}")
+        elif spec.required:
+            raise DecodeError(f"{where}: required field {spec.wire!r} is missing")
+    extra = {k: v for k, v in data.items() if k not in known}
+    return cls(**values, extra=extra)
+
+
+def element_to_json(element: Element) -> JsonValue:
+    """An undeclared XML element as plain data: text, or a mapping of its children/attributes."""
+    children = list(element)
+    if not children and not element.attrib:
+        return element.text or ""
+    out: dict[str, JsonValue] = {f"@{k}": v for k, v in element.attrib.items()}
+    for child in children:
+        value = element_to_json(child)
+        if child.tag in out:
+            existing = out[child.tag]
+            if isinstance(existing, list):
+                existing.append(value)
+            else:
+                out[child.tag] = [existing, value]
+        else:
+            out[child.tag] = value
+    return out
+
+
+def decode_xml(kind: Type[T], element: Element, where: str = "") -> T:
+    """Convert an XML element into the declared type. Repeated children make lists, so a list
+    field holds 0, 1 or many items however many the vendor sent."""
+    where = where or element.tag
+    if kind.kind == "model":
+        return cast(T, _model_from_element(kind.target, element, where))
+    if kind.kind == "json":
+        return cast(T, element_to_json(element))
+    return _decode_xml_text(kind, element.text or "", where)
+
+
+def _decode_xml_text(kind: Type[T], text: str, where: str) -> T:
+    try:
+        if kind.kind == "enum":
+            return cast(T, _enum_value(kind.target, text))
+        if text == "" and kind.kind != "str":
+            return cast(T, None)
+        return cast(T, _SCALAR_PARSERS[kind.kind](text, kind.format))
+    except (ValueError, TypeError) as exc:
+        raise DecodeError(f"cannot decode {where}: {exc}", body_excerpt=text[:200]) from None
+
+
+def _model_from_element(cls: type[M], element: Element, where: str) -> M:
+    by_wire = {spec.wire: spec for spec in cls.__wire_fields__}
+    values: dict[str, Any] = {}
+    lists: dict[str, list[Any]] = {
+        spec.name: [] for spec in cls.__wire_fields__ if spec.type.kind == "list"
+    }
+    extra: dict[str, JsonValue] = {}
+    for spec in cls.__wire_fields__:
+        if spec.attribute and spec.wire in element.attrib:
+            values[spec.name] = _decode_xml_text(
+                spec.type, element.attrib[spec.wire], f"{where}@{spec.wire}"
+            )
+    for name, value in element.attrib.items():
+        if name not in by_wire:
+            extra[f"@{name}"] = value
+    for child in element:
+        declared = by_wire.get(child.tag)
+        if declared is None or declared.attribute:
+            extra[child.tag] = element_to_json(child)
+        elif declared.type.kind == "list" and declared.item_wire:
+            assert declared.type.item is not None
+            lists[declared.name].extend(
+                decode_xml(declared.type.item, item, f"{where}.{child.tag}.{item.tag}")
+                for item in child
+                if item.tag == declared.item_wire
+            )
+        elif declared.type.kind == "list":
+            assert declared.type.item is not None
+            lists[declared.name].append(
+                decode_xml(declared.type.item, child, f"{where}.{child.tag}")
+            )
+        else:
+            values[declared.name] = decode_xml(declared.type, child, f"{where}.{child.tag}")
+    values.update(lists)
+    for spec in cls.__wire_fields__:
+        if spec.required and spec.name not in values:
+            raise DecodeError(f"{where}: required element {spec.wire!r} is missing")
+    return cls(**values, extra=extra)
+
+
+# -- encoding ------------------------------------------------------------------------------------
+
+
+def to_jsonable(value: Any) -> JsonValue:
+    """Typed values back to JSON-ready data (models, enums, dates, lists)."""
+    if isinstance(value, Model):
+        return value.to_dict()
+    if isinstance(value, enum.Enum):
+        return cast(JsonValue, value.value)
+    if isinstance(value, _dt.datetime | _dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return cast(JsonValue, value)
+
+
+def encode_scalar(kind: Type[Any], value: Any, style: str = "plain") -> str:
+    """One parameter value as wire text: lowercase booleans, JSON text, comma-joined lists."""
+    if style == "json" or kind.kind == "json":
+        return json.dumps(to_jsonable(value), separators=(",", ":"), ensure_ascii=False)
+    if kind.kind == "list" or style == "csv":
+        items = value if isinstance(value, list | tuple) else [value]
+        item_kind = kind.item or STR
+        return ",".join(encode_scalar(item_kind, v) for v in items)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, _dt.datetime | _dt.date):
+        return value.strftime(kind.format) if kind.format else value.isoformat()
+    return str(value)

@@ -1,0 +1,195 @@
+"""Request encodings: how an operation's arguments become an HTTP request."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote, urlencode
+from xml.etree.ElementTree import tostring
+
+from requests_toolbelt.multipart.encoder import MultipartEncoder  # type: ignore[import-untyped]
+
+from .codec import STR, Model, encode_scalar, to_jsonable
+from .operation import ApiDescription, Operation, Param
+from .xml import build_document, model_to_element
+
+
+@dataclass
+class WireRequest:
+    """An HTTP request ready to send. ``log_fields`` is what may be logged (secrets masked)."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | MultipartEncoder | None = None
+    log_fields: dict[str, str] = field(default_factory=dict)
+
+
+REDACTED = "***"
+# (wire name, value, parameter or None for credentials, what to log instead of the value)
+BodyField = tuple[str, Any, Param | None, str | None]
+
+
+def build_request(
+    api: ApiDescription,
+    op: Operation[Any],
+    args: Mapping[str, Any],
+    credentials: tuple[str, str] | None,
+) -> WireRequest:
+    """Serialize ``args`` (keyed by wire name; ``None`` means unset and is omitted)."""
+    path = op.path
+    request = WireRequest(op.method, path)
+    body_fields: list[BodyField] = []
+    for param in op.params:
+        value = args.get(param.wire)
+        if value is None:
+            if param.required:
+                raise ValueError(f"{op.wire_name}: missing required argument {param.wire!r}")
+            continue
+        shown = REDACTED if param.secret or param.wire in api.secret_wire_names else None
+        if param.location == "path":
+            text = encode_scalar(param.type, value, param.style)
+            request.path = request.path.replace("{" + param.wire + "}", quote(text, safe=""))
+            request.log_fields[param.wire] = shown or text
+        elif param.location == "query":
+            text = encode_scalar(param.type, value, param.style)
+            request.query.append((param.wire, text))
+            request.log_fields[param.wire] = shown or text
+        elif param.location == "header":
+            request.headers[param.wire] = encode_scalar(param.type, value, param.style)
+            request.log_fields[param.wire] = shown or request.headers[param.wire]
+        else:
+            body_fields.append((param.wire, value, param, shown))
+            request.log_fields[param.wire] = shown or _describe(value)
+    if api.auth_scheme == "body" and credentials is not None:
+        assert api.username_field and api.password_field
+        user: BodyField = (api.username_field, credentials[0], None, None)
+        password: BodyField = (api.password_field, credentials[1], None, REDACTED)
+        body_fields[:0] = [user, password]
+    _ENCODERS[op.encoding](api, op, request, body_fields)
+    return request
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str | int | float | bool):
+        return str(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, os.PathLike):
+        return f"<file {os.fspath(value)}>"
+    return f"<{type(value).__name__}>"
+
+
+def _text_pairs(fields: list[BodyField]) -> list[tuple[str, str]]:
+    pairs = []
+    for wire, value, param, _shown in fields:
+        if param is None:
+            pairs.append((wire, str(value)))
+        elif param.style == "flag":
+            if value:
+                pairs.append((wire, "true"))
+        else:
+            pairs.append((wire, encode_scalar(param.type, value, param.style)))
+    return pairs
+
+
+def _encode_form(
+    api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
+) -> None:
+    request.headers["Content-Type"] = "application/x-www-form-urlencoded"
+    request.body = urlencode(_text_pairs(fields)).encode("ascii")
+
+
+def _encode_query(
+    api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
+) -> None:
+    request.query.extend(_text_pairs(fields))
+
+
+def _encode_json(
+    api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
+) -> None:
+    request.headers["Content-Type"] = "application/json"
+    payload = {wire: to_jsonable(value) for wire, value, _param, _shown in fields}
+    request.body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+
+
+def _encode_xml_field(
+    api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
+) -> None:
+    """Lleida-style: one form field whose value is an XML document named after the operation."""
+    children = [
+        (wire, value, param.type if param else STR, param.style if param else "plain")
+        for wire, value, param, _shown in fields
+    ]
+    document = build_document(
+        op.wire_name, children, declaration_encoding=api.xml_declaration_encoding
+    )
+    assert api.xml_field is not None
+    request.headers["Content-Type"] = "application/x-www-form-urlencoded"
+    # The declared charset is the one on the wire; characters outside it become XML references.
+    request.body = urlencode(
+        [(api.xml_field, document)],
+        encoding=api.xml_declaration_encoding,
+        errors="xmlcharrefreplace",
+    ).encode("ascii")
+
+
+def _encode_xml_body(
+    api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
+) -> None:
+    """The body is one model rendered as XML (e.g. a Click2Mail address list)."""
+    request.headers["Content-Type"] = "application/xml"
+    models = [(wire, value) for wire, value, _p, _s in fields if isinstance(value, Model)]
+    if len(models) != 1:
+        raise TypeError(f"{op.wire_name}: xml_body encoding needs exactly one model argument")
+    wire, value = models[0]
+    element = model_to_element(value, getattr(value, "__xml_element__", None) or wire)
+    request.body = b'<?xml version="1.0" encoding="UTF-8"?>' + tostring(
+        element, encoding="utf-8", xml_declaration=False
+    )
+
+
+def _encode_multipart(
+    api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
+) -> None:
+    """Streamed multipart: files are read from disk as the body is sent, never held in memory."""
+    parts: list[tuple[str, Any]] = []
+    for wire, value, param, _shown in fields:
+        if param is not None and param.location == "file":
+            parts.append((wire, _file_part(value)))
+        elif param is not None:
+            parts.append((wire, encode_scalar(param.type, value, param.style)))
+        else:
+            parts.append((wire, str(value)))
+    encoder = MultipartEncoder(fields=parts)
+    request.headers["Content-Type"] = encoder.content_type
+    request.body = encoder
+
+
+def _file_part(value: Any) -> tuple[str, Any, str]:
+    if isinstance(value, str | os.PathLike):
+        path = Path(value)
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return (path.name, path.open("rb"), kind)
+    if isinstance(value, bytes):
+        return ("file", value, "application/octet-stream")
+    stream: IO[bytes] = value
+    name = Path(getattr(stream, "name", "file")).name
+    return (name, stream, mimetypes.guess_type(name)[0] or "application/octet-stream")
+
+
+_ENCODERS = {
+    "form": _encode_form,
+    "query": _encode_query,
+    "json": _encode_json,
+    "xml_field": _encode_xml_field,
+    "xml_body": _encode_xml_body,
+    "multipart": _encode_multipart,
+}

@@ -1,0 +1,33 @@
+"""Result shapes shared by several APIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from .codec import Type
+
+
+@dataclass
+class BinaryResult:
+    """A response that is either a file (``has_file``) or the vendor's status/message about it."""
+
+    has_file: bool
+    content: bytes | None
+    status: str | None = None
+    msg: str | None = None
+    content_type: str | None = None
+
+    def save(self, target: str | Path | IO[bytes]) -> int:
+        """Write the file to a path or binary file object; returns the number of bytes written."""
+        if not self.has_file or self.content is None:
+            raise ValueError(f"no file in this response (status {self.status}: {self.msg})")
+        if isinstance(target, str | Path):
+            Path(target).write_bytes(self.content)
+        else:
+            target.write(self.content)
+        return len(self.content)
+
+
+BINARY_RESULT: Type[BinaryResult] = Type("binary")

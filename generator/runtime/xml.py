@@ -1,0 +1,93 @@
+"""XML in and out. Parsing goes through defusedxml: entity expansion and DTDs are refused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+import defusedxml.ElementTree as safe_et
+from defusedxml import DefusedXmlException
+
+from .codec import Model, Type, encode_scalar
+from .errors import DecodeError
+
+
+def parse_xml(body: bytes) -> Element:
+    """Parse a whole XML document safely."""
+    try:
+        root: Element = safe_et.fromstring(body, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise DecodeError(f"refused unsafe XML: {exc}", body_excerpt=_excerpt(body)) from None
+    except safe_et.ParseError as exc:
+        raise DecodeError(f"invalid XML: {exc}", body_excerpt=_excerpt(body)) from None
+    return root
+
+
+def looks_like_xml(body: bytes) -> bool:
+    head = body[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<?xml") or head.startswith(b"<")
+
+
+def _excerpt(body: bytes) -> str:
+    return body[:500].decode("utf-8", errors="replace")
+
+
+def child_text(element: Element, tag: str) -> str | None:
+    child = element.find(tag)
+    return None if child is None else (child.text or "")
+
+
+def build_document(
+    root_tag: str,
+    children: Iterable[tuple[str, Any, Type[Any], str]],
+    *,
+    declaration_encoding: str | None = None,
+) -> str:
+    """``<root><name>value</name>...</root>``; values are escaped by ElementTree. ``children`` are
+    ``(element, value, type, style)``; style ``flag`` writes an empty element for True only."""
+    root = Element(root_tag)
+    for tag, value, kind, style in children:
+        append_value(root, tag, value, kind, style)
+    text = tostring(root, encoding="unicode")
+    if declaration_encoding:
+        return f'<?xml version="1.0" encoding="{declaration_encoding}"?>{text}'
+    return text
+
+
+def append_value(
+    parent: Element, tag: str, value: Any, kind: Type[Any], style: str = "plain"
+) -> None:
+    if value is None:
+        return
+    if style == "flag":
+        if value:
+            SubElement(parent, tag)
+        return
+    if isinstance(value, Model):
+        parent.append(model_to_element(value, tag))
+        return
+    if kind.kind == "list" and isinstance(value, list | tuple):
+        assert kind.item is not None
+        for item in value:
+            append_value(parent, tag, item, kind.item)
+        return
+    SubElement(parent, tag).text = encode_scalar(kind, value, style)
+
+
+def model_to_element(value: Model, tag: str) -> Element:
+    """A model as an XML element; wrapped lists become ``<wire><item/>...</wire>``."""
+    element = Element(tag)
+    for spec in value.__wire_fields__:
+        field_value = getattr(value, spec.name)
+        if field_value is None:
+            continue
+        if spec.attribute:
+            element.set(spec.wire, encode_scalar(spec.type, field_value))
+        elif spec.item_wire and spec.type.item is not None:
+            wrapper = SubElement(element, spec.wire)
+            for item in field_value:
+                append_value(wrapper, spec.item_wire, item, spec.type.item)
+        else:
+            append_value(element, spec.wire, field_value, spec.type)
+    return element
