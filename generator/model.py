@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Scalar = str | int | float | bool | None
-BUILTIN_TYPES = ("str", "int", "float", "bool", "json", "datetime", "date", "binary")
+BUILTIN_TYPES = ("str", "int", "float", "bool", "json", "datetime", "date", "binary", "status")
 
 
 @dataclass(frozen=True)

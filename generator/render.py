@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 
 from generator.model import Api, Operation, Param, TypeRef
+from generator.naming import snake_case
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 PACKAGE_TEMPLATES = ("__init__.py", "client.py", "errors.py", "models.py")
@@ -135,6 +136,7 @@ def annotation(ref: TypeRef, position: str = "field") -> str:
         "datetime": "datetime.datetime",
         "date": "datetime.date",
         "binary": {"param": "FileInput", "return": "BinaryResult"}.get(position, "bytes"),
+        "status": "_rt.Status",
     }[ref.name]
 
 
@@ -182,14 +184,17 @@ def client_context(api: Api) -> dict[str, Any]:
             names |= _type_names(op.returns)
         for param in op.params:
             names |= _type_names(param.type)
+    runtime_names = {
+        "BinaryResult": any(
+            o.returns.name == "binary" and o.decoding != "none" for o in api.operations
+        ),
+        "FileInput": any(p.type.name == "binary" for o in api.operations for p in o.params),
+        "JsonValue": "json" in names or api.protocol.long_running is not None,
+    }
     return {
+        "runtime_names": sorted(name for name, used in runtime_names.items() if used),
         "uses_models": any(n not in _BUILTINS for n in names),
         "uses_datetime": bool(names & {"datetime", "date"}),
-        "uses_json": "json" in names,
-        "uses_file_input": any(p.type.name == "binary" for op in api.operations for p in op.params),
-        "uses_binary_result": any(
-            op.returns.name == "binary" and op.decoding != "none" for op in api.operations
-        ),
         "url_placeholders": sorted(set(re.findall(r"\{([^{}]*)\}", api.server.url or ""))),
         "secret_settings": [s.name for s in api.settings if s.secret],
     }
@@ -203,7 +208,7 @@ def models_context(api: Api) -> dict[str, Any]:
     }
 
 
-_BUILTINS = {"str", "int", "float", "bool", "json", "datetime", "date", "binary"}
+_BUILTINS = {"str", "int", "float", "bool", "json", "datetime", "date", "binary", "status"}
 
 
 def environment(template_dir: Path | None = None) -> jinja2.Environment:
@@ -256,7 +261,7 @@ def render_package(api: Api, env: jinja2.Environment) -> dict[str, str]:
 
 
 def operation_doc(op: Operation, *, starts_task: bool = False) -> str:
-    lines = [op.doc or f"Call ``{op.wire_name}``."]
+    lines = [op.doc or f"{humanize(op.wire_name)}."]
     if starts_task:
         lines[0] = (
             f"Start ``{op.wire_name}`` and return its task handle without waiting.\n\n"
@@ -278,6 +283,12 @@ def operation_doc(op: Operation, *, starts_task: bool = False) -> str:
             summary = " ".join([p.doc, f"({', '.join(facts)})" if facts else ""]).strip()
             lines.append(f"    {p.name}: {summary}")
     return "\n".join(lines)
+
+
+def humanize(wire_name: str) -> str:
+    """``GetUserInfo`` -> ``Get user info``: the fallback summary of an undocumented operation."""
+    words = snake_case(wire_name).split("_")
+    return " ".join(words).capitalize() if words else wire_name
 
 
 def model_doc(model_name: str, doc: str, fields: Any) -> str:

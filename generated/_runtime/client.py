@@ -98,6 +98,8 @@ class Client:
         response = self.send(op, args)
         result = self._decode(op, response)
         if isinstance(result, Status):
+            if op.result.kind == "status":
+                return cast(T, result)  # status/cancel calls hand back the envelope itself
             if result.is_running:
                 return self.task_for(op, result).wait()
             return self._final_result(op, result)

@@ -34,12 +34,13 @@ from .errors import (
 )
 from .operation import ApiDescription, Envelope, LongRunning, Operation, Param, XmlStatus
 from .results import BINARY_RESULT, BinaryResult
-from .tasks import Status, StatusCallback, Task, TaskTimeout, resume
+from .tasks import STATUS, Status, StatusCallback, Task, TaskTimeout, resume
 
 __all__ = [
     "BINARY",
     "BINARY_RESULT",
     "NONE",
+    "STATUS",
     "FileInput",
     "BOOL",
     "FLOAT",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .codec import JsonValue
+from .codec import JSON, JsonValue, Type
 from .operation import ApiDescription, Operation
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class Status:
 
 
 StatusCallback = Callable[[Status], None]
+STATUS: Type[Status] = Type("status")
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -171,16 +173,17 @@ class Task(Generic[T]):
 
 
 def resume(
-    client: Client,
-    op: Operation[T],
-    token: str,
-    *,
-    version: int = 0,
-    wait_time_ms: int | None = None,
-) -> Task[T]:
-    """A handle on a task started elsewhere (another process), from its saved token."""
+    client: Client, token: str, *, version: int = 0, wait_time_ms: int | None = None
+) -> Task[JsonValue]:
+    """A handle on a task started elsewhere (another process), from its saved token. Its result
+    is returned as plain JSON, since the operation that started it is not known here."""
+    lr = client.api.long_running
+    if lr is None:
+        raise TypeError(f"{client.api.name} declares no long-running protocol")
+    op: Operation[JsonValue] = dataclasses.replace(lr.status_operation, result=JSON)
+    running = client.api.envelope.running
     placeholder = Status(
-        code=client.api.envelope.running[0] if client.api.envelope.running else "running",
+        code=running[0] if running else "running",
         version=version,
         token=token,
         progress=None,
