@@ -297,8 +297,8 @@ def model_doc(model_name: str, doc: str, fields: Any) -> str:
     if documented:
         lines.append("\nAttributes:")
         for f in documented:
-            wire = f" (wire ``{f.wire}``)" if f.wire != f.name else ""
-            lines.append(f"    {f.name}: {f.doc}{wire}".rstrip())
+            wire = f"(wire ``{f.wire}``)" if f.wire != f.name else ""
+            lines.append(f"    {f.name}: " + " ".join(t for t in (f.doc, wire) if t))
     return "\n".join(lines)
 
 

@@ -170,7 +170,8 @@ class _Checker:
         if "xml_field" in encodings and "xml_field" not in self.protocol:
             yield self.err(
                 ("protocol",),
-                "encoding 'xml_field' needs a 'xml_field' section " "naming the form field",
+                "missing required key 'xml_field' (encoding 'xml_field' needs it to name the "
+                "form field)",
                 at_key=True,
             )
         long_running = self.protocol.get("long_running")
@@ -214,7 +215,9 @@ class _Checker:
                 wire = field.get("wire", field_name)
                 if wire in wires:
                     yield self.err(
-                        path, f"wire name {wire!r} is also used by field " f"{wires[wire]!r}"
+                        path,
+                        f"wire name {wire!r} is also used by field {wires[wire]!r}",
+                        at_key=True,
                     )
                 wires[wire] = field_name
 

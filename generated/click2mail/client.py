@@ -596,10 +596,7 @@ class Click2MailClient:
         username: str,
         password: str,
         *,
-        environment: Literal[
-            "production",
-            "staging",
-        ] = "production",
+        environment: Literal["production", "staging"] = "production",
         base_url: str | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 110.0,

@@ -47,9 +47,9 @@ class Document(_rt.Model):
         status: Vendor status (``0`` = success).
         description: Vendor status text.
         pages: Number of pages.
-        document_name:  (wire ``documentName``)
-        document_class:  (wire ``documentClass``)
-        document_format:  (wire ``documentFormat``)
+        document_name: (wire ``documentName``)
+        document_class: (wire ``documentClass``)
+        document_format: (wire ``documentFormat``)
     """
 
     __xml_element__ = "document"
@@ -79,16 +79,16 @@ class Address(_rt.Model):
     """One recipient of an address list (Click2Mail's standard address mapping).
 
     Attributes:
-        first_name:  (wire ``First_name``)
-        last_name:  (wire ``Last_name``)
-        organization:  (wire ``Organization``)
-        address1:  (wire ``Address1``)
-        address2:  (wire ``Address2``)
-        address3:  (wire ``Address3``)
-        city:  (wire ``City``)
-        state:  (wire ``State``)
-        postal_code:  (wire ``Postal_code``)
-        country:  (wire ``Country_non-US``)
+        first_name: (wire ``First_name``)
+        last_name: (wire ``Last_name``)
+        organization: (wire ``Organization``)
+        address1: (wire ``Address1``)
+        address2: (wire ``Address2``)
+        address3: (wire ``Address3``)
+        city: (wire ``City``)
+        state: (wire ``State``)
+        postal_code: (wire ``Postal_code``)
+        country: (wire ``Country_non-US``)
     """
 
     __xml_element__ = "address"
@@ -109,7 +109,7 @@ class NewAddressList(_rt.Model):
     """An address list to upload.
 
     Attributes:
-        address_list_name:  (wire ``addressListName``)
+        address_list_name: (wire ``addressListName``)
         address_mapping_id: Layout of the address records (1 = the standard mapping). (wire
             ``addressMappingId``)
         addresses: The recipients.
@@ -127,7 +127,7 @@ class AddressList(_rt.Model):
 
     Attributes:
         status: Processing state (3 = CASS standardized, ready).
-        address_list_name:  (wire ``addressListName``)
+        address_list_name: (wire ``addressListName``)
         count: Number of addresses.
     """
 
@@ -145,7 +145,7 @@ class Job(_rt.Model):
 
     Attributes:
         status: Vendor status code of the last action.
-        status_url:  (wire ``statusUrl``)
+        status_url: (wire ``statusUrl``)
     """
 
     __xml_element__ = "job"
@@ -160,7 +160,7 @@ class JobCost(_rt.Model):
     """Price of a job.
 
     Attributes:
-        standard_cost:  (wire ``standardCost``)
+        standard_cost: (wire ``standardCost``)
     """
 
     __xml_element__ = "costSummary"
@@ -190,7 +190,7 @@ class CostEstimate(_rt.Model):
     """Price estimate for a product.
 
     Attributes:
-        standard_cost:  (wire ``standardCost``)
+        standard_cost: (wire ``standardCost``)
     """
 
     __xml_element__ = "costEstimate"
@@ -206,7 +206,7 @@ class AccountAddress(_rt.Model):
     """A return address saved on the account.
 
     Attributes:
-        id:  (wire ``addressId``)
+        id: (wire ``addressId``)
     """
 
     __xml_element__ = "address"
@@ -236,57 +236,36 @@ _rt.bind_fields(
             "id",
             "id",
             _rt.INT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "status",
             "status",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "description",
             "description",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "pages",
             "pages",
             _rt.INT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "document_name",
             "documentName",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "document_class",
             "documentClass",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "document_format",
             "documentFormat",
             _rt.enum_of(DocumentFormat),
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -299,9 +278,6 @@ _rt.bind_fields(
             "document",
             "document",
             _rt.list_of(_rt.model(Document)),
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -314,81 +290,51 @@ _rt.bind_fields(
             "first_name",
             "First_name",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "last_name",
             "Last_name",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "organization",
             "Organization",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "address1",
             "Address1",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "address2",
             "Address2",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "address3",
             "Address3",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "city",
             "City",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "state",
             "State",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "postal_code",
             "Postal_code",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "country",
             "Country_non-US",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -402,23 +348,17 @@ _rt.bind_fields(
             "addressListName",
             _rt.STR,
             required=True,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "address_mapping_id",
             "addressMappingId",
             _rt.INT,
             required=True,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "addresses",
             "addresses",
             _rt.list_of(_rt.model(Address)),
-            required=False,
-            attribute=False,
             item_wire="address",
         ),
     ),
@@ -432,41 +372,26 @@ _rt.bind_fields(
             "id",
             "id",
             _rt.INT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "status",
             "status",
             _rt.enum_of(AddressListStatus),
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "description",
             "description",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "address_list_name",
             "addressListName",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "count",
             "count",
             _rt.INT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -479,33 +404,21 @@ _rt.bind_fields(
             "id",
             "id",
             _rt.INT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "status",
             "status",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "description",
             "description",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "status_url",
             "statusUrl",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -518,41 +431,26 @@ _rt.bind_fields(
             "status",
             "status",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "description",
             "description",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "standard_cost",
             "standardCost",
             _rt.FLOAT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "subtotal",
             "subtotal",
             _rt.FLOAT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "total",
             "total",
             _rt.FLOAT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -565,17 +463,11 @@ _rt.bind_fields(
             "balance",
             "balance",
             _rt.FLOAT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "allow_negative",
             "allowNegative",
             _rt.BOOL,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -588,41 +480,26 @@ _rt.bind_fields(
             "status",
             "status",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "description",
             "description",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "standard_cost",
             "standardCost",
             _rt.FLOAT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "subtotal",
             "subtotal",
             _rt.FLOAT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "total",
             "total",
             _rt.FLOAT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -635,73 +512,46 @@ _rt.bind_fields(
             "id",
             "addressId",
             _rt.INT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "name",
             "name",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "organization",
             "organization",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "address1",
             "address1",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "address2",
             "address2",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "city",
             "city",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "state",
             "state",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "zip",
             "zip",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "country",
             "country",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -714,9 +564,6 @@ _rt.bind_fields(
             "address",
             "address",
             _rt.list_of(_rt.model(AccountAddress)),
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )

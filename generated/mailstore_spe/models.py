@@ -44,9 +44,9 @@ class UserSummary(_rt.Model):
     """A user as listed by ``GetUsers``.
 
     Attributes:
-        user_name:  (wire ``userName``)
-        full_name:  (wire ``fullName``)
-        distinguished_name:  (wire ``distinguishedName``)
+        user_name: (wire ``userName``)
+        full_name: (wire ``fullName``)
+        distinguished_name: (wire ``distinguishedName``)
     """
 
     user_name: str
@@ -67,13 +67,13 @@ class UserInfo(_rt.Model):
     """Everything about one user.
 
     Attributes:
-        user_name:  (wire ``userName``)
-        full_name:  (wire ``fullName``)
-        distinguished_name:  (wire ``distinguishedName``)
+        user_name: (wire ``userName``)
+        full_name: (wire ``fullName``)
+        distinguished_name: (wire ``distinguishedName``)
         authentication: ``integrated`` or ``directoryServices``.
-        email_addresses:  (wire ``emailAddresses``)
-        pop3_user_names:  (wire ``pop3UserNames``)
-        privileges_on_folders:  (wire ``privilegesOnFolders``)
+        email_addresses: (wire ``emailAddresses``)
+        pop3_user_names: (wire ``pop3UserNames``)
+        privileges_on_folders: (wire ``privilegesOnFolders``)
     """
 
     user_name: str
@@ -91,12 +91,12 @@ class Store(_rt.Model):
     """An archive store.
 
     Attributes:
-        requested_state:  (wire ``requestedState``)
-        database_name:  (wire ``databaseName``)
-        database_path:  (wire ``databasePath``)
-        content_path:  (wire ``contentPath``)
-        index_path:  (wire ``indexPath``)
-        server_name:  (wire ``serverName``)
+        requested_state: (wire ``requestedState``)
+        database_name: (wire ``databaseName``)
+        database_path: (wire ``databasePath``)
+        content_path: (wire ``contentPath``)
+        index_path: (wire ``indexPath``)
+        server_name: (wire ``serverName``)
         error: Why the store cannot be opened, if it cannot.
     """
 
@@ -117,9 +117,9 @@ class Job(_rt.Model):
     """A scheduled job.
 
     Attributes:
-        time_zone_id:  (wire ``timeZoneId``)
-        day_of_week:  (wire ``dayOfWeek``)
-        day_of_month:  (wire ``dayOfMonth``)
+        time_zone_id: (wire ``timeZoneId``)
+        day_of_week: (wire ``dayOfWeek``)
+        day_of_month: (wire ``dayOfMonth``)
     """
 
     id: int
@@ -140,7 +140,7 @@ class Profile(_rt.Model):
     """An archiving or export profile (connector-specific properties stay in ``extra``).
 
     Attributes:
-        owner_user_name:  (wire ``ownerUserName``)
+        owner_user_name: (wire ``ownerUserName``)
     """
 
     id: int
@@ -154,8 +154,8 @@ class SystemProperties(_rt.Model):
     """Hardware and operating system of the management server.
 
     Attributes:
-        total_physical_memory:  (wire ``totalPhysicalMemory``)
-        operating_system:  (wire ``operatingSystem``)
+        total_physical_memory: (wire ``totalPhysicalMemory``)
+        operating_system: (wire ``operatingSystem``)
     """
 
     total_physical_memory: int | None = None
@@ -168,11 +168,11 @@ class EnvironmentInfo(_rt.Model):
     """Version and licence of the management server.
 
     Attributes:
-        user_name:  (wire ``userName``)
-        system_properties:  (wire ``systemProperties``)
-        server_name:  (wire ``serverName``)
-        licensee_name:  (wire ``licenseeName``)
-        licensee_id:  (wire ``licenseeID``)
+        user_name: (wire ``userName``)
+        system_properties: (wire ``systemProperties``)
+        server_name: (wire ``serverName``)
+        licensee_name: (wire ``licenseeName``)
+        licensee_id: (wire ``licenseeID``)
     """
 
     user_name: str | None = None
@@ -189,10 +189,10 @@ class Instance(_rt.Model):
     """An archive instance.
 
     Attributes:
-        instance_id:  (wire ``instanceID``)
-        display_name:  (wire ``displayName``)
-        instance_host:  (wire ``instanceHost``)
-        start_stop_status:  (wire ``startStopStatus``)
+        instance_id: (wire ``instanceID``)
+        display_name: (wire ``displayName``)
+        instance_host: (wire ``instanceHost``)
+        start_stop_status: (wire ``startStopStatus``)
     """
 
     instance_id: str
@@ -210,24 +210,16 @@ _rt.bind_fields(
             "name",
             _rt.STR,
             required=True,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "type",
             "type",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "nullable",
             "nullable",
             _rt.BOOL,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -241,24 +233,16 @@ _rt.bind_fields(
             "name",
             _rt.STR,
             required=True,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "args",
             "args",
             _rt.list_of(_rt.model(FunctionArgument)),
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "path",
             "path",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -272,24 +256,16 @@ _rt.bind_fields(
             "userName",
             _rt.STR,
             required=True,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "full_name",
             "fullName",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "distinguished_name",
             "distinguishedName",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -302,17 +278,11 @@ _rt.bind_fields(
             "folder",
             "folder",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "privileges",
             "privileges",
             _rt.list_of(_rt.STR),
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -326,64 +296,41 @@ _rt.bind_fields(
             "userName",
             _rt.STR,
             required=True,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "full_name",
             "fullName",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "distinguished_name",
             "distinguishedName",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "authentication",
             "authentication",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "email_addresses",
             "emailAddresses",
             _rt.list_of(_rt.STR),
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "pop3_user_names",
             "pop3UserNames",
             _rt.list_of(_rt.STR),
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "privileges",
             "privileges",
             _rt.list_of(_rt.STR),
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "privileges_on_folders",
             "privilegesOnFolders",
             _rt.list_of(_rt.model(FolderPrivileges)),
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -397,80 +344,51 @@ _rt.bind_fields(
             "id",
             _rt.INT,
             required=True,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "name",
             "name",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "type",
             "type",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "requested_state",
             "requestedState",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "database_name",
             "databaseName",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "database_path",
             "databasePath",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "content_path",
             "contentPath",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "index_path",
             "indexPath",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "server_name",
             "serverName",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "error",
             "error",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -484,88 +402,56 @@ _rt.bind_fields(
             "id",
             _rt.INT,
             required=True,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "name",
             "name",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "action",
             "action",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "owner",
             "owner",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "enabled",
             "enabled",
             _rt.BOOL,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "time_zone_id",
             "timeZoneId",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "date",
             "date",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "interval",
             "interval",
             _rt.INT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "time",
             "time",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "day_of_week",
             "dayOfWeek",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "day_of_month",
             "dayOfMonth",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -579,32 +465,21 @@ _rt.bind_fields(
             "id",
             _rt.INT,
             required=True,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "name",
             "name",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "connector",
             "connector",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "owner_user_name",
             "ownerUserName",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -617,25 +492,16 @@ _rt.bind_fields(
             "total_physical_memory",
             "totalPhysicalMemory",
             _rt.INT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "processors",
             "processors",
             _rt.list_of(_rt.STR),
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "operating_system",
             "operatingSystem",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -648,57 +514,36 @@ _rt.bind_fields(
             "user_name",
             "userName",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "copyright",
             "copyright",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "system_properties",
             "systemProperties",
             _rt.model(SystemProperties),
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "server_name",
             "serverName",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "version",
             "version",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "licensee_name",
             "licenseeName",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "licensee_id",
             "licenseeID",
             _rt.INT,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )
@@ -712,40 +557,26 @@ _rt.bind_fields(
             "instanceID",
             _rt.STR,
             required=True,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "alias",
             "alias",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "display_name",
             "displayName",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "instance_host",
             "instanceHost",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
         _rt.Field(
             "start_stop_status",
             "startStopStatus",
             _rt.STR,
-            required=False,
-            attribute=False,
-            item_wire=None,
         ),
     ),
 )

@@ -1,0 +1,28 @@
+"""Shared fixtures: project paths and a scratch copy of generated/."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Content hash of every file under ``root`` (caches excluded)."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+@pytest.fixture
+def generated_copy(tmp_path: Path) -> Path:
+    """A private copy of the committed generated/ tree, for tests that write output."""
+    target = tmp_path / "generated"
+    shutil.copytree(ROOT / "generated", target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target

@@ -1,0 +1,189 @@
+"""The generation pipeline: golden output, determinism, drift check, atomic and complete writes,
+custom templates."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline, writer
+from tests.conftest import ROOT, tree_digest
+
+GOLDEN_SPEC = ROOT / "tests" / "golden" / "spec" / "inventory.yaml"
+GOLDEN_TREE = ROOT / "tests" / "golden" / "expected" / "inventory"
+
+
+def _golden_files() -> dict[str, bytes]:
+    cwd = Path.cwd()
+    os.chdir(ROOT)  # the spec's display name in headers is relative to the project
+    try:
+        output = pipeline.render_specs([GOLDEN_SPEC])
+    finally:
+        os.chdir(cwd)
+    prefix = "inventory/"
+    return {k[len(prefix) :]: v for k, v in output.files.items() if k.startswith(prefix)}
+
+
+def test_golden_spec_renders_exactly_the_committed_tree() -> None:
+    """Regenerate with ``UPDATE_GOLDEN=1 make test`` after an intended change, then review."""
+    files = _golden_files()
+    if os.environ.get("UPDATE_GOLDEN"):
+        shutil.rmtree(GOLDEN_TREE, ignore_errors=True)
+        for name, content in files.items():
+            (GOLDEN_TREE / name).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN_TREE / name).write_bytes(content)
+    expected = writer.read_tree(GOLDEN_TREE)
+    assert sorted(files) == sorted(expected)
+    for name in files:
+        assert files[name].decode() == expected[name].decode(), f"{name} differs from the golden"
+
+
+def test_golden_output_is_valid_python_with_the_spec_text_inert() -> None:
+    files = _golden_files()
+    for name, content in files.items():
+        if name.endswith(".py"):
+            ast.parse(content, filename=name)
+    init = files["__init__.py"].decode()
+    # the description's quote, backslash and triple quote end up inside the docstring
+    module_doc = ast.get_docstring(ast.parse(init))
+    assert module_doc is not None
+    assert 'a backslash \\ and a triple quote """ in its description' in " ".join(
+        module_doc.split()
+    )
+
+
+def test_committed_generated_tree_matches_the_specs() -> None:
+    assert pipeline.check() == []
+
+
+def test_check_fails_with_a_diff_after_a_manual_edit(generated_copy: Path) -> None:
+    client = generated_copy / "lleida_mailcert" / "client.py"
+    client.write_text(client.read_text() + "# hand edit\n")
+    (generated_copy / "lleida_mailcert" / "notes.txt").write_text("stray")
+    (generated_copy / "click2mail" / "py.typed").unlink()
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "check", "--output", str(generated_copy)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "+# hand edit" not in result.stdout  # the disk has it; the specs do not
+    assert "-# hand edit" in result.stdout
+    assert "lleida_mailcert/notes.txt (on disk)" in result.stdout
+    assert "click2mail/py.typed (from specs)" in result.stdout or "click2mail/py.typed" in (
+        result.stdout
+    )
+    assert "out of date" in result.stderr
+
+
+def test_two_runs_in_separate_processes_give_identical_bytes(tmp_path: Path) -> None:
+    outputs = []
+    for run in ("first", "second"):
+        target = tmp_path / run
+        subprocess.run(
+            [sys.executable, "-m", "generator", "generate", "--output", str(target)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        outputs.append(tree_digest(target))
+    assert outputs[0] == outputs[1]
+    assert outputs[0] == tree_digest(ROOT / "generated")
+
+
+def test_generating_all_specs_removes_files_no_spec_produces(generated_copy: Path) -> None:
+    (generated_copy / "retired_vendor").mkdir()
+    (generated_copy / "retired_vendor" / "client.py").write_text("old = 1\n")
+    (generated_copy / "click2mail" / "old_module.py").write_text("old = 1\n")
+    pipeline.generate(output_dir=generated_copy)
+    assert not (generated_copy / "retired_vendor").exists()
+    assert not (generated_copy / "click2mail" / "old_module.py").exists()
+    assert tree_digest(generated_copy) == tree_digest(ROOT / "generated")
+
+
+def test_generating_one_spec_replaces_only_its_package(generated_copy: Path) -> None:
+    (generated_copy / "click2mail" / "old_module.py").write_text("old = 1\n")
+    (generated_copy / "lleida_mailcert" / "old_module.py").write_text("old = 1\n")
+    pipeline.generate([ROOT / "specs" / "lleida_mailcert.yaml"], output_dir=generated_copy)
+    assert (generated_copy / "click2mail" / "old_module.py").exists()  # not this spec's package
+    assert not (generated_copy / "lleida_mailcert" / "old_module.py").exists()
+
+
+def test_a_failed_write_leaves_the_target_exactly_as_it_was(generated_copy: Path) -> None:
+    before = tree_digest(generated_copy)
+    # "x/client.py" cannot be written once "x" is a file: the write fails half-way through
+    broken = {"a_first.py": b"ok = 1\n", "x": b"file", "x/client.py": b"never\n"}
+    with pytest.raises(OSError):
+        writer.write_tree(generated_copy, broken)
+    assert tree_digest(generated_copy) == before
+    leftovers = [p.name for p in generated_copy.parent.iterdir() if ".tmp-" in p.name]
+    assert leftovers == []
+
+
+def test_a_template_error_writes_nothing(generated_copy: Path, tmp_path: Path) -> None:
+    templates = tmp_path / "templates" / "package"
+    templates.mkdir(parents=True)
+    (templates / "errors.py.j2").write_text("{{ api.no_such_attribute }}\n")
+    before = tree_digest(generated_copy)
+    with pytest.raises(pipeline.GenerationError, match="errors.py.j2"):
+        pipeline.generate(output_dir=generated_copy, template_dir=tmp_path / "templates")
+    assert tree_digest(generated_copy) == before
+
+
+def test_a_template_producing_invalid_python_writes_nothing(
+    generated_copy: Path, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates" / "package"
+    templates.mkdir(parents=True)
+    (templates / "errors.py.j2").write_text("def broken(:\n")
+    before = tree_digest(generated_copy)
+    with pytest.raises(pipeline.GenerationError, match="not valid Python"):
+        pipeline.generate(output_dir=generated_copy, template_dir=tmp_path / "templates")
+    assert tree_digest(generated_copy) == before
+
+
+def test_custom_template_folder_overrides_single_templates(tmp_path: Path) -> None:
+    templates = tmp_path / "templates" / "package"
+    templates.mkdir(parents=True)
+    original = (ROOT / "templates" / "package" / "errors.py.j2").read_text()
+    (templates / "errors.py.j2").write_text(original + "\nHOUSE_STYLE = True\n")
+    output = pipeline.render_specs(
+        [ROOT / "specs" / "lleida_mailcert.yaml"], tmp_path / "templates"
+    )
+    default = pipeline.render_specs([ROOT / "specs" / "lleida_mailcert.yaml"])
+    assert b"HOUSE_STYLE = True" in output.files["lleida_mailcert/errors.py"]
+    assert output.files["lleida_mailcert/client.py"] == default.files["lleida_mailcert/client.py"]
+
+
+def test_validate_command_reports_each_spec() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "validate",
+            *sorted(str(p) for p in (ROOT / "specs").glob("*.yaml")),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "specs/mailstore_server.yaml: ok (92 operations" in result.stdout
+    assert "specs/mailstore_spe.yaml: ok (125 operations" in result.stdout
+
+
+def test_every_generated_module_carries_the_generated_header() -> None:
+    for path in (ROOT / "generated").rglob("*.py"):
+        if path.name == "__init__.py" and path.parent.name == "generated":
+            continue
+        first = path.read_text().splitlines()[0]
+        assert first.startswith("# Generated by specgen from "), path

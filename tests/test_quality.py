@@ -1,0 +1,57 @@
+"""`make check` as tests: the generated code type-checks strictly and everything lints clean."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_generated_code_passes_mypy_strict() -> None:
+    result = _run("mypy", "--strict", "--no-incremental", "generated")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generator_passes_mypy_strict() -> None:
+    result = _run("mypy", "--strict", "generator")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generator_generated_code_and_tests_pass_ruff() -> None:
+    result = _run("ruff", "check", "generator", "generated", "tests")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generated_packages_import_and_expose_their_clients() -> None:
+    code = (
+        "import generated.lleida_mailcert as a, generated.mailstore_server as b, "
+        "generated.mailstore_spe as c, generated.click2mail as d;"
+        "print(a.MailCertClient.__name__, b.MailStoreServerClient.__name__, "
+        "c.MailStoreSpeClient.__name__, d.Click2MailClient.__name__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == [
+        "MailCertClient",
+        "MailStoreServerClient",
+        "MailStoreSpeClient",
+        "Click2MailClient",
+    ]
+
+
+def test_pydoc_shows_every_operation_with_its_parameters() -> None:
+    code = "import pydoc, generated.mailstore_server as m; print(pydoc.render_doc(m.MailStoreServerClient, renderer=pydoc.plaintext))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert "verify_store(self, id: 'int', include_indexes: 'bool'" in result.stdout
+    assert "Verify the integrity of one archive store." in result.stdout
+    assert "get_user_info(self, user_name: 'str')" in result.stdout

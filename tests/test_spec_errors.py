@@ -1,0 +1,406 @@
+"""Bad specs: every problem is reported with file, line, column, key path and what was expected,
+all problems of a file at once, never with a traceback, and nothing is written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from generator import pipeline
+from generator.errors import SpecErrors
+from tests.conftest import ROOT, tree_digest
+
+BASE = """\
+spec_version: 1
+api:
+  name: tiny
+  title: Tiny API
+  client_class: TinyClient
+settings:
+  token: {type: str}
+server:
+  url: "https://example.invalid/{token}"
+protocol:
+  encoding: form
+  decoding: json
+operations:
+  GetThing:
+    params:
+      thingId: {type: int, required: true}
+"""
+
+# (case id, spec text, expected "line:column: key.path: message" lines)
+CASES = [
+    (
+        "yaml_syntax",
+        BASE.replace("  title: Tiny API", "  title: [Tiny"),
+        [
+            "5:15: <document>: invalid YAML: while parsing a flow sequence expected ',' or ']', but got "
+            "':'"
+        ],
+    ),
+    (
+        "yaml_tab_indent",
+        BASE.replace("  title: Tiny API", "\ttitle: Tiny API"),
+        [
+            "4:1: <document>: invalid YAML: while scanning for the next token found character '\\t' "
+            "that cannot start any token"
+        ],
+    ),
+    ("empty_document", "# nothing here\n", ["1:1: <document>: the spec is empty"]),
+    (
+        "top_level_list",
+        "- a\n- b\n",
+        ["1:1: <document>: the spec must be a mapping at the top level"],
+    ),
+    (
+        "duplicate_yaml_key",
+        BASE + "  GetThing:\n    method: GET\n",
+        ["17:3: operations.GetThing: duplicate key 'GetThing'"],
+    ),
+    (
+        "unknown_top_level_key",
+        BASE + "extras: 1\n",
+        [
+            "17:1: extras: unknown key 'extras' (expected one of: api, auth, enums, errors, models, "
+            "operations, protocol, server, settings, spec_version, transport)"
+        ],
+    ),
+    (
+        "missing_required_key",
+        BASE.replace("  client_class: TinyClient\n", ""),
+        ["2:1: api: missing required key 'client_class'"],
+    ),
+    (
+        "wrong_scalar_type",
+        BASE.replace("spec_version: 1", "spec_version: one"),
+        ['1:15: spec_version: expected 1, got "one"'],
+    ),
+    (
+        "bad_enum_value",
+        BASE.replace("encoding: form", "encoding: yaml"),
+        [
+            "11:13: protocol.encoding: expected one of 'form', 'query', 'json', 'xml_field', "
+            "'xml_body', 'multipart', got \"yaml\""
+        ],
+    ),
+    (
+        "bad_type_expression",
+        BASE.replace("{type: int, required: true}", '{type: "list[int"}'),
+        [
+            "16:23: operations.GetThing.params.thingId.type: expected a type: str, int, float, bool, "
+            'json, datetime, date, binary, status, an enum or model name, or list[T], got "list[int"'
+        ],
+    ),
+    (
+        "wrong_container_type",
+        BASE.replace("  GetThing:\n    params:", "  GetThing:\n    params: []\n    x:").replace(
+            "      thingId", "      thingId"
+        ),
+        [
+            "15:13: operations.GetThing.params: expected object, got list ",
+            "16:5: operations.GetThing.x: unknown key 'x' (expected one of: decoding, doc, encoding, "
+            "examples, long_running, method, name, params, path, returns, safe, success_status)",
+        ],
+    ),
+    (
+        "bad_class_name",
+        BASE.replace("client_class: TinyClient", "client_class: tiny_client"),
+        ['5:17: api.client_class: expected a CapWords class name, got "tiny_client"'],
+    ),
+    (
+        "unknown_type_reference",
+        BASE.replace("{type: int, required: true}", "{type: Widget}"),
+        [
+            "16:23: operations.GetThing.params.thingId.type: unknown type 'Widget' (known types: "
+            "binary, bool, date, datetime, float, int, json, status, str)"
+        ],
+    ),
+    (
+        "unknown_return_model",
+        BASE + "    returns: list[Gadget]\n",
+        [
+            "17:14: operations.GetThing.returns: unknown type 'Gadget' (known types: binary, bool, date, "
+            "datetime, float, int, json, status, str)"
+        ],
+    ),
+    (
+        "duplicate_python_operation_name",
+        BASE + "  get-thing: {}\n",
+        ["17:3: operations.get-thing: Python name 'get_thing' is already operation 'GetThing'"],
+    ),
+    (
+        "operation_name_is_keyword",
+        BASE + "  Import: {}\n",
+        [
+            "17:3: operations.Import: 'import' is a Python keyword (derived from the wire name; set "
+            "'name')"
+        ],
+    ),
+    (
+        "explicit_name_not_identifier",
+        BASE + "  Other:\n    name: 2fast\n",
+        ['18:11: operations.Other.name: expected a Python identifier, got "2fast"'],
+    ),
+    (
+        "parameter_name_is_keyword",
+        BASE + "      from: {type: str}\n",
+        [
+            "17:7: operations.GetThing.params.from: 'from' is a Python keyword (derived from the wire "
+            "name; set 'name')"
+        ],
+    ),
+    (
+        "duplicate_parameter_python_name",
+        BASE + "      thing_id: {type: str}\n",
+        [
+            "17:7: operations.GetThing.params.thing_id: Python name 'thing_id' is also used by "
+            "parameter 'thingId'"
+        ],
+    ),
+    (
+        "undeclared_path_parameter",
+        BASE + "    path: /things/{thingId}/{part}\n",
+        [
+            "16:16: operations.GetThing.params.thingId.in: 'thingId' appears in the path, expected "
+            "'in: path'",
+            "17:11: operations.GetThing.path: path parameter {part} is not declared in 'params'",
+        ],
+    ),
+    (
+        "path_parameter_missing_from_path",
+        BASE.replace("{type: int, required: true}", "{type: int, in: path}"),
+        [
+            "16:32: operations.GetThing.params.thingId.in: 'in: path' but the path '(default)' has no "
+            "{thingId}"
+        ],
+    ),
+    (
+        "default_of_wrong_type",
+        BASE + '      limit: {type: int, default: "ten"}\n',
+        ["17:35: operations.GetThing.params.limit.default: default 'ten' is a str, expected int"],
+    ),
+    (
+        "boolean_default_for_int_setting",
+        BASE.replace(
+            "  token: {type: str}", "  token: {type: str}\n  retries: {type: int, default: true}"
+        ),
+        ["8:33: settings.retries.default: default True is a boolean, expected int"],
+    ),
+    (
+        "required_with_default",
+        BASE + "      limit: {type: int, required: true, default: 3}\n",
+        [
+            "17:51: operations.GetThing.params.limit.default: a required parameter cannot have a default"
+        ],
+    ),
+    (
+        "url_placeholder_without_setting",
+        BASE.replace("/{token}", "/{tenant}"),
+        ["9:8: server.url: placeholder {tenant} names no setting (settings: token)"],
+    ),
+    (
+        "auth_names_unknown_setting",
+        BASE + "auth: {scheme: basic, username: token, password: secret}\n",
+        ["17:50: auth.password: 'secret' names no setting"],
+    ),
+    (
+        "reserved_setting_name",
+        BASE.replace("  token: {type: str}", "  token: {type: str}\n  session: {type: str}"),
+        [
+            "8:3: settings.session: setting 'session' is provided by the runtime; choose another name"
+        ],
+    ),
+    (
+        "model_name_clashes_with_error",
+        BASE + textwrap.dedent("""\
+        models:
+          Thing: {fields: {id: {type: int}}}
+        errors:
+          Thing: {base: vendor, vendor_status: ["7"]}
+        """),
+        ["20:3: errors.Thing: name 'Thing' is already used in models"],
+    ),
+    (
+        "duplicate_model_wire_names",
+        BASE + textwrap.dedent("""\
+        models:
+          Thing:
+            fields:
+              id: {type: int}
+              ident: {type: int, wire: id}
+        """),
+        ["21:7: models.Thing.fields.ident: wire name 'id' is also used by field 'id'"],
+    ),
+    (
+        "flag_style_on_string",
+        BASE + "      verbose: {type: str, style: flag}\n",
+        [
+            "17:35: operations.GetThing.params.verbose.style: style 'flag' applies only to bool "
+            "parameters"
+        ],
+    ),
+    (
+        "format_on_non_date",
+        BASE + '      since: {type: int, format: "%Y"}\n',
+        [
+            "17:34: operations.GetThing.params.since.format: 'format' applies only to datetime and "
+            "date types"
+        ],
+    ),
+    (
+        "client_default_unknown_setting",
+        BASE + "      tenant: {type: str, client_default: tenant_id}\n",
+        ["17:43: operations.GetThing.params.tenant.client_default: 'tenant_id' names no setting"],
+    ),
+    (
+        "long_running_unknown_operation",
+        BASE.replace(
+            "  decoding: json",
+            "  decoding: json\n  long_running: {status_operation: Poll, cancel_operation: GetThing}",
+        ),
+        ["13:36: protocol.long_running.status_operation: 'Poll' names no operation"],
+    ),
+    (
+        "error_names_unknown_operation",
+        BASE + "errors:\n  Gone: {base: not_found, http_status: [404], operations: [Nope]}\n",
+        ["18:60: errors.Gone.operations[0]: 'Nope' names no operation"],
+    ),
+    (
+        "error_without_condition",
+        BASE + "errors:\n  Vague: {base: vendor}\n",
+        [
+            "18:10: errors.Vague: expected 'http_status' or 'vendor_status' to say when this error is "
+            "raised"
+        ],
+    ),
+    (
+        "enum_members_collide",
+        BASE + "enums:\n  Mode: {values: [fast-lane, fast_lane]}\n",
+        [
+            "18:30: enums.Mode.values[1]: value 'fast_lane' gives member name FAST_LANE, the same as "
+            "'fast-lane'"
+        ],
+    ),
+    (
+        "xml_field_without_section",
+        BASE.replace("encoding: form", "encoding: xml_field"),
+        [
+            "10:1: protocol: missing required key 'xml_field' (encoding 'xml_field' needs it to name "
+            "the form field)"
+        ],
+    ),
+    (
+        "server_url_and_environments",
+        BASE.replace(
+            'server:\n  url: "https://example.invalid/{token}"',
+            'server:\n  url: "https://example.invalid"\n  environments: {prod: "https://x.invalid"}',
+        ),
+        ["9:3: server: expected exactly one of 'url' or 'environments'"],
+    ),
+    (
+        "example_names_unknown_parameter",
+        BASE + "    examples:\n      - {name: basic, params: {thing: 1}}\n",
+        [
+            "18:32: operations.GetThing.examples[0].params.thing: 'thing' is not a parameter of GetThing"
+        ],
+    ),
+    (
+        "several_errors_reported_together",
+        BASE.replace("encoding: form", "encoding: yaml")
+        + "      since: {type: str, colour: red}\n",
+        [
+            "11:13: protocol.encoding: expected one of 'form', 'query', 'json', 'xml_field', "
+            "'xml_body', 'multipart', got \"yaml\"",
+            "17:26: operations.GetThing.params.since.colour: unknown key 'colour' (expected one of: "
+            "client_default, default, doc, format, in, name, required, secret, style, type)",
+        ],
+    ),
+]
+
+
+def _expected_lines(name: str, lines: list[str]) -> list[str]:
+    return [f"tests/bad/{name}.yaml:{line}" for line in lines]
+
+
+@pytest.fixture(scope="module")
+def bad_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bad")
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_bad_spec_is_reported_precisely_and_writes_nothing(
+    name: str,
+    text: str,
+    expected: list[str],
+    generated_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "tests" / "bad"
+    folder.mkdir(parents=True)
+    spec = folder / f"{name}.yaml"
+    spec.write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # file names in messages are relative to the working directory
+    before = tree_digest(generated_copy)
+
+    with pytest.raises(SpecErrors) as caught:
+        pipeline.generate([spec], output_dir=generated_copy)
+
+    reported = [str(e) for e in caught.value.errors]
+    assert reported == _expected_lines(name, expected)
+    assert tree_digest(generated_copy) == before
+
+
+def test_the_cases_cover_at_least_25_distinct_problems() -> None:
+    assert len({text for _, text, _ in CASES}) >= 25
+
+
+def test_cli_prints_every_error_without_traceback_and_leaves_generated_untouched(
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "broken.yaml"
+    spec.write_text(
+        BASE.replace("encoding: form", "encoding: yaml") + "      from: {type: str}\n",
+        encoding="utf-8",
+    )
+    before = tree_digest(ROOT / "generated")
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "generate", str(spec)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "broken.yaml:11:13: protocol.encoding: expected one of" in result.stderr
+    assert "1 error(s); nothing was written." in result.stderr
+    assert tree_digest(ROOT / "generated") == before
+
+
+def test_semantic_errors_of_several_files_are_reported_together(tmp_path: Path) -> None:
+    first = tmp_path / "a.yaml"
+    second = tmp_path / "b.yaml"
+    first.write_text(BASE + "      from: {type: str}\n", encoding="utf-8")
+    second.write_text(BASE.replace("{type: int, required: true}", "{type: Nope}"), encoding="utf-8")
+    with pytest.raises(SpecErrors) as caught:
+        pipeline.load_apis([first, second])
+    files = sorted({e.file for e in caught.value.errors})
+    assert files == ["a.yaml", "b.yaml"]
+
+
+def test_two_specs_for_the_same_package_are_refused(tmp_path: Path) -> None:
+    first = tmp_path / "one.yaml"
+    second = tmp_path / "two.yaml"
+    first.write_text(BASE, encoding="utf-8")
+    second.write_text(BASE, encoding="utf-8")
+    with pytest.raises(SpecErrors) as caught:
+        pipeline.load_apis([first, second])
+    assert [e.message for e in caught.value.errors] == [
+        "package 'tiny' is also generated by one.yaml"
+    ]
