@@ -37,7 +37,8 @@ _DEFAULT_ENVELOPE = {
     "running": ["running"],
     "cancelled": ["cancelled"],
 }
-_DEFAULT_XML = {"status_element": "status", "message_element": "msg", "success": ["0"]}
+# No success codes: the HTTP status alone decides, unless the spec lists them (Lleida: 100).
+_DEFAULT_XML = {"status_element": "status", "message_element": "msg", "success": []}
 
 
 def build_api(spec: LoadedSpec) -> Api:

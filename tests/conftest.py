@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.loopback import Loopback, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,3 +29,9 @@ def generated_copy(tmp_path: Path) -> Path:
     target = tmp_path / "generated"
     shutil.copytree(ROOT / "generated", target, ignore=shutil.ignore_patterns("__pycache__"))
     return target
+
+
+@pytest.fixture
+def server() -> Iterator[Loopback]:
+    """A loopback HTTP server; script replies with ``server.reply(Reply(...))``."""
+    yield from serve()

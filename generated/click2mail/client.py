@@ -571,7 +571,7 @@ _API = _rt.ApiDescription(
     xml=_rt.XmlStatus(
         status_element="status",
         message_element="description",
-        success=("0",),
+        success=(),
     ),
     secret_wire_names=frozenset(("billingCvv", "billingNumber")),
 )

@@ -2694,7 +2694,7 @@ _API = _rt.ApiDescription(
     xml=_rt.XmlStatus(
         status_element="status",
         message_element="msg",
-        success=("0",),
+        success=(),
     ),
     long_running=_rt.LongRunning(
         status_operation=_OP_GET_STATUS,
