@@ -2,7 +2,7 @@
 # Do not edit: change generator/runtime and run `make generate`.
 """Hand-written runtime shared by the generated clients (shipped verbatim by the generator)."""
 
-from .client import Client, RetryPolicy, expand_url, pick_environment
+from .client import Client, ClientBase, RetryPolicy, TaskClientBase, expand_url, pick_environment
 from .codec import (
     BINARY,
     BOOL,
@@ -54,6 +54,7 @@ __all__ = [
     "AuthenticationError",
     "BinaryResult",
     "Client",
+    "ClientBase",
     "DecodeError",
     "Envelope",
     "ErrorRule",
@@ -70,6 +71,7 @@ __all__ = [
     "Status",
     "StatusCallback",
     "Task",
+    "TaskClientBase",
     "TaskTimeout",
     "TransportError",
     "Type",

@@ -11,16 +11,16 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 import requests
 
-from .codec import decode_json, decode_xml
+from .codec import JsonValue, decode_json, decode_xml
 from .encoding import WireRequest, build_request
 from .errors import ApiError, DecodeError, HttpError, VendorError
 from .operation import ApiDescription, Operation
 from .results import BinaryResult
-from .tasks import Status, StatusCallback, Task, parse_status
+from .tasks import Status, StatusCallback, Task, parse_status, resume
 from .xml import child_text, looks_like_xml, parse_xml
 
 T = TypeVar("T")
@@ -397,3 +397,37 @@ _DECODERS: dict[str, Callable[[Client, Operation[Any], requests.Response], Any]]
     "json": Client._decode_json,
     "none": Client._decode_none,
 }
+
+
+class ClientBase:
+    """What every generated client class inherits: lifecycle, raw response access, resumption."""
+
+    _client: Client
+
+    def close(self) -> None:
+        """Close the HTTP session (and its pooled connections)."""
+        self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def last_response(self) -> requests.Response | None:
+        """The raw HTTP response of the most recent request."""
+        return self._client.last_response
+
+
+class TaskClientBase(ClientBase):
+    """Base of clients whose API has long-running tasks."""
+
+    def resume_task(self, token: str, *, version: int = 0) -> Task[JsonValue]:
+        """A handle on a long-running task started earlier (for instance in another process)."""
+        return resume(self._client, token, version=version)

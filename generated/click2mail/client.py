@@ -9,7 +9,6 @@ long-running tasks) happens in the shared runtime ``generated._runtime``.
 from __future__ import annotations
 
 import datetime
-from types import TracebackType
 from typing import Literal
 
 import requests
@@ -577,7 +576,7 @@ _API = _rt.ApiDescription(
 )
 
 
-class Click2MailClient:
+class Click2MailClient(_rt.ClientBase):
     """Click2Mail MOLPro REST API
 
     Physical mail by Click2Mail (MOLPro REST): upload documents, upload address lists,
@@ -624,26 +623,6 @@ class Click2MailClient:
             session=session,
             user_agent="specgen-click2mail",
         )
-
-    def close(self) -> None:
-        """Close the HTTP session (and its pooled connections)."""
-        self._client.close()
-
-    def __enter__(self) -> Click2MailClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def last_response(self) -> requests.Response | None:
-        """The raw HTTP response of the most recent request."""
-        return self._client.last_response
 
     def upload_document(
         self,

@@ -9,7 +9,6 @@ long-running tasks) happens in the shared runtime ``generated._runtime``.
 from __future__ import annotations
 
 import datetime
-from types import TracebackType
 
 import requests
 
@@ -130,7 +129,7 @@ _API = _rt.ApiDescription(
 )
 
 
-class MailCertClient:
+class MailCertClient(_rt.ClientBase):
     """Lleida.net MailCert API
 
     Certified e-mail (MailCert) by Lleida.net: look up the certificates the service issued
@@ -185,26 +184,6 @@ class MailCertClient:
             session=session,
             user_agent="specgen-lleida_mailcert",
         )
-
-    def close(self) -> None:
-        """Close the HTTP session (and its pooled connections)."""
-        self._client.close()
-
-    def __enter__(self) -> MailCertClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def last_response(self) -> requests.Response | None:
-        """The raw HTTP response of the most recent request."""
-        return self._client.last_response
 
     def get_default_settings(
         self,

@@ -8,8 +8,6 @@ long-running tasks) happens in the shared runtime ``generated._runtime``.
 
 from __future__ import annotations
 
-from types import TracebackType
-
 import requests
 
 from .. import _runtime as _rt
@@ -2711,7 +2709,7 @@ _API = _rt.ApiDescription(
 )
 
 
-class MailStoreSpeClient:
+class MailStoreSpeClient(_rt.TaskClientBase):
     """MailStore Service Provider Edition Management API
 
     Administration of a MailStore SPE management server and its archive instances.
@@ -2778,30 +2776,6 @@ class MailStoreSpeClient:
             status_callback=status_callback,
             user_agent="specgen-mailstore_spe",
         )
-
-    def close(self) -> None:
-        """Close the HTTP session (and its pooled connections)."""
-        self._client.close()
-
-    def __enter__(self) -> MailStoreSpeClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def last_response(self) -> requests.Response | None:
-        """The raw HTTP response of the most recent request."""
-        return self._client.last_response
-
-    def resume_task(self, token: str, *, version: int = 0) -> _rt.Task[JsonValue]:
-        """A handle on a long-running task started earlier (for instance in another process)."""
-        return _rt.resume(self._client, token, version=version)
 
     def get_status(
         self,

@@ -1,6 +1,6 @@
 """Hand-written runtime shared by the generated clients (shipped verbatim by the generator)."""
 
-from .client import Client, RetryPolicy, expand_url, pick_environment
+from .client import Client, ClientBase, RetryPolicy, TaskClientBase, expand_url, pick_environment
 from .codec import (
     BINARY,
     BOOL,
@@ -52,6 +52,7 @@ __all__ = [
     "AuthenticationError",
     "BinaryResult",
     "Client",
+    "ClientBase",
     "DecodeError",
     "Envelope",
     "ErrorRule",
@@ -68,6 +69,7 @@ __all__ = [
     "Status",
     "StatusCallback",
     "Task",
+    "TaskClientBase",
     "TaskTimeout",
     "TransportError",
     "Type",

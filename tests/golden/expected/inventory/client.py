@@ -9,7 +9,6 @@ long-running tasks) happens in the shared runtime ``generated._runtime``.
 from __future__ import annotations
 
 import datetime
-from types import TracebackType
 from typing import Literal
 
 import requests
@@ -231,7 +230,7 @@ _API = _rt.ApiDescription(
 )
 
 
-class InventoryClient:
+class InventoryClient(_rt.TaskClientBase):
     """Inventory API
 
     A made-up warehouse API used to pin the generator's output. It has a "quoted" word, a
@@ -281,30 +280,6 @@ class InventoryClient:
             status_callback=status_callback,
             user_agent="specgen-inventory",
         )
-
-    def close(self) -> None:
-        """Close the HTTP session (and its pooled connections)."""
-        self._client.close()
-
-    def __enter__(self) -> InventoryClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def last_response(self) -> requests.Response | None:
-        """The raw HTTP response of the most recent request."""
-        return self._client.last_response
-
-    def resume_task(self, token: str, *, version: int = 0) -> _rt.Task[JsonValue]:
-        """A handle on a long-running task started earlier (for instance in another process)."""
-        return _rt.resume(self._client, token, version=version)
 
     def get_status(
         self,
