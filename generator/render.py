@@ -269,7 +269,11 @@ def operation_doc(op: Operation, *, starts_task: bool = False) -> str:
         )
     lines.append(f"\nWire: ``{op.method} {op.path}`` (operation ``{op.wire_name}``).")
     if op.long_running and not starts_task:
-        lines.append("Long-running: blocks until the task ends, polling its status.")
+        lines.append(
+            "Long-running: with automatic token handling (the client's ``auto_handle_token``, or"
+            " this call's) it blocks until the task ends, polling its status and calling"
+            " ``status_callback`` on every update; otherwise it returns the task handle."
+        )
     if op.params:
         lines.append("\nArgs:")
         for p in op.params:

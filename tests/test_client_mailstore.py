@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from generated._runtime import Status
+from generated._runtime import Status, Task
 from generated.mailstore_server import (
     InvalidCredentialsError,
     MailStoreServerClient,
@@ -263,3 +263,75 @@ def test_get_metadata_returns_the_bare_function_list(
     assert function.name == "GetUserInfo"
     assert function.args[0].nullable is False
     assert server.requests[0].path == "/api/get-metadata"
+
+
+def test_without_automatic_token_handling_the_call_returns_the_task(server: Loopback) -> None:
+    manual = MailStoreServerClient(base_url=server.url, auto_handle_token=False, wait_time=100)
+    server.reply(
+        running(0, 0, "Verifying...\r\n"),
+        envelope("succeeded", version=2, token="tok-1", percentProgress=100),
+    )
+    task = manual.verify_store(3, True)
+    assert isinstance(task, Task)
+    assert task.token == "tok-1" and task.progress == 0
+    assert len(server.requests) == 1  # nothing polled yet
+    assert task.wait() is None
+    assert len(server.requests) == 2
+
+
+def test_automatic_handling_can_be_chosen_per_call(server: Loopback) -> None:
+    manual = MailStoreServerClient(base_url=server.url, auto_handle_token=False)
+    server.reply(running(0, 0, ""), envelope("succeeded", version=1, result={"ok": True}))
+    assert manual.run_job_async(7, auto_handle_token=True) == {"ok": True}
+    auto = MailStoreServerClient(base_url=server.url)
+    server.reply(running(0, 0, ""))
+    task = auto.run_job_async(7, auto_handle_token=False)
+    assert task.token == "tok-1"
+
+
+def test_debug_logs_show_requests_without_credentials(
+    server: Loopback, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = MailStoreServerClient(password="Sup3r-Secret", base_url=server.url, log_level="DEBUG")
+    server.reply(envelope(), envelope())
+    with caplog.at_level("DEBUG", logger="generated.mailstore_server"):
+        client.set_user_password("john", "N3w-Passw0rd")
+        client.create_user("jane", password="An0ther-One", full_name="Jane")
+    text = caplog.text
+    assert "SetUserPassword" in text and "'userName': 'john'" in text
+    for secret in ("Sup3r-Secret", "N3w-Passw0rd", "An0ther-One", "Authorization"):
+        assert secret not in text
+    assert "'password': '***'" in text
+
+
+def test_the_pretty_printer_renders_statuses_readably() -> None:
+    from generated.mailstore_server import pretty
+
+    status = Status(
+        code="succeeded",
+        version=71,
+        token="c56f",
+        progress=100,
+        text=None,
+        log_output="1249 messages verified.\r\nFinished.\r\n",
+        error_message=None,
+        error_details=None,
+        result={"userName": "admin", "privileges": ["admin"]},
+        raw={},
+    )
+    assert pretty(status).splitlines() == [
+        "code: succeeded",
+        "version: 71",
+        "token: c56f",
+        "progress: 100",
+        "text: -",
+        "log_output:",
+        "  | 1249 messages verified.",
+        "  | Finished.",
+        "error_message: -",
+        "error_details: -",
+        "result:",
+        "  userName: admin",
+        "  privileges:",
+        "    - admin",
+    ]

@@ -35,6 +35,7 @@ from .errors import (
     VendorError,
 )
 from .operation import ApiDescription, Envelope, LongRunning, Operation, Param, XmlStatus
+from .pretty import pretty
 from .results import BINARY_RESULT, BinaryResult
 from .tasks import STATUS, Status, StatusCallback, Task, TaskTimeout, resume
 
@@ -85,5 +86,6 @@ __all__ = [
     "list_of",
     "model",
     "pick_environment",
+    "pretty",
     "resume",
 ]

@@ -56,6 +56,8 @@ class Client:
         session: requests.Session | None = None,
         wait_time_ms: int = 1000,
         status_callback: StatusCallback | None = None,
+        auto_handle_token: bool = True,
+        log_level: int | str | None = None,
         user_agent: str = "specgen-client",
     ) -> None:
         self.api = api
@@ -65,7 +67,10 @@ class Client:
         self.retry = retry or RetryPolicy()
         self.wait_time_ms = wait_time_ms
         self.status_callback = status_callback
+        self.auto_handle_token = auto_handle_token
         self.log = logging.getLogger(f"generated.{api.name}")
+        if log_level is not None:
+            self.log.setLevel(log_level)
         self.last_response: requests.Response | None = None
         self._credentials = credentials
         self._owns_session = session is None
@@ -119,6 +124,11 @@ class Client:
         if not isinstance(status, Status):
             raise TypeError(f"{op.wire_name} is not decoded as a status envelope")
         return self.task_for(op, status, wait_time_ms=wait_time_ms, status_callback=status_callback)
+
+    def settle(self, task: Task[T], auto_handle_token: bool | None) -> T | Task[T]:
+        """Wait for ``task`` when token handling is automatic (per call, else per client)."""
+        automatic = self.auto_handle_token if auto_handle_token is None else auto_handle_token
+        return task.wait() if automatic else task
 
     def task_for(
         self,

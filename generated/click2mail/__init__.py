@@ -9,6 +9,7 @@ Answers are XML. Errors come as HTTP 400 with a ``status`` and ``description`` e
 documented status has its own exception class.
 """
 
+from .._runtime import pretty
 from .client import Click2MailClient
 from .errors import (
     AuthenticationError,
@@ -70,6 +71,7 @@ __all__ = [
     "NotFoundError",
     "PageCountError",
     "PreflightError",
+    "pretty",
     "RenderError",
     "TransportError",
     "VendorError",

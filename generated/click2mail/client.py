@@ -603,6 +603,7 @@ class Click2MailClient(_rt.ClientBase):
         ca_bundle: str | None = None,
         retry_attempts: int = 2,
         retry_backoff: float = 0.5,
+        log_level: int | str | None = None,
         session: requests.Session | None = None,
     ) -> None:
         self.username = username
@@ -621,6 +622,7 @@ class Click2MailClient(_rt.ClientBase):
                 statuses=(502, 503, 504, 524),
             ),
             session=session,
+            log_level=log_level,
             user_agent="specgen-click2mail",
         )
 

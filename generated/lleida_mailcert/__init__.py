@@ -10,6 +10,7 @@ action; the account's credentials travel inside that document. Answers are XML d
 whose ``status`` is 100 on success.
 """
 
+from .._runtime import pretty
 from .client import MailCertClient
 from .errors import (
     AuthenticationError,
@@ -41,6 +42,7 @@ __all__ = [
     "NotFoundError",
     "PdfList",
     "PdfRow",
+    "pretty",
     "RowOrder",
     "TransportError",
     "VendorError",

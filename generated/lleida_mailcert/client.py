@@ -158,6 +158,7 @@ class MailCertClient(_rt.ClientBase):
         ca_bundle: str | None = None,
         retry_attempts: int = 2,
         retry_backoff: float = 0.5,
+        log_level: int | str | None = None,
         session: requests.Session | None = None,
     ) -> None:
         self.username = username
@@ -182,6 +183,7 @@ class MailCertClient(_rt.ClientBase):
                 statuses=(502, 503, 504, 524),
             ),
             session=session,
+            log_level=log_level,
             user_agent="specgen-lleida_mailcert",
         )
 

@@ -12,6 +12,7 @@ with ``get-status``; the client does that for you, or hands you the task (``begi
 methods).
 """
 
+from .._runtime import pretty
 from .client import MailStoreServerClient
 from .errors import (
     AuthenticationError,
@@ -50,6 +51,7 @@ __all__ = [
     "Job",
     "MailStoreServerClient",
     "NotFoundError",
+    "pretty",
     "Profile",
     "ServerInfo",
     "Store",

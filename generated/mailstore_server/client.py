@@ -8,6 +8,8 @@ long-running tasks) happens in the shared runtime ``generated._runtime``.
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 import requests
 
 from .. import _runtime as _rt
@@ -1849,8 +1851,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         ca_bundle: str | None = None,
         retry_attempts: int = 2,
         retry_backoff: float = 0.5,
+        auto_handle_token: bool = True,
         wait_time: int = 1000,
         status_callback: _rt.StatusCallback | None = None,
+        log_level: int | str | None = None,
         session: requests.Session | None = None,
     ) -> None:
         self.username = username
@@ -1879,6 +1883,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
             session=session,
             wait_time_ms=wait_time,
             status_callback=status_callback,
+            auto_handle_token=auto_handle_token,
+            log_level=log_level,
             user_agent="specgen-mailstore_server",
         )
 
@@ -2354,27 +2360,61 @@ class MailStoreServerClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def sync_users_with_directory_services(
         self,
         dry_run: bool,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def sync_users_with_directory_services(
+        self,
+        dry_run: bool,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def sync_users_with_directory_services(
+        self,
+        dry_run: bool,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def sync_users_with_directory_services(
+        self,
+        dry_run: bool,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Sync users with directory services.
 
         Wire: ``POST /api/invoke/SyncUsersWithDirectoryServices`` (operation
-        ``SyncUsersWithDirectoryServices``). Long-running: blocks until the task ends,
-        polling its status.
+        ``SyncUsersWithDirectoryServices``). Long-running: with automatic token handling
+        (the client's ``auto_handle_token``, or this call's) it blocks until the task ends,
+        polling its status and calling ``status_callback`` on every update; otherwise it
+        returns the task handle.
 
         Args:
             dry_run: Only report what would change. (wire ``dryRun``, required)
         """
-        return self.begin_sync_users_with_directory_services(
+        task = self.begin_sync_users_with_directory_services(
             dry_run=dry_run,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_sync_users_with_directory_services(
         self,
@@ -2478,22 +2518,53 @@ class MailStoreServerClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def process_retention_policies(
         self,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def process_retention_policies(
+        self,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def process_retention_policies(
+        self,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def process_retention_policies(
+        self,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Process retention policies.
 
         Wire: ``POST /api/invoke/ProcessRetentionPolicies`` (operation
-        ``ProcessRetentionPolicies``). Long-running: blocks until the task ends, polling its
-        status.
+        ``ProcessRetentionPolicies``). Long-running: with automatic token handling (the
+        client's ``auto_handle_token``, or this call's) it blocks until the task ends,
+        polling its status and calling ``status_callback`` on every update; otherwise it
+        returns the task handle.
         """
-        return self.begin_process_retention_policies(
+        task = self.begin_process_retention_policies(
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_process_retention_policies(
         self,
@@ -2557,22 +2628,53 @@ class MailStoreServerClient(_rt.TaskClientBase):
             {},
         )
 
+    @overload
     def maintain_file_system_databases(
         self,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def maintain_file_system_databases(
+        self,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def maintain_file_system_databases(
+        self,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def maintain_file_system_databases(
+        self,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Maintain file system databases.
 
         Wire: ``POST /api/invoke/MaintainFileSystemDatabases`` (operation
-        ``MaintainFileSystemDatabases``). Long-running: blocks until the task ends, polling
-        its status.
+        ``MaintainFileSystemDatabases``). Long-running: with automatic token handling (the
+        client's ``auto_handle_token``, or this call's) it blocks until the task ends,
+        polling its status and calling ``status_callback`` on every update; otherwise it
+        returns the task handle.
         """
-        return self.begin_maintain_file_system_databases(
+        task = self.begin_maintain_file_system_databases(
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_maintain_file_system_databases(
         self,
@@ -2594,22 +2696,53 @@ class MailStoreServerClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def refresh_all_store_statistics(
         self,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def refresh_all_store_statistics(
+        self,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def refresh_all_store_statistics(
+        self,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def refresh_all_store_statistics(
+        self,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Refresh all store statistics.
 
         Wire: ``POST /api/invoke/RefreshAllStoreStatistics`` (operation
-        ``RefreshAllStoreStatistics``). Long-running: blocks until the task ends, polling
-        its status.
+        ``RefreshAllStoreStatistics``). Long-running: with automatic token handling (the
+        client's ``auto_handle_token``, or this call's) it blocks until the task ends,
+        polling its status and calling ``status_callback`` on every update; otherwise it
+        returns the task handle.
         """
-        return self.begin_refresh_all_store_statistics(
+        task = self.begin_refresh_all_store_statistics(
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_refresh_all_store_statistics(
         self,
@@ -2815,26 +2948,60 @@ class MailStoreServerClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def compact_store(
         self,
         id: int,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def compact_store(
+        self,
+        id: int,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def compact_store(
+        self,
+        id: int,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def compact_store(
+        self,
+        id: int,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Compact store.
 
         Wire: ``POST /api/invoke/CompactStore`` (operation ``CompactStore``). Long-running:
-        blocks until the task ends, polling its status.
+        with automatic token handling (the client's ``auto_handle_token``, or this call's)
+        it blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             id: Numeric identifier. (required)
         """
-        return self.begin_compact_store(
+        task = self.begin_compact_store(
             id=id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_compact_store(
         self,
@@ -2861,29 +3028,66 @@ class MailStoreServerClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def merge_store(
         self,
         id: int,
         source_id: int,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def merge_store(
+        self,
+        id: int,
+        source_id: int,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def merge_store(
+        self,
+        id: int,
+        source_id: int,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def merge_store(
+        self,
+        id: int,
+        source_id: int,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Merge store.
 
-        Wire: ``POST /api/invoke/MergeStore`` (operation ``MergeStore``). Long-running:
-        blocks until the task ends, polling its status.
+        Wire: ``POST /api/invoke/MergeStore`` (operation ``MergeStore``). Long-running: with
+        automatic token handling (the client's ``auto_handle_token``, or this call's) it
+        blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             id: Numeric identifier. (required)
             source_id: (wire ``sourceId``, required)
         """
-        return self.begin_merge_store(
+        task = self.begin_merge_store(
             id=id,
             source_id=source_id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_merge_store(
         self,
@@ -2913,32 +3117,72 @@ class MailStoreServerClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def recover_store(
         self,
         id: int,
         *,
         encryption_key: str | None = None,
         recover_deleted_messages: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def recover_store(
+        self,
+        id: int,
+        *,
+        encryption_key: str | None = None,
+        recover_deleted_messages: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def recover_store(
+        self,
+        id: int,
+        *,
+        encryption_key: str | None = None,
+        recover_deleted_messages: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def recover_store(
+        self,
+        id: int,
+        *,
+        encryption_key: str | None = None,
+        recover_deleted_messages: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Recover store.
 
         Wire: ``POST /api/invoke/RecoverStore`` (operation ``RecoverStore``). Long-running:
-        blocks until the task ends, polling its status.
+        with automatic token handling (the client's ``auto_handle_token``, or this call's)
+        it blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             id: Numeric identifier. (required)
             encryption_key: (wire ``encryptionKey``)
             recover_deleted_messages: (wire ``recoverDeletedMessages``)
         """
-        return self.begin_recover_store(
+        task = self.begin_recover_store(
             id=id,
             encryption_key=encryption_key,
             recover_deleted_messages=recover_deleted_messages,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_recover_store(
         self,
@@ -2971,27 +3215,61 @@ class MailStoreServerClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def recreate_recovery_records(
         self,
         id: int,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def recreate_recovery_records(
+        self,
+        id: int,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def recreate_recovery_records(
+        self,
+        id: int,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def recreate_recovery_records(
+        self,
+        id: int,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Recreate recovery records.
 
         Wire: ``POST /api/invoke/RecreateRecoveryRecords`` (operation
-        ``RecreateRecoveryRecords``). Long-running: blocks until the task ends, polling its
-        status.
+        ``RecreateRecoveryRecords``). Long-running: with automatic token handling (the
+        client's ``auto_handle_token``, or this call's) it blocks until the task ends,
+        polling its status and calling ``status_callback`` on every update; otherwise it
+        returns the task handle.
 
         Args:
             id: Numeric identifier. (required)
         """
-        return self.begin_recreate_recovery_records(
+        task = self.begin_recreate_recovery_records(
             id=id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_recreate_recovery_records(
         self,
@@ -3019,26 +3297,60 @@ class MailStoreServerClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def repair_store_database(
         self,
         id: int,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def repair_store_database(
+        self,
+        id: int,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def repair_store_database(
+        self,
+        id: int,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def repair_store_database(
+        self,
+        id: int,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Repair store database.
 
         Wire: ``POST /api/invoke/RepairStoreDatabase`` (operation ``RepairStoreDatabase``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
 
         Args:
             id: Numeric identifier. (required)
         """
-        return self.begin_repair_store_database(
+        task = self.begin_repair_store_database(
             id=id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_repair_store_database(
         self,
@@ -3086,26 +3398,60 @@ class MailStoreServerClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def upgrade_store(
         self,
         id: int,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def upgrade_store(
+        self,
+        id: int,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def upgrade_store(
+        self,
+        id: int,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def upgrade_store(
+        self,
+        id: int,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Upgrade store.
 
         Wire: ``POST /api/invoke/UpgradeStore`` (operation ``UpgradeStore``). Long-running:
-        blocks until the task ends, polling its status.
+        with automatic token handling (the client's ``auto_handle_token``, or this call's)
+        it blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             id: Numeric identifier. (required)
         """
-        return self.begin_upgrade_store(
+        task = self.begin_upgrade_store(
             id=id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_upgrade_store(
         self,
@@ -3132,21 +3478,52 @@ class MailStoreServerClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def upgrade_stores(
         self,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def upgrade_stores(
+        self,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def upgrade_stores(
+        self,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def upgrade_stores(
+        self,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Upgrade stores.
 
         Wire: ``POST /api/invoke/UpgradeStores`` (operation ``UpgradeStores``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
         """
-        return self.begin_upgrade_stores(
+        task = self.begin_upgrade_stores(
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_upgrade_stores(
         self,
@@ -3167,30 +3544,67 @@ class MailStoreServerClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def verify_store(
         self,
         id: int,
         include_indexes: bool,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def verify_store(
+        self,
+        id: int,
+        include_indexes: bool,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def verify_store(
+        self,
+        id: int,
+        include_indexes: bool,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def verify_store(
+        self,
+        id: int,
+        include_indexes: bool,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Verify the integrity of one archive store.
 
         Wire: ``POST /api/invoke/VerifyStore`` (operation ``VerifyStore``). Long-running:
-        blocks until the task ends, polling its status.
+        with automatic token handling (the client's ``auto_handle_token``, or this call's)
+        it blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             id: Numeric identifier. (required)
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        return self.begin_verify_store(
+        task = self.begin_verify_store(
             id=id,
             include_indexes=include_indexes,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_verify_store(
         self,
@@ -3221,27 +3635,61 @@ class MailStoreServerClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def verify_stores(
         self,
         include_indexes: bool,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def verify_stores(
+        self,
+        include_indexes: bool,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def verify_stores(
+        self,
+        include_indexes: bool,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def verify_stores(
+        self,
+        include_indexes: bool,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Verify the integrity of every archive store.
 
         Wire: ``POST /api/invoke/VerifyStores`` (operation ``VerifyStores``). Long-running:
-        blocks until the task ends, polling its status.
+        with automatic token handling (the client's ``auto_handle_token``, or this call's)
+        it blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        return self.begin_verify_stores(
+        task = self.begin_verify_stores(
             include_indexes=include_indexes,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_verify_stores(
         self,
@@ -3314,22 +3762,53 @@ class MailStoreServerClient(_rt.TaskClientBase):
             {},
         )
 
+    @overload
     def rebuild_selected_store_indexes(
         self,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def rebuild_selected_store_indexes(
+        self,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def rebuild_selected_store_indexes(
+        self,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def rebuild_selected_store_indexes(
+        self,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Rebuild selected store indexes.
 
         Wire: ``POST /api/invoke/RebuildSelectedStoreIndexes`` (operation
-        ``RebuildSelectedStoreIndexes``). Long-running: blocks until the task ends, polling
-        its status.
+        ``RebuildSelectedStoreIndexes``). Long-running: with automatic token handling (the
+        client's ``auto_handle_token``, or this call's) it blocks until the task ends,
+        polling its status and calling ``status_callback`` on every update; otherwise it
+        returns the task handle.
         """
-        return self.begin_rebuild_selected_store_indexes(
+        task = self.begin_rebuild_selected_store_indexes(
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_rebuild_selected_store_indexes(
         self,
@@ -3531,26 +4010,60 @@ class MailStoreServerClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def run_job_async(
         self,
         id: int,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def run_job_async(
+        self,
+        id: int,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def run_job_async(
+        self,
+        id: int,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def run_job_async(
+        self,
+        id: int,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Run a scheduled job now.
 
         Wire: ``POST /api/invoke/RunJobAsync`` (operation ``RunJobAsync``). Long-running:
-        blocks until the task ends, polling its status.
+        with automatic token handling (the client's ``auto_handle_token``, or this call's)
+        it blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             id: Numeric identifier. (required)
         """
-        return self.begin_run_job_async(
+        task = self.begin_run_job_async(
             id=id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_run_job_async(
         self,
@@ -3685,26 +4198,60 @@ class MailStoreServerClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def run_profile(
         self,
         id: int,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def run_profile(
+        self,
+        id: int,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def run_profile(
+        self,
+        id: int,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def run_profile(
+        self,
+        id: int,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Run an archiving or export profile now.
 
-        Wire: ``POST /api/invoke/RunProfile`` (operation ``RunProfile``). Long-running:
-        blocks until the task ends, polling its status.
+        Wire: ``POST /api/invoke/RunProfile`` (operation ``RunProfile``). Long-running: with
+        automatic token handling (the client's ``auto_handle_token``, or this call's) it
+        blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             id: Numeric identifier. (required)
         """
-        return self.begin_run_profile(
+        task = self.begin_run_profile(
             id=id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_run_profile(
         self,
@@ -3731,29 +4278,66 @@ class MailStoreServerClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def run_temporary_profile(
         self,
         raw: bool,
         *,
         properties: JsonValue | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def run_temporary_profile(
+        self,
+        raw: bool,
+        *,
+        properties: JsonValue | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def run_temporary_profile(
+        self,
+        raw: bool,
+        *,
+        properties: JsonValue | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def run_temporary_profile(
+        self,
+        raw: bool,
+        *,
+        properties: JsonValue | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Run temporary profile.
 
         Wire: ``POST /api/invoke/RunTemporaryProfile`` (operation ``RunTemporaryProfile``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
 
         Args:
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        return self.begin_run_temporary_profile(
+        task = self.begin_run_temporary_profile(
             properties=properties,
             raw=raw,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_run_temporary_profile(
         self,
@@ -3940,29 +4524,66 @@ class MailStoreServerClient(_rt.TaskClientBase):
             {},
         )
 
+    @overload
     def create_backup(
         self,
         path: str,
         exclude_search_indexes: bool,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def create_backup(
+        self,
+        path: str,
+        exclude_search_indexes: bool,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def create_backup(
+        self,
+        path: str,
+        exclude_search_indexes: bool,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def create_backup(
+        self,
+        path: str,
+        exclude_search_indexes: bool,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Back up the server's data to a folder.
 
         Wire: ``POST /api/invoke/CreateBackup`` (operation ``CreateBackup``). Long-running:
-        blocks until the task ends, polling its status.
+        with automatic token handling (the client's ``auto_handle_token``, or this call's)
+        it blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             path: (required)
             exclude_search_indexes: (wire ``excludeSearchIndexes``, required)
         """
-        return self.begin_create_backup(
+        task = self.begin_create_backup(
             path=path,
             exclude_search_indexes=exclude_search_indexes,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_create_backup(
         self,
@@ -3992,22 +4613,53 @@ class MailStoreServerClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def compact_master_database(
         self,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def compact_master_database(
+        self,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def compact_master_database(
+        self,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def compact_master_database(
+        self,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Compact master database.
 
         Wire: ``POST /api/invoke/CompactMasterDatabase`` (operation
-        ``CompactMasterDatabase``). Long-running: blocks until the task ends, polling its
-        status.
+        ``CompactMasterDatabase``). Long-running: with automatic token handling (the
+        client's ``auto_handle_token``, or this call's) it blocks until the task ends,
+        polling its status and calling ``status_callback`` on every update; otherwise it
+        returns the task handle.
         """
-        return self.begin_compact_master_database(
+        task = self.begin_compact_master_database(
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_compact_master_database(
         self,
@@ -4103,29 +4755,66 @@ class MailStoreServerClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def rebuild_store_index(
         self,
         id: int,
         folder: str,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def rebuild_store_index(
+        self,
+        id: int,
+        folder: str,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def rebuild_store_index(
+        self,
+        id: int,
+        folder: str,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def rebuild_store_index(
+        self,
+        id: int,
+        folder: str,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Rebuild store index.
 
         Wire: ``POST /api/invoke/RebuildStoreIndex`` (operation ``RebuildStoreIndex``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
 
         Args:
             id: Numeric identifier. (required)
             folder: (required)
         """
-        return self.begin_rebuild_store_index(
+        task = self.begin_rebuild_store_index(
             id=id,
             folder=folder,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_rebuild_store_index(
         self,

@@ -12,6 +12,7 @@ with ``get-status``; the client does that for you, or hands you the task (``begi
 methods).
 """
 
+from .._runtime import pretty
 from .client import MailStoreSpeClient
 from .errors import (
     AuthenticationError,
@@ -54,6 +55,7 @@ __all__ = [
     "Job",
     "MailStoreSpeClient",
     "NotFoundError",
+    "pretty",
     "Profile",
     "Store",
     "SystemProperties",

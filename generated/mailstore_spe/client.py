@@ -8,6 +8,8 @@ long-running tasks) happens in the shared runtime ``generated._runtime``.
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 import requests
 
 from .. import _runtime as _rt
@@ -2743,8 +2745,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         ca_bundle: str | None = None,
         retry_attempts: int = 2,
         retry_backoff: float = 0.5,
+        auto_handle_token: bool = True,
         wait_time: int = 2000,
         status_callback: _rt.StatusCallback | None = None,
+        log_level: int | str | None = None,
         session: requests.Session | None = None,
     ) -> None:
         self.username = username
@@ -2774,6 +2778,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             session=session,
             wait_time_ms=wait_time,
             status_callback=status_callback,
+            auto_handle_token=auto_handle_token,
+            log_level=log_level,
             user_agent="specgen-mailstore_spe",
         )
 
@@ -3106,26 +3112,60 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def create_instance(
         self,
         config: JsonValue,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def create_instance(
+        self,
+        config: JsonValue,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def create_instance(
+        self,
+        config: JsonValue,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def create_instance(
+        self,
+        config: JsonValue,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Create instance.
 
         Wire: ``POST /api/invoke/CreateInstance`` (operation ``CreateInstance``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
 
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return self.begin_create_instance(
+        task = self.begin_create_instance(
             config=config,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_create_instance(
         self,
@@ -3184,27 +3224,61 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def start_instances(
         self,
         instance_filter: str,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def start_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def start_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def start_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Start instances.
 
         Wire: ``POST /api/invoke/StartInstances`` (operation ``StartInstances``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
 
         Args:
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return self.begin_start_instances(
+        task = self.begin_start_instances(
             instance_filter=instance_filter,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_start_instances(
         self,
@@ -3232,27 +3306,61 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def restart_instances(
         self,
         instance_filter: str,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def restart_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def restart_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def restart_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Restart instances.
 
         Wire: ``POST /api/invoke/RestartInstances`` (operation ``RestartInstances``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
 
         Args:
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return self.begin_restart_instances(
+        task = self.begin_restart_instances(
             instance_filter=instance_filter,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_restart_instances(
         self,
@@ -3280,27 +3388,61 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def stop_instances(
         self,
         instance_filter: str,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def stop_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def stop_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def stop_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Stop instances.
 
         Wire: ``POST /api/invoke/StopInstances`` (operation ``StopInstances``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
 
         Args:
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return self.begin_stop_instances(
+        task = self.begin_stop_instances(
             instance_filter=instance_filter,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_stop_instances(
         self,
@@ -3328,27 +3470,61 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def freeze_instances(
         self,
         instance_filter: str,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def freeze_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def freeze_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def freeze_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Freeze instances.
 
         Wire: ``POST /api/invoke/FreezeInstances`` (operation ``FreezeInstances``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
 
         Args:
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return self.begin_freeze_instances(
+        task = self.begin_freeze_instances(
             instance_filter=instance_filter,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_freeze_instances(
         self,
@@ -3376,27 +3552,61 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def thaw_instances(
         self,
         instance_filter: str,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def thaw_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def thaw_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def thaw_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Thaw instances.
 
         Wire: ``POST /api/invoke/ThawInstances`` (operation ``ThawInstances``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
 
         Args:
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return self.begin_thaw_instances(
+        task = self.begin_thaw_instances(
             instance_filter=instance_filter,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_thaw_instances(
         self,
@@ -3450,27 +3660,61 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             {},
         )
 
+    @overload
     def delete_instances(
         self,
         instance_filter: str,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def delete_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def delete_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def delete_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Delete instances.
 
         Wire: ``POST /api/invoke/DeleteInstances`` (operation ``DeleteInstances``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
 
         Args:
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return self.begin_delete_instances(
+        task = self.begin_delete_instances(
             instance_filter=instance_filter,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_delete_instances(
         self,
@@ -4358,31 +4602,68 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def sync_users_with_directory_services(
         self,
         dry_run: bool,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def sync_users_with_directory_services(
+        self,
+        dry_run: bool,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def sync_users_with_directory_services(
+        self,
+        dry_run: bool,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def sync_users_with_directory_services(
+        self,
+        dry_run: bool,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Sync users with directory services.
 
         Wire: ``POST /api/invoke/SyncUsersWithDirectoryServices`` (operation
-        ``SyncUsersWithDirectoryServices``). Long-running: blocks until the task ends,
-        polling its status.
+        ``SyncUsersWithDirectoryServices``). Long-running: with automatic token handling
+        (the client's ``auto_handle_token``, or this call's) it blocks until the task ends,
+        polling its status and calling ``status_callback`` on every update; otherwise it
+        returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
             dry_run: Only report what would change. (wire ``dryRun``, required)
         """
-        return self.begin_sync_users_with_directory_services(
+        task = self.begin_sync_users_with_directory_services(
             instance_id=instance_id,
             dry_run=dry_run,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_sync_users_with_directory_services(
         self,
@@ -4524,28 +4805,62 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def process_retention_policies(
         self,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def process_retention_policies(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def process_retention_policies(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def process_retention_policies(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Process retention policies.
 
         Wire: ``POST /api/invoke/ProcessRetentionPolicies`` (operation
-        ``ProcessRetentionPolicies``). Long-running: blocks until the task ends, polling its
-        status.
+        ``ProcessRetentionPolicies``). Long-running: with automatic token handling (the
+        client's ``auto_handle_token``, or this call's) it blocks until the task ends,
+        polling its status and calling ``status_callback`` on every update; otherwise it
+        returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self.begin_process_retention_policies(
+        task = self.begin_process_retention_policies(
             instance_id=instance_id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_process_retention_policies(
         self,
@@ -4637,28 +4952,62 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def maintain_file_system_databases(
         self,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def maintain_file_system_databases(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def maintain_file_system_databases(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def maintain_file_system_databases(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Maintain file system databases.
 
         Wire: ``POST /api/invoke/MaintainFileSystemDatabases`` (operation
-        ``MaintainFileSystemDatabases``). Long-running: blocks until the task ends, polling
-        its status.
+        ``MaintainFileSystemDatabases``). Long-running: with automatic token handling (the
+        client's ``auto_handle_token``, or this call's) it blocks until the task ends,
+        polling its status and calling ``status_callback`` on every update; otherwise it
+        returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self.begin_maintain_file_system_databases(
+        task = self.begin_maintain_file_system_databases(
             instance_id=instance_id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_maintain_file_system_databases(
         self,
@@ -4687,28 +5036,62 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def refresh_all_store_statistics(
         self,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def refresh_all_store_statistics(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def refresh_all_store_statistics(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def refresh_all_store_statistics(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Refresh all store statistics.
 
         Wire: ``POST /api/invoke/RefreshAllStoreStatistics`` (operation
-        ``RefreshAllStoreStatistics``). Long-running: blocks until the task ends, polling
-        its status.
+        ``RefreshAllStoreStatistics``). Long-running: with automatic token handling (the
+        client's ``auto_handle_token``, or this call's) it blocks until the task ends,
+        polling its status and calling ``status_callback`` on every update; otherwise it
+        returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self.begin_refresh_all_store_statistics(
+        task = self.begin_refresh_all_store_statistics(
             instance_id=instance_id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_refresh_all_store_statistics(
         self,
@@ -4957,30 +5340,67 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def compact_store(
         self,
         id: int,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def compact_store(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def compact_store(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def compact_store(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Compact store.
 
         Wire: ``POST /api/invoke/CompactStore`` (operation ``CompactStore``). Long-running:
-        blocks until the task ends, polling its status.
+        with automatic token handling (the client's ``auto_handle_token``, or this call's)
+        it blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self.begin_compact_store(
+        task = self.begin_compact_store(
             instance_id=instance_id,
             id=id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_compact_store(
         self,
@@ -5011,19 +5431,58 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def merge_store(
         self,
         id: int,
         source_id: int,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def merge_store(
+        self,
+        id: int,
+        source_id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def merge_store(
+        self,
+        id: int,
+        source_id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def merge_store(
+        self,
+        id: int,
+        source_id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Merge store.
 
-        Wire: ``POST /api/invoke/MergeStore`` (operation ``MergeStore``). Long-running:
-        blocks until the task ends, polling its status.
+        Wire: ``POST /api/invoke/MergeStore`` (operation ``MergeStore``). Long-running: with
+        automatic token handling (the client's ``auto_handle_token``, or this call's) it
+        blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
@@ -5031,13 +5490,14 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             source_id: (wire ``sourceId``, required)
         """
-        return self.begin_merge_store(
+        task = self.begin_merge_store(
             instance_id=instance_id,
             id=id,
             source_id=source_id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_merge_store(
         self,
@@ -5071,6 +5531,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def recover_store(
         self,
         id: int,
@@ -5078,13 +5539,54 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         instance_id: str | None = None,
         encryption_key: str | None = None,
         recover_deleted_messages: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def recover_store(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        encryption_key: str | None = None,
+        recover_deleted_messages: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def recover_store(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        encryption_key: str | None = None,
+        recover_deleted_messages: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def recover_store(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        encryption_key: str | None = None,
+        recover_deleted_messages: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Recover store.
 
         Wire: ``POST /api/invoke/RecoverStore`` (operation ``RecoverStore``). Long-running:
-        blocks until the task ends, polling its status.
+        with automatic token handling (the client's ``auto_handle_token``, or this call's)
+        it blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
@@ -5093,14 +5595,15 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             encryption_key: (wire ``encryptionKey``)
             recover_deleted_messages: (wire ``recoverDeletedMessages``)
         """
-        return self.begin_recover_store(
+        task = self.begin_recover_store(
             instance_id=instance_id,
             id=id,
             encryption_key=encryption_key,
             recover_deleted_messages=recover_deleted_messages,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_recover_store(
         self,
@@ -5137,31 +5640,68 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def recreate_recovery_records(
         self,
         id: int,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def recreate_recovery_records(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def recreate_recovery_records(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def recreate_recovery_records(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Recreate recovery records.
 
         Wire: ``POST /api/invoke/RecreateRecoveryRecords`` (operation
-        ``RecreateRecoveryRecords``). Long-running: blocks until the task ends, polling its
-        status.
+        ``RecreateRecoveryRecords``). Long-running: with automatic token handling (the
+        client's ``auto_handle_token``, or this call's) it blocks until the task ends,
+        polling its status and calling ``status_callback`` on every update; otherwise it
+        returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self.begin_recreate_recovery_records(
+        task = self.begin_recreate_recovery_records(
             instance_id=instance_id,
             id=id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_recreate_recovery_records(
         self,
@@ -5193,30 +5733,67 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def repair_store_database(
         self,
         id: int,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def repair_store_database(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def repair_store_database(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def repair_store_database(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Repair store database.
 
         Wire: ``POST /api/invoke/RepairStoreDatabase`` (operation ``RepairStoreDatabase``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self.begin_repair_store_database(
+        task = self.begin_repair_store_database(
             instance_id=instance_id,
             id=id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_repair_store_database(
         self,
@@ -5273,30 +5850,67 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def upgrade_store(
         self,
         id: int,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def upgrade_store(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def upgrade_store(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def upgrade_store(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Upgrade store.
 
         Wire: ``POST /api/invoke/UpgradeStore`` (operation ``UpgradeStore``). Long-running:
-        blocks until the task ends, polling its status.
+        with automatic token handling (the client's ``auto_handle_token``, or this call's)
+        it blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self.begin_upgrade_store(
+        task = self.begin_upgrade_store(
             instance_id=instance_id,
             id=id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_upgrade_store(
         self,
@@ -5327,27 +5941,61 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def upgrade_stores(
         self,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def upgrade_stores(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def upgrade_stores(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def upgrade_stores(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Upgrade stores.
 
         Wire: ``POST /api/invoke/UpgradeStores`` (operation ``UpgradeStores``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self.begin_upgrade_stores(
+        task = self.begin_upgrade_stores(
             instance_id=instance_id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_upgrade_stores(
         self,
@@ -5375,19 +6023,58 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def verify_store(
         self,
         id: int,
         include_indexes: bool,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def verify_store(
+        self,
+        id: int,
+        include_indexes: bool,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def verify_store(
+        self,
+        id: int,
+        include_indexes: bool,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def verify_store(
+        self,
+        id: int,
+        include_indexes: bool,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Verify the integrity of one archive store.
 
         Wire: ``POST /api/invoke/VerifyStore`` (operation ``VerifyStore``). Long-running:
-        blocks until the task ends, polling its status.
+        with automatic token handling (the client's ``auto_handle_token``, or this call's)
+        it blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
@@ -5396,13 +6083,14 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        return self.begin_verify_store(
+        task = self.begin_verify_store(
             instance_id=instance_id,
             id=id,
             include_indexes=include_indexes,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_verify_store(
         self,
@@ -5437,18 +6125,54 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def verify_stores(
         self,
         include_indexes: bool,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def verify_stores(
+        self,
+        include_indexes: bool,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def verify_stores(
+        self,
+        include_indexes: bool,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def verify_stores(
+        self,
+        include_indexes: bool,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Verify the integrity of every archive store.
 
         Wire: ``POST /api/invoke/VerifyStores`` (operation ``VerifyStores``). Long-running:
-        blocks until the task ends, polling its status.
+        with automatic token handling (the client's ``auto_handle_token``, or this call's)
+        it blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
@@ -5456,12 +6180,13 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        return self.begin_verify_stores(
+        task = self.begin_verify_stores(
             instance_id=instance_id,
             include_indexes=include_indexes,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_verify_stores(
         self,
@@ -5559,28 +6284,62 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def rebuild_selected_store_indexes(
         self,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def rebuild_selected_store_indexes(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def rebuild_selected_store_indexes(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def rebuild_selected_store_indexes(
+        self,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Rebuild selected store indexes.
 
         Wire: ``POST /api/invoke/RebuildSelectedStoreIndexes`` (operation
-        ``RebuildSelectedStoreIndexes``). Long-running: blocks until the task ends, polling
-        its status.
+        ``RebuildSelectedStoreIndexes``). Long-running: with automatic token handling (the
+        client's ``auto_handle_token``, or this call's) it blocks until the task ends,
+        polling its status and calling ``status_callback`` on every update; otherwise it
+        returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self.begin_rebuild_selected_store_indexes(
+        task = self.begin_rebuild_selected_store_indexes(
             instance_id=instance_id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_rebuild_selected_store_indexes(
         self,
@@ -5824,30 +6583,67 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def run_job_async(
         self,
         id: int,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def run_job_async(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def run_job_async(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def run_job_async(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Run a scheduled job now.
 
         Wire: ``POST /api/invoke/RunJobAsync`` (operation ``RunJobAsync``). Long-running:
-        blocks until the task ends, polling its status.
+        with automatic token handling (the client's ``auto_handle_token``, or this call's)
+        it blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self.begin_run_job_async(
+        task = self.begin_run_job_async(
             instance_id=instance_id,
             id=id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_run_job_async(
         self,
@@ -6009,30 +6805,67 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def run_profile(
         self,
         id: int,
         *,
         instance_id: str | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def run_profile(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def run_profile(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def run_profile(
+        self,
+        id: int,
+        *,
+        instance_id: str | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Run an archiving or export profile now.
 
-        Wire: ``POST /api/invoke/RunProfile`` (operation ``RunProfile``). Long-running:
-        blocks until the task ends, polling its status.
+        Wire: ``POST /api/invoke/RunProfile`` (operation ``RunProfile``). Long-running: with
+        automatic token handling (the client's ``auto_handle_token``, or this call's) it
+        blocks until the task ends, polling its status and calling ``status_callback`` on
+        every update; otherwise it returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self.begin_run_profile(
+        task = self.begin_run_profile(
             instance_id=instance_id,
             id=id,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_run_profile(
         self,
@@ -6063,19 +6896,58 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             status_callback=status_callback,
         )
 
+    @overload
     def run_temporary_profile(
         self,
         raw: bool,
         *,
         instance_id: str | None = None,
         properties: JsonValue | None = None,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def run_temporary_profile(
+        self,
+        raw: bool,
+        *,
+        instance_id: str | None = None,
+        properties: JsonValue | None = None,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def run_temporary_profile(
+        self,
+        raw: bool,
+        *,
+        instance_id: str | None = None,
+        properties: JsonValue | None = None,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def run_temporary_profile(
+        self,
+        raw: bool,
+        *,
+        instance_id: str | None = None,
+        properties: JsonValue | None = None,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Run temporary profile.
 
         Wire: ``POST /api/invoke/RunTemporaryProfile`` (operation ``RunTemporaryProfile``).
-        Long-running: blocks until the task ends, polling its status.
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
 
         Args:
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
@@ -6083,13 +6955,14 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        return self.begin_run_temporary_profile(
+        task = self.begin_run_temporary_profile(
             instance_id=instance_id,
             properties=properties,
             raw=raw,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_run_temporary_profile(
         self,

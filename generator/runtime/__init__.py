@@ -33,6 +33,7 @@ from .errors import (
     VendorError,
 )
 from .operation import ApiDescription, Envelope, LongRunning, Operation, Param, XmlStatus
+from .pretty import pretty
 from .results import BINARY_RESULT, BinaryResult
 from .tasks import STATUS, Status, StatusCallback, Task, TaskTimeout, resume
 
@@ -83,5 +84,6 @@ __all__ = [
     "list_of",
     "model",
     "pick_environment",
+    "pretty",
     "resume",
 ]

@@ -6,6 +6,7 @@ A made-up warehouse API used to pin the generator's output. It has a "quoted" wo
 backslash \\ and a triple quote \"\"\" in its description.
 """
 
+from .._runtime import pretty
 from .client import InventoryClient
 from .errors import (
     AuthenticationError,
@@ -36,6 +37,7 @@ __all__ = [
     "Item",
     "ItemMissingError",
     "NotFoundError",
+    "pretty",
     "Tag",
     "TokenGoneError",
     "TransportError",

@@ -9,7 +9,7 @@ long-running tasks) happens in the shared runtime ``generated._runtime``.
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Literal, overload
 
 import requests
 
@@ -255,8 +255,10 @@ class InventoryClient(_rt.TaskClientBase):
         ca_bundle: str | None = None,
         retry_attempts: int = 3,
         retry_backoff: float = 0.5,
+        auto_handle_token: bool = True,
         wait_time: int = 500,
         status_callback: _rt.StatusCallback | None = None,
+        log_level: int | str | None = None,
         session: requests.Session | None = None,
     ) -> None:
         self.user = user
@@ -278,6 +280,8 @@ class InventoryClient(_rt.TaskClientBase):
             session=session,
             wait_time_ms=wait_time,
             status_callback=status_callback,
+            auto_handle_token=auto_handle_token,
+            log_level=log_level,
             user_agent="specgen-inventory",
         )
 
@@ -376,26 +380,60 @@ class InventoryClient(_rt.TaskClientBase):
             },
         )
 
+    @overload
     def recount(
         self,
         deep: bool,
         *,
+        auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue:
+    ) -> JsonValue: ...
+
+    @overload
+    def recount(
+        self,
+        deep: bool,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def recount(
+        self,
+        deep: bool,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def recount(
+        self,
+        deep: bool,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
         """Count every item again.
 
-        Wire: ``POST /rpc/Recount`` (operation ``Recount``). Long-running: blocks until the
-        task ends, polling its status.
+        Wire: ``POST /rpc/Recount`` (operation ``Recount``). Long-running: with automatic
+        token handling (the client's ``auto_handle_token``, or this call's) it blocks until
+        the task ends, polling its status and calling ``status_callback`` on every update;
+        otherwise it returns the task handle.
 
         Args:
             deep: (required)
         """
-        return self.begin_recount(
+        task = self.begin_recount(
             deep=deep,
             wait_time=wait_time,
             status_callback=status_callback,
-        ).wait()
+        )
+        return self._client.settle(task, auto_handle_token)
 
     def begin_recount(
         self,
