@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from generator.loader import LoadedSpec
@@ -92,6 +93,12 @@ def build_api(spec: LoadedSpec) -> Api:
                 encoding=encoding,
                 decoding=raw.get("decoding", protocol_raw["decoding"]),
                 success_status=tuple(raw.get("success_status", [])),
+                stream_items=tuple(raw["stream_items"].split("/")) if "stream_items" in raw else (),
+                stream_item_type=(
+                    stream_item_type(models, raw["returns"], raw["stream_items"], type_ref)
+                    if "stream_items" in raw
+                    else None
+                ),
                 examples=tuple(
                     Example(
                         name=ex["name"],
@@ -204,6 +211,7 @@ def build_api(spec: LoadedSpec) -> Api:
                         attribute=bool(f.get("attribute", False)),
                         format=f.get("format"),
                         item_wire=f.get("item"),
+                        mime_decoded=f.get("mime_decoded"),
                         doc=f.get("doc", "").strip(),
                     )
                     for f_name, f in raw["fields"].items()
@@ -225,6 +233,22 @@ def build_api(spec: LoadedSpec) -> Api:
         operations=tuple(operations),
         secret_wire_names=tuple(secret_wires),
     )
+
+
+def stream_item_type(
+    models: dict[str, Any], returns: str, path: str, type_ref: Callable[[str], TypeRef]
+) -> TypeRef:
+    """The item type at ``path`` (wire names) below the ``returns`` model: what a streaming
+    variant yields. The semantic checks guarantee the path resolves to a list field."""
+    current = returns
+    item = None
+    for wire in path.split("/"):
+        fields = models[split_type(current)[1]]["fields"]
+        field = next(f for name, f in fields.items() if f.get("wire", name) == wire)
+        current = field["type"]
+        item = type_ref(split_type(current)[1])
+    assert item is not None
+    return item
 
 
 def _default_style(type_expr: str) -> str:

@@ -41,6 +41,7 @@ class Field:
     attribute: bool
     format: str | None
     item_wire: str | None
+    mime_decoded: str | None
     doc: str
 
 
@@ -126,6 +127,8 @@ class Operation:
     decoding: str
     success_status: tuple[int, ...]
     examples: tuple[Example, ...]
+    stream_items: tuple[str, ...] = ()
+    stream_item_type: TypeRef | None = None
 
 
 @dataclass(frozen=True)

@@ -194,6 +194,7 @@ def client_context(api: Api) -> dict[str, Any]:
     return {
         "runtime_names": sorted(name for name, used in runtime_names.items() if used),
         "uses_models": any(n not in _BUILTINS for n in names),
+        "streams": any(op.stream_items for op in api.operations),
         "uses_datetime": bool(names & {"datetime", "date"}),
         "url_placeholders": sorted(set(re.findall(r"\{([^{}]*)\}", api.server.url or ""))),
         "secret_settings": [s.name for s in api.settings if s.secret],
@@ -260,8 +261,16 @@ def render_package(api: Api, env: jinja2.Environment) -> dict[str, str]:
 # -- documentation text (composed here, escaped by the ``docstring`` filter) ----------------------
 
 
-def operation_doc(op: Operation, *, starts_task: bool = False) -> str:
+def operation_doc(
+    op: Operation, *, starts_task: bool = False, streams: bool = False, save_to: bool = False
+) -> str:
     lines = [op.doc or f"{humanize(op.wire_name)}."]
+    if streams:
+        lines[0] = (
+            f"``{op.name}``, yielding each item while the answer is still arriving.\n\n"
+            "Memory stays flat however many items the vendor sends; the vendor status is "
+            "checked before the first item."
+        )
     if starts_task:
         lines[0] = (
             f"Start ``{op.wire_name}`` and return its task handle without waiting.\n\n"
@@ -286,6 +295,13 @@ def operation_doc(op: Operation, *, starts_task: bool = False) -> str:
                 facts.append("required")
             summary = " ".join([p.doc, f"({', '.join(facts)})" if facts else ""]).strip()
             lines.append(f"    {p.name}: {summary}")
+    if save_to:
+        if not op.params:
+            lines.append("\nArgs:")
+        lines.append(
+            "    save_to: A path or binary file object to stream the file to instead of holding"
+            " it in memory (``content`` is then None and ``size`` tells how much was written)."
+        )
     return "\n".join(lines)
 
 

@@ -240,9 +240,11 @@ class _Checker:
         python_names: dict[str, str] = {name: "a client setting" for name in self.settings}
         python_names.update({name: "a built-in client member" for name in RESERVED_METHODS})
         for wire, op in self.operations.items():
+            base = op.get("name") or snake_case(wire)
             if op.get("long_running"):
-                name = "begin_" + (op.get("name") or snake_case(wire))
-                python_names.setdefault(name, f"the task-starting twin of {wire!r}")
+                python_names.setdefault("begin_" + base, f"the task-starting twin of {wire!r}")
+            if op.get("stream_items"):
+                python_names.setdefault("iter_" + base, f"the streaming twin of {wire!r}")
         for wire, op in self.operations.items():
             path: KeyPath = ("operations", wire)
             name = op.get("name") or snake_case(wire)
@@ -262,7 +264,31 @@ class _Checker:
                 problem = self._type_problem(op["returns"])
                 if problem:
                     yield self.err((*path, "returns"), problem)
+            if "stream_items" in op:
+                problem = self._stream_problem(op)
+                if problem:
+                    yield self.err((*path, "stream_items"), problem)
             yield from self._check_params(wire, op)
+
+    def _stream_problem(self, op: dict[str, Any]) -> str | None:
+        """``stream_items`` must follow model fields (by wire name) down to a list field."""
+        if op.get("decoding", self.protocol["decoding"]) != "xml":
+            return "streaming applies only to 'xml' decoding"
+        current = op.get("returns", "json")
+        steps = op["stream_items"].split("/")
+        for i, wire in enumerate(steps):
+            is_list, name = split_type(current)
+            model = self.models.get(name)
+            if model is None or is_list:
+                return f"{wire!r} is not reachable: {current} is not a model"
+            fields = model["fields"]
+            match = [f for f_name, f in fields.items() if f.get("wire", f_name) == wire]
+            if not match:
+                return f"model {name} has no field with wire name {wire!r}"
+            current = match[0]["type"]
+            if i == len(steps) - 1 and not split_type(current)[0]:
+                return f"{wire!r} is not a list field (type {current})"
+        return None
 
     def _check_params(self, wire: str, op: dict[str, Any]) -> Iterator[SpecError]:
         params: dict[str, Any] = op.get("params", {})

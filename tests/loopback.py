@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -26,12 +26,15 @@ class Request:
 @dataclass
 class Reply:
     status: int = 200
-    body: bytes | str = b""
+    body: bytes | str | Iterable[bytes] = b""  # an iterable is sent chunked, piece by piece
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
 
     def payload(self) -> bytes:
-        return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+        if isinstance(self.body, str):
+            return self.body.encode("utf-8")
+        assert isinstance(self.body, bytes)
+        return self.body
 
 
 Responder = Callable[[Request], Reply]
@@ -70,13 +73,21 @@ class Loopback:
                 reply = server._next(request)
                 if reply.delay:
                     time.sleep(reply.delay)
-                payload = reply.payload()
                 self.send_response(reply.status)
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
-                self.send_header("Content-Length", str(len(payload)))
+                if isinstance(reply.body, bytes | str):
+                    payload = reply.payload()
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                self.wfile.write(payload)
+                for piece in reply.body:
+                    self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
 
             def _read_chunked(self) -> bytes:
                 chunks = []

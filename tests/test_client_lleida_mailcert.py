@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import io
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -159,3 +162,68 @@ def test_download_pdf_tells_when_the_vendor_answered_xml_instead(
     assert not result.has_file
     assert result.content is None
     assert (result.status, result.msg) == ("3101", "PDF not generated yet")
+
+
+def test_rows_keep_their_wire_text_and_decode_the_subject(
+    server: Loopback, client: MailCertClient
+) -> None:
+    server.reply(Reply(body=listing(1)))
+    (row,) = client.list_pdf().pdf_list.pdf_row  # type: ignore[union-attr]
+    assert row.raw["mail_date"] == "20171108124802"
+    assert row.raw["file_id"] == "98765"
+    assert row.subject == "John aDoe"
+    assert row.mail_subj == "=?utf-8?Q?John=20aDoe?="
+
+
+def test_iter_list_pdf_yields_rows_before_the_answer_is_complete(
+    server: Loopback, client: MailCertClient
+) -> None:
+    """The server sends the head and two rows, then waits until the client has consumed them."""
+    import threading
+
+    consumed = threading.Event()
+
+    def body() -> Iterator[bytes]:
+        yield b'<?xml version="1.0"?><result><status>100</status><pdf_list rows_found="3">'
+        yield (ROW * 2).encode()
+        assert consumed.wait(5), "the client did not yield rows while the body was arriving"
+        yield ROW.encode() + b"</pdf_list></result>"
+
+    server.reply(Reply(body=body()))
+    rows = client.iter_list_pdf(mail_to="to@example.com")
+    first, second = next(rows), next(rows)
+    consumed.set()
+    rest = list(rows)
+    assert [r.file_id for r in (first, second, *rest)] == [98765, 98765, 98765]
+    assert sent_document(server).find("mail_to").text == "to@example.com"  # type: ignore[union-attr]
+
+
+def test_iter_list_pdf_raises_the_vendor_error_of_a_failed_listing(
+    server: Loopback, client: MailCertClient
+) -> None:
+    server.reply(Reply(body="<result><status>1001</status><msg>Wrong password</msg></result>"))
+    with pytest.raises(MailCertAuthenticationError, match="Wrong password"):
+        list(client.iter_list_pdf())
+
+
+def test_download_pdf_streams_to_a_path(
+    server: Loopback, client: MailCertClient, tmp_path: Path
+) -> None:
+    pdf = b"%PDF-1.4 " + bytes(range(256)) * 4096
+    server.reply(Reply(body=pdf, headers={"Content-Type": "application/pdf"}))
+    target = tmp_path / "cert.pdf"
+    result = client.download_pdf(98765, save_to=target)
+    assert result.has_file and result.content is None
+    assert result.size == len(pdf) and result.saved_to == str(target)
+    assert target.read_bytes() == pdf
+    assert not (tmp_path / "cert.pdf.part").exists()
+
+
+def test_download_pdf_to_a_file_object_reports_xml_answers_without_writing(
+    server: Loopback, client: MailCertClient
+) -> None:
+    server.reply(Reply(body="<result><status>3101</status><msg>Not yet</msg></result>"))
+    sink = io.BytesIO()
+    result = client.download_pdf(1, save_to=sink)
+    assert (result.has_file, result.status, result.msg) == (False, "3101", "Not yet")
+    assert sink.getvalue() == b""

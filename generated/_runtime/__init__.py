@@ -19,6 +19,7 @@ from .codec import (
     bind_fields,
     date_type,
     datetime_type,
+    decode_mime_header,
     enum_of,
     list_of,
     model,
@@ -36,7 +37,7 @@ from .errors import (
 )
 from .operation import ApiDescription, Envelope, LongRunning, Operation, Param, XmlStatus
 from .pretty import pretty
-from .results import BINARY_RESULT, BinaryResult
+from .results import BINARY_RESULT, BinaryResult, FileTarget
 from .tasks import STATUS, Status, StatusCallback, Task, TaskTimeout, resume
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "ErrorRule",
     "ErrorTable",
     "Field",
+    "FileTarget",
     "HttpError",
     "JsonValue",
     "LongRunning",
@@ -81,6 +83,7 @@ __all__ = [
     "bind_fields",
     "date_type",
     "datetime_type",
+    "decode_mime_header",
     "enum_of",
     "expand_url",
     "list_of",

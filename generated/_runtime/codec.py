@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+import email.errors
+import email.header
 import enum
 import json
 from collections.abc import Callable, Iterable, Mapping
@@ -27,6 +29,8 @@ class Model:
     """Base of generated models. ``extra`` keeps wire fields the spec does not declare."""
 
     extra: dict[str, JsonValue] = field(default_factory=dict, repr=False)
+    # The wire text of XML values decoded into non-text types (e.g. a date as the vendor sent it).
+    raw: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     __wire_fields__: ClassVar[tuple[Field, ...]] = ()
     __xml_element__: ClassVar[str | None] = None
@@ -241,11 +245,13 @@ def _model_from_element(cls: type[M], element: Element, where: str) -> M:
         spec.name: [] for spec in cls.__wire_fields__ if spec.type.kind == "list"
     }
     extra: dict[str, JsonValue] = {}
+    raw: dict[str, str] = {}
     for spec in cls.__wire_fields__:
         if spec.attribute and spec.wire in element.attrib:
-            values[spec.name] = _decode_xml_text(
-                spec.type, element.attrib[spec.wire], f"{where}@{spec.wire}"
-            )
+            text = element.attrib[spec.wire]
+            values[spec.name] = _decode_xml_text(spec.type, text, f"{where}@{spec.wire}")
+            if spec.type.kind != "str":
+                raw[spec.wire] = text
     for name, value in element.attrib.items():
         if name not in by_wire:
             extra[f"@{name}"] = value
@@ -267,11 +273,13 @@ def _model_from_element(cls: type[M], element: Element, where: str) -> M:
             )
         else:
             values[declared.name] = decode_xml(declared.type, child, f"{where}.{child.tag}")
+            if declared.type.kind not in ("str", "model", "json"):
+                raw[child.tag] = child.text or ""
     values.update(lists)
     for spec in cls.__wire_fields__:
         if spec.required and spec.name not in values:
             raise DecodeError(f"{where}: required element {spec.wire!r} is missing")
-    return cls(**values, extra=extra)
+    return cls(**values, extra=extra, raw=raw)
 
 
 # -- encoding ------------------------------------------------------------------------------------
@@ -309,3 +317,13 @@ def encode_scalar(kind: Type[Any], value: Any, style: str = "plain") -> str:
     if isinstance(value, _dt.datetime | _dt.date):
         return value.strftime(kind.format) if kind.format else value.isoformat()
     return str(value)
+
+
+def decode_mime_header(text: str | None) -> str | None:
+    """RFC 2047 encoded words (``=?utf-8?Q?John=20Doe?=``) as plain text; other text unchanged."""
+    if text is None or "=?" not in text:
+        return text
+    try:
+        return str(email.header.make_header(email.header.decode_header(text)))
+    except (email.errors.HeaderParseError, LookupError, UnicodeDecodeError):
+        return text  # malformed words: the raw text is more useful than an exception

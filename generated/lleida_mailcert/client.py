@@ -9,6 +9,7 @@ long-running tasks) happens in the shared runtime ``generated._runtime``.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 
 import requests
 
@@ -250,9 +251,66 @@ class MailCertClient(_rt.ClientBase):
             },
         )
 
+    def iter_list_pdf(
+        self,
+        *,
+        mail_from: str | None = None,
+        mail_to: str | None = None,
+        date_min: datetime.datetime | None = None,
+        date_max: datetime.datetime | None = None,
+        file_id_min: int | None = None,
+        file_id_max: int | None = None,
+        file_type: str | None = None,
+        subjrw: str | None = None,
+        mail_message_id: str | None = None,
+        row_order: models.RowOrder | str | None = None,
+        only_last_file_id: bool | None = None,
+    ) -> Iterator[models.PdfRow]:
+        """``list_pdf``, yielding each item while the answer is still arriving.
+
+        Memory stays flat however many items the vendor sends; the vendor status is checked
+        before the first item.
+
+        Wire: ``POST /cgi-bin/mailcertapi.cgi`` (operation ``list_pdf``).
+
+        Args:
+            mail_from: Sender address.
+            mail_to: Recipient address.
+            date_min: Certified at or after this time.
+            date_max: Certified at or before this time.
+            file_id_min: Smallest file identifier.
+            file_id_max: Largest file identifier.
+            file_type: Kind of certificate (e.g. ``S``).
+            subjrw: Text the subject contains.
+            mail_message_id: Message-ID of the certified e-mail.
+            row_order: Sort order by file identifier.
+            only_last_file_id: Return only the most recent certificate (sent instead of the
+                filters).
+        """
+        return self._client.iterate(
+            _OP_LIST_PDF,
+            {
+                "mail_from": mail_from,
+                "mail_to": mail_to,
+                "date_min": date_min,
+                "date_max": date_max,
+                "file_id_min": file_id_min,
+                "file_id_max": file_id_max,
+                "file_type": file_type,
+                "subjrw": subjrw,
+                "mail_message_id": mail_message_id,
+                "row_order": row_order,
+                "only_last_file_id": only_last_file_id,
+            },
+            ("pdf_list", "pdf_row"),
+            _rt.model(models.PdfRow),
+        )
+
     def download_pdf(
         self,
         file_id: int,
+        *,
+        save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """The PDF of a certificate. The answer is either the PDF (``has_file`` is true,
         ``content`` holds it) or the vendor's XML status explaining why there is none yet
@@ -262,10 +320,14 @@ class MailCertClient(_rt.ClientBase):
 
         Args:
             file_id: Identifier of the PDF (``PdfRow.file_id``). (required)
+            save_to: A path or binary file object to stream the file to instead of holding
+                it in memory (``content`` is then None and ``size`` tells how much was
+                written).
         """
-        return self._client.call(
+        return self._client.download(
             _OP_DOWNLOAD_PDF,
             {
                 "file_id": file_id,
             },
+            save_to,
         )

@@ -55,7 +55,7 @@ class PdfRow(_rt.Model):
         file_type: Kind of certificate (``S`` = sent).
         mail_from: Sender address.
         mail_to: Recipient address.
-        mail_subj: Subject as sent (RFC 2047 encoded words).
+        mail_subj: Subject as sent (RFC 2047 encoded words); ``subject`` gives it decoded.
         add_id: Additional identifier.
         add_displaydate: Additional display date.
         add_uid: Additional unique identifier.
@@ -80,6 +80,11 @@ class PdfRow(_rt.Model):
     add_id: str | None = None
     add_displaydate: str | None = None
     add_uid: str | None = None
+
+    @property
+    def subject(self) -> str | None:
+        """``mail_subj`` with its RFC 2047 encoded words decoded."""
+        return _rt.decode_mime_header(self.mail_subj)
 
 
 @dataclasses.dataclass(kw_only=True, slots=True)

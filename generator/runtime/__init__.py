@@ -17,6 +17,7 @@ from .codec import (
     bind_fields,
     date_type,
     datetime_type,
+    decode_mime_header,
     enum_of,
     list_of,
     model,
@@ -34,7 +35,7 @@ from .errors import (
 )
 from .operation import ApiDescription, Envelope, LongRunning, Operation, Param, XmlStatus
 from .pretty import pretty
-from .results import BINARY_RESULT, BinaryResult
+from .results import BINARY_RESULT, BinaryResult, FileTarget
 from .tasks import STATUS, Status, StatusCallback, Task, TaskTimeout, resume
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "ErrorRule",
     "ErrorTable",
     "Field",
+    "FileTarget",
     "HttpError",
     "JsonValue",
     "LongRunning",
@@ -79,6 +81,7 @@ __all__ = [
     "bind_fields",
     "date_type",
     "datetime_type",
+    "decode_mime_header",
     "enum_of",
     "expand_url",
     "list_of",

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar, cast
+from typing import IO, Any, Self, TypeVar, cast
 
 import requests
+import urllib3
 
-from .codec import JsonValue, decode_json, decode_xml
+from .codec import JsonValue, Type, decode_json, decode_xml
 from .encoding import WireRequest, build_request
-from .errors import ApiError, DecodeError, HttpError, VendorError
+from .errors import ApiError, DecodeError, ErrorTable, HttpError, VendorError
 from .operation import ApiDescription, Operation
-from .results import BinaryResult
+from .results import BinaryResult, FileTarget
 from .tasks import Status, StatusCallback, Task, parse_status, resume
-from .xml import child_text, looks_like_xml, parse_xml
+from .xml import ChunkReader, child_text, iter_elements, looks_like_xml, parse_xml
 
 T = TypeVar("T")
 _BODY_EXCERPT = 2000
@@ -122,6 +125,84 @@ class Client:
         if not isinstance(status, Status):
             raise TypeError(f"{op.wire_name} is not decoded as a status envelope")
         return self.task_for(op, status, wait_time_ms=wait_time_ms, status_callback=status_callback)
+
+    def iterate(
+        self,
+        op: Operation[Any],
+        args: Mapping[str, Any],
+        item_path: tuple[str, ...],
+        item: Type[T],
+    ) -> Iterator[T]:
+        """Decode and yield the items at ``item_path`` one by one while the XML answer is still
+        arriving; the vendor status is checked before the first item and at the end."""
+        response = self.send(op, args, stream=True)
+        xml = self.api.xml
+        seen: dict[str, str] = {}
+        checked = False
+        try:
+            body = ChunkReader(response.iter_content(_CHUNK))
+            watch = (xml.status_element, xml.message_element)
+            events = iter_elements(cast(IO[bytes], body), item_path, watch=watch)
+            for tag, element in _guard_stream(op, self.api.errors, events):
+                if tag != "item":
+                    seen[tag] = element.text or ""
+                    continue
+                if not checked:
+                    self._check_streamed_status(op, seen, response.status_code)
+                    checked = True
+                yield decode_xml(item, element)
+            self._check_streamed_status(op, seen, response.status_code)
+        finally:
+            response.close()
+
+    def _check_streamed_status(
+        self, op: Operation[Any], seen: Mapping[str, str], http_status: int
+    ) -> None:
+        xml = self.api.xml
+        code = seen.get(xml.status_element)
+        if not xml.success or code in xml.success:
+            return
+        message = seen.get(xml.message_element)
+        cls = self.api.errors.find(op.wire_name, http_status, code) or self.api.errors.vendor
+        raise _make_error(
+            cls,
+            f"{op.wire_name}: vendor status {code}: {message or 'no message'}",
+            vendor_status=code,
+            vendor_message=message,
+            http_status=http_status,
+        )
+
+    def download(
+        self, op: Operation[BinaryResult], args: Mapping[str, Any], save_to: FileTarget | None
+    ) -> BinaryResult:
+        """A binary-or-XML answer. With ``save_to`` the file is streamed to a path (written
+        beside it first, then renamed) or a binary file object, never held in memory."""
+        if save_to is None:
+            return self.call(op, args)
+        response = self.send(op, args, stream=True)
+        try:
+            chunks = _guard_stream(op, self.api.errors, response.iter_content(_CHUNK))
+            first = next(chunks, b"")
+            content_type = response.headers.get("Content-Type", "")
+            if "xml" in content_type or looks_like_xml(first):
+                root = self._parse_xml(op, first + b"".join(chunks))
+                xml = self.api.xml
+                return BinaryResult(
+                    has_file=False,
+                    content=None,
+                    status=child_text(root, xml.status_element),
+                    msg=child_text(root, xml.message_element),
+                )
+            size, saved_to = _write_stream(save_to, first, chunks)
+            return BinaryResult(
+                has_file=True,
+                content=None,
+                content_type=content_type or None,
+                size=size,
+                saved_to=saved_to,
+            )
+        finally:
+            response.close()
 
     def settle(self, task: Task[T], auto_handle_token: bool | None) -> T | Task[T]:
         """Wait for ``task`` when token handling is automatic (per call, else per client)."""
@@ -339,6 +420,43 @@ class Client:
             raise self.api.errors.decode(
                 f"{op.wire_name}: {exc}", body_excerpt=exc.body_excerpt
             ) from None
+
+
+_CHUNK = 256 * 1024
+
+
+def _guard_stream(op: Operation[Any], errors: ErrorTable, items: Iterator[T]) -> Iterator[T]:
+    """Turn a connection that fails or stalls mid-body into the package's transport error."""
+    try:
+        yield from items
+    except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as exc:
+        raise errors.transport(f"{op.wire_name}: body interrupted: {type(exc).__name__}") from None
+
+
+def _write_stream(
+    target: FileTarget, first: bytes, rest: Iterator[bytes]
+) -> tuple[int, str | None]:
+    if isinstance(target, str | os.PathLike):
+        final = Path(target)
+        partial = final.with_name(final.name + ".part")
+        try:
+            with partial.open("wb") as out:
+                size = _copy(out, first, rest)
+            partial.replace(final)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return size, str(final)
+    return _copy(target, first, rest), None
+
+
+def _copy(out: IO[bytes], first: bytes, rest: Iterator[bytes]) -> int:
+    out.write(first)
+    size = len(first)
+    for chunk in rest:
+        out.write(chunk)
+        size += len(chunk)
+    return size
 
 
 def expand_url(template: str, settings: Mapping[str, object]) -> str:

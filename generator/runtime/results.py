@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
 from typing import IO
 
 from .codec import Type
+
+# Where a streamed download goes: a path (written beside it, then renamed) or a binary file.
+FileTarget = str | PathLike[str] | IO[bytes]
 
 
 @dataclass
@@ -18,6 +22,8 @@ class BinaryResult:
     status: str | None = None
     msg: str | None = None
     content_type: str | None = None
+    size: int | None = None  # bytes received
+    saved_to: str | None = None  # where a streamed download was written (a path), if anywhere
 
     def save(self, target: str | Path | IO[bytes]) -> int:
         """Write the file to a path or binary file object; returns the number of bytes written."""

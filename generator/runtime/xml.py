@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import io
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 import defusedxml.ElementTree as safe_et
@@ -91,3 +92,57 @@ def model_to_element(value: Model, tag: str) -> Element:
         else:
             append_value(element, spec.wire, field_value, spec.type)
     return element
+
+
+class ChunkReader(io.RawIOBase):
+    """A file object over an iterator of byte chunks. ``read`` returns what has arrived instead
+    of waiting for a full buffer, so a parser sees each chunk as soon as the network delivers it."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = chunk
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def iter_elements(
+    source: IO[bytes], item_path: tuple[str, ...], watch: Iterable[str] = ()
+) -> Iterator[tuple[str, Element]]:
+    """Yield ``("item", element)`` for each element at ``item_path`` below the root, as soon as
+    it is complete, and ``(tag, element)`` for the root's children named in ``watch`` (e.g. the
+    status). Each item is dropped from the tree once yielded, so memory stays flat however many
+    items the document holds."""
+    depth_path: list[str] = []
+    parents: list[Element] = []
+    watched = set(watch)
+    try:
+        for event, element in safe_et.iterparse(source, events=("start", "end"), forbid_dtd=True):
+            if event == "start":
+                depth_path.append(element.tag)
+                parents.append(element)
+                continue
+            path = tuple(depth_path[1:])
+            depth_path.pop()
+            parents.pop()
+            if path == item_path:
+                yield "item", element
+                if parents:
+                    parents[-1].remove(element)
+            elif len(path) == 1 and path[0] in watched:
+                yield path[0], element
+    except DefusedXmlException as exc:
+        raise DecodeError(f"refused unsafe XML: {exc}") from None
+    except safe_et.ParseError as exc:
+        raise DecodeError(f"invalid XML: {exc}") from None

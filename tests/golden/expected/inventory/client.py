@@ -484,14 +484,22 @@ class InventoryClient(_rt.TaskClientBase):
 
     def download_sheet(
         self,
+        *,
+        save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """Download sheet.
 
         Wire: ``POST /rpc/DownloadSheet`` (operation ``DownloadSheet``).
+
+        Args:
+            save_to: A path or binary file object to stream the file to instead of holding
+                it in memory (``content`` is then None and ``size`` tells how much was
+                written).
         """
-        return self._client.call(
+        return self._client.download(
             _OP_DOWNLOAD_SHEET,
             {},
+            save_to,
         )
 
     def ping(
