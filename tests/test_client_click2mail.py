@@ -11,14 +11,17 @@ import pytest
 
 from generated.click2mail import (
     Address,
+    AddressListError,
     AddressListStatus,
     Click2MailAuthenticationError,
     Click2MailClient,
     DocumentFormat,
     DuplicateDocumentError,
+    JobError,
     MissingParameterError,
     NewAddressList,
     TransportError,
+    VendorFailureError,
     VendorTimeoutError,
 )
 from tests.loopback import Loopback, Reply
@@ -229,3 +232,42 @@ def test_connection_refused_is_a_transport_error() -> None:
     with pytest.raises(TransportError) as caught:
         client.get_credit()
     assert caught.value.attempts == 2
+
+
+def test_status_9_inside_a_success_answer_is_still_an_error(
+    server: Loopback, client: Click2MailClient
+) -> None:
+    server.reply(
+        Reply(
+            200,
+            XML + "<addressList><id>77</id><status>9</status>"
+            "<description>Invalid state code</description></addressList>",
+        )
+    )
+    with pytest.raises(AddressListError, match="Invalid state code") as caught:
+        client.get_address_list(77)
+    assert caught.value.vendor_status == "9"
+
+
+@pytest.mark.parametrize("operation", ["create_job", "submit_job"])
+def test_job_errors_map_to_the_job_error_class(
+    server: Loopback, client: Click2MailClient, operation: str
+) -> None:
+    server.reply(
+        Reply(
+            400,
+            XML + "<job><status>9</status>" "<description>Invalid documentId</description></job>",
+        )
+    )
+    with pytest.raises(JobError, match="Invalid documentId"):
+        if operation == "create_job":
+            client.create_job("Letter 8.5 x 11", "l", "Next Day", "e", "c", "p", "o", 1, 2)
+        else:
+            client.submit_job(5, "Invoice")
+
+
+def test_http_500_is_a_vendor_failure(server: Loopback, client: Click2MailClient) -> None:
+    server.reply(Reply(500, "Internal Server Error"))
+    with pytest.raises(VendorFailureError) as caught:
+        client.cancel_job(1)
+    assert caught.value.status == 500 and caught.value.body == "Internal Server Error"

@@ -12,6 +12,7 @@ documented status has its own exception class.
 from .._runtime import pretty
 from .client import Click2MailClient
 from .errors import (
+    AddressListError,
     AuthenticationError,
     Click2MailAuthenticationError,
     DecodeError,
@@ -19,6 +20,7 @@ from .errors import (
     DuplicateDocumentError,
     Error,
     HttpError,
+    JobError,
     MissingParameterError,
     NotFoundError,
     PageCountError,
@@ -50,6 +52,7 @@ __all__ = [
     "AccountAddressList",
     "Address",
     "AddressList",
+    "AddressListError",
     "AddressListStatus",
     "AuthenticationError",
     "Click2MailAuthenticationError",
@@ -66,6 +69,7 @@ __all__ = [
     "HttpError",
     "Job",
     "JobCost",
+    "JobError",
     "MissingParameterError",
     "NewAddressList",
     "NotFoundError",

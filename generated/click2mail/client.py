@@ -571,6 +571,7 @@ _API = _rt.ApiDescription(
         status_element="status",
         message_element="description",
         success=(),
+        failure=("9",),
     ),
     secret_wire_names=frozenset(("billingCvv", "billingNumber")),
 )

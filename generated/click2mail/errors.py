@@ -39,6 +39,14 @@ class DecodeError(Error, _rt.DecodeError):
     """The response could not be decoded."""
 
 
+class AddressListError(VendorError):
+    """The address list could not be processed (status 9); ``vendor_message`` says why."""
+
+
+class JobError(VendorError):
+    """The job could not be created, submitted, priced or cancelled (status 9)."""
+
+
 class MissingParameterError(VendorError):
     """A required parameter is missing or has a bad format (status 9)."""
 
@@ -83,6 +91,25 @@ ERROR_TABLE = _rt.ErrorTable(
     vendor=VendorError,
     decode=DecodeError,
     rules=(
+        _rt.ErrorRule(
+            AddressListError,
+            http_status=(),
+            vendor_status=("9",),
+            operations=("create_address_list", "get_address_list", "correct_addresses"),
+        ),
+        _rt.ErrorRule(
+            JobError,
+            http_status=(),
+            vendor_status=("9",),
+            operations=(
+                "create_job",
+                "submit_job",
+                "get_job",
+                "get_job_cost",
+                "cancel_job",
+                "get_cost_estimate",
+            ),
+        ),
         _rt.ErrorRule(
             MissingParameterError,
             http_status=(400,),

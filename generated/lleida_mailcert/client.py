@@ -125,6 +125,7 @@ _API = _rt.ApiDescription(
         status_element="status",
         message_element="msg",
         success=("100",),
+        failure=(),
     ),
     secret_wire_names=frozenset(("password",)),
 )

@@ -2695,6 +2695,7 @@ _API = _rt.ApiDescription(
         status_element="status",
         message_element="msg",
         success=(),
+        failure=(),
     ),
     long_running=_rt.LongRunning(
         status_operation=_OP_GET_STATUS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -143,14 +144,15 @@ class Client:
             body = ChunkReader(response.iter_content(_CHUNK))
             watch = (xml.status_element, xml.message_element)
             events = iter_elements(cast(IO[bytes], body), item_path, watch=watch)
-            for tag, element in _guard_stream(op, self.api.errors, events):
-                if tag != "item":
-                    seen[tag] = element.text or ""
-                    continue
-                if not checked:
-                    self._check_streamed_status(op, seen, response.status_code)
-                    checked = True
-                yield decode_xml(item, element)
+            with self.package_errors():
+                for tag, element in _guard_stream(op, self.api.errors, events):
+                    if tag != "item":
+                        seen[tag] = element.text or ""
+                        continue
+                    if not checked:
+                        self._check_streamed_status(op, seen, response.status_code)
+                        checked = True
+                    yield decode_xml(item, element)
             self._check_streamed_status(op, seen, response.status_code)
         finally:
             response.close()
@@ -160,7 +162,9 @@ class Client:
     ) -> None:
         xml = self.api.xml
         code = seen.get(xml.status_element)
-        if not xml.success or code in xml.success:
+        if xml.success and code in xml.success:
+            return
+        if not xml.success and code not in xml.failure:
             return
         message = seen.get(xml.message_element)
         cls = self.api.errors.find(op.wire_name, http_status, code) or self.api.errors.vendor
@@ -231,7 +235,8 @@ class Client:
         """Result of a finished status: succeeded -> decoded result, otherwise the vendor error."""
         envelope = self.api.envelope
         if status.code in envelope.success:
-            return decode_json(op.result, status.result)
+            with self.package_errors():
+                return decode_json(op.result, status.result)
         raise self._envelope_error(op, status)
 
     def _envelope_error(self, op: Operation[Any], status: Status) -> ApiError:
@@ -354,7 +359,18 @@ class Client:
 
     # -- decoding --------------------------------------------------------------------------------
     def _decode(self, op: Operation[Any], response: requests.Response) -> Any:
-        return _DECODERS[op.decoding](self, op, response)
+        with self.package_errors():
+            return _DECODERS[op.decoding](self, op, response)
+
+    @contextlib.contextmanager
+    def package_errors(self) -> Iterator[None]:
+        """Re-raise the runtime's generic decode errors as this package's ``DecodeError``."""
+        try:
+            yield
+        except DecodeError as exc:
+            if isinstance(exc, self.api.errors.decode):
+                raise
+            raise self.api.errors.decode(str(exc), body_excerpt=exc.body_excerpt) from None
 
     def _decode_envelope(self, op: Operation[Any], response: requests.Response) -> Status:
         data = _load_json(response.content)
@@ -375,10 +391,10 @@ class Client:
 
     def _raise_for_xml_status(self, op: Operation[Any], root: Any, http_status: int) -> None:
         xml = self.api.xml
-        if not xml.success:
-            return
         code = child_text(root, xml.status_element)
-        if code in xml.success:
+        if xml.success and code in xml.success:
+            return
+        if not xml.success and code not in xml.failure:
             return
         message = child_text(root, xml.message_element)
         cls = self.api.errors.find(op.wire_name, http_status, code) or self.api.errors.vendor

@@ -58,11 +58,13 @@ class Envelope:
 
 @dataclass(frozen=True)
 class XmlStatus:
-    """Where an XML answer carries the vendor status; ``success`` empty: HTTP status decides."""
+    """Where an XML answer carries the vendor status. ``success`` lists the only good codes;
+    ``failure`` the codes that are errors even in a 2xx answer; with neither, HTTP decides."""
 
     status_element: str = "status"
     message_element: str = "msg"
     success: Sequence[str] = ()
+    failure: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
