@@ -104,7 +104,7 @@ CASES = [
         [
             "15:13: operations.GetThing.params: expected object, got list ",
             "16:5: operations.GetThing.x: unknown key 'x' (expected one of: decoding, doc, encoding, "
-            "examples, long_running, method, name, params, path, returns, safe, success_status)",
+            "examples, long_running, method, name, params, path, returns, safe, stream_items, success_status)",
         ],
     ),
     (
