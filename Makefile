@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: generate check test venv clean
+.PHONY: generate check test fixtures record venv clean
 
 venv: $(STAMP)
 
@@ -19,11 +19,22 @@ generate: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/python -m generator check
+	$(BIN)/python -m generator fixtures --check
 	$(BIN)/python -m mypy --strict generated
 	$(BIN)/python -m ruff check generator generated tests
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Rebuild the HTTP cassettes in tests/fixtures/ from the examples in the specs.
+fixtures: $(STAMP)
+	$(BIN)/python -m generator fixtures
+
+# Re-record the cassettes against the live vendors. Credentials and addresses come from the
+# environment (SPECGEN_<API>_<SETTING>, SPECGEN_<API>_BASE_URL); they are scrubbed before writing.
+# Narrow it with RECORD_ARGS, e.g. RECORD_ARGS="-k mailstore_server.get_server_info".
+record: $(STAMP)
+	SPECGEN_RECORD=1 $(BIN)/python -m pytest tests/test_examples.py --record-mode=all $(RECORD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

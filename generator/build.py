@@ -61,7 +61,9 @@ def build_api(spec: LoadedSpec) -> Api:
 
     operations = []
     for wire, raw in data["operations"].items():
-        encoding = raw.get("encoding", protocol_raw["encoding"])
+        method = raw.get("method", default_method)
+        # A GET has no body: unless the operation says otherwise, its parameters go in the query.
+        encoding = raw.get("encoding", "query" if method == "GET" else protocol_raw["encoding"])
         default_location = "query" if encoding == "query" else "body"
         params = tuple(
             Param(
@@ -83,7 +85,7 @@ def build_api(spec: LoadedSpec) -> Api:
             Operation(
                 wire_name=wire,
                 name=raw.get("name") or snake_case(wire),
-                method=raw.get("method", default_method),
+                method=method,
                 path=raw.get("path") or path_template.replace("{operation}", wire),
                 doc=raw.get("doc", "").strip(),
                 params=params,

@@ -35,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
         )
     validate = sub.add_parser("validate", help="validate specs without generating anything")
     validate.add_argument("specs", nargs="+", type=Path)
+    fixtures = sub.add_parser("fixtures", help="build HTTP cassettes from the specs' examples")
+    fixtures.add_argument("specs", nargs="*", type=Path, help="spec files (default: specs/*.yaml)")
+    fixtures.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when a built cassette is missing or out of date",
+    )
     return parser
 
 
@@ -48,6 +55,23 @@ def main(argv: list[str] | None = None) -> int:
                     f"{api.spec_file}: ok ({len(api.operations)} operations, "
                     f"{len(api.models)} models)"
                 )
+            return 0
+        if args.command == "fixtures":
+            from generator import fixtures as cassettes
+
+            apis = pipeline.load_apis(args.specs or pipeline.discover_specs())
+            problems = cassettes.sync(apis, check=args.check)
+            for line in problems:
+                print(line)
+            if args.check and problems:
+                print(
+                    "fixtures are out of date with the specs; run `make fixtures`.", file=sys.stderr
+                )
+                return 1
+            print(
+                f"{'checked' if args.check else 'updated'} cassettes in tests/fixtures/ "
+                f"({len(problems)} {'differ' if args.check else 'written or removed'})"
+            )
             return 0
         if args.templates is not None and not args.templates.is_dir():
             print(f"error: template folder {args.templates} does not exist", file=sys.stderr)

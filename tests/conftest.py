@@ -6,6 +6,7 @@ import hashlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,3 +36,12 @@ def generated_copy(tmp_path: Path) -> Path:
 def server() -> Iterator[Loopback]:
     """A loopback HTTP server; script replies with ``server.reply(Reply(...))``."""
     yield from serve()
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    """Matchers and the provenance-stamping persister for the cassette tests."""
+    from tests import recording
+
+    vcr.register_matcher("body_fields", recording.body_fields)
+    vcr.register_matcher("content_type", recording.content_type)
+    vcr.register_persister(recording.ProvenancePersister)

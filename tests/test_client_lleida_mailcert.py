@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from generated.lleida_mailcert import (
-    MailCertAuthenticationError,
     MailCertClient,
     PdfRow,
     RowOrder,
@@ -124,11 +123,9 @@ def test_a_status_other_than_100_raises_a_vendor_error_with_what_the_vendor_said
     assert caught.value.vendor_message == "Bad date"
 
 
-def test_refused_credentials_raise_the_declared_error(
-    server: Loopback, client: MailCertClient
-) -> None:
-    server.reply(Reply(body="<result><status>1000</status><msg>Invalid user</msg></result>"))
-    with pytest.raises(MailCertAuthenticationError, match="Invalid user"):
+def test_refused_credentials_raise_a_vendor_error(server: Loopback, client: MailCertClient) -> None:
+    server.reply(Reply(body="<result><status>401</status><msg>Invalid user</msg></result>"))
+    with pytest.raises(VendorError, match="Invalid user"):
         client.get_default_settings()
 
 
@@ -202,7 +199,7 @@ def test_iter_list_pdf_raises_the_vendor_error_of_a_failed_listing(
     server: Loopback, client: MailCertClient
 ) -> None:
     server.reply(Reply(body="<result><status>1001</status><msg>Wrong password</msg></result>"))
-    with pytest.raises(MailCertAuthenticationError, match="Wrong password"):
+    with pytest.raises(VendorError, match="Wrong password"):
         list(client.iter_list_pdf())
 
 

@@ -130,7 +130,7 @@ _OP_GET_ADDRESS_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
         ),
     ),
     result=_rt.model(models.AddressList),
-    encoding="form",
+    encoding="query",
     decoding="xml",
     safe=True,
 )
@@ -263,7 +263,7 @@ _OP_GET_JOB: _rt.Operation[models.Job] = _rt.Operation(
         ),
     ),
     result=_rt.model(models.Job),
-    encoding="form",
+    encoding="query",
     decoding="xml",
     safe=True,
 )
@@ -395,7 +395,7 @@ _OP_GET_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
     path="/credit",
     params=(),
     result=_rt.model(models.Credit),
-    encoding="form",
+    encoding="query",
     decoding="xml",
     safe=True,
 )
@@ -490,7 +490,7 @@ _OP_LIST_ACCOUNT_ADDRESSES: _rt.Operation[models.AccountAddressList] = _rt.Opera
     path="/account/addresses",
     params=(),
     result=_rt.model(models.AccountAddressList),
-    encoding="form",
+    encoding="query",
     decoding="xml",
     safe=True,
 )

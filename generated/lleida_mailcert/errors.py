@@ -39,10 +39,6 @@ class DecodeError(Error, _rt.DecodeError):
     """The response could not be decoded."""
 
 
-class MailCertAuthenticationError(VendorError):
-    """The vendor refused the user name or password."""
-
-
 ERROR_TABLE = _rt.ErrorTable(
     transport=TransportError,
     http=HttpError,
@@ -50,12 +46,5 @@ ERROR_TABLE = _rt.ErrorTable(
     not_found=NotFoundError,
     vendor=VendorError,
     decode=DecodeError,
-    rules=(
-        _rt.ErrorRule(
-            MailCertAuthenticationError,
-            http_status=(),
-            vendor_status=("1000", "1001", "1002"),
-            operations=(),
-        ),
-    ),
+    rules=(),
 )

@@ -182,7 +182,7 @@ _OP_PING: _rt.Operation[None] = _rt.Operation(
         ),
     ),
     result=_rt.NONE,
-    encoding="form",
+    encoding="query",
     decoding="none",
     safe=True,
 )
