@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -55,3 +57,12 @@ def test_pydoc_shows_every_operation_with_its_parameters() -> None:
     assert "verify_store(self, id: 'int', include_indexes: 'bool'" in result.stdout
     assert "Verify the integrity of one archive store." in result.stdout
     assert "get_user_info(self, user_name: 'str')" in result.stdout
+
+
+def test_readme_examples_type_check_against_the_generated_packages(tmp_path: Path) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert len(blocks) >= 3  # one per vendor at least
+    for i, block in enumerate(blocks):
+        (tmp_path / f"readme_{i}.py").write_text(block)
+    result = _run("mypy", "--strict", "--no-incremental", str(tmp_path))
+    assert result.returncode == 0, result.stdout
