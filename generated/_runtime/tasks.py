@@ -36,10 +36,6 @@ class Status:
     running: bool = False
     succeeded: bool = False
 
-    @property
-    def is_running(self) -> bool:
-        return self.running
-
 
 StatusCallback = Callable[[Status], None]
 STATUS: Type[Status] = Type("status")

@@ -87,17 +87,6 @@ class Client:
         if self._owns_session:
             self.session.close()
 
-    def __enter__(self) -> Client:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     # -- calls -----------------------------------------------------------------------------------
     def call(self, op: Operation[T], args: Mapping[str, Any]) -> T:
         """Send one operation and return its decoded result; long-running answers are polled to
@@ -107,7 +96,7 @@ class Client:
         if isinstance(result, Status):
             if op.result.kind == "status":
                 return cast(T, result)  # status/cancel calls hand back the envelope itself
-            if result.is_running:
+            if result.running:
                 return self.task_for(op, result).wait()
             return self._final_result(op, result)
         return cast(T, result)
