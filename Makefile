@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: generate check test fixtures record venv clean
+.PHONY: generate docs check test fixtures record venv clean
 
 venv: $(STAMP)
 
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 
 generate: $(STAMP)
 	$(BIN)/python -m generator generate
+
+# The Markdown API reference (make generate writes it too).
+docs: $(STAMP)
+	$(BIN)/python -m generator docs
 
 check: $(STAMP)
 	$(BIN)/python -m generator check

@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
             default=None,
             help="folder of templates that override the built-in ones by name",
         )
+    docs = sub.add_parser("docs", help="render the Markdown API reference into docs/")
+    docs.add_argument("specs", nargs="*", type=Path, help="spec files (default: specs/*.yaml)")
+    docs.add_argument("--output", type=Path, default=pipeline.DOCS_DIR)
     validate = sub.add_parser("validate", help="validate specs without generating anything")
     validate.add_argument("specs", nargs="+", type=Path)
     fixtures = sub.add_parser("fixtures", help="build HTTP cassettes from the specs' examples")
@@ -56,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
                     f"{len(api.models)} models)"
                 )
             return 0
+        if args.command == "docs":
+            output = pipeline.render_specs(args.specs or None)
+            pipeline.write_docs(output, args.output, partial=bool(args.specs))
+            print(f"wrote {len(output.docs)} API reference pages into {args.output}")
+            return 0
         if args.command == "fixtures":
             from generator import fixtures as cassettes
 
@@ -77,13 +85,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: template folder {args.templates} does not exist", file=sys.stderr)
             return 2
         if args.command == "generate":
-            output = pipeline.generate(args.specs or None, args.output, args.templates)
+            docs_dir = pipeline.DOCS_DIR if args.output == pipeline.OUTPUT_DIR else None
+            output = pipeline.generate(args.specs or None, args.output, args.templates, docs_dir)
             print(
                 f"generated {len(output.files)} files for {', '.join(output.packages)} "
                 f"into {args.output}"
             )
             return 0
-        diffs = pipeline.check(args.specs or None, args.output, args.templates)
+        docs_dir = pipeline.DOCS_DIR if args.output == pipeline.OUTPUT_DIR else None
+        diffs = pipeline.check(args.specs or None, args.output, args.templates, docs_dir)
         if diffs:
             sys.stdout.write("".join(diffs))
             print(

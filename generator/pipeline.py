@@ -13,6 +13,7 @@ from generator.model import Api
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = PROJECT_ROOT / "specs"
 OUTPUT_DIR = PROJECT_ROOT / "generated"
+DOCS_DIR = PROJECT_ROOT / "docs"
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 RUNTIME_PACKAGE = "_runtime"
 HEADER = (
@@ -36,6 +37,7 @@ class Output:
 
     files: dict[str, bytes]
     packages: tuple[str, ...]
+    docs: dict[str, bytes]
 
 
 def discover_specs(spec_dir: Path = SPEC_DIR) -> list[Path]:
@@ -89,7 +91,13 @@ def render_apis(apis: Sequence[Api], template_dir: Path | None = None) -> Output
         except (render.RenderError, formatting.FormatError) as exc:
             raise GenerationError(f"{api.spec_file}: {exc}") from None
         files[f"{api.name}/py.typed"] = b""
-    return Output(files, tuple(api.name for api in apis))
+    docs: dict[str, bytes] = {}
+    for api in apis:
+        try:
+            docs[f"{api.name}.md"] = render.render_docs(api, env).encode("utf-8")
+        except render.RenderError as exc:
+            raise GenerationError(f"{api.spec_file}: {exc}") from None
+    return Output(files, tuple(api.name for api in apis), docs)
 
 
 def runtime_files() -> dict[str, bytes]:
@@ -111,9 +119,11 @@ def generate(
     paths: Sequence[Path] | None = None,
     output_dir: Path = OUTPUT_DIR,
     template_dir: Path | None = None,
+    docs_dir: Path | None = DOCS_DIR,
 ) -> Output:
     """Regenerate. With no paths every spec in ``specs/`` is used and packages no spec produces
-    any more are removed; with paths, only those packages are replaced and the others kept."""
+    any more are removed; with paths, only those packages are replaced and the others kept.
+    The API reference in ``docs_dir`` is rewritten the same way (None: leave it alone)."""
     from generator import writer
 
     output = render_specs(paths, template_dir)
@@ -126,19 +136,37 @@ def generate(
             if p.is_dir() and p.name not in owned and p.name != "__pycache__"
         )
     writer.write_tree(output_dir, output.files, keep=keep)
+    if docs_dir is not None:
+        write_docs(output, docs_dir, partial=bool(paths))
     return output
+
+
+def write_docs(output: Output, docs_dir: Path, *, partial: bool = False) -> None:
+    from generator import writer
+
+    files = dict(output.docs)
+    if partial:  # keep the pages of the APIs not regenerated this time
+        for name, content in writer.read_tree(docs_dir).items():
+            files.setdefault(name, content)
+    writer.write_tree(docs_dir, files)
 
 
 def check(
     paths: Sequence[Path] | None = None,
     output_dir: Path = OUTPUT_DIR,
     template_dir: Path | None = None,
+    docs_dir: Path | None = DOCS_DIR,
 ) -> list[str]:
-    """Unified diffs between ``output_dir`` and what the specs produce (empty: in sync)."""
+    """Unified diffs between the output folders and what the specs produce (empty: in sync)."""
     from generator import writer
 
     output = render_specs(paths, template_dir)
     scope = None
+    doc_scope = None
     if paths:
         scope = {*output.packages, RUNTIME_PACKAGE, "__init__.py", "py.typed"}
-    return writer.diff_tree(output_dir, output.files, scope)
+        doc_scope = set(output.docs)
+    diffs = writer.diff_tree(output_dir, output.files, scope)
+    if docs_dir is not None:
+        diffs += writer.diff_tree(docs_dir, output.docs, doc_scope)
+    return diffs

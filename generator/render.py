@@ -212,6 +212,52 @@ def models_context(api: Api) -> dict[str, Any]:
 _BUILTINS = {"str", "int", "float", "bool", "json", "datetime", "date", "binary", "status"}
 
 
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
+
+
+def md_text(text: str) -> str:
+    """Spec prose in Markdown: HTML-significant characters escaped so it renders as text, except
+    inside code spans, where Markdown shows characters as they are."""
+    out, last = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(_html_escape(text[last : match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_html_escape(text[last:]))
+    return "".join(out).strip()
+
+
+def _html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def md_cell(text: str) -> str:
+    """Prose inside a Markdown table cell: one line, pipes escaped."""
+    return " ".join(md_text(text).split()).replace("|", "\\|")
+
+
+def md_code(text: str) -> str:
+    """Text inside backticks: backticks and pipes cannot end the span or the cell."""
+    return " ".join(str(text).split()).replace("`", "'").replace("|", "\\|")
+
+
+def md_code_value(value: Any) -> str:
+    return md_code(repr(value) if isinstance(value, str) else str(value))
+
+
+def summary(text: str) -> str:
+    """The first sentence of a description."""
+    first = " ".join(text.split()).split(". ")[0]
+    return first if first.endswith(".") or not first else first + "."
+
+
+def render_docs(api: Api, env: jinja2.Environment) -> str:
+    try:
+        return env.get_template("docs/api.md.j2").render(api=api)
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"template docs/api.md.j2: {exc}") from None
+
+
 def environment(template_dir: Path | None = None) -> jinja2.Environment:
     """Custom templates, when given, override the built-in ones file by file."""
     loaders: list[jinja2.BaseLoader] = []
@@ -237,6 +283,11 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
         return_annotation=return_annotation,
         return_rt_type=return_runtime_type,
         setting_annotation=setting_annotation,
+        md_text=md_text,
+        md_cell=md_cell,
+        md_code=md_code,
+        md_code_value=md_code_value,
+        summary=summary,
     )
     env.globals.update(operation_doc=operation_doc, model_doc=model_doc, client_doc=client_doc)
     return env
