@@ -36,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="render the Markdown API reference into docs/")
     docs.add_argument("specs", nargs="*", type=Path, help="spec files (default: specs/*.yaml)")
     docs.add_argument("--output", type=Path, default=pipeline.DOCS_DIR)
+    compare = sub.add_parser(
+        "diff",
+        help="changes between two versions of a spec; exit 1 when "
+        "any breaks users of the generated client",
+    )
+    compare.add_argument("old", type=Path)
+    compare.add_argument("new", type=Path)
+    compare.add_argument("--json", action="store_true", help="machine-readable output")
     validate = sub.add_parser("validate", help="validate specs without generating anything")
     validate.add_argument("specs", nargs="+", type=Path)
     fixtures = sub.add_parser("fixtures", help="build HTTP cassettes from the specs' examples")
@@ -59,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
                     f"{len(api.models)} models)"
                 )
             return 0
+        if args.command == "diff":
+            from generator import diff
+
+            (old,) = pipeline.load_apis([args.old])
+            (new,) = pipeline.load_apis([args.new])
+            changes = diff.diff(old, new)
+            print(diff.report(changes, as_json=args.json))
+            return 1 if any(c.breaking for c in changes) else 0
         if args.command == "docs":
             output = pipeline.render_specs(args.specs or None)
             pipeline.write_docs(output, args.output, partial=bool(args.specs))
@@ -107,7 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     except SpecErrors as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
-        print(f"{len(exc.errors)} error(s); nothing was written.", file=sys.stderr)
+        writes = args.command in ("generate", "docs", "fixtures")
+        print(
+            f"{len(exc.errors)} error(s)" + ("; nothing was written." if writes else "."),
+            file=sys.stderr,
+        )
         return 1
     except pipeline.GenerationError as exc:
         print(f"error: {exc}; nothing was written.", file=sys.stderr)

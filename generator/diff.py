@@ -1,0 +1,217 @@
+"""Compare two versions of a spec and say which changes break code that uses the generated client.
+
+Breaking: anything that makes existing calls, imports, keyword arguments, result handling or
+``except`` clauses fail or change type. Not breaking: additions that are optional, and wire-level
+changes the generated client absorbs (paths, wire names, HTTP methods).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import TypeVar
+
+from generator.model import Api, Enum, ErrorClass, Model, Operation, Param, Setting, TypeRef
+
+Item = TypeVar("Item")
+
+
+@dataclass(frozen=True)
+class Change:
+    subject: str  # e.g. "operation GetUserInfo", "parameter GetUserInfo.userName"
+    what: str  # "added", "removed" or a description of the change
+    breaking: bool
+
+    def __str__(self) -> str:
+        return f"{'BREAKING' if self.breaking else 'ok':8}  {self.subject}: {self.what}"
+
+
+def _type(ref: TypeRef) -> str:
+    return ref.name
+
+
+def diff(old: Api, new: Api) -> list[Change]:
+    changes = list(_api(old, new))
+    changes += _keyed("setting", old.settings, new.settings, lambda s: s.name, _setting)
+    changes += _keyed(
+        "operation",
+        old.operations,
+        new.operations,
+        lambda o: o.wire_name,
+        _operation,
+        added_breaking=lambda o: False,
+    )
+    changes += _keyed("model", old.models, new.models, lambda m: m.name, _model)
+    changes += _keyed("enum", old.enums, new.enums, lambda e: e.name, _enum)
+    changes += _keyed("error", old.errors, new.errors, lambda e: e.name, _error)
+    return changes
+
+
+def _api(old: Api, new: Api) -> Iterator[Change]:
+    if old.name != new.name:
+        yield Change("package", f"generated.{old.name} -> generated.{new.name}", True)
+    if old.client_class != new.client_class:
+        yield Change("client class", f"{old.client_class} -> {new.client_class}", True)
+    if old.server != new.server:
+        yield Change("server", "address or environments changed", False)
+
+
+def _keyed(
+    kind: str,
+    old_items: Sequence[Item],
+    new_items: Sequence[Item],
+    key: Callable[[Item], str],
+    compare: Callable[[str, Item, Item], Iterable[Change]],
+    added_breaking: Callable[[Item], bool] | None = None,
+) -> list[Change]:
+    old_map = {key(item): item for item in old_items}
+    new_map = {key(item): item for item in new_items}
+    out: list[Change] = []
+    for name in old_map:
+        if name not in new_map:
+            out.append(Change(f"{kind} {name}", "removed", True))
+    for name, item in new_map.items():
+        if name not in old_map:
+            breaking = added_breaking(item) if added_breaking else _added_breaks(kind, item)
+            out.append(Change(f"{kind} {name}", "added", breaking))
+        else:
+            out.extend(compare(name, old_map[name], item))
+    return out
+
+
+def _added_breaks(kind: str, item: object) -> bool:
+    if isinstance(item, Setting):
+        return not item.has_default  # every existing constructor call now misses it
+    return False
+
+
+def _setting(name: str, old: Setting, new: Setting) -> Iterator[Change]:
+    subject = f"setting {name}"
+    if old.type != new.type:
+        yield Change(subject, f"type {old.type} -> {new.type}", True)
+    if old.has_default and not new.has_default:
+        yield Change(subject, "now required (no default)", True)
+    elif old.default != new.default or old.has_default != new.has_default:
+        yield Change(subject, f"default {old.default!r} -> {new.default!r}", False)
+
+
+def _operation(wire: str, old: Operation, new: Operation) -> Iterator[Change]:
+    subject = f"operation {wire}"
+    if old.name != new.name:
+        yield Change(subject, f"Python name {old.name} -> {new.name}", True)
+    if _type(old.returns) != _type(new.returns) or old.decoding != new.decoding:
+        yield Change(
+            subject,
+            f"returns {_type(old.returns)} ({old.decoding}) -> "
+            f"{_type(new.returns)} ({new.decoding})",
+            True,
+        )
+    if old.long_running != new.long_running:
+        yield Change(
+            subject,
+            "long-running "
+            + ("removed" if old.long_running else "added")
+            + " (method signature and result type change)",
+            True,
+        )
+    if old.stream_items != new.stream_items:
+        gone = bool(old.stream_items) and not new.stream_items
+        yield Change(subject, f"streaming twin {'removed' if gone else 'changed or added'}", gone)
+    for field, label in (("method", "HTTP method"), ("path", "path"), ("encoding", "encoding")):
+        if getattr(old, field) != getattr(new, field):
+            yield Change(subject, f"{label} {getattr(old, field)} -> {getattr(new, field)}", False)
+    if old.safe != new.safe:
+        yield Change(subject, f"{'no longer' if old.safe else 'now'} retried when it fails", False)
+    old_params = {p.wire: p for p in old.params}
+    new_params = {p.wire: p for p in new.params}
+    for name in old_params:
+        if name not in new_params:
+            yield Change(f"parameter {wire}.{name}", "removed", True)
+    for name, param in new_params.items():
+        if name not in old_params:
+            yield Change(
+                f"parameter {wire}.{name}",
+                "added, required" if not param.optional_in_python else "added, optional",
+                not param.optional_in_python,
+            )
+        else:
+            yield from _param(f"parameter {wire}.{name}", old_params[name], param)
+    old_order = [p.name for p in old.params if not p.optional_in_python]
+    new_order = [p.name for p in new.params if not p.optional_in_python]
+    if old_order != new_order and set(old_order) == set(new_order):
+        yield Change(subject, "order of positional parameters changed", True)
+
+
+def _param(subject: str, old: Param, new: Param) -> Iterator[Change]:
+    if old.name != new.name:
+        yield Change(subject, f"Python name {old.name} -> {new.name}", True)
+    if _type(old.type) != _type(new.type) or old.type.kind != new.type.kind:
+        yield Change(subject, f"type {_type(old.type)} -> {_type(new.type)}", True)
+    if old.optional_in_python and not new.optional_in_python:
+        yield Change(subject, "now required", True)
+    elif not old.optional_in_python and new.optional_in_python:
+        yield Change(subject, "now optional", False)
+    if old.default != new.default:
+        yield Change(subject, f"default {old.default!r} -> {new.default!r}", False)
+    if (old.style, old.location, old.format) != (new.style, new.location, new.format):
+        yield Change(subject, "serialization changed", False)
+
+
+def _model(name: str, old: Model, new: Model) -> Iterator[Change]:
+    old_fields = {f.name: f for f in old.fields}
+    new_fields = {f.name: f for f in new.fields}
+    for field_name in old_fields:
+        if field_name not in new_fields:
+            yield Change(f"field {name}.{field_name}", "removed", True)
+    for field_name, field in new_fields.items():
+        before = old_fields.get(field_name)
+        subject = f"field {name}.{field_name}"
+        if before is None:
+            # a new required field breaks code that builds the model (e.g. request bodies)
+            yield Change(
+                subject, "added" + (", required" if field.required else ""), field.required
+            )
+            continue
+        if _type(before.type) != _type(field.type) or before.type.kind != field.type.kind:
+            yield Change(subject, f"type {_type(before.type)} -> {_type(field.type)}", True)
+        if not before.required and field.required:
+            yield Change(subject, "now required", True)
+        elif before.required and not field.required:
+            yield Change(subject, "now optional (may be None)", True)
+        if before.wire != field.wire:
+            yield Change(subject, f"wire name {before.wire} -> {field.wire}", False)
+
+
+def _enum(name: str, old: Enum, new: Enum) -> Iterator[Change]:
+    old_values = {m.value for m in old.members}
+    new_values = {m.value for m in new.members}
+    for value in sorted(old_values - new_values):
+        yield Change(f"enum {name}", f"value {value!r} removed", True)
+    for value in sorted(new_values - old_values):
+        yield Change(f"enum {name}", f"value {value!r} added", False)
+
+
+def _error(name: str, old: ErrorClass, new: ErrorClass) -> Iterator[Change]:
+    if old.base != new.base:
+        yield Change(f"error {name}", f"base {old.base} -> {new.base}", True)
+    if (old.http_status, old.vendor_status, old.operations) != (
+        new.http_status,
+        new.vendor_status,
+        new.operations,
+    ):
+        yield Change(f"error {name}", "raised under different conditions", False)
+
+
+def report(changes: list[Change], *, as_json: bool = False) -> str:
+    if as_json:
+        return json.dumps(
+            {"breaking": sum(c.breaking for c in changes), "changes": [asdict(c) for c in changes]},
+            indent=2,
+        )
+    if not changes:
+        return "no changes"
+    lines = [str(c) for c in sorted(changes, key=lambda c: (not c.breaking, c.subject))]
+    breaking = sum(c.breaking for c in changes)
+    lines.append(f"{len(changes)} change(s), {breaking} breaking")
+    return "\n".join(lines)

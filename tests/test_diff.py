@@ -1,0 +1,154 @@
+"""`python -m generator diff`: each kind of spec change, classified for users of the client."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import diff, pipeline
+from tests.conftest import ROOT
+
+BASE = (ROOT / "tests" / "golden" / "spec" / "inventory.yaml").read_text()
+
+
+def changes(tmp_path: Path, old_text: str, new_text: str) -> list[tuple[str, str, bool]]:
+    (tmp_path / "old.yaml").write_text(old_text)
+    (tmp_path / "new.yaml").write_text(new_text)
+    (old,) = pipeline.load_apis([tmp_path / "old.yaml"])
+    (new,) = pipeline.load_apis([tmp_path / "new.yaml"])
+    return [(c.subject, c.what, c.breaking) for c in diff.diff(old, new)]
+
+
+CASES = [
+    ("nothing", BASE, []),
+    (
+        "operation removed",
+        BASE.replace(
+            "  Ping:\n    decoding: none\n    method: GET\n    params:\n"
+            "      X-Trace: {type: str, in: header, name: trace}\n",
+            "",
+        ),
+        [("operation Ping", "removed", True)],
+    ),
+    ("operation added", BASE + "  Pong: {decoding: none}\n", [("operation Pong", "added", False)]),
+    (
+        "optional parameter added",
+        BASE.replace(
+            "      deep: {type: bool, required: true}",
+            "      deep: {type: bool, required: true}\n" "      fast: {type: bool}",
+        ),
+        [("parameter Recount.fast", "added, optional", False)],
+    ),
+    (
+        "required parameter added",
+        BASE.replace(
+            "      deep: {type: bool, required: true}",
+            "      deep: {type: bool, required: true}\n" "      why: {type: str, required: true}",
+        ),
+        [("parameter Recount.why", "added, required", True)],
+    ),
+    (
+        "parameter type changed",
+        BASE.replace("      limit: {type: int, default: 50}", "      limit: {type: str}"),
+        [
+            ("parameter ListItems.limit", "type int -> str", True),
+            ("parameter ListItems.limit", "default 50 -> None", False),
+        ],
+    ),
+    (
+        "parameter became required",
+        BASE.replace(
+            "      note: {type: str, secret: true}",
+            "      note: {type: str, secret: true, required: true}",
+        ),
+        [("parameter UploadSheet.note", "now required", True)],
+    ),
+    (
+        "Python name changed",
+        BASE.replace(
+            "      filter: {type: json, name: filter_spec}",
+            "      filter: {type: json, name: query}",
+        ),
+        [("parameter ListItems.filter", "Python name filter_spec -> query", True)],
+    ),
+    (
+        "path changed",
+        BASE.replace("    path: /items/{sku}", "    path: /v3/items/{sku}"),
+        [("operation GetItem", "path /items/{sku} -> /v3/items/{sku}", False)],
+    ),
+    (
+        "return type changed",
+        BASE.replace("    returns: list[Item]", "    returns: json"),
+        [("operation ListItems", "returns list[Item] (envelope) -> json (envelope)", True)],
+    ),
+    (
+        "model field removed",
+        BASE.replace("      price: {type: float}\n", ""),
+        [("field Item.price", "removed", True)],
+    ),
+    (
+        "optional model field added",
+        BASE.replace(
+            "      price: {type: float}\n", "      price: {type: float}\n      vat: {type: float}\n"
+        ),
+        [("field Item.vat", "added", False)],
+    ),
+    (
+        "enum value removed",
+        BASE.replace('values: [red, dark-green, "8-bit"]', "values: [red]"),
+        [
+            ("enum Colour", "value '8-bit' removed", True),
+            ("enum Colour", "value 'dark-green' removed", True),
+        ],
+    ),
+    (
+        "error removed",
+        BASE.replace("  BadKeyError:\n    base: auth\n    http_status: [401]\n", ""),
+        [("error BadKeyError", "removed", True)],
+    ),
+    (
+        "setting without default added",
+        BASE.replace("  user:\n", "  tenant:\n    type: str\n  user:\n"),
+        [("setting tenant", "added", True)],
+    ),
+    (
+        "setting with default added",
+        BASE.replace("  user:\n", "  tenant:\n    type: str\n    default: main\n  user:\n"),
+        [("setting tenant", "added", False)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "new_text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_each_change_is_found_and_classified(
+    tmp_path: Path, title: str, new_text: str, expected: list[tuple[str, str, bool]]
+) -> None:
+    assert changes(tmp_path, BASE, new_text) == expected
+
+
+def test_the_command_exits_1_on_breaking_changes_and_speaks_json(tmp_path: Path) -> None:
+    (tmp_path / "old.yaml").write_text(BASE)
+    (tmp_path / "new.yaml").write_text(BASE.replace("      price: {type: float}\n", ""))
+    (tmp_path / "same.yaml").write_text(BASE)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "generator", "diff", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    breaking = run(str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), "--json")
+    assert breaking.returncode == 1
+    assert json.loads(breaking.stdout) == {
+        "breaking": 1,
+        "changes": [{"subject": "field Item.price", "what": "removed", "breaking": True}],
+    }
+    same = run(str(tmp_path / "old.yaml"), str(tmp_path / "same.yaml"))
+    assert (same.returncode, same.stdout.strip()) == (0, "no changes")
