@@ -44,6 +44,15 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("old", type=Path)
     compare.add_argument("new", type=Path)
     compare.add_argument("--json", action="store_true", help="machine-readable output")
+    export = sub.add_parser("export-openapi", help="write an OpenAPI 3.1 document of a spec")
+    export.add_argument("spec", type=Path)
+    export.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=None,
+        help="file to write (.json or .yaml; default: standard output, JSON)",
+    )
     validate = sub.add_parser("validate", help="validate specs without generating anything")
     validate.add_argument("specs", nargs="+", type=Path)
     fixtures = sub.add_parser("fixtures", help="build HTTP cassettes from the specs' examples")
@@ -66,6 +75,25 @@ def main(argv: list[str] | None = None) -> int:
                     f"{api.spec_file}: ok ({len(api.operations)} operations, "
                     f"{len(api.models)} models)"
                 )
+            return 0
+        if args.command == "export-openapi":
+            from generator import openapi
+
+            (api,) = pipeline.load_apis([args.spec])
+            document = openapi.export(api)
+            if args.output is not None and args.output.suffix in (".yaml", ".yml"):
+                import yaml
+
+                text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+            else:
+                import json
+
+                text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            if args.output is None:
+                sys.stdout.write(text)
+            else:
+                args.output.write_text(text, encoding="utf-8")
+                print(f"wrote {args.output} ({len(document['paths'])} paths)")
             return 0
         if args.command == "diff":
             from generator import diff
