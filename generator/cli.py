@@ -53,6 +53,31 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="file to write (.json or .yaml; default: standard output, JSON)",
     )
+    imp = sub.add_parser(
+        "import-mailstore", help="create or update a MailStore spec from a get-metadata answer"
+    )
+    imp.add_argument(
+        "metadata",
+        help="a get-metadata JSON file, or a server URL "
+        "(https://host:8463) to ask; credentials from --username and "
+        "$MAILSTORE_PASSWORD",
+    )
+    imp.add_argument("--spec", type=Path, required=True, help="the spec to create or update")
+    imp.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove functions and arguments the server no longer has",
+    )
+    imp.add_argument("--title", help="API title of a new spec")
+    imp.add_argument("--client-class", help="client class name of a new spec")
+    imp.add_argument("--port", type=int, help="default port of a new spec")
+    imp.add_argument("--username", default="admin", help="for a server URL")
+    imp.add_argument(
+        "--insecure",
+        action="store_true",
+        help="for a server URL: do not verify its TLS certificate",
+    )
+    imp.add_argument("--dry-run", action="store_true", help="report only; write nothing")
     validate = sub.add_parser("validate", help="validate specs without generating anything")
     validate.add_argument("specs", nargs="+", type=Path)
     fixtures = sub.add_parser("fixtures", help="build HTTP cassettes from the specs' examples")
@@ -76,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{len(api.models)} models)"
                 )
             return 0
+        if args.command == "import-mailstore":
+            return _import_mailstore(args)
         if args.command == "export-openapi":
             from generator import openapi
 
@@ -163,3 +190,43 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _import_mailstore(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+
+    from generator import importer
+
+    try:
+        functions = importer.load_metadata(
+            args.metadata,
+            username=args.username,
+            password=os.environ.get("MAILSTORE_PASSWORD", ""),
+            verify_tls=not args.insecure,
+        )
+    except importer.ImportError_ as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    text, report = importer.import_metadata(
+        functions,
+        args.spec,
+        prune=args.prune,
+        title=args.title,
+        client_class=args.client_class,
+        port=args.port,
+    )
+    # the result must be a valid spec before it replaces anything
+    with tempfile.TemporaryDirectory() as scratch:
+        candidate = Path(scratch) / args.spec.name
+        candidate.write_text(text, encoding="utf-8")
+        pipeline.load_apis([candidate])
+    for line in report.lines() or ["no changes"]:
+        print(line)
+    if not args.dry_run:
+        args.spec.parent.mkdir(parents=True, exist_ok=True)
+        partial = args.spec.with_name(args.spec.name + ".tmp")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(args.spec)
+        print(f"wrote {args.spec}; run `make generate` to update the client")
+    return 0
