@@ -19,7 +19,7 @@ from generator.model import Api, Operation, Param, TypeRef
 from generator.naming import snake_case
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-PACKAGE_TEMPLATES = ("__init__.py", "client.py", "errors.py", "models.py")
+PACKAGE_TEMPLATES = ("__init__.py", "__main__.py", "client.py", "errors.py", "models.py")
 DOC_WIDTH = 92
 
 
@@ -43,6 +43,21 @@ def py_literal(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
     raise RenderError(f"cannot render {type(value).__name__} as a Python literal")
+
+
+def py_text(value: str, width: int = 60) -> str:
+    """A string literal; long text becomes adjacent literals in parentheses, which black lays
+    out one per line, so generated lines stay short. Each piece is a ``repr`` literal."""
+    if len(value) <= width:
+        return repr(value)
+    pieces, current = [], ""
+    for word in re.split(r"(?<= )", value):
+        if current and len(current) + len(word) > width:
+            pieces.append(current)
+            current = ""
+        current += word
+    pieces.append(current)
+    return "(" + " ".join(repr(piece) for piece in pieces) + ")"
 
 
 def _escape_doc_char(ch: str) -> str:
@@ -274,6 +289,7 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
     )
     env.filters.update(
         py=py_literal,
+        py_text=py_text,
         docstring=docstring,
         ident=identifier,
         comment=comment,

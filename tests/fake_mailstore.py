@@ -41,6 +41,7 @@ class FakeMailStore:
     tasks: dict[str, FakeTask] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     xsrf: str | None = None
+    poll_delay: float = 0.0  # seconds each get-status takes (a slow server)
 
     def __call__(self, request: Request) -> Reply:
         args = dict(parse_qsl(request.body.decode("ascii"), keep_blank_values=True))
@@ -52,7 +53,9 @@ class FakeMailStore:
                 return Reply(404, "Not Found")
             if not task.done:
                 task.version += 1  # the server answers as soon as something new happened
-            return self._status(task)
+            reply = self._status(task)
+            reply.delay = self.poll_delay
+            return reply
         if name == "cancel-async":
             task = self.tasks[args["token"]]
             task.cancelled = True
