@@ -11,10 +11,9 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Self, TypeVar, cast
+from typing import IO, Any, NamedTuple, Self, TypeVar, cast
 
 import requests
 import urllib3
@@ -31,8 +30,7 @@ T = TypeVar("T")
 _BODY_EXCERPT = 2000
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     """Exponential backoff with jitter, for operations the spec marks safe to repeat."""
 
     attempts: int = 2  # retries after the first try

@@ -5,17 +5,17 @@
 from __future__ import annotations
 
 import datetime as _dt
-import email.errors
-import email.header
 import enum
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import IO, Any, ClassVar, Generic, TypeVar, cast
-from xml.etree.ElementTree import Element
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, TypeVar, cast
 
 from .errors import DecodeError
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 # What a file parameter accepts: a path (streamed from disk), bytes, or an open binary file.
 FileInput = str | PathLike[str] | bytes | IO[bytes]
@@ -44,8 +44,7 @@ class Model:
         return out
 
 
-@dataclass(frozen=True)
-class Type(Generic[T]):
+class Type(NamedTuple, Generic[T]):
     """How one value travels: ``kind`` plus the model/enum class, item type or date format."""
 
     kind: str
@@ -83,8 +82,7 @@ def enum_of(cls: type[enum.Enum]) -> Type[Any]:
     return Type("enum", target=cls)
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """One declared model field: Python name, wire name, type; XML attributes are flagged."""
 
     name: str
@@ -323,6 +321,9 @@ def decode_mime_header(text: str | None) -> str | None:
     """RFC 2047 encoded words (``=?utf-8?Q?John=20Doe?=``) as plain text; other text unchanged."""
     if text is None or "=?" not in text:
         return text
+    import email.errors
+    import email.header
+
     try:
         return str(email.header.make_header(email.header.decode_header(text)))
     except (email.errors.HeaderParseError, LookupError, UnicodeDecodeError):

@@ -8,29 +8,28 @@ import json
 import mimetypes
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote, urlencode
 from xml.etree.ElementTree import tostring
-
-from requests_toolbelt.multipart.encoder import MultipartEncoder  # type: ignore[import-untyped]
 
 from .codec import STR, Model, encode_scalar, to_jsonable
 from .operation import ApiDescription, Operation, Param
 from .xml import build_document, model_to_element
 
 
-@dataclass
 class WireRequest:
     """An HTTP request ready to send. ``log_fields`` is what may be logged (secrets masked)."""
 
-    method: str
-    path: str
-    query: list[tuple[str, str]] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes | MultipartEncoder | None = None
-    log_fields: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("method", "path", "query", "headers", "body", "log_fields")
+
+    def __init__(self, method: str, path: str) -> None:
+        self.method = method
+        self.path = path
+        self.query: list[tuple[str, str]] = []
+        self.headers: dict[str, str] = {}
+        self.body: bytes | IO[bytes] | None = None  # a file-like body is streamed
+        self.log_fields: dict[str, str] = {}
 
 
 REDACTED = "***"
@@ -162,6 +161,11 @@ def _encode_multipart(
     api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
 ) -> None:
     """Streamed multipart: files are read from disk as the body is sent, never held in memory."""
+    # imported here: requests-toolbelt costs ~10 ms of import time and only uploads need it
+    from requests_toolbelt.multipart.encoder import (  # type: ignore[import-untyped]
+        MultipartEncoder,
+    )
+
     parts: list[tuple[str, Any]] = []
     for wire, value, param, _shown in fields:
         if param is not None and param.location == "file":

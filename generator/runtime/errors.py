@@ -7,7 +7,7 @@ vendor's errors or any API error at all.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class ApiError(Exception):
@@ -82,8 +82,7 @@ class DecodeError(ApiError):
         self.body_excerpt = body_excerpt
 
 
-@dataclass(frozen=True)
-class ErrorRule:
+class ErrorRule(NamedTuple):
     """Raise ``error`` when every given condition holds (an empty condition always holds)."""
 
     error: type[ApiError]
@@ -99,8 +98,7 @@ class ErrorRule:
         return not self.operations or operation in self.operations
 
 
-@dataclass(frozen=True)
-class ErrorTable:
+class ErrorTable(NamedTuple):
     """The package's own classes for each kind of failure, plus the spec's specific rules."""
 
     transport: type[TransportError]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -176,7 +175,7 @@ def resume(
     lr = client.api.long_running
     if lr is None:
         raise TypeError(f"{client.api.name} declares no long-running protocol")
-    op: Operation[JsonValue] = dataclasses.replace(lr.status_operation, result=JSON)
+    op: Operation[JsonValue] = lr.status_operation._replace(result=JSON)
     running = client.api.envelope.running
     placeholder = Status(
         code=running[0] if running else "running",

@@ -7,15 +7,15 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-import defusedxml.ElementTree as safe_et
-from defusedxml import DefusedXmlException
-
 from .codec import Model, Type, encode_scalar
 from .errors import DecodeError
 
 
 def parse_xml(body: bytes) -> Element:
     """Parse a whole XML document safely."""
+    import defusedxml.ElementTree as safe_et  # imported on first use: keeps package import fast
+    from defusedxml import DefusedXmlException
+
     try:
         root: Element = safe_et.fromstring(body, forbid_dtd=True)
     except DefusedXmlException as exc:
@@ -124,6 +124,9 @@ def iter_elements(
     it is complete, and ``(tag, element)`` for the root's children named in ``watch`` (e.g. the
     status). Each item is dropped from the tree once yielded, so memory stays flat however many
     items the document holds."""
+    import defusedxml.ElementTree as safe_et
+    from defusedxml import DefusedXmlException
+
     depth_path: list[str] = []
     parents: list[Element] = []
     watched = set(watch)

@@ -1,0 +1,66 @@
+"""Shared helpers for the benchmarks: timing, peak memory of child processes, result lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS: list[dict[str, object]] = []
+
+
+@dataclass
+class Measure:
+    seconds: float
+    peak_rss_mib: float
+
+
+def run_child(code: str, *, env: dict[str, str] | None = None, timeout: float = 900) -> Measure:
+    """Run ``code`` in a fresh interpreter; it must print a JSON object with ``seconds``. The
+    child's peak RSS comes from the OS (ru_maxrss of the reaped child)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    if result.returncode != 0:
+        raise RuntimeError(f"benchmark child failed:\n{result.stderr[-3000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; each measurement runs the
+    # heavier children later or reports its own peak (see peak_rss_kib in the child's output)
+    peak_kib = data.get("peak_rss_kib") or max(before, after)
+    return Measure(float(data["seconds"]), float(peak_kib) / 1024)
+
+
+def median_seconds(fn: Callable[[], float], runs: int) -> float:
+    return statistics.median(fn() for _ in range(runs))
+
+
+def record(benchmark: str, figure: str, value: float, unit: str, target: str | None = None,
+           met: bool | None = None) -> None:
+    RESULTS.append({"benchmark": benchmark, "figure": figure, "value": round(value, 3),
+                    "unit": unit, "target": target, "met": met})
+    verdict = "" if met is None else ("  [met]" if met else "  [NOT MET]")
+    goal = f"  (target {target})" if target else ""
+    print(f"{benchmark:<22} {figure:<58} {value:>12.3f} {unit:<6}{goal}{verdict}", flush=True)
+
+
+def machine() -> str:
+    return (f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+            f"{time.strftime('%Y-%m-%d')}")
+
+
+CHILD_PEAK = """
+import json, resource, sys
+def report(seconds, **extra):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": seconds, "peak_rss_kib": peak, **extra}))
+"""
