@@ -236,44 +236,149 @@ def _decode_xml_text(kind: Type[T], text: str, where: str) -> T:
         raise DecodeError(f"cannot decode {where}: {exc}", body_excerpt=text[:200]) from None
 
 
+# Per-model decoding plans, built once per class: for each wire name, the field and a direct
+# text parser. Decoding a row then costs one dict lookup and one call per element.
+_SCALAR, _MODEL, _LIST, _WRAPPED_LIST, _OTHER = range(5)
+_PLANS: dict[type, tuple[dict[str, tuple[Field, int, Any]], tuple[Field, ...]]] = {}
+_DIGITS = {"%Y": 4, "%m": 2, "%d": 2, "%H": 2, "%M": 2, "%S": 2}
+
+
+def _fixed_width_parser(fmt: str, kind: str) -> Callable[[str], Any] | None:
+    """A fast parser for formats like ``%Y%m%d%H%M%S`` (fixed-width digit fields and literal
+    separators); None when the format needs strptime. Anything unexpected falls back to strptime,
+    which raises the usual error."""
+    spans: dict[str, tuple[int, int]] = {}
+    literals: list[tuple[int, str]] = []
+    position = i = 0
+    while i < len(fmt):
+        code = fmt[i : i + 2]
+        if fmt[i] == "%":
+            if code not in _DIGITS or code in spans:
+                return None
+            spans[code] = (position, position + _DIGITS[code])
+            position += _DIGITS[code]
+            i += 2
+        else:
+            literals.append((position, fmt[i]))
+            position += 1
+            i += 1
+    if "%Y" not in spans:
+        return None
+    total = position
+    slow = _parse_datetime if kind == "datetime" else _parse_date
+
+    def parse(text: str) -> Any:
+        if len(text) == total and all(text[p] == c for p, c in literals):
+            parts: list[int] = []
+            for code in ("%Y", "%m", "%d", "%H", "%M", "%S"):
+                span = spans.get(code)
+                if span is None:
+                    parts.append(1 if code in ("%m", "%d") else 0)
+                    continue
+                piece = text[span[0] : span[1]]
+                if not (piece.isascii() and piece.isdigit()):
+                    break
+                parts.append(int(piece))
+            else:
+                year, month, day, hour, minute, second = parts
+                # the constructor checks ranges: month 13 or day 32 raise ValueError
+                moment = _dt.datetime(year, month, day, hour, minute, second)
+                return moment if kind == "datetime" else moment.date()
+        return slow(text, fmt)
+
+    return parse
+
+
+def _text_parser(kind: Type[Any]) -> Callable[[str], Any] | None:
+    """A direct parser for a scalar type (None: keep the text as it is)."""
+    if kind.kind == "str":
+        return None
+    if kind.kind == "enum":
+        cls = kind.target
+        return lambda text: _enum_value(cls, text)
+    if kind.kind in ("datetime", "date") and kind.format:
+        fixed = _fixed_width_parser(kind.format, kind.kind)
+        if fixed is not None:
+            return fixed
+    base = _SCALAR_PARSERS[kind.kind]
+    fmt = kind.format
+    return lambda text: base(text, fmt)
+
+
+def _plan(cls: type[Model]) -> tuple[dict[str, tuple[Field, int, Any]], tuple[Field, ...]]:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        by_wire: dict[str, tuple[Field, int, Any]] = {}
+        for spec in cls.__wire_fields__:
+            if spec.attribute:
+                continue
+            kind = spec.type.kind
+            if kind == "list":
+                mode = _WRAPPED_LIST if spec.item_wire else _LIST
+                by_wire[spec.wire] = (spec, mode, None)
+            elif kind == "model":
+                by_wire[spec.wire] = (spec, _MODEL, None)
+            elif kind in _SCALAR_PARSERS and kind not in ("json", "binary") or kind == "enum":
+                by_wire[spec.wire] = (spec, _SCALAR, _text_parser(spec.type))
+            else:
+                by_wire[spec.wire] = (spec, _OTHER, None)
+        attributes = tuple(spec for spec in cls.__wire_fields__ if spec.attribute)
+        plan = _PLANS[cls] = (by_wire, attributes)
+    return plan
+
+
 def _model_from_element(cls: type[M], element: Element, where: str) -> M:
-    by_wire = {spec.wire: spec for spec in cls.__wire_fields__}
+    by_wire, attributes = _plan(cls)
     values: dict[str, Any] = {}
-    lists: dict[str, list[Any]] = {
-        spec.name: [] for spec in cls.__wire_fields__ if spec.type.kind == "list"
-    }
     extra: dict[str, JsonValue] = {}
     raw: dict[str, str] = {}
-    for spec in cls.__wire_fields__:
-        if spec.attribute and spec.wire in element.attrib:
-            text = element.attrib[spec.wire]
-            values[spec.name] = _decode_xml_text(spec.type, text, f"{where}@{spec.wire}")
-            if spec.type.kind != "str":
-                raw[spec.wire] = text
-    for name, value in element.attrib.items():
-        if name not in by_wire:
-            extra[f"@{name}"] = value
+    if element.attrib:
+        for spec in attributes:
+            if spec.wire in element.attrib:
+                text = element.attrib[spec.wire]
+                values[spec.name] = _decode_xml_text(spec.type, text, f"{where}@{spec.wire}")
+                if spec.type.kind != "str":
+                    raw[spec.wire] = text
+        known = {spec.wire for spec in attributes}
+        for name, value in element.attrib.items():
+            if name not in known:
+                extra[f"@{name}"] = value
     for child in element:
-        declared = by_wire.get(child.tag)
-        if declared is None or declared.attribute:
-            extra[child.tag] = element_to_json(child)
-        elif declared.type.kind == "list" and declared.item_wire:
-            assert declared.type.item is not None
-            lists[declared.name].extend(
-                decode_xml(declared.type.item, item, f"{where}.{child.tag}.{item.tag}")
-                for item in child
-                if item.tag == declared.item_wire
+        tag = child.tag
+        entry = by_wire.get(tag)
+        if entry is None:
+            extra[tag] = element_to_json(child)
+            continue
+        spec, mode, parse = entry
+        if mode == _SCALAR:
+            text = child.text or ""
+            if parse is None:
+                values[spec.name] = text
+                continue
+            raw[tag] = text
+            if text == "" and spec.type.kind != "enum":
+                values[spec.name] = None
+                continue
+            try:
+                values[spec.name] = parse(text)
+            except (ValueError, TypeError) as exc:
+                raise DecodeError(
+                    f"cannot decode {where}.{tag}: {exc}", body_excerpt=text[:200]
+                ) from None
+        elif mode == _LIST:
+            assert spec.type.item is not None
+            values.setdefault(spec.name, []).append(
+                decode_xml(spec.type.item, child, f"{where}.{tag}")
             )
-        elif declared.type.kind == "list":
-            assert declared.type.item is not None
-            lists[declared.name].append(
-                decode_xml(declared.type.item, child, f"{where}.{child.tag}")
+        elif mode == _WRAPPED_LIST:
+            assert spec.type.item is not None
+            values.setdefault(spec.name, []).extend(
+                decode_xml(spec.type.item, item, f"{where}.{tag}.{item.tag}")
+                for item in child
+                if item.tag == spec.item_wire
             )
         else:
-            values[declared.name] = decode_xml(declared.type, child, f"{where}.{child.tag}")
-            if declared.type.kind not in ("str", "model", "json"):
-                raw[child.tag] = child.text or ""
-    values.update(lists)
+            values[spec.name] = decode_xml(spec.type, child, f"{where}.{tag}")
     for spec in cls.__wire_fields__:
         if spec.required and spec.name not in values:
             raise DecodeError(f"{where}: required element {spec.wire!r} is missing")
