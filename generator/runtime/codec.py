@@ -264,24 +264,28 @@ def _fixed_width_parser(fmt: str, kind: str) -> Callable[[str], Any] | None:
         return None
     total = position
     slow = _parse_datetime if kind == "datetime" else _parse_date
+    plan = tuple(
+        spans.get(code, (0, 0)) + ((1 if code in ("%m", "%d") else 0),)
+        for code in ("%Y", "%m", "%d", "%H", "%M", "%S")
+    )
+    digits_only = not literals
+    datetime_type = _dt.datetime
 
     def parse(text: str) -> Any:
-        if len(text) == total and all(text[p] == c for p, c in literals):
-            parts: list[int] = []
-            for code in ("%Y", "%m", "%d", "%H", "%M", "%S"):
-                span = spans.get(code)
-                if span is None:
-                    parts.append(1 if code in ("%m", "%d") else 0)
-                    continue
-                piece = text[span[0] : span[1]]
-                if not (piece.isascii() and piece.isdigit()):
-                    break
-                parts.append(int(piece))
-            else:
-                year, month, day, hour, minute, second = parts
+        if (
+            len(text) == total
+            and text.isascii()
+            and (text.isdigit() if digits_only else all(text[p] == c for p, c in literals))
+        ):
+            try:
                 # the constructor checks ranges: month 13 or day 32 raise ValueError
-                moment = _dt.datetime(year, month, day, hour, minute, second)
-                return moment if kind == "datetime" else moment.date()
+                year, month, day, hour, minute, second = (
+                    int(text[a:b]) if b else d for a, b, d in plan
+                )
+                moment = datetime_type(year, month, day, hour, minute, second)
+            except ValueError:
+                return slow(text, fmt)  # the usual message
+            return moment if kind == "datetime" else moment.date()
         return slow(text, fmt)
 
     return parse

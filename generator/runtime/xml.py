@@ -123,21 +123,27 @@ _DOCTYPE = b"<!DOCTYPE"
 def iter_elements(
     source: IO[bytes], item_path: tuple[str, ...], watch: Iterable[str] = ()
 ) -> Iterator[tuple[str, Element]]:
-    """Yield ``("item", element)`` for each element at ``item_path`` below the root, as soon as
-    it is complete, and ``(tag, element)`` for the root's children named in ``watch`` (e.g. the
-    status). Each item is dropped from the tree once yielded, so memory stays flat however many
-    items the document holds.
+    """Yield ``(tag, element)`` for the root's children named in ``watch`` (e.g. the status) that
+    come before the items, then ``("item", element)`` for each element at ``item_path`` below the
+    root as soon as it is complete, then the remaining watched children. Items are detached once
+    yielded, so memory stays flat however many the document holds.
 
-    This hot path uses the C parser rather than defusedxml's pure-Python one (several times
-    slower) with the same guarantee: a DTD is refused before any of it reaches the parser, and
-    without a DTD no entity can be declared, so neither entity expansion nor external entities
-    are possible (undeclared entities are parse errors)."""
+    The C parser builds the tree; after each chunk the completed items (every child of the
+    container but the last, which may still be open) are taken off the container, so no Python
+    code runs per element. A DTD is refused before any of it reaches the parser; without a DTD
+    no entity can be declared, so neither entity expansion nor external entities are possible
+    (undeclared entities are parse errors). This gives defusedxml's guarantees at C speed."""
     from xml.etree.ElementTree import XMLPullParser
 
-    parser: XMLPullParser[Element] = XMLPullParser(events=("start", "end"))
-    depth_path: list[str] = []
-    parents: list[Element] = []
-    watched = set(watch)
+    parser: XMLPullParser[Element] = XMLPullParser(events=("start",))  # to learn the root
+    queue = getattr(parser, "_events_queue", None)  # cleared in C when available
+    container_path = "/".join(item_path[:-1]) or "."
+    item_tag = item_path[-1]
+    end_tag = f"</{item_tag}>".encode()
+    watched = list(watch)
+    reported: set[str] = set()
+    root: Element | None = None
+    container: Element | None = None
     in_prolog = True
     tail = b""
     try:
@@ -152,26 +158,58 @@ def iter_elements(
                 parser.feed(chunk)
             else:
                 parser.close()
-            # only start and end events were asked for: each carries an element
-            for event, element in cast(Iterator[tuple[str, Element]], parser.read_events()):
-                if event == "start":
+            if root is None:
+                for _event, element in cast(Iterator[tuple[str, Element]], parser.read_events()):
+                    root = element
                     in_prolog = False
-                    depth_path.append(element.tag)
-                    parents.append(element)
-                    continue
-                path = tuple(depth_path[1:])
-                depth_path.pop()
-                parents.pop()
-                if path == item_path:
-                    yield "item", element
-                    if parents:
-                        parents[-1].remove(element)
-                elif len(path) == 1 and path[0] in watched:
-                    yield path[0], element
+                    break
+            if queue is not None:
+                queue.clear()
+            else:  # pragma: no cover - other Pythons: drain the events in Python
+                for _ in parser.read_events():
+                    pass
+            if root is not None and container is None:
+                container = root.find(container_path)
+                if container is not None:
+                    yield from _watched(root, watched, reported, before=container)
+            if container is not None and len(container):
+                done = len(container)
+                if chunk and not _closed(container[-1], item_tag, end_tag, chunk):
+                    done -= 1  # the last child may still be open: keep it for the next chunk
+                if done > 0:
+                    finished = container[:done]
+                    del container[:done]
+                    for element in finished:
+                        if element.tag == item_tag:
+                            yield "item", element
             if not chunk:
+                if root is not None:
+                    yield from _watched(root, watched, reported, before=None)
                 return
     except ParseError as exc:
         raise DecodeError(f"invalid XML: {exc}") from None
+
+
+def _closed(last: Element, item_tag: str, end_tag: bytes, chunk: bytes) -> bool:
+    """Whether the container's last child is complete: the data so far ends with its closing tag
+    and no nested element shares its name (so that tag cannot belong to a descendant)."""
+    return (
+        last.tag == item_tag
+        and chunk.rstrip().endswith(end_tag)
+        and last.find(".//" + item_tag) is None
+    )
+
+
+def _watched(
+    root: Element, tags: list[str], reported: set[str], before: Element | None
+) -> Iterator[tuple[str, Element]]:
+    """The root's children named in ``tags`` (each once), up to ``before`` when given."""
+    for child in root:
+        if child is before:
+            return
+        if child.tag in tags and child.tag not in reported:
+            reported.add(child.tag)
+            yield child.tag, child
 
 
 _READ_SIZE = 64 * 1024
