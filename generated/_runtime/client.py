@@ -261,7 +261,7 @@ class Client:
                     headers=wire.headers,
                     timeout=self.timeout,
                     verify=self.verify,
-                    stream=True,
+                    stream=stream,  # without it requests reads the body here (faster path)
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt < attempts:

@@ -1,0 +1,42 @@
+"""Loopback HTTPS server with a self-signed certificate (from a private test CA) answering every
+MailStore call with a small envelope. ``python -m bench.tls_server PORTFILE``."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import trustme
+
+BODY = ("\ufeff" + json.dumps({"statusCode": "succeeded", "statusVersion": 2, "token": None,
+                               "result": {"userName": "john", "fullName": "John Doe",
+                                          "emailAddresses": ["john@example.com"],
+                                          "privileges": ["login"]}})).encode()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+        self.wfile.write(BODY)
+
+
+if __name__ == "__main__":
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    Path(sys.argv[1]).write_text(str(server.server_address[1]))
+    server.serve_forever()
