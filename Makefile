@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: generate docs check test fixtures record venv clean
+.PHONY: generate docs check test fixtures record bench venv clean
 
 venv: $(STAMP)
 
@@ -40,5 +40,19 @@ fixtures: $(STAMP)
 record: $(STAMP)
 	SPECGEN_RECORD=1 $(BIN)/python -m pytest tests/test_examples.py --record-mode=all $(RECORD_ARGS)
 
+# Benchmarks (figures with targets; writes bench/RESULTS.md). pylleida 0.2.6 is installed
+# without its dependencies (its pins do not import on Python 3.11) beside current ones, and
+# openapi-python-client gets a virtualenv of its own.
+OPC := .venv-opc/bin/openapi-python-client
+
+bench: $(STAMP) $(OPC)
+	$(BIN)/python -m pip install --quiet "xmltodict>=0.13,<1"
+	$(BIN)/python -m pip install --quiet --no-deps pylleida==0.2.6
+	SPECGEN_OPC=$(OPC) $(BIN)/python -m bench.run
+
+$(OPC):
+	$(PYTHON) -m venv .venv-opc
+	.venv-opc/bin/python -m pip install --quiet "openapi-python-client==0.29.*"
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-opc .specgen-cache .pytest_cache .mypy_cache .ruff_cache

@@ -39,7 +39,9 @@ class Handler(BaseHTTPRequestHandler):
             remaining = int(self.headers.get("Content-Length") or 0)
             while remaining:
                 remaining -= len(self.rfile.read(min(remaining, 1 << 20)))
-        body = b"<document><id>1</id><status>0</status><description>Success</description></document>"
+        body = (
+            b"<document><id>1</id><status>0</status><description>Success</description></document>"
+        )
         self.send_response(201)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -58,8 +58,9 @@ report(time.perf_counter() - t)
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         port_file = Path(scratch) / "port"
-        server = subprocess.Popen([sys.executable, "-m", "bench.tls_server", str(port_file)],
-                                  cwd=ROOT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.tls_server", str(port_file)], cwd=ROOT
+        )
         try:
             while not port_file.exists() or not port_file.read_text():
                 time.sleep(0.05)
@@ -73,15 +74,28 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
-    for name, label in (("ours", "generated client"), ("bare", "bare requests.Session"),
-                        ("urllib", "urllib, new connection per call")):
+    for name, label in (
+        ("ours", "generated client"),
+        ("bare", "bare requests.Session"),
+        ("urllib", "urllib, new connection per call"),
+    ):
         record("call overhead", f"{CALLS} calls, {label}", best[name], "s")
         record("call overhead", f"{label}: per call", best[name] / CALLS * 1000, "ms")
     ratio = best["ours"] / best["bare"]
-    record("call overhead", "generated client vs bare requests.Session", ratio, "x", "<= 1.15x",
-           ratio <= 1.15)
-    record("call overhead", "speed-up over a new connection per call", best["urllib"] / best["ours"],
-           "x")
+    record(
+        "call overhead",
+        "generated client vs bare requests.Session",
+        ratio,
+        "x",
+        "<= 1.15x",
+        ratio <= 1.15,
+    )
+    record(
+        "call overhead",
+        "speed-up over a new connection per call",
+        best["urllib"] / best["ours"],
+        "x",
+    )
 
 
 if __name__ == "__main__":

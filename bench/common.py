@@ -28,8 +28,14 @@ def run_child(code: str, *, env: dict[str, str] | None = None, timeout: float = 
     """Run ``code`` in a fresh interpreter; it must print a JSON object with ``seconds``. The
     child's peak RSS comes from the OS (ru_maxrss of the reaped child)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
     if result.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{result.stderr[-3000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -44,18 +50,34 @@ def median_seconds(fn: Callable[[], float], runs: int) -> float:
     return statistics.median(fn() for _ in range(runs))
 
 
-def record(benchmark: str, figure: str, value: float, unit: str, target: str | None = None,
-           met: bool | None = None) -> None:
-    RESULTS.append({"benchmark": benchmark, "figure": figure, "value": round(value, 3),
-                    "unit": unit, "target": target, "met": met})
+def record(
+    benchmark: str,
+    figure: str,
+    value: float,
+    unit: str,
+    target: str | None = None,
+    met: bool | None = None,
+) -> None:
+    RESULTS.append(
+        {
+            "benchmark": benchmark,
+            "figure": figure,
+            "value": round(value, 3),
+            "unit": unit,
+            "target": target,
+            "met": met,
+        }
+    )
     verdict = "" if met is None else ("  [met]" if met else "  [NOT MET]")
     goal = f"  (target {target})" if target else ""
     print(f"{benchmark:<22} {figure:<58} {value:>12.3f} {unit:<6}{goal}{verdict}", flush=True)
 
 
 def machine() -> str:
-    return (f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-            f"{time.strftime('%Y-%m-%d')}")
+    return (
+        f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
 
 
 CHILD_PEAK = """

@@ -19,10 +19,10 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def _time(statement: str) -> float:
-    code = ("import time; t = time.perf_counter(); " + statement +
-            "; print(time.perf_counter() - t)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         check=True, env=ENV)
+    code = "import time; t = time.perf_counter(); " + statement + "; print(time.perf_counter() - t)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=ENV
+    )
     return float(out.stdout)
 
 
@@ -33,10 +33,17 @@ def main() -> None:
     record("import time", "import requests (baseline)", baseline * 1000, "ms")
     for package in PACKAGES:
         total = statistics.median(
-            _time(f"import requests; import generated.{package}") for _ in range(RUNS))
+            _time(f"import requests; import generated.{package}") for _ in range(RUNS)
+        )
         extra = (total - baseline) * 1000
-        record("import time", f"generated.{package} beyond requests", extra, "ms", "< 50 ms",
-               extra < 50)
+        record(
+            "import time",
+            f"generated.{package} beyond requests",
+            extra,
+            "ms",
+            "< 50 ms",
+            extra < 50,
+        )
 
 
 if __name__ == "__main__":

@@ -65,8 +65,9 @@ def _fill(code: str, **values: object) -> str:
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         port_file = Path(scratch) / "port"
-        server = subprocess.Popen([sys.executable, "-m", "bench.bulk_server", str(port_file)],
-                                  cwd=ROOT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.bulk_server", str(port_file)], cwd=ROOT
+        )
         try:
             while not port_file.exists() or not port_file.read_text():
                 time.sleep(0.05)
@@ -97,11 +98,23 @@ def main() -> None:
                 record("large files", f"{label}: generated client time", ours.seconds, "s")
                 record("large files", f"{label}: bare requests loop time", bare.seconds, "s")
                 record("large files", f"{label}: throughput", mib / ours.seconds, "MiB/s")
-                record("large files", f"{label}: peak RSS", ours.peak_rss_mib, "MiB", "< 64 MiB",
-                       ours.peak_rss_mib < 64)
+                record(
+                    "large files",
+                    f"{label}: peak RSS",
+                    ours.peak_rss_mib,
+                    "MiB",
+                    "< 64 MiB",
+                    ours.peak_rss_mib < 64,
+                )
                 ratio = ours.seconds / bare.seconds
-                record("large files", f"{label}: time vs bare requests", ratio, "x", "<= 1.2x",
-                       ratio <= 1.2)
+                record(
+                    "large files",
+                    f"{label}: time vs bare requests",
+                    ratio,
+                    "x",
+                    "<= 1.2x",
+                    ratio <= 1.2,
+                )
                 target.unlink(missing_ok=True)
         finally:
             server.terminate()

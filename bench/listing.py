@@ -47,8 +47,9 @@ report(time.perf_counter() - t)
 def main(sizes: tuple[int, ...] = (200_000, 1_000_000)) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         port_file = Path(scratch) / "port"
-        server = subprocess.Popen([sys.executable, "-m", "bench.listing_server", str(port_file)],
-                                  cwd=ROOT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.listing_server", str(port_file)], cwd=ROOT
+        )
         try:
             while not port_file.exists() or not port_file.read_text():
                 time.sleep(0.05)
@@ -62,30 +63,59 @@ def main(sizes: tuple[int, ...] = (200_000, 1_000_000)) -> None:
                 for name, code in clients.items():
                     measure = run_child(code.replace("{url}", url).replace("{rows}", str(rows)))
                     results[(name, rows)] = measure
-                    label = {"stream": "iter_list_pdf (streaming)", "plain": "list_pdf (plain)",
-                             "pylleida": "pylleida 0.2.6 list_pdf"}[name]
+                    label = {
+                        "stream": "iter_list_pdf (streaming)",
+                        "plain": "list_pdf (plain)",
+                        "pylleida": "pylleida 0.2.6 list_pdf",
+                    }[name]
                     record("listing", f"{label}, {rows:,} rows: time", measure.seconds, "s")
-                    record("listing", f"{label}, {rows:,} rows: peak RSS", measure.peak_rss_mib,
-                           "MiB")
+                    record(
+                        "listing", f"{label}, {rows:,} rows: peak RSS", measure.peak_rss_mib, "MiB"
+                    )
         finally:
             server.terminate()
             server.wait()
     small = sizes[0]
-    stream, plain, theirs = results[("stream", small)], results[("plain", small)], results[
-        ("pylleida", small)]
+    stream, plain, theirs = (
+        results[("stream", small)],
+        results[("plain", small)],
+        results[("pylleida", small)],
+    )
     speed = theirs.seconds / stream.seconds
-    record("listing", f"streaming speed-up over pylleida at {small:,} rows", speed, "x", ">= 4x",
-           speed >= 4)
+    record(
+        "listing",
+        f"streaming speed-up over pylleida at {small:,} rows",
+        speed,
+        "x",
+        ">= 4x",
+        speed >= 4,
+    )
     memory = theirs.peak_rss_mib / stream.peak_rss_mib
-    record("listing", f"streaming memory advantage over pylleida at {small:,}", memory, "x",
-           ">= 10x", memory >= 10)
-    record("listing", f"plain list_pdf speed-up over pylleida at {small:,} rows",
-           theirs.seconds / plain.seconds, "x")
+    record(
+        "listing",
+        f"streaming memory advantage over pylleida at {small:,}",
+        memory,
+        "x",
+        ">= 10x",
+        memory >= 10,
+    )
+    record(
+        "listing",
+        f"plain list_pdf speed-up over pylleida at {small:,} rows",
+        theirs.seconds / plain.seconds,
+        "x",
+    )
     if len(sizes) > 1:
         big = results[("stream", sizes[-1])]
         growth = (big.peak_rss_mib / stream.peak_rss_mib - 1) * 100
-        record("listing", f"streaming peak RSS growth {small:,} -> {sizes[-1]:,} rows", growth,
-               "%", "<= 10%", growth <= 10)
+        record(
+            "listing",
+            f"streaming peak RSS growth {small:,} -> {sizes[-1]:,} rows",
+            growth,
+            "%",
+            "<= 10%",
+            growth <= 10,
+        )
 
 
 if __name__ == "__main__":

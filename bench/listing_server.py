@@ -1,5 +1,6 @@
 """A loopback server answering Lleida ``list_pdf`` with N generated rows, streamed chunked so the
-server itself stays small. Run as a separate process: ``python -m bench.listing_server PORTFILE``."""
+server itself stays small. Run as a separate process: ``python -m bench.listing_server PORTFILE``.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ BATCH = 500
 
 
 def body(rows: int):  # type: ignore[no-untyped-def]
-    yield (f'<?xml version="1.0" encoding="ISO-8859-1"?><result><status>100</status>'
-           f'<pdf_list rows_found="{rows}" rows_ok="{rows}" rows_ko="0">').encode()
+    yield (
+        f'<?xml version="1.0" encoding="ISO-8859-1"?><result><status>100</status>'
+        f'<pdf_list rows_found="{rows}" rows_ok="{rows}" rows_ko="0">'
+    ).encode()
     for start in range(0, rows, BATCH):
         yield "".join(ROW.format(n=n) for n in range(start, min(rows, start + BATCH))).encode()
     yield b"</pdf_list></result>"

@@ -11,10 +11,22 @@ from pathlib import Path
 
 import trustme
 
-BODY = ("\ufeff" + json.dumps({"statusCode": "succeeded", "statusVersion": 2, "token": None,
-                               "result": {"userName": "john", "fullName": "John Doe",
-                                          "emailAddresses": ["john@example.com"],
-                                          "privileges": ["login"]}})).encode()
+BODY = (
+    "\ufeff"
+    + json.dumps(
+        {
+            "statusCode": "succeeded",
+            "statusVersion": 2,
+            "token": None,
+            "result": {
+                "userName": "john",
+                "fullName": "John Doe",
+                "emailAddresses": ["john@example.com"],
+                "privileges": ["login"],
+            },
+        }
+    )
+).encode()
 
 
 class Handler(BaseHTTPRequestHandler):
