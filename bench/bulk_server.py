@@ -4,19 +4,15 @@ uploads are read and discarded. ``python -m bench.bulk_server PORTFILE``."""
 from __future__ import annotations
 
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+
+from bench.common import QuietHandler
 
 BLOCK = (b"%PDF-1.4 " + bytes(range(256)) * 4096)[: 1 << 20]  # 1 MiB
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
+class Handler(QuietHandler):
     def do_POST(self) -> None:
         if self.path.startswith("/download/"):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -4,13 +4,7 @@ against a new-connection-per-call urllib client like the vendor's wrapper (speed
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
-
-from bench.common import CHILD_PEAK, ROOT, record, run_child
+from bench.common import CHILD_PEAK, record, run_child, server_process
 
 CALLS = 2000
 OURS = CHILD_PEAK + """
@@ -56,24 +50,13 @@ report(time.perf_counter() - t)
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        port_file = Path(scratch) / "port"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bench.tls_server", str(port_file)], cwd=ROOT
-        )
-        try:
-            while not port_file.exists() or not port_file.read_text():
-                time.sleep(0.05)
-            url = f"https://127.0.0.1:{port_file.read_text()}"
-            best: dict[str, float] = {}
-            for _ in range(3):  # alternate, best of three: the machine is shared
-                for name, code in (("ours", OURS), ("bare", BARE), ("urllib", URLLIB)):
-                    filled = code.replace("{url}", url).replace("{calls}", str(CALLS))
-                    seconds = run_child(filled).seconds
-                    best[name] = min(best.get(name, seconds), seconds)
-        finally:
-            server.terminate()
-            server.wait()
+    best: dict[str, float] = {}
+    with server_process("bench.tls_server", scheme="https") as url:
+        for _ in range(3):  # alternate, best of three: the machine is shared
+            for name, code in (("ours", OURS), ("bare", BARE), ("urllib", URLLIB)):
+                filled = code.replace("{url}", url).replace("{calls}", str(CALLS))
+                seconds = run_child(filled).seconds
+                best[name] = min(best.get(name, seconds), seconds)
     for name, label in (
         ("ours", "generated client"),
         ("bare", "bare requests.Session"),

@@ -10,8 +10,10 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,3 +88,33 @@ def report(seconds, **extra):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"seconds": seconds, "peak_rss_kib": peak, **extra}))
 """
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """Keep-alive HTTP/1.1 without request logging or Nagle delays: the benchmark servers' base."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@contextmanager
+def server_process(module: str, scheme: str = "http") -> Iterator[str]:
+    """Run ``python -m <module> PORTFILE`` (a benchmark server) and yield its base URL."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        port_file = Path(scratch) / "port"
+        server = subprocess.Popen([sys.executable, "-m", module, str(port_file)], cwd=ROOT)
+        try:
+            deadline = time.monotonic() + 60
+            while not port_file.exists() or not port_file.read_text():
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{module} did not start")
+                time.sleep(0.05)
+            yield f"{scheme}://127.0.0.1:{port_file.read_text()}"
+        finally:
+            server.terminate()
+            server.wait()

@@ -4,13 +4,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench.common import CHILD_PEAK, ROOT, record, run_child
+from bench.common import CHILD_PEAK, record, run_child, server_process
 
 DOWNLOAD_MIB, UPLOAD_MIB = 1024, 512
 
@@ -63,62 +60,51 @@ def _fill(code: str, **values: object) -> str:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        port_file = Path(scratch) / "port"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bench.bulk_server", str(port_file)], cwd=ROOT
-        )
-        try:
-            while not port_file.exists() or not port_file.read_text():
-                time.sleep(0.05)
-            url = f"http://127.0.0.1:{port_file.read_text()}"
-            target = Path(scratch) / "download.pdf"
-            source = Path(scratch) / "upload.pdf"
-            with source.open("wb") as out:
-                block = b"%PDF-1.4 " + bytes(1 << 20)
-                for _ in range(UPLOAD_MIB):
-                    out.write(block[: 1 << 20])
-            runs = {
-                "download": (OURS_DOWNLOAD, BARE_DOWNLOAD, DOWNLOAD_MIB),
-                "upload": (OURS_UPLOAD, BARE_UPLOAD, UPLOAD_MIB),
-            }
-            for name, (ours_code, bare_code, mib) in runs.items():
-                values = {"url": url, "mib": mib, "target": target, "source": source}
-                run_child(_fill(bare_code, **values))  # warm-up: page cache, disk blocks
-                # alternate the two, best of three each: the disk is shared and noisy
-                ours_runs, bare_runs = [], []
-                for _ in range(3):
-                    for runs_of, code in ((ours_runs, ours_code), (bare_runs, bare_code)):
-                        target.unlink(missing_ok=True)  # both write a fresh file
-                        runs_of.append(run_child(_fill(code, **values)))
-                ours = min(ours_runs, key=lambda m: m.seconds)
-                bare = min(bare_runs, key=lambda m: m.seconds)
-                ours.peak_rss_mib = max(m.peak_rss_mib for m in ours_runs)
-                label = f"{mib} MiB {name}"
-                record("large files", f"{label}: generated client time", ours.seconds, "s")
-                record("large files", f"{label}: bare requests loop time", bare.seconds, "s")
-                record("large files", f"{label}: throughput", mib / ours.seconds, "MiB/s")
-                record(
-                    "large files",
-                    f"{label}: peak RSS",
-                    ours.peak_rss_mib,
-                    "MiB",
-                    "< 64 MiB",
-                    ours.peak_rss_mib < 64,
-                )
-                ratio = ours.seconds / bare.seconds
-                record(
-                    "large files",
-                    f"{label}: time vs bare requests",
-                    ratio,
-                    "x",
-                    "<= 1.2x",
-                    ratio <= 1.2,
-                )
-                target.unlink(missing_ok=True)
-        finally:
-            server.terminate()
-            server.wait()
+    with tempfile.TemporaryDirectory() as scratch, server_process("bench.bulk_server") as url:
+        target = Path(scratch) / "download.pdf"
+        source = Path(scratch) / "upload.pdf"
+        with source.open("wb") as out:
+            block = b"%PDF-1.4 " + bytes(1 << 20)
+            for _ in range(UPLOAD_MIB):
+                out.write(block[: 1 << 20])
+        runs = {
+            "download": (OURS_DOWNLOAD, BARE_DOWNLOAD, DOWNLOAD_MIB),
+            "upload": (OURS_UPLOAD, BARE_UPLOAD, UPLOAD_MIB),
+        }
+        for name, (ours_code, bare_code, mib) in runs.items():
+            values = {"url": url, "mib": mib, "target": target, "source": source}
+            run_child(_fill(bare_code, **values))  # warm-up: page cache, disk blocks
+            # alternate the two, best of three each: the disk is shared and noisy
+            ours_runs, bare_runs = [], []
+            for _ in range(3):
+                for runs_of, code in ((ours_runs, ours_code), (bare_runs, bare_code)):
+                    target.unlink(missing_ok=True)  # both write a fresh file
+                    runs_of.append(run_child(_fill(code, **values)))
+            ours = min(ours_runs, key=lambda m: m.seconds)
+            bare = min(bare_runs, key=lambda m: m.seconds)
+            ours.peak_rss_mib = max(m.peak_rss_mib for m in ours_runs)
+            label = f"{mib} MiB {name}"
+            record("large files", f"{label}: generated client time", ours.seconds, "s")
+            record("large files", f"{label}: bare requests loop time", bare.seconds, "s")
+            record("large files", f"{label}: throughput", mib / ours.seconds, "MiB/s")
+            record(
+                "large files",
+                f"{label}: peak RSS",
+                ours.peak_rss_mib,
+                "MiB",
+                "< 64 MiB",
+                ours.peak_rss_mib < 64,
+            )
+            ratio = ours.seconds / bare.seconds
+            record(
+                "large files",
+                f"{label}: time vs bare requests",
+                ratio,
+                "x",
+                "<= 1.2x",
+                ratio <= 1.2,
+            )
+            target.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

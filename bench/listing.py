@@ -4,13 +4,9 @@ bytes; each measured in a fresh process (wall time, peak RSS)."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-from bench.common import CHILD_PEAK, ROOT, Measure, record, run_child
+from bench.common import CHILD_PEAK, Measure, record, run_child, server_process
 
 OURS_STREAM = CHILD_PEAK + """
 import time
@@ -45,36 +41,23 @@ report(time.perf_counter() - t)
 
 
 def main(sizes: tuple[int, ...] = (200_000, 1_000_000)) -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        port_file = Path(scratch) / "port"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bench.listing_server", str(port_file)], cwd=ROOT
-        )
-        try:
-            while not port_file.exists() or not port_file.read_text():
-                time.sleep(0.05)
-            port = int(port_file.read_text())
-            results: dict[tuple[str, int], Measure] = {}
-            for rows in sizes:
-                url = f"http://127.0.0.1:{port}/rows/{rows}"
-                clients = {"stream": OURS_STREAM, "plain": OURS_PLAIN}
-                if rows == sizes[0]:
-                    clients["pylleida"] = PYLLEIDA
-                for name, code in clients.items():
-                    measure = run_child(code.replace("{url}", url).replace("{rows}", str(rows)))
-                    results[(name, rows)] = measure
-                    label = {
-                        "stream": "iter_list_pdf (streaming)",
-                        "plain": "list_pdf (plain)",
-                        "pylleida": "pylleida 0.2.6 list_pdf",
-                    }[name]
-                    record("listing", f"{label}, {rows:,} rows: time", measure.seconds, "s")
-                    record(
-                        "listing", f"{label}, {rows:,} rows: peak RSS", measure.peak_rss_mib, "MiB"
-                    )
-        finally:
-            server.terminate()
-            server.wait()
+    results: dict[tuple[str, int], Measure] = {}
+    with server_process("bench.listing_server") as base:
+        for rows in sizes:
+            url = f"{base}/rows/{rows}"
+            clients = {"stream": OURS_STREAM, "plain": OURS_PLAIN}
+            if rows == sizes[0]:
+                clients["pylleida"] = PYLLEIDA
+            for name, code in clients.items():
+                measure = run_child(code.replace("{url}", url).replace("{rows}", str(rows)))
+                results[(name, rows)] = measure
+                label = {
+                    "stream": "iter_list_pdf (streaming)",
+                    "plain": "list_pdf (plain)",
+                    "pylleida": "pylleida 0.2.6 list_pdf",
+                }[name]
+                record("listing", f"{label}, {rows:,} rows: time", measure.seconds, "s")
+                record("listing", f"{label}, {rows:,} rows: peak RSS", measure.peak_rss_mib, "MiB")
     small = sizes[0]
     stream, plain, theirs = (
         results[("stream", small)],

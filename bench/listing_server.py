@@ -5,8 +5,10 @@ server itself stays small. Run as a separate process: ``python -m bench.listing_
 from __future__ import annotations
 
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+
+from bench.common import QuietHandler
 
 ROW = (
     "<pdf_row><mail_id>{n}</mail_id><gstatus>1</gstatus><gstatus_aux>0</gstatus_aux>"
@@ -31,13 +33,7 @@ def body(rows: int):  # type: ignore[no-untyped-def]
     yield b"</pdf_list></result>"
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
+class Handler(QuietHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(length)

@@ -148,18 +148,36 @@ class Client:
         self, op: Operation[Any], seen: Mapping[str, str], http_status: int
     ) -> None:
         xml = self.api.xml
-        code = seen.get(xml.status_element)
+        self._check_xml_status(
+            op,
+            seen.get(xml.status_element),
+            seen.get(xml.message_element),
+            http_status,
+            payload=dict(seen),
+        )
+
+    def _check_xml_status(
+        self,
+        op: Operation[Any],
+        code: str | None,
+        message: str | None,
+        http_status: int,
+        payload: object,
+    ) -> None:
+        """Raise the declared error when the vendor status says the call failed: a status not in
+        ``success`` when success codes are declared, else one of the ``failure`` codes."""
+        xml = self.api.xml
         if xml.success and code in xml.success:
             return
         if not xml.success and code not in xml.failure:
             return
-        message = seen.get(xml.message_element)
         cls = self.api.errors.find(op.wire_name, http_status, code) or self.api.errors.vendor
         raise _make_error(
             cls,
             f"{op.wire_name}: vendor status {code}: {message or 'no message'}",
             vendor_status=code,
             vendor_message=message,
+            payload=payload,
             http_status=http_status,
         )
 
@@ -378,20 +396,12 @@ class Client:
 
     def _raise_for_xml_status(self, op: Operation[Any], root: Any, http_status: int) -> None:
         xml = self.api.xml
-        code = child_text(root, xml.status_element)
-        if xml.success and code in xml.success:
-            return
-        if not xml.success and code not in xml.failure:
-            return
-        message = child_text(root, xml.message_element)
-        cls = self.api.errors.find(op.wire_name, http_status, code) or self.api.errors.vendor
-        raise _make_error(
-            cls,
-            f"{op.wire_name}: vendor status {code}: {message or 'no message'}",
-            vendor_status=code,
-            vendor_message=message,
+        self._check_xml_status(
+            op,
+            child_text(root, xml.status_element),
+            child_text(root, xml.message_element),
+            http_status,
             payload=root,
-            http_status=http_status,
         )
 
     def _decode_binary_or_xml(
