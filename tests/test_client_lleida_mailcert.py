@@ -224,3 +224,16 @@ def test_download_pdf_to_a_file_object_reports_xml_answers_without_writing(
     result = client.download_pdf(1, save_to=sink)
     assert (result.has_file, result.status, result.msg) == (False, "3101", "Not yet")
     assert sink.getvalue() == b""
+
+
+def test_a_downloaded_pdf_held_in_memory_can_be_saved_later(
+    server: Loopback, client: MailCertClient, tmp_path: Path
+) -> None:
+    server.reply(
+        Reply(body=b"%PDF-1.4 saved", headers={"Content-Type": "application/pdf"}),
+        Reply(body="<result><status>205</status><msg>Not yet</msg></result>"),
+    )
+    assert client.download_pdf(1).save(tmp_path / "a.pdf") == 14
+    assert (tmp_path / "a.pdf").read_bytes() == b"%PDF-1.4 saved"
+    with pytest.raises(ValueError, match="no file in this response"):
+        client.download_pdf(2).save(tmp_path / "b.pdf")
