@@ -71,9 +71,9 @@ def docstring(text: str, indent: int = 4) -> str:
     text = text.strip().replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\\", "\\\\")
     text = "".join(_escape_doc_char(ch) for ch in text)
-    text = text.replace('"""', '\\"\\"\\"')
-    if text.endswith('"'):
-        text = text[:-1] + '\\"'
+    if '"""' in text or text.endswith('"'):
+        # backslashes are already doubled, so every quote can be escaped unambiguously
+        text = text.replace('"', '\\"')
     width = max(40, DOC_WIDTH - indent)
     paragraphs = _reflow(text.split("\n"), width)
     pad = " " * indent

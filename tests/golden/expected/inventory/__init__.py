@@ -2,7 +2,7 @@
 # Do not edit: change the spec and run `make generate`.
 """Inventory API: typed client generated from tests/golden/spec/inventory.yaml.
 
-A made-up warehouse API used to pin the generator's output. It has a "quoted" word, a
+A made-up warehouse API used to pin the generator's output. It has a \"quoted\" word, a
 backslash \\ and a triple quote \"\"\" in its description.
 """
 

@@ -234,7 +234,7 @@ _API = _rt.ApiDescription(
 class InventoryClient(_rt.TaskClientBase):
     """Inventory API
 
-    A made-up warehouse API used to pin the generator's output. It has a "quoted" word, a
+    A made-up warehouse API used to pin the generator's output. It has a \"quoted\" word, a
     backslash \\ and a triple quote \"\"\" in its description.
 
     Args:
