@@ -30,6 +30,10 @@ class Reply:
     body: bytes | str | Iterable[bytes] = b""  # an iterable is sent chunked, piece by piece
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # raw bytes written as they are (status line included), then a pause, then the connection
+    # is closed: for broken servers
+    raw: bytes | None = None
+    stall: float = 0.0
 
     def payload(self) -> bytes:
         if isinstance(self.body, str):
@@ -75,6 +79,12 @@ class Loopback:
                 reply = server._next(request)
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.raw is not None:
+                    self.wfile.write(reply.raw)
+                    self.wfile.flush()
+                    time.sleep(reply.stall)
+                    self.close_connection = True
+                    return
                 self.send_response(reply.status)
                 for key, value in reply.headers.items():
                     self.send_header(key, value)

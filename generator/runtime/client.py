@@ -279,7 +279,7 @@ class Client:
                     verify=self.verify,
                     stream=stream,  # without it requests reads the body here (faster path)
                 )
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except _RETRYABLE as exc:
                 if attempt < attempts:
                     time.sleep(self.retry.delay(attempt - 1))
                     continue
@@ -436,6 +436,9 @@ class Client:
 
 
 _CHUNK = 256 * 1024
+# Failures after which a safe request is worth another try: no connection, no answer in time,
+# or a body cut off mid-way.
+_RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
 
 def _guard_stream(op: Operation[Any], errors: ErrorTable, items: Iterator[T]) -> Iterator[T]:
