@@ -15,13 +15,16 @@ from generated.lleida_mailcert import MailCertClient
 from generated.mailstore_server import MailStoreServerClient
 from tests.loopback import Loopback, Reply
 
-PARTIAL = (b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 500\r\n\r\n"
-           b"<credit><balance>12")
+PARTIAL = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: 500\r\n\r\n"
+    b"<credit><balance>12"
+)
 
 
 def c2m(server: Loopback, **options: object) -> Click2MailClient:
-    return Click2MailClient("u", "p", base_url=server.url, retry_backoff=0.01,
-                            **options)  # type: ignore[arg-type]
+    return Click2MailClient(
+        "u", "p", base_url=server.url, retry_backoff=0.01, **options
+    )  # type: ignore[arg-type]
 
 
 def test_a_connection_reset_mid_body_is_retried_for_safe_requests(server: Loopback) -> None:
@@ -55,22 +58,27 @@ def test_a_burst_of_5xx_answers_is_ridden_out_by_safe_requests(server: Loopback)
 
 def test_invalid_utf8_in_xml_is_a_decode_error(server: Loopback) -> None:
     client = MailCertClient("u", "p", base_url=server.url)
-    server.reply(Reply(body=b'<?xml version="1.0" encoding="UTF-8"?><result><status>\xff\xfe'
-                            b"</status></result>"))
+    server.reply(
+        Reply(
+            body=b'<?xml version="1.0" encoding="UTF-8"?><result><status>\xff\xfe'
+            b"</status></result>"
+        )
+    )
     with pytest.raises(LleidaDecodeError):
         client.get_default_settings()
 
 
 def _envelope(code: str, version: int, **extra: object) -> Reply:
-    return Reply(body=json.dumps({"statusCode": code, "statusVersion": version, "token": "t1",
-                                  **extra}))
+    return Reply(
+        body=json.dumps({"statusCode": code, "statusVersion": version, "token": "t1", **extra})
+    )
 
 
 def test_a_long_running_task_survives_transient_get_status_failures(server: Loopback) -> None:
     client = MailStoreServerClient(base_url=server.url, retry_backoff=0.01)
     server.reply(
         _envelope("running", 0, percentProgress=0),
-        Reply(503, "busy"),                      # get-status: a transient failure, retried
+        Reply(503, "busy"),  # get-status: a transient failure, retried
         Reply(raw=b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n{"),  # cut off: retried
         _envelope("running", 1, percentProgress=50),
         _envelope("succeeded", 2, percentProgress=100, result={"ok": True}),
