@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -27,9 +25,8 @@ class Measure:
 
 
 def run_child(code: str, *, env: dict[str, str] | None = None, timeout: float = 900) -> Measure:
-    """Run ``code`` in a fresh interpreter; it must print a JSON object with ``seconds``. The
-    child's peak RSS comes from the OS (ru_maxrss of the reaped child)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run ``code`` in a fresh interpreter; it must end with ``report(seconds)`` (CHILD_PEAK),
+    which prints its time and its own peak RSS."""
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -40,16 +37,8 @@ def run_child(code: str, *, env: dict[str, str] | None = None, timeout: float = 
     )
     if result.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{result.stderr[-3000:]}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     data = json.loads(result.stdout.strip().splitlines()[-1])
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far; each measurement runs the
-    # heavier children later or reports its own peak (see peak_rss_kib in the child's output)
-    peak_kib = data.get("peak_rss_kib") or max(before, after)
-    return Measure(float(data["seconds"]), float(peak_kib) / 1024)
-
-
-def median_seconds(fn: Callable[[], float], runs: int) -> float:
-    return statistics.median(fn() for _ in range(runs))
+    return Measure(float(data["seconds"]), float(data["peak_rss_kib"]) / 1024)
 
 
 def record(

@@ -205,7 +205,7 @@ def _import_mailstore(args: argparse.Namespace) -> int:
             password=os.environ.get("MAILSTORE_PASSWORD", ""),
             verify_tls=not args.insecure,
         )
-    except importer.ImportError_ as exc:
+    except importer.MetadataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     text, report = importer.import_metadata(

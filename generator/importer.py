@@ -45,7 +45,7 @@ class ImportReport:
         return out
 
 
-class ImportError_(Exception):
+class MetadataError(Exception):
     """The metadata could not be read or is not a get-metadata answer."""
 
 
@@ -62,24 +62,24 @@ def load_metadata(
                 url, auth=(username, password), verify=verify_tls, timeout=(10, 60)
             )
         except requests.RequestException as exc:
-            raise ImportError_(f"{url}: {type(exc).__name__}") from None
+            raise MetadataError(f"{url}: {type(exc).__name__}") from None
         if response.status_code != 200:
-            raise ImportError_(f"{url}: HTTP {response.status_code}")
+            raise MetadataError(f"{url}: HTTP {response.status_code}")
         text = response.content.decode("utf-8-sig")
     else:
         try:
             text = Path(source).read_text(encoding="utf-8-sig")
         except OSError as exc:
-            raise ImportError_(f"cannot read {source}: {exc}") from None
+            raise MetadataError(f"cannot read {source}: {exc}") from None
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise ImportError_(f"{source}: not JSON: {exc}") from None
+        raise MetadataError(f"{source}: not JSON: {exc}") from None
     if not isinstance(data, list) or not all(
         isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("args"), list)
         for f in data
     ):
-        raise ImportError_(f"{source}: expected a list of {{name, args}} functions")
+        raise MetadataError(f"{source}: expected a list of {{name, args}} functions")
     return data
 
 

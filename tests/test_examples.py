@@ -5,7 +5,6 @@ client must send exactly the recorded request and decode the answer into the exa
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import importlib
 import os
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from generated._runtime import codec
+from generated._runtime.pretty import plain
 from generator import fixtures, pipeline
 from generator.model import Api, Example, Operation, Param
 from tests import recording
@@ -56,8 +56,6 @@ def make_client(api: Api) -> Any:
             kwargs[setting.name] = int(env) if setting.type == "int" else env
         elif not setting.has_default or setting.secret:
             kwargs[setting.name] = recording.REDACTED
-        if setting.name == "username" and not recording.recording():
-            kwargs[setting.name] = recording.REDACTED if not setting.has_default else "admin"
     base_url = os.environ.get(f"SPECGEN_{api.name.upper()}_BASE_URL")
     if recording.recording() and base_url:
         kwargs["base_url"] = base_url
@@ -76,18 +74,6 @@ def python_value(api: Api, param: Param, value: Any) -> Any:
     if kind.name == "binary" and isinstance(value, str):
         return value.encode("utf-8")
     return value
-
-
-def plain(value: Any) -> Any:
-    """A result as the plain data the examples state."""
-    if isinstance(value, codec.Model):
-        return codec.to_jsonable(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        data = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        for internal in ("raw", "running", "succeeded"):
-            data.pop(internal, None)
-        return codec.to_jsonable(data)
-    return codec.to_jsonable(value)
 
 
 @pytest.mark.block_network

@@ -298,20 +298,8 @@ class Client:
                 continue
             if not _accepted(op, response.status_code):
                 raise self._http_error(op, response, attempt)
-            if not stream:
-                self._read_body(op, response)
             return response
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _read_body(self, op: Operation[Any], response: requests.Response) -> None:
-        try:
-            _ = response.content
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise self.api.errors.transport(
-                f"{op.wire_name}: body not received: " f"{type(exc).__name__}"
-            ) from None
-        except requests.RequestException as exc:
-            raise self.api.errors.transport(f"{op.wire_name}: body not received: {exc}") from None
 
     def _log_request(self, wire: WireRequest, url: str, attempt: int) -> None:
         if self.log.isEnabledFor(logging.DEBUG):

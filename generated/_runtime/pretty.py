@@ -9,21 +9,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from .codec import Model, to_jsonable
+from .results import BinaryResult
 from .tasks import Status
 
 
 def pretty(value: Any, indent: int = 0) -> str:
     """One ``key: value`` line per field, nested values indented; log output kept line by line."""
-    return "\n".join(_lines(_plain(value), indent))
+    return "\n".join(_lines(plain(value), indent))
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Status):
-        fields = dataclasses.asdict(value)
-        fields.pop("raw")
-        return {k: v for k, v in fields.items() if k not in ("running", "succeeded")}
+def plain(value: Any) -> Any:
+    """A result as JSON-ready data: models by field name, statuses and binary results without
+    their internal bookkeeping (the raw envelope, derived flags)."""
     if isinstance(value, Model):
         return value.to_dict()
+    if isinstance(value, Status | BinaryResult):
+        data = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        for internal in ("raw", "running", "succeeded"):
+            data.pop(internal, None)
+        return to_jsonable(data)
     return to_jsonable(value)
 
 

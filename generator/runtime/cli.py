@@ -16,12 +16,12 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
 
-from .codec import Model, decode_json, model, to_jsonable
+from .codec import decode_json, model
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -30,6 +30,7 @@ from .errors import (
     TransportError,
     VendorError,
 )
+from .pretty import plain
 from .results import BinaryResult
 from .tasks import Status, Task
 
@@ -255,18 +256,6 @@ class _Usage(Exception):
     pass
 
 
-def plain(value: Any) -> Any:
-    """A result as JSON-ready data."""
-    if isinstance(value, Model):
-        return value.to_dict()
-    if isinstance(value, Status | BinaryResult) and is_dataclass(value):
-        data = {f.name: getattr(value, f.name) for f in fields(value)}
-        for internal in ("raw", "running", "succeeded", "content"):
-            data.pop(internal, None)
-        return to_jsonable(data)
-    return to_jsonable(value)
-
-
 def table(rows: Sequence[Any]) -> str:
     """A list of records as aligned text columns (nested values as compact JSON)."""
     records = [r if isinstance(r, dict) else {"value": r} for r in rows]
@@ -293,6 +282,8 @@ def _cell(value: Any) -> str:
 
 def _emit(result: Any, output_format: str, out: IO[str]) -> None:
     data = plain(result)
+    if isinstance(result, BinaryResult) and isinstance(data, dict):
+        data.pop("content", None)  # the file itself goes to --output or standard output
     if output_format == "table" and isinstance(data, list):
         out.write(table(data) + "\n")
     else:
