@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from generated._runtime import codec
 from generated._runtime.pretty import plain
@@ -45,9 +47,9 @@ def default_cassette_name(request: pytest.FixtureRequest) -> str:
     return fixtures.cassette_name(op, example).removesuffix(".yaml")
 
 
-def make_client(api: Api) -> Any:
+def make_client(api: Api, **overrides: Any) -> Any:
     """The API's client with default settings; credentials are placeholders on replay and come
-    from SPECGEN_<API>_<SETTING> variables when recording."""
+    from SPECGEN_<API>_<SETTING> variables when recording; ``overrides`` win over both."""
     module = importlib.import_module(f"generated.{api.name}")
     kwargs: dict[str, Any] = {"retry_attempts": 0}
     for setting in api.settings:
@@ -59,7 +61,7 @@ def make_client(api: Api) -> Any:
     base_url = os.environ.get(f"SPECGEN_{api.name.upper()}_BASE_URL")
     if recording.recording() and base_url:
         kwargs["base_url"] = base_url
-    return getattr(module, api.client_class)(**kwargs)
+    return getattr(module, api.client_class)(**{**kwargs, **overrides})
 
 
 def python_value(api: Api, param: Param, value: Any) -> Any:
@@ -76,19 +78,26 @@ def python_value(api: Api, param: Param, value: Any) -> Any:
     return value
 
 
+def call_kwargs(api: Api, op: Operation, example: Example, **secrets: str) -> dict[str, Any]:
+    """The method's keyword arguments for the example (long-running calls wait for the result);
+    ``secrets`` replace the values of secret parameters."""
+    kwargs = {
+        p.name: secrets.get(p.name, python_value(api, p, example.params[p.wire]))
+        for p in op.params
+        if p.wire in example.params
+    }
+    if op.long_running and api.protocol.long_running:
+        kwargs["auto_handle_token"] = True
+    return kwargs
+
+
 @pytest.mark.block_network
 @pytest.mark.vcr
 @pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
 def test_example(case: tuple[Api, Operation, Example], vcr: Any) -> None:
     api, op, example = case
     client = make_client(api)
-    kwargs = {
-        p.name: python_value(api, p, example.params[p.wire])
-        for p in op.params
-        if p.wire in example.params
-    }
-    if op.long_running and api.protocol.long_running:
-        kwargs["auto_handle_token"] = True
+    kwargs = call_kwargs(api, op, example)
     method = getattr(client, op.name)
     live = not fixtures.is_built(Path(vcr._path))
     if example.raises:
@@ -100,3 +109,47 @@ def test_example(case: tuple[Api, Operation, Example], vcr: Any) -> None:
         if not live:  # a live recording answers with real data, not the example's
             assert plain(result) == example.result
     assert vcr.all_played, "the client did not send every recorded request"
+
+
+def _exception_texts(error: BaseException | None) -> list[str]:
+    """Everything an exception shows: message, repr and arguments, along its whole chain."""
+    texts: list[str] = []
+    while error is not None:
+        texts += [str(error), repr(error), *map(repr, error.args)]
+        error = error.__cause__ or error.__context__
+    return texts
+
+
+@pytest.mark.block_network
+@pytest.mark.vcr
+@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+def test_example_at_debug_level_leaks_no_secret(
+    case: tuple[Api, Operation, Example], vcr: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every secret setting and secret parameter gets a distinctive value (the cassette matchers
+    scrub the live request before comparing, as when recording); with every logger at DEBUG, none
+    of them, nor the Authorization header, may appear in a log record or an exception."""
+    api, op, example = case
+    settings = {s.name: f"Sett1ng-{s.name}-{api.name}-XyZ" for s in api.settings if s.secret}
+    params = {p.name: f"Param-{p.name}-{op.name}-XyZ" for p in op.params if p.secret}
+    session = requests.Session()
+    sent_headers: list[str] = []
+    session.hooks["response"].append(
+        lambda response, **_: sent_headers.extend(response.request.headers.values())
+    )
+    client = make_client(api, log_level="DEBUG", session=session, **settings)
+    error: BaseException | None = None
+    with caplog.at_level(logging.DEBUG):
+        try:
+            getattr(client, op.name)(**call_kwargs(api, op, example, **params))
+        except Exception as raised:  # the example's own error class, or a failure to report
+            error = raised
+    if error is not None and not example.raises:
+        raise error
+    authorization = [h for h in sent_headers if h.startswith(("Basic ", "Bearer "))]
+    secrets = [*settings.values(), *params.values(), *authorization]
+    secrets += [h.split(" ", 1)[1] for h in authorization]
+    shown = [caplog.text, *(repr(r.args) for r in caplog.records), *_exception_texts(error)]
+    leaks = {secret for secret in secrets for text in shown if secret in text}
+    assert not leaks, f"secrets shown in logs or errors: {sorted(leaks)}"
+    assert caplog.records, "the client logged nothing at DEBUG level"
