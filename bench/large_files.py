@@ -11,7 +11,9 @@ from bench.common import CHILD_PEAK, record, run_child, server_process
 
 DOWNLOAD_MIB, UPLOAD_MIB = 1024, 512
 
-OURS_DOWNLOAD = CHILD_PEAK + """
+OURS_DOWNLOAD = (
+    CHILD_PEAK
+    + """
 import time
 from generated.lleida_mailcert import MailCertClient
 client = MailCertClient("u", "p", base_url="{url}/download/{mib}")
@@ -20,7 +22,10 @@ result = client.download_pdf(1, save_to="{target}")
 assert result.has_file and result.size == {mib} << 20, result
 report(time.perf_counter() - t)
 """
-BARE_DOWNLOAD = CHILD_PEAK + """
+)
+BARE_DOWNLOAD = (
+    CHILD_PEAK
+    + """
 import time, requests
 t = time.perf_counter()
 with requests.post("{url}/download/{mib}/cgi-bin/mailcertapi.cgi", data={"xml": "<x/>"},
@@ -29,7 +34,10 @@ with requests.post("{url}/download/{mib}/cgi-bin/mailcertapi.cgi", data={"xml": 
         out.write(chunk)
 report(time.perf_counter() - t)
 """
-OURS_UPLOAD = CHILD_PEAK + """
+)
+OURS_UPLOAD = (
+    CHILD_PEAK
+    + """
 import time
 from generated.click2mail import Click2MailClient
 client = Click2MailClient("u", "p", base_url="{url}/upload")
@@ -38,7 +46,10 @@ document = client.upload_document("big", "PDF", "Letter 8.5 x 11", "{source}")
 assert document.id == 1
 report(time.perf_counter() - t)
 """
-BARE_UPLOAD = CHILD_PEAK + """
+)
+BARE_UPLOAD = (
+    CHILD_PEAK
+    + """
 import time, requests
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 t = time.perf_counter()
@@ -51,6 +62,7 @@ with open("{source}", "rb") as handle:
 assert response.status_code == 201
 report(time.perf_counter() - t)
 """
+)
 
 
 def _fill(code: str, **values: object) -> str:

@@ -8,7 +8,9 @@ import sys
 
 from bench.common import CHILD_PEAK, Measure, record, run_child, server_process
 
-OURS_STREAM = CHILD_PEAK + """
+OURS_STREAM = (
+    CHILD_PEAK
+    + """
 import time
 from generated.lleida_mailcert import MailCertClient
 client = MailCertClient("user", "password", base_url="{url}")
@@ -19,7 +21,10 @@ for row in client.iter_list_pdf(subjrw="John"):
 assert count == {rows}, count
 report(time.perf_counter() - t)
 """
-OURS_PLAIN = CHILD_PEAK + """
+)
+OURS_PLAIN = (
+    CHILD_PEAK
+    + """
 import time
 from generated.lleida_mailcert import MailCertClient
 client = MailCertClient("user", "password", base_url="{url}")
@@ -28,7 +33,10 @@ result = client.list_pdf(subjrw="John")
 assert len(result.pdf_list.pdf_row) == {rows}
 report(time.perf_counter() - t)
 """
-PYLLEIDA = CHILD_PEAK + """
+)
+PYLLEIDA = (
+    CHILD_PEAK
+    + """
 import time
 from pylleida import PyLleida
 client = PyLleida("user", "password")
@@ -38,6 +46,7 @@ result = client.mailcert.list_pdf(subjrw="John")
 assert len(result.pdf_list.pdf_row) == {rows}
 report(time.perf_counter() - t)
 """
+)
 
 
 def main(sizes: tuple[int, ...] = (200_000, 1_000_000)) -> None:

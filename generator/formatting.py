@@ -12,6 +12,8 @@ import hashlib
 import importlib.metadata
 import os
 import tempfile
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import black
@@ -24,6 +26,14 @@ _BLACK_VERSION = importlib.metadata.version("black")
 
 class FormatError(Exception):
     """Rendered source is not valid Python (a template bug); carries the offending file name."""
+
+    def __init__(self, filename: str, message: str) -> None:
+        super().__init__(filename, message)  # both in args, so it survives a worker process
+        self.filename = filename
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.message}"
 
 
 def _cache_dir() -> Path | None:
@@ -44,22 +54,64 @@ def _key(source: str) -> str:
 
 
 def format_source(source: str, filename: str) -> str:
-    key = _key(source)
+    return format_sources({filename: source})[filename]
+
+
+def format_sources(sources: Mapping[str, str]) -> dict[str, str]:
+    """Format many files (``{name: source}``). Those not in the cache are formatted in parallel
+    worker processes when there is enough work to pay for them (black is CPU-bound and the big
+    modules of a spec take seconds each); the result never depends on how the work was split."""
+    out: dict[str, str] = {}
+    missing: dict[str, str] = {}
+    for name, source in sources.items():
+        cached = _lookup(_key(source))
+        if cached is None:
+            missing[name] = source
+        else:
+            out[name] = cached
+    workers = min(len(missing), os.cpu_count() or 1)
+    if workers > 1 and sum(map(len, missing.values())) >= _PARALLEL_THRESHOLD:
+        # Largest first, so the longest job starts at once and the small ones fill in.
+        order = sorted(missing, key=lambda name: -len(missing[name]))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = pool.map(_format_one, order, [missing[name] for name in order])
+            formatted = dict(zip(order, results, strict=True))
+    else:
+        formatted = {name: _format_one(name, source) for name, source in missing.items()}
+    for name, source in missing.items():
+        out[name] = formatted[name]
+        _remember(_key(source), formatted[name])
+    return {name: out[name] for name in sources}
+
+
+# Below this much unformatted source, starting worker processes costs more than it saves.
+_PARALLEL_THRESHOLD = 300_000
+
+
+def _format_one(filename: str, source: str) -> str:
+    try:
+        return black.format_str(source, mode=MODE)
+    except black.parsing.InvalidInput as exc:
+        raise FormatError(filename, f"rendered code is not valid Python: {exc}") from None
+
+
+def _lookup(key: str) -> str | None:
     if key in _MEMORY:
         return _MEMORY[key]
     cache = _cache_dir()
-    cached = cache / key[:2] / key if cache else None
-    if cached is not None and cached.is_file():
-        text = cached.read_text(encoding="utf-8")
-    else:
-        try:
-            text = black.format_str(source, mode=MODE)
-        except black.parsing.InvalidInput as exc:
-            raise FormatError(f"{filename}: rendered code is not valid Python: {exc}") from None
-        if cached is not None:
-            _store(cached, text)
+    path = cache / key[:2] / key if cache else None
+    if path is not None and path.is_file():
+        text = path.read_text(encoding="utf-8")
+        _MEMORY[key] = text
+        return text
+    return None
+
+
+def _remember(key: str, text: str) -> None:
     _MEMORY[key] = text
-    return text
+    cache = _cache_dir()
+    if cache is not None:
+        _store(cache / key[:2] / key, text)
 
 
 def _store(path: Path, text: str) -> None:

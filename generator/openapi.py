@@ -283,7 +283,7 @@ def _success_content(api: Api, op: Operation) -> dict[str, Any] | None:
             "application/xml": {
                 "schema": {
                     "type": "object",
-                    "description": "The vendor's status and message instead of the " "file.",
+                    "description": "The vendor's status and message instead of the file.",
                 }
             },
         }

@@ -81,15 +81,27 @@ def render_apis(apis: Sequence[Api], template_dir: Path | None = None) -> Output
     env = render.environment(template_dir)
     files: dict[str, bytes] = {"__init__.py": ROOT_INIT.encode(), "py.typed": b""}
     files.update(runtime_files())
+    rendered: dict[str, str] = {}
+    spec_of: dict[str, str] = {}
     for api in apis:
         header = HEADER.format(source=render.comment(api.spec_file))
         try:
             sources = render.render_package(api, env)
-            for name, source in sources.items():
-                text = formatting.format_source(header + source, f"{api.name}/{name}")
-                files[f"{api.name}/{name}"] = text.encode("utf-8")
-        except (render.RenderError, formatting.FormatError) as exc:
+        except render.RenderError as exc:
             raise GenerationError(f"{api.spec_file}: {exc}") from None
+        for name, source in sources.items():
+            rendered[f"{api.name}/{name}"] = header + source
+            spec_of[f"{api.name}/{name}"] = api.spec_file
+    try:
+        formatted = formatting.format_sources(rendered)  # all at once: one pool for every file
+    except formatting.FormatError as exc:
+        raise GenerationError(f"{spec_of[exc.filename]}: {exc}") from None
+    for api in apis:
+        files.update(
+            (name, text.encode("utf-8"))
+            for name, text in formatted.items()
+            if name.startswith(f"{api.name}/")
+        )
         files[f"{api.name}/py.typed"] = b""
     docs: dict[str, bytes] = {}
     for api in apis:

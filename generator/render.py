@@ -21,15 +21,27 @@ from generator.naming import snake_case
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 PACKAGE_TEMPLATES = ("__init__.py", "__main__.py", "client.py", "errors.py", "models.py")
 DOC_WIDTH = 92
+LINE_LENGTH = 100  # black's, as configured in generator.formatting
 
 
 class RenderError(Exception):
     """A template failed (a bug in a custom template, or an undefined variable)."""
 
 
+def str_literal(value: str) -> str:
+    """``repr`` of a string, in double quotes when that needs no escaping: the quotes black
+    would choose, so black does not have to rewrite (and re-check) every literal."""
+    literal = repr(value)
+    if literal[0] == "'" and "'" not in value and '"' not in value:
+        return '"' + literal[1:-1] + '"'
+    return literal
+
+
 def py_literal(value: Any) -> str:
     """A Python literal for plain data; anything else is refused rather than stringified."""
-    if value is None or isinstance(value, bool | int | str):
+    if isinstance(value, str):
+        return str_literal(value)
+    if value is None or isinstance(value, bool | int):
         return repr(value)
     if isinstance(value, float):
         return (
@@ -45,11 +57,13 @@ def py_literal(value: Any) -> str:
     raise RenderError(f"cannot render {type(value).__name__} as a Python literal")
 
 
-def py_text(value: str, width: int = 60) -> str:
-    """A string literal; long text becomes adjacent literals in parentheses, which black lays
-    out one per line, so generated lines stay short. Each piece is a ``repr`` literal."""
+def py_text(value: str, indent: int = 0, prefix: str = "", width: int = 60) -> str:
+    """A string literal; long text becomes adjacent literals in parentheses, so generated lines
+    stay short. ``indent`` and ``prefix`` say where the literal starts (it is followed by a
+    comma): the pieces are laid out as black would lay them out there, so black finds nothing
+    to change (it would fix any difference; this only spares it a second pass)."""
     if len(value) <= width:
-        return repr(value)
+        return str_literal(value)
     pieces, current = [], ""
     for word in re.split(r"(?<= )", value):
         if current and len(current) + len(word) > width:
@@ -57,7 +71,14 @@ def py_text(value: str, width: int = 60) -> str:
             current = ""
         current += word
     pieces.append(current)
-    return "(" + " ".join(repr(piece) for piece in pieces) + ")"
+    literals = [str_literal(piece) for piece in pieces]
+    joined = " ".join(literals)
+    if indent + len(prefix) + len(joined) + 3 <= LINE_LENGTH:
+        return f"({joined})"
+    inner = " " * (indent + 4)
+    if len(inner) + len(joined) <= LINE_LENGTH:
+        return f"(\n{inner}{joined}\n{' ' * indent})"
+    return "(\n" + "".join(f"{inner}{lit}\n" for lit in literals) + " " * indent + ")"
 
 
 def _escape_doc_char(ch: str) -> str:
@@ -191,6 +212,24 @@ def param_annotation(param: Param) -> str:
     return f"{text} | None" if param.nullable_in_python else text
 
 
+def signature_lines(op: Operation, keyword_only: bool = False) -> list[str]:
+    """The parameters of an operation's method after ``self``, one per line (without the comma):
+    required ones positionally, then ``*`` and the optional ones (and any the caller adds after
+    them, when ``keyword_only``)."""
+    lines = [
+        f"{identifier(p.name)}: {param_annotation(p)}"
+        for p in op.params
+        if not p.optional_in_python
+    ]
+    optional = [p for p in op.params if p.optional_in_python]
+    if optional or keyword_only:
+        lines.append("*")
+    for p in optional:
+        default = None if p.client_default is not None else p.default
+        lines.append(f"{identifier(p.name)}: {param_annotation(p)} = {py_literal(default)}")
+    return lines
+
+
 def client_context(api: Api) -> dict[str, Any]:
     """Facts the client template needs that are tedious to compute in Jinja."""
     names: set[str] = set()
@@ -305,7 +344,12 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
         md_code_value=md_code_value,
         summary=summary,
     )
-    env.globals.update(operation_doc=operation_doc, model_doc=model_doc, client_doc=client_doc)
+    env.globals.update(
+        signature_lines=signature_lines,
+        operation_doc=operation_doc,
+        model_doc=model_doc,
+        client_doc=client_doc,
+    )
     return env
 
 

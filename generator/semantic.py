@@ -115,7 +115,7 @@ class _Checker:
             elif name in RUNTIME_SETTINGS:
                 yield self.err(
                     path,
-                    f"setting {name!r} is provided by the runtime; choose " "another name",
+                    f"setting {name!r} is provided by the runtime; choose another name",
                     at_key=True,
                 )
             if "default" in setting:
@@ -152,7 +152,7 @@ class _Checker:
                 if setting is None:
                     yield self.err(
                         ("auth",),
-                        f"missing required key {role!r} for scheme " f"{auth['scheme']!r}",
+                        f"missing required key {role!r} for scheme {auth['scheme']!r}",
                         at_key=True,
                     )
                 elif setting not in self.settings:
@@ -191,8 +191,7 @@ class _Checker:
                 if member in seen:
                     yield self.err(
                         ("enums", name, "values", i),
-                        f"value {value!r} gives member name {member}, the same as "
-                        f"{seen[member]!r}",
+                        f"value {value!r} gives member name {member}, the same as {seen[member]!r}",
                     )
                 seen[member] = value
 
@@ -226,7 +225,7 @@ class _Checker:
             if "http_status" not in error and "vendor_status" not in error:
                 yield self.err(
                     ("errors", name),
-                    "expected 'http_status' or 'vendor_status' to " "say when this error is raised",
+                    "expected 'http_status' or 'vendor_status' to say when this error is raised",
                 )
             for i, op in enumerate(error.get("operations", [])):
                 if op not in self.operations:
@@ -306,7 +305,7 @@ class _Checker:
             elif name in names:
                 yield self.err(
                     path,
-                    f"Python name {name!r} is also used by parameter " f"{names[name]!r}",
+                    f"Python name {name!r} is also used by parameter {names[name]!r}",
                     at_key=True,
                 )
             elif name == "self" or (long_running and name in LONG_RUNNING_KWARGS):
@@ -325,7 +324,7 @@ class _Checker:
                 yield self.err((*path, "style"), "style 'flag' applies only to bool parameters")
             if param.get("in") == "file" and (param["type"] != "binary" or encoding != "multipart"):
                 yield self.err(
-                    (*path, "in"), "'in: file' needs type 'binary' and encoding " "'multipart'"
+                    (*path, "in"), "'in: file' needs type 'binary' and encoding 'multipart'"
                 )
             yield from self._format_problem(path, param)
             default_setting = param.get("client_default")
@@ -338,7 +337,7 @@ class _Checker:
             if declared is None:
                 yield self.err(
                     (*op_path, "path"),
-                    f"path parameter {{{placeholder}}} is not " "declared in 'params'",
+                    f"path parameter {{{placeholder}}} is not declared in 'params'",
                 )
             elif declared.get("in") != "path":
                 yield self.err(

@@ -105,7 +105,7 @@ def test_address_lists_are_sent_as_xml_and_their_status_is_typed(
     server.reply(
         Reply(201, XML + "<addressList><id>77</id><status>0</status></addressList>"),
         Reply(
-            200, XML + "<addressList><id>77</id><status>3</status>" "<count>2</count></addressList>"
+            200, XML + "<addressList><id>77</id><status>3</status><count>2</count></addressList>"
         ),
     )
     created = client.create_address_list(
@@ -182,8 +182,7 @@ def test_credit_is_parsed_into_numbers_and_booleans(
     server.reply(
         Reply(
             200,
-            XML + "<credit><balance>12.50</balance>"
-            "<allowNegative>false</allowNegative></credit>",
+            XML + "<credit><balance>12.50</balance><allowNegative>false</allowNegative></credit>",
         )
     )
     credit = client.get_credit()
@@ -256,7 +255,7 @@ def test_job_errors_map_to_the_job_error_class(
     server.reply(
         Reply(
             400,
-            XML + "<job><status>9</status>" "<description>Invalid documentId</description></job>",
+            XML + "<job><status>9</status><description>Invalid documentId</description></job>",
         )
     )
     with pytest.raises(JobError, match="Invalid documentId"):

@@ -39,7 +39,7 @@ CASES = [
         "optional parameter added",
         BASE.replace(
             "      deep: {type: bool, required: true}",
-            "      deep: {type: bool, required: true}\n" "      fast: {type: bool}",
+            "      deep: {type: bool, required: true}\n      fast: {type: bool}",
         ),
         [("parameter Recount.fast", "added, optional", False)],
     ),
@@ -47,7 +47,7 @@ CASES = [
         "required parameter added",
         BASE.replace(
             "      deep: {type: bool, required: true}",
-            "      deep: {type: bool, required: true}\n" "      why: {type: str, required: true}",
+            "      deep: {type: bool, required: true}\n      why: {type: str, required: true}",
         ),
         [("parameter Recount.why", "added, required", True)],
     ),

@@ -22,9 +22,7 @@ PARTIAL = (
 
 
 def c2m(server: Loopback, **options: object) -> Click2MailClient:
-    return Click2MailClient(
-        "u", "p", base_url=server.url, retry_backoff=0.01, **options
-    )  # type: ignore[arg-type]
+    return Click2MailClient("u", "p", base_url=server.url, retry_backoff=0.01, **options)  # type: ignore[arg-type]
 
 
 def test_a_connection_reset_mid_body_is_retried_for_safe_requests(server: Loopback) -> None:
@@ -60,8 +58,7 @@ def test_invalid_utf8_in_xml_is_a_decode_error(server: Loopback) -> None:
     client = MailCertClient("u", "p", base_url=server.url)
     server.reply(
         Reply(
-            body=b'<?xml version="1.0" encoding="UTF-8"?><result><status>\xff\xfe'
-            b"</status></result>"
+            body=b'<?xml version="1.0" encoding="UTF-8"?><result><status>\xff\xfe</status></result>'
         )
     )
     with pytest.raises(LleidaDecodeError):

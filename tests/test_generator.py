@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import pipeline, writer
+from generator import formatting, pipeline, writer
 from tests.conftest import ROOT, tree_digest
 
 GOLDEN_SPEC = ROOT / "tests" / "golden" / "spec" / "inventory.yaml"
@@ -104,6 +104,22 @@ def test_two_runs_in_separate_processes_give_identical_bytes(tmp_path: Path) -> 
         outputs[run] = tree_digest(target)
     assert outputs["uncached"] == outputs["cached"] == outputs["warm-up"]
     assert outputs["uncached"] == tree_digest(ROOT / "generated")
+
+
+def test_parallel_formatting_matches_serial_and_names_a_broken_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Files missing from the format cache are formatted in worker processes when there is
+    enough work; the result is the same as one by one, and an invalid file is still named."""
+    monkeypatch.setenv("SPECGEN_NO_CACHE", "1")
+    sources = {f"pkg{i}/mod.py": f"x  =  {i}\ndef f( a ):\n  return a*{i}\n" for i in range(4)}
+    serial = {name: formatting.format_sources({name: src})[name] for name, src in sources.items()}
+    monkeypatch.setattr(formatting, "_PARALLEL_THRESHOLD", 0)
+    assert formatting.format_sources(sources) == serial
+    with pytest.raises(formatting.FormatError) as caught:
+        formatting.format_sources({**sources, "pkg9/broken.py": "def broken(:\n"})
+    assert caught.value.filename == "pkg9/broken.py"
+    assert "not valid Python" in str(caught.value)
 
 
 def test_generating_all_specs_removes_files_no_spec_produces(generated_copy: Path) -> None:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import time
+from xml.etree.ElementTree import Element, SubElement
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generated import _runtime as rt
+from generated._runtime import codec
+from generated._runtime.pretty import plain
 from generated.click2mail import Click2MailClient, Document, DocumentFormat
 from generated.click2mail import DecodeError as C2MDecodeError
 from generated.click2mail import TransportError as C2MTransportError
@@ -28,19 +34,19 @@ EXTERNAL_ENTITY = """<?xml version="1.0"?>
 @pytest.mark.parametrize(
     ("kind", "value", "style", "wire"),
     [
-        (rt.BOOL, True, "plain", "true"),
-        (rt.BOOL, False, "plain", "false"),
-        (rt.INT, 7, "plain", "7"),
-        (rt.list_of(rt.STR), ["admin", "login"], "csv", "admin,login"),
+        (codec.BOOL, True, "plain", "true"),
+        (codec.BOOL, False, "plain", "false"),
+        (codec.INT, 7, "plain", "7"),
+        (rt.list_of(codec.STR), ["admin", "login"], "csv", "admin,login"),
         (rt.JSON, {"a": [1, True, None]}, "json", '{"a":[1,true,null]}'),
         (
-            rt.datetime_type("%Y%m%d%H%M"),
+            codec.datetime_type("%Y%m%d%H%M"),
             datetime.datetime(2017, 11, 20, 8, 0),
             "plain",
             "201711200800",
         ),
         (rt.date_type("%Y%m%d"), datetime.date(2026, 1, 2), "plain", "20260102"),
-        (rt.enum_of(DocumentFormat), DocumentFormat.PDF, "plain", "PDF"),
+        (codec.enum_of(DocumentFormat), DocumentFormat.PDF, "plain", "PDF"),
     ],
 )
 def test_values_are_encoded_as_the_wire_expects(
@@ -131,3 +137,80 @@ def test_the_status_callback_and_pretty_printer_accept_any_status() -> None:
     )
     assert (status.error_message, status.error_details, status.running) == ("Boom", "stack", False)
     assert "error_message: Boom" in rt.pretty(status)
+
+
+# -- XML rows: the fast path for rows of plain scalar children ----------------------------------
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class _Row(codec.Model):
+    ident: int | None = None
+    label: str = ""
+    when: datetime.datetime | None = None
+    ratio: float | None = None
+    flag: bool | None = None
+    fmt: DocumentFormat | str | None = None
+
+
+codec.bind_fields(
+    _Row,
+    (
+        codec.Field("ident", "id", codec.INT),
+        codec.Field("label", "label", codec.STR, required=True),
+        codec.Field("when", "when", codec.datetime_type("%Y%m%d%H%M%S")),
+        codec.Field("ratio", "ratio", codec.FLOAT),
+        codec.Field("flag", "flag", codec.BOOL),
+        codec.Field("fmt", "fmt", codec.enum_of(DocumentFormat)),
+    ),
+)
+_TAGS = ["id", "label", "when", "ratio", "flag", "fmt", "unknown"]
+_TEXTS = [
+    "",
+    "7",
+    "-3",
+    "x",
+    "1.5",
+    "true",
+    "0",
+    "PDF",
+    "DOCX",
+    "ODS",
+    "20171108124802",
+    "20171399124802",
+    "2017-11-08",
+    " 42 ",
+    "ñandú",
+]
+
+
+def _decode(element: Element) -> tuple[str, object]:
+    try:
+        row = codec.decode_xml(codec.model(_Row), element, "row")
+    except codec.DecodeError as exc:
+        return "error", str(exc)
+    return "row", (plain(row), row.extra, row.raw)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_TAGS), st.sampled_from(_TEXTS)), max_size=9))
+def test_rows_of_scalars_decode_the_same_on_the_fast_and_the_general_path(
+    children: list[tuple[str, str]],
+) -> None:
+    """A row whose children are distinct declared scalars skips the general decoder; the result,
+    extra, raw texts and errors must be exactly the general decoder's (forced here by an
+    attribute, which only adds itself to ``extra``)."""
+    fast, general = Element("row"), Element("row", {"marker": "1"})
+    for tag, text in children:
+        SubElement(fast, tag).text = text or None
+        SubElement(general, tag).text = text or None
+    kind, fast_result = _decode(fast)
+    general_kind, general_result = _decode(general)
+    assert kind == general_kind
+    if kind == "row":
+        assert isinstance(general_result, tuple)
+        general_plain, general_extra, general_raw = (
+            {k: v for k, v in part.items() if k != "@marker"} for part in general_result
+        )
+        assert fast_result == (general_plain, general_extra, general_raw)
+    else:
+        assert fast_result == general_result

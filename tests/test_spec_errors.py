@@ -217,7 +217,8 @@ CASES = [
     ),
     (
         "model_name_clashes_with_error",
-        BASE + textwrap.dedent("""\
+        BASE
+        + textwrap.dedent("""\
         models:
           Thing: {fields: {id: {type: int}}}
         errors:
@@ -227,7 +228,8 @@ CASES = [
     ),
     (
         "duplicate_model_wire_names",
-        BASE + textwrap.dedent("""\
+        BASE
+        + textwrap.dedent("""\
         models:
           Thing:
             fields:

@@ -239,8 +239,32 @@ def _decode_xml_text(kind: Type[T], text: str, where: str) -> T:
 # Per-model decoding plans, built once per class: for each wire name, the field and a direct
 # text parser. Decoding a row then costs one dict lookup and one call per element.
 _SCALAR, _MODEL, _LIST, _WRAPPED_LIST, _OTHER = range(5)
-_PLANS: dict[type, tuple[dict[str, tuple[Field, int, Any]], tuple[Field, ...]]] = {}
 _DIGITS = {"%Y": 4, "%m": 2, "%d": 2, "%H": 2, "%M": 2, "%S": 2}
+
+
+class _Step(NamedTuple):
+    """How one child element is decoded: into attribute ``name``, by ``mode``; for scalars,
+    ``parse`` (None keeps the text) and whether empty text means None (all but str and enum)."""
+
+    name: str
+    mode: int
+    parse: Callable[[str], Any] | None
+    empty_is_none: bool
+    spec: Field
+
+
+class _Plan(NamedTuple):
+    steps: dict[str, _Step]
+    attributes: tuple[Field, ...]
+    required: tuple[Field, ...]
+    # For rows of scalar children only (the bulk of a listing): the wire names that may appear,
+    # the ones needing a parser, and the ones whose attribute name differs.
+    scalar_wires: frozenset[str]
+    parsed: tuple[_Step, ...]
+    renamed: tuple[tuple[str, str], ...]
+
+
+_PLANS: dict[type, _Plan] = {}
 
 
 def _fixed_width_parser(fmt: str, kind: str) -> Callable[[str], Any] | None:
@@ -266,9 +290,9 @@ def _fixed_width_parser(fmt: str, kind: str) -> Callable[[str], Any] | None:
         return None
     total = position
     slow = _parse_datetime if kind == "datetime" else _parse_date
-    plan = tuple(
-        spans.get(code, (0, 0)) + ((1 if code in ("%m", "%d") else 0),)
-        for code in ("%Y", "%m", "%d", "%H", "%M", "%S")
+    # (start, end) of each part; (0, 0) for a part the format lacks (month/day 1, time 0)
+    (y0, y1), (m0, m1), (d0, d1), (h0, h1), (n0, n1), (s0, s1) = (
+        spans.get(code, (0, 0)) for code in ("%Y", "%m", "%d", "%H", "%M", "%S")
     )
     digits_only = not literals
     datetime_type = _dt.datetime
@@ -281,10 +305,14 @@ def _fixed_width_parser(fmt: str, kind: str) -> Callable[[str], Any] | None:
         ):
             try:
                 # the constructor checks ranges: month 13 or day 32 raise ValueError
-                year, month, day, hour, minute, second = (
-                    int(text[a:b]) if b else d for a, b, d in plan
+                moment = datetime_type(
+                    int(text[y0:y1]),
+                    int(text[m0:m1]) if m1 else 1,
+                    int(text[d0:d1]) if d1 else 1,
+                    int(text[h0:h1]) if h1 else 0,
+                    int(text[n0:n1]) if n1 else 0,
+                    int(text[s0:s1]) if s1 else 0,
                 )
-                moment = datetime_type(year, month, day, hour, minute, second)
             except ValueError:
                 return slow(text, fmt)  # the usual message
             return moment if kind == "datetime" else moment.date()
@@ -309,30 +337,45 @@ def _text_parser(kind: Type[Any]) -> Callable[[str], Any] | None:
     return lambda text: base(text, fmt)
 
 
-def _plan(cls: type[Model]) -> tuple[dict[str, tuple[Field, int, Any]], tuple[Field, ...]]:
+def _plan(cls: type[Model]) -> _Plan:
     plan = _PLANS.get(cls)
     if plan is None:
-        by_wire: dict[str, tuple[Field, int, Any]] = {}
+        steps: dict[str, _Step] = {}
         for spec in cls.__wire_fields__:
             if spec.attribute:
                 continue
             kind = spec.type.kind
+            parse = None
             if kind == "list":
                 mode = _WRAPPED_LIST if spec.item_wire else _LIST
-                by_wire[spec.wire] = (spec, mode, None)
             elif kind == "model":
-                by_wire[spec.wire] = (spec, _MODEL, None)
+                mode = _MODEL
             elif kind in _SCALAR_PARSERS and kind not in ("json", "binary") or kind == "enum":
-                by_wire[spec.wire] = (spec, _SCALAR, _text_parser(spec.type))
+                mode, parse = _SCALAR, _text_parser(spec.type)
             else:
-                by_wire[spec.wire] = (spec, _OTHER, None)
-        attributes = tuple(spec for spec in cls.__wire_fields__ if spec.attribute)
-        plan = _PLANS[cls] = (by_wire, attributes)
+                mode = _OTHER
+            steps[spec.wire] = _Step(spec.name, mode, parse, kind not in ("str", "enum"), spec)
+        scalars = [step for step in steps.values() if step.mode == _SCALAR]
+        plan = _PLANS[cls] = _Plan(
+            steps,
+            tuple(spec for spec in cls.__wire_fields__ if spec.attribute),
+            tuple(spec for spec in cls.__wire_fields__ if spec.required),
+            frozenset(step.spec.wire for step in scalars),
+            tuple(step for step in scalars if step.parse is not None),
+            tuple((step.spec.wire, step.name) for step in scalars if step.spec.wire != step.name),
+        )
     return plan
 
 
 def _model_from_element(cls: type[M], element: Element, where: str) -> M:
-    by_wire, attributes = _plan(cls)
+    plan = _plan(cls)
+    if not element.attrib:
+        # Fast path: every child a distinct, declared scalar. The texts are gathered at C speed
+        # and only the typed fields run Python code.
+        texts = {child.tag: child.text or "" for child in element}
+        if len(texts) == len(element) and texts.keys() <= plan.scalar_wires:
+            return _scalar_row(cls, plan, texts, where)
+    steps, attributes, required = plan.steps, plan.attributes, plan.required
     values: dict[str, Any] = {}
     extra: dict[str, JsonValue] = {}
     raw: dict[str, str] = {}
@@ -349,44 +392,75 @@ def _model_from_element(cls: type[M], element: Element, where: str) -> M:
                 extra[f"@{name}"] = value
     for child in element:
         tag = child.tag
-        entry = by_wire.get(tag)
-        if entry is None:
+        step = steps.get(tag)
+        if step is None:
             extra[tag] = element_to_json(child)
-            continue
-        spec, mode, parse = entry
-        if mode == _SCALAR:
+        elif step.mode == _SCALAR:  # the hot path: one lookup, one parse
             text = child.text or ""
+            parse = step.parse
             if parse is None:
-                values[spec.name] = text
-                continue
-            raw[tag] = text
-            if text == "" and spec.type.kind != "enum":
-                values[spec.name] = None
-                continue
-            try:
-                values[spec.name] = parse(text)
-            except (ValueError, TypeError) as exc:
-                raise DecodeError(
-                    f"cannot decode {where}.{tag}: {exc}", body_excerpt=text[:200]
-                ) from None
-        elif mode == _LIST:
-            assert spec.type.item is not None
-            values.setdefault(spec.name, []).append(
-                decode_xml(spec.type.item, child, f"{where}.{tag}")
-            )
-        elif mode == _WRAPPED_LIST:
-            assert spec.type.item is not None
-            values.setdefault(spec.name, []).extend(
-                decode_xml(spec.type.item, item, f"{where}.{tag}.{item.tag}")
-                for item in child
-                if item.tag == spec.item_wire
-            )
+                values[step.name] = text
+            else:
+                raw[tag] = text
+                if not text and step.empty_is_none:
+                    values[step.name] = None
+                    continue
+                try:
+                    values[step.name] = parse(text)
+                except (ValueError, TypeError) as exc:
+                    raise DecodeError(
+                        f"cannot decode {where}.{tag}: {exc}", body_excerpt=text[:200]
+                    ) from None
         else:
-            values[spec.name] = decode_xml(spec.type, child, f"{where}.{tag}")
-    for spec in cls.__wire_fields__:
-        if spec.required and spec.name not in values:
+            _decode_structured(step, child, values, f"{where}.{tag}")
+    for spec in required:
+        if spec.name not in values:
             raise DecodeError(f"{where}: required element {spec.wire!r} is missing")
     return cls(**values, extra=extra, raw=raw)
+
+
+def _scalar_row(cls: type[M], plan: _Plan, texts: dict[str, str], where: str) -> M:
+    """A model from ``{wire name: text}`` of scalar fields (the fast path; same results)."""
+    raw: dict[str, str] = {}
+    for step in plan.parsed:
+        wire = step.spec.wire
+        text = texts.get(wire)
+        if text is None:
+            continue
+        raw[wire] = text
+        if not text and step.empty_is_none:
+            texts[wire] = None  # type: ignore[assignment]
+            continue
+        try:
+            texts[wire] = step.parse(text)  # type: ignore[misc]
+        except (ValueError, TypeError) as exc:
+            raise DecodeError(
+                f"cannot decode {where}.{wire}: {exc}", body_excerpt=text[:200]
+            ) from None
+    for wire, name in plan.renamed:
+        if wire in texts:
+            texts[name] = texts.pop(wire)
+    for spec in plan.required:
+        if spec.name not in texts:
+            raise DecodeError(f"{where}: required element {spec.wire!r} is missing")
+    return cls(**texts, extra={}, raw=raw)
+
+
+def _decode_structured(step: _Step, child: Element, values: dict[str, Any], where: str) -> None:
+    """A child that is a model, a list item, a wrapped list or anything else."""
+    spec = step.spec
+    if step.mode == _LIST:
+        assert spec.type.item is not None
+        values.setdefault(step.name, []).append(decode_xml(spec.type.item, child, where))
+    elif step.mode == _WRAPPED_LIST:
+        assert spec.type.item is not None
+        values.setdefault(step.name, []).extend(
+            decode_xml(spec.type.item, item, f"{where}.{item.tag}")
+            for item in child
+            if item.tag == spec.item_wire
+        )
+    else:
+        values[step.name] = decode_xml(spec.type, child, where)
 
 
 # -- encoding ------------------------------------------------------------------------------------

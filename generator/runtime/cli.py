@@ -135,7 +135,7 @@ def build_parser(program: Program) -> argparse.ArgumentParser:
             cmd.add_argument(
                 "--output",
                 "-o",
-                help="write the file here (default: standard " "output, unless it is a terminal)",
+                help="write the file here (default: standard output, unless it is a terminal)",
             )
         if command.streams:
             cmd.add_argument(
@@ -222,7 +222,7 @@ def _client(program: Program, args: argparse.Namespace) -> Any:
         if value is None:
             if setting.required:
                 raise _Usage(
-                    f"{_flag(setting.name)} or ${_env_name(program, setting.name)} " "is required"
+                    f"{_flag(setting.name)} or ${_env_name(program, setting.name)} is required"
                 )
             continue
         kwargs[setting.name] = _setting_value(setting, value)

@@ -474,7 +474,7 @@ def pick_environment(environments: Mapping[str, str], name: str) -> str:
         return environments[name]
     except KeyError:
         raise ValueError(
-            f"unknown environment {name!r}; expected one of: " f"{', '.join(environments)}"
+            f"unknown environment {name!r}; expected one of: {', '.join(environments)}"
         ) from None
 
 
