@@ -3,7 +3,8 @@
 Formatting dominates generation time, and its output depends only on the source text, black's
 version and the mode, so results are cached by a hash of those three: in memory for the process,
 and on disk (``.specgen-cache/`` in the project, or ``$SPECGEN_CACHE_DIR``) across runs. Set
-``SPECGEN_NO_CACHE=1`` to bypass it.
+``SPECGEN_NO_CACHE=1`` to bypass it. Files missing from the cache are formatted in parallel
+worker processes when there is enough work.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 import black
 from black.mode import Mode, TargetVersion
 
-MODE = Mode(target_versions={TargetVersion.PY311}, line_length=100)
+LINE_LENGTH = 100
+MODE = Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH)
 _MEMORY: dict[str, str] = {}
 _BLACK_VERSION = importlib.metadata.version("black")
 
@@ -51,10 +53,6 @@ def _key(source: str) -> str:
     digest = hashlib.sha256(f"{_BLACK_VERSION}\n{MODE!r}\n".encode())
     digest.update(source.encode("utf-8"))
     return digest.hexdigest()
-
-
-def format_source(source: str, filename: str) -> str:
-    return format_sources({filename: source})[filename]
 
 
 def format_sources(sources: Mapping[str, str]) -> dict[str, str]:

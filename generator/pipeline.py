@@ -96,13 +96,8 @@ def render_apis(apis: Sequence[Api], template_dir: Path | None = None) -> Output
         formatted = formatting.format_sources(rendered)  # all at once: one pool for every file
     except formatting.FormatError as exc:
         raise GenerationError(f"{spec_of[exc.filename]}: {exc}") from None
-    for api in apis:
-        files.update(
-            (name, text.encode("utf-8"))
-            for name, text in formatted.items()
-            if name.startswith(f"{api.name}/")
-        )
-        files[f"{api.name}/py.typed"] = b""
+    files.update((name, text.encode("utf-8")) for name, text in formatted.items())
+    files.update((f"{api.name}/py.typed", b"") for api in apis)
     docs: dict[str, bytes] = {}
     for api in apis:
         try:

@@ -15,13 +15,13 @@ from typing import Any
 
 import jinja2
 
+from generator.formatting import LINE_LENGTH
 from generator.model import Api, Operation, Param, TypeRef
 from generator.naming import snake_case
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 PACKAGE_TEMPLATES = ("__init__.py", "__main__.py", "client.py", "errors.py", "models.py")
 DOC_WIDTH = 92
-LINE_LENGTH = 100  # black's, as configured in generator.formatting
 
 
 class RenderError(Exception):
