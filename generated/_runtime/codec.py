@@ -374,7 +374,10 @@ def _model_from_element(cls: type[M], element: Element, where: str) -> M:
         # and only the typed fields run Python code.
         texts = {child.tag: child.text or "" for child in element}
         if len(texts) == len(element) and texts.keys() <= plan.scalar_wires:
-            return _scalar_row(cls, plan, texts, where)
+            row = _scalar_row(cls, plan, texts)
+            if row is not None:
+                return row
+            # a value failed: the general path below reports the first bad one in document order
     steps, attributes, required = plan.steps, plan.attributes, plan.required
     values: dict[str, Any] = {}
     extra: dict[str, JsonValue] = {}
@@ -419,8 +422,9 @@ def _model_from_element(cls: type[M], element: Element, where: str) -> M:
     return cls(**values, extra=extra, raw=raw)
 
 
-def _scalar_row(cls: type[M], plan: _Plan, texts: dict[str, str], where: str) -> M:
-    """A model from ``{wire name: text}`` of scalar fields (the fast path; same results)."""
+def _scalar_row(cls: type[M], plan: _Plan, texts: dict[str, Any]) -> M | None:
+    """A model from ``{wire name: text}`` of scalar fields (the fast path; same results), or
+    None when a value does not parse or a required field is missing."""
     raw: dict[str, str] = {}
     for step in plan.parsed:
         wire = step.spec.wire
@@ -429,20 +433,18 @@ def _scalar_row(cls: type[M], plan: _Plan, texts: dict[str, str], where: str) ->
             continue
         raw[wire] = text
         if not text and step.empty_is_none:
-            texts[wire] = None  # type: ignore[assignment]
+            texts[wire] = None
             continue
         try:
             texts[wire] = step.parse(text)  # type: ignore[misc]
-        except (ValueError, TypeError) as exc:
-            raise DecodeError(
-                f"cannot decode {where}.{wire}: {exc}", body_excerpt=text[:200]
-            ) from None
+        except (ValueError, TypeError):
+            return None
     for wire, name in plan.renamed:
         if wire in texts:
             texts[name] = texts.pop(wire)
     for spec in plan.required:
         if spec.name not in texts:
-            raise DecodeError(f"{where}: required element {spec.wire!r} is missing")
+            return None
     return cls(**texts, extra={}, raw=raw)
 
 
