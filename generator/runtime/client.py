@@ -194,14 +194,7 @@ class Client:
             first = next(chunks, b"")
             content_type = response.headers.get("Content-Type", "")
             if "xml" in content_type or looks_like_xml(first):
-                root = self._parse_xml(op, first + b"".join(chunks))
-                xml = self.api.xml
-                return BinaryResult(
-                    has_file=False,
-                    content=None,
-                    status=child_text(root, xml.status_element),
-                    msg=child_text(root, xml.message_element),
-                )
+                return self._status_instead_of_file(op, first + b"".join(chunks))
             size, saved_to = _write_stream(save_to, first, chunks)
             return BinaryResult(
                 has_file=True,
@@ -398,15 +391,19 @@ class Client:
         body = response.content
         content_type = response.headers.get("Content-Type", "")
         if "xml" in content_type or looks_like_xml(body):
-            root = self._parse_xml(op, body)
-            xml = self.api.xml
-            return BinaryResult(
-                has_file=False,
-                content=None,
-                status=child_text(root, xml.status_element),
-                msg=child_text(root, xml.message_element),
-            )
+            return self._status_instead_of_file(op, body)
         return BinaryResult(has_file=True, content=body, content_type=content_type or None)
+
+    def _status_instead_of_file(self, op: Operation[Any], body: bytes) -> BinaryResult:
+        """The vendor's XML status explaining why a binary answer holds no file."""
+        root = self._parse_xml(op, body)
+        xml = self.api.xml
+        return BinaryResult(
+            has_file=False,
+            content=None,
+            status=child_text(root, xml.status_element),
+            msg=child_text(root, xml.message_element),
+        )
 
     def _decode_json(self, op: Operation[Any], response: requests.Response) -> Any:
         return decode_json(op.result, _load_json(response.content, self.api.errors.decode))
