@@ -34,10 +34,16 @@ _DEFAULT_ENVELOPE = {
     "error_field": "error",
     "message_field": "message",
     "details_field": "details",
+    "version_field": "statusVersion",
+    "token_field": "token",
+    "progress_field": "percentProgress",
+    "text_field": "statusText",
+    "log_field": "logOutput",
     "success": ["succeeded"],
     "running": ["running"],
     "cancelled": ["cancelled"],
 }
+_TASK_STATUS_FIELDS = ("version_field", "token_field", "progress_field", "text_field", "log_field")
 # No success codes: the HTTP status alone decides, unless the spec lists them (Lleida: 100).
 _DEFAULT_XML = {"status_element": "status", "message_element": "msg", "success": []}
 
@@ -122,10 +128,6 @@ def build_api(spec: LoadedSpec) -> Api:
         long_running = LongRunning(
             status_operation=lr_raw["status_operation"],
             cancel_operation=lr_raw["cancel_operation"],
-            token_field=lr_raw.get("token_field", "token"),
-            version_field=lr_raw.get("version_field", "statusVersion"),
-            progress_field=lr_raw.get("progress_field", "percentProgress"),
-            log_field=lr_raw.get("log_field", "logOutput"),
             token_param=lr_raw.get("token_param", "token"),
             version_param=lr_raw.get("version_param", "lastKnownStatusVersion"),
             timeout_param=lr_raw.get("timeout_param", "millisecondsTimeout"),
@@ -138,7 +140,12 @@ def build_api(spec: LoadedSpec) -> Api:
         decoding=protocol_raw["decoding"],
         xml_field=xml_field.get("field"),
         xml_declaration_encoding=xml_field.get("declaration_encoding", "UTF-8"),
-        envelope={**_DEFAULT_ENVELOPE, **protocol_raw.get("envelope", {})},
+        envelope={
+            **_DEFAULT_ENVELOPE,
+            # the long-running section names the envelope fields a task status adds
+            **{k: v for k, v in (lr_raw or {}).items() if k in _TASK_STATUS_FIELDS},
+            **protocol_raw.get("envelope", {}),
+        },
         xml={**_DEFAULT_XML, **protocol_raw.get("xml", {})},
         long_running=long_running,
     )

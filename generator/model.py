@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from generator.runtime.builtin_types import BUILTIN_TYPES as _BUILTIN_ROWS
+from generator.runtime.client import TaskClientBase
+from generator.runtime.options import CALL_OPTIONS, CLIENT_OPTIONS
+
 Scalar = str | int | float | bool | None
-BUILTIN_TYPES = ("str", "int", "float", "bool", "json", "datetime", "date", "binary", "status")
+BUILTIN_TYPES = tuple(_BUILTIN_ROWS)
 
 
 @dataclass(frozen=True)
@@ -161,10 +165,6 @@ class Transport:
 class LongRunning:
     status_operation: str
     cancel_operation: str
-    token_field: str
-    version_field: str
-    progress_field: str
-    log_field: str
     token_param: str
     version_param: str
     timeout_param: str
@@ -221,21 +221,9 @@ BASE_ERROR_NAMES = (
     "ERROR_TABLE",
 )
 # Constructor arguments every generated client has (runtime options); settings may not reuse them.
-RUNTIME_SETTINGS = (
-    "base_url",
-    "environment",
-    "connect_timeout",
-    "read_timeout",
-    "verify_tls",
-    "ca_bundle",
-    "retry_attempts",
-    "retry_backoff",
-    "session",
-    "auto_handle_token",
-    "wait_time",
-    "status_callback",
-)
-# Client attributes and methods every generated client has; operations may not reuse them.
-RESERVED_METHODS = ("close", "last_response", "resume_task")
+RUNTIME_SETTINGS = tuple(option.name for option in CLIENT_OPTIONS)
+# Client attributes and methods every generated client has (read off the runtime's base class);
+# neither operations nor settings (which become attributes) may reuse them.
+RESERVED_METHODS = tuple(sorted(n for n in dir(TaskClientBase) if not n.startswith("_")))
 # Keyword arguments of long-running operations; parameters may not reuse them.
-LONG_RUNNING_KWARGS = ("auto_handle_token", "wait_time", "status_callback")
+LONG_RUNNING_KWARGS = CALL_OPTIONS["long_running"]

@@ -10,16 +10,9 @@ from typing import Any
 
 from generator.model import Api, ErrorClass, Model, Operation, Param, TypeRef
 from generator.render import summary
+from generator.runtime.builtin_types import BUILTIN_TYPES
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_SCALARS: dict[str, dict[str, Any]] = {
-    "str": {"type": "string"},
-    "int": {"type": "integer"},
-    "float": {"type": "number"},
-    "bool": {"type": "boolean"},
-    "json": {},
-    "binary": {"type": "string", "contentMediaType": "application/octet-stream"},
-}
 
 
 def export(api: Api) -> dict[str, Any]:
@@ -67,17 +60,14 @@ def schema_of(ref: TypeRef, fmt: str | None = None) -> dict[str, Any]:
         return {"type": "array", "items": schema_of(ref.item, fmt)}
     if ref.kind in ("model", "enum"):
         return {"$ref": f"#/components/schemas/{ref.name}"}
-    if ref.name == "status":
-        return {"$ref": "#/components/schemas/StatusEnvelope"}
-    if ref.name in ("datetime", "date"):
-        out: dict[str, Any] = {"type": "string"}
-        if fmt:
-            out["x-specgen-format"] = fmt
-            out["description"] = f"strftime format {fmt}"
-        else:
-            out["format"] = "date-time" if ref.name == "datetime" else "date"
-        return out
-    return dict(_SCALARS[ref.name])
+    row = BUILTIN_TYPES[ref.name]
+    out = dict(row.openapi)
+    if row.formatted and fmt:
+        # a vendor format is not an OpenAPI one: say it in an extension and in prose
+        del out["format"]
+        out["x-specgen-format"] = fmt
+        out["description"] = f"strftime format {fmt}"
+    return out
 
 
 def _schemas(api: Api) -> dict[str, Any]:
@@ -104,11 +94,11 @@ def _schemas(api: Api) -> dict[str, Any]:
                         for code in _as_list(env[key])
                     ],
                 },
-                "statusVersion": {"type": ["integer", "null"]},
-                "token": {"type": ["string", "null"]},
-                "percentProgress": {"type": ["integer", "null"]},
-                "statusText": {"type": ["string", "null"]},
-                "logOutput": {"type": ["string", "null"]},
+                str(env["version_field"]): {"type": ["integer", "null"]},
+                str(env["token_field"]): {"type": ["string", "null"]},
+                str(env["progress_field"]): {"type": ["integer", "null"]},
+                str(env["text_field"]): {"type": ["string", "null"]},
+                str(env["log_field"]): {"type": ["string", "null"]},
                 str(env["error_field"]): {
                     "type": ["object", "null"],
                     "properties": {
@@ -279,7 +269,7 @@ def _success_content(api: Api, op: Operation) -> dict[str, Any] | None:
         return {"application/json": {"schema": result}}
     if op.decoding == "binary_or_xml":
         return {
-            "application/octet-stream": {"schema": dict(_SCALARS["binary"])},
+            "application/octet-stream": {"schema": dict(BUILTIN_TYPES["binary"].openapi)},
             "application/xml": {
                 "schema": {
                     "type": "object",

@@ -11,13 +11,15 @@ import keyword
 import re
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 
 from generator.formatting import LINE_LENGTH
 from generator.model import Api, Operation, Param, TypeRef
 from generator.naming import snake_case
+from generator.runtime.builtin_types import BUILTIN_TYPES, RUNTIME_ANNOTATIONS
+from generator.runtime.options import CLIENT_OPTIONS
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 PACKAGE_TEMPLATES = ("__init__.py", "__main__.py", "client.py", "errors.py", "models.py")
@@ -62,7 +64,7 @@ def py_text(value: str, indent: int = 0, prefix: str = "", width: int = 60) -> s
     stay short. ``indent`` and ``prefix`` say where the literal starts (it is followed by a
     comma): the pieces are laid out as black would lay them out there, so black finds nothing
     to change (it would fix any difference; this only spares it a second pass)."""
-    if len(value) <= width:
+    if len(value) <= width or indent + len(prefix) + len(str_literal(value)) + 1 <= LINE_LENGTH:
         return str_literal(value)
     pieces, current = [], ""
     for word in re.split(r"(?<= )", value):
@@ -163,17 +165,7 @@ def annotation(ref: TypeRef, position: str = "field") -> str:
         return f"models.{ref.name} | str" if position != "field" else f"{ref.name} | str"
     if ref.kind == "model":
         return f"models.{ref.name}" if position != "field" else ref.name
-    return {
-        "str": "str",
-        "int": "int",
-        "float": "float",
-        "bool": "bool",
-        "json": "JsonValue",
-        "datetime": "datetime.datetime",
-        "date": "datetime.date",
-        "binary": {"param": "FileInput", "return": "BinaryResult"}.get(position, "bytes"),
-        "status": "_rt.Status",
-    }[ref.name]
+    return BUILTIN_TYPES[ref.name].annotation(position)
 
 
 def runtime_type(ref: TypeRef, fmt: str | None = None, position: str = "field") -> str:
@@ -186,11 +178,9 @@ def runtime_type(ref: TypeRef, fmt: str | None = None, position: str = "field") 
         return f"_rt.enum_of({prefix}{ref.name})"
     if ref.kind == "model":
         return f"_rt.model({prefix}{ref.name})"
-    if ref.name in ("datetime", "date"):
-        return f"_rt.{ref.name}_type({py_literal(fmt)})"
-    if ref.name == "binary" and position == "return":
-        return "_rt.BINARY_RESULT"
-    return f"_rt.{ref.name.upper()}"
+    row = BUILTIN_TYPES[ref.name]
+    descriptor = row.result_descriptor if position == "return" else row.descriptor
+    return descriptor.replace("{format}", py_literal(fmt))
 
 
 def _type_names(ref: TypeRef) -> set[str]:
@@ -233,21 +223,25 @@ def signature_lines(op: Operation, keyword_only: bool = False) -> list[str]:
 def client_context(api: Api) -> dict[str, Any]:
     """Facts the client template needs that are tedious to compute in Jinja."""
     names: set[str] = set()
+    annotations: set[str] = set()
     for op in api.operations:
         if op.decoding != "none":
+            annotations.add(return_annotation(op))
             names |= _type_names(op.returns)
         for param in op.params:
+            annotations.add(annotation(param.type, "param"))
             names |= _type_names(param.type)
-    runtime_names = {
-        "BinaryResult": any(
-            o.returns.name == "binary" and o.decoding != "none" for o in api.operations
-        ),
-        "FileInput": any(p.type.name == "binary" for o in api.operations for p in o.params),
-        "JsonValue": "json" in names or api.protocol.long_running is not None,
-    }
+    if api.protocol.long_running is not None:
+        annotations.add("JsonValue")  # resume_task's result
+    runtime_names = [
+        name
+        for name in RUNTIME_ANNOTATIONS
+        if any(re.search(rf"\b{name}\b", text) for text in annotations)
+    ]
     return {
-        "runtime_names": sorted(name for name, used in runtime_names.items() if used),
-        "uses_models": any(n not in _BUILTINS for n in names),
+        "runtime_names": sorted(runtime_names),
+        "options": client_options(api),
+        "uses_models": any(n not in BUILTIN_TYPES for n in names),
         "streams": any(op.stream_items for op in api.operations),
         "uses_datetime": bool(names & {"datetime", "date"}),
         "url_placeholders": sorted(set(re.findall(r"\{([^{}]*)\}", api.server.url or ""))),
@@ -263,7 +257,34 @@ def models_context(api: Api) -> dict[str, Any]:
     }
 
 
-_BUILTINS = {"str", "int", "float", "bool", "json", "datetime", "date", "binary", "status"}
+class RenderedOption(NamedTuple):
+    name: str
+    annotation: str
+    default: str  # a Python expression
+    to_client: bool
+
+
+def client_options(api: Api) -> list[RenderedOption]:
+    """The runtime options this API's client constructor takes, with the spec's defaults."""
+    present = {
+        "always": True,
+        "environments": bool(api.server.environments),
+        "long_running": api.protocol.long_running is not None,
+    }
+    out = []
+    for option in CLIENT_OPTIONS:
+        if not present[option.when]:
+            continue
+        default: Any = None
+        if option.default is not None:
+            default = api
+            for part in option.default.split("."):
+                default = getattr(default, part)
+        text = option.annotation
+        if option.name == "environment":
+            text = "Literal[" + ", ".join(py_literal(n) for n, _ in api.server.environments) + "]"
+        out.append(RenderedOption(option.name, text, py_literal(default), option.to_client))
+    return out
 
 
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)

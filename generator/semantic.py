@@ -17,16 +17,13 @@ from generator.model import (
     split_type,
 )
 from generator.naming import constant_case, python_name_problem, snake_case
+from generator.runtime.builtin_types import BUILTIN_TYPES as BUILTIN_ROWS
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_SCALAR_TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,),
-    "int": (int,),
-    "float": (int, float),
-    "bool": (bool,),
-    "datetime": (str,),
-    "date": (str,),
+_DEFAULT_TYPES: dict[str, tuple[type, ...]] = {
+    name: row.default_types for name, row in BUILTIN_ROWS.items() if row.default_types
 }
+_FORMATTED = tuple(name for name, row in BUILTIN_ROWS.items() if row.formatted)
 
 
 def check(spec: LoadedSpec) -> list[SpecError]:
@@ -76,7 +73,7 @@ class _Checker:
             if default not in values:
                 return f"default {default!r} is not a value of enum {name} ({', '.join(values)})"
             return None
-        expected = _SCALAR_TYPES.get(name)
+        expected = _DEFAULT_TYPES.get(name)
         if expected is None:
             return f"type {name} cannot have a default"
         if isinstance(default, bool) and bool not in expected:
@@ -116,6 +113,12 @@ class _Checker:
                 yield self.err(
                     path,
                     f"setting {name!r} is provided by the runtime; choose another name",
+                    at_key=True,
+                )
+            elif name in RESERVED_METHODS:
+                yield self.err(
+                    path,
+                    f"setting {name!r} would hide the client's own {name!r}; choose another name",
                     at_key=True,
                 )
             if "default" in setting:
@@ -232,8 +235,10 @@ class _Checker:
                     yield self.err(("errors", name, "operations", i), f"{op!r} names no operation")
 
     def _format_problem(self, path: KeyPath, item: dict[str, Any]) -> Iterator[SpecError]:
-        if "format" in item and split_type(item["type"])[1] not in ("datetime", "date"):
-            yield self.err((*path, "format"), "'format' applies only to datetime and date types")
+        if "format" in item and split_type(item["type"])[1] not in _FORMATTED:
+            yield self.err(
+                (*path, "format"), f"'format' applies only to {' and '.join(_FORMATTED)} types"
+            )
 
     def _check_operations(self) -> Iterator[SpecError]:
         python_names: dict[str, str] = {name: "a client setting" for name in self.settings}

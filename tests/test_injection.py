@@ -95,7 +95,7 @@ def _check_module(name: str, source: str, payload: str) -> None:
             if not isinstance(value, ast.Constant):
                 assert isinstance(value, ast.Call) and ast.unparse(value.func) in (
                     "_rt.bind_fields",
-                    "_cli.run",
+                    "run",
                 ), f"{name}: {ast.unparse(node)[:80]}"
         if isinstance(node, ast.Name):
             assert node.id not in ("__import__", "eval", "exec", "os", "system"), name

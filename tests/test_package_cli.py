@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from generated._runtime import cli
+from generated._runtime import ClientBase, cli
 from tests.conftest import ROOT
 from tests.fake_mailstore import VERIFY_LOG, FakeMailStore
 from tests.loopback import Loopback, Reply, serve
@@ -22,15 +23,24 @@ from tests.loopback import Loopback, Reply, serve
 PACKAGES = ["lleida_mailcert", "mailstore_server", "mailstore_spe", "click2mail"]
 
 
-def program(api: str) -> cli.Program:
-    module = __import__(f"generated.{api}.__main__", fromlist=["PROGRAM"])
-    return module.PROGRAM  # type: ignore[no-any-return]
+def client_class(api: str) -> type[ClientBase]:
+    """The client class the package's ``__main__`` builds its command line from."""
+    module = importlib.import_module(f"generated.{api}.client")
+    classes = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, ClientBase)
+        and value.__module__ == module.__name__
+    ]
+    assert len(classes) == 1
+    return classes[0]
 
 
 def run(api: str, *argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     try:
-        code = cli.main(program(api), list(argv), out, err)
+        code = cli.main(client_class(api), list(argv), out, err)
     except SystemExit as exit_:  # argparse usage errors
         code = int(exit_.code or 0)
     return code, out.getvalue(), err.getvalue()

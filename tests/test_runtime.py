@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from generated import _runtime as rt
 from generated._runtime import codec
 from generated._runtime.pretty import plain
+from generated._runtime.status import parse_status
 from generated.click2mail import Click2MailClient, Document, DocumentFormat
 from generated.click2mail import DecodeError as C2MDecodeError
 from generated.click2mail import TransportError as C2MTransportError
@@ -131,7 +132,7 @@ def test_a_server_slower_than_the_read_timeout_is_a_transport_error(server: Loop
 
 
 def test_the_status_callback_and_pretty_printer_accept_any_status() -> None:
-    status = rt.tasks.parse_status(
+    status = parse_status(
         MailStoreServerClient()._client.api,
         {"statusCode": "failed", "error": {"message": "Boom", "details": "stack"}},
     )

@@ -216,6 +216,22 @@ CASES = [
         ],
     ),
     (
+        "setting_named_like_a_runtime_option",
+        BASE.replace("  token: {type: str}", "  token: {type: str}\n  log_level: {type: str}"),
+        [
+            "8:3: settings.log_level: setting 'log_level' is provided by the runtime; choose "
+            "another name"
+        ],
+    ),
+    (
+        "setting_hides_a_client_member",
+        BASE.replace("  token: {type: str}", "  token: {type: str}\n  close: {type: str}"),
+        [
+            "8:3: settings.close: setting 'close' would hide the client's own 'close'; choose "
+            "another name"
+        ],
+    ),
+    (
         "model_name_clashes_with_error",
         BASE
         + textwrap.dedent("""\

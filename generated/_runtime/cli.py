@@ -2,28 +2,28 @@
 # Do not edit: change generator/runtime and run `make generate`.
 """The command line every generated package offers: ``python -m generated.<api> <operation>``.
 
-Built from a table the generator writes into the package's ``__main__.py``. Settings come from
-flags or ``<API>_<SETTING>`` environment variables (secrets are prompted for when missing on a
-terminal, and never printed); results print as JSON, lists optionally as a table; long-running
-tasks show a progress bar with the server's log lines, and Ctrl-C cancels the task on the server.
+Built from the descriptors the generated client already holds (its ``ApiDescription``: settings,
+operations, parameters with their Python names and docs), so a package's ``__main__`` is a few
+lines. Settings come from flags or ``<API>_<SETTING>`` environment variables (secrets are
+prompted for when missing on a terminal, and never printed); results print as JSON, lists
+optionally as a table; long-running tasks show a progress bar with the server's log lines, and
+Ctrl-C cancels the task on the server.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import getpass
 import json
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import IO, Any
 
-from .codec import decode_json, model
+from .builtin_types import BUILTIN_TYPES, Type
+from .codec import decode_json
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -32,75 +32,48 @@ from .errors import (
     TransportError,
     VendorError,
 )
+from .operation import ApiDescription, Operation, Param, Setting
 from .pretty import plain
 from .results import BinaryResult
-from .tasks import Status, Task
+from .status import Status
+from .tasks import Task
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_VENDOR, EXIT_TRANSPORT, EXIT_DECODE = 0, 2, 3, 4, 5, 6
 EXIT_INTERRUPTED = 130
 
 
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    type: str  # str | int | float | bool
-    default: Any
-    required: bool
-    secret: bool
-    doc: str
-
-
-@dataclass(frozen=True)
-class Option:
-    name: str  # Python name (the method's keyword argument)
-    wire: str
-    type: str  # the spec's type expression: str, int, list[str], datetime, an enum or model name
-    required: bool
-    doc: str
-    format: str | None = None
-    choices: tuple[str, ...] = ()
-    kind: str = "builtin"  # builtin | enum | model | list
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str  # the operation's Python name
-    doc: str
-    options: tuple[Option, ...]
-    long_running: bool = False
-    streams: bool = False
-    binary: bool = False
-
-
-@dataclass(frozen=True)
-class Program:
-    api: str
-    title: str
-    client_class: type[Any]
-    settings: tuple[Setting, ...]
-    commands: tuple[Command, ...]
-    models: ModuleType | None = None
-    environments: tuple[str, ...] = ()
+def type_expression(kind: Type[Any]) -> str:
+    """A descriptor as the spec writes its type: ``int``, ``list[str]``, ``PdfRow``."""
+    if kind.kind == "list":
+        assert kind.item is not None
+        return f"list[{type_expression(kind.item)}]"
+    if kind.kind in ("enum", "model"):
+        return str(kind.target.__name__)
+    return kind.kind
 
 
 def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _env_name(program: Program, setting: str) -> str:
-    return f"{program.api}_{setting}".upper()
+def _env_name(api: ApiDescription, setting: str) -> str:
+    return f"{api.name}_{setting}".upper()
 
 
-def build_parser(program: Program) -> argparse.ArgumentParser:
+def _command(op: Operation[Any]) -> str:
+    return op.name.replace("_", "-")
+
+
+def build_parser(api: ApiDescription) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=f"python -m generated.{program.api}",
-        description=f"{program.title}: one subcommand per operation.",
+        prog=f"python -m generated.{api.name}",
+        description=f"{api.title}: one subcommand per operation.",
         epilog="Exit codes: 0 ok, 2 usage, 3 authentication, 4 vendor or HTTP error, "
         "5 transport, 6 undecodable answer, 130 interrupted.",
     )
     connection = parser.add_argument_group("connection (flags, else environment variables)")
-    for setting in program.settings:
-        env = _env_name(program, setting.name)
+    for setting in api.settings:
+        env = _env_name(api, setting.name)
         shown = "secret" if setting.secret else f"default {setting.default!r}"
         connection.add_argument(
             _flag(setting.name),
@@ -108,13 +81,13 @@ def build_parser(program: Program) -> argparse.ArgumentParser:
             help=f"{setting.doc} (${env}; {shown})",
             metavar=setting.type.upper(),
         )
-    if program.environments:
+    if api.environments:
         connection.add_argument(
             "--environment",
-            choices=program.environments,
-            help=f"${_env_name(program, 'environment')}",
+            choices=tuple(api.environments),
+            help=f"${_env_name(api, 'environment')}",
         )
-    connection.add_argument("--base-url", help=f"${_env_name(program, 'base_url')}")
+    connection.add_argument("--base-url", help=f"${_env_name(api, 'base_url')}")
     connection.add_argument(
         "--insecure", action="store_true", help="do not verify the server's TLS certificate"
     )
@@ -128,18 +101,18 @@ def build_parser(program: Program) -> argparse.ArgumentParser:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar or log lines")
     sub = parser.add_subparsers(dest="command", required=True, metavar="OPERATION")
-    for command in program.commands:
-        summary = (command.doc.split(". ")[0].strip() or command.name).rstrip(".") + "."
-        cmd = sub.add_parser(command.name.replace("_", "-"), help=summary, description=command.doc)
-        for option in command.options:
-            _add_option(cmd, option)
-        if command.binary:
+    for op in api.operations:
+        summary = (op.doc.split(". ")[0].strip() or op.name).rstrip(".") + "."
+        cmd = sub.add_parser(_command(op), help=summary, description=op.doc)
+        for param in op.params:
+            _add_option(cmd, param)
+        if op.decoding == "binary_or_xml":
             cmd.add_argument(
                 "--output",
                 "-o",
                 help="write the file here (default: standard output, unless it is a terminal)",
             )
-        if command.streams:
+        if op.stream_items:
             cmd.add_argument(
                 "--stream",
                 action="store_true",
@@ -148,91 +121,94 @@ def build_parser(program: Program) -> argparse.ArgumentParser:
     return parser
 
 
-def _add_option(cmd: argparse.ArgumentParser, option: Option) -> None:
-    help_text = f"{option.doc} (wire {option.wire}, {option.type})".strip()
-    if option.type == "bool":
+def _required(param: Param) -> bool:
+    """Required on the command line: the caller must give it (no client setting fills it in)."""
+    return param.required and param.client_default is None
+
+
+def _add_option(cmd: argparse.ArgumentParser, param: Param) -> None:
+    kind = param.type
+    expression = type_expression(kind)
+    help_text = f"{param.doc} (wire {param.wire}, {expression})".strip()
+    if kind.kind == "bool":
         cmd.add_argument(
-            _flag(option.name),
-            dest=option.name,
-            required=option.required,
+            _flag(param.name),
+            dest=param.name,
+            required=_required(param),
             action=argparse.BooleanOptionalAction,
             default=None,
             help=help_text,
         )
         return
-    metavar = option.type.upper().replace("[", "_").replace("]", "")
-    if option.kind == "model" or option.type == "json":
+    metavar = expression.upper().replace("[", "_").replace("]", "")
+    if kind.kind in ("model", "json"):
         help_text += "; JSON text, or @file.json"
-    elif option.type.startswith("list["):
+    elif kind.kind == "list":
         help_text += "; comma-separated or repeated"
-    elif option.format:
-        help_text += f"; format {option.format.replace('%', '%%')}"
-    elif option.type == "binary":
+    elif kind.format:
+        help_text += f"; format {kind.format.replace('%', '%%')}"
+    elif kind.kind == "binary":
         help_text += "; a file path"
+    choices = tuple(str(member.value) for member in kind.target) if kind.kind == "enum" else ()
     cmd.add_argument(
-        _flag(option.name),
-        dest=option.name,
-        required=option.required,
-        action="append" if option.type.startswith("list[") else "store",
-        choices=option.choices or None,
-        metavar=None if option.choices else metavar,
+        _flag(param.name),
+        dest=param.name,
+        required=_required(param),
+        action="append" if kind.kind == "list" else "store",
+        choices=choices or None,
+        metavar=None if choices else metavar,
         help=help_text,
     )
 
 
-def _convert(program: Program, option: Option, raw: Any) -> Any:
-    if raw is None or option.type == "bool":
+def _convert(param: Param, raw: Any) -> Any:
+    """An option's text as the value the client method takes."""
+    kind = param.type
+    if raw is None or kind.kind == "bool":
         return raw
-    if option.type.startswith("list["):
-        item = option.type[5:-1]
+    if kind.kind == "list":
+        assert kind.item is not None
         values = [v for chunk in raw for v in str(chunk).split(",") if v != ""]
-        return [int(v) if item == "int" else float(v) if item == "float" else v for v in values]
-    if option.type == "int":
-        return int(raw)
-    if option.type == "float":
-        return float(raw)
-    if option.type in ("datetime", "date"):
-        parsed = (
-            _dt.datetime.strptime(raw, option.format)
-            if option.format
-            else _dt.datetime.fromisoformat(raw)
-        )
-        return parsed if option.type == "datetime" else parsed.date()
-    if option.type == "binary":
+        return [_from_text(kind.item, v) for v in values]
+    if kind.kind == "binary":
         path = Path(raw)
         if not path.is_file():
             raise ValueError(f"no such file: {raw}")
         return path
-    if option.type == "json" or option.kind == "model":
+    if kind.kind in ("json", "model"):
         text = Path(raw[1:]).read_text(encoding="utf-8") if raw.startswith("@") else raw
         value = json.loads(text)
-        if option.kind == "model":
-            assert program.models is not None
-            return decode_json(model(getattr(program.models, option.type)), value)
-        return value
-    return raw
+        return decode_json(kind, value) if kind.kind == "model" else value
+    return _from_text(kind, raw)
 
 
-def _client(program: Program, args: argparse.Namespace) -> Any:
+def _from_text(kind: Type[Any], text: str) -> Any:
+    builtin = BUILTIN_TYPES.get(kind.kind)
+    if builtin is None or kind.kind in ("json", "binary"):
+        return text  # enums and names the client accepts as text
+    return builtin.from_text(text, kind.format)
+
+
+def _client(client_class: Any, api: ApiDescription, args: argparse.Namespace) -> Any:
     kwargs: dict[str, Any] = {}
-    for setting in program.settings:
+    for setting in api.settings:
         value = getattr(args, f"setting_{setting.name}")
         if value is None:
-            value = os.environ.get(_env_name(program, setting.name))
+            value = os.environ.get(_env_name(api, setting.name))
         if value is None and setting.secret and setting.required and sys.stdin.isatty():
             value = getpass.getpass(f"{setting.name}: ")
         if value is None:
             if setting.required:
                 raise _Usage(
-                    f"{_flag(setting.name)} or ${_env_name(program, setting.name)} is required"
+                    f"{_flag(setting.name)} or ${_env_name(api, setting.name)} is required"
                 )
             continue
         kwargs[setting.name] = _setting_value(setting, value)
-    if program.environments:
-        environment = args.environment or os.environ.get(_env_name(program, "environment"))
+    if api.environments:
+        environment = args.environment or os.environ.get(_env_name(api, "environment"))
         if environment:
             kwargs["environment"] = environment
-    base_url = args.base_url or os.environ.get(_env_name(program, "base_url"))
+    base_url = args.base_url or os.environ.get(_env_name(api, "base_url"))
     if base_url:
         kwargs["base_url"] = base_url
     if args.insecure:
@@ -241,17 +217,14 @@ def _client(program: Program, args: argparse.Namespace) -> Any:
         kwargs["ca_bundle"] = args.ca_bundle
     if args.timeout:
         kwargs["read_timeout"] = args.timeout
-    return program.client_class(**kwargs)
+    return client_class(**kwargs)
 
 
 def _setting_value(setting: Setting, value: str) -> Any:
-    if setting.type == "int":
-        return int(value)
-    if setting.type == "float":
-        return float(value)
-    if setting.type == "bool":
-        return value.lower() in ("1", "true", "yes")
-    return value
+    try:
+        return BUILTIN_TYPES[setting.type].from_text(value, None)
+    except ValueError as exc:
+        raise _Usage(f"{_flag(setting.name)}: {exc}") from None
 
 
 class _Usage(Exception):
@@ -332,25 +305,27 @@ def _show(status: Status, bar: Any, quiet: bool) -> None:
 
 
 def main(
-    program: Program,
+    client_class: Any,
     argv: Sequence[str] | None = None,
     out: IO[str] | None = None,
     err: IO[str] | None = None,
 ) -> int:
+    """Run one command of the package whose client class is ``client_class``."""
     out = out or sys.stdout
     err = err or sys.stderr
-    parser = build_parser(program)
+    api: ApiDescription = client_class._api
+    parser = build_parser(api)
     args = parser.parse_args(argv)
-    command = next(c for c in program.commands if c.name.replace("_", "-") == args.command)
+    op = next(o for o in api.operations if _command(o) == args.command)
     try:
-        kwargs = {o.name: _convert(program, o, getattr(args, o.name)) for o in command.options}
+        kwargs = {p.name: _convert(p, getattr(args, p.name)) for p in op.params}
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
-        client = _client(program, args)
+        client = _client(client_class, api, args)
     except (_Usage, ValueError, OSError) as exc:
         parser.error(str(exc))  # exits with 2
     try:
         with client:
-            return _execute(client, command, kwargs, args, out, err)
+            return _execute(client, op, kwargs, args, out, err)
     except _Usage as exc:
         parser.error(str(exc))
     except KeyboardInterrupt:
@@ -374,31 +349,31 @@ def _fail(err: IO[str], what: str, exc: Exception, code: int) -> int:
 
 def _execute(
     client: Any,
-    command: Command,
+    op: Operation[Any],
     kwargs: dict[str, Any],
     args: argparse.Namespace,
     out: IO[str],
     err: IO[str],
 ) -> int:
-    if command.long_running:
-        task = getattr(client, f"begin_{command.name}")(**kwargs)
+    if op.long_running and client._api.long_running is not None:
+        task = getattr(client, f"begin_{op.name}")(**kwargs)
         _emit(_run_task(task, args.quiet, err), args.format, out)
         return EXIT_OK
-    if command.streams and args.stream:
-        for item in getattr(client, f"iter_{command.name}")(**kwargs):
+    if op.stream_items and args.stream:
+        for item in getattr(client, f"iter_{op.name}")(**kwargs):
             out.write(json.dumps(plain(item), ensure_ascii=False) + "\n")
             out.flush()
         return EXIT_OK
-    if command.binary:
-        return _download(client, command, kwargs, args, out)
-    _emit(getattr(client, command.name)(**kwargs), args.format, out)
+    if op.decoding == "binary_or_xml":
+        return _download(client, op, kwargs, args, out)
+    _emit(getattr(client, op.name)(**kwargs), args.format, out)
     return EXIT_OK
 
 
 def _download(
-    client: Any, command: Command, kwargs: dict[str, Any], args: argparse.Namespace, out: IO[str]
+    client: Any, op: Operation[Any], kwargs: dict[str, Any], args: argparse.Namespace, out: IO[str]
 ) -> int:
-    method: Callable[..., BinaryResult] = getattr(client, command.name)
+    method: Callable[..., BinaryResult] = getattr(client, op.name)
     if args.output:
         result = method(**kwargs, save_to=args.output)
         _emit(result, "json", out)
@@ -411,6 +386,6 @@ def _download(
     return EXIT_OK if result.has_file else EXIT_VENDOR
 
 
-def run(program: Program) -> None:
+def run(client_class: Any) -> None:
     """Entry point of a package's ``__main__``."""
-    raise SystemExit(main(program))
+    raise SystemExit(main(client_class))

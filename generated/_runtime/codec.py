@@ -10,8 +10,9 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, NamedTuple, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar, cast
 
+from .builtin_types import BUILTIN_TYPES, Type, parse_date, parse_datetime
 from .errors import DecodeError
 
 if TYPE_CHECKING:
@@ -42,15 +43,6 @@ class Model:
             out[spec.name] = to_jsonable(getattr(self, spec.name))
         out.update(self.extra)
         return out
-
-
-class Type(NamedTuple, Generic[T]):
-    """How one value travels: ``kind`` plus the model/enum class, item type or date format."""
-
-    kind: str
-    target: Any = None
-    item: Type[Any] | None = None
-    format: str | None = None
 
 
 STR: Type[str] = Type("str")
@@ -101,35 +93,10 @@ def bind_fields(cls: type[Model], fields: Iterable[Field]) -> None:
 # -- decoding ------------------------------------------------------------------------------------
 
 
-def _parse_bool(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("true", "1", "yes"):
-        return True
-    if lowered in ("false", "0", "no", ""):
-        return False
-    raise ValueError(f"not a boolean: {text!r}")
-
-
-def _parse_datetime(text: str, fmt: str | None) -> _dt.datetime:
-    return _dt.datetime.strptime(text, fmt) if fmt else _dt.datetime.fromisoformat(text)
-
-
-def _parse_date(text: str, fmt: str | None) -> _dt.date:
-    if fmt:
-        return _dt.datetime.strptime(text, fmt).date()
-    return _dt.date.fromisoformat(text)
-
-
 _SCALAR_PARSERS: dict[str, Callable[[str, str | None], Any]] = {
-    "str": lambda text, _fmt: text,
-    "int": lambda text, _fmt: int(text),
-    "float": lambda text, _fmt: float(text),
-    "bool": lambda text, _fmt: _parse_bool(text),
-    "datetime": _parse_datetime,
-    "date": _parse_date,
-    "json": lambda text, _fmt: text,
-    "binary": lambda text, _fmt: text.encode(),
+    name: row.from_text for name, row in BUILTIN_TYPES.items()
 }
+_parse_datetime, _parse_date = parse_datetime, parse_date
 
 
 def _enum_value(cls: type[enum.Enum], value: Any) -> Any:
@@ -157,24 +124,9 @@ def decode_json(kind: Type[T], value: Any, where: str = "result") -> T:
             )
         if kind.kind == "enum":
             return cast(T, _enum_value(kind.target, value))
-        if kind.kind in ("json",):
-            return cast(T, value)
-        if kind.kind == "bool" and isinstance(value, bool):
-            return cast(T, value)
-        if (
-            kind.kind in ("int", "float")
-            and isinstance(value, int | float)
-            and not isinstance(value, bool)
-        ):
-            return cast(T, int(value) if kind.kind == "int" else float(value))
-        if (
-            kind.kind == "str"
-            and isinstance(value, str | int | float)
-            and not isinstance(value, bool)
-        ):
-            return cast(T, str(value))
-        if isinstance(value, str):
-            return cast(T, _SCALAR_PARSERS[kind.kind](value, kind.format))
+        builtin = BUILTIN_TYPES.get(kind.kind)
+        if builtin is not None:
+            return cast(T, builtin.from_json(value, kind.format))
         raise ValueError(f"expected {kind.kind}, got {type(value).__name__}")
     except DecodeError:
         raise

@@ -10,7 +10,7 @@ from typing import Any
 
 from .codec import Model, to_jsonable
 from .results import BinaryResult
-from .tasks import Status
+from .status import Status
 
 
 def pretty(value: Any, indent: int = 0) -> str:

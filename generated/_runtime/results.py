@@ -4,12 +4,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import IO
 
-from .codec import Type
+from .builtin_types import Type
 
 # Where a streamed download goes: a path (written beside it, then renamed) or a binary file.
 FileTarget = str | PathLike[str] | IO[bytes]
@@ -39,3 +40,29 @@ class BinaryResult:
 
 
 BINARY_RESULT: Type[BinaryResult] = Type("binary")
+
+
+def write_stream(target: FileTarget, first: bytes, rest: Iterator[bytes]) -> tuple[int, str | None]:
+    """Stream chunks to a path (written beside it as ``.part``, renamed when complete, removed on
+    any failure) or to a binary file object. Returns the size and the path written, if any."""
+    if isinstance(target, str | PathLike):
+        final = Path(target)
+        partial = final.with_name(final.name + ".part")
+        try:
+            with partial.open("wb") as out:
+                size = _copy(out, first, rest)
+            partial.replace(final)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return size, str(final)
+    return _copy(target, first, rest), None
+
+
+def _copy(out: IO[bytes], first: bytes, rest: Iterator[bytes]) -> int:
+    out.write(first)
+    size = len(first)
+    for chunk in rest:
+        out.write(chunk)
+        size += len(chunk)
+    return size

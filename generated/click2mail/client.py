@@ -19,306 +19,400 @@ from . import models
 from .errors import ERROR_TABLE
 
 _OP_UPLOAD_DOCUMENT: _rt.Operation[models.Document] = _rt.Operation(
+    name="upload_document",
     wire_name="create_document",
     method="POST",
     path="/documents",
     params=(
         _rt.Param(
+            "document_name",
             "documentName",
             _rt.STR,
             required=True,
+            doc="Name shown in the dashboard.",
         ),
         _rt.Param(
+            "document_format",
             "documentFormat",
             _rt.enum_of(models.DocumentFormat),
             required=True,
+            doc="File format of the upload.",
         ),
         _rt.Param(
+            "document_class",
             "documentClass",
             _rt.STR,
             required=True,
+            doc="Physical product, e.g. ``Letter 8.5 x 11``.",
         ),
         _rt.Param(
+            "file",
             "file",
             _rt.BINARY,
             location="file",
             required=True,
+            doc="The document: a path, bytes or a binary file object.",
         ),
     ),
     result=_rt.model(models.Document),
     encoding="multipart",
     decoding="xml",
     success_status=(200, 201),
+    doc="Upload a document; the file is streamed from disk.",
 )
 
 _OP_LIST_DOCUMENTS: _rt.Operation[models.DocumentList] = _rt.Operation(
+    name="list_documents",
     wire_name="list_documents",
     method="GET",
     path="/documents",
     params=(
         _rt.Param(
+            "number_of_documents",
             "numberOfDocuments",
             _rt.INT,
             location="query",
+            doc="Page size.",
         ),
         _rt.Param(
             "offset",
+            "offset",
             _rt.INT,
             location="query",
+            doc="Documents to skip.",
         ),
         _rt.Param(
+            "document_class",
             "documentClass",
             _rt.STR,
             location="query",
+            doc="Only documents of this product.",
         ),
     ),
     result=_rt.model(models.DocumentList),
     encoding="query",
     decoding="xml",
     safe=True,
+    doc="Documents of the account, a page at a time.",
 )
 
 _OP_MERGE_DOCUMENTS: _rt.Operation[models.Document] = _rt.Operation(
+    name="merge_documents",
     wire_name="merge_documents",
     method="POST",
     path="/documents/merge",
     params=(
         _rt.Param(
+            "document_list",
             "documentList",
             _rt.list_of(_rt.INT),
             style="csv",
             required=True,
+            doc="Identifiers of the documents, in order.",
         ),
         _rt.Param(
+            "document_name",
             "documentName",
             _rt.STR,
+            doc="Name of the merged document.",
         ),
     ),
     result=_rt.model(models.Document),
     encoding="form",
     decoding="xml",
     success_status=(200, 201),
+    doc="Merge several uploaded documents into a new one.",
 )
 
 _OP_CREATE_ADDRESS_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
+    name="create_address_list",
     wire_name="create_address_list",
     method="POST",
     path="/addressLists",
     params=(
         _rt.Param(
+            "address_list",
             "addressList",
             _rt.model(models.NewAddressList),
             required=True,
+            doc="The list to upload.",
         ),
     ),
     result=_rt.model(models.AddressList),
     encoding="xml_body",
     decoding="xml",
     success_status=(200, 201),
+    doc="Upload an address list. Poll ``get_address_list`` until its status is 3 (ready).",
 )
 
 _OP_GET_ADDRESS_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
+    name="get_address_list",
     wire_name="get_address_list",
     method="GET",
     path="/addressLists/{id}",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             location="path",
             required=True,
+            doc="Address list identifier.",
         ),
     ),
     result=_rt.model(models.AddressList),
     encoding="query",
     decoding="xml",
     safe=True,
+    doc="An address list and its processing state.",
 )
 
 _OP_CREATE_JOB: _rt.Operation[models.Job] = _rt.Operation(
+    name="create_job",
     wire_name="create_job",
     method="POST",
     path="/jobs",
     params=(
         _rt.Param(
+            "document_class",
             "documentClass",
             _rt.STR,
             required=True,
+            doc="Product, e.g. ``Letter 8.5 x 11``.",
         ),
         _rt.Param(
             "layout",
+            "layout",
             _rt.STR,
             required=True,
+            doc="e.g. ``Address on Separate Page``.",
         ),
         _rt.Param(
+            "production_time",
             "productionTime",
             _rt.STR,
             required=True,
+            doc="e.g. ``Next Day``.",
         ),
         _rt.Param(
             "envelope",
+            "envelope",
             _rt.STR,
             required=True,
+            doc="e.g. ``#10 Double Window``.",
         ),
         _rt.Param(
             "color",
+            "color",
             _rt.STR,
             required=True,
+            doc="``Black and White`` or ``Full Color``.",
         ),
         _rt.Param(
+            "paper_type",
             "paperType",
             _rt.STR,
             required=True,
+            doc="e.g. ``White 24#``.",
         ),
         _rt.Param(
+            "print_option",
             "printOption",
             _rt.STR,
             required=True,
+            doc="e.g. ``Printing One side``.",
         ),
         _rt.Param(
+            "document_id",
             "documentId",
             _rt.INT,
             required=True,
+            doc="Document to mail.",
         ),
         _rt.Param(
+            "address_id",
             "addressId",
             _rt.INT,
             required=True,
+            doc="Address list to mail it to.",
         ),
         _rt.Param(
+            "mail_class",
             "mailClass",
             _rt.STR,
+            doc="e.g. ``First Class``.",
         ),
         _rt.Param(
+            "rtn_name",
             "rtnName",
             _rt.STR,
+            doc="Return address name.",
         ),
         _rt.Param(
+            "rtn_organization",
             "rtnOrganization",
             _rt.STR,
+            doc="Return address organization.",
         ),
         _rt.Param(
             "rtnaddress1",
+            "rtnaddress1",
             _rt.STR,
+            doc="Return address line 1.",
         ),
         _rt.Param(
             "rtnaddress2",
+            "rtnaddress2",
             _rt.STR,
+            doc="Return address line 2.",
         ),
         _rt.Param(
+            "rtn_city",
             "rtnCity",
             _rt.STR,
+            doc="Return address city.",
         ),
         _rt.Param(
+            "rtn_state",
             "rtnState",
             _rt.STR,
+            doc="Return address state.",
         ),
         _rt.Param(
+            "rtn_zip",
             "rtnZip",
             _rt.STR,
+            doc="Return address ZIP code.",
         ),
         _rt.Param(
+            "mailing_date",
             "mailingDate",
             _rt.date_type("%Y%m%d"),
+            doc="Date to mail on.",
         ),
     ),
     result=_rt.model(models.Job),
     encoding="form",
     decoding="xml",
     success_status=(200, 201),
+    doc="Create a mailing job (a draft until submitted) from a document and an address list.",
 )
 
 _OP_SUBMIT_JOB: _rt.Operation[models.Job] = _rt.Operation(
+    name="submit_job",
     wire_name="submit_job",
     method="POST",
     path="/jobs/{id}/submit",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             location="path",
             required=True,
+            doc="Job identifier.",
         ),
         _rt.Param(
+            "billing_type",
             "billingType",
             _rt.STR,
             required=True,
+            doc="``User Credit`` or ``Invoice``.",
         ),
     ),
     result=_rt.model(models.Job),
     encoding="form",
     decoding="xml",
+    doc="Submit a draft job for printing and mailing. This spends money.",
 )
 
 _OP_GET_JOB: _rt.Operation[models.Job] = _rt.Operation(
+    name="get_job",
     wire_name="get_job",
     method="GET",
     path="/jobs/{id}",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             location="path",
             required=True,
+            doc="Job identifier.",
         ),
     ),
     result=_rt.model(models.Job),
     encoding="query",
     decoding="xml",
     safe=True,
+    doc="Status of a job.",
 )
 
 _OP_GET_JOB_COST: _rt.Operation[models.JobCost] = _rt.Operation(
+    name="get_job_cost",
     wire_name="get_job_cost",
     method="GET",
     path="/jobs/{id}/cost",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             location="path",
             required=True,
+            doc="Job identifier.",
         ),
         _rt.Param(
+            "payment_type",
             "paymentType",
             _rt.STR,
             location="query",
+            doc="``User Credit`` or ``Invoice``.",
         ),
         _rt.Param(
             "details",
+            "details",
             _rt.BOOL,
             location="query",
+            doc="Include the itemized breakdown.",
         ),
     ),
     result=_rt.model(models.JobCost),
     encoding="query",
     decoding="xml",
     safe=True,
+    doc="Exact cost of a created job.",
 )
 
 _OP_CANCEL_JOB: _rt.Operation[models.Job] = _rt.Operation(
+    name="cancel_job",
     wire_name="cancel_job",
     method="POST",
     path="/jobs/{id}/cancel",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             location="path",
             required=True,
+            doc="Job identifier.",
         ),
     ),
     result=_rt.model(models.Job),
     encoding="form",
     decoding="xml",
+    doc="Cancel a submitted job before production starts (invoice jobs only).",
 )
 
 _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
+    name="get_cost_estimate",
     wire_name="get_cost_estimate",
     method="GET",
     path="/costEstimate",
     params=(
         _rt.Param(
+            "document_class",
             "documentClass",
             _rt.STR,
             location="query",
@@ -326,11 +420,13 @@ _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
         ),
         _rt.Param(
             "layout",
+            "layout",
             _rt.STR,
             location="query",
             required=True,
         ),
         _rt.Param(
+            "production_time",
             "productionTime",
             _rt.STR,
             location="query",
@@ -338,46 +434,56 @@ _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
         ),
         _rt.Param(
             "envelope",
+            "envelope",
             _rt.STR,
             location="query",
             required=True,
         ),
         _rt.Param(
             "color",
+            "color",
             _rt.STR,
             location="query",
             required=True,
         ),
         _rt.Param(
+            "paper_type",
             "paperType",
             _rt.STR,
             location="query",
             required=True,
         ),
         _rt.Param(
+            "print_option",
             "printOption",
             _rt.STR,
             location="query",
             required=True,
         ),
         _rt.Param(
+            "mail_class",
             "mailClass",
             _rt.STR,
             location="query",
         ),
         _rt.Param(
             "quantity",
+            "quantity",
             _rt.INT,
             location="query",
             required=True,
+            doc="Number of recipients.",
         ),
         _rt.Param(
+            "number_of_pages",
             "numberOfPages",
             _rt.INT,
             location="query",
             required=True,
+            doc="Pages per mail piece.",
         ),
         _rt.Param(
+            "payment_type",
             "paymentType",
             _rt.STR,
             location="query",
@@ -387,9 +493,11 @@ _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
     encoding="query",
     decoding="xml",
     safe=True,
+    doc="Price estimate for a product and quantity, without creating a job.",
 )
 
 _OP_GET_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
+    name="get_credit",
     wire_name="get_credit",
     method="GET",
     path="/credit",
@@ -398,82 +506,102 @@ _OP_GET_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
     encoding="query",
     decoding="xml",
     safe=True,
+    doc="Credit balance of the account.",
 )
 
 _OP_PURCHASE_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
+    name="purchase_credit",
     wire_name="purchase_credit",
     method="POST",
     path="/credit/purchase",
     params=(
         _rt.Param(
+            "billing_name",
             "billingName",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "billing_address1",
             "billingAddress1",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "billing_city",
             "billingCity",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "billing_state",
             "billingState",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "billing_zip",
             "billingZip",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "billing_amount",
             "billingAmount",
             _rt.FLOAT,
             required=True,
+            doc="Amount in US dollars.",
         ),
         _rt.Param(
+            "billing_number",
             "billingNumber",
             _rt.STR,
             secret=True,
             required=True,
+            doc="Card number (never logged).",
         ),
         _rt.Param(
+            "billing_month",
             "billingMonth",
             _rt.INT,
             required=True,
         ),
         _rt.Param(
+            "billing_year",
             "billingYear",
             _rt.INT,
             required=True,
         ),
         _rt.Param(
+            "billing_cvv",
             "billingCvv",
             _rt.STR,
             secret=True,
             required=True,
+            doc="Card security code (never logged).",
         ),
         _rt.Param(
+            "billing_cc_type",
             "billingCcType",
             _rt.STR,
             required=True,
+            doc="Card type, e.g. ``VI``.",
         ),
     ),
     result=_rt.model(models.Credit),
     encoding="form",
     decoding="xml",
+    doc="Buy account credit with a card. This spends money.",
 )
 
 _OP_CORRECT_ADDRESSES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="correct_addresses",
     wire_name="correct_addresses",
     method="POST",
     path="/addressCorrection",
     params=(
         _rt.Param(
+            "address_list",
             "addressList",
             _rt.model(models.NewAddressList),
             required=True,
@@ -482,9 +610,11 @@ _OP_CORRECT_ADDRESSES: _rt.Operation[JsonValue] = _rt.Operation(
     result=_rt.JSON,
     encoding="xml_body",
     decoding="xml",
+    doc="Standardize addresses (CASS) without creating a list.",
 )
 
 _OP_LIST_ACCOUNT_ADDRESSES: _rt.Operation[models.AccountAddressList] = _rt.Operation(
+    name="list_account_addresses",
     wire_name="list_account_addresses",
     method="GET",
     path="/account/addresses",
@@ -493,47 +623,57 @@ _OP_LIST_ACCOUNT_ADDRESSES: _rt.Operation[models.AccountAddressList] = _rt.Opera
     encoding="query",
     decoding="xml",
     safe=True,
+    doc="Return addresses saved on the account.",
 )
 
 _OP_ADD_ACCOUNT_ADDRESS: _rt.Operation[models.AccountAddressList] = _rt.Operation(
+    name="add_account_address",
     wire_name="add_account_address",
     method="POST",
     path="/account/addresses",
     params=(
         _rt.Param(
             "name",
+            "name",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "organization",
+            "organization",
             _rt.STR,
         ),
         _rt.Param(
+            "address1",
             "address1",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "address2",
+            "address2",
             _rt.STR,
         ),
         _rt.Param(
+            "city",
             "city",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "state",
+            "state",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "zip",
+            "zip",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "country",
             "country",
             _rt.STR,
         ),
@@ -542,6 +682,7 @@ _OP_ADD_ACCOUNT_ADDRESS: _rt.Operation[models.AccountAddressList] = _rt.Operatio
     encoding="form",
     decoding="xml",
     success_status=(200, 201),
+    doc="Save a return address on the account.",
 )
 
 _ENVIRONMENTS = {
@@ -551,18 +692,19 @@ _ENVIRONMENTS = {
 
 _API = _rt.ApiDescription(
     name="click2mail",
+    title="Click2Mail MOLPro REST API",
     errors=ERROR_TABLE,
-    auth_scheme="basic",
-    username_field=None,
-    password_field=None,
-    xml_field=None,
-    xml_declaration_encoding="UTF-8",
     envelope=_rt.Envelope(
         status_field="statusCode",
         result_field="result",
         error_field="error",
         message_field="message",
         details_field="details",
+        version_field="statusVersion",
+        token_field="token",
+        progress_field="percentProgress",
+        text_field="statusText",
+        log_field="logOutput",
         success=("succeeded",),
         running=("running",),
         cancelled=("cancelled",),
@@ -573,7 +715,50 @@ _API = _rt.ApiDescription(
         success=(),
         failure=("9",),
     ),
+    operations=(
+        _OP_UPLOAD_DOCUMENT,
+        _OP_LIST_DOCUMENTS,
+        _OP_MERGE_DOCUMENTS,
+        _OP_CREATE_ADDRESS_LIST,
+        _OP_GET_ADDRESS_LIST,
+        _OP_CREATE_JOB,
+        _OP_SUBMIT_JOB,
+        _OP_GET_JOB,
+        _OP_GET_JOB_COST,
+        _OP_CANCEL_JOB,
+        _OP_GET_COST_ESTIMATE,
+        _OP_GET_CREDIT,
+        _OP_PURCHASE_CREDIT,
+        _OP_CORRECT_ADDRESSES,
+        _OP_LIST_ACCOUNT_ADDRESSES,
+        _OP_ADD_ACCOUNT_ADDRESS,
+    ),
+    settings=(
+        _rt.Setting(
+            "username",
+            "str",
+            default=None,
+            required=True,
+            secret=False,
+            doc="Click2Mail account user name (HTTP basic authentication).",
+        ),
+        _rt.Setting(
+            "password",
+            "str",
+            default=None,
+            required=True,
+            secret=True,
+            doc="Click2Mail account password (never logged).",
+        ),
+    ),
+    environments=_ENVIRONMENTS,
+    auth_scheme="basic",
+    username_field=None,
+    password_field=None,
+    xml_field=None,
+    xml_declaration_encoding="UTF-8",
     secret_wire_names=frozenset(("billingCvv", "billingNumber")),
+    retry_statuses=(502, 503, 504, 524),
 )
 
 
@@ -590,6 +775,8 @@ class Click2MailClient(_rt.ClientBase):
         username: Click2Mail account user name (HTTP basic authentication).
         password: Click2Mail account password (never logged).
     """
+
+    _api = _API
 
     def __init__(
         self,
@@ -617,14 +804,10 @@ class Click2MailClient(_rt.ClientBase):
             read_timeout=read_timeout,
             verify_tls=verify_tls,
             ca_bundle=ca_bundle,
-            retry=_rt.RetryPolicy(
-                attempts=retry_attempts,
-                backoff=retry_backoff,
-                statuses=(502, 503, 504, 524),
-            ),
-            session=session,
+            retry_attempts=retry_attempts,
+            retry_backoff=retry_backoff,
             log_level=log_level,
-            user_agent="specgen-click2mail",
+            session=session,
         )
 
     def upload_document(

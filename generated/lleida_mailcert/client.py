@@ -19,6 +19,7 @@ from . import models
 from .errors import ERROR_TABLE
 
 _OP_GET_DEFAULT_SETTINGS: _rt.Operation[models.DefaultSettings] = _rt.Operation(
+    name="get_default_settings",
     wire_name="get_default_settings",
     method="POST",
     path="/cgi-bin/mailcertapi.cgi",
@@ -27,96 +28,137 @@ _OP_GET_DEFAULT_SETTINGS: _rt.Operation[models.DefaultSettings] = _rt.Operation(
     encoding="xml_field",
     decoding="xml",
     safe=True,
+    doc="The MailCert settings of the account.",
 )
 
 _OP_LIST_PDF: _rt.Operation[models.ListPdfResult] = _rt.Operation(
+    name="list_pdf",
     wire_name="list_pdf",
     method="POST",
     path="/cgi-bin/mailcertapi.cgi",
     params=(
         _rt.Param(
             "mail_from",
+            "mail_from",
             _rt.STR,
+            doc="Sender address.",
         ),
         _rt.Param(
             "mail_to",
+            "mail_to",
             _rt.STR,
+            doc="Recipient address.",
         ),
         _rt.Param(
             "date_min",
+            "date_min",
             _rt.datetime_type("%Y%m%d%H%M"),
+            doc="Certified at or after this time.",
         ),
         _rt.Param(
             "date_max",
+            "date_max",
             _rt.datetime_type("%Y%m%d%H%M"),
+            doc="Certified at or before this time.",
         ),
         _rt.Param(
             "file_id_min",
+            "file_id_min",
             _rt.INT,
+            doc="Smallest file identifier.",
         ),
         _rt.Param(
             "file_id_max",
+            "file_id_max",
             _rt.INT,
+            doc="Largest file identifier.",
         ),
         _rt.Param(
             "file_type",
+            "file_type",
             _rt.STR,
+            doc="Kind of certificate (e.g. ``S``).",
         ),
         _rt.Param(
             "subjrw",
+            "subjrw",
             _rt.STR,
+            doc="Text the subject contains.",
         ),
         _rt.Param(
             "mail_message_id",
+            "mail_message_id",
             _rt.STR,
+            doc="Message-ID of the certified e-mail.",
         ),
         _rt.Param(
             "row_order",
+            "row_order",
             _rt.enum_of(models.RowOrder),
+            doc="Sort order by file identifier.",
         ),
         _rt.Param(
             "only_last_file_id",
+            "only_last_file_id",
             _rt.BOOL,
             style="flag",
+            doc="Return only the most recent certificate (sent instead of the filters).",
         ),
     ),
     result=_rt.model(models.ListPdfResult),
     encoding="xml_field",
     decoding="xml",
     safe=True,
+    stream_items=("pdf_list", "pdf_row"),
+    stream_item=_rt.model(models.PdfRow),
+    doc=(
+        "Certificates of the account, filtered. The vendor does not "
+        "paginate: narrow the filters,\none answer can hold every "
+        "certificate ever issued."
+    ),
 )
 
 _OP_DOWNLOAD_PDF: _rt.Operation[BinaryResult] = _rt.Operation(
+    name="download_pdf",
     wire_name="download_pdf",
     method="POST",
     path="/cgi-bin/mailcertapi.cgi",
     params=(
         _rt.Param(
             "file_id",
+            "file_id",
             _rt.INT,
             required=True,
+            doc="Identifier of the PDF (``PdfRow.file_id``).",
         ),
     ),
     result=_rt.BINARY_RESULT,
     encoding="xml_field",
     decoding="binary_or_xml",
     safe=True,
+    doc=(
+        "The PDF of a certificate. The answer is either the PDF "
+        "(``has_file`` is true, ``content``\nholds it) or the "
+        "vendor's XML status explaining why there is none yet "
+        "(``status``/``msg``)."
+    ),
 )
 
 _API = _rt.ApiDescription(
     name="lleida_mailcert",
+    title="Lleida.net MailCert API",
     errors=ERROR_TABLE,
-    auth_scheme="body",
-    username_field="user",
-    password_field="password",
-    xml_field="xml",
-    xml_declaration_encoding="ISO-8859-1",
     envelope=_rt.Envelope(
         status_field="statusCode",
         result_field="result",
         error_field="error",
         message_field="message",
         details_field="details",
+        version_field="statusVersion",
+        token_field="token",
+        progress_field="percentProgress",
+        text_field="statusText",
+        log_field="logOutput",
         success=("succeeded",),
         running=("running",),
         cancelled=("cancelled",),
@@ -127,7 +169,44 @@ _API = _rt.ApiDescription(
         success=("100",),
         failure=(),
     ),
+    operations=(
+        _OP_GET_DEFAULT_SETTINGS,
+        _OP_LIST_PDF,
+        _OP_DOWNLOAD_PDF,
+    ),
+    settings=(
+        _rt.Setting(
+            "username",
+            "str",
+            default=None,
+            required=True,
+            secret=False,
+            doc="Account user name (sent as the ``<user>`` element).",
+        ),
+        _rt.Setting(
+            "password",
+            "str",
+            default=None,
+            required=True,
+            secret=True,
+            doc="Account password (sent as the ``<password>`` element, never logged).",
+        ),
+        _rt.Setting(
+            "endpoint",
+            "str",
+            default="https://tsa.lleida.net",
+            required=False,
+            secret=False,
+            doc="Scheme and host of the API.",
+        ),
+    ),
+    auth_scheme="body",
+    username_field="user",
+    password_field="password",
+    xml_field="xml",
+    xml_declaration_encoding="ISO-8859-1",
     secret_wire_names=frozenset(("password",)),
+    retry_statuses=(502, 503, 504, 524),
 )
 
 
@@ -146,6 +225,8 @@ class MailCertClient(_rt.ClientBase):
         password: Account password (sent as the ``<password>`` element, never logged).
         endpoint: Scheme and host of the API.
     """
+
+    _api = _API
 
     def __init__(
         self,
@@ -179,14 +260,10 @@ class MailCertClient(_rt.ClientBase):
             read_timeout=read_timeout,
             verify_tls=verify_tls,
             ca_bundle=ca_bundle,
-            retry=_rt.RetryPolicy(
-                attempts=retry_attempts,
-                backoff=retry_backoff,
-                statuses=(502, 503, 504, 524),
-            ),
-            session=session,
+            retry_attempts=retry_attempts,
+            retry_backoff=retry_backoff,
             log_level=log_level,
-            user_agent="specgen-lleida_mailcert",
+            session=session,
         )
 
     def get_default_settings(
@@ -303,8 +380,6 @@ class MailCertClient(_rt.ClientBase):
                 "row_order": row_order,
                 "only_last_file_id": only_last_file_id,
             },
-            ("pdf_list", "pdf_row"),
-            _rt.model(models.PdfRow),
         )
 
     def download_pdf(

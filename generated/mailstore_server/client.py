@@ -18,33 +18,46 @@ from . import models
 from .errors import ERROR_TABLE
 
 _OP_GET_STATUS: _rt.Operation[_rt.Status] = _rt.Operation(
+    name="get_status",
     wire_name="get-status",
     method="POST",
     path="/api/get-status",
     params=(
         _rt.Param(
             "token",
+            "token",
             _rt.STR,
             required=True,
+            doc="Token of the task (from the answer that started it).",
         ),
         _rt.Param(
+            "last_known_status_version",
             "lastKnownStatusVersion",
             _rt.INT,
             required=True,
+            doc="Version of the last status seen; the server answers when it changes.",
         ),
         _rt.Param(
+            "milliseconds_timeout",
             "millisecondsTimeout",
             _rt.INT,
             required=True,
+            doc="How long the server may hold the request waiting for a new status.",
         ),
     ),
     result=_rt.STATUS,
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc=(
+        "Status of a long-running task. The server holds the request "
+        "up to ``millisecondsTimeout`` when nothing changed since "
+        "``lastKnownStatusVersion``."
+    ),
 )
 
 _OP_GET_METADATA: _rt.Operation[list[models.FunctionInfo]] = _rt.Operation(
+    name="get_metadata",
     wire_name="get-metadata",
     method="POST",
     path="/api/get-metadata",
@@ -53,25 +66,34 @@ _OP_GET_METADATA: _rt.Operation[list[models.FunctionInfo]] = _rt.Operation(
     encoding="form",
     decoding="json",
     safe=True,
+    doc="Every API function the server offers, with its arguments (a bare JSON list, no envelope).",
 )
 
 _OP_CANCEL_ASYNC: _rt.Operation[_rt.Status] = _rt.Operation(
+    name="cancel_async",
     wire_name="cancel-async",
     method="POST",
     path="/api/cancel-async",
     params=(
         _rt.Param(
             "token",
+            "token",
             _rt.STR,
             required=True,
+            doc="Token of the task (from the answer that started it).",
         ),
     ),
     result=_rt.STATUS,
     encoding="form",
     decoding="envelope",
+    doc=(
+        "Ask the server to cancel a long-running task. It decides if "
+        "and when; keep polling to see ``cancelled``."
+    ),
 )
 
 _OP_GET_USERS: _rt.Operation[list[models.UserSummary]] = _rt.Operation(
+    name="get_users",
     wire_name="GetUsers",
     method="POST",
     path="/api/invoke/GetUsers",
@@ -80,58 +102,74 @@ _OP_GET_USERS: _rt.Operation[list[models.UserSummary]] = _rt.Operation(
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="All users (name, full name, distinguished name).",
 )
 
 _OP_GET_USER_INFO: _rt.Operation[models.UserInfo] = _rt.Operation(
+    name="get_user_info",
     wire_name="GetUserInfo",
     method="POST",
     path="/api/invoke/GetUserInfo",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.model(models.UserInfo),
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="Everything about one user: privileges, e-mail addresses, authentication.",
 )
 
 _OP_CREATE_USER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_user",
     wire_name="CreateUser",
     method="POST",
     path="/api/invoke/CreateUser",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
             "privileges",
+            "privileges",
             _rt.list_of(_rt.STR),
             style="csv",
+            doc="Privileges, e.g. ``admin``, ``login``.",
         ),
         _rt.Param(
+            "full_name",
             "fullName",
             _rt.STR,
         ),
         _rt.Param(
+            "distinguished_name",
             "distinguishedName",
             _rt.STR,
         ),
         _rt.Param(
             "authentication",
+            "authentication",
             _rt.STR,
         ),
         _rt.Param(
             "password",
+            "password",
             _rt.STR,
             secret=True,
+            doc="Password (never logged).",
         ),
         _rt.Param(
+            "login_privileges",
             "loginPrivileges",
             _rt.list_of(_rt.STR),
             style="csv",
@@ -140,19 +178,24 @@ _OP_CREATE_USER: _rt.Operation[JsonValue] = _rt.Operation(
     result=_rt.JSON,
     encoding="form",
     decoding="envelope",
+    doc="Create a user.",
 )
 
 _OP_SET_USER_AUTHENTICATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_authentication",
     wire_name="SetUserAuthentication",
     method="POST",
     path="/api/invoke/SetUserAuthentication",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "authentication",
             "authentication",
             _rt.STR,
             required=True,
@@ -164,16 +207,20 @@ _OP_SET_USER_AUTHENTICATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_DISTINGUISHED_NAME: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_distinguished_name",
     wire_name="SetUserDistinguishedName",
     method="POST",
     path="/api/invoke/SetUserDistinguishedName",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "distinguished_name",
             "distinguishedName",
             _rt.STR,
         ),
@@ -184,19 +231,24 @@ _OP_SET_USER_DISTINGUISHED_NAME: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_EMAIL_ADDRESSES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_email_addresses",
     wire_name="SetUserEmailAddresses",
     method="POST",
     path="/api/invoke/SetUserEmailAddresses",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "email_addresses",
             "emailAddresses",
             _rt.list_of(_rt.STR),
             style="csv",
+            doc="E-mail addresses of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -205,16 +257,20 @@ _OP_SET_USER_EMAIL_ADDRESSES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_FULL_NAME: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_full_name",
     wire_name="SetUserFullName",
     method="POST",
     path="/api/invoke/SetUserFullName",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "full_name",
             "fullName",
             _rt.STR,
         ),
@@ -225,16 +281,20 @@ _OP_SET_USER_FULL_NAME: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_LOGIN_PRIVILEGES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_login_privileges",
     wire_name="SetUserLoginPrivileges",
     method="POST",
     path="/api/invoke/SetUserLoginPrivileges",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "login_privileges",
             "loginPrivileges",
             _rt.list_of(_rt.STR),
             style="csv",
@@ -247,20 +307,25 @@ _OP_SET_USER_LOGIN_PRIVILEGES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_password",
     wire_name="SetUserPassword",
     method="POST",
     path="/api/invoke/SetUserPassword",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "password",
             "password",
             _rt.STR,
             secret=True,
             required=True,
+            doc="Password (never logged).",
         ),
     ),
     result=_rt.JSON,
@@ -269,14 +334,17 @@ _OP_SET_USER_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_INITIALIZE_MFA: _rt.Operation[JsonValue] = _rt.Operation(
+    name="initialize_mfa",
     wire_name="InitializeMFA",
     method="POST",
     path="/api/invoke/InitializeMFA",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -285,14 +353,17 @@ _OP_INITIALIZE_MFA: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DISABLE_MFA: _rt.Operation[JsonValue] = _rt.Operation(
+    name="disable_mfa",
     wire_name="DisableMFA",
     method="POST",
     path="/api/invoke/DisableMFA",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -301,14 +372,17 @@ _OP_DISABLE_MFA: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DELETE_APP_PASSWORDS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_app_passwords",
     wire_name="DeleteAppPasswords",
     method="POST",
     path="/api/invoke/DeleteAppPasswords",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -317,16 +391,20 @@ _OP_DELETE_APP_PASSWORDS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_POP3_USER_NAMES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_pop3_user_names",
     wire_name="SetUserPop3UserNames",
     method="POST",
     path="/api/invoke/SetUserPop3UserNames",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "pop3_user_names",
             "pop3UserNames",
             _rt.list_of(_rt.STR),
             style="csv",
@@ -338,20 +416,25 @@ _OP_SET_USER_POP3_USER_NAMES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_PRIVILEGES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_privileges",
     wire_name="SetUserPrivileges",
     method="POST",
     path="/api/invoke/SetUserPrivileges",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "privileges",
             "privileges",
             _rt.list_of(_rt.STR),
             style="csv",
             required=True,
+            doc="Privileges, e.g. ``admin``, ``login``.",
         ),
     ),
     result=_rt.JSON,
@@ -360,16 +443,19 @@ _OP_SET_USER_PRIVILEGES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RENAME_USER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="rename_user",
     wire_name="RenameUser",
     method="POST",
     path="/api/invoke/RenameUser",
     params=(
         _rt.Param(
+            "old_user_name",
             "oldUserName",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "new_user_name",
             "newUserName",
             _rt.STR,
             required=True,
@@ -381,41 +467,51 @@ _OP_RENAME_USER: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DELETE_USER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_user",
     wire_name="DeleteUser",
     method="POST",
     path="/api/invoke/DeleteUser",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
     encoding="form",
     decoding="envelope",
+    doc="Delete a user (archived e-mail is kept).",
 )
 
 _OP_SET_USER_PRIVILEGES_ON_FOLDER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_privileges_on_folder",
     wire_name="SetUserPrivilegesOnFolder",
     method="POST",
     path="/api/invoke/SetUserPrivilegesOnFolder",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "folder",
             "folder",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "privileges",
+            "privileges",
             _rt.list_of(_rt.STR),
             style="csv",
             required=True,
+            doc="Privileges, e.g. ``admin``, ``login``.",
         ),
     ),
     result=_rt.JSON,
@@ -424,14 +520,17 @@ _OP_SET_USER_PRIVILEGES_ON_FOLDER: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="clear_user_privileges_on_folders",
     wire_name="ClearUserPrivilegesOnFolders",
     method="POST",
     path="/api/invoke/ClearUserPrivilegesOnFolders",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -440,6 +539,7 @@ _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_DIRECTORY_SERVICES_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_directory_services_configuration",
     wire_name="GetDirectoryServicesConfiguration",
     method="POST",
     path="/api/invoke/GetDirectoryServicesConfiguration",
@@ -451,15 +551,18 @@ _OP_GET_DIRECTORY_SERVICES_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operati
 )
 
 _OP_SET_DIRECTORY_SERVICES_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_directory_services_configuration",
     wire_name="SetDirectoryServicesConfiguration",
     method="POST",
     path="/api/invoke/SetDirectoryServicesConfiguration",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -468,14 +571,17 @@ _OP_SET_DIRECTORY_SERVICES_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operati
 )
 
 _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="sync_users_with_directory_services",
     wire_name="SyncUsersWithDirectoryServices",
     method="POST",
     path="/api/invoke/SyncUsersWithDirectoryServices",
     params=(
         _rt.Param(
+            "dry_run",
             "dryRun",
             _rt.BOOL,
             required=True,
+            doc="Only report what would change.",
         ),
     ),
     result=_rt.JSON,
@@ -485,6 +591,7 @@ _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES: _rt.Operation[JsonValue] = _rt.Operation
 )
 
 _OP_GET_CREDENTIALS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_credentials",
     wire_name="GetCredentials",
     method="POST",
     path="/api/invoke/GetCredentials",
@@ -496,6 +603,7 @@ _OP_GET_CREDENTIALS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_COMPLIANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_compliance_configuration",
     wire_name="GetComplianceConfiguration",
     method="POST",
     path="/api/invoke/GetComplianceConfiguration",
@@ -507,15 +615,18 @@ _OP_GET_COMPLIANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_COMPLIANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_compliance_configuration",
     wire_name="SetComplianceConfiguration",
     method="POST",
     path="/api/invoke/SetComplianceConfiguration",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -524,6 +635,7 @@ _OP_SET_COMPLIANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_retention_policies",
     wire_name="GetRetentionPolicies",
     method="POST",
     path="/api/invoke/GetRetentionPolicies",
@@ -535,15 +647,18 @@ _OP_GET_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_retention_policies",
     wire_name="SetRetentionPolicies",
     method="POST",
     path="/api/invoke/SetRetentionPolicies",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -552,6 +667,7 @@ _OP_SET_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_PROCESS_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="process_retention_policies",
     wire_name="ProcessRetentionPolicies",
     method="POST",
     path="/api/invoke/ProcessRetentionPolicies",
@@ -563,6 +679,7 @@ _OP_PROCESS_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_smtp_settings",
     wire_name="GetSmtpSettings",
     method="POST",
     path="/api/invoke/GetSmtpSettings",
@@ -574,15 +691,18 @@ _OP_GET_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_smtp_settings",
     wire_name="SetSmtpSettings",
     method="POST",
     path="/api/invoke/SetSmtpSettings",
     params=(
         _rt.Param(
             "settings",
+            "settings",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Settings object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -591,6 +711,7 @@ _OP_SET_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_TEST_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="test_smtp_settings",
     wire_name="TestSmtpSettings",
     method="POST",
     path="/api/invoke/TestSmtpSettings",
@@ -601,6 +722,7 @@ _OP_TEST_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_MAINTAIN_FILE_SYSTEM_DATABASES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="maintain_file_system_databases",
     wire_name="MaintainFileSystemDatabases",
     method="POST",
     path="/api/invoke/MaintainFileSystemDatabases",
@@ -612,6 +734,7 @@ _OP_MAINTAIN_FILE_SYSTEM_DATABASES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_REFRESH_ALL_STORE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="refresh_all_store_statistics",
     wire_name="RefreshAllStoreStatistics",
     method="POST",
     path="/api/invoke/RefreshAllStoreStatistics",
@@ -623,6 +746,7 @@ _OP_REFRESH_ALL_STORE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RETRY_OPEN_STORES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="retry_open_stores",
     wire_name="RetryOpenStores",
     method="POST",
     path="/api/invoke/RetryOpenStores",
@@ -633,65 +757,82 @@ _OP_RETRY_OPEN_STORES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_STORES: _rt.Operation[list[models.Store]] = _rt.Operation(
+    name="get_stores",
     wire_name="GetStores",
     method="POST",
     path="/api/invoke/GetStores",
     params=(
         _rt.Param(
+            "include_size",
             "includeSize",
             _rt.BOOL,
             required=True,
+            doc="Also report the size of each store.",
         ),
     ),
     result=_rt.list_of(_rt.model(models.Store)),
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="All archive stores, optionally with their sizes.",
 )
 
 _OP_CREATE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_store",
     wire_name="CreateStore",
     method="POST",
     path="/api/invoke/CreateStore",
     params=(
         _rt.Param(
             "name",
+            "name",
             _rt.STR,
         ),
         _rt.Param(
             "type",
+            "type",
             _rt.STR,
         ),
         _rt.Param(
+            "database_path",
             "databasePath",
             _rt.STR,
         ),
         _rt.Param(
+            "content_path",
             "contentPath",
             _rt.STR,
         ),
         _rt.Param(
+            "index_path",
             "indexPath",
             _rt.STR,
         ),
         _rt.Param(
+            "server_name",
             "serverName",
             _rt.STR,
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
+            doc="Login name of the user.",
         ),
         _rt.Param(
             "password",
+            "password",
             _rt.STR,
             secret=True,
+            doc="Password (never logged).",
         ),
         _rt.Param(
+            "database_name",
             "databaseName",
             _rt.STR,
         ),
         _rt.Param(
+            "requested_state",
             "requestedState",
             _rt.STR,
         ),
@@ -702,49 +843,62 @@ _OP_CREATE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_ATTACH_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="attach_store",
     wire_name="AttachStore",
     method="POST",
     path="/api/invoke/AttachStore",
     params=(
         _rt.Param(
             "name",
+            "name",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "type",
+            "type",
             _rt.STR,
         ),
         _rt.Param(
+            "database_name",
             "databaseName",
             _rt.STR,
         ),
         _rt.Param(
+            "database_path",
             "databasePath",
             _rt.STR,
         ),
         _rt.Param(
+            "content_path",
             "contentPath",
             _rt.STR,
         ),
         _rt.Param(
+            "index_path",
             "indexPath",
             _rt.STR,
         ),
         _rt.Param(
+            "server_name",
             "serverName",
             _rt.STR,
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
+            doc="Login name of the user.",
         ),
         _rt.Param(
             "password",
+            "password",
             _rt.STR,
             secret=True,
+            doc="Password (never logged).",
         ),
         _rt.Param(
+            "requested_state",
             "requestedState",
             _rt.STR,
         ),
@@ -755,16 +909,20 @@ _OP_ATTACH_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_STORE_REQUESTED_STATE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_store_requested_state",
     wire_name="SetStoreRequestedState",
     method="POST",
     path="/api/invoke/SetStoreRequestedState",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "requested_state",
             "requestedState",
             _rt.STR,
             required=True,
@@ -776,16 +934,20 @@ _OP_SET_STORE_REQUESTED_STATE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RENAME_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="rename_store",
     wire_name="RenameStore",
     method="POST",
     path="/api/invoke/RenameStore",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "name",
             "name",
             _rt.STR,
             required=True,
@@ -797,14 +959,17 @@ _OP_RENAME_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DETACH_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="detach_store",
     wire_name="DetachStore",
     method="POST",
     path="/api/invoke/DetachStore",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -813,14 +978,17 @@ _OP_DETACH_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_COMPACT_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="compact_store",
     wire_name="CompactStore",
     method="POST",
     path="/api/invoke/CompactStore",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -830,16 +998,20 @@ _OP_COMPACT_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_MERGE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="merge_store",
     wire_name="MergeStore",
     method="POST",
     path="/api/invoke/MergeStore",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "source_id",
             "sourceId",
             _rt.INT,
             required=True,
@@ -852,21 +1024,26 @@ _OP_MERGE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RECOVER_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="recover_store",
     wire_name="RecoverStore",
     method="POST",
     path="/api/invoke/RecoverStore",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "encryption_key",
             "encryptionKey",
             _rt.STR,
             secret=True,
         ),
         _rt.Param(
+            "recover_deleted_messages",
             "recoverDeletedMessages",
             _rt.STR,
         ),
@@ -878,14 +1055,17 @@ _OP_RECOVER_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RECREATE_RECOVERY_RECORDS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="recreate_recovery_records",
     wire_name="RecreateRecoveryRecords",
     method="POST",
     path="/api/invoke/RecreateRecoveryRecords",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -895,14 +1075,17 @@ _OP_RECREATE_RECOVERY_RECORDS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_REPAIR_STORE_DATABASE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="repair_store_database",
     wire_name="RepairStoreDatabase",
     method="POST",
     path="/api/invoke/RepairStoreDatabase",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -912,16 +1095,20 @@ _OP_REPAIR_STORE_DATABASE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_UNLOCK_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="unlock_store",
     wire_name="UnlockStore",
     method="POST",
     path="/api/invoke/UnlockStore",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "passphrase",
             "passphrase",
             _rt.STR,
             secret=True,
@@ -934,14 +1121,17 @@ _OP_UNLOCK_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_UPGRADE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="upgrade_store",
     wire_name="UpgradeStore",
     method="POST",
     path="/api/invoke/UpgradeStore",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -951,6 +1141,7 @@ _OP_UPGRADE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_UPGRADE_STORES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="upgrade_stores",
     wire_name="UpgradeStores",
     method="POST",
     path="/api/invoke/UpgradeStores",
@@ -962,45 +1153,56 @@ _OP_UPGRADE_STORES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_VERIFY_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="verify_store",
     wire_name="VerifyStore",
     method="POST",
     path="/api/invoke/VerifyStore",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "include_indexes",
             "includeIndexes",
             _rt.BOOL,
             required=True,
+            doc="Also verify the search indexes.",
         ),
     ),
     result=_rt.JSON,
     encoding="form",
     decoding="envelope",
     long_running=True,
+    doc="Verify the integrity of one archive store.",
 )
 
 _OP_VERIFY_STORES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="verify_stores",
     wire_name="VerifyStores",
     method="POST",
     path="/api/invoke/VerifyStores",
     params=(
         _rt.Param(
+            "include_indexes",
             "includeIndexes",
             _rt.BOOL,
             required=True,
+            doc="Also verify the search indexes.",
         ),
     ),
     result=_rt.JSON,
     encoding="form",
     decoding="envelope",
     long_running=True,
+    doc="Verify the integrity of every archive store.",
 )
 
 _OP_GET_STORE_AUTO_CREATE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_store_auto_create_configuration",
     wire_name="GetStoreAutoCreateConfiguration",
     method="POST",
     path="/api/invoke/GetStoreAutoCreateConfiguration",
@@ -1012,15 +1214,18 @@ _OP_GET_STORE_AUTO_CREATE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operatio
 )
 
 _OP_SET_STORE_AUTO_CREATE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_store_auto_create_configuration",
     wire_name="SetStoreAutoCreateConfiguration",
     method="POST",
     path="/api/invoke/SetStoreAutoCreateConfiguration",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -1029,6 +1234,7 @@ _OP_SET_STORE_AUTO_CREATE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operatio
 )
 
 _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD: _rt.Operation[JsonValue] = _rt.Operation(
+    name="select_all_store_indexes_for_rebuild",
     wire_name="SelectAllStoreIndexesForRebuild",
     method="POST",
     path="/api/invoke/SelectAllStoreIndexesForRebuild",
@@ -1039,6 +1245,7 @@ _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD: _rt.Operation[JsonValue] = _rt.Operati
 )
 
 _OP_REBUILD_SELECTED_STORE_INDEXES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="rebuild_selected_store_indexes",
     wire_name="RebuildSelectedStoreIndexes",
     method="POST",
     path="/api/invoke/RebuildSelectedStoreIndexes",
@@ -1050,6 +1257,7 @@ _OP_REBUILD_SELECTED_STORE_INDEXES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_JOBS: _rt.Operation[list[models.Job]] = _rt.Operation(
+    name="get_jobs",
     wire_name="GetJobs",
     method="POST",
     path="/api/invoke/GetJobs",
@@ -1058,29 +1266,35 @@ _OP_GET_JOBS: _rt.Operation[list[models.Job]] = _rt.Operation(
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="All scheduled jobs.",
 )
 
 _OP_GET_JOB_RESULTS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_job_results",
     wire_name="GetJobResults",
     method="POST",
     path="/api/invoke/GetJobResults",
     params=(
         _rt.Param(
+            "from_including",
             "fromIncluding",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "to_excluding",
             "toExcluding",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "time_zone_id",
             "timeZoneId",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "job_id",
             "jobId",
             _rt.INT,
         ),
@@ -1092,47 +1306,57 @@ _OP_GET_JOB_RESULTS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_CREATE_JOB: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_job",
     wire_name="CreateJob",
     method="POST",
     path="/api/invoke/CreateJob",
     params=(
         _rt.Param(
             "name",
+            "name",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "action",
             "action",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "owner",
+            "owner",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "time_zone_id",
             "timeZoneId",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "date",
+            "date",
             _rt.STR,
         ),
         _rt.Param(
+            "interval",
             "interval",
             _rt.INT,
         ),
         _rt.Param(
             "time",
+            "time",
             _rt.STR,
         ),
         _rt.Param(
+            "day_of_week",
             "dayOfWeek",
             _rt.STR,
         ),
         _rt.Param(
+            "day_of_month",
             "dayOfMonth",
             _rt.STR,
         ),
@@ -1143,16 +1367,20 @@ _OP_CREATE_JOB: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RENAME_JOB: _rt.Operation[JsonValue] = _rt.Operation(
+    name="rename_job",
     wire_name="RenameJob",
     method="POST",
     path="/api/invoke/RenameJob",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "name",
             "name",
             _rt.STR,
             required=True,
@@ -1164,16 +1392,20 @@ _OP_RENAME_JOB: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_JOB_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_job_enabled",
     wire_name="SetJobEnabled",
     method="POST",
     path="/api/invoke/SetJobEnabled",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "enabled",
             "enabled",
             _rt.BOOL,
             required=True,
@@ -1185,37 +1417,46 @@ _OP_SET_JOB_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_JOB_SCHEDULE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_job_schedule",
     wire_name="SetJobSchedule",
     method="POST",
     path="/api/invoke/SetJobSchedule",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "time_zone_id",
             "timeZoneId",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "date",
+            "date",
             _rt.STR,
         ),
         _rt.Param(
+            "interval",
             "interval",
             _rt.INT,
         ),
         _rt.Param(
             "time",
+            "time",
             _rt.STR,
         ),
         _rt.Param(
+            "day_of_week",
             "dayOfWeek",
             _rt.STR,
         ),
         _rt.Param(
+            "day_of_month",
             "dayOfMonth",
             _rt.STR,
         ),
@@ -1226,14 +1467,17 @@ _OP_SET_JOB_SCHEDULE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DELETE_JOB: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_job",
     wire_name="DeleteJob",
     method="POST",
     path="/api/invoke/DeleteJob",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -1242,31 +1486,38 @@ _OP_DELETE_JOB: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RUN_JOB_ASYNC: _rt.Operation[JsonValue] = _rt.Operation(
+    name="run_job_async",
     wire_name="RunJobAsync",
     method="POST",
     path="/api/invoke/RunJobAsync",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
     encoding="form",
     decoding="envelope",
     long_running=True,
+    doc="Run a scheduled job now.",
 )
 
 _OP_CANCEL_JOB_ASYNC: _rt.Operation[JsonValue] = _rt.Operation(
+    name="cancel_job_async",
     wire_name="CancelJobAsync",
     method="POST",
     path="/api/invoke/CancelJobAsync",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -1275,49 +1526,60 @@ _OP_CANCEL_JOB_ASYNC: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_PROFILES: _rt.Operation[list[models.Profile]] = _rt.Operation(
+    name="get_profiles",
     wire_name="GetProfiles",
     method="POST",
     path="/api/invoke/GetProfiles",
     params=(
         _rt.Param(
             "raw",
+            "raw",
             _rt.BOOL,
             required=True,
+            doc="Return properties as stored, without interpretation.",
         ),
     ),
     result=_rt.list_of(_rt.model(models.Profile)),
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="All archiving and export profiles.",
 )
 
 _OP_GET_WORKER_RESULTS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_worker_results",
     wire_name="GetWorkerResults",
     method="POST",
     path="/api/invoke/GetWorkerResults",
     params=(
         _rt.Param(
+            "from_including",
             "fromIncluding",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "to_excluding",
             "toExcluding",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "time_zone_id",
             "timeZoneID",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "profile_id",
             "profileID",
             _rt.INT,
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -1327,14 +1589,17 @@ _OP_GET_WORKER_RESULTS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_WORKER_RESULT_REPORT: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_worker_result_report",
     wire_name="GetWorkerResultReport",
     method="POST",
     path="/api/invoke/GetWorkerResultReport",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -1344,19 +1609,24 @@ _OP_GET_WORKER_RESULT_REPORT: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_CREATE_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_profile",
     wire_name="CreateProfile",
     method="POST",
     path="/api/invoke/CreateProfile",
     params=(
         _rt.Param(
             "properties",
+            "properties",
             _rt.JSON,
             style="json",
+            doc="Profile properties (sent as JSON text).",
         ),
         _rt.Param(
             "raw",
+            "raw",
             _rt.BOOL,
             required=True,
+            doc="Return properties as stored, without interpretation.",
         ),
     ),
     result=_rt.JSON,
@@ -1365,36 +1635,45 @@ _OP_CREATE_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RUN_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="run_profile",
     wire_name="RunProfile",
     method="POST",
     path="/api/invoke/RunProfile",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
     encoding="form",
     decoding="envelope",
     long_running=True,
+    doc="Run an archiving or export profile now.",
 )
 
 _OP_RUN_TEMPORARY_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="run_temporary_profile",
     wire_name="RunTemporaryProfile",
     method="POST",
     path="/api/invoke/RunTemporaryProfile",
     params=(
         _rt.Param(
             "properties",
+            "properties",
             _rt.JSON,
             style="json",
+            doc="Profile properties (sent as JSON text).",
         ),
         _rt.Param(
             "raw",
+            "raw",
             _rt.BOOL,
             required=True,
+            doc="Return properties as stored, without interpretation.",
         ),
     ),
     result=_rt.JSON,
@@ -1404,14 +1683,17 @@ _OP_RUN_TEMPORARY_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DELETE_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_profile",
     wire_name="DeleteProfile",
     method="POST",
     path="/api/invoke/DeleteProfile",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -1420,25 +1702,31 @@ _OP_DELETE_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_PROFILE_SERVER_SIDE_EXECUTION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_profile_server_side_execution",
     wire_name="SetProfileServerSideExecution",
     method="POST",
     path="/api/invoke/SetProfileServerSideExecution",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "automatic",
             "automatic",
             _rt.BOOL,
             required=True,
         ),
         _rt.Param(
+            "automatic_pause_between_executions",
             "automaticPauseBetweenExecutions",
             _rt.STR,
         ),
         _rt.Param(
+            "automatic_maintenance_windows",
             "automaticMaintenanceWindows",
             _rt.STR,
         ),
@@ -1449,6 +1737,7 @@ _OP_SET_PROFILE_SERVER_SIDE_EXECUTION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_FOLDER_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_folder_statistics",
     wire_name="GetFolderStatistics",
     method="POST",
     path="/api/invoke/GetFolderStatistics",
@@ -1460,15 +1749,18 @@ _OP_GET_FOLDER_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_CHILD_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_child_folders",
     wire_name="GetChildFolders",
     method="POST",
     path="/api/invoke/GetChildFolders",
     params=(
         _rt.Param(
             "folder",
+            "folder",
             _rt.STR,
         ),
         _rt.Param(
+            "max_levels",
             "maxLevels",
             _rt.INT,
         ),
@@ -1480,16 +1772,19 @@ _OP_GET_CHILD_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_MOVE_FOLDER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="move_folder",
     wire_name="MoveFolder",
     method="POST",
     path="/api/invoke/MoveFolder",
     params=(
         _rt.Param(
+            "from_folder",
             "fromFolder",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "to_folder",
             "toFolder",
             _rt.STR,
             required=True,
@@ -1501,11 +1796,13 @@ _OP_MOVE_FOLDER: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DELETE_EMPTY_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_empty_folders",
     wire_name="DeleteEmptyFolders",
     method="POST",
     path="/api/invoke/DeleteEmptyFolders",
     params=(
         _rt.Param(
+            "folder",
             "folder",
             _rt.STR,
         ),
@@ -1516,21 +1813,25 @@ _OP_DELETE_EMPTY_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SEND_STATUS_REPORT: _rt.Operation[JsonValue] = _rt.Operation(
+    name="send_status_report",
     wire_name="SendStatusReport",
     method="POST",
     path="/api/invoke/SendStatusReport",
     params=(
         _rt.Param(
             "timespan",
+            "timespan",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "time_zone_id",
             "timeZoneId",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "recipients",
             "recipients",
             _rt.list_of(_rt.STR),
             style="csv",
@@ -1543,6 +1844,7 @@ _OP_SEND_STATUS_REPORT: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_TIME_ZONES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_time_zones",
     wire_name="GetTimeZones",
     method="POST",
     path="/api/invoke/GetTimeZones",
@@ -1554,16 +1856,19 @@ _OP_GET_TIME_ZONES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_CREATE_BACKUP: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_backup",
     wire_name="CreateBackup",
     method="POST",
     path="/api/invoke/CreateBackup",
     params=(
         _rt.Param(
             "path",
+            "path",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "exclude_search_indexes",
             "excludeSearchIndexes",
             _rt.BOOL,
             required=True,
@@ -1573,9 +1878,11 @@ _OP_CREATE_BACKUP: _rt.Operation[JsonValue] = _rt.Operation(
     encoding="form",
     decoding="envelope",
     long_running=True,
+    doc="Back up the server's data to a folder.",
 )
 
 _OP_COMPACT_MASTER_DATABASE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="compact_master_database",
     wire_name="CompactMasterDatabase",
     method="POST",
     path="/api/invoke/CompactMasterDatabase",
@@ -1587,6 +1894,7 @@ _OP_COMPACT_MASTER_DATABASE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RENEW_MASTER_KEY: _rt.Operation[JsonValue] = _rt.Operation(
+    name="renew_master_key",
     wire_name="RenewMasterKey",
     method="POST",
     path="/api/invoke/RenewMasterKey",
@@ -1597,47 +1905,60 @@ _OP_RENEW_MASTER_KEY: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_STORE_PROPERTIES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_store_properties",
     wire_name="SetStoreProperties",
     method="POST",
     path="/api/invoke/SetStoreProperties",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "type",
             "type",
             _rt.STR,
         ),
         _rt.Param(
+            "database_name",
             "databaseName",
             _rt.STR,
         ),
         _rt.Param(
+            "database_path",
             "databasePath",
             _rt.STR,
         ),
         _rt.Param(
+            "content_path",
             "contentPath",
             _rt.STR,
         ),
         _rt.Param(
+            "index_path",
             "indexPath",
             _rt.STR,
         ),
         _rt.Param(
+            "server_name",
             "serverName",
             _rt.STR,
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
+            doc="Login name of the user.",
         ),
         _rt.Param(
             "password",
+            "password",
             _rt.STR,
             secret=True,
+            doc="Password (never logged).",
         ),
     ),
     result=_rt.JSON,
@@ -1646,13 +1967,16 @@ _OP_SET_STORE_PROPERTIES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_STORE_INDEXES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_store_indexes",
     wire_name="GetStoreIndexes",
     method="POST",
     path="/api/invoke/GetStoreIndexes",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -1662,16 +1986,20 @@ _OP_GET_STORE_INDEXES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_REBUILD_STORE_INDEX: _rt.Operation[JsonValue] = _rt.Operation(
+    name="rebuild_store_index",
     wire_name="RebuildStoreIndex",
     method="POST",
     path="/api/invoke/RebuildStoreIndex",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "folder",
             "folder",
             _rt.STR,
             required=True,
@@ -1684,11 +2012,13 @@ _OP_REBUILD_STORE_INDEX: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_MESSAGES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_messages",
     wire_name="GetMessages",
     method="POST",
     path="/api/invoke/GetMessages",
     params=(
         _rt.Param(
+            "folder",
             "folder",
             _rt.STR,
             required=True,
@@ -1701,16 +2031,20 @@ _OP_GET_MESSAGES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DELETE_MESSAGE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_message",
     wire_name="DeleteMessage",
     method="POST",
     path="/api/invoke/DeleteMessage",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.STR,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "reason",
             "reason",
             _rt.STR,
             required=True,
@@ -1722,6 +2056,7 @@ _OP_DELETE_MESSAGE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_SERVER_INFO: _rt.Operation[models.ServerInfo] = _rt.Operation(
+    name="get_server_info",
     wire_name="GetServerInfo",
     method="POST",
     path="/api/invoke/GetServerInfo",
@@ -1730,9 +2065,11 @@ _OP_GET_SERVER_INFO: _rt.Operation[models.ServerInfo] = _rt.Operation(
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="Machine name and version of the server.",
 )
 
 _OP_GET_SERVICE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_service_configuration",
     wire_name="GetServiceConfiguration",
     method="POST",
     path="/api/invoke/GetServiceConfiguration",
@@ -1744,11 +2081,13 @@ _OP_GET_SERVICE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_SERVICE_CERTIFICATE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_service_certificate",
     wire_name="SetServiceCertificate",
     method="POST",
     path="/api/invoke/SetServiceCertificate",
     params=(
         _rt.Param(
+            "thumbprint",
             "thumbprint",
             _rt.STR,
             required=True,
@@ -1760,6 +2099,7 @@ _OP_SET_SERVICE_CERTIFICATE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_ACTIVE_SESSIONS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_active_sessions",
     wire_name="GetActiveSessions",
     method="POST",
     path="/api/invoke/GetActiveSessions",
@@ -1771,6 +2111,7 @@ _OP_GET_ACTIVE_SESSIONS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_LICENSE_INFORMATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_license_information",
     wire_name="GetLicenseInformation",
     method="POST",
     path="/api/invoke/GetLicenseInformation",
@@ -1783,18 +2124,19 @@ _OP_GET_LICENSE_INFORMATION: _rt.Operation[JsonValue] = _rt.Operation(
 
 _API = _rt.ApiDescription(
     name="mailstore_server",
+    title="MailStore Server Administration API",
     errors=ERROR_TABLE,
-    auth_scheme="basic",
-    username_field=None,
-    password_field=None,
-    xml_field=None,
-    xml_declaration_encoding="UTF-8",
     envelope=_rt.Envelope(
         status_field="statusCode",
         result_field="result",
         error_field="error",
         message_field="message",
         details_field="details",
+        version_field="statusVersion",
+        token_field="token",
+        progress_field="percentProgress",
+        text_field="statusText",
+        log_field="logOutput",
         success=("succeeded",),
         running=("running",),
         cancelled=("cancelled",),
@@ -1805,18 +2147,148 @@ _API = _rt.ApiDescription(
         success=(),
         failure=(),
     ),
+    operations=(
+        _OP_GET_STATUS,
+        _OP_GET_METADATA,
+        _OP_CANCEL_ASYNC,
+        _OP_GET_USERS,
+        _OP_GET_USER_INFO,
+        _OP_CREATE_USER,
+        _OP_SET_USER_AUTHENTICATION,
+        _OP_SET_USER_DISTINGUISHED_NAME,
+        _OP_SET_USER_EMAIL_ADDRESSES,
+        _OP_SET_USER_FULL_NAME,
+        _OP_SET_USER_LOGIN_PRIVILEGES,
+        _OP_SET_USER_PASSWORD,
+        _OP_INITIALIZE_MFA,
+        _OP_DISABLE_MFA,
+        _OP_DELETE_APP_PASSWORDS,
+        _OP_SET_USER_POP3_USER_NAMES,
+        _OP_SET_USER_PRIVILEGES,
+        _OP_RENAME_USER,
+        _OP_DELETE_USER,
+        _OP_SET_USER_PRIVILEGES_ON_FOLDER,
+        _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
+        _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
+        _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
+        _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
+        _OP_GET_CREDENTIALS,
+        _OP_GET_COMPLIANCE_CONFIGURATION,
+        _OP_SET_COMPLIANCE_CONFIGURATION,
+        _OP_GET_RETENTION_POLICIES,
+        _OP_SET_RETENTION_POLICIES,
+        _OP_PROCESS_RETENTION_POLICIES,
+        _OP_GET_SMTP_SETTINGS,
+        _OP_SET_SMTP_SETTINGS,
+        _OP_TEST_SMTP_SETTINGS,
+        _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
+        _OP_REFRESH_ALL_STORE_STATISTICS,
+        _OP_RETRY_OPEN_STORES,
+        _OP_GET_STORES,
+        _OP_CREATE_STORE,
+        _OP_ATTACH_STORE,
+        _OP_SET_STORE_REQUESTED_STATE,
+        _OP_RENAME_STORE,
+        _OP_DETACH_STORE,
+        _OP_COMPACT_STORE,
+        _OP_MERGE_STORE,
+        _OP_RECOVER_STORE,
+        _OP_RECREATE_RECOVERY_RECORDS,
+        _OP_REPAIR_STORE_DATABASE,
+        _OP_UNLOCK_STORE,
+        _OP_UPGRADE_STORE,
+        _OP_UPGRADE_STORES,
+        _OP_VERIFY_STORE,
+        _OP_VERIFY_STORES,
+        _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
+        _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
+        _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
+        _OP_REBUILD_SELECTED_STORE_INDEXES,
+        _OP_GET_JOBS,
+        _OP_GET_JOB_RESULTS,
+        _OP_CREATE_JOB,
+        _OP_RENAME_JOB,
+        _OP_SET_JOB_ENABLED,
+        _OP_SET_JOB_SCHEDULE,
+        _OP_DELETE_JOB,
+        _OP_RUN_JOB_ASYNC,
+        _OP_CANCEL_JOB_ASYNC,
+        _OP_GET_PROFILES,
+        _OP_GET_WORKER_RESULTS,
+        _OP_GET_WORKER_RESULT_REPORT,
+        _OP_CREATE_PROFILE,
+        _OP_RUN_PROFILE,
+        _OP_RUN_TEMPORARY_PROFILE,
+        _OP_DELETE_PROFILE,
+        _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
+        _OP_GET_FOLDER_STATISTICS,
+        _OP_GET_CHILD_FOLDERS,
+        _OP_MOVE_FOLDER,
+        _OP_DELETE_EMPTY_FOLDERS,
+        _OP_SEND_STATUS_REPORT,
+        _OP_GET_TIME_ZONES,
+        _OP_CREATE_BACKUP,
+        _OP_COMPACT_MASTER_DATABASE,
+        _OP_RENEW_MASTER_KEY,
+        _OP_SET_STORE_PROPERTIES,
+        _OP_GET_STORE_INDEXES,
+        _OP_REBUILD_STORE_INDEX,
+        _OP_GET_MESSAGES,
+        _OP_DELETE_MESSAGE,
+        _OP_GET_SERVER_INFO,
+        _OP_GET_SERVICE_CONFIGURATION,
+        _OP_SET_SERVICE_CERTIFICATE,
+        _OP_GET_ACTIVE_SESSIONS,
+        _OP_GET_LICENSE_INFORMATION,
+    ),
+    settings=(
+        _rt.Setting(
+            "username",
+            "str",
+            default="admin",
+            required=False,
+            secret=False,
+            doc="Administrator user name.",
+        ),
+        _rt.Setting(
+            "password",
+            "str",
+            default="admin",
+            required=False,
+            secret=True,
+            doc="Administrator password (never logged).",
+        ),
+        _rt.Setting(
+            "host",
+            "str",
+            default="127.0.0.1",
+            required=False,
+            secret=False,
+            doc="Host name or address of the server.",
+        ),
+        _rt.Setting(
+            "port",
+            "int",
+            default=8463,
+            required=False,
+            secret=False,
+            doc="TCP port of the administration API.",
+        ),
+    ),
+    auth_scheme="basic",
+    username_field=None,
+    password_field=None,
+    xml_field=None,
+    xml_declaration_encoding="UTF-8",
     long_running=_rt.LongRunning(
         status_operation=_OP_GET_STATUS,
         cancel_operation=_OP_CANCEL_ASYNC,
-        token_field="token",
-        version_field="statusVersion",
-        progress_field="percentProgress",
-        log_field="logOutput",
         token_param="token",
         version_param="lastKnownStatusVersion",
         timeout_param="millisecondsTimeout",
     ),
     secret_wire_names=frozenset(("encryptionKey", "passphrase", "password")),
+    retry_statuses=(502, 503, 504, 524),
 )
 
 
@@ -1837,6 +2309,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         host: Host name or address of the server.
         port: TCP port of the administration API.
     """
+
+    _api = _API
 
     def __init__(
         self,
@@ -1876,17 +2350,13 @@ class MailStoreServerClient(_rt.TaskClientBase):
             read_timeout=read_timeout,
             verify_tls=verify_tls,
             ca_bundle=ca_bundle,
-            retry=_rt.RetryPolicy(
-                attempts=retry_attempts,
-                backoff=retry_backoff,
-                statuses=(502, 503, 504, 524),
-            ),
-            session=session,
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
+            retry_attempts=retry_attempts,
+            retry_backoff=retry_backoff,
             auto_handle_token=auto_handle_token,
+            wait_time=wait_time,
+            status_callback=status_callback,
             log_level=log_level,
-            user_agent="specgen-mailstore_server",
+            session=session,
         )
 
     def get_status(

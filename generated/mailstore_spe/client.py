@@ -18,33 +18,46 @@ from . import models
 from .errors import ERROR_TABLE
 
 _OP_GET_STATUS: _rt.Operation[_rt.Status] = _rt.Operation(
+    name="get_status",
     wire_name="get-status",
     method="POST",
     path="/api/get-status",
     params=(
         _rt.Param(
             "token",
+            "token",
             _rt.STR,
             required=True,
+            doc="Token of the task (from the answer that started it).",
         ),
         _rt.Param(
+            "last_known_status_version",
             "lastKnownStatusVersion",
             _rt.INT,
             required=True,
+            doc="Version of the last status seen; the server answers when it changes.",
         ),
         _rt.Param(
+            "milliseconds_timeout",
             "millisecondsTimeout",
             _rt.INT,
             required=True,
+            doc="How long the server may hold the request waiting for a new status.",
         ),
     ),
     result=_rt.STATUS,
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc=(
+        "Status of a long-running task. The server holds the request "
+        "up to ``millisecondsTimeout`` when nothing changed since "
+        "``lastKnownStatusVersion``."
+    ),
 )
 
 _OP_GET_METADATA: _rt.Operation[list[models.FunctionInfo]] = _rt.Operation(
+    name="get_metadata",
     wire_name="get-metadata",
     method="POST",
     path="/api/get-metadata",
@@ -53,25 +66,34 @@ _OP_GET_METADATA: _rt.Operation[list[models.FunctionInfo]] = _rt.Operation(
     encoding="form",
     decoding="json",
     safe=True,
+    doc="Every API function the server offers, with its arguments (a bare JSON list, no envelope).",
 )
 
 _OP_CANCEL_ASYNC: _rt.Operation[_rt.Status] = _rt.Operation(
+    name="cancel_async",
     wire_name="cancel-async",
     method="POST",
     path="/api/cancel-async",
     params=(
         _rt.Param(
             "token",
+            "token",
             _rt.STR,
             required=True,
+            doc="Token of the task (from the answer that started it).",
         ),
     ),
     result=_rt.STATUS,
     encoding="form",
     decoding="envelope",
+    doc=(
+        "Ask the server to cancel a long-running task. It decides if "
+        "and when; keep polling to see ``cancelled``."
+    ),
 )
 
 _OP_GET_ENVIRONMENT_INFO: _rt.Operation[models.EnvironmentInfo] = _rt.Operation(
+    name="get_environment_info",
     wire_name="GetEnvironmentInfo",
     method="POST",
     path="/api/invoke/GetEnvironmentInfo",
@@ -80,9 +102,11 @@ _OP_GET_ENVIRONMENT_INFO: _rt.Operation[models.EnvironmentInfo] = _rt.Operation(
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="Version, licensee and system properties of the management server.",
 )
 
 _OP_GET_SERVICE_STATUS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_service_status",
     wire_name="GetServiceStatus",
     method="POST",
     path="/api/invoke/GetServiceStatus",
@@ -94,26 +118,31 @@ _OP_GET_SERVICE_STATUS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_PAIR_WITH_MANAGEMENT_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="pair_with_management_server",
     wire_name="PairWithManagementServer",
     method="POST",
     path="/api/invoke/PairWithManagementServer",
     params=(
         _rt.Param(
+            "server_type",
             "serverType",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "server_name",
             "serverName",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "port",
+            "port",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "thumbprint",
             "thumbprint",
             _rt.STR,
             required=True,
@@ -125,15 +154,18 @@ _OP_PAIR_WITH_MANAGEMENT_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_CLIENT_ACCESS_SERVERS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_client_access_servers",
     wire_name="GetClientAccessServers",
     method="POST",
     path="/api/invoke/GetClientAccessServers",
     params=(
         _rt.Param(
+            "server_name_filter",
             "serverNameFilter",
             _rt.STR,
         ),
         _rt.Param(
+            "with_service_status",
             "withServiceStatus",
             _rt.BOOL,
             required=True,
@@ -146,15 +178,18 @@ _OP_GET_CLIENT_ACCESS_SERVERS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_CREATE_CLIENT_ACCESS_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_client_access_server",
     wire_name="CreateClientAccessServer",
     method="POST",
     path="/api/invoke/CreateClientAccessServer",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -163,15 +198,18 @@ _OP_CREATE_CLIENT_ACCESS_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_client_access_server_configuration",
     wire_name="SetClientAccessServerConfiguration",
     method="POST",
     path="/api/invoke/SetClientAccessServerConfiguration",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -180,11 +218,13 @@ _OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Opera
 )
 
 _OP_DELETE_CLIENT_ACCESS_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_client_access_server",
     wire_name="DeleteClientAccessServer",
     method="POST",
     path="/api/invoke/DeleteClientAccessServer",
     params=(
         _rt.Param(
+            "server_name",
             "serverName",
             _rt.STR,
             required=True,
@@ -196,11 +236,13 @@ _OP_DELETE_CLIENT_ACCESS_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_INSTANCE_HOSTS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_instance_hosts",
     wire_name="GetInstanceHosts",
     method="POST",
     path="/api/invoke/GetInstanceHosts",
     params=(
         _rt.Param(
+            "server_name_filter",
             "serverNameFilter",
             _rt.STR,
         ),
@@ -212,15 +254,18 @@ _OP_GET_INSTANCE_HOSTS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_CREATE_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_instance_host",
     wire_name="CreateInstanceHost",
     method="POST",
     path="/api/invoke/CreateInstanceHost",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -229,15 +274,18 @@ _OP_CREATE_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_INSTANCE_HOST_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_instance_host_configuration",
     wire_name="SetInstanceHostConfiguration",
     method="POST",
     path="/api/invoke/SetInstanceHostConfiguration",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -246,16 +294,19 @@ _OP_SET_INSTANCE_HOST_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_DIRECTORIES_ON_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_directories_on_instance_host",
     wire_name="GetDirectoriesOnInstanceHost",
     method="POST",
     path="/api/invoke/GetDirectoriesOnInstanceHost",
     params=(
         _rt.Param(
+            "server_name",
             "serverName",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "path",
             "path",
             _rt.STR,
         ),
@@ -267,16 +318,19 @@ _OP_GET_DIRECTORIES_ON_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_CREATE_DIRECTORY_ON_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_directory_on_instance_host",
     wire_name="CreateDirectoryOnInstanceHost",
     method="POST",
     path="/api/invoke/CreateDirectoryOnInstanceHost",
     params=(
         _rt.Param(
+            "server_name",
             "serverName",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "path",
             "path",
             _rt.STR,
             required=True,
@@ -288,11 +342,13 @@ _OP_CREATE_DIRECTORY_ON_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DELETE_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_instance_host",
     wire_name="DeleteInstanceHost",
     method="POST",
     path="/api/invoke/DeleteInstanceHost",
     params=(
         _rt.Param(
+            "server_name",
             "serverName",
             _rt.STR,
             required=True,
@@ -304,32 +360,39 @@ _OP_DELETE_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_INSTANCES: _rt.Operation[list[models.Instance]] = _rt.Operation(
+    name="get_instances",
     wire_name="GetInstances",
     method="POST",
     path="/api/invoke/GetInstances",
     params=(
         _rt.Param(
+            "instance_filter",
             "instanceFilter",
             _rt.STR,
             required=True,
+            doc="Instance identifiers to match (``*`` for all).",
         ),
     ),
     result=_rt.list_of(_rt.model(models.Instance)),
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="Instances matching a filter (``*`` for all).",
 )
 
 _OP_CREATE_INSTANCE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_instance",
     wire_name="CreateInstance",
     method="POST",
     path="/api/invoke/CreateInstance",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -339,6 +402,7 @@ _OP_CREATE_INSTANCE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_INSTANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_instance_configuration",
     wire_name="GetInstanceConfiguration",
     method="POST",
     path="/api/invoke/GetInstanceConfiguration",
@@ -350,15 +414,18 @@ _OP_GET_INSTANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_INSTANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_instance_configuration",
     wire_name="SetInstanceConfiguration",
     method="POST",
     path="/api/invoke/SetInstanceConfiguration",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -367,14 +434,17 @@ _OP_SET_INSTANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_START_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="start_instances",
     wire_name="StartInstances",
     method="POST",
     path="/api/invoke/StartInstances",
     params=(
         _rt.Param(
+            "instance_filter",
             "instanceFilter",
             _rt.STR,
             required=True,
+            doc="Instance identifiers to match (``*`` for all).",
         ),
     ),
     result=_rt.JSON,
@@ -384,14 +454,17 @@ _OP_START_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RESTART_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="restart_instances",
     wire_name="RestartInstances",
     method="POST",
     path="/api/invoke/RestartInstances",
     params=(
         _rt.Param(
+            "instance_filter",
             "instanceFilter",
             _rt.STR,
             required=True,
+            doc="Instance identifiers to match (``*`` for all).",
         ),
     ),
     result=_rt.JSON,
@@ -401,14 +474,17 @@ _OP_RESTART_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_STOP_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="stop_instances",
     wire_name="StopInstances",
     method="POST",
     path="/api/invoke/StopInstances",
     params=(
         _rt.Param(
+            "instance_filter",
             "instanceFilter",
             _rt.STR,
             required=True,
+            doc="Instance identifiers to match (``*`` for all).",
         ),
     ),
     result=_rt.JSON,
@@ -418,14 +494,17 @@ _OP_STOP_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_FREEZE_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="freeze_instances",
     wire_name="FreezeInstances",
     method="POST",
     path="/api/invoke/FreezeInstances",
     params=(
         _rt.Param(
+            "instance_filter",
             "instanceFilter",
             _rt.STR,
             required=True,
+            doc="Instance identifiers to match (``*`` for all).",
         ),
     ),
     result=_rt.JSON,
@@ -435,14 +514,17 @@ _OP_FREEZE_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_THAW_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="thaw_instances",
     wire_name="ThawInstances",
     method="POST",
     path="/api/invoke/ThawInstances",
     params=(
         _rt.Param(
+            "instance_filter",
             "instanceFilter",
             _rt.STR,
             required=True,
+            doc="Instance identifiers to match (``*`` for all).",
         ),
     ),
     result=_rt.JSON,
@@ -452,6 +534,7 @@ _OP_THAW_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_INSTANCE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_instance_statistics",
     wire_name="GetInstanceStatistics",
     method="POST",
     path="/api/invoke/GetInstanceStatistics",
@@ -463,6 +546,7 @@ _OP_GET_INSTANCE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_instance_process_live_statistics",
     wire_name="GetInstanceProcessLiveStatistics",
     method="POST",
     path="/api/invoke/GetInstanceProcessLiveStatistics",
@@ -474,14 +558,17 @@ _OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operati
 )
 
 _OP_DELETE_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_instances",
     wire_name="DeleteInstances",
     method="POST",
     path="/api/invoke/DeleteInstances",
     params=(
         _rt.Param(
+            "instance_filter",
             "instanceFilter",
             _rt.STR,
             required=True,
+            doc="Instance identifiers to match (``*`` for all).",
         ),
     ),
     result=_rt.JSON,
@@ -491,6 +578,7 @@ _OP_DELETE_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_ARCHIVE_ADMIN_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_archive_admin_enabled",
     wire_name="GetArchiveAdminEnabled",
     method="POST",
     path="/api/invoke/GetArchiveAdminEnabled",
@@ -502,11 +590,13 @@ _OP_GET_ARCHIVE_ADMIN_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_ARCHIVE_ADMIN_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_archive_admin_enabled",
     wire_name="SetArchiveAdminEnabled",
     method="POST",
     path="/api/invoke/SetArchiveAdminEnabled",
     params=(
         _rt.Param(
+            "enabled",
             "enabled",
             _rt.BOOL,
             required=True,
@@ -518,11 +608,13 @@ _OP_SET_ARCHIVE_ADMIN_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_client_one_time_url_for_archive_admin",
     wire_name="CreateClientOneTimeUrlForArchiveAdmin",
     method="POST",
     path="/api/invoke/CreateClientOneTimeUrlForArchiveAdmin",
     params=(
         _rt.Param(
+            "instance_url",
             "instanceUrl",
             _rt.STR,
         ),
@@ -533,6 +625,7 @@ _OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN: _rt.Operation[JsonValue] = _rt
 )
 
 _OP_CAN_RUN_ARCHIVE_PROFILES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="can_run_archive_profiles",
     wire_name="CanRunArchiveProfiles",
     method="POST",
     path="/api/invoke/CanRunArchiveProfiles",
@@ -544,16 +637,20 @@ _OP_CAN_RUN_ARCHIVE_PROFILES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_STORE_PATH: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_store_path",
     wire_name="SetStorePath",
     method="POST",
     path="/api/invoke/SetStorePath",
     params=(
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "path",
             "path",
             _rt.STR,
             required=True,
@@ -565,6 +662,7 @@ _OP_SET_STORE_PATH: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_INDEX_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_index_configuration",
     wire_name="GetIndexConfiguration",
     method="POST",
     path="/api/invoke/GetIndexConfiguration",
@@ -576,14 +674,17 @@ _OP_GET_INDEX_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_INDEX_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_index_configuration",
     wire_name="SetIndexConfiguration",
     method="POST",
     path="/api/invoke/SetIndexConfiguration",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.STR,
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -592,6 +693,7 @@ _OP_SET_INDEX_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_SYSTEM_ADMINISTRATORS: _rt.Operation[list[models.UserSummary]] = _rt.Operation(
+    name="get_system_administrators",
     wire_name="GetSystemAdministrators",
     method="POST",
     path="/api/invoke/GetSystemAdministrators",
@@ -603,21 +705,26 @@ _OP_GET_SYSTEM_ADMINISTRATORS: _rt.Operation[list[models.UserSummary]] = _rt.Ope
 )
 
 _OP_CREATE_SYSTEM_ADMINISTRATOR: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_system_administrator",
     wire_name="CreateSystemAdministrator",
     method="POST",
     path="/api/invoke/CreateSystemAdministrator",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
         _rt.Param(
+            "password",
             "password",
             _rt.STR,
             secret=True,
             required=True,
+            doc="Password (never logged).",
         ),
     ),
     result=_rt.JSON,
@@ -626,15 +733,18 @@ _OP_CREATE_SYSTEM_ADMINISTRATOR: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_system_administrator_configuration",
     wire_name="SetSystemAdministratorConfiguration",
     method="POST",
     path="/api/invoke/SetSystemAdministratorConfiguration",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -643,20 +753,25 @@ _OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Opera
 )
 
 _OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_system_administrator_password",
     wire_name="SetSystemAdministratorPassword",
     method="POST",
     path="/api/invoke/SetSystemAdministratorPassword",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "password",
             "password",
             _rt.STR,
             secret=True,
             required=True,
+            doc="Password (never logged).",
         ),
     ),
     result=_rt.JSON,
@@ -665,14 +780,17 @@ _OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DELETE_SYSTEM_ADMINISTRATOR: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_system_administrator",
     wire_name="DeleteSystemAdministrator",
     method="POST",
     path="/api/invoke/DeleteSystemAdministrator",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -681,14 +799,17 @@ _OP_DELETE_SYSTEM_ADMINISTRATOR: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA: _rt.Operation[JsonValue] = _rt.Operation(
+    name="initialize_system_administrator_mfa",
     wire_name="InitializeSystemAdministratorMFA",
     method="POST",
     path="/api/invoke/InitializeSystemAdministratorMFA",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -697,14 +818,17 @@ _OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA: _rt.Operation[JsonValue] = _rt.Operatio
 )
 
 _OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA: _rt.Operation[JsonValue] = _rt.Operation(
+    name="deactivate_system_administrator_mfa",
     wire_name="DeactivateSystemAdministratorMFA",
     method="POST",
     path="/api/invoke/DeactivateSystemAdministratorMFA",
     params=(
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -713,6 +837,7 @@ _OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA: _rt.Operation[JsonValue] = _rt.Operatio
 )
 
 _OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_system_administrator_api_password",
     wire_name="CreateSystemAdministratorAPIPassword",
     method="POST",
     path="/api/invoke/CreateSystemAdministratorAPIPassword",
@@ -723,6 +848,7 @@ _OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD: _rt.Operation[JsonValue] = _rt.Ope
 )
 
 _OP_GET_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_system_smtp_configuration",
     wire_name="GetSystemSmtpConfiguration",
     method="POST",
     path="/api/invoke/GetSystemSmtpConfiguration",
@@ -734,15 +860,18 @@ _OP_GET_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_system_smtp_configuration",
     wire_name="SetSystemSmtpConfiguration",
     method="POST",
     path="/api/invoke/SetSystemSmtpConfiguration",
     params=(
         _rt.Param(
             "config",
+            "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -751,6 +880,7 @@ _OP_SET_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_TEST_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="test_system_smtp_configuration",
     wire_name="TestSystemSmtpConfiguration",
     method="POST",
     path="/api/invoke/TestSystemSmtpConfiguration",
@@ -761,6 +891,7 @@ _OP_TEST_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_CREATE_LICENSE_REQUEST: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_license_request",
     wire_name="CreateLicenseRequest",
     method="POST",
     path="/api/invoke/CreateLicenseRequest",
@@ -771,6 +902,7 @@ _OP_CREATE_LICENSE_REQUEST: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_PING: _rt.Operation[JsonValue] = _rt.Operation(
+    name="ping",
     wire_name="Ping",
     method="POST",
     path="/api/invoke/Ping",
@@ -779,9 +911,11 @@ _OP_PING: _rt.Operation[JsonValue] = _rt.Operation(
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="Check that the management server answers.",
 )
 
 _OP_RELOAD_BRANDING: _rt.Operation[JsonValue] = _rt.Operation(
+    name="reload_branding",
     wire_name="ReloadBranding",
     method="POST",
     path="/api/invoke/ReloadBranding",
@@ -792,82 +926,108 @@ _OP_RELOAD_BRANDING: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_USERS: _rt.Operation[list[models.UserSummary]] = _rt.Operation(
+    name="get_users",
     wire_name="GetUsers",
     method="POST",
     path="/api/invoke/GetUsers",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.list_of(_rt.model(models.UserSummary)),
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="All users (name, full name, distinguished name).",
 )
 
 _OP_GET_USER_INFO: _rt.Operation[models.UserInfo] = _rt.Operation(
+    name="get_user_info",
     wire_name="GetUserInfo",
     method="POST",
     path="/api/invoke/GetUserInfo",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.model(models.UserInfo),
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="Everything about one user: privileges, e-mail addresses, authentication.",
 )
 
 _OP_CREATE_USER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_user",
     wire_name="CreateUser",
     method="POST",
     path="/api/invoke/CreateUser",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
             "privileges",
+            "privileges",
             _rt.list_of(_rt.STR),
             style="csv",
+            doc="Privileges, e.g. ``admin``, ``login``.",
         ),
         _rt.Param(
+            "full_name",
             "fullName",
             _rt.STR,
         ),
         _rt.Param(
+            "distinguished_name",
             "distinguishedName",
             _rt.STR,
         ),
         _rt.Param(
             "authentication",
+            "authentication",
             _rt.STR,
         ),
         _rt.Param(
             "password",
+            "password",
             _rt.STR,
             secret=True,
+            doc="Password (never logged).",
         ),
         _rt.Param(
+            "login_privileges",
             "loginPrivileges",
             _rt.list_of(_rt.STR),
             style="csv",
@@ -876,24 +1036,32 @@ _OP_CREATE_USER: _rt.Operation[JsonValue] = _rt.Operation(
     result=_rt.JSON,
     encoding="form",
     decoding="envelope",
+    doc="Create a user.",
 )
 
 _OP_SET_USER_AUTHENTICATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_authentication",
     wire_name="SetUserAuthentication",
     method="POST",
     path="/api/invoke/SetUserAuthentication",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "authentication",
             "authentication",
             _rt.STR,
             required=True,
@@ -905,21 +1073,28 @@ _OP_SET_USER_AUTHENTICATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_DISTINGUISHED_NAME: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_distinguished_name",
     wire_name="SetUserDistinguishedName",
     method="POST",
     path="/api/invoke/SetUserDistinguishedName",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "distinguished_name",
             "distinguishedName",
             _rt.STR,
         ),
@@ -930,24 +1105,32 @@ _OP_SET_USER_DISTINGUISHED_NAME: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_EMAIL_ADDRESSES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_email_addresses",
     wire_name="SetUserEmailAddresses",
     method="POST",
     path="/api/invoke/SetUserEmailAddresses",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "email_addresses",
             "emailAddresses",
             _rt.list_of(_rt.STR),
             style="csv",
+            doc="E-mail addresses of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -956,21 +1139,28 @@ _OP_SET_USER_EMAIL_ADDRESSES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_FULL_NAME: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_full_name",
     wire_name="SetUserFullName",
     method="POST",
     path="/api/invoke/SetUserFullName",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "full_name",
             "fullName",
             _rt.STR,
         ),
@@ -981,21 +1171,28 @@ _OP_SET_USER_FULL_NAME: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_LOGIN_PRIVILEGES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_login_privileges",
     wire_name="SetUserLoginPrivileges",
     method="POST",
     path="/api/invoke/SetUserLoginPrivileges",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "login_privileges",
             "loginPrivileges",
             _rt.list_of(_rt.STR),
             style="csv",
@@ -1008,25 +1205,33 @@ _OP_SET_USER_LOGIN_PRIVILEGES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_password",
     wire_name="SetUserPassword",
     method="POST",
     path="/api/invoke/SetUserPassword",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "password",
             "password",
             _rt.STR,
             secret=True,
             required=True,
+            doc="Password (never logged).",
         ),
     ),
     result=_rt.JSON,
@@ -1035,19 +1240,25 @@ _OP_SET_USER_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_INITIALIZE_MFA: _rt.Operation[JsonValue] = _rt.Operation(
+    name="initialize_mfa",
     wire_name="InitializeMFA",
     method="POST",
     path="/api/invoke/InitializeMFA",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -1056,19 +1267,25 @@ _OP_INITIALIZE_MFA: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DISABLE_MFA: _rt.Operation[JsonValue] = _rt.Operation(
+    name="disable_mfa",
     wire_name="DisableMFA",
     method="POST",
     path="/api/invoke/DisableMFA",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -1077,19 +1294,25 @@ _OP_DISABLE_MFA: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DELETE_APP_PASSWORDS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_app_passwords",
     wire_name="DeleteAppPasswords",
     method="POST",
     path="/api/invoke/DeleteAppPasswords",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -1098,21 +1321,28 @@ _OP_DELETE_APP_PASSWORDS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_POP3_USER_NAMES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_pop3_user_names",
     wire_name="SetUserPop3UserNames",
     method="POST",
     path="/api/invoke/SetUserPop3UserNames",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "pop3_user_names",
             "pop3UserNames",
             _rt.list_of(_rt.STR),
             style="csv",
@@ -1124,25 +1354,33 @@ _OP_SET_USER_POP3_USER_NAMES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_USER_PRIVILEGES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_privileges",
     wire_name="SetUserPrivileges",
     method="POST",
     path="/api/invoke/SetUserPrivileges",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "privileges",
             "privileges",
             _rt.list_of(_rt.STR),
             style="csv",
             required=True,
+            doc="Privileges, e.g. ``admin``, ``login``.",
         ),
     ),
     result=_rt.JSON,
@@ -1151,21 +1389,27 @@ _OP_SET_USER_PRIVILEGES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RENAME_USER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="rename_user",
     wire_name="RenameUser",
     method="POST",
     path="/api/invoke/RenameUser",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "old_user_name",
             "oldUserName",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "new_user_name",
             "newUserName",
             _rt.STR,
             required=True,
@@ -1177,51 +1421,67 @@ _OP_RENAME_USER: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DELETE_USER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_user",
     wire_name="DeleteUser",
     method="POST",
     path="/api/invoke/DeleteUser",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
     encoding="form",
     decoding="envelope",
+    doc="Delete a user (archived e-mail is kept).",
 )
 
 _OP_SET_USER_PRIVILEGES_ON_FOLDER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_user_privileges_on_folder",
     wire_name="SetUserPrivilegesOnFolder",
     method="POST",
     path="/api/invoke/SetUserPrivilegesOnFolder",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
         _rt.Param(
+            "folder",
             "folder",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "privileges",
+            "privileges",
             _rt.list_of(_rt.STR),
             style="csv",
             required=True,
+            doc="Privileges, e.g. ``admin``, ``login``.",
         ),
     ),
     result=_rt.JSON,
@@ -1230,19 +1490,25 @@ _OP_SET_USER_PRIVILEGES_ON_FOLDER: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="clear_user_privileges_on_folders",
     wire_name="ClearUserPrivilegesOnFolders",
     method="POST",
     path="/api/invoke/ClearUserPrivilegesOnFolders",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
             required=True,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -1251,14 +1517,18 @@ _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_DIRECTORY_SERVICES_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_directory_services_configuration",
     wire_name="GetDirectoryServicesConfiguration",
     method="POST",
     path="/api/invoke/GetDirectoryServicesConfiguration",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -1268,20 +1538,26 @@ _OP_GET_DIRECTORY_SERVICES_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operati
 )
 
 _OP_SET_DIRECTORY_SERVICES_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_directory_services_configuration",
     wire_name="SetDirectoryServicesConfiguration",
     method="POST",
     path="/api/invoke/SetDirectoryServicesConfiguration",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "config",
             "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -1290,19 +1566,25 @@ _OP_SET_DIRECTORY_SERVICES_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operati
 )
 
 _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="sync_users_with_directory_services",
     wire_name="SyncUsersWithDirectoryServices",
     method="POST",
     path="/api/invoke/SyncUsersWithDirectoryServices",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "dry_run",
             "dryRun",
             _rt.BOOL,
             required=True,
+            doc="Only report what would change.",
         ),
     ),
     result=_rt.JSON,
@@ -1312,14 +1594,18 @@ _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES: _rt.Operation[JsonValue] = _rt.Operation
 )
 
 _OP_GET_CREDENTIALS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_credentials",
     wire_name="GetCredentials",
     method="POST",
     path="/api/invoke/GetCredentials",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -1329,14 +1615,18 @@ _OP_GET_CREDENTIALS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_COMPLIANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_compliance_configuration",
     wire_name="GetComplianceConfiguration",
     method="POST",
     path="/api/invoke/GetComplianceConfiguration",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -1346,20 +1636,26 @@ _OP_GET_COMPLIANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_COMPLIANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_compliance_configuration",
     wire_name="SetComplianceConfiguration",
     method="POST",
     path="/api/invoke/SetComplianceConfiguration",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "config",
             "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -1368,14 +1664,18 @@ _OP_SET_COMPLIANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_retention_policies",
     wire_name="GetRetentionPolicies",
     method="POST",
     path="/api/invoke/GetRetentionPolicies",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -1385,20 +1685,26 @@ _OP_GET_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_retention_policies",
     wire_name="SetRetentionPolicies",
     method="POST",
     path="/api/invoke/SetRetentionPolicies",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "config",
             "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -1407,14 +1713,18 @@ _OP_SET_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_PROCESS_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="process_retention_policies",
     wire_name="ProcessRetentionPolicies",
     method="POST",
     path="/api/invoke/ProcessRetentionPolicies",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -1424,14 +1734,18 @@ _OP_PROCESS_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_smtp_settings",
     wire_name="GetSmtpSettings",
     method="POST",
     path="/api/invoke/GetSmtpSettings",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -1441,20 +1755,26 @@ _OP_GET_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_smtp_settings",
     wire_name="SetSmtpSettings",
     method="POST",
     path="/api/invoke/SetSmtpSettings",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "settings",
             "settings",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Settings object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -1463,14 +1783,18 @@ _OP_SET_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_TEST_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="test_smtp_settings",
     wire_name="TestSmtpSettings",
     method="POST",
     path="/api/invoke/TestSmtpSettings",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -1479,14 +1803,18 @@ _OP_TEST_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_MAINTAIN_FILE_SYSTEM_DATABASES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="maintain_file_system_databases",
     wire_name="MaintainFileSystemDatabases",
     method="POST",
     path="/api/invoke/MaintainFileSystemDatabases",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -1496,14 +1824,18 @@ _OP_MAINTAIN_FILE_SYSTEM_DATABASES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_REFRESH_ALL_STORE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="refresh_all_store_statistics",
     wire_name="RefreshAllStoreStatistics",
     method="POST",
     path="/api/invoke/RefreshAllStoreStatistics",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -1513,14 +1845,18 @@ _OP_REFRESH_ALL_STORE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RETRY_OPEN_STORES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="retry_open_stores",
     wire_name="RetryOpenStores",
     method="POST",
     path="/api/invoke/RetryOpenStores",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -1529,75 +1865,98 @@ _OP_RETRY_OPEN_STORES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_STORES: _rt.Operation[list[models.Store]] = _rt.Operation(
+    name="get_stores",
     wire_name="GetStores",
     method="POST",
     path="/api/invoke/GetStores",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "include_size",
             "includeSize",
             _rt.BOOL,
             required=True,
+            doc="Also report the size of each store.",
         ),
     ),
     result=_rt.list_of(_rt.model(models.Store)),
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="All archive stores, optionally with their sizes.",
 )
 
 _OP_CREATE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_store",
     wire_name="CreateStore",
     method="POST",
     path="/api/invoke/CreateStore",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "name",
             "name",
             _rt.STR,
         ),
         _rt.Param(
             "type",
+            "type",
             _rt.STR,
         ),
         _rt.Param(
+            "database_path",
             "databasePath",
             _rt.STR,
         ),
         _rt.Param(
+            "content_path",
             "contentPath",
             _rt.STR,
         ),
         _rt.Param(
+            "index_path",
             "indexPath",
             _rt.STR,
         ),
         _rt.Param(
+            "server_name",
             "serverName",
             _rt.STR,
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
+            doc="Login name of the user.",
         ),
         _rt.Param(
             "password",
+            "password",
             _rt.STR,
             secret=True,
+            doc="Password (never logged).",
         ),
         _rt.Param(
+            "database_name",
             "databaseName",
             _rt.STR,
         ),
         _rt.Param(
+            "requested_state",
             "requestedState",
             _rt.STR,
         ),
@@ -1608,54 +1967,70 @@ _OP_CREATE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_ATTACH_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="attach_store",
     wire_name="AttachStore",
     method="POST",
     path="/api/invoke/AttachStore",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "name",
             "name",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "type",
+            "type",
             _rt.STR,
         ),
         _rt.Param(
+            "database_name",
             "databaseName",
             _rt.STR,
         ),
         _rt.Param(
+            "database_path",
             "databasePath",
             _rt.STR,
         ),
         _rt.Param(
+            "content_path",
             "contentPath",
             _rt.STR,
         ),
         _rt.Param(
+            "index_path",
             "indexPath",
             _rt.STR,
         ),
         _rt.Param(
+            "server_name",
             "serverName",
             _rt.STR,
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
+            doc="Login name of the user.",
         ),
         _rt.Param(
             "password",
+            "password",
             _rt.STR,
             secret=True,
+            doc="Password (never logged).",
         ),
         _rt.Param(
+            "requested_state",
             "requestedState",
             _rt.STR,
         ),
@@ -1666,21 +2041,28 @@ _OP_ATTACH_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_STORE_REQUESTED_STATE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_store_requested_state",
     wire_name="SetStoreRequestedState",
     method="POST",
     path="/api/invoke/SetStoreRequestedState",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "requested_state",
             "requestedState",
             _rt.STR,
             required=True,
@@ -1692,21 +2074,28 @@ _OP_SET_STORE_REQUESTED_STATE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RENAME_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="rename_store",
     wire_name="RenameStore",
     method="POST",
     path="/api/invoke/RenameStore",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "name",
             "name",
             _rt.STR,
             required=True,
@@ -1718,19 +2107,25 @@ _OP_RENAME_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DETACH_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="detach_store",
     wire_name="DetachStore",
     method="POST",
     path="/api/invoke/DetachStore",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -1739,19 +2134,25 @@ _OP_DETACH_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_COMPACT_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="compact_store",
     wire_name="CompactStore",
     method="POST",
     path="/api/invoke/CompactStore",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -1761,21 +2162,28 @@ _OP_COMPACT_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_MERGE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="merge_store",
     wire_name="MergeStore",
     method="POST",
     path="/api/invoke/MergeStore",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "source_id",
             "sourceId",
             _rt.INT,
             required=True,
@@ -1788,26 +2196,34 @@ _OP_MERGE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RECOVER_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="recover_store",
     wire_name="RecoverStore",
     method="POST",
     path="/api/invoke/RecoverStore",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "encryption_key",
             "encryptionKey",
             _rt.STR,
             secret=True,
         ),
         _rt.Param(
+            "recover_deleted_messages",
             "recoverDeletedMessages",
             _rt.STR,
         ),
@@ -1819,19 +2235,25 @@ _OP_RECOVER_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RECREATE_RECOVERY_RECORDS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="recreate_recovery_records",
     wire_name="RecreateRecoveryRecords",
     method="POST",
     path="/api/invoke/RecreateRecoveryRecords",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -1841,19 +2263,25 @@ _OP_RECREATE_RECOVERY_RECORDS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_REPAIR_STORE_DATABASE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="repair_store_database",
     wire_name="RepairStoreDatabase",
     method="POST",
     path="/api/invoke/RepairStoreDatabase",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -1863,21 +2291,28 @@ _OP_REPAIR_STORE_DATABASE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_UNLOCK_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="unlock_store",
     wire_name="UnlockStore",
     method="POST",
     path="/api/invoke/UnlockStore",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "passphrase",
             "passphrase",
             _rt.STR,
             secret=True,
@@ -1890,19 +2325,25 @@ _OP_UNLOCK_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_UPGRADE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="upgrade_store",
     wire_name="UpgradeStore",
     method="POST",
     path="/api/invoke/UpgradeStore",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -1912,14 +2353,18 @@ _OP_UPGRADE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_UPGRADE_STORES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="upgrade_stores",
     wire_name="UpgradeStores",
     method="POST",
     path="/api/invoke/UpgradeStores",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -1929,63 +2374,83 @@ _OP_UPGRADE_STORES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_VERIFY_STORE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="verify_store",
     wire_name="VerifyStore",
     method="POST",
     path="/api/invoke/VerifyStore",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "include_indexes",
             "includeIndexes",
             _rt.BOOL,
             required=True,
+            doc="Also verify the search indexes.",
         ),
     ),
     result=_rt.JSON,
     encoding="form",
     decoding="envelope",
     long_running=True,
+    doc="Verify the integrity of one archive store.",
 )
 
 _OP_VERIFY_STORES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="verify_stores",
     wire_name="VerifyStores",
     method="POST",
     path="/api/invoke/VerifyStores",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "include_indexes",
             "includeIndexes",
             _rt.BOOL,
             required=True,
+            doc="Also verify the search indexes.",
         ),
     ),
     result=_rt.JSON,
     encoding="form",
     decoding="envelope",
     long_running=True,
+    doc="Verify the integrity of every archive store.",
 )
 
 _OP_GET_STORE_AUTO_CREATE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_store_auto_create_configuration",
     wire_name="GetStoreAutoCreateConfiguration",
     method="POST",
     path="/api/invoke/GetStoreAutoCreateConfiguration",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -1995,20 +2460,26 @@ _OP_GET_STORE_AUTO_CREATE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operatio
 )
 
 _OP_SET_STORE_AUTO_CREATE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_store_auto_create_configuration",
     wire_name="SetStoreAutoCreateConfiguration",
     method="POST",
     path="/api/invoke/SetStoreAutoCreateConfiguration",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "config",
             "config",
             _rt.JSON,
             style="json",
             required=True,
+            doc="Configuration object (sent as JSON text).",
         ),
     ),
     result=_rt.JSON,
@@ -2017,14 +2488,18 @@ _OP_SET_STORE_AUTO_CREATE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operatio
 )
 
 _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD: _rt.Operation[JsonValue] = _rt.Operation(
+    name="select_all_store_indexes_for_rebuild",
     wire_name="SelectAllStoreIndexesForRebuild",
     method="POST",
     path="/api/invoke/SelectAllStoreIndexesForRebuild",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -2033,14 +2508,18 @@ _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD: _rt.Operation[JsonValue] = _rt.Operati
 )
 
 _OP_REBUILD_SELECTED_STORE_INDEXES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="rebuild_selected_store_indexes",
     wire_name="RebuildSelectedStoreIndexes",
     method="POST",
     path="/api/invoke/RebuildSelectedStoreIndexes",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -2050,48 +2529,61 @@ _OP_REBUILD_SELECTED_STORE_INDEXES: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_JOBS: _rt.Operation[list[models.Job]] = _rt.Operation(
+    name="get_jobs",
     wire_name="GetJobs",
     method="POST",
     path="/api/invoke/GetJobs",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.list_of(_rt.model(models.Job)),
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="All scheduled jobs.",
 )
 
 _OP_GET_JOB_RESULTS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_job_results",
     wire_name="GetJobResults",
     method="POST",
     path="/api/invoke/GetJobResults",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "from_including",
             "fromIncluding",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "to_excluding",
             "toExcluding",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "time_zone_id",
             "timeZoneId",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "job_id",
             "jobId",
             _rt.INT,
         ),
@@ -2103,52 +2595,65 @@ _OP_GET_JOB_RESULTS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_CREATE_JOB: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_job",
     wire_name="CreateJob",
     method="POST",
     path="/api/invoke/CreateJob",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "name",
             "name",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "action",
+            "action",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "owner",
+            "owner",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "time_zone_id",
             "timeZoneId",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "date",
+            "date",
             _rt.STR,
         ),
         _rt.Param(
+            "interval",
             "interval",
             _rt.INT,
         ),
         _rt.Param(
             "time",
+            "time",
             _rt.STR,
         ),
         _rt.Param(
+            "day_of_week",
             "dayOfWeek",
             _rt.STR,
         ),
         _rt.Param(
+            "day_of_month",
             "dayOfMonth",
             _rt.STR,
         ),
@@ -2159,21 +2664,28 @@ _OP_CREATE_JOB: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RENAME_JOB: _rt.Operation[JsonValue] = _rt.Operation(
+    name="rename_job",
     wire_name="RenameJob",
     method="POST",
     path="/api/invoke/RenameJob",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "name",
             "name",
             _rt.STR,
             required=True,
@@ -2185,21 +2697,28 @@ _OP_RENAME_JOB: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_JOB_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_job_enabled",
     wire_name="SetJobEnabled",
     method="POST",
     path="/api/invoke/SetJobEnabled",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "enabled",
             "enabled",
             _rt.BOOL,
             required=True,
@@ -2211,42 +2730,54 @@ _OP_SET_JOB_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_JOB_SCHEDULE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_job_schedule",
     wire_name="SetJobSchedule",
     method="POST",
     path="/api/invoke/SetJobSchedule",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "time_zone_id",
             "timeZoneId",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
             "date",
+            "date",
             _rt.STR,
         ),
         _rt.Param(
+            "interval",
             "interval",
             _rt.INT,
         ),
         _rt.Param(
             "time",
+            "time",
             _rt.STR,
         ),
         _rt.Param(
+            "day_of_week",
             "dayOfWeek",
             _rt.STR,
         ),
         _rt.Param(
+            "day_of_month",
             "dayOfMonth",
             _rt.STR,
         ),
@@ -2257,19 +2788,25 @@ _OP_SET_JOB_SCHEDULE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DELETE_JOB: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_job",
     wire_name="DeleteJob",
     method="POST",
     path="/api/invoke/DeleteJob",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -2278,41 +2815,54 @@ _OP_DELETE_JOB: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RUN_JOB_ASYNC: _rt.Operation[JsonValue] = _rt.Operation(
+    name="run_job_async",
     wire_name="RunJobAsync",
     method="POST",
     path="/api/invoke/RunJobAsync",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
     encoding="form",
     decoding="envelope",
     long_running=True,
+    doc="Run a scheduled job now.",
 )
 
 _OP_CANCEL_JOB_ASYNC: _rt.Operation[JsonValue] = _rt.Operation(
+    name="cancel_job_async",
     wire_name="CancelJobAsync",
     method="POST",
     path="/api/invoke/CancelJobAsync",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -2321,59 +2871,76 @@ _OP_CANCEL_JOB_ASYNC: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_PROFILES: _rt.Operation[list[models.Profile]] = _rt.Operation(
+    name="get_profiles",
     wire_name="GetProfiles",
     method="POST",
     path="/api/invoke/GetProfiles",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "raw",
+            "raw",
             _rt.BOOL,
             required=True,
+            doc="Return properties as stored, without interpretation.",
         ),
     ),
     result=_rt.list_of(_rt.model(models.Profile)),
     encoding="form",
     decoding="envelope",
     safe=True,
+    doc="All archiving and export profiles.",
 )
 
 _OP_GET_WORKER_RESULTS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_worker_results",
     wire_name="GetWorkerResults",
     method="POST",
     path="/api/invoke/GetWorkerResults",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "from_including",
             "fromIncluding",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "to_excluding",
             "toExcluding",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "time_zone_id",
             "timeZoneID",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "profile_id",
             "profileID",
             _rt.INT,
         ),
         _rt.Param(
+            "user_name",
             "userName",
             _rt.STR,
+            doc="Login name of the user.",
         ),
     ),
     result=_rt.JSON,
@@ -2383,19 +2950,25 @@ _OP_GET_WORKER_RESULTS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_WORKER_RESULT_REPORT: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_worker_result_report",
     wire_name="GetWorkerResultReport",
     method="POST",
     path="/api/invoke/GetWorkerResultReport",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -2405,24 +2978,32 @@ _OP_GET_WORKER_RESULT_REPORT: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_CREATE_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_profile",
     wire_name="CreateProfile",
     method="POST",
     path="/api/invoke/CreateProfile",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "properties",
+            "properties",
             _rt.JSON,
             style="json",
+            doc="Profile properties (sent as JSON text).",
         ),
         _rt.Param(
             "raw",
+            "raw",
             _rt.BOOL,
             required=True,
+            doc="Return properties as stored, without interpretation.",
         ),
     ),
     result=_rt.JSON,
@@ -2431,46 +3012,61 @@ _OP_CREATE_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_RUN_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="run_profile",
     wire_name="RunProfile",
     method="POST",
     path="/api/invoke/RunProfile",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
     encoding="form",
     decoding="envelope",
     long_running=True,
+    doc="Run an archiving or export profile now.",
 )
 
 _OP_RUN_TEMPORARY_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="run_temporary_profile",
     wire_name="RunTemporaryProfile",
     method="POST",
     path="/api/invoke/RunTemporaryProfile",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "properties",
+            "properties",
             _rt.JSON,
             style="json",
+            doc="Profile properties (sent as JSON text).",
         ),
         _rt.Param(
             "raw",
+            "raw",
             _rt.BOOL,
             required=True,
+            doc="Return properties as stored, without interpretation.",
         ),
     ),
     result=_rt.JSON,
@@ -2480,19 +3076,25 @@ _OP_RUN_TEMPORARY_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DELETE_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_profile",
     wire_name="DeleteProfile",
     method="POST",
     path="/api/invoke/DeleteProfile",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
     ),
     result=_rt.JSON,
@@ -2501,30 +3103,39 @@ _OP_DELETE_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SET_PROFILE_SERVER_SIDE_EXECUTION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_profile_server_side_execution",
     wire_name="SetProfileServerSideExecution",
     method="POST",
     path="/api/invoke/SetProfileServerSideExecution",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
             "id",
+            "id",
             _rt.INT,
             required=True,
+            doc="Numeric identifier.",
         ),
         _rt.Param(
+            "automatic",
             "automatic",
             _rt.BOOL,
             required=True,
         ),
         _rt.Param(
+            "automatic_pause_between_executions",
             "automaticPauseBetweenExecutions",
             _rt.STR,
         ),
         _rt.Param(
+            "automatic_maintenance_windows",
             "automaticMaintenanceWindows",
             _rt.STR,
         ),
@@ -2535,14 +3146,18 @@ _OP_SET_PROFILE_SERVER_SIDE_EXECUTION: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_FOLDER_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_folder_statistics",
     wire_name="GetFolderStatistics",
     method="POST",
     path="/api/invoke/GetFolderStatistics",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -2552,20 +3167,26 @@ _OP_GET_FOLDER_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_CHILD_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_child_folders",
     wire_name="GetChildFolders",
     method="POST",
     path="/api/invoke/GetChildFolders",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "folder",
             "folder",
             _rt.STR,
         ),
         _rt.Param(
+            "max_levels",
             "maxLevels",
             _rt.INT,
         ),
@@ -2577,21 +3198,27 @@ _OP_GET_CHILD_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_MOVE_FOLDER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="move_folder",
     wire_name="MoveFolder",
     method="POST",
     path="/api/invoke/MoveFolder",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "from_folder",
             "fromFolder",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "to_folder",
             "toFolder",
             _rt.STR,
             required=True,
@@ -2603,16 +3230,21 @@ _OP_MOVE_FOLDER: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_DELETE_EMPTY_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_empty_folders",
     wire_name="DeleteEmptyFolders",
     method="POST",
     path="/api/invoke/DeleteEmptyFolders",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "folder",
             "folder",
             _rt.STR,
         ),
@@ -2623,26 +3255,33 @@ _OP_DELETE_EMPTY_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_SEND_STATUS_REPORT: _rt.Operation[JsonValue] = _rt.Operation(
+    name="send_status_report",
     wire_name="SendStatusReport",
     method="POST",
     path="/api/invoke/SendStatusReport",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
         _rt.Param(
+            "timespan",
             "timespan",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "time_zone_id",
             "timeZoneId",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "recipients",
             "recipients",
             _rt.list_of(_rt.STR),
             style="csv",
@@ -2655,14 +3294,18 @@ _OP_SEND_STATUS_REPORT: _rt.Operation[JsonValue] = _rt.Operation(
 )
 
 _OP_GET_TIME_ZONES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_time_zones",
     wire_name="GetTimeZones",
     method="POST",
     path="/api/invoke/GetTimeZones",
     params=(
         _rt.Param(
+            "instance_id",
             "instanceID",
             _rt.STR,
             required=True,
+            client_default="instance_id",
+            doc="Identifier of the instance.",
         ),
     ),
     result=_rt.JSON,
@@ -2673,18 +3316,19 @@ _OP_GET_TIME_ZONES: _rt.Operation[JsonValue] = _rt.Operation(
 
 _API = _rt.ApiDescription(
     name="mailstore_spe",
+    title="MailStore Service Provider Edition Management API",
     errors=ERROR_TABLE,
-    auth_scheme="basic",
-    username_field=None,
-    password_field=None,
-    xml_field=None,
-    xml_declaration_encoding="UTF-8",
     envelope=_rt.Envelope(
         status_field="statusCode",
         result_field="result",
         error_field="error",
         message_field="message",
         details_field="details",
+        version_field="statusVersion",
+        token_field="token",
+        progress_field="percentProgress",
+        text_field="statusText",
+        log_field="logOutput",
         success=("succeeded",),
         running=("running",),
         cancelled=("cancelled",),
@@ -2697,18 +3341,189 @@ _API = _rt.ApiDescription(
         success=(),
         failure=(),
     ),
+    operations=(
+        _OP_GET_STATUS,
+        _OP_GET_METADATA,
+        _OP_CANCEL_ASYNC,
+        _OP_GET_ENVIRONMENT_INFO,
+        _OP_GET_SERVICE_STATUS,
+        _OP_PAIR_WITH_MANAGEMENT_SERVER,
+        _OP_GET_CLIENT_ACCESS_SERVERS,
+        _OP_CREATE_CLIENT_ACCESS_SERVER,
+        _OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION,
+        _OP_DELETE_CLIENT_ACCESS_SERVER,
+        _OP_GET_INSTANCE_HOSTS,
+        _OP_CREATE_INSTANCE_HOST,
+        _OP_SET_INSTANCE_HOST_CONFIGURATION,
+        _OP_GET_DIRECTORIES_ON_INSTANCE_HOST,
+        _OP_CREATE_DIRECTORY_ON_INSTANCE_HOST,
+        _OP_DELETE_INSTANCE_HOST,
+        _OP_GET_INSTANCES,
+        _OP_CREATE_INSTANCE,
+        _OP_GET_INSTANCE_CONFIGURATION,
+        _OP_SET_INSTANCE_CONFIGURATION,
+        _OP_START_INSTANCES,
+        _OP_RESTART_INSTANCES,
+        _OP_STOP_INSTANCES,
+        _OP_FREEZE_INSTANCES,
+        _OP_THAW_INSTANCES,
+        _OP_GET_INSTANCE_STATISTICS,
+        _OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS,
+        _OP_DELETE_INSTANCES,
+        _OP_GET_ARCHIVE_ADMIN_ENABLED,
+        _OP_SET_ARCHIVE_ADMIN_ENABLED,
+        _OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN,
+        _OP_CAN_RUN_ARCHIVE_PROFILES,
+        _OP_SET_STORE_PATH,
+        _OP_GET_INDEX_CONFIGURATION,
+        _OP_SET_INDEX_CONFIGURATION,
+        _OP_GET_SYSTEM_ADMINISTRATORS,
+        _OP_CREATE_SYSTEM_ADMINISTRATOR,
+        _OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION,
+        _OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD,
+        _OP_DELETE_SYSTEM_ADMINISTRATOR,
+        _OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA,
+        _OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA,
+        _OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD,
+        _OP_GET_SYSTEM_SMTP_CONFIGURATION,
+        _OP_SET_SYSTEM_SMTP_CONFIGURATION,
+        _OP_TEST_SYSTEM_SMTP_CONFIGURATION,
+        _OP_CREATE_LICENSE_REQUEST,
+        _OP_PING,
+        _OP_RELOAD_BRANDING,
+        _OP_GET_USERS,
+        _OP_GET_USER_INFO,
+        _OP_CREATE_USER,
+        _OP_SET_USER_AUTHENTICATION,
+        _OP_SET_USER_DISTINGUISHED_NAME,
+        _OP_SET_USER_EMAIL_ADDRESSES,
+        _OP_SET_USER_FULL_NAME,
+        _OP_SET_USER_LOGIN_PRIVILEGES,
+        _OP_SET_USER_PASSWORD,
+        _OP_INITIALIZE_MFA,
+        _OP_DISABLE_MFA,
+        _OP_DELETE_APP_PASSWORDS,
+        _OP_SET_USER_POP3_USER_NAMES,
+        _OP_SET_USER_PRIVILEGES,
+        _OP_RENAME_USER,
+        _OP_DELETE_USER,
+        _OP_SET_USER_PRIVILEGES_ON_FOLDER,
+        _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
+        _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
+        _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
+        _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
+        _OP_GET_CREDENTIALS,
+        _OP_GET_COMPLIANCE_CONFIGURATION,
+        _OP_SET_COMPLIANCE_CONFIGURATION,
+        _OP_GET_RETENTION_POLICIES,
+        _OP_SET_RETENTION_POLICIES,
+        _OP_PROCESS_RETENTION_POLICIES,
+        _OP_GET_SMTP_SETTINGS,
+        _OP_SET_SMTP_SETTINGS,
+        _OP_TEST_SMTP_SETTINGS,
+        _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
+        _OP_REFRESH_ALL_STORE_STATISTICS,
+        _OP_RETRY_OPEN_STORES,
+        _OP_GET_STORES,
+        _OP_CREATE_STORE,
+        _OP_ATTACH_STORE,
+        _OP_SET_STORE_REQUESTED_STATE,
+        _OP_RENAME_STORE,
+        _OP_DETACH_STORE,
+        _OP_COMPACT_STORE,
+        _OP_MERGE_STORE,
+        _OP_RECOVER_STORE,
+        _OP_RECREATE_RECOVERY_RECORDS,
+        _OP_REPAIR_STORE_DATABASE,
+        _OP_UNLOCK_STORE,
+        _OP_UPGRADE_STORE,
+        _OP_UPGRADE_STORES,
+        _OP_VERIFY_STORE,
+        _OP_VERIFY_STORES,
+        _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
+        _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
+        _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
+        _OP_REBUILD_SELECTED_STORE_INDEXES,
+        _OP_GET_JOBS,
+        _OP_GET_JOB_RESULTS,
+        _OP_CREATE_JOB,
+        _OP_RENAME_JOB,
+        _OP_SET_JOB_ENABLED,
+        _OP_SET_JOB_SCHEDULE,
+        _OP_DELETE_JOB,
+        _OP_RUN_JOB_ASYNC,
+        _OP_CANCEL_JOB_ASYNC,
+        _OP_GET_PROFILES,
+        _OP_GET_WORKER_RESULTS,
+        _OP_GET_WORKER_RESULT_REPORT,
+        _OP_CREATE_PROFILE,
+        _OP_RUN_PROFILE,
+        _OP_RUN_TEMPORARY_PROFILE,
+        _OP_DELETE_PROFILE,
+        _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
+        _OP_GET_FOLDER_STATISTICS,
+        _OP_GET_CHILD_FOLDERS,
+        _OP_MOVE_FOLDER,
+        _OP_DELETE_EMPTY_FOLDERS,
+        _OP_SEND_STATUS_REPORT,
+        _OP_GET_TIME_ZONES,
+    ),
+    settings=(
+        _rt.Setting(
+            "username",
+            "str",
+            default="admin",
+            required=False,
+            secret=False,
+            doc="Administrator user name.",
+        ),
+        _rt.Setting(
+            "password",
+            "str",
+            default="admin",
+            required=False,
+            secret=True,
+            doc="Administrator password (never logged).",
+        ),
+        _rt.Setting(
+            "host",
+            "str",
+            default="localhost",
+            required=False,
+            secret=False,
+            doc="Host name or address of the server.",
+        ),
+        _rt.Setting(
+            "port",
+            "int",
+            default=8474,
+            required=False,
+            secret=False,
+            doc="TCP port of the administration API.",
+        ),
+        _rt.Setting(
+            "instance_id",
+            "str",
+            default=None,
+            required=False,
+            secret=False,
+            doc="Instance used by instance-scoped functions when a call names none.",
+        ),
+    ),
+    auth_scheme="basic",
+    username_field=None,
+    password_field=None,
+    xml_field=None,
+    xml_declaration_encoding="UTF-8",
     long_running=_rt.LongRunning(
         status_operation=_OP_GET_STATUS,
         cancel_operation=_OP_CANCEL_ASYNC,
-        token_field="token",
-        version_field="statusVersion",
-        progress_field="percentProgress",
-        log_field="logOutput",
         token_param="token",
         version_param="lastKnownStatusVersion",
         timeout_param="millisecondsTimeout",
     ),
     secret_wire_names=frozenset(("encryptionKey", "passphrase", "password")),
+    retry_statuses=(502, 503, 504, 524),
 )
 
 
@@ -2730,6 +3545,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         port: TCP port of the administration API.
         instance_id: Instance used by instance-scoped functions when a call names none.
     """
+
+    _api = _API
 
     def __init__(
         self,
@@ -2771,17 +3588,13 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             read_timeout=read_timeout,
             verify_tls=verify_tls,
             ca_bundle=ca_bundle,
-            retry=_rt.RetryPolicy(
-                attempts=retry_attempts,
-                backoff=retry_backoff,
-                statuses=(502, 503, 504, 524),
-            ),
-            session=session,
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
+            retry_attempts=retry_attempts,
+            retry_backoff=retry_backoff,
             auto_handle_token=auto_handle_token,
+            wait_time=wait_time,
+            status_callback=status_callback,
             log_level=log_level,
-            user_agent="specgen-mailstore_spe",
+            session=session,
         )
 
     def get_status(

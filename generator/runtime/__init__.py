@@ -1,6 +1,7 @@
 """Hand-written runtime shared by the generated clients (shipped verbatim by the generator)."""
 
-from .client import Client, ClientBase, RetryPolicy, TaskClientBase, expand_url, pick_environment
+from .builtin_types import Type
+from .client import Client, ClientBase, TaskClientBase, expand_url, pick_environment
 from .codec import (
     BINARY,
     BOOL,
@@ -13,7 +14,6 @@ from .codec import (
     FileInput,
     JsonValue,
     Model,
-    Type,
     bind_fields,
     date_type,
     datetime_type,
@@ -33,10 +33,20 @@ from .errors import (
     TransportError,
     VendorError,
 )
-from .operation import ApiDescription, Envelope, LongRunning, Operation, Param, XmlStatus
+from .operation import (
+    ApiDescription,
+    Envelope,
+    LongRunning,
+    Operation,
+    Param,
+    Setting,
+    XmlStatus,
+)
 from .pretty import pretty
 from .results import BINARY_RESULT, BinaryResult, FileTarget
-from .tasks import STATUS, Status, StatusCallback, Task, TaskTimeout, resume
+from .status import STATUS, Status, StatusCallback
+from .tasks import Task, TaskBackend, TaskTimeout
+from .transport import RetryPolicy
 
 __all__ = [
     "BINARY",
@@ -69,9 +79,11 @@ __all__ = [
     "Operation",
     "Param",
     "RetryPolicy",
+    "Setting",
     "Status",
     "StatusCallback",
     "Task",
+    "TaskBackend",
     "TaskClientBase",
     "TaskTimeout",
     "TransportError",
@@ -88,5 +100,4 @@ __all__ = [
     "model",
     "pick_environment",
     "pretty",
-    "resume",
 ]

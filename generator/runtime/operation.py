@@ -1,4 +1,6 @@
-"""Descriptions of an API and its operations, as the generated code declares them.
+"""Descriptions of an API and its operations, as the generated code declares them. The client, the
+decoders, tasks and the command line all read these; nothing here has a default the generator
+does not also write out, so the spec's values are the only ones.
 
 Named tuples rather than dataclasses: hundreds are built when a package is imported, and
 defining a named tuple class costs a fraction of a dataclass (import time is measured).
@@ -6,29 +8,33 @@ defining a named tuple class costs a fraction of a dataclass (import time is mea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from .codec import Type
+from .builtin_types import Type
 from .errors import ErrorTable
 
 T = TypeVar("T")
 
 
 class Param(NamedTuple):
-    """One operation parameter on the wire."""
+    """One operation parameter: its Python name, wire name and how it travels."""
 
+    name: str
     wire: str
     type: Type[Any]
     location: str = "body"  # path | query | body | header | file
     style: str = "plain"  # plain | csv | json | flag
     secret: bool = False
-    required: bool = False
+    required: bool = False  # a value must be sent (given by the caller or a client setting)
+    client_default: str | None = None  # the client setting used when the caller gives none
+    doc: str = ""
 
 
 class Operation(NamedTuple, Generic[T]):
     """One vendor operation. ``T`` is what a successful call returns."""
 
+    name: str  # the client method
     wire_name: str
     method: str
     path: str
@@ -39,19 +45,27 @@ class Operation(NamedTuple, Generic[T]):
     safe: bool = False
     long_running: bool = False
     success_status: Sequence[int] = ()
+    stream_items: tuple[str, ...] = ()  # element path of the items ``iter_<name>`` yields
+    stream_item: Type[Any] | None = None
+    doc: str = ""
 
 
 class Envelope(NamedTuple):
-    """Field names of a JSON status envelope (MailStore-style)."""
+    """Field names of a JSON status envelope (MailStore-style) and its status codes."""
 
-    status_field: str = "statusCode"
-    result_field: str = "result"
-    error_field: str = "error"
-    message_field: str = "message"
-    details_field: str = "details"
-    success: Sequence[str] = ("succeeded",)
-    running: Sequence[str] = ("running",)
-    cancelled: Sequence[str] = ("cancelled",)
+    status_field: str
+    result_field: str
+    error_field: str
+    message_field: str
+    details_field: str
+    version_field: str
+    token_field: str
+    progress_field: str
+    text_field: str
+    log_field: str
+    success: Sequence[str]
+    running: Sequence[str]
+    cancelled: Sequence[str]
     echo_field: str | None = None  # a field whose value is sent back in ``echo_header``
     echo_header: str | None = None
 
@@ -60,10 +74,10 @@ class XmlStatus(NamedTuple):
     """Where an XML answer carries the vendor status. ``success`` lists the only good codes;
     ``failure`` the codes that are errors even in a 2xx answer; with neither, HTTP decides."""
 
-    status_element: str = "status"
-    message_element: str = "msg"
-    success: Sequence[str] = ()
-    failure: Sequence[str] = ()
+    status_element: str
+    message_element: str
+    success: Sequence[str]
+    failure: Sequence[str]
 
 
 class LongRunning(NamedTuple):
@@ -71,27 +85,38 @@ class LongRunning(NamedTuple):
 
     status_operation: Operation[Any]
     cancel_operation: Operation[Any]
-    token_field: str = "token"
-    version_field: str = "statusVersion"
-    progress_field: str = "percentProgress"
-    log_field: str = "logOutput"
-    text_field: str = "statusText"
-    token_param: str = "token"
-    version_param: str = "lastKnownStatusVersion"
-    timeout_param: str = "millisecondsTimeout"
+    token_param: str
+    version_param: str
+    timeout_param: str
+
+
+class Setting(NamedTuple):
+    """A constructor argument of the generated client that the spec declares."""
+
+    name: str
+    type: str  # str | int | float | bool
+    default: Any
+    required: bool
+    secret: bool
+    doc: str
 
 
 class ApiDescription(NamedTuple):
-    """Everything the runtime needs to know about one API besides its operations."""
+    """Everything the runtime knows about one API."""
 
     name: str
+    title: str
     errors: ErrorTable
+    envelope: Envelope
+    xml: XmlStatus
+    operations: Sequence[Operation[Any]] = ()
+    settings: Sequence[Setting] = ()
+    environments: Mapping[str, str] = {}
     auth_scheme: str = "none"  # basic | body | none
     username_field: str | None = None
     password_field: str | None = None
     xml_field: str | None = None
     xml_declaration_encoding: str = "UTF-8"
-    envelope: Envelope = Envelope()
-    xml: XmlStatus = XmlStatus()
     long_running: LongRunning | None = None
     secret_wire_names: frozenset[str] = frozenset()
+    retry_statuses: Sequence[int] = ()

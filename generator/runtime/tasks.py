@@ -1,71 +1,36 @@
-"""Long-running tasks: a status envelope with a token, polled until it is final."""
+"""Long-running tasks: a status envelope with a token, polled until it is final.
+
+A ``Task`` talks to the server only through a ``TaskBackend`` (the client implements it), so it
+can be driven by anything that answers those three questions, a fake in tests included.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Iterator
+from typing import Any, Generic, Protocol, TypeVar
 
-from .codec import JSON, JsonValue, Type
-from .operation import ApiDescription, Operation
-
-if TYPE_CHECKING:
-    from .client import Client
+from .codec import JSON, JsonValue
+from .operation import Operation
+from .status import Status, StatusCallback
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Status:
-    """One decoded status envelope."""
+class TaskBackend(Protocol):
+    """What a task needs from the client that started it."""
 
-    code: str | None
-    version: int | None
-    token: str | None
-    progress: int | None
-    text: str | None
-    log_output: str | None
-    error_message: str | None
-    error_details: str | None
-    result: JsonValue
-    raw: Mapping[str, Any] = field(repr=False)
-    running: bool = False
-    succeeded: bool = False
+    def poll_status(self, token: str, version: int, wait_time_ms: int) -> Status:
+        """One ``get-status`` round trip; the server may hold it up to ``wait_time_ms``."""
+        ...
 
+    def cancel_task(self, token: str) -> None:
+        """Ask the server to cancel the task."""
+        ...
 
-StatusCallback = Callable[[Status], None]
-STATUS: Type[Status] = Type("status")
-
-
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _str_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def parse_status(api: ApiDescription, data: Mapping[str, Any]) -> Status:
-    env = api.envelope
-    lr = api.long_running
-    error = data.get(env.error_field)
-    error_map = error if isinstance(error, dict) else {}
-    code = _str_or_none(data.get(env.status_field))
-    return Status(
-        code=code,
-        version=_int_or_none(data.get(lr.version_field if lr else "statusVersion")),
-        token=_str_or_none(data.get(lr.token_field if lr else "token")),
-        progress=_int_or_none(data.get(lr.progress_field if lr else "percentProgress")),
-        text=_str_or_none(data.get(lr.text_field if lr else "statusText")),
-        log_output=_str_or_none(data.get(lr.log_field if lr else "logOutput")),
-        error_message=_str_or_none(error_map.get(env.message_field)) or _str_or_none(error),
-        error_details=_str_or_none(error_map.get(env.details_field)),
-        result=data.get(env.result_field),
-        raw=data,
-        running=code in env.running,
-        succeeded=code in env.success,
-    )
+    def task_result(self, op: Operation[T], status: Status) -> T:
+        """The result of a final status, or the vendor's error for a failed one."""
+        ...
 
 
 class TaskTimeout(TimeoutError):
@@ -77,14 +42,14 @@ class Task(Generic[T]):
 
     def __init__(
         self,
-        client: Client,
+        backend: TaskBackend,
         op: Operation[T],
         first: Status,
         *,
         wait_time_ms: int,
-        status_callback: Callable[[Status], None] | None = None,
+        status_callback: StatusCallback | None = None,
     ) -> None:
-        self._client = client
+        self._backend = backend
         self._op = op
         self.status = first
         self.token = first.token
@@ -110,18 +75,9 @@ class Task(Generic[T]):
         """One ``get-status`` round trip (the server holds it up to ``wait_time_ms``)."""
         if self.done:
             return self.status
-        lr = self._client.api.long_running
-        assert lr is not None
         if self.token is None:
             raise ValueError("this status has no token to poll")
-        args = {
-            lr.token_param: self.token,
-            lr.version_param: self.status.version or 0,
-            lr.timeout_param: self.wait_time_ms,
-        }
-        status = self._client._decode(
-            lr.status_operation, self._client.send(lr.status_operation, args)
-        )
+        status = self._backend.poll_status(self.token, self.status.version or 0, self.wait_time_ms)
         self._update(status)
         return self.status
 
@@ -155,30 +111,30 @@ class Task(Generic[T]):
             if deadline is not None and time.monotonic() >= deadline:
                 raise TaskTimeout(f"task {self.token} still running after {timeout}s")
             self.refresh()
-        return self._client._final_result(self._op, self.status)
+        return self._backend.task_result(self._op, self.status)
 
     def cancel(self) -> None:
         """Ask the server to cancel; it decides when. Keep polling (``wait``) to see the end."""
-        lr = self._client.api.long_running
-        assert lr is not None
         if self.token is None or self.done:
             return
-        self._client.send(lr.cancel_operation, {lr.token_param: self.token})
+        self._backend.cancel_task(self.token)
         self.cancel_requested = True
 
 
-def resume(
-    client: Client, token: str, *, version: int = 0, wait_time_ms: int | None = None
+def resumed(
+    backend: TaskBackend,
+    op: Operation[Any],
+    token: str,
+    *,
+    running_code: str,
+    version: int = 0,
+    wait_time_ms: int,
+    status_callback: StatusCallback | None = None,
 ) -> Task[JsonValue]:
     """A handle on a task started elsewhere (another process), from its saved token. Its result
     is returned as plain JSON, since the operation that started it is not known here."""
-    lr = client.api.long_running
-    if lr is None:
-        raise TypeError(f"{client.api.name} declares no long-running protocol")
-    op: Operation[JsonValue] = lr.status_operation._replace(result=JSON)
-    running = client.api.envelope.running
     placeholder = Status(
-        code=running[0] if running else "running",
+        code=running_code,
         version=version,
         token=token,
         progress=None,
@@ -190,4 +146,7 @@ def resume(
         raw={},
         running=True,
     )
-    return client.task_for(op, placeholder, wait_time_ms=wait_time_ms)
+    plain: Operation[JsonValue] = op._replace(result=JSON)
+    return Task(
+        backend, plain, placeholder, wait_time_ms=wait_time_ms, status_callback=status_callback
+    )

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any, cast
 from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 
-from .codec import Model, Type, encode_scalar
+from .builtin_types import Type
+from .codec import Model, encode_scalar
 from .errors import DecodeError
 
 

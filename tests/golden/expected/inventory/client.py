@@ -19,21 +19,25 @@ from . import models
 from .errors import ERROR_TABLE
 
 _OP_GET_STATUS: _rt.Operation[_rt.Status] = _rt.Operation(
+    name="get_status",
     wire_name="get-status",
     method="POST",
     path="/rpc/status",
     params=(
         _rt.Param(
             "token",
+            "token",
             _rt.STR,
             required=True,
         ),
         _rt.Param(
+            "last_known_status_version",
             "lastKnownStatusVersion",
             _rt.INT,
             required=True,
         ),
         _rt.Param(
+            "milliseconds_timeout",
             "millisecondsTimeout",
             _rt.INT,
             required=True,
@@ -46,11 +50,13 @@ _OP_GET_STATUS: _rt.Operation[_rt.Status] = _rt.Operation(
 )
 
 _OP_CANCEL: _rt.Operation[_rt.Status] = _rt.Operation(
+    name="cancel",
     wire_name="cancel",
     method="POST",
     path="/rpc/cancel",
     params=(
         _rt.Param(
+            "token",
             "token",
             _rt.STR,
             required=True,
@@ -62,53 +68,66 @@ _OP_CANCEL: _rt.Operation[_rt.Status] = _rt.Operation(
 )
 
 _OP_GET_ITEM: _rt.Operation[models.Item] = _rt.Operation(
+    name="get_item",
     wire_name="GetItem",
     method="GET",
     path="/items/{sku}",
     params=(
         _rt.Param(
             "sku",
+            "sku",
             _rt.STR,
             location="path",
             required=True,
+            doc="The item.",
         ),
         _rt.Param(
+            "warehouse",
             "warehouse",
             _rt.STR,
             location="query",
             required=True,
+            client_default="warehouse",
         ),
     ),
     result=_rt.model(models.Item),
     encoding="query",
     decoding="json",
     safe=True,
+    doc="One item by SKU.",
 )
 
 _OP_LIST_ITEMS: _rt.Operation[list[models.Item]] = _rt.Operation(
+    name="list_items",
     wire_name="ListItems",
     method="POST",
     path="/rpc/ListItems",
     params=(
         _rt.Param(
             "colours",
+            "colours",
             _rt.list_of(_rt.enum_of(models.Colour)),
             style="csv",
+            doc="Only these colours.",
         ),
         _rt.Param(
+            "since",
             "since",
             _rt.datetime_type("%Y-%m-%d"),
         ),
         _rt.Param(
             "limit",
+            "limit",
             _rt.INT,
         ),
         _rt.Param(
+            "filter_spec",
             "filter",
             _rt.JSON,
             style="json",
         ),
         _rt.Param(
+            "verbose",
             "verbose",
             _rt.BOOL,
             style="flag",
@@ -121,11 +140,13 @@ _OP_LIST_ITEMS: _rt.Operation[list[models.Item]] = _rt.Operation(
 )
 
 _OP_RECOUNT: _rt.Operation[JsonValue] = _rt.Operation(
+    name="recount",
     wire_name="Recount",
     method="POST",
     path="/rpc/Recount",
     params=(
         _rt.Param(
+            "deep",
             "deep",
             _rt.BOOL,
             required=True,
@@ -135,20 +156,24 @@ _OP_RECOUNT: _rt.Operation[JsonValue] = _rt.Operation(
     encoding="form",
     decoding="envelope",
     long_running=True,
+    doc="Count every item again.",
 )
 
 _OP_UPLOAD_SHEET: _rt.Operation[models.Item] = _rt.Operation(
+    name="upload_sheet",
     wire_name="UploadSheet",
     method="POST",
     path="/rpc/UploadSheet",
     params=(
         _rt.Param(
             "sheet",
+            "sheet",
             _rt.BINARY,
             location="file",
             required=True,
         ),
         _rt.Param(
+            "note",
             "note",
             _rt.STR,
             secret=True,
@@ -161,6 +186,7 @@ _OP_UPLOAD_SHEET: _rt.Operation[models.Item] = _rt.Operation(
 )
 
 _OP_DOWNLOAD_SHEET: _rt.Operation[BinaryResult] = _rt.Operation(
+    name="download_sheet",
     wire_name="DownloadSheet",
     method="POST",
     path="/rpc/DownloadSheet",
@@ -171,11 +197,13 @@ _OP_DOWNLOAD_SHEET: _rt.Operation[BinaryResult] = _rt.Operation(
 )
 
 _OP_PING: _rt.Operation[None] = _rt.Operation(
+    name="ping",
     wire_name="Ping",
     method="GET",
     path="/rpc/Ping",
     params=(
         _rt.Param(
+            "trace",
             "X-Trace",
             _rt.STR,
             location="header",
@@ -194,18 +222,19 @@ _ENVIRONMENTS = {
 
 _API = _rt.ApiDescription(
     name="inventory",
+    title="Inventory API",
     errors=ERROR_TABLE,
-    auth_scheme="basic",
-    username_field=None,
-    password_field=None,
-    xml_field=None,
-    xml_declaration_encoding="UTF-8",
     envelope=_rt.Envelope(
         status_field="statusCode",
         result_field="result",
         error_field="error",
         message_field="message",
         details_field="details",
+        version_field="statusVersion",
+        token_field="token",
+        progress_field="percentProgress",
+        text_field="statusText",
+        log_field="logOutput",
         success=("succeeded",),
         running=("running",),
         cancelled=("cancelled",),
@@ -216,18 +245,57 @@ _API = _rt.ApiDescription(
         success=(),
         failure=(),
     ),
+    operations=(
+        _OP_GET_STATUS,
+        _OP_CANCEL,
+        _OP_GET_ITEM,
+        _OP_LIST_ITEMS,
+        _OP_RECOUNT,
+        _OP_UPLOAD_SHEET,
+        _OP_DOWNLOAD_SHEET,
+        _OP_PING,
+    ),
+    settings=(
+        _rt.Setting(
+            "api_key",
+            "str",
+            default=None,
+            required=True,
+            secret=True,
+            doc="Key of the account.",
+        ),
+        _rt.Setting(
+            "user",
+            "str",
+            default="admin",
+            required=False,
+            secret=False,
+            doc="",
+        ),
+        _rt.Setting(
+            "warehouse",
+            "str",
+            default=None,
+            required=False,
+            secret=False,
+            doc="Warehouse used when a call names none.",
+        ),
+    ),
+    environments=_ENVIRONMENTS,
+    auth_scheme="basic",
+    username_field=None,
+    password_field=None,
+    xml_field=None,
+    xml_declaration_encoding="UTF-8",
     long_running=_rt.LongRunning(
         status_operation=_OP_GET_STATUS,
         cancel_operation=_OP_CANCEL,
-        token_field="token",
-        version_field="statusVersion",
-        progress_field="percentProgress",
-        log_field="logOutput",
         token_param="token",
         version_param="lastKnownStatusVersion",
         timeout_param="millisecondsTimeout",
     ),
     secret_wire_names=frozenset(("note",)),
+    retry_statuses=(502, 503, 504, 524),
 )
 
 
@@ -241,6 +309,8 @@ class InventoryClient(_rt.TaskClientBase):
         api_key: Key of the account.
         warehouse: Warehouse used when a call names none.
     """
+
+    _api = _API
 
     def __init__(
         self,
@@ -273,17 +343,13 @@ class InventoryClient(_rt.TaskClientBase):
             read_timeout=read_timeout,
             verify_tls=verify_tls,
             ca_bundle=ca_bundle,
-            retry=_rt.RetryPolicy(
-                attempts=retry_attempts,
-                backoff=retry_backoff,
-                statuses=(502, 503, 504, 524),
-            ),
-            session=session,
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
+            retry_attempts=retry_attempts,
+            retry_backoff=retry_backoff,
             auto_handle_token=auto_handle_token,
+            wait_time=wait_time,
+            status_callback=status_callback,
             log_level=log_level,
-            user_agent="specgen-inventory",
+            session=session,
         )
 
     def get_status(

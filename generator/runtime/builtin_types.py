@@ -1,0 +1,226 @@
+"""The built-in types of the spec language, in one table.
+
+Everything a built-in type means lives in its row: the Python annotation the generated code
+uses at each position, the runtime descriptor it writes, which YAML defaults fit it, whether a
+setting may have it, its OpenAPI schema, and how its values are read from wire or command-line
+text and from JSON. The generator (templates, checks, OpenAPI export) and the runtime (codec,
+command line) all read this table; nothing else lists the built-in types.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from typing import Any, Generic, NamedTuple, TypeVar
+
+T = TypeVar("T")
+
+
+class Type(NamedTuple, Generic[T]):
+    """How one value travels: ``kind`` plus the model/enum class, item type or date format."""
+
+    kind: str
+    target: Any = None
+    item: Type[Any] | None = None
+    format: str | None = None
+
+
+def parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no", ""):
+        return False
+    raise ValueError(f"not a boolean: {text!r}")
+
+
+def parse_datetime(text: str, fmt: str | None) -> _dt.datetime:
+    return _dt.datetime.strptime(text, fmt) if fmt else _dt.datetime.fromisoformat(text)
+
+
+def parse_date(text: str, fmt: str | None) -> _dt.date:
+    if fmt:
+        return _dt.datetime.strptime(text, fmt).date()
+    return _dt.date.fromisoformat(text)
+
+
+def _json_type(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _str_from_json(value: Any, fmt: str | None) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)  # vendors send numeric codes as numbers or strings
+    raise ValueError(f"expected text, got {_json_type(value)}")
+
+
+def _int_from_json(value: Any, fmt: str | None) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"expected an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise ValueError(f"expected an integer, got {value!r} (the fraction would be lost)")
+    if isinstance(value, str):
+        return int(value)
+    raise ValueError(f"expected an integer, got {_json_type(value)}")
+
+
+def _float_from_json(value: Any, fmt: str | None) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        return float(value)
+    raise ValueError(f"expected a number, got {_json_type(value)}")
+
+
+def _bool_from_json(value: Any, fmt: str | None) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return parse_bool(value)
+    raise ValueError(f"expected a boolean, got {_json_type(value)}")
+
+
+def _text_only(parse: Callable[[str, str | None], Any]) -> Callable[[Any, str | None], Any]:
+    def from_json(value: Any, fmt: str | None) -> Any:
+        if isinstance(value, str):
+            return parse(value, fmt)
+        raise ValueError(f"expected text, got {_json_type(value)}")
+
+    return from_json
+
+
+class BuiltinType(NamedTuple):
+    name: str
+    annotations: tuple[str, str, str]  # as a model field, a parameter, a result
+    descriptor: str  # runtime descriptor expression; {format} is the spec's format
+    result_descriptor: str  # the same, for a result
+    default_types: tuple[type, ...]  # YAML defaults that fit (none: no default allowed)
+    setting: bool  # may a client setting have this type
+    formatted: bool  # does ``format`` apply
+    openapi: dict[str, Any]
+    from_text: Callable[[str, str | None], Any]  # wire or command-line text -> value
+    from_json: Callable[[Any, str | None], Any]  # decoded JSON -> value (ValueError if not)
+
+    def annotation(self, position: str) -> str:
+        return self.annotations[("field", "param", "return").index(position)]
+
+
+_BUILTINS = (
+    BuiltinType(
+        "str",
+        ("str", "str", "str"),
+        "_rt.STR",
+        "_rt.STR",
+        (str,),
+        True,
+        False,
+        {"type": "string"},
+        lambda text, _fmt: text,
+        _str_from_json,
+    ),
+    BuiltinType(
+        "int",
+        ("int", "int", "int"),
+        "_rt.INT",
+        "_rt.INT",
+        (int,),
+        True,
+        False,
+        {"type": "integer"},
+        lambda text, _fmt: int(text),
+        _int_from_json,
+    ),
+    BuiltinType(
+        "float",
+        ("float", "float", "float"),
+        "_rt.FLOAT",
+        "_rt.FLOAT",
+        (int, float),
+        True,
+        False,
+        {"type": "number"},
+        lambda text, _fmt: float(text),
+        _float_from_json,
+    ),
+    BuiltinType(
+        "bool",
+        ("bool", "bool", "bool"),
+        "_rt.BOOL",
+        "_rt.BOOL",
+        (bool,),
+        True,
+        False,
+        {"type": "boolean"},
+        lambda text, _fmt: parse_bool(text),
+        _bool_from_json,
+    ),
+    BuiltinType(
+        "json",
+        ("JsonValue", "JsonValue", "JsonValue"),
+        "_rt.JSON",
+        "_rt.JSON",
+        (),
+        False,
+        False,
+        {},
+        lambda text, _fmt: text,
+        lambda value, _fmt: value,
+    ),
+    BuiltinType(
+        "datetime",
+        ("datetime.datetime", "datetime.datetime", "datetime.datetime"),
+        "_rt.datetime_type({format})",
+        "_rt.datetime_type({format})",
+        (str,),
+        False,
+        True,
+        {"type": "string", "format": "date-time"},
+        parse_datetime,
+        _text_only(parse_datetime),
+    ),
+    BuiltinType(
+        "date",
+        ("datetime.date", "datetime.date", "datetime.date"),
+        "_rt.date_type({format})",
+        "_rt.date_type({format})",
+        (str,),
+        False,
+        True,
+        {"type": "string", "format": "date"},
+        parse_date,
+        _text_only(parse_date),
+    ),
+    BuiltinType(
+        "binary",
+        ("bytes", "FileInput", "BinaryResult"),
+        "_rt.BINARY",
+        "_rt.BINARY_RESULT",
+        (),
+        False,
+        False,
+        {"type": "string", "contentMediaType": "application/octet-stream"},
+        lambda text, _fmt: text.encode(),
+        _text_only(lambda text, _fmt: text.encode()),
+    ),
+    BuiltinType(
+        "status",
+        ("_rt.Status", "_rt.Status", "_rt.Status"),
+        "_rt.STATUS",
+        "_rt.STATUS",
+        (),
+        False,
+        False,
+        {"$ref": "#/components/schemas/StatusEnvelope"},
+        lambda text, _fmt: text,
+        lambda value, _fmt: value,
+    ),
+)
+BUILTIN_TYPES: dict[str, BuiltinType] = {row.name: row for row in _BUILTINS}
+# Annotations that name something the generated module imports from the runtime.
+RUNTIME_ANNOTATIONS = ("BinaryResult", "FileInput", "JsonValue")

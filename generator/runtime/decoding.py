@@ -1,0 +1,253 @@
+"""What the vendor's answers mean: one decoder per response decoding, and the rules that turn a
+vendor status (in an XML document or a JSON envelope) or an HTTP status into the package's error
+classes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import requests
+
+from .codec import decode_json, decode_xml
+from .errors import ApiError, DecodeError, HttpError, VendorError
+from .operation import ApiDescription, Operation
+from .results import BinaryResult
+from .status import Status, parse_status
+from .xml import child_text, looks_like_xml, parse_xml
+
+_BODY_EXCERPT = 2000
+
+
+class Decoder:
+    """Decodes the answers of one API (and remembers what an envelope asks to be echoed)."""
+
+    def __init__(self, api: ApiDescription) -> None:
+        self.api = api
+        self.errors = api.errors
+        self.echo_value: str | None = None  # e.g. MailStore SPE's anti-XSRF token
+
+    def decode(self, op: Operation[Any], response: requests.Response) -> Any:
+        with self.package_errors():
+            return _DECODERS[op.decoding](self, op, response)
+
+    @contextlib.contextmanager
+    def package_errors(self) -> Iterator[None]:
+        """Re-raise the runtime's generic decode errors as this package's ``DecodeError``."""
+        try:
+            yield
+        except DecodeError as exc:
+            if isinstance(exc, self.errors.decode):
+                raise
+            raise self.errors.decode(str(exc), body_excerpt=exc.body_excerpt) from None
+
+    # -- HTTP status -----------------------------------------------------------------------------
+    @staticmethod
+    def accepted(op: Operation[Any], status: int) -> bool:
+        return status in op.success_status if op.success_status else 200 <= status < 300
+
+    def http_error(
+        self, op: Operation[Any], response: requests.Response, attempts: int
+    ) -> ApiError:
+        """The error for an answer whose HTTP status the operation does not accept."""
+        try:
+            body = response.content
+        except requests.RequestException:
+            body = b""
+        text = body[:_BODY_EXCERPT].decode("utf-8", errors="replace")
+        vendor_status, vendor_message = self.vendor_status_of(body)
+        status = response.status_code
+        errors = self.errors
+        cls = errors.find(op.wire_name, status, vendor_status)
+        if cls is None:
+            cls = {401: errors.auth, 403: errors.auth, 404: errors.not_found}.get(
+                status, errors.http
+            )
+        detail = f": {vendor_message}" if vendor_message else ""
+        return make_error(
+            cls,
+            f"{op.wire_name}: HTTP {status}{detail}",
+            http_status=status,
+            headers=dict(response.headers),
+            body=text,
+            vendor_status=vendor_status,
+            vendor_message=vendor_message,
+            attempts=attempts,
+        )
+
+    def vendor_status_of(self, body: bytes) -> tuple[str | None, str | None]:
+        """Vendor status and message from an error body, when it is XML or a JSON envelope."""
+        if not body.strip():
+            return None, None
+        try:
+            if looks_like_xml(body):
+                root = parse_xml(body)
+                xml = self.api.xml
+                return child_text(root, xml.status_element), child_text(root, xml.message_element)
+            data = json.loads(body.decode("utf-8-sig"))
+        except (DecodeError, ValueError):
+            return None, None
+        if isinstance(data, dict):
+            status = parse_status(self.api, data)
+            return status.code, status.error_message
+        return None, None
+
+    # -- vendor status ---------------------------------------------------------------------------
+    def check_xml_status(
+        self,
+        op: Operation[Any],
+        code: str | None,
+        message: str | None,
+        http_status: int,
+        payload: object,
+    ) -> None:
+        """Raise the declared error when the vendor status says the call failed: a status not in
+        ``success`` when success codes are declared, else one of the ``failure`` codes."""
+        xml = self.api.xml
+        if xml.success and code in xml.success:
+            return
+        if not xml.success and code not in xml.failure:
+            return
+        cls = self.errors.find(op.wire_name, http_status, code) or self.errors.vendor
+        raise make_error(
+            cls,
+            f"{op.wire_name}: vendor status {code}: {message or 'no message'}",
+            vendor_status=code,
+            vendor_message=message,
+            payload=payload,
+            http_status=http_status,
+        )
+
+    def check_streamed_status(
+        self, op: Operation[Any], seen: Mapping[str, str], http_status: int
+    ) -> None:
+        xml = self.api.xml
+        self.check_xml_status(
+            op,
+            seen.get(xml.status_element),
+            seen.get(xml.message_element),
+            http_status,
+            payload=dict(seen),
+        )
+
+    def final_result(self, op: Operation[Any], status: Status) -> Any:
+        """Result of a finished status: succeeded -> decoded result, otherwise the vendor error."""
+        if status.code in self.api.envelope.success:
+            with self.package_errors():
+                return decode_json(op.result, status.result)
+        raise self.envelope_error(op, status)
+
+    def envelope_error(self, op: Operation[Any], status: Status) -> ApiError:
+        message = status.error_message or f"{op.wire_name} ended with status {status.code!r}"
+        cls = self.errors.find(op.wire_name, None, status.code) or self.errors.vendor
+        return make_error(
+            cls,
+            f"{op.wire_name}: {message}",
+            vendor_status=status.code,
+            vendor_message=status.error_message,
+            details=status.error_details,
+            payload=status.raw,
+        )
+
+    # -- decoders --------------------------------------------------------------------------------
+    def _decode_envelope(self, op: Operation[Any], response: requests.Response) -> Status:
+        data = load_json(response.content)
+        if not isinstance(data, dict):
+            raise self.errors.decode(
+                f"{op.wire_name}: expected a JSON status envelope", body_excerpt=response.text[:200]
+            )
+        status = parse_status(self.api, data)
+        echo = self.api.envelope.echo_field
+        if echo and isinstance(data.get(echo), str):
+            self.echo_value = data[echo]
+        return status
+
+    def _decode_xml(self, op: Operation[Any], response: requests.Response) -> Any:
+        root = self.parse_xml(op, response.content)
+        xml = self.api.xml
+        self.check_xml_status(
+            op,
+            child_text(root, xml.status_element),
+            child_text(root, xml.message_element),
+            response.status_code,
+            payload=root,
+        )
+        return decode_xml(op.result, root)
+
+    def _decode_binary_or_xml(
+        self, op: Operation[Any], response: requests.Response
+    ) -> BinaryResult:
+        body = response.content
+        content_type = response.headers.get("Content-Type", "")
+        if "xml" in content_type or looks_like_xml(body):
+            return self.status_instead_of_file(op, body)
+        return BinaryResult(has_file=True, content=body, content_type=content_type or None)
+
+    def status_instead_of_file(self, op: Operation[Any], body: bytes) -> BinaryResult:
+        """The vendor's XML status explaining why a binary answer holds no file."""
+        root = self.parse_xml(op, body)
+        xml = self.api.xml
+        return BinaryResult(
+            has_file=False,
+            content=None,
+            status=child_text(root, xml.status_element),
+            msg=child_text(root, xml.message_element),
+        )
+
+    def _decode_json(self, op: Operation[Any], response: requests.Response) -> Any:
+        return decode_json(op.result, load_json(response.content, self.errors.decode))
+
+    def _decode_none(self, op: Operation[Any], response: requests.Response) -> None:
+        return None
+
+    def parse_xml(self, op: Operation[Any], body: bytes) -> Any:
+        try:
+            return parse_xml(body)
+        except DecodeError as exc:
+            raise self.errors.decode(
+                f"{op.wire_name}: {exc}", body_excerpt=exc.body_excerpt
+            ) from None
+
+
+_DECODERS: dict[str, Callable[[Decoder, Operation[Any], requests.Response], Any]] = {
+    "envelope": Decoder._decode_envelope,
+    "xml": Decoder._decode_xml,
+    "binary_or_xml": Decoder._decode_binary_or_xml,
+    "json": Decoder._decode_json,
+    "none": Decoder._decode_none,
+}
+
+
+def load_json(body: bytes, error: type[DecodeError] = DecodeError) -> Any:
+    try:
+        return json.loads(body.decode("utf-8-sig"))  # MailStore sends a BOM
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise error(
+            f"invalid JSON: {exc}", body_excerpt=body[:200].decode("utf-8", "replace")
+        ) from None
+
+
+def make_error(cls: type[ApiError], message: str, **info: Any) -> ApiError:
+    """Build ``cls`` with the keyword arguments its base family accepts."""
+    if issubclass(cls, HttpError):
+        return cls(
+            message,
+            status=info.get("http_status") or 0,
+            headers=info.get("headers"),
+            body=info.get("body", ""),
+            vendor_status=info.get("vendor_status"),
+            vendor_message=info.get("vendor_message"),
+            attempts=info.get("attempts", 1),
+        )
+    if issubclass(cls, VendorError):
+        return cls(
+            message,
+            vendor_status=info.get("vendor_status"),
+            vendor_message=info.get("vendor_message"),
+            details=info.get("details"),
+            payload=info.get("payload", info.get("body")),
+            http_status=info.get("http_status"),
+        )
+    return cls(message)

@@ -1,0 +1,76 @@
+"""The options every generated client has besides the spec's settings: the one table that the
+client template renders, the client passes through, and the spec checks keep settings and
+parameters from reusing."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class ClientOption(NamedTuple):
+    """A keyword argument of every generated client's constructor.
+
+    ``default`` is the attribute path, in the generator's model of the spec, of the value the
+    spec sets (``None``: the literal ``None``); ``when`` says which clients have it.
+    """
+
+    name: str
+    annotation: str
+    default: str | None
+    doc: str
+    when: str = "always"  # always | environments | long_running
+    to_client: bool = True  # passed on to the runtime client (else: used to find the base URL)
+
+
+CLIENT_OPTIONS: tuple[ClientOption, ...] = (
+    ClientOption(
+        "environment",
+        "Literal[...]",
+        "server.default_environment",
+        "Which of the vendor's environments to call.",
+        when="environments",
+        to_client=False,
+    ),
+    ClientOption(
+        "base_url",
+        "str | None",
+        None,
+        "Call this address instead (e.g. a test server).",
+        to_client=False,
+    ),
+    ClientOption("connect_timeout", "float", "transport.connect_timeout", "Seconds to connect."),
+    ClientOption("read_timeout", "float", "transport.read_timeout", "Seconds to wait for data."),
+    ClientOption("verify_tls", "bool", "transport.verify_tls", "Verify the TLS certificate."),
+    ClientOption("ca_bundle", "str | None", None, "CA bundle that signs the server certificate."),
+    ClientOption("retry_attempts", "int", "transport.retry_attempts", "Retries of safe calls."),
+    ClientOption("retry_backoff", "float", "transport.retry_backoff", "Seconds before a retry."),
+    ClientOption(
+        "auto_handle_token",
+        "bool",
+        "protocol.long_running.auto_handle",
+        "Wait for long-running tasks (else return their handle).",
+        when="long_running",
+    ),
+    ClientOption(
+        "wait_time",
+        "int",
+        "protocol.long_running.wait_time_ms",
+        "Milliseconds the server may hold a status poll.",
+        when="long_running",
+    ),
+    ClientOption(
+        "status_callback",
+        "_rt.StatusCallback | None",
+        None,
+        "Called with every status of a long-running task.",
+        when="long_running",
+    ),
+    ClientOption("log_level", "int | str | None", None, "Level of the package's logger."),
+    ClientOption("session", "requests.Session | None", None, "A requests session to use."),
+)
+
+# Keyword arguments the generated methods add to an operation's own parameters.
+CALL_OPTIONS: dict[str, tuple[str, ...]] = {
+    "long_running": ("auto_handle_token", "wait_time", "status_callback"),
+    "binary_or_xml": ("save_to",),
+}

@@ -1,0 +1,128 @@
+"""Sending requests: one session, timeouts, TLS, retries with backoff. This layer knows HTTP and
+the network, not what the vendor's answers mean."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Iterator
+from typing import Any, NamedTuple, TypeVar
+
+import requests
+import urllib3
+
+from .encoding import WireRequest
+from .errors import ErrorTable
+from .operation import Operation
+
+T = TypeVar("T")
+
+
+class RetryPolicy(NamedTuple):
+    """Exponential backoff with jitter, for operations the spec marks safe to repeat."""
+
+    attempts: int  # retries after the first try
+    backoff: float  # seconds before the first retry; doubles each time
+    statuses: tuple[int, ...]  # HTTP statuses worth another try
+
+    def delay(self, retry: int) -> float:
+        return float(self.backoff * (2**retry) * random.uniform(0.5, 1.5))
+
+
+# Failures after which a safe request is worth another try: no connection, no answer in time,
+# or a body cut off mid-way.
+_RETRYABLE = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+class Sent(NamedTuple):
+    response: requests.Response
+    attempts: int
+
+
+class Transport:
+    """Sends wire requests over one ``requests.Session`` (keep-alive, pooling)."""
+
+    def __init__(
+        self,
+        errors: ErrorTable,
+        *,
+        base_url: str,
+        connect_timeout: float,
+        read_timeout: float,
+        verify_tls: bool,
+        ca_bundle: str | None,
+        retry: RetryPolicy,
+        session: requests.Session | None,
+        user_agent: str,
+        log: logging.Logger,
+    ) -> None:
+        self.errors = errors
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.verify: bool | str = ca_bundle if ca_bundle else verify_tls
+        self.retry = retry
+        self.log = log
+        self.last_response: requests.Response | None = None
+        self._owns_session = session is None
+        self.session = session or requests.Session()
+        self.session.headers.setdefault("User-Agent", user_agent)
+
+    def close(self) -> None:
+        if self._owns_session:
+            self.session.close()
+
+    def send(self, op: Operation[Any], wire: WireRequest, *, stream: bool = False) -> Sent:
+        """Send ``wire``, retrying safe operations on network failures and retryable statuses.
+        Any answer that arrives is returned, whatever its status."""
+        attempts = 1 + (self.retry.attempts if op.safe else 0)
+        url = self.base_url + wire.path
+        for attempt in range(1, attempts + 1):
+            self._log_request(wire, attempt)
+            try:
+                response = self.session.request(
+                    wire.method,
+                    url,
+                    params=wire.query or None,
+                    data=wire.body,
+                    headers=wire.headers,
+                    timeout=self.timeout,
+                    verify=self.verify,
+                    stream=stream,  # without it requests reads the body here (faster path)
+                )
+            except _RETRYABLE as exc:
+                if attempt < attempts:
+                    time.sleep(self.retry.delay(attempt - 1))
+                    continue
+                raise self.errors.transport(
+                    f"{op.wire_name}: {type(exc).__name__}: {_scrub(str(exc))}", attempts=attempt
+                ) from None
+            except requests.RequestException as exc:
+                raise self.errors.transport(f"{op.wire_name}: {_scrub(str(exc))}") from None
+            self.last_response = response
+            self.log.debug("%s %s -> HTTP %s", wire.method, wire.path, response.status_code)
+            if response.status_code in self.retry.statuses and attempt < attempts:
+                response.close()
+                time.sleep(self.retry.delay(attempt - 1))
+                continue
+            return Sent(response, attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _log_request(self, wire: WireRequest, attempt: int) -> None:
+        if self.log.isEnabledFor(logging.DEBUG):
+            suffix = f" (attempt {attempt})" if attempt > 1 else ""
+            self.log.debug("%s %s%s fields=%s", wire.method, wire.path, suffix, wire.log_fields)
+
+    def guard(self, op: Operation[Any], items: Iterator[T]) -> Iterator[T]:
+        """Turn a connection that fails or stalls mid-body into the package's transport error."""
+        try:
+            yield from items
+        except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as exc:
+            raise self.errors.transport(
+                f"{op.wire_name}: body interrupted: {type(exc).__name__}"
+            ) from None
+
+
+def _scrub(text: str) -> str:
+    """Drop urllib3's nested cause (long, and it repeats the URL) from transport messages."""
+    return text.split("(Caused by", 1)[0].strip() or text
