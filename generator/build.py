@@ -84,6 +84,7 @@ def build_api(spec: LoadedSpec) -> Api:
                 secret=bool(p.get("secret", False)),
                 client_default=p.get("client_default"),
                 doc=p.get("doc", "").strip(),
+                example=p.get("example"),
             )
             for p_wire, p in raw.get("params", {}).items()
         )

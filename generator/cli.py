@@ -194,7 +194,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _import_mailstore(args: argparse.Namespace) -> int:
     import os
-    import tempfile
 
     from generator import importer
 
@@ -216,11 +215,15 @@ def _import_mailstore(args: argparse.Namespace) -> int:
         client_class=args.client_class,
         port=args.port,
     )
-    # the result must be a valid spec before it replaces anything
-    with tempfile.TemporaryDirectory() as scratch:
-        candidate = Path(scratch) / args.spec.name
+    # the result must be a valid spec before it replaces anything; it is checked beside the
+    # spec, so that the file it extends (a relative path) is found
+    args.spec.parent.mkdir(parents=True, exist_ok=True)
+    candidate = args.spec.with_name(f".{args.spec.name}.import-check")
+    try:
         candidate.write_text(text, encoding="utf-8")
         pipeline.load_apis([candidate])
+    finally:
+        candidate.unlink(missing_ok=True)
     for line in report.lines() or ["no changes"]:
         print(line)
     if not args.dry_run:

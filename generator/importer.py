@@ -167,17 +167,40 @@ operations: {{}}
 
 
 def merge(
-    spec: CommentedMap, functions: list[dict[str, Any]], *, prune: bool = False
+    spec: CommentedMap,
+    functions: list[dict[str, Any]],
+    *,
+    prune: bool = False,
+    inherited: dict[str, list[str]] | None = None,
 ) -> ImportReport:
-    """Bring ``spec['operations']`` in line with ``functions``; return what changed."""
+    """Bring ``spec['operations']`` in line with ``functions``; return what changed.
+
+    ``inherited`` maps the functions a spec takes from the spec it extends to their argument
+    names there: they are not written again here. A difference in their arguments is reported
+    (the base spec, or an override in this one, is where to change it); with ``prune`` a
+    function the server no longer has is excluded from the inheritance.
+    """
     report = ImportReport()
+    inherited = inherited or {}
     settings = spec.get("settings") or {}
-    instance_setting = "instance_id" if "instance_id" in settings else None
+    instance_setting = "instance_id" if "instance_id" in settings or inherited else None
     operations = spec.setdefault("operations", CommentedMap())
     seen = set()
     for function in functions:
         name = function["name"]
         seen.add(name)
+        if name in inherited and name not in operations:
+            arg_names = [arg["name"] for arg in function["args"]]
+            if sorted(arg_names) != sorted(inherited[name]):
+                report.changed.append(
+                    f"{name}: arguments {', '.join(arg_names) or 'none'} on the server, "
+                    f"{', '.join(inherited[name]) or 'none'} in the spec it extends "
+                    "(change it there, or override it here)"
+                )
+            continue
+        if name not in operations and _unexclude(spec, name):
+            report.changed.append(f"{name}: inherited again (no longer excluded)")
+            continue
         if name not in operations:
             operations[name] = _new_operation(function, instance_setting)
             report.added_functions.append(name)
@@ -207,7 +230,26 @@ def merge(
             report.disappeared_functions.append(name)
             if prune:
                 del operations[name]
+    for name in inherited:
+        if name not in seen and name not in operations:
+            report.disappeared_functions.append(name)
+            if prune:
+                _exclude(spec, name)
     return report
+
+
+def _unexclude(spec: CommentedMap, name: str) -> bool:
+    """Inherit ``name`` again if the spec excluded it from what it extends."""
+    names = ((spec.get("extends") or {}).get("exclude") or {}).get("operations") or []
+    if name not in names:
+        return False
+    names.remove(name)
+    return True
+
+
+def _exclude(spec: CommentedMap, name: str) -> None:
+    exclude = spec["extends"].setdefault("exclude", CommentedMap())
+    exclude.setdefault("operations", []).append(name)
 
 
 def _update_param(
@@ -228,6 +270,16 @@ def _update_param(
     if not refined and current != wire_type:
         report.changed.append(f"{label}: type {current} -> {wire_type}")
         param["type"] = wire_type
+
+
+def _inherited_operations(spec_path: Path, spec: CommentedMap) -> dict[str, list[str]]:
+    """The operations the spec takes from the one it extends, with their argument wire names
+    as composed (shared parameters included)."""
+    from generator import loader
+
+    composed = loader.load_spec(spec_path).data["operations"]
+    own = spec.get("operations") or {}
+    return {name: list(op.get("params", {})) for name, op in composed.items() if name not in own}
 
 
 def import_metadata(
@@ -256,7 +308,10 @@ def import_metadata(
             spe,
         )
         created = True
-    report = merge(spec, functions, prune=prune)
+    inherited: dict[str, list[str]] = {}
+    if not created and spec.get("extends"):
+        inherited = _inherited_operations(spec_path, spec)
+    report = merge(spec, functions, prune=prune, inherited=inherited)
     report.created = created
     buffer = io.StringIO()
     yaml.dump(spec, buffer)

@@ -19,18 +19,22 @@ import yaml
 from generator.errors import SpecError, SpecErrors, format_key_path
 
 KeyPath = tuple[str | int, ...]
+Position = tuple[str, int, int]  # file (display name), line, column
 SCHEMA_PATH = Path(__file__).parent / "schema" / "spec.schema.json"
 
 
 @dataclass
 class LoadedSpec:
-    """Raw spec data plus where each piece came from."""
+    """Raw spec data plus where each piece came from: a composed spec (``extends``) holds nodes
+    of several files, and each position names the file its node is written in."""
 
     path: Path
     display_name: str
     data: dict[str, Any]
-    positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    positions: dict[KeyPath, Position] = field(default_factory=dict)
+    key_positions: dict[KeyPath, Position] = field(default_factory=dict)
+    # every file the spec is made of, itself first (then what it extends)
+    files: tuple[Path, ...] = ()
 
     def error(self, path: KeyPath, message: str, *, at_key: bool = False) -> SpecError:
         """An error located at the value (or, with ``at_key``, the key) found at ``path``."""
@@ -38,8 +42,8 @@ class LoadedSpec:
         probe = path
         while probe not in table and probe:
             probe = probe[:-1]
-        line, column = table.get(probe, self.positions.get((), (1, 1)))
-        return SpecError(self.display_name, line, column, format_key_path(path), message)
+        file, line, column = table.get(probe, self.positions.get((), (self.display_name, 1, 1)))
+        return SpecError(file, line, column, format_key_path(path), message)
 
 
 class _Builder:
@@ -49,7 +53,8 @@ class _Builder:
         self._scalars = yaml.SafeLoader("")
 
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
-        self.spec.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        name = self.spec.display_name
+        self.spec.positions[path] = (name, node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -62,6 +67,7 @@ class _Builder:
                     self._at(key_node, (*path, key), f"duplicate key {key!r}")
                     continue
                 self.spec.key_positions[(*path, key)] = (
+                    name,
                     key_node.start_mark.line + 1,
                     key_node.start_mark.column + 1,
                 )
@@ -96,10 +102,49 @@ def display_name(path: Path) -> str:
         return path.name
 
 
-def load_spec(path: Path) -> LoadedSpec:
-    """Parse and schema-validate one spec; raise ``SpecErrors`` with every problem found."""
+def load_spec(path: Path, _extended_by: tuple[Path, ...] = ()) -> LoadedSpec:
+    """Parse, compose (``extends``) and schema-validate one spec; raise ``SpecErrors`` with every
+    problem found."""
+    spec = parse_file(path)
+    if "extends" in spec.data:
+        from generator import compose
+
+        errors = schema_errors(spec, only="extends")
+        if errors:
+            raise SpecErrors(errors)
+        base_path, problem = compose.base_path(spec, _extended_by)
+        if problem is not None:
+            raise SpecErrors([problem])
+        spec = compose.extend(spec, load_spec(base_path, (*_extended_by, spec.path.resolve())))
+    errors = schema_errors(spec)
+    if errors:
+        raise SpecErrors(errors)
+    return spec
+
+
+def extended_file(path: Path) -> Path | None:
+    """The file a spec extends (resolved), read cheaply; None when it extends nothing or cannot
+    be read (loading it reports why)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "extends:" not in text:
+        return None
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return None
+    extends = data.get("extends") if isinstance(data, dict) else None
+    if not isinstance(extends, dict) or not isinstance(extends.get("spec"), str):
+        return None
+    return (path.parent / str(extends["spec"])).resolve()
+
+
+def parse_file(path: Path) -> LoadedSpec:
+    """One YAML file as data with the position of every node (no schema validation yet)."""
     name = display_name(path)
-    spec = LoadedSpec(path=path, display_name=name, data={})
+    spec = LoadedSpec(path=path, display_name=name, data={}, files=(path,))
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -125,9 +170,6 @@ def load_spec(path: Path) -> LoadedSpec:
     if not isinstance(data, dict):
         raise SpecErrors([spec.error((), "the spec must be a mapping at the top level")])
     spec.data = data
-    errors = schema_errors(spec)
-    if errors:
-        raise SpecErrors(errors)
     return spec
 
 
@@ -149,11 +191,17 @@ def spec_schema() -> dict[str, Any]:
     return schema
 
 
-def schema_errors(spec: LoadedSpec) -> list[SpecError]:
-    """Every JSON Schema violation, phrased for a person and located in the file."""
-    validator = jsonschema.Draft202012Validator(spec_schema())
+def schema_errors(spec: LoadedSpec, only: str | None = None) -> list[SpecError]:
+    """Every JSON Schema violation, phrased for a person and located in the file. With ``only``,
+    just that top-level section is checked (an extending file is not a whole spec on its own)."""
+    schema = spec_schema()
+    data = spec.data
+    if only is not None:
+        schema = {**schema, "required": []}
+        data = {only: data[only]}
+    validator = jsonschema.Draft202012Validator(schema)
     errors: list[SpecError] = []
-    for err in validator.iter_errors(spec.data):
+    for err in validator.iter_errors(data):
         errors.extend(_explain(spec, err))
     return errors
 

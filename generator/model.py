@@ -93,6 +93,7 @@ class Param:
     secret: bool
     client_default: str | None
     doc: str
+    example: Scalar = None
 
     @property
     def optional_in_python(self) -> bool:

@@ -153,6 +153,7 @@ def _parameter(param: Param, location: str) -> dict[str, Any]:
         "required": param.required or location == "path",
         "description": param.doc,
         "schema": schema_of(param.type, param.format),
+        **({"example": param.example} if param.example is not None else {}),
     }
 
 
@@ -189,7 +190,11 @@ def _properties(params: list[Param]) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "type": "object",
         "properties": {
-            p.wire: {**schema_of(p.type, p.format), **({"description": p.doc} if p.doc else {})}
+            p.wire: {
+                **schema_of(p.type, p.format),
+                **({"description": p.doc} if p.doc else {}),
+                **({"examples": [p.example]} if p.example is not None else {}),
+            }
             for p in params
         },
     }

@@ -118,8 +118,25 @@ def runtime_files() -> dict[str, bytes]:
     }
 
 
+def with_dependents(paths: Sequence[Path], spec_dir: Path = SPEC_DIR) -> list[Path]:
+    """``paths`` and every spec in ``spec_dir`` that extends one of them (directly or not):
+    changing a base spec changes what extends it."""
+    chosen = [p.resolve() for p in paths]
+    grew = True
+    while grew:
+        grew = False
+        for candidate in discover_specs(spec_dir):
+            base = loader.extended_file(candidate)
+            if candidate.resolve() not in chosen and base is not None and base in chosen:
+                chosen.append(candidate.resolve())
+                grew = True
+    return [*paths, *chosen[len(paths) :]]
+
+
 def render_specs(paths: Sequence[Path] | None = None, template_dir: Path | None = None) -> Output:
-    return render_apis(load_apis(list(paths) if paths else discover_specs()), template_dir)
+    return render_apis(
+        load_apis(with_dependents(paths) if paths else discover_specs()), template_dir
+    )
 
 
 def generate(

@@ -120,11 +120,46 @@ def test_prune_removes_what_the_server_no_longer_has(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["server", "spe"])
 def test_reimporting_unchanged_metadata_changes_nothing(tmp_path: Path, name: str) -> None:
+    for each in ("server", "spe"):  # SPE extends the Server spec
+        shutil.copy(ROOT / "specs" / f"mailstore_{each}.yaml", tmp_path)
     spec = tmp_path / f"mailstore_{name}.yaml"
-    shutil.copy(ROOT / "specs" / f"mailstore_{name}.yaml", spec)
     result = run(str(METADATA / f"mailstore_{name}_metadata.json"), "--spec", str(spec))
     assert result.stdout.splitlines()[0] == "no changes"
     assert spec.read_bytes() == (ROOT / "specs" / f"mailstore_{name}.yaml").read_bytes()
+
+
+def test_an_extending_spec_is_updated_without_repeating_what_it_inherits(tmp_path: Path) -> None:
+    for each in ("server", "spe"):
+        shutil.copy(ROOT / "specs" / f"mailstore_{each}.yaml", tmp_path)
+    spec = tmp_path / "mailstore_spe.yaml"
+    base_before = (tmp_path / "mailstore_server.yaml").read_bytes()
+    functions: list[dict[str, Any]] = json.loads(
+        (METADATA / "mailstore_spe_metadata.json").read_text()
+    )
+    by_name = {f["name"]: f for f in functions}
+    by_name["GetUserInfo"]["args"].append({"name": "verbose", "type": "bool", "nullable": True})
+    del by_name["GetUsers"]  # inherited, gone from the server
+    functions = [f for f in functions if f["name"] != "GetUsers"]
+    functions.append({"name": "GetWidgets", "args": []})
+    functions.append({"name": "CompactMasterDatabase", "args": []})  # excluded, now offered
+    metadata = tmp_path / "metadata.json"
+    metadata.write_text(json.dumps(functions))
+    result = run(str(metadata), "--spec", str(spec), "--prune")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:5] == [
+        "added function GetWidgets",
+        "changed GetUserInfo: arguments instanceID, userName, verbose on the server, "
+        "instanceID, userName in the spec it extends (change it there, or override it here)",
+        "changed CompactMasterDatabase: inherited again (no longer excluded)",
+        "disappeared function GetUsers (still in the spec)",
+        f"wrote {spec}; run `make generate` to update the client",
+    ]
+    assert (tmp_path / "mailstore_server.yaml").read_bytes() == base_before
+    (api,) = pipeline.load_apis([spec])
+    names = {op.wire_name for op in api.operations}
+    assert {"GetWidgets", "CompactMasterDatabase"} <= names and "GetUsers" not in names
+    text = spec.read_text()
+    assert "GetUserInfo:" not in text  # still inherited, not copied
 
 
 def test_metadata_can_come_from_a_live_server(

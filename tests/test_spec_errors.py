@@ -66,7 +66,7 @@ CASES = [
         "unknown_top_level_key",
         BASE + "extras: 1\n",
         [
-            "17:1: extras: unknown key 'extras' (expected one of: api, auth, enums, errors, models, "
+            "17:1: extras: unknown key 'extras' (expected one of: api, auth, enums, errors, extends, models, "
             "operations, protocol, server, settings, spec_version, transport)"
         ],
     ),
@@ -335,7 +335,7 @@ CASES = [
             "11:13: protocol.encoding: expected one of 'form', 'query', 'json', 'xml_field', "
             "'xml_body', 'multipart', got \"yaml\"",
             "17:26: operations.GetThing.params.since.colour: unknown key 'colour' (expected one of: "
-            "client_default, default, doc, format, in, name, required, secret, style, type)",
+            "client_default, default, doc, example, format, in, name, required, secret, style, type)",
         ],
     ),
 ]

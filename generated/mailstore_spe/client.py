@@ -92,839 +92,6 @@ _OP_CANCEL_ASYNC: _rt.Operation[_rt.Status] = _rt.Operation(
     ),
 )
 
-_OP_GET_ENVIRONMENT_INFO: _rt.Operation[models.EnvironmentInfo] = _rt.Operation(
-    name="get_environment_info",
-    wire_name="GetEnvironmentInfo",
-    method="POST",
-    path="/api/invoke/GetEnvironmentInfo",
-    params=(),
-    result=_rt.model(models.EnvironmentInfo),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="Version, licensee and system properties of the management server.",
-)
-
-_OP_GET_SERVICE_STATUS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_service_status",
-    wire_name="GetServiceStatus",
-    method="POST",
-    path="/api/invoke/GetServiceStatus",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_PAIR_WITH_MANAGEMENT_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="pair_with_management_server",
-    wire_name="PairWithManagementServer",
-    method="POST",
-    path="/api/invoke/PairWithManagementServer",
-    params=(
-        _rt.Param(
-            "server_type",
-            "serverType",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "port",
-            "port",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "thumbprint",
-            "thumbprint",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_CLIENT_ACCESS_SERVERS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_client_access_servers",
-    wire_name="GetClientAccessServers",
-    method="POST",
-    path="/api/invoke/GetClientAccessServers",
-    params=(
-        _rt.Param(
-            "server_name_filter",
-            "serverNameFilter",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "with_service_status",
-            "withServiceStatus",
-            _rt.BOOL,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CREATE_CLIENT_ACCESS_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_client_access_server",
-    wire_name="CreateClientAccessServer",
-    method="POST",
-    path="/api/invoke/CreateClientAccessServer",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_client_access_server_configuration",
-    wire_name="SetClientAccessServerConfiguration",
-    method="POST",
-    path="/api/invoke/SetClientAccessServerConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_CLIENT_ACCESS_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_client_access_server",
-    wire_name="DeleteClientAccessServer",
-    method="POST",
-    path="/api/invoke/DeleteClientAccessServer",
-    params=(
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_INSTANCE_HOSTS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_instance_hosts",
-    wire_name="GetInstanceHosts",
-    method="POST",
-    path="/api/invoke/GetInstanceHosts",
-    params=(
-        _rt.Param(
-            "server_name_filter",
-            "serverNameFilter",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CREATE_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_instance_host",
-    wire_name="CreateInstanceHost",
-    method="POST",
-    path="/api/invoke/CreateInstanceHost",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_INSTANCE_HOST_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_instance_host_configuration",
-    wire_name="SetInstanceHostConfiguration",
-    method="POST",
-    path="/api/invoke/SetInstanceHostConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_DIRECTORIES_ON_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_directories_on_instance_host",
-    wire_name="GetDirectoriesOnInstanceHost",
-    method="POST",
-    path="/api/invoke/GetDirectoriesOnInstanceHost",
-    params=(
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "path",
-            "path",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CREATE_DIRECTORY_ON_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_directory_on_instance_host",
-    wire_name="CreateDirectoryOnInstanceHost",
-    method="POST",
-    path="/api/invoke/CreateDirectoryOnInstanceHost",
-    params=(
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "path",
-            "path",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_instance_host",
-    wire_name="DeleteInstanceHost",
-    method="POST",
-    path="/api/invoke/DeleteInstanceHost",
-    params=(
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_INSTANCES: _rt.Operation[list[models.Instance]] = _rt.Operation(
-    name="get_instances",
-    wire_name="GetInstances",
-    method="POST",
-    path="/api/invoke/GetInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.list_of(_rt.model(models.Instance)),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="Instances matching a filter (``*`` for all).",
-)
-
-_OP_CREATE_INSTANCE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_instance",
-    wire_name="CreateInstance",
-    method="POST",
-    path="/api/invoke/CreateInstance",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_GET_INSTANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_instance_configuration",
-    wire_name="GetInstanceConfiguration",
-    method="POST",
-    path="/api/invoke/GetInstanceConfiguration",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_INSTANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_instance_configuration",
-    wire_name="SetInstanceConfiguration",
-    method="POST",
-    path="/api/invoke/SetInstanceConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_START_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="start_instances",
-    wire_name="StartInstances",
-    method="POST",
-    path="/api/invoke/StartInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_RESTART_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="restart_instances",
-    wire_name="RestartInstances",
-    method="POST",
-    path="/api/invoke/RestartInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_STOP_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="stop_instances",
-    wire_name="StopInstances",
-    method="POST",
-    path="/api/invoke/StopInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_FREEZE_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="freeze_instances",
-    wire_name="FreezeInstances",
-    method="POST",
-    path="/api/invoke/FreezeInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_THAW_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="thaw_instances",
-    wire_name="ThawInstances",
-    method="POST",
-    path="/api/invoke/ThawInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_GET_INSTANCE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_instance_statistics",
-    wire_name="GetInstanceStatistics",
-    method="POST",
-    path="/api/invoke/GetInstanceStatistics",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_instance_process_live_statistics",
-    wire_name="GetInstanceProcessLiveStatistics",
-    method="POST",
-    path="/api/invoke/GetInstanceProcessLiveStatistics",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_DELETE_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_instances",
-    wire_name="DeleteInstances",
-    method="POST",
-    path="/api/invoke/DeleteInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_GET_ARCHIVE_ADMIN_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_archive_admin_enabled",
-    wire_name="GetArchiveAdminEnabled",
-    method="POST",
-    path="/api/invoke/GetArchiveAdminEnabled",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_ARCHIVE_ADMIN_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_archive_admin_enabled",
-    wire_name="SetArchiveAdminEnabled",
-    method="POST",
-    path="/api/invoke/SetArchiveAdminEnabled",
-    params=(
-        _rt.Param(
-            "enabled",
-            "enabled",
-            _rt.BOOL,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_client_one_time_url_for_archive_admin",
-    wire_name="CreateClientOneTimeUrlForArchiveAdmin",
-    method="POST",
-    path="/api/invoke/CreateClientOneTimeUrlForArchiveAdmin",
-    params=(
-        _rt.Param(
-            "instance_url",
-            "instanceUrl",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_CAN_RUN_ARCHIVE_PROFILES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="can_run_archive_profiles",
-    wire_name="CanRunArchiveProfiles",
-    method="POST",
-    path="/api/invoke/CanRunArchiveProfiles",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_STORE_PATH: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_store_path",
-    wire_name="SetStorePath",
-    method="POST",
-    path="/api/invoke/SetStorePath",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "path",
-            "path",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_INDEX_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_index_configuration",
-    wire_name="GetIndexConfiguration",
-    method="POST",
-    path="/api/invoke/GetIndexConfiguration",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_INDEX_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_index_configuration",
-    wire_name="SetIndexConfiguration",
-    method="POST",
-    path="/api/invoke/SetIndexConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.STR,
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_SYSTEM_ADMINISTRATORS: _rt.Operation[list[models.UserSummary]] = _rt.Operation(
-    name="get_system_administrators",
-    wire_name="GetSystemAdministrators",
-    method="POST",
-    path="/api/invoke/GetSystemAdministrators",
-    params=(),
-    result=_rt.list_of(_rt.model(models.UserSummary)),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CREATE_SYSTEM_ADMINISTRATOR: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_system_administrator",
-    wire_name="CreateSystemAdministrator",
-    method="POST",
-    path="/api/invoke/CreateSystemAdministrator",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-        _rt.Param(
-            "password",
-            "password",
-            _rt.STR,
-            secret=True,
-            required=True,
-            doc="Password (never logged).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_system_administrator_configuration",
-    wire_name="SetSystemAdministratorConfiguration",
-    method="POST",
-    path="/api/invoke/SetSystemAdministratorConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_system_administrator_password",
-    wire_name="SetSystemAdministratorPassword",
-    method="POST",
-    path="/api/invoke/SetSystemAdministratorPassword",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "password",
-            "password",
-            _rt.STR,
-            secret=True,
-            required=True,
-            doc="Password (never logged).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_SYSTEM_ADMINISTRATOR: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_system_administrator",
-    wire_name="DeleteSystemAdministrator",
-    method="POST",
-    path="/api/invoke/DeleteSystemAdministrator",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA: _rt.Operation[JsonValue] = _rt.Operation(
-    name="initialize_system_administrator_mfa",
-    wire_name="InitializeSystemAdministratorMFA",
-    method="POST",
-    path="/api/invoke/InitializeSystemAdministratorMFA",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA: _rt.Operation[JsonValue] = _rt.Operation(
-    name="deactivate_system_administrator_mfa",
-    wire_name="DeactivateSystemAdministratorMFA",
-    method="POST",
-    path="/api/invoke/DeactivateSystemAdministratorMFA",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_system_administrator_api_password",
-    wire_name="CreateSystemAdministratorAPIPassword",
-    method="POST",
-    path="/api/invoke/CreateSystemAdministratorAPIPassword",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_system_smtp_configuration",
-    wire_name="GetSystemSmtpConfiguration",
-    method="POST",
-    path="/api/invoke/GetSystemSmtpConfiguration",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_system_smtp_configuration",
-    wire_name="SetSystemSmtpConfiguration",
-    method="POST",
-    path="/api/invoke/SetSystemSmtpConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_TEST_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="test_system_smtp_configuration",
-    wire_name="TestSystemSmtpConfiguration",
-    method="POST",
-    path="/api/invoke/TestSystemSmtpConfiguration",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_CREATE_LICENSE_REQUEST: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_license_request",
-    wire_name="CreateLicenseRequest",
-    method="POST",
-    path="/api/invoke/CreateLicenseRequest",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_PING: _rt.Operation[JsonValue] = _rt.Operation(
-    name="ping",
-    wire_name="Ping",
-    method="POST",
-    path="/api/invoke/Ping",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="Check that the management server answers.",
-)
-
-_OP_RELOAD_BRANDING: _rt.Operation[JsonValue] = _rt.Operation(
-    name="reload_branding",
-    wire_name="ReloadBranding",
-    method="POST",
-    path="/api/invoke/ReloadBranding",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
 _OP_GET_USERS: _rt.Operation[list[models.UserSummary]] = _rt.Operation(
     name="get_users",
     wire_name="GetUsers",
@@ -3314,6 +2481,839 @@ _OP_GET_TIME_ZONES: _rt.Operation[JsonValue] = _rt.Operation(
     safe=True,
 )
 
+_OP_GET_ENVIRONMENT_INFO: _rt.Operation[models.EnvironmentInfo] = _rt.Operation(
+    name="get_environment_info",
+    wire_name="GetEnvironmentInfo",
+    method="POST",
+    path="/api/invoke/GetEnvironmentInfo",
+    params=(),
+    result=_rt.model(models.EnvironmentInfo),
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+    doc="Version, licensee and system properties of the management server.",
+)
+
+_OP_GET_SERVICE_STATUS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_service_status",
+    wire_name="GetServiceStatus",
+    method="POST",
+    path="/api/invoke/GetServiceStatus",
+    params=(),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+)
+
+_OP_PAIR_WITH_MANAGEMENT_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="pair_with_management_server",
+    wire_name="PairWithManagementServer",
+    method="POST",
+    path="/api/invoke/PairWithManagementServer",
+    params=(
+        _rt.Param(
+            "server_type",
+            "serverType",
+            _rt.STR,
+            required=True,
+        ),
+        _rt.Param(
+            "server_name",
+            "serverName",
+            _rt.STR,
+            required=True,
+        ),
+        _rt.Param(
+            "port",
+            "port",
+            _rt.STR,
+            required=True,
+        ),
+        _rt.Param(
+            "thumbprint",
+            "thumbprint",
+            _rt.STR,
+            required=True,
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_GET_CLIENT_ACCESS_SERVERS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_client_access_servers",
+    wire_name="GetClientAccessServers",
+    method="POST",
+    path="/api/invoke/GetClientAccessServers",
+    params=(
+        _rt.Param(
+            "server_name_filter",
+            "serverNameFilter",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "with_service_status",
+            "withServiceStatus",
+            _rt.BOOL,
+            required=True,
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+)
+
+_OP_CREATE_CLIENT_ACCESS_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_client_access_server",
+    wire_name="CreateClientAccessServer",
+    method="POST",
+    path="/api/invoke/CreateClientAccessServer",
+    params=(
+        _rt.Param(
+            "config",
+            "config",
+            _rt.JSON,
+            style="json",
+            required=True,
+            doc="Configuration object (sent as JSON text).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_client_access_server_configuration",
+    wire_name="SetClientAccessServerConfiguration",
+    method="POST",
+    path="/api/invoke/SetClientAccessServerConfiguration",
+    params=(
+        _rt.Param(
+            "config",
+            "config",
+            _rt.JSON,
+            style="json",
+            required=True,
+            doc="Configuration object (sent as JSON text).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_DELETE_CLIENT_ACCESS_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_client_access_server",
+    wire_name="DeleteClientAccessServer",
+    method="POST",
+    path="/api/invoke/DeleteClientAccessServer",
+    params=(
+        _rt.Param(
+            "server_name",
+            "serverName",
+            _rt.STR,
+            required=True,
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_GET_INSTANCE_HOSTS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_instance_hosts",
+    wire_name="GetInstanceHosts",
+    method="POST",
+    path="/api/invoke/GetInstanceHosts",
+    params=(
+        _rt.Param(
+            "server_name_filter",
+            "serverNameFilter",
+            _rt.STR,
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+)
+
+_OP_CREATE_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_instance_host",
+    wire_name="CreateInstanceHost",
+    method="POST",
+    path="/api/invoke/CreateInstanceHost",
+    params=(
+        _rt.Param(
+            "config",
+            "config",
+            _rt.JSON,
+            style="json",
+            required=True,
+            doc="Configuration object (sent as JSON text).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_SET_INSTANCE_HOST_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_instance_host_configuration",
+    wire_name="SetInstanceHostConfiguration",
+    method="POST",
+    path="/api/invoke/SetInstanceHostConfiguration",
+    params=(
+        _rt.Param(
+            "config",
+            "config",
+            _rt.JSON,
+            style="json",
+            required=True,
+            doc="Configuration object (sent as JSON text).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_GET_DIRECTORIES_ON_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_directories_on_instance_host",
+    wire_name="GetDirectoriesOnInstanceHost",
+    method="POST",
+    path="/api/invoke/GetDirectoriesOnInstanceHost",
+    params=(
+        _rt.Param(
+            "server_name",
+            "serverName",
+            _rt.STR,
+            required=True,
+        ),
+        _rt.Param(
+            "path",
+            "path",
+            _rt.STR,
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+)
+
+_OP_CREATE_DIRECTORY_ON_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_directory_on_instance_host",
+    wire_name="CreateDirectoryOnInstanceHost",
+    method="POST",
+    path="/api/invoke/CreateDirectoryOnInstanceHost",
+    params=(
+        _rt.Param(
+            "server_name",
+            "serverName",
+            _rt.STR,
+            required=True,
+        ),
+        _rt.Param(
+            "path",
+            "path",
+            _rt.STR,
+            required=True,
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_DELETE_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_instance_host",
+    wire_name="DeleteInstanceHost",
+    method="POST",
+    path="/api/invoke/DeleteInstanceHost",
+    params=(
+        _rt.Param(
+            "server_name",
+            "serverName",
+            _rt.STR,
+            required=True,
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_GET_INSTANCES: _rt.Operation[list[models.Instance]] = _rt.Operation(
+    name="get_instances",
+    wire_name="GetInstances",
+    method="POST",
+    path="/api/invoke/GetInstances",
+    params=(
+        _rt.Param(
+            "instance_filter",
+            "instanceFilter",
+            _rt.STR,
+            required=True,
+            doc="Instance identifiers to match (``*`` for all).",
+        ),
+    ),
+    result=_rt.list_of(_rt.model(models.Instance)),
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+    doc="Instances matching a filter (``*`` for all).",
+)
+
+_OP_CREATE_INSTANCE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_instance",
+    wire_name="CreateInstance",
+    method="POST",
+    path="/api/invoke/CreateInstance",
+    params=(
+        _rt.Param(
+            "config",
+            "config",
+            _rt.JSON,
+            style="json",
+            required=True,
+            doc="Configuration object (sent as JSON text).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    long_running=True,
+)
+
+_OP_GET_INSTANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_instance_configuration",
+    wire_name="GetInstanceConfiguration",
+    method="POST",
+    path="/api/invoke/GetInstanceConfiguration",
+    params=(),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+)
+
+_OP_SET_INSTANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_instance_configuration",
+    wire_name="SetInstanceConfiguration",
+    method="POST",
+    path="/api/invoke/SetInstanceConfiguration",
+    params=(
+        _rt.Param(
+            "config",
+            "config",
+            _rt.JSON,
+            style="json",
+            required=True,
+            doc="Configuration object (sent as JSON text).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_START_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="start_instances",
+    wire_name="StartInstances",
+    method="POST",
+    path="/api/invoke/StartInstances",
+    params=(
+        _rt.Param(
+            "instance_filter",
+            "instanceFilter",
+            _rt.STR,
+            required=True,
+            doc="Instance identifiers to match (``*`` for all).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    long_running=True,
+)
+
+_OP_RESTART_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="restart_instances",
+    wire_name="RestartInstances",
+    method="POST",
+    path="/api/invoke/RestartInstances",
+    params=(
+        _rt.Param(
+            "instance_filter",
+            "instanceFilter",
+            _rt.STR,
+            required=True,
+            doc="Instance identifiers to match (``*`` for all).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    long_running=True,
+)
+
+_OP_STOP_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="stop_instances",
+    wire_name="StopInstances",
+    method="POST",
+    path="/api/invoke/StopInstances",
+    params=(
+        _rt.Param(
+            "instance_filter",
+            "instanceFilter",
+            _rt.STR,
+            required=True,
+            doc="Instance identifiers to match (``*`` for all).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    long_running=True,
+)
+
+_OP_FREEZE_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="freeze_instances",
+    wire_name="FreezeInstances",
+    method="POST",
+    path="/api/invoke/FreezeInstances",
+    params=(
+        _rt.Param(
+            "instance_filter",
+            "instanceFilter",
+            _rt.STR,
+            required=True,
+            doc="Instance identifiers to match (``*`` for all).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    long_running=True,
+)
+
+_OP_THAW_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="thaw_instances",
+    wire_name="ThawInstances",
+    method="POST",
+    path="/api/invoke/ThawInstances",
+    params=(
+        _rt.Param(
+            "instance_filter",
+            "instanceFilter",
+            _rt.STR,
+            required=True,
+            doc="Instance identifiers to match (``*`` for all).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    long_running=True,
+)
+
+_OP_GET_INSTANCE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_instance_statistics",
+    wire_name="GetInstanceStatistics",
+    method="POST",
+    path="/api/invoke/GetInstanceStatistics",
+    params=(),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+)
+
+_OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_instance_process_live_statistics",
+    wire_name="GetInstanceProcessLiveStatistics",
+    method="POST",
+    path="/api/invoke/GetInstanceProcessLiveStatistics",
+    params=(),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+)
+
+_OP_DELETE_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_instances",
+    wire_name="DeleteInstances",
+    method="POST",
+    path="/api/invoke/DeleteInstances",
+    params=(
+        _rt.Param(
+            "instance_filter",
+            "instanceFilter",
+            _rt.STR,
+            required=True,
+            doc="Instance identifiers to match (``*`` for all).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    long_running=True,
+)
+
+_OP_GET_ARCHIVE_ADMIN_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_archive_admin_enabled",
+    wire_name="GetArchiveAdminEnabled",
+    method="POST",
+    path="/api/invoke/GetArchiveAdminEnabled",
+    params=(),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+)
+
+_OP_SET_ARCHIVE_ADMIN_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_archive_admin_enabled",
+    wire_name="SetArchiveAdminEnabled",
+    method="POST",
+    path="/api/invoke/SetArchiveAdminEnabled",
+    params=(
+        _rt.Param(
+            "enabled",
+            "enabled",
+            _rt.BOOL,
+            required=True,
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_client_one_time_url_for_archive_admin",
+    wire_name="CreateClientOneTimeUrlForArchiveAdmin",
+    method="POST",
+    path="/api/invoke/CreateClientOneTimeUrlForArchiveAdmin",
+    params=(
+        _rt.Param(
+            "instance_url",
+            "instanceUrl",
+            _rt.STR,
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_CAN_RUN_ARCHIVE_PROFILES: _rt.Operation[JsonValue] = _rt.Operation(
+    name="can_run_archive_profiles",
+    wire_name="CanRunArchiveProfiles",
+    method="POST",
+    path="/api/invoke/CanRunArchiveProfiles",
+    params=(),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+)
+
+_OP_SET_STORE_PATH: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_store_path",
+    wire_name="SetStorePath",
+    method="POST",
+    path="/api/invoke/SetStorePath",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            required=True,
+            doc="Numeric identifier.",
+        ),
+        _rt.Param(
+            "path",
+            "path",
+            _rt.STR,
+            required=True,
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_GET_INDEX_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_index_configuration",
+    wire_name="GetIndexConfiguration",
+    method="POST",
+    path="/api/invoke/GetIndexConfiguration",
+    params=(),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+)
+
+_OP_SET_INDEX_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_index_configuration",
+    wire_name="SetIndexConfiguration",
+    method="POST",
+    path="/api/invoke/SetIndexConfiguration",
+    params=(
+        _rt.Param(
+            "config",
+            "config",
+            _rt.STR,
+            required=True,
+            doc="Configuration object (sent as JSON text).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_GET_SYSTEM_ADMINISTRATORS: _rt.Operation[list[models.UserSummary]] = _rt.Operation(
+    name="get_system_administrators",
+    wire_name="GetSystemAdministrators",
+    method="POST",
+    path="/api/invoke/GetSystemAdministrators",
+    params=(),
+    result=_rt.list_of(_rt.model(models.UserSummary)),
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+)
+
+_OP_CREATE_SYSTEM_ADMINISTRATOR: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_system_administrator",
+    wire_name="CreateSystemAdministrator",
+    method="POST",
+    path="/api/invoke/CreateSystemAdministrator",
+    params=(
+        _rt.Param(
+            "config",
+            "config",
+            _rt.JSON,
+            style="json",
+            required=True,
+            doc="Configuration object (sent as JSON text).",
+        ),
+        _rt.Param(
+            "password",
+            "password",
+            _rt.STR,
+            secret=True,
+            required=True,
+            doc="Password (never logged).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_system_administrator_configuration",
+    wire_name="SetSystemAdministratorConfiguration",
+    method="POST",
+    path="/api/invoke/SetSystemAdministratorConfiguration",
+    params=(
+        _rt.Param(
+            "config",
+            "config",
+            _rt.JSON,
+            style="json",
+            required=True,
+            doc="Configuration object (sent as JSON text).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_system_administrator_password",
+    wire_name="SetSystemAdministratorPassword",
+    method="POST",
+    path="/api/invoke/SetSystemAdministratorPassword",
+    params=(
+        _rt.Param(
+            "user_name",
+            "userName",
+            _rt.STR,
+            required=True,
+            doc="Login name of the user.",
+        ),
+        _rt.Param(
+            "password",
+            "password",
+            _rt.STR,
+            secret=True,
+            required=True,
+            doc="Password (never logged).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_DELETE_SYSTEM_ADMINISTRATOR: _rt.Operation[JsonValue] = _rt.Operation(
+    name="delete_system_administrator",
+    wire_name="DeleteSystemAdministrator",
+    method="POST",
+    path="/api/invoke/DeleteSystemAdministrator",
+    params=(
+        _rt.Param(
+            "user_name",
+            "userName",
+            _rt.STR,
+            required=True,
+            doc="Login name of the user.",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA: _rt.Operation[JsonValue] = _rt.Operation(
+    name="initialize_system_administrator_mfa",
+    wire_name="InitializeSystemAdministratorMFA",
+    method="POST",
+    path="/api/invoke/InitializeSystemAdministratorMFA",
+    params=(
+        _rt.Param(
+            "user_name",
+            "userName",
+            _rt.STR,
+            required=True,
+            doc="Login name of the user.",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA: _rt.Operation[JsonValue] = _rt.Operation(
+    name="deactivate_system_administrator_mfa",
+    wire_name="DeactivateSystemAdministratorMFA",
+    method="POST",
+    path="/api/invoke/DeactivateSystemAdministratorMFA",
+    params=(
+        _rt.Param(
+            "user_name",
+            "userName",
+            _rt.STR,
+            required=True,
+            doc="Login name of the user.",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_system_administrator_api_password",
+    wire_name="CreateSystemAdministratorAPIPassword",
+    method="POST",
+    path="/api/invoke/CreateSystemAdministratorAPIPassword",
+    params=(),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_GET_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_system_smtp_configuration",
+    wire_name="GetSystemSmtpConfiguration",
+    method="POST",
+    path="/api/invoke/GetSystemSmtpConfiguration",
+    params=(),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+)
+
+_OP_SET_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="set_system_smtp_configuration",
+    wire_name="SetSystemSmtpConfiguration",
+    method="POST",
+    path="/api/invoke/SetSystemSmtpConfiguration",
+    params=(
+        _rt.Param(
+            "config",
+            "config",
+            _rt.JSON,
+            style="json",
+            required=True,
+            doc="Configuration object (sent as JSON text).",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_TEST_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
+    name="test_system_smtp_configuration",
+    wire_name="TestSystemSmtpConfiguration",
+    method="POST",
+    path="/api/invoke/TestSystemSmtpConfiguration",
+    params=(),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_CREATE_LICENSE_REQUEST: _rt.Operation[JsonValue] = _rt.Operation(
+    name="create_license_request",
+    wire_name="CreateLicenseRequest",
+    method="POST",
+    path="/api/invoke/CreateLicenseRequest",
+    params=(),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
+_OP_PING: _rt.Operation[JsonValue] = _rt.Operation(
+    name="ping",
+    wire_name="Ping",
+    method="POST",
+    path="/api/invoke/Ping",
+    params=(),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+    safe=True,
+    doc="Check that the management server answers.",
+)
+
+_OP_RELOAD_BRANDING: _rt.Operation[JsonValue] = _rt.Operation(
+    name="reload_branding",
+    wire_name="ReloadBranding",
+    method="POST",
+    path="/api/invoke/ReloadBranding",
+    params=(),
+    result=_rt.JSON,
+    encoding="form",
+    decoding="envelope",
+)
+
 _API = _rt.ApiDescription(
     name="mailstore_spe",
     title="MailStore Service Provider Edition Management API",
@@ -3345,52 +3345,6 @@ _API = _rt.ApiDescription(
         _OP_GET_STATUS,
         _OP_GET_METADATA,
         _OP_CANCEL_ASYNC,
-        _OP_GET_ENVIRONMENT_INFO,
-        _OP_GET_SERVICE_STATUS,
-        _OP_PAIR_WITH_MANAGEMENT_SERVER,
-        _OP_GET_CLIENT_ACCESS_SERVERS,
-        _OP_CREATE_CLIENT_ACCESS_SERVER,
-        _OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION,
-        _OP_DELETE_CLIENT_ACCESS_SERVER,
-        _OP_GET_INSTANCE_HOSTS,
-        _OP_CREATE_INSTANCE_HOST,
-        _OP_SET_INSTANCE_HOST_CONFIGURATION,
-        _OP_GET_DIRECTORIES_ON_INSTANCE_HOST,
-        _OP_CREATE_DIRECTORY_ON_INSTANCE_HOST,
-        _OP_DELETE_INSTANCE_HOST,
-        _OP_GET_INSTANCES,
-        _OP_CREATE_INSTANCE,
-        _OP_GET_INSTANCE_CONFIGURATION,
-        _OP_SET_INSTANCE_CONFIGURATION,
-        _OP_START_INSTANCES,
-        _OP_RESTART_INSTANCES,
-        _OP_STOP_INSTANCES,
-        _OP_FREEZE_INSTANCES,
-        _OP_THAW_INSTANCES,
-        _OP_GET_INSTANCE_STATISTICS,
-        _OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS,
-        _OP_DELETE_INSTANCES,
-        _OP_GET_ARCHIVE_ADMIN_ENABLED,
-        _OP_SET_ARCHIVE_ADMIN_ENABLED,
-        _OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN,
-        _OP_CAN_RUN_ARCHIVE_PROFILES,
-        _OP_SET_STORE_PATH,
-        _OP_GET_INDEX_CONFIGURATION,
-        _OP_SET_INDEX_CONFIGURATION,
-        _OP_GET_SYSTEM_ADMINISTRATORS,
-        _OP_CREATE_SYSTEM_ADMINISTRATOR,
-        _OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION,
-        _OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD,
-        _OP_DELETE_SYSTEM_ADMINISTRATOR,
-        _OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA,
-        _OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA,
-        _OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD,
-        _OP_GET_SYSTEM_SMTP_CONFIGURATION,
-        _OP_SET_SYSTEM_SMTP_CONFIGURATION,
-        _OP_TEST_SYSTEM_SMTP_CONFIGURATION,
-        _OP_CREATE_LICENSE_REQUEST,
-        _OP_PING,
-        _OP_RELOAD_BRANDING,
         _OP_GET_USERS,
         _OP_GET_USER_INFO,
         _OP_CREATE_USER,
@@ -3467,6 +3421,52 @@ _API = _rt.ApiDescription(
         _OP_DELETE_EMPTY_FOLDERS,
         _OP_SEND_STATUS_REPORT,
         _OP_GET_TIME_ZONES,
+        _OP_GET_ENVIRONMENT_INFO,
+        _OP_GET_SERVICE_STATUS,
+        _OP_PAIR_WITH_MANAGEMENT_SERVER,
+        _OP_GET_CLIENT_ACCESS_SERVERS,
+        _OP_CREATE_CLIENT_ACCESS_SERVER,
+        _OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION,
+        _OP_DELETE_CLIENT_ACCESS_SERVER,
+        _OP_GET_INSTANCE_HOSTS,
+        _OP_CREATE_INSTANCE_HOST,
+        _OP_SET_INSTANCE_HOST_CONFIGURATION,
+        _OP_GET_DIRECTORIES_ON_INSTANCE_HOST,
+        _OP_CREATE_DIRECTORY_ON_INSTANCE_HOST,
+        _OP_DELETE_INSTANCE_HOST,
+        _OP_GET_INSTANCES,
+        _OP_CREATE_INSTANCE,
+        _OP_GET_INSTANCE_CONFIGURATION,
+        _OP_SET_INSTANCE_CONFIGURATION,
+        _OP_START_INSTANCES,
+        _OP_RESTART_INSTANCES,
+        _OP_STOP_INSTANCES,
+        _OP_FREEZE_INSTANCES,
+        _OP_THAW_INSTANCES,
+        _OP_GET_INSTANCE_STATISTICS,
+        _OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS,
+        _OP_DELETE_INSTANCES,
+        _OP_GET_ARCHIVE_ADMIN_ENABLED,
+        _OP_SET_ARCHIVE_ADMIN_ENABLED,
+        _OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN,
+        _OP_CAN_RUN_ARCHIVE_PROFILES,
+        _OP_SET_STORE_PATH,
+        _OP_GET_INDEX_CONFIGURATION,
+        _OP_SET_INDEX_CONFIGURATION,
+        _OP_GET_SYSTEM_ADMINISTRATORS,
+        _OP_CREATE_SYSTEM_ADMINISTRATOR,
+        _OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION,
+        _OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD,
+        _OP_DELETE_SYSTEM_ADMINISTRATOR,
+        _OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA,
+        _OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA,
+        _OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD,
+        _OP_GET_SYSTEM_SMTP_CONFIGURATION,
+        _OP_SET_SYSTEM_SMTP_CONFIGURATION,
+        _OP_TEST_SYSTEM_SMTP_CONFIGURATION,
+        _OP_CREATE_LICENSE_REQUEST,
+        _OP_PING,
+        _OP_RELOAD_BRANDING,
     ),
     settings=(
         _rt.Setting(
@@ -3654,1252 +3654,6 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             {
                 "token": token,
             },
-        )
-
-    def get_environment_info(
-        self,
-    ) -> models.EnvironmentInfo:
-        """Version, licensee and system properties of the management server.
-
-        Wire: ``POST /api/invoke/GetEnvironmentInfo`` (operation ``GetEnvironmentInfo``).
-        """
-        return self._client.call(
-            _OP_GET_ENVIRONMENT_INFO,
-            {},
-        )
-
-    def get_service_status(
-        self,
-    ) -> JsonValue:
-        """Get service status.
-
-        Wire: ``POST /api/invoke/GetServiceStatus`` (operation ``GetServiceStatus``).
-        """
-        return self._client.call(
-            _OP_GET_SERVICE_STATUS,
-            {},
-        )
-
-    def pair_with_management_server(
-        self,
-        server_type: str,
-        server_name: str,
-        port: str,
-        thumbprint: str,
-    ) -> JsonValue:
-        """Pair with management server.
-
-        Wire: ``POST /api/invoke/PairWithManagementServer`` (operation
-        ``PairWithManagementServer``).
-
-        Args:
-            server_type: (wire ``serverType``, required)
-            server_name: (wire ``serverName``, required)
-            port: (required)
-            thumbprint: (required)
-        """
-        return self._client.call(
-            _OP_PAIR_WITH_MANAGEMENT_SERVER,
-            {
-                "serverType": server_type,
-                "serverName": server_name,
-                "port": port,
-                "thumbprint": thumbprint,
-            },
-        )
-
-    def get_client_access_servers(
-        self,
-        with_service_status: bool,
-        *,
-        server_name_filter: str | None = None,
-    ) -> JsonValue:
-        """Get client access servers.
-
-        Wire: ``POST /api/invoke/GetClientAccessServers`` (operation
-        ``GetClientAccessServers``).
-
-        Args:
-            server_name_filter: (wire ``serverNameFilter``)
-            with_service_status: (wire ``withServiceStatus``, required)
-        """
-        return self._client.call(
-            _OP_GET_CLIENT_ACCESS_SERVERS,
-            {
-                "serverNameFilter": server_name_filter,
-                "withServiceStatus": with_service_status,
-            },
-        )
-
-    def create_client_access_server(
-        self,
-        config: JsonValue,
-    ) -> JsonValue:
-        """Create client access server.
-
-        Wire: ``POST /api/invoke/CreateClientAccessServer`` (operation
-        ``CreateClientAccessServer``).
-
-        Args:
-            config: Configuration object (sent as JSON text). (required)
-        """
-        return self._client.call(
-            _OP_CREATE_CLIENT_ACCESS_SERVER,
-            {
-                "config": config,
-            },
-        )
-
-    def set_client_access_server_configuration(
-        self,
-        config: JsonValue,
-    ) -> JsonValue:
-        """Set client access server configuration.
-
-        Wire: ``POST /api/invoke/SetClientAccessServerConfiguration`` (operation
-        ``SetClientAccessServerConfiguration``).
-
-        Args:
-            config: Configuration object (sent as JSON text). (required)
-        """
-        return self._client.call(
-            _OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION,
-            {
-                "config": config,
-            },
-        )
-
-    def delete_client_access_server(
-        self,
-        server_name: str,
-    ) -> JsonValue:
-        """Delete client access server.
-
-        Wire: ``POST /api/invoke/DeleteClientAccessServer`` (operation
-        ``DeleteClientAccessServer``).
-
-        Args:
-            server_name: (wire ``serverName``, required)
-        """
-        return self._client.call(
-            _OP_DELETE_CLIENT_ACCESS_SERVER,
-            {
-                "serverName": server_name,
-            },
-        )
-
-    def get_instance_hosts(
-        self,
-        *,
-        server_name_filter: str | None = None,
-    ) -> JsonValue:
-        """Get instance hosts.
-
-        Wire: ``POST /api/invoke/GetInstanceHosts`` (operation ``GetInstanceHosts``).
-
-        Args:
-            server_name_filter: (wire ``serverNameFilter``)
-        """
-        return self._client.call(
-            _OP_GET_INSTANCE_HOSTS,
-            {
-                "serverNameFilter": server_name_filter,
-            },
-        )
-
-    def create_instance_host(
-        self,
-        config: JsonValue,
-    ) -> JsonValue:
-        """Create instance host.
-
-        Wire: ``POST /api/invoke/CreateInstanceHost`` (operation ``CreateInstanceHost``).
-
-        Args:
-            config: Configuration object (sent as JSON text). (required)
-        """
-        return self._client.call(
-            _OP_CREATE_INSTANCE_HOST,
-            {
-                "config": config,
-            },
-        )
-
-    def set_instance_host_configuration(
-        self,
-        config: JsonValue,
-    ) -> JsonValue:
-        """Set instance host configuration.
-
-        Wire: ``POST /api/invoke/SetInstanceHostConfiguration`` (operation
-        ``SetInstanceHostConfiguration``).
-
-        Args:
-            config: Configuration object (sent as JSON text). (required)
-        """
-        return self._client.call(
-            _OP_SET_INSTANCE_HOST_CONFIGURATION,
-            {
-                "config": config,
-            },
-        )
-
-    def get_directories_on_instance_host(
-        self,
-        server_name: str,
-        *,
-        path: str | None = None,
-    ) -> JsonValue:
-        """Get directories on instance host.
-
-        Wire: ``POST /api/invoke/GetDirectoriesOnInstanceHost`` (operation
-        ``GetDirectoriesOnInstanceHost``).
-
-        Args:
-            server_name: (wire ``serverName``, required)
-            path:
-        """
-        return self._client.call(
-            _OP_GET_DIRECTORIES_ON_INSTANCE_HOST,
-            {
-                "serverName": server_name,
-                "path": path,
-            },
-        )
-
-    def create_directory_on_instance_host(
-        self,
-        server_name: str,
-        path: str,
-    ) -> JsonValue:
-        """Create directory on instance host.
-
-        Wire: ``POST /api/invoke/CreateDirectoryOnInstanceHost`` (operation
-        ``CreateDirectoryOnInstanceHost``).
-
-        Args:
-            server_name: (wire ``serverName``, required)
-            path: (required)
-        """
-        return self._client.call(
-            _OP_CREATE_DIRECTORY_ON_INSTANCE_HOST,
-            {
-                "serverName": server_name,
-                "path": path,
-            },
-        )
-
-    def delete_instance_host(
-        self,
-        server_name: str,
-    ) -> JsonValue:
-        """Delete instance host.
-
-        Wire: ``POST /api/invoke/DeleteInstanceHost`` (operation ``DeleteInstanceHost``).
-
-        Args:
-            server_name: (wire ``serverName``, required)
-        """
-        return self._client.call(
-            _OP_DELETE_INSTANCE_HOST,
-            {
-                "serverName": server_name,
-            },
-        )
-
-    def get_instances(
-        self,
-        instance_filter: str,
-    ) -> list[models.Instance]:
-        """Instances matching a filter (``*`` for all).
-
-        Wire: ``POST /api/invoke/GetInstances`` (operation ``GetInstances``).
-
-        Args:
-            instance_filter: Instance identifiers to match (``*`` for all). (wire
-                ``instanceFilter``, required)
-        """
-        return self._client.call(
-            _OP_GET_INSTANCES,
-            {
-                "instanceFilter": instance_filter,
-            },
-        )
-
-    @overload
-    def create_instance(
-        self,
-        config: JsonValue,
-        *,
-        auto_handle_token: Literal[True],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue: ...
-
-    @overload
-    def create_instance(
-        self,
-        config: JsonValue,
-        *,
-        auto_handle_token: Literal[False],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]: ...
-
-    @overload
-    def create_instance(
-        self,
-        config: JsonValue,
-        *,
-        auto_handle_token: None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]: ...
-
-    def create_instance(
-        self,
-        config: JsonValue,
-        *,
-        auto_handle_token: bool | None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]:
-        """Create instance.
-
-        Wire: ``POST /api/invoke/CreateInstance`` (operation ``CreateInstance``).
-        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
-        this call's) it blocks until the task ends, polling its status and calling
-        ``status_callback`` on every update; otherwise it returns the task handle.
-
-        Args:
-            config: Configuration object (sent as JSON text). (required)
-        """
-        task = self.begin_create_instance(
-            config=config,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
-
-    def begin_create_instance(
-        self,
-        config: JsonValue,
-        *,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]:
-        """Start ``CreateInstance`` and return its task handle without waiting.
-
-        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
-
-        Wire: ``POST /api/invoke/CreateInstance`` (operation ``CreateInstance``).
-
-        Args:
-            config: Configuration object (sent as JSON text). (required)
-        """
-        return self._client.call_long_running(
-            _OP_CREATE_INSTANCE,
-            {
-                "config": config,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
-
-    def get_instance_configuration(
-        self,
-    ) -> JsonValue:
-        """Get instance configuration.
-
-        Wire: ``POST /api/invoke/GetInstanceConfiguration`` (operation
-        ``GetInstanceConfiguration``).
-        """
-        return self._client.call(
-            _OP_GET_INSTANCE_CONFIGURATION,
-            {},
-        )
-
-    def set_instance_configuration(
-        self,
-        config: JsonValue,
-    ) -> JsonValue:
-        """Set instance configuration.
-
-        Wire: ``POST /api/invoke/SetInstanceConfiguration`` (operation
-        ``SetInstanceConfiguration``).
-
-        Args:
-            config: Configuration object (sent as JSON text). (required)
-        """
-        return self._client.call(
-            _OP_SET_INSTANCE_CONFIGURATION,
-            {
-                "config": config,
-            },
-        )
-
-    @overload
-    def start_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: Literal[True],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue: ...
-
-    @overload
-    def start_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: Literal[False],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]: ...
-
-    @overload
-    def start_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]: ...
-
-    def start_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: bool | None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]:
-        """Start instances.
-
-        Wire: ``POST /api/invoke/StartInstances`` (operation ``StartInstances``).
-        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
-        this call's) it blocks until the task ends, polling its status and calling
-        ``status_callback`` on every update; otherwise it returns the task handle.
-
-        Args:
-            instance_filter: Instance identifiers to match (``*`` for all). (wire
-                ``instanceFilter``, required)
-        """
-        task = self.begin_start_instances(
-            instance_filter=instance_filter,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
-
-    def begin_start_instances(
-        self,
-        instance_filter: str,
-        *,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]:
-        """Start ``StartInstances`` and return its task handle without waiting.
-
-        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
-
-        Wire: ``POST /api/invoke/StartInstances`` (operation ``StartInstances``).
-
-        Args:
-            instance_filter: Instance identifiers to match (``*`` for all). (wire
-                ``instanceFilter``, required)
-        """
-        return self._client.call_long_running(
-            _OP_START_INSTANCES,
-            {
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
-
-    @overload
-    def restart_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: Literal[True],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue: ...
-
-    @overload
-    def restart_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: Literal[False],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]: ...
-
-    @overload
-    def restart_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]: ...
-
-    def restart_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: bool | None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]:
-        """Restart instances.
-
-        Wire: ``POST /api/invoke/RestartInstances`` (operation ``RestartInstances``).
-        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
-        this call's) it blocks until the task ends, polling its status and calling
-        ``status_callback`` on every update; otherwise it returns the task handle.
-
-        Args:
-            instance_filter: Instance identifiers to match (``*`` for all). (wire
-                ``instanceFilter``, required)
-        """
-        task = self.begin_restart_instances(
-            instance_filter=instance_filter,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
-
-    def begin_restart_instances(
-        self,
-        instance_filter: str,
-        *,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]:
-        """Start ``RestartInstances`` and return its task handle without waiting.
-
-        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
-
-        Wire: ``POST /api/invoke/RestartInstances`` (operation ``RestartInstances``).
-
-        Args:
-            instance_filter: Instance identifiers to match (``*`` for all). (wire
-                ``instanceFilter``, required)
-        """
-        return self._client.call_long_running(
-            _OP_RESTART_INSTANCES,
-            {
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
-
-    @overload
-    def stop_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: Literal[True],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue: ...
-
-    @overload
-    def stop_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: Literal[False],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]: ...
-
-    @overload
-    def stop_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]: ...
-
-    def stop_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: bool | None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]:
-        """Stop instances.
-
-        Wire: ``POST /api/invoke/StopInstances`` (operation ``StopInstances``).
-        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
-        this call's) it blocks until the task ends, polling its status and calling
-        ``status_callback`` on every update; otherwise it returns the task handle.
-
-        Args:
-            instance_filter: Instance identifiers to match (``*`` for all). (wire
-                ``instanceFilter``, required)
-        """
-        task = self.begin_stop_instances(
-            instance_filter=instance_filter,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
-
-    def begin_stop_instances(
-        self,
-        instance_filter: str,
-        *,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]:
-        """Start ``StopInstances`` and return its task handle without waiting.
-
-        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
-
-        Wire: ``POST /api/invoke/StopInstances`` (operation ``StopInstances``).
-
-        Args:
-            instance_filter: Instance identifiers to match (``*`` for all). (wire
-                ``instanceFilter``, required)
-        """
-        return self._client.call_long_running(
-            _OP_STOP_INSTANCES,
-            {
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
-
-    @overload
-    def freeze_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: Literal[True],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue: ...
-
-    @overload
-    def freeze_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: Literal[False],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]: ...
-
-    @overload
-    def freeze_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]: ...
-
-    def freeze_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: bool | None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]:
-        """Freeze instances.
-
-        Wire: ``POST /api/invoke/FreezeInstances`` (operation ``FreezeInstances``).
-        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
-        this call's) it blocks until the task ends, polling its status and calling
-        ``status_callback`` on every update; otherwise it returns the task handle.
-
-        Args:
-            instance_filter: Instance identifiers to match (``*`` for all). (wire
-                ``instanceFilter``, required)
-        """
-        task = self.begin_freeze_instances(
-            instance_filter=instance_filter,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
-
-    def begin_freeze_instances(
-        self,
-        instance_filter: str,
-        *,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]:
-        """Start ``FreezeInstances`` and return its task handle without waiting.
-
-        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
-
-        Wire: ``POST /api/invoke/FreezeInstances`` (operation ``FreezeInstances``).
-
-        Args:
-            instance_filter: Instance identifiers to match (``*`` for all). (wire
-                ``instanceFilter``, required)
-        """
-        return self._client.call_long_running(
-            _OP_FREEZE_INSTANCES,
-            {
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
-
-    @overload
-    def thaw_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: Literal[True],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue: ...
-
-    @overload
-    def thaw_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: Literal[False],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]: ...
-
-    @overload
-    def thaw_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]: ...
-
-    def thaw_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: bool | None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]:
-        """Thaw instances.
-
-        Wire: ``POST /api/invoke/ThawInstances`` (operation ``ThawInstances``).
-        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
-        this call's) it blocks until the task ends, polling its status and calling
-        ``status_callback`` on every update; otherwise it returns the task handle.
-
-        Args:
-            instance_filter: Instance identifiers to match (``*`` for all). (wire
-                ``instanceFilter``, required)
-        """
-        task = self.begin_thaw_instances(
-            instance_filter=instance_filter,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
-
-    def begin_thaw_instances(
-        self,
-        instance_filter: str,
-        *,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]:
-        """Start ``ThawInstances`` and return its task handle without waiting.
-
-        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
-
-        Wire: ``POST /api/invoke/ThawInstances`` (operation ``ThawInstances``).
-
-        Args:
-            instance_filter: Instance identifiers to match (``*`` for all). (wire
-                ``instanceFilter``, required)
-        """
-        return self._client.call_long_running(
-            _OP_THAW_INSTANCES,
-            {
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
-
-    def get_instance_statistics(
-        self,
-    ) -> JsonValue:
-        """Get instance statistics.
-
-        Wire: ``POST /api/invoke/GetInstanceStatistics`` (operation
-        ``GetInstanceStatistics``).
-        """
-        return self._client.call(
-            _OP_GET_INSTANCE_STATISTICS,
-            {},
-        )
-
-    def get_instance_process_live_statistics(
-        self,
-    ) -> JsonValue:
-        """Get instance process live statistics.
-
-        Wire: ``POST /api/invoke/GetInstanceProcessLiveStatistics`` (operation
-        ``GetInstanceProcessLiveStatistics``).
-        """
-        return self._client.call(
-            _OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS,
-            {},
-        )
-
-    @overload
-    def delete_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: Literal[True],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue: ...
-
-    @overload
-    def delete_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: Literal[False],
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]: ...
-
-    @overload
-    def delete_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]: ...
-
-    def delete_instances(
-        self,
-        instance_filter: str,
-        *,
-        auto_handle_token: bool | None = None,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> JsonValue | _rt.Task[JsonValue]:
-        """Delete instances.
-
-        Wire: ``POST /api/invoke/DeleteInstances`` (operation ``DeleteInstances``).
-        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
-        this call's) it blocks until the task ends, polling its status and calling
-        ``status_callback`` on every update; otherwise it returns the task handle.
-
-        Args:
-            instance_filter: Instance identifiers to match (``*`` for all). (wire
-                ``instanceFilter``, required)
-        """
-        task = self.begin_delete_instances(
-            instance_filter=instance_filter,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
-
-    def begin_delete_instances(
-        self,
-        instance_filter: str,
-        *,
-        wait_time: int | None = None,
-        status_callback: _rt.StatusCallback | None = None,
-    ) -> _rt.Task[JsonValue]:
-        """Start ``DeleteInstances`` and return its task handle without waiting.
-
-        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
-
-        Wire: ``POST /api/invoke/DeleteInstances`` (operation ``DeleteInstances``).
-
-        Args:
-            instance_filter: Instance identifiers to match (``*`` for all). (wire
-                ``instanceFilter``, required)
-        """
-        return self._client.call_long_running(
-            _OP_DELETE_INSTANCES,
-            {
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
-
-    def get_archive_admin_enabled(
-        self,
-    ) -> JsonValue:
-        """Get archive admin enabled.
-
-        Wire: ``POST /api/invoke/GetArchiveAdminEnabled`` (operation
-        ``GetArchiveAdminEnabled``).
-        """
-        return self._client.call(
-            _OP_GET_ARCHIVE_ADMIN_ENABLED,
-            {},
-        )
-
-    def set_archive_admin_enabled(
-        self,
-        enabled: bool,
-    ) -> JsonValue:
-        """Set archive admin enabled.
-
-        Wire: ``POST /api/invoke/SetArchiveAdminEnabled`` (operation
-        ``SetArchiveAdminEnabled``).
-
-        Args:
-            enabled: (required)
-        """
-        return self._client.call(
-            _OP_SET_ARCHIVE_ADMIN_ENABLED,
-            {
-                "enabled": enabled,
-            },
-        )
-
-    def create_client_one_time_url_for_archive_admin(
-        self,
-        *,
-        instance_url: str | None = None,
-    ) -> JsonValue:
-        """Create client one time url for archive admin.
-
-        Wire: ``POST /api/invoke/CreateClientOneTimeUrlForArchiveAdmin`` (operation
-        ``CreateClientOneTimeUrlForArchiveAdmin``).
-
-        Args:
-            instance_url: (wire ``instanceUrl``)
-        """
-        return self._client.call(
-            _OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN,
-            {
-                "instanceUrl": instance_url,
-            },
-        )
-
-    def can_run_archive_profiles(
-        self,
-    ) -> JsonValue:
-        """Can run archive profiles.
-
-        Wire: ``POST /api/invoke/CanRunArchiveProfiles`` (operation
-        ``CanRunArchiveProfiles``).
-        """
-        return self._client.call(
-            _OP_CAN_RUN_ARCHIVE_PROFILES,
-            {},
-        )
-
-    def set_store_path(
-        self,
-        id: int,
-        path: str,
-    ) -> JsonValue:
-        """Set store path.
-
-        Wire: ``POST /api/invoke/SetStorePath`` (operation ``SetStorePath``).
-
-        Args:
-            id: Numeric identifier. (required)
-            path: (required)
-        """
-        return self._client.call(
-            _OP_SET_STORE_PATH,
-            {
-                "id": id,
-                "path": path,
-            },
-        )
-
-    def get_index_configuration(
-        self,
-    ) -> JsonValue:
-        """Get index configuration.
-
-        Wire: ``POST /api/invoke/GetIndexConfiguration`` (operation
-        ``GetIndexConfiguration``).
-        """
-        return self._client.call(
-            _OP_GET_INDEX_CONFIGURATION,
-            {},
-        )
-
-    def set_index_configuration(
-        self,
-        config: str,
-    ) -> JsonValue:
-        """Set index configuration.
-
-        Wire: ``POST /api/invoke/SetIndexConfiguration`` (operation
-        ``SetIndexConfiguration``).
-
-        Args:
-            config: Configuration object (sent as JSON text). (required)
-        """
-        return self._client.call(
-            _OP_SET_INDEX_CONFIGURATION,
-            {
-                "config": config,
-            },
-        )
-
-    def get_system_administrators(
-        self,
-    ) -> list[models.UserSummary]:
-        """Get system administrators.
-
-        Wire: ``POST /api/invoke/GetSystemAdministrators`` (operation
-        ``GetSystemAdministrators``).
-        """
-        return self._client.call(
-            _OP_GET_SYSTEM_ADMINISTRATORS,
-            {},
-        )
-
-    def create_system_administrator(
-        self,
-        config: JsonValue,
-        password: str,
-    ) -> JsonValue:
-        """Create system administrator.
-
-        Wire: ``POST /api/invoke/CreateSystemAdministrator`` (operation
-        ``CreateSystemAdministrator``).
-
-        Args:
-            config: Configuration object (sent as JSON text). (required)
-            password: Password (never logged). (required)
-        """
-        return self._client.call(
-            _OP_CREATE_SYSTEM_ADMINISTRATOR,
-            {
-                "config": config,
-                "password": password,
-            },
-        )
-
-    def set_system_administrator_configuration(
-        self,
-        config: JsonValue,
-    ) -> JsonValue:
-        """Set system administrator configuration.
-
-        Wire: ``POST /api/invoke/SetSystemAdministratorConfiguration`` (operation
-        ``SetSystemAdministratorConfiguration``).
-
-        Args:
-            config: Configuration object (sent as JSON text). (required)
-        """
-        return self._client.call(
-            _OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION,
-            {
-                "config": config,
-            },
-        )
-
-    def set_system_administrator_password(
-        self,
-        user_name: str,
-        password: str,
-    ) -> JsonValue:
-        """Set system administrator password.
-
-        Wire: ``POST /api/invoke/SetSystemAdministratorPassword`` (operation
-        ``SetSystemAdministratorPassword``).
-
-        Args:
-            user_name: Login name of the user. (wire ``userName``, required)
-            password: Password (never logged). (required)
-        """
-        return self._client.call(
-            _OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD,
-            {
-                "userName": user_name,
-                "password": password,
-            },
-        )
-
-    def delete_system_administrator(
-        self,
-        user_name: str,
-    ) -> JsonValue:
-        """Delete system administrator.
-
-        Wire: ``POST /api/invoke/DeleteSystemAdministrator`` (operation
-        ``DeleteSystemAdministrator``).
-
-        Args:
-            user_name: Login name of the user. (wire ``userName``, required)
-        """
-        return self._client.call(
-            _OP_DELETE_SYSTEM_ADMINISTRATOR,
-            {
-                "userName": user_name,
-            },
-        )
-
-    def initialize_system_administrator_mfa(
-        self,
-        user_name: str,
-    ) -> JsonValue:
-        """Initialize system administrator mfa.
-
-        Wire: ``POST /api/invoke/InitializeSystemAdministratorMFA`` (operation
-        ``InitializeSystemAdministratorMFA``).
-
-        Args:
-            user_name: Login name of the user. (wire ``userName``, required)
-        """
-        return self._client.call(
-            _OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA,
-            {
-                "userName": user_name,
-            },
-        )
-
-    def deactivate_system_administrator_mfa(
-        self,
-        user_name: str,
-    ) -> JsonValue:
-        """Deactivate system administrator mfa.
-
-        Wire: ``POST /api/invoke/DeactivateSystemAdministratorMFA`` (operation
-        ``DeactivateSystemAdministratorMFA``).
-
-        Args:
-            user_name: Login name of the user. (wire ``userName``, required)
-        """
-        return self._client.call(
-            _OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA,
-            {
-                "userName": user_name,
-            },
-        )
-
-    def create_system_administrator_api_password(
-        self,
-    ) -> JsonValue:
-        """Create system administrator api password.
-
-        Wire: ``POST /api/invoke/CreateSystemAdministratorAPIPassword`` (operation
-        ``CreateSystemAdministratorAPIPassword``).
-        """
-        return self._client.call(
-            _OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD,
-            {},
-        )
-
-    def get_system_smtp_configuration(
-        self,
-    ) -> JsonValue:
-        """Get system smtp configuration.
-
-        Wire: ``POST /api/invoke/GetSystemSmtpConfiguration`` (operation
-        ``GetSystemSmtpConfiguration``).
-        """
-        return self._client.call(
-            _OP_GET_SYSTEM_SMTP_CONFIGURATION,
-            {},
-        )
-
-    def set_system_smtp_configuration(
-        self,
-        config: JsonValue,
-    ) -> JsonValue:
-        """Set system smtp configuration.
-
-        Wire: ``POST /api/invoke/SetSystemSmtpConfiguration`` (operation
-        ``SetSystemSmtpConfiguration``).
-
-        Args:
-            config: Configuration object (sent as JSON text). (required)
-        """
-        return self._client.call(
-            _OP_SET_SYSTEM_SMTP_CONFIGURATION,
-            {
-                "config": config,
-            },
-        )
-
-    def test_system_smtp_configuration(
-        self,
-    ) -> JsonValue:
-        """Test system smtp configuration.
-
-        Wire: ``POST /api/invoke/TestSystemSmtpConfiguration`` (operation
-        ``TestSystemSmtpConfiguration``).
-        """
-        return self._client.call(
-            _OP_TEST_SYSTEM_SMTP_CONFIGURATION,
-            {},
-        )
-
-    def create_license_request(
-        self,
-    ) -> JsonValue:
-        """Create license request.
-
-        Wire: ``POST /api/invoke/CreateLicenseRequest`` (operation
-        ``CreateLicenseRequest``).
-        """
-        return self._client.call(
-            _OP_CREATE_LICENSE_REQUEST,
-            {},
-        )
-
-    def ping(
-        self,
-    ) -> JsonValue:
-        """Check that the management server answers.
-
-        Wire: ``POST /api/invoke/Ping`` (operation ``Ping``).
-        """
-        return self._client.call(
-            _OP_PING,
-            {},
-        )
-
-    def reload_branding(
-        self,
-    ) -> JsonValue:
-        """Reload branding.
-
-        Wire: ``POST /api/invoke/ReloadBranding`` (operation ``ReloadBranding``).
-        """
-        return self._client.call(
-            _OP_RELOAD_BRANDING,
-            {},
         )
 
     def get_users(
@@ -8008,4 +6762,1250 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             {
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
+        )
+
+    def get_environment_info(
+        self,
+    ) -> models.EnvironmentInfo:
+        """Version, licensee and system properties of the management server.
+
+        Wire: ``POST /api/invoke/GetEnvironmentInfo`` (operation ``GetEnvironmentInfo``).
+        """
+        return self._client.call(
+            _OP_GET_ENVIRONMENT_INFO,
+            {},
+        )
+
+    def get_service_status(
+        self,
+    ) -> JsonValue:
+        """Get service status.
+
+        Wire: ``POST /api/invoke/GetServiceStatus`` (operation ``GetServiceStatus``).
+        """
+        return self._client.call(
+            _OP_GET_SERVICE_STATUS,
+            {},
+        )
+
+    def pair_with_management_server(
+        self,
+        server_type: str,
+        server_name: str,
+        port: str,
+        thumbprint: str,
+    ) -> JsonValue:
+        """Pair with management server.
+
+        Wire: ``POST /api/invoke/PairWithManagementServer`` (operation
+        ``PairWithManagementServer``).
+
+        Args:
+            server_type: (wire ``serverType``, required)
+            server_name: (wire ``serverName``, required)
+            port: (required)
+            thumbprint: (required)
+        """
+        return self._client.call(
+            _OP_PAIR_WITH_MANAGEMENT_SERVER,
+            {
+                "serverType": server_type,
+                "serverName": server_name,
+                "port": port,
+                "thumbprint": thumbprint,
+            },
+        )
+
+    def get_client_access_servers(
+        self,
+        with_service_status: bool,
+        *,
+        server_name_filter: str | None = None,
+    ) -> JsonValue:
+        """Get client access servers.
+
+        Wire: ``POST /api/invoke/GetClientAccessServers`` (operation
+        ``GetClientAccessServers``).
+
+        Args:
+            server_name_filter: (wire ``serverNameFilter``)
+            with_service_status: (wire ``withServiceStatus``, required)
+        """
+        return self._client.call(
+            _OP_GET_CLIENT_ACCESS_SERVERS,
+            {
+                "serverNameFilter": server_name_filter,
+                "withServiceStatus": with_service_status,
+            },
+        )
+
+    def create_client_access_server(
+        self,
+        config: JsonValue,
+    ) -> JsonValue:
+        """Create client access server.
+
+        Wire: ``POST /api/invoke/CreateClientAccessServer`` (operation
+        ``CreateClientAccessServer``).
+
+        Args:
+            config: Configuration object (sent as JSON text). (required)
+        """
+        return self._client.call(
+            _OP_CREATE_CLIENT_ACCESS_SERVER,
+            {
+                "config": config,
+            },
+        )
+
+    def set_client_access_server_configuration(
+        self,
+        config: JsonValue,
+    ) -> JsonValue:
+        """Set client access server configuration.
+
+        Wire: ``POST /api/invoke/SetClientAccessServerConfiguration`` (operation
+        ``SetClientAccessServerConfiguration``).
+
+        Args:
+            config: Configuration object (sent as JSON text). (required)
+        """
+        return self._client.call(
+            _OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION,
+            {
+                "config": config,
+            },
+        )
+
+    def delete_client_access_server(
+        self,
+        server_name: str,
+    ) -> JsonValue:
+        """Delete client access server.
+
+        Wire: ``POST /api/invoke/DeleteClientAccessServer`` (operation
+        ``DeleteClientAccessServer``).
+
+        Args:
+            server_name: (wire ``serverName``, required)
+        """
+        return self._client.call(
+            _OP_DELETE_CLIENT_ACCESS_SERVER,
+            {
+                "serverName": server_name,
+            },
+        )
+
+    def get_instance_hosts(
+        self,
+        *,
+        server_name_filter: str | None = None,
+    ) -> JsonValue:
+        """Get instance hosts.
+
+        Wire: ``POST /api/invoke/GetInstanceHosts`` (operation ``GetInstanceHosts``).
+
+        Args:
+            server_name_filter: (wire ``serverNameFilter``)
+        """
+        return self._client.call(
+            _OP_GET_INSTANCE_HOSTS,
+            {
+                "serverNameFilter": server_name_filter,
+            },
+        )
+
+    def create_instance_host(
+        self,
+        config: JsonValue,
+    ) -> JsonValue:
+        """Create instance host.
+
+        Wire: ``POST /api/invoke/CreateInstanceHost`` (operation ``CreateInstanceHost``).
+
+        Args:
+            config: Configuration object (sent as JSON text). (required)
+        """
+        return self._client.call(
+            _OP_CREATE_INSTANCE_HOST,
+            {
+                "config": config,
+            },
+        )
+
+    def set_instance_host_configuration(
+        self,
+        config: JsonValue,
+    ) -> JsonValue:
+        """Set instance host configuration.
+
+        Wire: ``POST /api/invoke/SetInstanceHostConfiguration`` (operation
+        ``SetInstanceHostConfiguration``).
+
+        Args:
+            config: Configuration object (sent as JSON text). (required)
+        """
+        return self._client.call(
+            _OP_SET_INSTANCE_HOST_CONFIGURATION,
+            {
+                "config": config,
+            },
+        )
+
+    def get_directories_on_instance_host(
+        self,
+        server_name: str,
+        *,
+        path: str | None = None,
+    ) -> JsonValue:
+        """Get directories on instance host.
+
+        Wire: ``POST /api/invoke/GetDirectoriesOnInstanceHost`` (operation
+        ``GetDirectoriesOnInstanceHost``).
+
+        Args:
+            server_name: (wire ``serverName``, required)
+            path:
+        """
+        return self._client.call(
+            _OP_GET_DIRECTORIES_ON_INSTANCE_HOST,
+            {
+                "serverName": server_name,
+                "path": path,
+            },
+        )
+
+    def create_directory_on_instance_host(
+        self,
+        server_name: str,
+        path: str,
+    ) -> JsonValue:
+        """Create directory on instance host.
+
+        Wire: ``POST /api/invoke/CreateDirectoryOnInstanceHost`` (operation
+        ``CreateDirectoryOnInstanceHost``).
+
+        Args:
+            server_name: (wire ``serverName``, required)
+            path: (required)
+        """
+        return self._client.call(
+            _OP_CREATE_DIRECTORY_ON_INSTANCE_HOST,
+            {
+                "serverName": server_name,
+                "path": path,
+            },
+        )
+
+    def delete_instance_host(
+        self,
+        server_name: str,
+    ) -> JsonValue:
+        """Delete instance host.
+
+        Wire: ``POST /api/invoke/DeleteInstanceHost`` (operation ``DeleteInstanceHost``).
+
+        Args:
+            server_name: (wire ``serverName``, required)
+        """
+        return self._client.call(
+            _OP_DELETE_INSTANCE_HOST,
+            {
+                "serverName": server_name,
+            },
+        )
+
+    def get_instances(
+        self,
+        instance_filter: str,
+    ) -> list[models.Instance]:
+        """Instances matching a filter (``*`` for all).
+
+        Wire: ``POST /api/invoke/GetInstances`` (operation ``GetInstances``).
+
+        Args:
+            instance_filter: Instance identifiers to match (``*`` for all). (wire
+                ``instanceFilter``, required)
+        """
+        return self._client.call(
+            _OP_GET_INSTANCES,
+            {
+                "instanceFilter": instance_filter,
+            },
+        )
+
+    @overload
+    def create_instance(
+        self,
+        config: JsonValue,
+        *,
+        auto_handle_token: Literal[True],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue: ...
+
+    @overload
+    def create_instance(
+        self,
+        config: JsonValue,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def create_instance(
+        self,
+        config: JsonValue,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def create_instance(
+        self,
+        config: JsonValue,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
+        """Create instance.
+
+        Wire: ``POST /api/invoke/CreateInstance`` (operation ``CreateInstance``).
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
+
+        Args:
+            config: Configuration object (sent as JSON text). (required)
+        """
+        task = self.begin_create_instance(
+            config=config,
+            wait_time=wait_time,
+            status_callback=status_callback,
+        )
+        return self._client.settle(task, auto_handle_token)
+
+    def begin_create_instance(
+        self,
+        config: JsonValue,
+        *,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]:
+        """Start ``CreateInstance`` and return its task handle without waiting.
+
+        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
+
+        Wire: ``POST /api/invoke/CreateInstance`` (operation ``CreateInstance``).
+
+        Args:
+            config: Configuration object (sent as JSON text). (required)
+        """
+        return self._client.call_long_running(
+            _OP_CREATE_INSTANCE,
+            {
+                "config": config,
+            },
+            wait_time_ms=wait_time,
+            status_callback=status_callback,
+        )
+
+    def get_instance_configuration(
+        self,
+    ) -> JsonValue:
+        """Get instance configuration.
+
+        Wire: ``POST /api/invoke/GetInstanceConfiguration`` (operation
+        ``GetInstanceConfiguration``).
+        """
+        return self._client.call(
+            _OP_GET_INSTANCE_CONFIGURATION,
+            {},
+        )
+
+    def set_instance_configuration(
+        self,
+        config: JsonValue,
+    ) -> JsonValue:
+        """Set instance configuration.
+
+        Wire: ``POST /api/invoke/SetInstanceConfiguration`` (operation
+        ``SetInstanceConfiguration``).
+
+        Args:
+            config: Configuration object (sent as JSON text). (required)
+        """
+        return self._client.call(
+            _OP_SET_INSTANCE_CONFIGURATION,
+            {
+                "config": config,
+            },
+        )
+
+    @overload
+    def start_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[True],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue: ...
+
+    @overload
+    def start_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def start_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def start_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
+        """Start instances.
+
+        Wire: ``POST /api/invoke/StartInstances`` (operation ``StartInstances``).
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
+
+        Args:
+            instance_filter: Instance identifiers to match (``*`` for all). (wire
+                ``instanceFilter``, required)
+        """
+        task = self.begin_start_instances(
+            instance_filter=instance_filter,
+            wait_time=wait_time,
+            status_callback=status_callback,
+        )
+        return self._client.settle(task, auto_handle_token)
+
+    def begin_start_instances(
+        self,
+        instance_filter: str,
+        *,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]:
+        """Start ``StartInstances`` and return its task handle without waiting.
+
+        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
+
+        Wire: ``POST /api/invoke/StartInstances`` (operation ``StartInstances``).
+
+        Args:
+            instance_filter: Instance identifiers to match (``*`` for all). (wire
+                ``instanceFilter``, required)
+        """
+        return self._client.call_long_running(
+            _OP_START_INSTANCES,
+            {
+                "instanceFilter": instance_filter,
+            },
+            wait_time_ms=wait_time,
+            status_callback=status_callback,
+        )
+
+    @overload
+    def restart_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[True],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue: ...
+
+    @overload
+    def restart_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def restart_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def restart_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
+        """Restart instances.
+
+        Wire: ``POST /api/invoke/RestartInstances`` (operation ``RestartInstances``).
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
+
+        Args:
+            instance_filter: Instance identifiers to match (``*`` for all). (wire
+                ``instanceFilter``, required)
+        """
+        task = self.begin_restart_instances(
+            instance_filter=instance_filter,
+            wait_time=wait_time,
+            status_callback=status_callback,
+        )
+        return self._client.settle(task, auto_handle_token)
+
+    def begin_restart_instances(
+        self,
+        instance_filter: str,
+        *,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]:
+        """Start ``RestartInstances`` and return its task handle without waiting.
+
+        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
+
+        Wire: ``POST /api/invoke/RestartInstances`` (operation ``RestartInstances``).
+
+        Args:
+            instance_filter: Instance identifiers to match (``*`` for all). (wire
+                ``instanceFilter``, required)
+        """
+        return self._client.call_long_running(
+            _OP_RESTART_INSTANCES,
+            {
+                "instanceFilter": instance_filter,
+            },
+            wait_time_ms=wait_time,
+            status_callback=status_callback,
+        )
+
+    @overload
+    def stop_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[True],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue: ...
+
+    @overload
+    def stop_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def stop_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def stop_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
+        """Stop instances.
+
+        Wire: ``POST /api/invoke/StopInstances`` (operation ``StopInstances``).
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
+
+        Args:
+            instance_filter: Instance identifiers to match (``*`` for all). (wire
+                ``instanceFilter``, required)
+        """
+        task = self.begin_stop_instances(
+            instance_filter=instance_filter,
+            wait_time=wait_time,
+            status_callback=status_callback,
+        )
+        return self._client.settle(task, auto_handle_token)
+
+    def begin_stop_instances(
+        self,
+        instance_filter: str,
+        *,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]:
+        """Start ``StopInstances`` and return its task handle without waiting.
+
+        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
+
+        Wire: ``POST /api/invoke/StopInstances`` (operation ``StopInstances``).
+
+        Args:
+            instance_filter: Instance identifiers to match (``*`` for all). (wire
+                ``instanceFilter``, required)
+        """
+        return self._client.call_long_running(
+            _OP_STOP_INSTANCES,
+            {
+                "instanceFilter": instance_filter,
+            },
+            wait_time_ms=wait_time,
+            status_callback=status_callback,
+        )
+
+    @overload
+    def freeze_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[True],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue: ...
+
+    @overload
+    def freeze_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def freeze_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def freeze_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
+        """Freeze instances.
+
+        Wire: ``POST /api/invoke/FreezeInstances`` (operation ``FreezeInstances``).
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
+
+        Args:
+            instance_filter: Instance identifiers to match (``*`` for all). (wire
+                ``instanceFilter``, required)
+        """
+        task = self.begin_freeze_instances(
+            instance_filter=instance_filter,
+            wait_time=wait_time,
+            status_callback=status_callback,
+        )
+        return self._client.settle(task, auto_handle_token)
+
+    def begin_freeze_instances(
+        self,
+        instance_filter: str,
+        *,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]:
+        """Start ``FreezeInstances`` and return its task handle without waiting.
+
+        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
+
+        Wire: ``POST /api/invoke/FreezeInstances`` (operation ``FreezeInstances``).
+
+        Args:
+            instance_filter: Instance identifiers to match (``*`` for all). (wire
+                ``instanceFilter``, required)
+        """
+        return self._client.call_long_running(
+            _OP_FREEZE_INSTANCES,
+            {
+                "instanceFilter": instance_filter,
+            },
+            wait_time_ms=wait_time,
+            status_callback=status_callback,
+        )
+
+    @overload
+    def thaw_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[True],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue: ...
+
+    @overload
+    def thaw_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def thaw_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def thaw_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
+        """Thaw instances.
+
+        Wire: ``POST /api/invoke/ThawInstances`` (operation ``ThawInstances``).
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
+
+        Args:
+            instance_filter: Instance identifiers to match (``*`` for all). (wire
+                ``instanceFilter``, required)
+        """
+        task = self.begin_thaw_instances(
+            instance_filter=instance_filter,
+            wait_time=wait_time,
+            status_callback=status_callback,
+        )
+        return self._client.settle(task, auto_handle_token)
+
+    def begin_thaw_instances(
+        self,
+        instance_filter: str,
+        *,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]:
+        """Start ``ThawInstances`` and return its task handle without waiting.
+
+        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
+
+        Wire: ``POST /api/invoke/ThawInstances`` (operation ``ThawInstances``).
+
+        Args:
+            instance_filter: Instance identifiers to match (``*`` for all). (wire
+                ``instanceFilter``, required)
+        """
+        return self._client.call_long_running(
+            _OP_THAW_INSTANCES,
+            {
+                "instanceFilter": instance_filter,
+            },
+            wait_time_ms=wait_time,
+            status_callback=status_callback,
+        )
+
+    def get_instance_statistics(
+        self,
+    ) -> JsonValue:
+        """Get instance statistics.
+
+        Wire: ``POST /api/invoke/GetInstanceStatistics`` (operation
+        ``GetInstanceStatistics``).
+        """
+        return self._client.call(
+            _OP_GET_INSTANCE_STATISTICS,
+            {},
+        )
+
+    def get_instance_process_live_statistics(
+        self,
+    ) -> JsonValue:
+        """Get instance process live statistics.
+
+        Wire: ``POST /api/invoke/GetInstanceProcessLiveStatistics`` (operation
+        ``GetInstanceProcessLiveStatistics``).
+        """
+        return self._client.call(
+            _OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS,
+            {},
+        )
+
+    @overload
+    def delete_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[True],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue: ...
+
+    @overload
+    def delete_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: Literal[False],
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]: ...
+
+    @overload
+    def delete_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]: ...
+
+    def delete_instances(
+        self,
+        instance_filter: str,
+        *,
+        auto_handle_token: bool | None = None,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> JsonValue | _rt.Task[JsonValue]:
+        """Delete instances.
+
+        Wire: ``POST /api/invoke/DeleteInstances`` (operation ``DeleteInstances``).
+        Long-running: with automatic token handling (the client's ``auto_handle_token``, or
+        this call's) it blocks until the task ends, polling its status and calling
+        ``status_callback`` on every update; otherwise it returns the task handle.
+
+        Args:
+            instance_filter: Instance identifiers to match (``*`` for all). (wire
+                ``instanceFilter``, required)
+        """
+        task = self.begin_delete_instances(
+            instance_filter=instance_filter,
+            wait_time=wait_time,
+            status_callback=status_callback,
+        )
+        return self._client.settle(task, auto_handle_token)
+
+    def begin_delete_instances(
+        self,
+        instance_filter: str,
+        *,
+        wait_time: int | None = None,
+        status_callback: _rt.StatusCallback | None = None,
+    ) -> _rt.Task[JsonValue]:
+        """Start ``DeleteInstances`` and return its task handle without waiting.
+
+        Use ``.wait()``, iterate over it for status updates, or ``.cancel()`` it.
+
+        Wire: ``POST /api/invoke/DeleteInstances`` (operation ``DeleteInstances``).
+
+        Args:
+            instance_filter: Instance identifiers to match (``*`` for all). (wire
+                ``instanceFilter``, required)
+        """
+        return self._client.call_long_running(
+            _OP_DELETE_INSTANCES,
+            {
+                "instanceFilter": instance_filter,
+            },
+            wait_time_ms=wait_time,
+            status_callback=status_callback,
+        )
+
+    def get_archive_admin_enabled(
+        self,
+    ) -> JsonValue:
+        """Get archive admin enabled.
+
+        Wire: ``POST /api/invoke/GetArchiveAdminEnabled`` (operation
+        ``GetArchiveAdminEnabled``).
+        """
+        return self._client.call(
+            _OP_GET_ARCHIVE_ADMIN_ENABLED,
+            {},
+        )
+
+    def set_archive_admin_enabled(
+        self,
+        enabled: bool,
+    ) -> JsonValue:
+        """Set archive admin enabled.
+
+        Wire: ``POST /api/invoke/SetArchiveAdminEnabled`` (operation
+        ``SetArchiveAdminEnabled``).
+
+        Args:
+            enabled: (required)
+        """
+        return self._client.call(
+            _OP_SET_ARCHIVE_ADMIN_ENABLED,
+            {
+                "enabled": enabled,
+            },
+        )
+
+    def create_client_one_time_url_for_archive_admin(
+        self,
+        *,
+        instance_url: str | None = None,
+    ) -> JsonValue:
+        """Create client one time url for archive admin.
+
+        Wire: ``POST /api/invoke/CreateClientOneTimeUrlForArchiveAdmin`` (operation
+        ``CreateClientOneTimeUrlForArchiveAdmin``).
+
+        Args:
+            instance_url: (wire ``instanceUrl``)
+        """
+        return self._client.call(
+            _OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN,
+            {
+                "instanceUrl": instance_url,
+            },
+        )
+
+    def can_run_archive_profiles(
+        self,
+    ) -> JsonValue:
+        """Can run archive profiles.
+
+        Wire: ``POST /api/invoke/CanRunArchiveProfiles`` (operation
+        ``CanRunArchiveProfiles``).
+        """
+        return self._client.call(
+            _OP_CAN_RUN_ARCHIVE_PROFILES,
+            {},
+        )
+
+    def set_store_path(
+        self,
+        id: int,
+        path: str,
+    ) -> JsonValue:
+        """Set store path.
+
+        Wire: ``POST /api/invoke/SetStorePath`` (operation ``SetStorePath``).
+
+        Args:
+            id: Numeric identifier. (required)
+            path: (required)
+        """
+        return self._client.call(
+            _OP_SET_STORE_PATH,
+            {
+                "id": id,
+                "path": path,
+            },
+        )
+
+    def get_index_configuration(
+        self,
+    ) -> JsonValue:
+        """Get index configuration.
+
+        Wire: ``POST /api/invoke/GetIndexConfiguration`` (operation
+        ``GetIndexConfiguration``).
+        """
+        return self._client.call(
+            _OP_GET_INDEX_CONFIGURATION,
+            {},
+        )
+
+    def set_index_configuration(
+        self,
+        config: str,
+    ) -> JsonValue:
+        """Set index configuration.
+
+        Wire: ``POST /api/invoke/SetIndexConfiguration`` (operation
+        ``SetIndexConfiguration``).
+
+        Args:
+            config: Configuration object (sent as JSON text). (required)
+        """
+        return self._client.call(
+            _OP_SET_INDEX_CONFIGURATION,
+            {
+                "config": config,
+            },
+        )
+
+    def get_system_administrators(
+        self,
+    ) -> list[models.UserSummary]:
+        """Get system administrators.
+
+        Wire: ``POST /api/invoke/GetSystemAdministrators`` (operation
+        ``GetSystemAdministrators``).
+        """
+        return self._client.call(
+            _OP_GET_SYSTEM_ADMINISTRATORS,
+            {},
+        )
+
+    def create_system_administrator(
+        self,
+        config: JsonValue,
+        password: str,
+    ) -> JsonValue:
+        """Create system administrator.
+
+        Wire: ``POST /api/invoke/CreateSystemAdministrator`` (operation
+        ``CreateSystemAdministrator``).
+
+        Args:
+            config: Configuration object (sent as JSON text). (required)
+            password: Password (never logged). (required)
+        """
+        return self._client.call(
+            _OP_CREATE_SYSTEM_ADMINISTRATOR,
+            {
+                "config": config,
+                "password": password,
+            },
+        )
+
+    def set_system_administrator_configuration(
+        self,
+        config: JsonValue,
+    ) -> JsonValue:
+        """Set system administrator configuration.
+
+        Wire: ``POST /api/invoke/SetSystemAdministratorConfiguration`` (operation
+        ``SetSystemAdministratorConfiguration``).
+
+        Args:
+            config: Configuration object (sent as JSON text). (required)
+        """
+        return self._client.call(
+            _OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION,
+            {
+                "config": config,
+            },
+        )
+
+    def set_system_administrator_password(
+        self,
+        user_name: str,
+        password: str,
+    ) -> JsonValue:
+        """Set system administrator password.
+
+        Wire: ``POST /api/invoke/SetSystemAdministratorPassword`` (operation
+        ``SetSystemAdministratorPassword``).
+
+        Args:
+            user_name: Login name of the user. (wire ``userName``, required)
+            password: Password (never logged). (required)
+        """
+        return self._client.call(
+            _OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD,
+            {
+                "userName": user_name,
+                "password": password,
+            },
+        )
+
+    def delete_system_administrator(
+        self,
+        user_name: str,
+    ) -> JsonValue:
+        """Delete system administrator.
+
+        Wire: ``POST /api/invoke/DeleteSystemAdministrator`` (operation
+        ``DeleteSystemAdministrator``).
+
+        Args:
+            user_name: Login name of the user. (wire ``userName``, required)
+        """
+        return self._client.call(
+            _OP_DELETE_SYSTEM_ADMINISTRATOR,
+            {
+                "userName": user_name,
+            },
+        )
+
+    def initialize_system_administrator_mfa(
+        self,
+        user_name: str,
+    ) -> JsonValue:
+        """Initialize system administrator mfa.
+
+        Wire: ``POST /api/invoke/InitializeSystemAdministratorMFA`` (operation
+        ``InitializeSystemAdministratorMFA``).
+
+        Args:
+            user_name: Login name of the user. (wire ``userName``, required)
+        """
+        return self._client.call(
+            _OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA,
+            {
+                "userName": user_name,
+            },
+        )
+
+    def deactivate_system_administrator_mfa(
+        self,
+        user_name: str,
+    ) -> JsonValue:
+        """Deactivate system administrator mfa.
+
+        Wire: ``POST /api/invoke/DeactivateSystemAdministratorMFA`` (operation
+        ``DeactivateSystemAdministratorMFA``).
+
+        Args:
+            user_name: Login name of the user. (wire ``userName``, required)
+        """
+        return self._client.call(
+            _OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA,
+            {
+                "userName": user_name,
+            },
+        )
+
+    def create_system_administrator_api_password(
+        self,
+    ) -> JsonValue:
+        """Create system administrator api password.
+
+        Wire: ``POST /api/invoke/CreateSystemAdministratorAPIPassword`` (operation
+        ``CreateSystemAdministratorAPIPassword``).
+        """
+        return self._client.call(
+            _OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD,
+            {},
+        )
+
+    def get_system_smtp_configuration(
+        self,
+    ) -> JsonValue:
+        """Get system smtp configuration.
+
+        Wire: ``POST /api/invoke/GetSystemSmtpConfiguration`` (operation
+        ``GetSystemSmtpConfiguration``).
+        """
+        return self._client.call(
+            _OP_GET_SYSTEM_SMTP_CONFIGURATION,
+            {},
+        )
+
+    def set_system_smtp_configuration(
+        self,
+        config: JsonValue,
+    ) -> JsonValue:
+        """Set system smtp configuration.
+
+        Wire: ``POST /api/invoke/SetSystemSmtpConfiguration`` (operation
+        ``SetSystemSmtpConfiguration``).
+
+        Args:
+            config: Configuration object (sent as JSON text). (required)
+        """
+        return self._client.call(
+            _OP_SET_SYSTEM_SMTP_CONFIGURATION,
+            {
+                "config": config,
+            },
+        )
+
+    def test_system_smtp_configuration(
+        self,
+    ) -> JsonValue:
+        """Test system smtp configuration.
+
+        Wire: ``POST /api/invoke/TestSystemSmtpConfiguration`` (operation
+        ``TestSystemSmtpConfiguration``).
+        """
+        return self._client.call(
+            _OP_TEST_SYSTEM_SMTP_CONFIGURATION,
+            {},
+        )
+
+    def create_license_request(
+        self,
+    ) -> JsonValue:
+        """Create license request.
+
+        Wire: ``POST /api/invoke/CreateLicenseRequest`` (operation
+        ``CreateLicenseRequest``).
+        """
+        return self._client.call(
+            _OP_CREATE_LICENSE_REQUEST,
+            {},
+        )
+
+    def ping(
+        self,
+    ) -> JsonValue:
+        """Check that the management server answers.
+
+        Wire: ``POST /api/invoke/Ping`` (operation ``Ping``).
+        """
+        return self._client.call(
+            _OP_PING,
+            {},
+        )
+
+    def reload_branding(
+        self,
+    ) -> JsonValue:
+        """Reload branding.
+
+        Wire: ``POST /api/invoke/ReloadBranding`` (operation ``ReloadBranding``).
+        """
+        return self._client.call(
+            _OP_RELOAD_BRANDING,
+            {},
         )
