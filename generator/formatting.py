@@ -1,29 +1,42 @@
-"""Format generated Python with black, in-process, with a cache keyed by content.
+"""Format generated Python with black, in-process, chunk by chunk, with a cache keyed by content.
 
-Formatting dominates generation time, and its output depends only on the source text, black's
-version and the mode, so results are cached by a hash of those three: in memory for the process,
-and on disk (``.specgen-cache/`` in the project, or ``$SPECGEN_CACHE_DIR``) across runs. Set
-``SPECGEN_NO_CACHE=1`` to bypass it. Files missing from the cache are formatted in parallel
-worker processes when there is enough work.
+Formatting dominates generation time. Templates mark where a file can be cut (``CHUNK_MARK`` on
+a line of its own: before each operation's descriptor and before each operation's methods), and
+each chunk is formatted on its own; a chunk of methods is formatted inside a stand-in class
+header, so black applies its class-body rules (blank lines, line length at that indent) as in
+the whole file (a test checks that black finds nothing to change in any joined file). So one
+changed operation re-formats one or two chunks, and the chunks of a big file are shared out
+among worker processes.
+
+Results are cached by a hash of black's version, the line length, the indent and the chunk's
+text: in memory for the process, and on disk (``.specgen-cache/`` in the project, or
+``$SPECGEN_CACHE_DIR``) across runs, one file per generated file. ``SPECGEN_NO_CACHE=1``
+bypasses the disk. black itself is imported only when something has to be formatted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import json
+import multiprocessing
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-
-import black
-from black.mode import Mode, TargetVersion
+from typing import Any
 
 LINE_LENGTH = 100
-MODE = Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH)
-_MEMORY: dict[str, str] = {}
+# A line of its own in rendered source: "a chunk starts here". A control character cannot come
+# from spec text (every filter escapes control characters), so a spec cannot forge a cut.
+CHUNK_MARK = "#\x01chunk"
 _BLACK_VERSION = importlib.metadata.version("black")
+_MEMORY: dict[str, str] = {}
+# Below this much unformatted source, starting worker processes costs more than it saves.
+_PARALLEL_THRESHOLD = 300_000
 
 
 class FormatError(Exception):
@@ -38,6 +51,156 @@ class FormatError(Exception):
         return f"{self.filename}: {self.message}"
 
 
+@dataclass(frozen=True)
+class Chunk:
+    indent: int  # columns the chunk sits at in the file (a multiple of 4)
+    text: str  # as rendered, without the blank lines around it
+    blank_lines_before: int  # as rendered; the templates emit black's own spacing
+
+    @property
+    def key(self) -> str:
+        digest = hashlib.sha256(f"{_BLACK_VERSION}\n{LINE_LENGTH}\n{self.indent}\n".encode())
+        digest.update(self.text.encode("utf-8"))
+        return digest.hexdigest()
+
+
+def split_chunks(source: str) -> list[Chunk]:
+    """Cut rendered source at its chunk marks (a source without marks is one chunk)."""
+    parts = _MARK_LINE.split(source)
+    pieces = [(0, parts[0])] + [(len(parts[i]), parts[i + 1]) for i in range(1, len(parts) - 1, 2)]
+    chunks: list[Chunk] = []
+    trailing = 0
+    for indent, piece in pieces:
+        content = piece.strip()
+        if not content:
+            trailing += piece.count("\n")
+            continue
+        head = piece[: len(piece) - len(piece.lstrip())]
+        tail = piece[len(piece.rstrip()) :]
+        start = head.rfind("\n") + 1  # the first line keeps its indentation
+        text = piece[start : len(piece) - len(tail)] + "\n"
+        _check_indent(text, indent)
+        chunks.append(Chunk(indent, text, trailing + head.count("\n") if chunks else 0))
+        trailing = max(tail.count("\n") - 1, 0)
+    return chunks
+
+
+_MARK_LINE = re.compile(r"^( *)" + re.escape(CHUNK_MARK) + r"[ \t]*(?:\n|\Z)", re.M)
+
+
+def _check_indent(text: str, indent: int) -> None:
+    if not indent:
+        return
+    if indent % 4:
+        raise ValueError(f"a chunk mark at indent {indent}, not a multiple of 4")
+    outdented = re.search(rf"^(?! {{{indent}}})[ ]*\S.*$", text, re.M)
+    if outdented:
+        raise ValueError(
+            f"a chunk at indent {indent} has a line to the left of it: {outdented.group(0)!r}"
+        )
+
+
+def join_chunks(chunks: list[Chunk], formatted: list[str]) -> str:
+    out: list[str] = []
+    for chunk, text in zip(chunks, formatted, strict=True):
+        if out:
+            out.append("\n" * chunk.blank_lines_before)
+        out.append(text)
+    return "".join(out)
+
+
+def format_sources(sources: Mapping[str, str]) -> dict[str, str]:
+    """Format many files (``{name: source}``). Chunks not in the cache are formatted in parallel
+    worker processes when there is enough work to pay for them; the result never depends on how
+    the work was split."""
+    split: dict[str, list[Chunk]] = {}
+    for name, source in sources.items():
+        try:
+            split[name] = split_chunks(source)
+        except ValueError as exc:
+            raise FormatError(name, str(exc)) from None
+    caches = {name: _DiskCache.load(name) for name in sources}
+    missing: dict[str, tuple[str, Chunk]] = {}
+    for name, chunks in split.items():
+        for chunk in chunks:
+            key = chunk.key
+            if key not in _MEMORY and key not in missing:
+                cached = caches[name].get(key)
+                if cached is None:
+                    missing[key] = (name, chunk)
+                else:
+                    _MEMORY[key] = cached
+    if missing:
+        _MEMORY.update(_format_all(missing))
+    out: dict[str, str] = {}
+    for name, chunks in split.items():
+        texts = [_MEMORY[chunk.key] for chunk in chunks]
+        out[name] = join_chunks(chunks, texts)
+        caches[name].keep({chunk.key: text for chunk, text in zip(chunks, texts, strict=True)})
+    return out
+
+
+def _format_all(missing: dict[str, tuple[str, Chunk]]) -> dict[str, str]:
+    items = list(missing.items())
+    workers = min(len(items), os.cpu_count() or 1)
+    size = sum(len(chunk.text) for _, (_, chunk) in items)
+    if workers > 1 and size >= _PARALLEL_THRESHOLD:
+        # Largest first, so the longest job starts at once and the small ones fill in.
+        items.sort(key=lambda item: -len(item[1][1].text))
+        context = multiprocessing.get_context("fork")
+        batch = max(1, len(items) // (workers * 8))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            results = list(pool.map(_format_chunk, [v for _, v in items], chunksize=batch))
+    else:
+        results = [_format_chunk(v) for _, v in items]
+    return {key: text for (key, _), text in zip(items, results, strict=True)}
+
+
+def _format_chunk(job: tuple[str, Chunk]) -> str:
+    import black
+    from black.mode import Mode, TargetVersion
+
+    filename, chunk = job
+    mode = Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH)
+    depth = chunk.indent // 4
+    header = "".join(" " * (4 * level) + "class _:\n" for level in range(depth))
+    try:
+        text = black.format_str(header + chunk.text, mode=mode)
+    except black.parsing.InvalidInput as exc:
+        raise FormatError(filename, f"rendered code is not valid Python: {exc}") from None
+    return text.split("\n", depth)[depth] if depth else text
+
+
+class _DiskCache:
+    """Formatted chunks of one generated file, from the last run that formatted it."""
+
+    def __init__(self, path: Path | None, entries: dict[str, str]) -> None:
+        self.path = path
+        self.entries = entries
+
+    @classmethod
+    def load(cls, filename: str) -> _DiskCache:
+        folder = _cache_dir()
+        if folder is None:
+            return cls(None, {})
+        path = folder / (hashlib.sha256(filename.encode()).hexdigest()[:32] + ".json")
+        try:
+            data: Any = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        valid = isinstance(data, dict) and all(isinstance(v, str) for v in data.values())
+        return cls(path, data if valid else {})
+
+    def get(self, key: str) -> str | None:
+        return self.entries.get(key)
+
+    def keep(self, entries: dict[str, str]) -> None:
+        """Store exactly these entries (what the file is made of now), if anything changed."""
+        if self.path is None or entries == self.entries:
+            return
+        _store(self.path, json.dumps(entries, ensure_ascii=False))
+
+
 def _cache_dir() -> Path | None:
     if os.environ.get("SPECGEN_NO_CACHE") == "1":
         return None
@@ -47,69 +210,6 @@ def _cache_dir() -> Path | None:
         if configured
         else Path(__file__).resolve().parent.parent / (".specgen-cache")
     )
-
-
-def _key(source: str) -> str:
-    digest = hashlib.sha256(f"{_BLACK_VERSION}\n{MODE!r}\n".encode())
-    digest.update(source.encode("utf-8"))
-    return digest.hexdigest()
-
-
-def format_sources(sources: Mapping[str, str]) -> dict[str, str]:
-    """Format many files (``{name: source}``). Those not in the cache are formatted in parallel
-    worker processes when there is enough work to pay for them (black is CPU-bound and the big
-    modules of a spec take seconds each); the result never depends on how the work was split."""
-    out: dict[str, str] = {}
-    missing: dict[str, str] = {}
-    for name, source in sources.items():
-        cached = _lookup(_key(source))
-        if cached is None:
-            missing[name] = source
-        else:
-            out[name] = cached
-    workers = min(len(missing), os.cpu_count() or 1)
-    if workers > 1 and sum(map(len, missing.values())) >= _PARALLEL_THRESHOLD:
-        # Largest first, so the longest job starts at once and the small ones fill in.
-        order = sorted(missing, key=lambda name: -len(missing[name]))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = pool.map(_format_one, order, [missing[name] for name in order])
-            formatted = dict(zip(order, results, strict=True))
-    else:
-        formatted = {name: _format_one(name, source) for name, source in missing.items()}
-    for name, source in missing.items():
-        out[name] = formatted[name]
-        _remember(_key(source), formatted[name])
-    return {name: out[name] for name in sources}
-
-
-# Below this much unformatted source, starting worker processes costs more than it saves.
-_PARALLEL_THRESHOLD = 300_000
-
-
-def _format_one(filename: str, source: str) -> str:
-    try:
-        return black.format_str(source, mode=MODE)
-    except black.parsing.InvalidInput as exc:
-        raise FormatError(filename, f"rendered code is not valid Python: {exc}") from None
-
-
-def _lookup(key: str) -> str | None:
-    if key in _MEMORY:
-        return _MEMORY[key]
-    cache = _cache_dir()
-    path = cache / key[:2] / key if cache else None
-    if path is not None and path.is_file():
-        text = path.read_text(encoding="utf-8")
-        _MEMORY[key] = text
-        return text
-    return None
-
-
-def _remember(key: str, text: str) -> None:
-    _MEMORY[key] = text
-    cache = _cache_dir()
-    if cache is not None:
-        _store(cache / key[:2] / key, text)
 
 
 def _store(path: Path, text: str) -> None:

@@ -187,8 +187,23 @@ def _compose(text: str) -> yaml.Node | None:
 
 @cache
 def spec_schema() -> dict[str, Any]:
+    """The spec schema with its local ``$ref``s resolved in place: the same rules, but the
+    validator does not look a definition up for every parameter (a third of its time)."""
     schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return schema
+    definitions = schema.get("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/") and len(node) == 1:
+                return inline(definitions[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    resolved: dict[str, Any] = inline(schema)
+    return resolved
 
 
 def schema_errors(spec: LoadedSpec, only: str | None = None) -> list[SpecError]:

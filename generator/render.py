@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import jinja2
 
-from generator.formatting import LINE_LENGTH
+from generator.formatting import CHUNK_MARK, LINE_LENGTH
 from generator.model import Api, Operation, Param, TypeRef
 from generator.naming import snake_case
 from generator.runtime.builtin_types import BUILTIN_TYPES, RUNTIME_ANNOTATIONS
@@ -366,6 +366,7 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
         summary=summary,
     )
     env.globals.update(
+        chunk_mark=CHUNK_MARK,
         signature_lines=signature_lines,
         operation_doc=operation_doc,
         model_doc=model_doc,

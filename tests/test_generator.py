@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import formatting, pipeline, writer
+from generator import formatting, pipeline, render, writer
 from tests.conftest import ROOT, tree_digest
 
 GOLDEN_SPEC = ROOT / "tests" / "golden" / "spec" / "inventory.yaml"
@@ -120,6 +120,64 @@ def test_parallel_formatting_matches_serial_and_names_a_broken_file(
         formatting.format_sources({**sources, "pkg9/broken.py": "def broken(:\n"})
     assert caught.value.filename == "pkg9/broken.py"
     assert "not valid Python" in str(caught.value)
+
+
+def test_chunked_formatting_is_what_black_makes_of_the_whole_file() -> None:
+    """Each generated module is formatted chunk by chunk (per operation); black run on the
+    joined file must find nothing to change, for every package and the golden spec."""
+    import black
+
+    mode = black.Mode(
+        target_versions={black.TargetVersion.PY311}, line_length=formatting.LINE_LENGTH
+    )
+    files = sorted((ROOT / "generated").glob("*/*.py")) + sorted(GOLDEN_TREE.glob("*.py"))
+    assert len(files) > 20
+    for path in files:
+        text = path.read_text()
+        assert black.format_str(text, mode=mode) == text, path
+
+
+def test_chunks_are_cut_at_marks_and_joined_with_the_rendered_blank_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SPECGEN_NO_CACHE", "1")
+    mark = formatting.CHUNK_MARK
+    source = (
+        f"import os\n{mark}\n\nA  =  1\n\n\nclass C:\n    x = 1\n"
+        f"    {mark}\n\n    def f( self ):\n        return  os\n"
+        f"    {mark}\n\n    def g(self): return 2\n"
+    )
+    chunks = formatting.split_chunks(source)
+    assert [(c.indent, c.blank_lines_before) for c in chunks] == [(0, 0), (0, 1), (4, 1), (4, 1)]
+    assert formatting.format_sources({"m.py": source})["m.py"] == (
+        "import os\n\nA = 1\n\n\nclass C:\n    x = 1\n\n    def f(self):\n        return os\n"
+        "\n    def g(self):\n        return 2\n"
+    )
+    with pytest.raises(formatting.FormatError, match="to the left"):
+        formatting.format_sources({"bad.py": f"class C:\n    {mark}\n    x = 1\ny = 2\n"})
+
+
+def test_one_changed_operation_reformats_only_its_own_chunks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SPECGEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(formatting, "_MEMORY", {})
+    spec = ROOT / "specs" / "mailstore_server.yaml"
+    (api,) = pipeline.load_apis([spec])
+    env = render.environment()
+    client = render.render_package(api, env)["client.py"]
+    formatting.format_sources({"x/client.py": client})
+    formatted: list[str] = []
+    real = formatting._format_chunk
+    monkeypatch.setattr(formatting, "_MEMORY", {})
+    monkeypatch.setattr(
+        formatting, "_format_chunk", lambda job: formatted.append(job[1].text) or real(job)
+    )
+    changed = client.replace("All users (name, full name, distinguished name).", "All users.")
+    assert changed != client
+    formatting.format_sources({"x/client.py": changed})
+    assert len(formatted) == 2  # the descriptor and the method of GetUsers
+    assert all("All users." in text for text in formatted)
 
 
 def test_generating_all_specs_removes_files_no_spec_produces(generated_copy: Path) -> None:
