@@ -1,9 +1,10 @@
-"""Command line: ``python -m generator {generate,check,validate}``."""
+"""Command line: ``python -m generator <subcommand>``, one function per subcommand."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from generator import pipeline
@@ -92,89 +93,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    command = COMMANDS[args.command]
     try:
-        if args.command == "validate":
-            apis = pipeline.load_apis(args.specs)
-            for api in apis:
-                print(
-                    f"{api.spec_file}: ok ({len(api.operations)} operations, "
-                    f"{len(api.models)} models)"
-                )
-            return 0
-        if args.command == "import-mailstore":
-            return _import_mailstore(args)
-        if args.command == "export-openapi":
-            from generator import openapi
-
-            (api,) = pipeline.load_apis([args.spec])
-            document = openapi.export(api)
-            if args.output is not None and args.output.suffix in (".yaml", ".yml"):
-                import yaml
-
-                text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
-            else:
-                import json
-
-                text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-            if args.output is None:
-                sys.stdout.write(text)
-            else:
-                args.output.write_text(text, encoding="utf-8")
-                print(f"wrote {args.output} ({len(document['paths'])} paths)")
-            return 0
-        if args.command == "diff":
-            from generator import diff
-
-            (old,) = pipeline.load_apis([args.old])
-            (new,) = pipeline.load_apis([args.new])
-            changes = diff.diff(old, new)
-            print(diff.report(changes, as_json=args.json))
-            return 1 if any(c.breaking for c in changes) else 0
-        if args.command == "docs":
-            output = pipeline.render_specs(args.specs or None)
-            pipeline.write_docs(output, args.output, partial=bool(args.specs))
-            print(f"wrote {len(output.docs)} API reference pages into {args.output}")
-            return 0
-        if args.command == "fixtures":
-            from generator import fixtures as cassettes
-
-            apis = pipeline.load_apis(args.specs or pipeline.discover_specs())
-            problems = cassettes.sync(apis, check=args.check)
-            for line in problems:
-                print(line)
-            if args.check and problems:
-                print(
-                    "fixtures are out of date with the specs; run `make fixtures`.", file=sys.stderr
-                )
-                return 1
-            print(
-                f"{'checked' if args.check else 'updated'} cassettes in tests/fixtures/ "
-                f"({len(problems)} {'differ' if args.check else 'written or removed'})"
-            )
-            return 0
-        if args.templates is not None and not args.templates.is_dir():
-            print(f"error: template folder {args.templates} does not exist", file=sys.stderr)
-            return 2
-        if args.command == "generate":
-            docs_dir = pipeline.DOCS_DIR if args.output == pipeline.OUTPUT_DIR else None
-            output = pipeline.generate(args.specs or None, args.output, args.templates, docs_dir)
-            print(
-                f"generated {len(output.files)} files for {', '.join(output.packages)} "
-                f"into {args.output}"
-            )
-            return 0
-        docs_dir = pipeline.DOCS_DIR if args.output == pipeline.OUTPUT_DIR else None
-        diffs = pipeline.check(args.specs or None, args.output, args.templates, docs_dir)
-        if diffs:
-            sys.stdout.write("".join(diffs))
-            print(
-                f"\n{args.output} is out of date with the specs ({len(diffs)} files differ); "
-                "run `make generate`.",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{args.output} matches the specs")
-        return 0
+        return command(args)
     except SpecErrors as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
@@ -190,6 +111,102 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _generate(args: argparse.Namespace) -> int:
+    if not _templates_exist(args):
+        return 2
+    docs_dir = pipeline.DOCS_DIR if args.output == pipeline.OUTPUT_DIR else None
+    output = pipeline.generate(args.specs or None, args.output, args.templates, docs_dir)
+    print(
+        f"generated {len(output.files)} files for {', '.join(output.packages)} into {args.output}"
+    )
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    if not _templates_exist(args):
+        return 2
+    docs_dir = pipeline.DOCS_DIR if args.output == pipeline.OUTPUT_DIR else None
+    diffs = pipeline.check(args.specs or None, args.output, args.templates, docs_dir)
+    if diffs:
+        sys.stdout.write("".join(diffs))
+        print(
+            f"\n{args.output} is out of date with the specs ({len(diffs)} files differ); "
+            "run `make generate`.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{args.output} matches the specs")
+    return 0
+
+
+def _templates_exist(args: argparse.Namespace) -> bool:
+    if args.templates is not None and not args.templates.is_dir():
+        print(f"error: template folder {args.templates} does not exist", file=sys.stderr)
+        return False
+    return True
+
+
+def _validate(args: argparse.Namespace) -> int:
+    for api in pipeline.load_apis(args.specs):
+        print(f"{api.spec_file}: ok ({len(api.operations)} operations, {len(api.models)} models)")
+    return 0
+
+
+def _export_openapi(args: argparse.Namespace) -> int:
+    from generator import openapi
+
+    (api,) = pipeline.load_apis([args.spec])
+    document = openapi.export(api)
+    if args.output is not None and args.output.suffix in (".yaml", ".yml"):
+        import yaml
+
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    else:
+        import json
+
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output} ({len(document['paths'])} paths)")
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from generator import diff
+
+    (old,) = pipeline.load_apis([args.old])
+    (new,) = pipeline.load_apis([args.new])
+    changes = diff.diff(old, new)
+    print(diff.report(changes, as_json=args.json))
+    return 1 if any(c.breaking for c in changes) else 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    output = pipeline.render_specs(args.specs or None)
+    pipeline.write_docs(output, args.output, partial=bool(args.specs))
+    print(f"wrote {len(output.docs)} API reference pages into {args.output}")
+    return 0
+
+
+def _fixtures(args: argparse.Namespace) -> int:
+    from generator import fixtures as cassettes
+
+    apis = pipeline.load_apis(args.specs or pipeline.discover_specs())
+    problems = cassettes.sync(apis, check=args.check)
+    for line in problems:
+        print(line)
+    if args.check and problems:
+        print("fixtures are out of date with the specs; run `make fixtures`.", file=sys.stderr)
+        return 1
+    print(
+        f"{'checked' if args.check else 'updated'} cassettes in tests/fixtures/ "
+        f"({len(problems)} {'differ' if args.check else 'written or removed'})"
+    )
+    return 0
 
 
 def _import_mailstore(args: argparse.Namespace) -> int:
@@ -233,3 +250,16 @@ def _import_mailstore(args: argparse.Namespace) -> int:
         partial.replace(args.spec)
         print(f"wrote {args.spec}; run `make generate` to update the client")
     return 0
+
+
+# One function per subcommand (each returns the exit code).
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "generate": _generate,
+    "check": _check,
+    "validate": _validate,
+    "docs": _docs,
+    "diff": _diff,
+    "export-openapi": _export_openapi,
+    "import-mailstore": _import_mailstore,
+    "fixtures": _fixtures,
+}

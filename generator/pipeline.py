@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import build, formatting, loader, render, semantic
+from generator import build, filters, formatting, loader, render, semantic
 from generator.errors import SpecError, SpecErrors
 from generator.model import Api
 
@@ -84,7 +84,7 @@ def render_apis(apis: Sequence[Api], template_dir: Path | None = None) -> Output
     rendered: dict[str, str] = {}
     spec_of: dict[str, str] = {}
     for api in apis:
-        header = HEADER.format(source=render.comment(api.spec_file))
+        header = HEADER.format(source=filters.comment(api.spec_file))
         try:
             sources = render.render_package(api, env)
         except render.RenderError as exc:

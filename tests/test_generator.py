@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import formatting, pipeline, render, writer
+from generator import filters, formatting, pipeline, render, writer
 from tests.conftest import ROOT, tree_digest
 
 GOLDEN_SPEC = ROOT / "tests" / "golden" / "spec" / "inventory.yaml"
@@ -296,9 +296,8 @@ def test_docs_are_checked_for_drift_like_the_code(tmp_path: Path) -> None:
 
 
 def test_markdown_cells_cannot_break_tables_or_inject_html() -> None:
-    from generator import render
 
-    assert render.md_cell("a | b\nc <script>") == "a \\| b c &lt;script&gt;"
+    assert filters.md_cell("a | b\nc <script>") == "a \\| b c &lt;script&gt;"
     assert (
-        render.md_text("keep ``<user>`` but escape <b>") == "keep ``<user>`` but escape &lt;b&gt;"
+        filters.md_text("keep ``<user>`` but escape <b>") == "keep ``<user>`` but escape &lt;b&gt;"
     )
