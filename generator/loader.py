@@ -7,6 +7,7 @@ PyYAML silently overwrites, become errors.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -204,6 +205,19 @@ def spec_schema() -> dict[str, Any]:
 
     resolved: dict[str, Any] = inline(schema)
     return resolved
+
+
+def schema_defaults(*section: str) -> dict[str, Any]:
+    """``{key: default}`` of a section of the spec (``"protocol", "envelope"``): the defaults
+    live in the JSON Schema, their one home, which also documents them."""
+    node = spec_schema()
+    for key in section:
+        node = node["properties"][key]
+    return {
+        key: copy.deepcopy(prop["default"])
+        for key, prop in node.get("properties", {}).items()
+        if "default" in prop
+    }
 
 
 def schema_errors(spec: LoadedSpec, only: str | None = None) -> list[SpecError]:

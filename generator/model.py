@@ -1,9 +1,19 @@
-"""The typed intermediate model: what a spec means, independent of YAML and of templates."""
+"""The typed intermediate model: what a spec means, independent of YAML and of templates.
+
+Every node carries its ``Source``: the key path it was built from and the loaded spec that knows
+where that path is written (file, line, column), so the semantic checks, which run on these
+nodes, report errors where the user wrote them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+from generator.errors import SpecError
+
+if TYPE_CHECKING:
+    from generator.loader import KeyPath, LoadedSpec
 
 from generator.runtime.builtin_types import BUILTIN_TYPES as _BUILTIN_ROWS
 from generator.runtime.client import TaskClientBase
@@ -11,6 +21,30 @@ from generator.runtime.options import CALL_OPTIONS, CLIENT_OPTIONS
 
 Scalar = str | int | float | bool | None
 BUILTIN_TYPES = tuple(_BUILTIN_ROWS)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a node comes from: its key path in the (composed) spec."""
+
+    path: KeyPath
+    spec: LoadedSpec | None = field(default=None, compare=False, hash=False, repr=False)
+
+    def error(self, message: str, *sub: str | int, at_key: bool = False) -> SpecError:
+        """An error at this node (or at ``sub`` below it); ``at_key`` points at the key."""
+        path = (*self.path, *sub)
+        if self.spec is None:
+            from generator.errors import format_key_path
+
+            return SpecError("<spec>", 1, 1, format_key_path(path), message)
+        return self.spec.error(path, message, at_key=at_key)
+
+    def has(self, *sub: str | int) -> bool:
+        """Whether the spec writes this key (rather than leaving it to a default)."""
+        return self.spec is not None and (*self.path, *sub) in self.spec.key_positions
+
+
+NO_SOURCE = Source(())
 
 
 @dataclass(frozen=True)
@@ -34,6 +68,7 @@ class Setting:
     has_default: bool
     doc: str
     secret: bool
+    source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -47,6 +82,7 @@ class Field:
     item_wire: str | None
     mime_decoded: str | None
     doc: str
+    source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -55,6 +91,7 @@ class Model:
     doc: str
     xml_element: str | None
     fields: tuple[Field, ...]
+    source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -68,6 +105,7 @@ class Enum:
     name: str
     doc: str
     members: tuple[EnumMember, ...]
+    source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -78,6 +116,7 @@ class ErrorClass:
     vendor_status: tuple[str, ...]
     operations: tuple[str, ...]
     doc: str
+    source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -94,6 +133,7 @@ class Param:
     client_default: str | None
     doc: str
     example: Scalar = None
+    source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
     @property
     def optional_in_python(self) -> bool:
@@ -115,6 +155,7 @@ class Example:
     response: dict[str, object]
     result: object
     raises: str | None
+    source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -134,6 +175,7 @@ class Operation:
     examples: tuple[Example, ...]
     stream_items: tuple[str, ...] = ()
     stream_item_type: TypeRef | None = None
+    source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -141,6 +183,7 @@ class Server:
     url: str | None
     environments: tuple[tuple[str, str], ...]
     default_environment: str | None
+    source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -150,6 +193,7 @@ class Auth:
     password: str | None
     username_field: str | None
     password_field: str | None
+    source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -171,6 +215,7 @@ class LongRunning:
     timeout_param: str
     wait_time_ms: int
     auto_handle: bool
+    source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -201,6 +246,7 @@ class Api:
     errors: tuple[ErrorClass, ...]
     operations: tuple[Operation, ...]
     secret_wire_names: tuple[str, ...] = field(default=())
+    source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
 def split_type(expr: str) -> tuple[bool, str]:

@@ -54,11 +54,12 @@ def load_apis(paths: Sequence[Path]) -> list[Api]:
         except SpecErrors as exc:
             errors.extend(exc.errors)
             continue
-        problems = semantic.check(spec)
+        built = build.build_api(spec)
+        problems = built.problems + semantic.check(built.api)
         if problems:
             errors.extend(problems)
             continue
-        apis.append(build.build_api(spec))
+        apis.append(built.api)
     seen: dict[str, str] = {}
     for api in apis:
         if api.name in seen:

@@ -1,22 +1,27 @@
-"""Checks the JSON Schema cannot express: references, names, defaults, paths."""
+"""Checks the JSON Schema cannot express, run on the built model (``generator.build``): references,
+names, defaults, paths, and what the generator could not honour. Each error is located through
+the node's ``Source``; nothing here derives again what the builder derived."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from generator.errors import SpecError
-from generator.loader import KeyPath, LoadedSpec
 from generator.model import (
     BASE_ERROR_NAMES,
     BUILTIN_TYPES,
     LONG_RUNNING_KWARGS,
     RESERVED_METHODS,
     RUNTIME_SETTINGS,
-    split_type,
+    Api,
+    Field,
+    Operation,
+    Param,
+    Scalar,
+    TypeRef,
 )
-from generator.naming import constant_case, python_name_problem, snake_case
+from generator.naming import python_name_problem
 from generator.runtime.builtin_types import BUILTIN_TYPES as BUILTIN_ROWS
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -26,23 +31,17 @@ _DEFAULT_TYPES: dict[str, tuple[type, ...]] = {
 _FORMATTED = tuple(name for name, row in BUILTIN_ROWS.items() if row.formatted)
 
 
-def check(spec: LoadedSpec) -> list[SpecError]:
-    return list(_Checker(spec).run())
+def check(api: Api) -> list[SpecError]:
+    return list(_Checker(api).run())
 
 
 class _Checker:
-    def __init__(self, spec: LoadedSpec) -> None:
-        self.spec = spec
-        data = spec.data
-        self.settings: dict[str, Any] = data.get("settings", {})
-        self.enums: dict[str, Any] = data.get("enums", {})
-        self.models: dict[str, Any] = data.get("models", {})
-        self.errors: dict[str, Any] = data.get("errors", {})
-        self.operations: dict[str, Any] = data.get("operations", {})
-        self.protocol: dict[str, Any] = data.get("protocol", {})
-
-    def err(self, path: KeyPath, message: str, *, at_key: bool = False) -> SpecError:
-        return self.spec.error(path, message, at_key=at_key)
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self.settings = {s.name: s for s in api.settings}
+        self.enums = {e.name: e for e in api.enums}
+        self.models = {m.name: m for m in api.models}
+        self.operations = {op.wire_name: op for op in api.operations}
 
     def run(self) -> Iterator[SpecError]:
         yield from self._check_names()
@@ -55,318 +54,290 @@ class _Checker:
         yield from self._check_operations()
 
     # -- helpers -------------------------------------------------------------------------------
-    def _type_problem(self, expr: str) -> str | None:
-        _, name = split_type(expr)
-        if name in BUILTIN_TYPES or name in self.enums or name in self.models:
+    def _type_problem(self, ref: TypeRef) -> str | None:
+        if ref.kind == "list":
+            assert ref.item is not None
+            return self._type_problem(ref.item)
+        if ref.kind != "model" or ref.name in self.models:
             return None
         known = sorted([*BUILTIN_TYPES, *self.enums, *self.models])
-        return f"unknown type {name!r} (known types: {', '.join(known)})"
+        return f"unknown type {ref.name!r} (known types: {', '.join(known)})"
 
-    def _default_problem(self, type_expr: str, default: Any) -> str | None:
+    def _default_problem(self, ref: TypeRef, default: Scalar) -> str | None:
         if default is None:
             return None
-        is_list, name = split_type(type_expr)
-        if is_list:
+        if ref.kind == "list":
             return f"a list parameter cannot have a default, got {default!r}"
-        if name in self.enums:
-            values = self.enums[name].get("values", [])
+        if ref.kind == "enum":
+            values = [m.value for m in self.enums[ref.name].members]
             if default not in values:
-                return f"default {default!r} is not a value of enum {name} ({', '.join(values)})"
+                return (
+                    f"default {default!r} is not a value of enum {ref.name} ({', '.join(values)})"
+                )
             return None
-        expected = _DEFAULT_TYPES.get(name)
+        expected = _DEFAULT_TYPES.get(ref.name)
         if expected is None:
-            return f"type {name} cannot have a default"
+            return f"type {ref.name} cannot have a default"
         if isinstance(default, bool) and bool not in expected:
-            return f"default {default!r} is a boolean, expected {name}"
+            return f"default {default!r} is a boolean, expected {ref.name}"
         if not isinstance(default, expected):
-            return f"default {default!r} is a {type(default).__name__}, expected {name}"
+            return f"default {default!r} is a {type(default).__name__}, expected {ref.name}"
         return None
+
+    def _format_problem(self, node: Param | Field) -> Iterator[SpecError]:
+        ref = node.type.item if node.type.kind == "list" and node.type.item else node.type
+        if node.format is not None and ref.name not in _FORMATTED:
+            yield node.source.error(
+                f"'format' applies only to {' and '.join(_FORMATTED)} types", "format"
+            )
 
     # -- sections ------------------------------------------------------------------------------
     def _check_names(self) -> Iterator[SpecError]:
         owners: dict[str, str] = {name: "a built-in error class" for name in BASE_ERROR_NAMES}
-        client_class = self.spec.data["api"]["client_class"]
-        owners[client_class] = "the client class"
-        for section in ("enums", "models", "errors"):
-            for name in self.spec.data.get(section, {}):
-                problem = python_name_problem(name)
+        owners[self.api.client_class] = "the client class"
+        for section, nodes in (
+            ("enums", self.api.enums),
+            ("models", self.api.models),
+            ("errors", self.api.errors),
+        ):
+            for node in nodes:
+                problem = python_name_problem(node.name)
                 if problem:
-                    yield self.err((section, name), problem, at_key=True)
-                elif name in BUILTIN_TYPES:
-                    yield self.err(
-                        (section, name), f"{name!r} is a built-in type name", at_key=True
-                    )
-                elif name in owners:
-                    yield self.err(
-                        (section, name), f"name {name!r} is already {owners[name]}", at_key=True
+                    yield node.source.error(problem, at_key=True)
+                elif node.name in BUILTIN_TYPES:
+                    yield node.source.error(f"{node.name!r} is a built-in type name", at_key=True)
+                elif node.name in owners:
+                    yield node.source.error(
+                        f"name {node.name!r} is already {owners[node.name]}", at_key=True
                     )
                 else:
-                    owners[name] = f"used in {section}"
+                    owners[node.name] = f"used in {section}"
 
     def _check_settings(self) -> Iterator[SpecError]:
-        for name, setting in self.settings.items():
-            path: KeyPath = ("settings", name)
+        for setting in self.api.settings:
+            name = setting.name
             problem = python_name_problem(name)
             if problem:
-                yield self.err(path, problem, at_key=True)
+                yield setting.source.error(problem, at_key=True)
             elif name in RUNTIME_SETTINGS:
-                yield self.err(
-                    path,
+                yield setting.source.error(
                     f"setting {name!r} is provided by the runtime; choose another name",
                     at_key=True,
                 )
             elif name in RESERVED_METHODS:
-                yield self.err(
-                    path,
+                yield setting.source.error(
                     f"setting {name!r} would hide the client's own {name!r}; choose another name",
                     at_key=True,
                 )
-            if "default" in setting:
-                problem = self._default_problem(setting["type"], setting["default"])
+            if setting.has_default:
+                problem = self._default_problem(TypeRef("builtin", setting.type), setting.default)
                 if problem:
-                    yield self.err((*path, "default"), problem)
+                    yield setting.source.error(problem, "default")
 
     def _check_server_and_auth(self) -> Iterator[SpecError]:
-        server = self.spec.data.get("server", {})
-        if ("url" in server) == ("environments" in server):
-            yield self.err(("server",), "expected exactly one of 'url' or 'environments'")
-        for placeholder in _PLACEHOLDER.findall(server.get("url", "")):
+        server = self.api.server
+        if (server.url is None) == (not server.environments):
+            yield server.source.error("expected exactly one of 'url' or 'environments'")
+        for placeholder in _PLACEHOLDER.findall(server.url or ""):
             if placeholder not in self.settings:
-                yield self.err(
-                    ("server", "url"),
+                yield server.source.error(
                     f"placeholder {{{placeholder}}} names no setting"
                     f" (settings: {', '.join(self.settings) or 'none'})",
+                    "url",
                 )
-        envs = server.get("environments", {})
-        default_env = server.get("default_environment")
-        if default_env is not None and default_env not in envs:
-            yield self.err(
-                ("server", "default_environment"),
-                f"{default_env!r} is not one of the environments ({', '.join(envs)})",
+        envs = dict(server.environments)
+        if server.default_environment is not None and server.default_environment not in envs:
+            yield server.source.error(
+                f"{server.default_environment!r} is not one of the environments "
+                f"({', '.join(envs)})",
+                "default_environment",
             )
         for env_name in envs:
             problem = python_name_problem(env_name)
             if problem:
-                yield self.err(("server", "environments", env_name), problem, at_key=True)
-        auth = self.spec.data.get("auth", {"scheme": "none"})
-        if auth["scheme"] != "none":
-            for role in ("username", "password"):
-                setting = auth.get(role)
+                yield server.source.error(problem, "environments", env_name, at_key=True)
+        auth = self.api.auth
+        if auth.scheme != "none":
+            for role, setting in (("username", auth.username), ("password", auth.password)):
                 if setting is None:
-                    yield self.err(
-                        ("auth",),
-                        f"missing required key {role!r} for scheme {auth['scheme']!r}",
-                        at_key=True,
+                    yield auth.source.error(
+                        f"missing required key {role!r} for scheme {auth.scheme!r}", at_key=True
                     )
                 elif setting not in self.settings:
-                    yield self.err(("auth", role), f"{setting!r} names no setting")
-        if auth["scheme"] == "body":
-            for role in ("username_field", "password_field"):
-                if role not in auth:
-                    yield self.err(
-                        ("auth",), f"missing required key {role!r} for scheme 'body'", at_key=True
+                    yield auth.source.error(f"{setting!r} names no setting", role)
+        if auth.scheme == "body":
+            for role, field in (
+                ("username_field", auth.username_field),
+                ("password_field", auth.password_field),
+            ):
+                if field is None:
+                    yield auth.source.error(
+                        f"missing required key {role!r} for scheme 'body'", at_key=True
                     )
 
     def _check_protocol(self) -> Iterator[SpecError]:
-        encodings = {self.protocol["encoding"]}
-        encodings.update(op.get("encoding", "") for op in self.operations.values())
-        if "xml_field" in encodings and "xml_field" not in self.protocol:
-            yield self.err(
-                ("protocol",),
+        protocol = self.api.protocol
+        encodings = {protocol.encoding} | {op.encoding for op in self.api.operations}
+        if "xml_field" in encodings and protocol.xml_field is None:
+            yield self.api.source.error(
                 "missing required key 'xml_field' (encoding 'xml_field' needs it to name the "
                 "form field)",
+                "protocol",
                 at_key=True,
             )
-        long_running = self.protocol.get("long_running")
-        if long_running:
-            for key in ("status_operation", "cancel_operation"):
-                if long_running[key] not in self.operations:
-                    yield self.err(
-                        ("protocol", "long_running", key),
-                        f"{long_running[key]!r} names no operation",
-                    )
+        long_running = protocol.long_running
+        if long_running is not None:
+            for key, wire in (
+                ("status_operation", long_running.status_operation),
+                ("cancel_operation", long_running.cancel_operation),
+            ):
+                if wire not in self.operations:
+                    yield long_running.source.error(f"{wire!r} names no operation", key)
 
     def _check_enums(self) -> Iterator[SpecError]:
-        for name, enum in self.enums.items():
+        for enum in self.api.enums:
             seen: dict[str, str] = {}
-            for i, value in enumerate(enum["values"]):
-                member = constant_case(value)
-                if member in seen:
-                    yield self.err(
-                        ("enums", name, "values", i),
-                        f"value {value!r} gives member name {member}, the same as {seen[member]!r}",
+            for i, member in enumerate(enum.members):
+                if member.name in seen:
+                    yield enum.source.error(
+                        f"value {member.value!r} gives member name {member.name}, the same as "
+                        f"{seen[member.name]!r}",
+                        "values",
+                        i,
                     )
-                seen[member] = value
+                seen[member.name] = member.value
 
     def _check_models(self) -> Iterator[SpecError]:
-        for name, model in self.models.items():
+        for model in self.api.models:
             wires: dict[str, str] = {}
-            for field_name, field in model["fields"].items():
-                path: KeyPath = ("models", name, "fields", field_name)
-                problem = python_name_problem(field_name)
+            for field in model.fields:
+                problem = python_name_problem(field.name)
                 if problem:
-                    yield self.err(path, problem, at_key=True)
-                elif field_name == "extra":
-                    yield self.err(
-                        path, "'extra' holds unknown wire fields; choose another name", at_key=True
+                    yield field.source.error(problem, at_key=True)
+                elif field.name == "extra":
+                    yield field.source.error(
+                        "'extra' holds unknown wire fields; choose another name", at_key=True
                     )
-                problem = self._type_problem(field["type"])
+                problem = self._type_problem(field.type)
                 if problem:
-                    yield self.err((*path, "type"), problem)
-                yield from self._format_problem(path, field)
-                wire = field.get("wire", field_name)
-                if wire in wires:
-                    yield self.err(
-                        path,
-                        f"wire name {wire!r} is also used by field {wires[wire]!r}",
+                    yield field.source.error(problem, "type")
+                yield from self._format_problem(field)
+                if field.wire in wires:
+                    yield field.source.error(
+                        f"wire name {field.wire!r} is also used by field {wires[field.wire]!r}",
                         at_key=True,
                     )
-                wires[wire] = field_name
+                wires[field.wire] = field.name
 
     def _check_errors(self) -> Iterator[SpecError]:
-        for name, error in self.errors.items():
-            if "http_status" not in error and "vendor_status" not in error:
-                yield self.err(
-                    ("errors", name),
-                    "expected 'http_status' or 'vendor_status' to say when this error is raised",
+        for error in self.api.errors:
+            if not error.http_status and not error.vendor_status:
+                yield error.source.error(
+                    "expected 'http_status' or 'vendor_status' to say when this error is raised"
                 )
-            for i, op in enumerate(error.get("operations", [])):
+            for i, op in enumerate(error.operations):
                 if op not in self.operations:
-                    yield self.err(("errors", name, "operations", i), f"{op!r} names no operation")
-
-    def _format_problem(self, path: KeyPath, item: dict[str, Any]) -> Iterator[SpecError]:
-        if "format" in item and split_type(item["type"])[1] not in _FORMATTED:
-            yield self.err(
-                (*path, "format"), f"'format' applies only to {' and '.join(_FORMATTED)} types"
-            )
+                    yield error.source.error(f"{op!r} names no operation", "operations", i)
 
     def _check_operations(self) -> Iterator[SpecError]:
         python_names: dict[str, str] = {name: "a client setting" for name in self.settings}
         python_names.update({name: "a built-in client member" for name in RESERVED_METHODS})
-        for wire, op in self.operations.items():
-            base = op.get("name") or snake_case(wire)
-            if op.get("long_running"):
-                python_names.setdefault("begin_" + base, f"the task-starting twin of {wire!r}")
-            if op.get("stream_items"):
-                python_names.setdefault("iter_" + base, f"the streaming twin of {wire!r}")
-        for wire, op in self.operations.items():
-            path: KeyPath = ("operations", wire)
-            name = op.get("name") or snake_case(wire)
-            problem = python_name_problem(name)
+        for op in self.api.operations:
+            if op.long_running:
+                python_names.setdefault(
+                    "begin_" + op.name, f"the task-starting twin of {op.wire_name!r}"
+                )
+            if op.stream_items:
+                python_names.setdefault(
+                    "iter_" + op.name, f"the streaming twin of {op.wire_name!r}"
+                )
+        for op in self.api.operations:
+            declared = op.source.has("name")
+            problem = python_name_problem(op.name)
             if problem:
-                where = (*path, "name") if "name" in op else path
-                hint = "" if "name" in op else " (derived from the wire name; set 'name')"
-                yield self.err(where, problem + hint, at_key="name" not in op)
-            elif name in python_names:
-                owner = python_names[name]
+                hint = "" if declared else " (derived from the wire name; set 'name')"
+                if declared:
+                    yield op.source.error(problem + hint, "name")
+                else:
+                    yield op.source.error(problem + hint, at_key=True)
+            elif op.name in python_names:
+                owner = python_names[op.name]
                 owner = owner if " " in owner else f"operation {owner!r}"
-                yield self.err(path, f"Python name {name!r} is already {owner}", at_key=True)
-            elif name.startswith("_"):
-                yield self.err(path, f"Python name {name!r} must not start with '_'", at_key=True)
-            python_names[name] = wire
-            if "returns" in op:
-                problem = self._type_problem(op["returns"])
-                if problem:
-                    yield self.err((*path, "returns"), problem)
-            if "stream_items" in op:
-                problem = self._stream_problem(op)
-                if problem:
-                    yield self.err((*path, "stream_items"), problem)
-            yield from self._check_params(wire, op)
-
-    def _stream_problem(self, op: dict[str, Any]) -> str | None:
-        """``stream_items`` must follow model fields (by wire name) down to a list field."""
-        if op.get("decoding", self.protocol["decoding"]) != "xml":
-            return "streaming applies only to 'xml' decoding"
-        current = op.get("returns", "json")
-        steps = op["stream_items"].split("/")
-        for i, wire in enumerate(steps):
-            is_list, name = split_type(current)
-            model = self.models.get(name)
-            if model is None or is_list:
-                return f"{wire!r} is not reachable: {current} is not a model"
-            fields = model["fields"]
-            match = [f for f_name, f in fields.items() if f.get("wire", f_name) == wire]
-            if not match:
-                return f"model {name} has no field with wire name {wire!r}"
-            current = match[0]["type"]
-            if i == len(steps) - 1 and not split_type(current)[0]:
-                return f"{wire!r} is not a list field (type {current})"
-        return None
-
-    def _check_params(self, wire: str, op: dict[str, Any]) -> Iterator[SpecError]:
-        params: dict[str, Any] = op.get("params", {})
-        op_path: KeyPath = ("operations", wire)
-        encoding = op.get("encoding", self.protocol["encoding"])
-        long_running = bool(op.get("long_running"))
-        names: dict[str, str] = {}
-        for param_wire, param in params.items():
-            path: KeyPath = (*op_path, "params", param_wire)
-            name = param.get("name") or snake_case(param_wire)
-            problem = python_name_problem(name)
+                yield op.source.error(f"Python name {op.name!r} is already {owner}", at_key=True)
+            elif op.name.startswith("_"):
+                yield op.source.error(
+                    f"Python name {op.name!r} must not start with '_'", at_key=True
+                )
+            python_names[op.name] = op.wire_name
+            problem = self._type_problem(op.returns)
             if problem:
-                hint = "" if "name" in param else " (derived from the wire name; set 'name')"
-                yield self.err(path, problem + hint, at_key=True)
-            elif name in names:
-                yield self.err(
-                    path,
-                    f"Python name {name!r} is also used by parameter {names[name]!r}",
+                yield op.source.error(problem, "returns")
+            if op.long_running and self.api.protocol.long_running is None:
+                yield op.source.error(
+                    "'long_running: true' needs 'protocol.long_running' (how to poll the task)",
+                    "long_running",
+                )
+            yield from self._check_params(op)
+
+    def _check_params(self, op: Operation) -> Iterator[SpecError]:
+        names: dict[str, str] = {}
+        params = {p.wire: p for p in op.params}
+        for param in op.params:
+            source = param.source
+            problem = python_name_problem(param.name)
+            if problem:
+                hint = "" if source.has("name") else " (derived from the wire name; set 'name')"
+                yield source.error(problem + hint, at_key=True)
+            elif param.name in names:
+                yield source.error(
+                    f"Python name {param.name!r} is also used by parameter {names[param.name]!r}",
                     at_key=True,
                 )
-            elif name == "self" or (long_running and name in LONG_RUNNING_KWARGS):
-                yield self.err(path, f"parameter name {name!r} is reserved", at_key=True)
-            names[name] = param_wire
-            problem = self._type_problem(param["type"])
+            elif param.name == "self" or (op.long_running and param.name in LONG_RUNNING_KWARGS):
+                yield source.error(f"parameter name {param.name!r} is reserved", at_key=True)
+            names[param.name] = param.wire
+            problem = self._type_problem(param.type)
             if problem:
-                yield self.err((*path, "type"), problem)
-            elif "default" in param:
-                problem = self._default_problem(param["type"], param["default"])
+                yield source.error(problem, "type")
+            else:
+                problem = self._default_problem(param.type, param.default)
                 if problem:
-                    yield self.err((*path, "default"), problem)
-            if param.get("required") and "default" in param:
-                yield self.err((*path, "default"), "a required parameter cannot have a default")
-            if param.get("style") == "flag" and param["type"] != "bool":
-                yield self.err((*path, "style"), "style 'flag' applies only to bool parameters")
-            if param.get("in") == "file" and (param["type"] != "binary" or encoding != "multipart"):
-                yield self.err(
-                    (*path, "in"), "'in: file' needs type 'binary' and encoding 'multipart'"
+                    yield source.error(problem, "default")
+            if param.required and source.has("default"):
+                yield source.error("a required parameter cannot have a default", "default")
+            if param.style == "flag" and param.type != TypeRef("builtin", "bool"):
+                yield source.error("style 'flag' applies only to bool parameters", "style")
+            if param.location == "file" and (
+                param.type != TypeRef("builtin", "binary") or op.encoding != "multipart"
+            ):
+                yield source.error(
+                    "'in: file' needs type 'binary' and encoding 'multipart'"
+                    + (" (a GET sends no body)" if op.method == "GET" else ""),
+                    "in",
                 )
-            yield from self._format_problem(path, param)
-            default_setting = param.get("client_default")
-            if default_setting is not None and default_setting not in self.settings:
-                yield self.err((*path, "client_default"), f"{default_setting!r} names no setting")
-        path_text = op.get("path", "")
-        in_path = _PLACEHOLDER.findall(path_text)
+            yield from self._format_problem(param)
+            if param.client_default is not None and param.client_default not in self.settings:
+                yield source.error(f"{param.client_default!r} names no setting", "client_default")
+        in_path = _PLACEHOLDER.findall(op.path) if op.source.has("path") else []
         for placeholder in in_path:
             declared = params.get(placeholder)
             if declared is None:
-                yield self.err(
-                    (*op_path, "path"),
-                    f"path parameter {{{placeholder}}} is not declared in 'params'",
+                yield op.source.error(
+                    f"path parameter {{{placeholder}}} is not declared in 'params'", "path"
                 )
-            elif declared.get("in") != "path":
-                yield self.err(
-                    (*op_path, "params", placeholder, "in"),
-                    f"{placeholder!r} appears in the path, expected 'in: path'",
+            elif declared.location != "path":
+                yield declared.source.error(
+                    f"{placeholder!r} appears in the path, expected 'in: path'", "in"
                 )
-        for param_wire, param in params.items():
-            if param.get("in") == "path":
-                if param_wire not in in_path:
-                    yield self.err(
-                        (*op_path, "params", param_wire, "in"),
-                        f"'in: path' but the path {path_text or '(default)'!r} has no "
-                        f"{{{param_wire}}}",
-                    )
-                elif param.get("required") is False:
-                    yield self.err(
-                        (*op_path, "params", param_wire, "required"),
-                        "path parameters are always required",
-                    )
-        for i, example in enumerate(op.get("examples", [])):
-            for key in example.get("params", {}):
+        for param in op.params:
+            if param.location == "path" and param.wire not in in_path:
+                shown = op.path if op.source.has("path") else "(default)"
+                yield param.source.error(
+                    f"'in: path' but the path {shown!r} has no {{{param.wire}}}", "in"
+                )
+        for example in op.examples:
+            for key in example.params:
                 if key not in params:
-                    yield self.err(
-                        (*op_path, "examples", i, "params", key),
-                        f"{key!r} is not a parameter of {wire}",
-                        at_key=True,
+                    yield example.source.error(
+                        f"{key!r} is not a parameter of {op.wire_name}", "params", key, at_key=True
                     )

@@ -216,6 +216,25 @@ CASES = [
         ],
     ),
     (
+        "file_parameter_of_a_get",
+        BASE.replace("  encoding: form", "  encoding: multipart").replace(
+            "  GetThing:\n", "  GetThing:\n    method: GET\n"
+        )
+        + "      upload: {type: binary, in: file}\n",
+        [
+            "18:34: operations.GetThing.params.upload.in: 'in: file' needs type 'binary' and "
+            "encoding 'multipart' (a GET sends no body)"
+        ],
+    ),
+    (
+        "long_running_without_a_polling_protocol",
+        BASE.replace("  GetThing:\n", "  GetThing:\n    long_running: true\n"),
+        [
+            "15:19: operations.GetThing.long_running: 'long_running: true' needs "
+            "'protocol.long_running' (how to poll the task)"
+        ],
+    ),
+    (
         "setting_named_like_a_runtime_option",
         BASE.replace("  token: {type: str}", "  token: {type: str}\n  log_level: {type: str}"),
         [
