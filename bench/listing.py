@@ -34,6 +34,27 @@ assert len(result.pdf_list.pdf_row) == {rows}
 report(time.perf_counter() - t)
 """
 )
+# The floor: the standard library's iterparse over the same streamed bytes, one dict per row
+# (text of each child), no types, no checks. Ours must stay within 1.15x of it.
+FLOOR = (
+    CHILD_PEAK
+    + """
+import time
+from xml.etree.ElementTree import iterparse
+import requests
+t = time.perf_counter()
+response = requests.post("{url}/cgi-bin/mailcertapi.cgi", data={"subjrw": "John"}, stream=True)
+response.raw.decode_content = True
+count = 0
+for _event, element in iterparse(response.raw, events=("end",)):
+    if element.tag == "pdf_row":
+        row = {child.tag: child.text for child in element}
+        count += 1
+        element.clear()
+assert count == {rows}, count
+report(time.perf_counter() - t)
+"""
+)
 PYLLEIDA = (
     CHILD_PEAK
     + """
@@ -56,6 +77,7 @@ def main(sizes: tuple[int, ...] = (200_000, 1_000_000)) -> None:
             url = f"{base}/rows/{rows}"
             clients = {"stream": OURS_STREAM, "plain": OURS_PLAIN}
             if rows == sizes[0]:
+                clients["floor"] = FLOOR
                 clients["pylleida"] = PYLLEIDA
             for name, code in clients.items():
                 measure = run_child(code.replace("{url}", url).replace("{rows}", str(rows)))
@@ -64,6 +86,7 @@ def main(sizes: tuple[int, ...] = (200_000, 1_000_000)) -> None:
                     "stream": "iter_list_pdf (streaming)",
                     "plain": "list_pdf (plain)",
                     "pylleida": "pylleida 0.2.6 list_pdf",
+                    "floor": "bare iterparse, one dict per row (floor)",
                 }[name]
                 record("listing", f"{label}, {rows:,} rows: time", measure.seconds, "s")
                 record("listing", f"{label}, {rows:,} rows: peak RSS", measure.peak_rss_mib, "MiB")
@@ -81,6 +104,16 @@ def main(sizes: tuple[int, ...] = (200_000, 1_000_000)) -> None:
         "x",
         ">= 4x",
         speed >= 4,
+    )
+    floor = results[("floor", small)]
+    over_floor = stream.seconds / floor.seconds
+    record(
+        "listing",
+        f"streaming time / bare iterparse floor at {small:,} rows",
+        over_floor,
+        "x",
+        "<= 1.15x",
+        over_floor <= 1.15,
     )
     memory = theirs.peak_rss_mib / stream.peak_rss_mib
     record(
