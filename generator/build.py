@@ -285,6 +285,7 @@ class _Builder:
             client_default=raw.get("client_default"),
             doc=raw.get("doc", "").strip(),
             example=raw.get("example"),
+            conflicts_with=tuple(raw.get("conflicts_with", [])),
             source=source,
         )
 

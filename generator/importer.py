@@ -266,7 +266,8 @@ def _update_param(
         report.changed.append(f"{label}: {'now required' if required else 'now optional'}")
     wire_type = _TYPES.get(arg.get("type", "string"), "str")
     is_list, current = split_type(str(param.get("type", "str")))
-    refined = is_list or current not in _TYPES.values()  # hand-refined: list[...], enum, model
+    # hand-refined: list[...], an enum, a model, or JSON carried in a string argument
+    refined = is_list or current not in _TYPES.values() or (current, wire_type) == ("json", "str")
     if not refined and current != wire_type:
         report.changed.append(f"{label}: type {current} -> {wire_type}")
         param["type"] = wire_type

@@ -133,6 +133,7 @@ class Param:
     client_default: str | None
     doc: str
     example: Scalar = None
+    conflicts_with: tuple[str, ...] = ()
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
     @property
@@ -265,6 +266,7 @@ BASE_ERROR_NAMES = (
     "VendorError",
     "NotFoundError",
     "DecodeError",
+    "TaskTimeout",
     "ERROR_TABLE",
 )
 # Constructor arguments every generated client has (runtime options); settings may not reuse them.

@@ -123,6 +123,9 @@ def with_dependents(paths: Sequence[Path], spec_dir: Path = SPEC_DIR) -> list[Pa
     """``paths`` and every spec in ``spec_dir`` that extends one of them (directly or not):
     changing a base spec changes what extends it."""
     chosen = [p.resolve() for p in paths]
+    folder = spec_dir.resolve()
+    if not any(p.parent == folder for p in chosen):
+        return list(paths)  # only specs in that folder can have dependents there
     grew = True
     while grew:
         grew = False

@@ -7,6 +7,7 @@ composes documentation text.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -26,7 +27,7 @@ from generator.filters import (
     py_text,
 )
 from generator.formatting import CHUNK_MARK
-from generator.model import Api, Operation, Param, TypeRef
+from generator.model import BASE_ERROR_NAMES, Api, Operation, Param, TypeRef
 from generator.naming import snake_case
 from generator.runtime.builtin_types import BUILTIN_TYPES, RUNTIME_ANNOTATIONS
 from generator.runtime.options import CLIENT_OPTIONS
@@ -183,8 +184,10 @@ def render_docs(api: Api, env: jinja2.Environment) -> str:
         raise RenderError(f"template docs/api.md.j2: {exc}") from None
 
 
+@functools.cache
 def environment(template_dir: Path | None = None) -> jinja2.Environment:
-    """Custom templates, when given, override the built-in ones file by file."""
+    """Custom templates, when given, override the built-in ones file by file. One environment
+    per folder and process: it compiles each template once (and reloads it if edited)."""
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None:
         loaders.append(jinja2.FileSystemLoader(str(template_dir)))
@@ -217,6 +220,7 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
     )
     env.globals.update(
         chunk_mark=CHUNK_MARK,
+        base_error_names=[name for name in BASE_ERROR_NAMES if name != "ERROR_TABLE"],
         signature_lines=signature_lines,
         operation_doc=operation_doc,
         model_doc=model_doc,

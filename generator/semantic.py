@@ -316,6 +316,13 @@ class _Checker:
                     "in",
                 )
             yield from self._format_problem(param)
+            for i, other in enumerate(param.conflicts_with):
+                if other not in params or other == param.wire:
+                    yield source.error(
+                        f"{other!r} names no other parameter of {op.wire_name}",
+                        "conflicts_with",
+                        i,
+                    )
             if param.client_default is not None and param.client_default not in self.settings:
                 yield source.error(f"{param.client_default!r} names no setting", "client_default")
         in_path = _PLACEHOLDER.findall(op.path) if op.source.has("path") else []

@@ -62,6 +62,7 @@ def test_a_call_posts_form_arguments_with_basic_auth_and_decodes_the_bom_envelop
                 "emailAddresses": ["j@example.com"],
                 "privileges": ["login"],
                 "mfaStatus": "inactive",
+                "lastLogin": "2024-01-01",
             }
         )
     )
@@ -73,7 +74,8 @@ def test_a_call_posts_form_arguments_with_basic_auth_and_decodes_the_bom_envelop
     assert isinstance(info, UserInfo)
     assert (info.user_name, info.full_name) == ("john", "John Doe")
     assert info.email_addresses == ["j@example.com"]
-    assert info.extra == {"mfaStatus": "inactive"}  # unknown fields are kept
+    assert info.mfa_status == "inactive"
+    assert info.extra == {"lastLogin": "2024-01-01"}  # unknown fields are kept
 
 
 def test_arguments_are_serialized_as_the_api_expects(
@@ -234,7 +236,7 @@ def test_spe_instance_functions_without_any_instance_are_refused_before_sending(
     server: Loopback,
 ) -> None:
     spe = MailStoreSpeClient(base_url=server.url)
-    with pytest.raises(ValueError, match="instanceID"):
+    with pytest.raises(ValueError, match="missing required argument 'instance_id'"):
         spe.get_users()
     assert server.requests == []
 

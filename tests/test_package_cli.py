@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -282,3 +283,20 @@ def test_ctrl_c_cancels_the_task_on_the_server_before_exiting() -> None:
     assert any(name == "cancel-async" for name, _ in fake.calls)
     assert "cancelling the task on the server" in err
     assert "ended as cancelled" in err
+
+
+def test_a_body_cut_off_mid_stream_exits_5_without_a_traceback(server: Loopback) -> None:
+    def cut() -> Iterator[bytes]:
+        yield b'<?xml version="1.0"?><result><status>100</status><pdf_list rows_found="2">'
+        raise ConnectionResetError("gone")
+
+    server.reply(Reply(body=cut()))
+    base = ["--username", "u", "--password", "p", "--base-url", server.url]
+    code, out, err = run("lleida_mailcert", *base, "list-pdf", "--stream")
+    assert code == 5 and "cut off mid-body" in err and "Traceback" not in err
+
+
+def test_a_wrong_argument_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--username", "u", "--password", "p", "--base-url", "http://127.0.0.1:9"]
+    code, _, _ = run("lleida_mailcert", *base, "list-pdf", "--only-last-file-id", "--subjrw", "J")
+    assert code == 2 and "cannot be combined with 'subjrw'" in capsys.readouterr().err

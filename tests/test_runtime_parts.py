@@ -3,6 +3,7 @@ the generator, the checks, the codec and the command line all read."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import itertools
 from collections.abc import Iterator
@@ -12,9 +13,10 @@ import pytest
 
 from generated import _runtime as rt
 from generated._runtime.builtin_types import BUILTIN_TYPES
+from generated._runtime.errors import ApiError, DecodeError, TaskTimeout
 from generated._runtime.options import CALL_OPTIONS, CLIENT_OPTIONS
 from generated._runtime.status import Status
-from generated._runtime.tasks import Task, TaskTimeout
+from generated._runtime.tasks import Task
 from generated.lleida_mailcert import MailCertClient
 from generated.mailstore_server import MailStoreServerClient
 from generated.mailstore_spe import MailStoreSpeClient
@@ -55,6 +57,11 @@ class FakeBackend:
 
     def task_result(self, op: rt.Operation[Any], status: Status) -> Any:
         return ("result of", op.wire_name, status.result)
+
+    def task_error(self, kind: str, message: str, *, token: str | None, seconds: float) -> ApiError:
+        if kind == "timeout":
+            return TaskTimeout(message, token=token, seconds=seconds)
+        return DecodeError(message)
 
 
 OP: rt.Operation[Any] = rt.Operation(
@@ -110,8 +117,15 @@ def test_cancel_asks_once_and_a_finished_task_is_not_cancelled() -> None:
 def test_a_task_that_outlives_its_timeout_raises_task_timeout() -> None:
     backend = FakeBackend([])
     backend.answers = (status("running", n) for n in itertools.count(2))  # never ends
-    with pytest.raises(TaskTimeout):
+    with pytest.raises(TaskTimeout) as caught:
         Task(backend, OP, status("running", 1), wait_time_ms=0).wait(timeout=0.01)
+    assert caught.value.token == "t1" and "resume_task" in str(caught.value)
+
+
+def test_a_running_status_without_a_token_is_a_decode_error_not_a_value_error() -> None:
+    first = dataclasses.replace(status("running", 1), token=None)
+    with pytest.raises(DecodeError, match="without a task token"):
+        Task(FakeBackend([]), OP, first, wait_time_ms=0).wait()
 
 
 def test_the_client_is_a_task_backend() -> None:

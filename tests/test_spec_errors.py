@@ -354,7 +354,7 @@ CASES = [
             "11:13: protocol.encoding: expected one of 'form', 'query', 'json', 'xml_field', "
             "'xml_body', 'multipart', got \"yaml\"",
             "17:26: operations.GetThing.params.since.colour: unknown key 'colour' (expected one of: "
-            "client_default, default, doc, example, format, in, name, required, secret, style, type)",
+            "client_default, conflicts_with, default, doc, example, format, in, name, required, secret, style, type)",
         ],
     ),
 ]

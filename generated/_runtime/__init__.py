@@ -2,6 +2,7 @@
 # Do not edit: change generator/runtime and run `make generate`.
 """Hand-written runtime shared by the generated clients (shipped verbatim by the generator)."""
 
+from .arguments import ArgumentTypeError, ArgumentValueError
 from .builtin_types import Type
 from .client import Client, ClientBase, TaskClientBase, expand_url, pick_environment
 from .codec import (
@@ -32,6 +33,7 @@ from .errors import (
     ErrorTable,
     HttpError,
     NotFoundError,
+    TaskTimeout,
     TransportError,
     VendorError,
 )
@@ -47,7 +49,7 @@ from .operation import (
 from .pretty import pretty
 from .results import BINARY_RESULT, BinaryResult, FileTarget
 from .status import STATUS, Status, StatusCallback
-from .tasks import Task, TaskBackend, TaskTimeout
+from .tasks import Task, TaskBackend
 from .transport import RetryPolicy
 
 __all__ = [
@@ -62,6 +64,8 @@ __all__ = [
     "JSON",
     "STR",
     "ApiDescription",
+    "ArgumentTypeError",
+    "ArgumentValueError",
     "ApiError",
     "AuthenticationError",
     "BinaryResult",

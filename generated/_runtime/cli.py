@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from .arguments import ArgumentTypeError, ArgumentValueError
 from .builtin_types import BUILTIN_TYPES, Type
 from .codec import decode_json
 from .errors import (
@@ -29,6 +30,7 @@ from .errors import (
     AuthenticationError,
     DecodeError,
     HttpError,
+    TaskTimeout,
     TransportError,
     VendorError,
 )
@@ -213,11 +215,22 @@ def _client(client_class: Any, api: ApiDescription, args: argparse.Namespace) ->
         kwargs["base_url"] = base_url
     if args.insecure:
         kwargs["verify_tls"] = False
+        _quiet_insecure_warnings()
     if args.ca_bundle:
         kwargs["ca_bundle"] = args.ca_bundle
     if args.timeout:
         kwargs["read_timeout"] = args.timeout
     return client_class(**kwargs)
+
+
+def _quiet_insecure_warnings() -> None:
+    """``--insecure`` is said once here, not by urllib3 on every request."""
+    import warnings
+
+    import urllib3
+
+    warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+    sys.stderr.write("notice: --insecure: the server's TLS certificate is not verified\n")
 
 
 def _setting_value(setting: Setting, value: str) -> Any:
@@ -326,8 +339,10 @@ def main(
     try:
         with client:
             return _execute(client, op, kwargs, args, out, err)
-    except _Usage as exc:
+    except (_Usage, ArgumentTypeError, ArgumentValueError) as exc:
         parser.error(str(exc))
+    except TaskTimeout as exc:
+        return _fail(err, "gave up waiting", exc, EXIT_TRANSPORT)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except AuthenticationError as exc:

@@ -139,31 +139,58 @@ def _model_from_mapping(cls: type[M], data: Mapping[str, Any], where: str) -> M:
     known: set[str] = set()
     for spec in cls.__wire_fields__:
         known.add(spec.wire)
-        if spec.wire in data:
+        if data.get(spec.wire) is not None:
             values[spec.name] = decode_json(spec.type, data[spec.wire], f"{where}.{spec.wire}")
         elif spec.required:
-            raise DecodeError(f"{where}: required field {spec.wire!r} is missing")
+            state = "null" if spec.wire in data else "missing"
+            raise DecodeError(f"{where}: required field {spec.wire!r} is {state}")
     extra = {k: v for k, v in data.items() if k not in known}
     return cls(**values, extra=extra)
 
 
+# Undeclared XML deeper than this is refused (a DecodeError), not decoded into data too deep to
+# print, compare or serialize; declared models never nest anywhere near it.
+MAX_XML_DEPTH = 200
+TEXT_KEY = "#text"  # the text of an undeclared element that also has attributes or children
+
+
 def element_to_json(element: Element) -> JsonValue:
-    """An undeclared XML element as plain data: text, or a mapping of its children/attributes."""
-    children = list(element)
-    if not children and not element.attrib:
-        return element.text or ""
-    out: dict[str, JsonValue] = {f"@{k}": v for k, v in element.attrib.items()}
-    for child in children:
-        value = element_to_json(child)
-        if child.tag in out:
-            existing = out[child.tag]
-            if isinstance(existing, list):
-                existing.append(value)
-            else:
-                out[child.tag] = [existing, value]
+    """An undeclared XML element as plain data: its text, or a mapping of ``@attribute``s,
+    children (repeated ones as lists) and ``#text``. Iterative, so depth costs no stack."""
+    root: dict[str, JsonValue] = {}
+    stack: list[tuple[Element, dict[str, JsonValue], str, int]] = [(element, root, "value", 0)]
+    while stack:
+        node, parent, key, depth = stack.pop()
+        if depth > MAX_XML_DEPTH:
+            raise DecodeError(
+                f"undeclared element <{element.tag}> is nested more than {MAX_XML_DEPTH} deep"
+            )
+        children = list(node)
+        text = node.text or ""
+        if not children and not node.attrib:
+            value: JsonValue = text
         else:
-            out[child.tag] = value
-    return out
+            mapping: dict[str, JsonValue] = {f"@{k}": v for k, v in node.attrib.items()}
+            if text.strip():
+                mapping[TEXT_KEY] = text
+            # pushed last-first, so they are popped (and added) in document order
+            stack.extend((child, mapping, child.tag, depth + 1) for child in reversed(children))
+            value = mapping
+        _add(parent, key, value)
+    return root["value"]
+
+
+def _add(parent: dict[str, JsonValue], key: str, value: JsonValue) -> None:
+    """Children are visited in document order; a repeated tag becomes a list (a value itself
+    is never a list, so the two cannot be confused)."""
+    if key not in parent:
+        parent[key] = value
+        return
+    existing = parent[key]
+    if isinstance(existing, list):
+        existing.append(value)
+    else:
+        parent[key] = [existing, value]
 
 
 def decode_xml(kind: Type[T], element: Element, where: str = "") -> T:
@@ -440,6 +467,8 @@ def to_jsonable(value: Any) -> JsonValue:
 def encode_scalar(kind: Type[Any], value: Any, style: str = "plain") -> str:
     """One parameter value as wire text: lowercase booleans, JSON text, comma-joined lists."""
     if style == "json" or kind.kind == "json":
+        if isinstance(value, str):
+            return value  # JSON text already (the argument check made sure it parses)
         return json.dumps(to_jsonable(value), separators=(",", ":"), ensure_ascii=False)
     if kind.kind == "list" or style == "csv":
         items = value if isinstance(value, list | tuple) else [value]

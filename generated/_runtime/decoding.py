@@ -44,6 +44,8 @@ class Decoder:
             if isinstance(exc, self.errors.decode):
                 raise
             raise self.errors.decode(str(exc), body_excerpt=exc.body_excerpt) from None
+        except RecursionError:
+            raise self.errors.decode("the answer is nested too deeply to decode") from None
 
     # -- HTTP status -----------------------------------------------------------------------------
     @staticmethod
@@ -89,7 +91,7 @@ class Decoder:
                 xml = self.api.xml
                 return child_text(root, xml.status_element), child_text(root, xml.message_element)
             data = json.loads(body.decode("utf-8-sig"))
-        except (DecodeError, ValueError):
+        except (DecodeError, ValueError, RecursionError):
             return None, None
         if isinstance(data, dict):
             status = parse_status(self.api, data)
@@ -168,6 +170,7 @@ class Decoder:
 
     def _decode_xml(self, op: Operation[Any], response: requests.Response) -> Any:
         root = self.parse_xml(op, response.content)
+        self.check_root(op, root.tag)
         xml = self.api.xml
         self.check_xml_status(
             op,
@@ -191,6 +194,16 @@ class Decoder:
         """The vendor's XML status explaining why a binary answer holds no file."""
         root = self.parse_xml(op, body)
         xml = self.api.xml
+        expected = xml.root_element
+        if (expected and root.tag != expected) or (
+            not expected and root.find(xml.status_element) is None
+        ):
+            what = f"<{expected}>" if expected else f"<{xml.status_element}>"
+            raise self.errors.decode(
+                f"{op.wire_name}: the answer is neither the file nor the vendor's status "
+                f"document ({what}): an XML document with root <{root.tag}>",
+                body_excerpt=body[:200].decode("utf-8", "replace"),
+            )
         return BinaryResult(
             has_file=False,
             content=None,
@@ -203,6 +216,21 @@ class Decoder:
 
     def _decode_none(self, op: Operation[Any], response: requests.Response) -> None:
         return None
+
+    def expected_root(self, op: Operation[Any]) -> str | None:
+        """The root element an XML answer of ``op`` must have: the result model's element, else
+        the vendor's status document root (None: not declared, not checked)."""
+        result = op.result
+        if result.kind == "model" and getattr(result.target, "__xml_element__", None):
+            return str(result.target.__xml_element__)
+        return self.api.xml.root_element
+
+    def check_root(self, op: Operation[Any], tag: str) -> None:
+        expected = self.expected_root(op)
+        if expected is not None and tag != expected:
+            raise self.errors.decode(
+                f"{op.wire_name}: expected an XML document with root <{expected}>, got <{tag}>"
+            )
 
     def parse_xml(self, op: Operation[Any], body: bytes) -> Any:
         try:
@@ -228,6 +256,10 @@ def load_json(body: bytes, error: type[DecodeError] = DecodeError) -> Any:
     except (UnicodeDecodeError, ValueError) as exc:
         raise error(
             f"invalid JSON: {exc}", body_excerpt=body[:200].decode("utf-8", "replace")
+        ) from None
+    except RecursionError:
+        raise error(
+            "JSON nested too deeply to decode", body_excerpt=body[:200].decode("utf-8", "replace")
         ) from None
 
 

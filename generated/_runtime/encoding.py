@@ -13,6 +13,7 @@ from typing import IO, Any
 from urllib.parse import quote, urlencode
 from xml.etree.ElementTree import tostring
 
+from .arguments import ArgumentValueError, check_arguments
 from .codec import STR, Model, encode_scalar, to_jsonable
 from .operation import ApiDescription, Operation, Param
 from .xml import build_document, model_to_element
@@ -44,6 +45,7 @@ def build_request(
     credentials: tuple[str, str] | None,
 ) -> WireRequest:
     """Serialize ``args`` (keyed by wire name; ``None`` means unset and is omitted)."""
+    check_arguments(op, args)
     path = op.path
     request = WireRequest(op.method, path)
     body_fields: list[BodyField] = []
@@ -51,7 +53,10 @@ def build_request(
         value = args.get(param.wire)
         if value is None:
             if param.required:
-                raise ValueError(f"{op.wire_name}: missing required argument {param.wire!r}")
+                raise ArgumentValueError(
+                    f"{op.name}(): missing required argument {param.name!r}"
+                    + (f" (or the client's {param.client_default})" if param.client_default else "")
+                )
             continue
         shown = REDACTED if param.secret or param.wire in api.secret_wire_names else None
         if param.location == "path":

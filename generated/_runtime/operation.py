@@ -31,6 +31,7 @@ class Param(NamedTuple):
     required: bool = False  # a value must be sent (given by the caller or a client setting)
     client_default: str | None = None  # the client setting used when the caller gives none
     doc: str = ""
+    conflicts_with: tuple[str, ...] = ()  # wire names the vendor takes instead of this one
 
 
 class Operation(NamedTuple, Generic[T]):
@@ -80,6 +81,7 @@ class XmlStatus(NamedTuple):
     message_element: str
     success: Sequence[str]
     failure: Sequence[str]
+    root_element: str | None  # the root of the vendor's XML documents, when declared
 
 
 class LongRunning(NamedTuple):

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
 from .codec import JSON, JsonValue
+from .errors import ApiError
 from .operation import Operation
 from .status import Status, StatusCallback
 
@@ -34,9 +35,10 @@ class TaskBackend(Protocol):
         """The result of a final status, or the vendor's error for a failed one."""
         ...
 
-
-class TaskTimeout(TimeoutError):
-    """``Task.wait(timeout)`` ran out of time; the task goes on on the server."""
+    def task_error(self, kind: str, message: str, *, token: str | None, seconds: float) -> ApiError:
+        """The package's error for a task that cannot go on: ``kind`` is ``timeout`` (the
+        package's ``TaskTimeout``) or ``no_token`` (a ``DecodeError``)."""
+        ...
 
 
 class Task(Generic[T]):
@@ -78,7 +80,12 @@ class Task(Generic[T]):
         if self.done:
             return self.status
         if self.token is None:
-            raise ValueError("this status has no token to poll")
+            raise self._backend.task_error(
+                "no_token",
+                f"{self._op.wire_name} answered {self.status.code!r} without a task token to poll",
+                token=None,
+                seconds=0,
+            )
         status = self._backend.poll_status(self.token, self.status.version or 0, self.wait_time_ms)
         self._update(status)
         return self.status
@@ -111,7 +118,13 @@ class Task(Generic[T]):
         self._announced = True
         while not self.done:
             if deadline is not None and time.monotonic() >= deadline:
-                raise TaskTimeout(f"task {self.token} still running after {timeout}s")
+                raise self._backend.task_error(
+                    "timeout",
+                    f"task {self.token} of {self._op.wire_name} still running after {timeout}s"
+                    " (it goes on on the server; resume_task(token) waits again)",
+                    token=self.token,
+                    seconds=timeout or 0,
+                )
             self.refresh()
         return self._backend.task_result(self._op, self.status)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
-from typing import IO, Any, cast
+from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 
 from .builtin_types import Type
@@ -124,25 +124,33 @@ _DOCTYPE = b"<!DOCTYPE"
 
 
 def iter_elements(
-    source: IO[bytes], item_path: tuple[str, ...], watch: Iterable[str] = ()
+    source: IO[bytes],
+    item_path: tuple[str, ...],
+    watch: Iterable[str] = (),
+    expect_root: str | None = None,
 ) -> Iterator[tuple[str, Element]]:
     """Yield ``(tag, element)`` for the root's children named in ``watch`` (e.g. the status) that
     come before the items, then ``("item", element)`` for each element at ``item_path`` below the
     root as soon as it is complete, then the remaining watched children. Items are detached once
     yielded, so memory stays flat however many the document holds.
 
-    The C parser builds the tree; after each chunk the completed items (every child of the
-    container but the last, which may still be open) are taken off the container, so no Python
-    code runs per element. A DTD is refused before any of it reaches the parser; without a DTD
-    no entity can be declared, so neither entity expansion nor external entities are possible
-    (undeclared entities are parse errors). This gives defusedxml's guarantees at C speed."""
+    The C parser builds the tree; after each chunk the completed items are taken off the
+    container, so no Python code runs per element. Every child but the last is complete; the
+    last is too when the chunk ends with its closing tag outside any CDATA section, comment or
+    processing instruction (``_Markup`` follows those across chunks) and no descendant shares
+    its name. A root other than ``expect_root`` is a ``DecodeError``. A DTD is refused before
+    any of it reaches the parser; without a DTD no entity can be declared, so neither entity
+    expansion nor external entities are possible (undeclared entities are parse errors). This
+    gives defusedxml's guarantees at C speed."""
     from xml.etree.ElementTree import XMLPullParser
 
     parser: XMLPullParser[Element] = XMLPullParser(events=("start",))  # to learn the root
-    queue = getattr(parser, "_events_queue", None)  # cleared in C when available
+    # The parser's own event queue (a deque filled in C): read in place, cleared in C.
+    queue: Any = parser._events_queue  # type: ignore[attr-defined]
     container_path = "/".join(item_path[:-1]) or "."
     item_tag = item_path[-1]
     end_tag = f"</{item_tag}>".encode()
+    markup = _Markup()
     watched = list(watch)
     reported: set[str] = set()
     root: Element | None = None
@@ -161,23 +169,25 @@ def iter_elements(
                 parser.feed(chunk)
             else:
                 parser.close()
-            if root is None:
-                for _event, element in cast(Iterator[tuple[str, Element]], parser.read_events()):
-                    root = element
-                    in_prolog = False
-                    break
-            if queue is not None:
-                queue.clear()
-            else:  # pragma: no cover - other Pythons: drain the events in Python
-                for _ in parser.read_events():
-                    pass
+            if queue and isinstance(queue[-1], Exception):
+                raise queue[-1]  # a parse error the parser queued
+            if root is None and queue:
+                root = queue[0][1]
+                in_prolog = False
+                assert root is not None
+                if expect_root is not None and root.tag != expect_root:
+                    raise DecodeError(
+                        f"expected an XML document with root <{expect_root}>, got <{root.tag}>"
+                    )
+            queue.clear()
+            inside = markup.inside_after(chunk)
             if root is not None and container is None:
                 container = root.find(container_path)
                 if container is not None:
                     yield from _watched(root, watched, reported, before=container)
             if container is not None and len(container):
                 done = len(container)
-                if chunk and not _closed(container[-1], item_tag, end_tag, chunk):
+                if chunk and (inside or not _closed(container[-1], item_tag, end_tag, chunk)):
                     done -= 1  # the last child may still be open: keep it for the next chunk
                 if done > 0:
                     finished = container[:done]
@@ -194,13 +204,51 @@ def iter_elements(
 
 
 def _closed(last: Element, item_tag: str, end_tag: bytes, chunk: bytes) -> bool:
-    """Whether the container's last child is complete: the data so far ends with its closing tag
-    and no nested element shares its name (so that tag cannot belong to a descendant)."""
+    """Whether the container's last child is complete, given that the chunk does not end inside
+    a CDATA section, comment or processing instruction: the data so far ends with its closing
+    tag and no descendant has its name (so that tag cannot be a descendant's)."""
     return (
         last.tag == item_tag
         and chunk.rstrip().endswith(end_tag)
         and last.find(".//" + item_tag) is None
     )
+
+
+class _Markup:
+    """Follows, across chunks, whether the data so far ends inside a CDATA section, a comment
+    or a processing instruction (where a closing tag is only text). Outside them ``<`` always
+    starts markup in well-formed XML, so finding the openers and closers is enough; listings
+    rarely hold any, and ``bytes.find`` runs in C."""
+
+    _OPENERS = ((b"<![CDATA[", b"]]>"), (b"<!--", b"-->"), (b"<?", b"?>"))
+
+    def __init__(self) -> None:
+        self.closer: bytes | None = None  # what ends the construct we are in
+        self.carry = b""  # the end of the last chunk: a marker may straddle two chunks
+
+    def inside_after(self, chunk: bytes) -> bool:
+        data = self.carry + chunk
+        position = 0
+        while True:
+            if self.closer is not None:
+                end = data.find(self.closer, position)
+                if end < 0:
+                    break
+                position = end + len(self.closer)
+                self.closer = None
+            found = [
+                (data.find(opener, position), opener, closer) for opener, closer in self._OPENERS
+            ]
+            found = [item for item in found if item[0] >= 0]
+            if not found:
+                break
+            start, opener, closer = min(found)
+            position = start + len(opener)
+            self.closer = closer
+        # keep enough to see a marker cut in two, but never re-read what was consumed
+        keep = max(len(data) - 8, position)
+        self.carry = data[keep:]
+        return self.closer is not None
 
 
 def _watched(

@@ -714,6 +714,7 @@ _API = _rt.ApiDescription(
         message_element="description",
         success=(),
         failure=("9",),
+        root_element=None,
     ),
     operations=(
         _OP_UPLOAD_DOCUMENT,

@@ -18,6 +18,7 @@ from .errors import (
     Error,
     HttpError,
     NotFoundError,
+    TaskTimeout,
     TransportError,
     VendorError,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "PdfRow",
     "pretty",
     "RowOrder",
+    "TaskTimeout",
     "TransportError",
     "VendorError",
 ]

@@ -2146,6 +2146,7 @@ _API = _rt.ApiDescription(
         message_element="msg",
         success=(),
         failure=(),
+        root_element=None,
     ),
     operations=(
         _OP_GET_STATUS,

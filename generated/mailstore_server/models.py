@@ -74,6 +74,10 @@ class UserInfo(_rt.Model):
         email_addresses: (wire ``emailAddresses``)
         pop3_user_names: (wire ``pop3UserNames``)
         privileges_on_folders: (wire ``privilegesOnFolders``)
+        login_privileges: Ways the user may log in (the function reference lists them for
+            ``CreateUser``; sent as a list here: inferred). (wire ``loginPrivileges``)
+        mfa_status: State of multi-factor authentication for the user (field name from the
+            function reference; values inferred). (wire ``mfaStatus``)
     """
 
     user_name: str
@@ -84,6 +88,8 @@ class UserInfo(_rt.Model):
     pop3_user_names: list[str] = dataclasses.field(default_factory=list)
     privileges: list[str] = dataclasses.field(default_factory=list)
     privileges_on_folders: list[FolderPrivileges] = dataclasses.field(default_factory=list)
+    login_privileges: list[str] = dataclasses.field(default_factory=list)
+    mfa_status: str | None = None
 
 
 @dataclasses.dataclass(kw_only=True, slots=True)
@@ -98,6 +104,7 @@ class Store(_rt.Model):
         index_path: (wire ``indexPath``)
         server_name: (wire ``serverName``)
         error: Why the store cannot be opened, if it cannot.
+        size: Size of the store in bytes, with ``include_size`` (inferred unit).
     """
 
     id: int
@@ -110,6 +117,7 @@ class Store(_rt.Model):
     index_path: str | None = None
     server_name: str | None = None
     error: str | None = None
+    size: int | None = None
 
 
 @dataclasses.dataclass(kw_only=True, slots=True)
@@ -291,6 +299,16 @@ _rt.bind_fields(
             "privilegesOnFolders",
             _rt.list_of(_rt.model(FolderPrivileges)),
         ),
+        _rt.Field(
+            "login_privileges",
+            "loginPrivileges",
+            _rt.list_of(_rt.STR),
+        ),
+        _rt.Field(
+            "mfa_status",
+            "mfaStatus",
+            _rt.STR,
+        ),
     ),
 )
 
@@ -348,6 +366,11 @@ _rt.bind_fields(
             "error",
             "error",
             _rt.STR,
+        ),
+        _rt.Field(
+            "size",
+            "size",
+            _rt.INT,
         ),
     ),
 )

@@ -3071,9 +3071,13 @@ _OP_SET_INDEX_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
         _rt.Param(
             "config",
             "config",
-            _rt.STR,
+            _rt.JSON,
+            style="json",
             required=True,
-            doc="Configuration object (sent as JSON text).",
+            doc=(
+                "Configuration object (a dict, sent as JSON text; the "
+                "metadata types it as a string)."
+            ),
         ),
     ),
     result=_rt.JSON,
@@ -3340,6 +3344,7 @@ _API = _rt.ApiDescription(
         message_element="msg",
         success=(),
         failure=(),
+        root_element=None,
     ),
     operations=(
         _OP_GET_STATUS,
@@ -7765,7 +7770,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
 
     def set_index_configuration(
         self,
-        config: str,
+        config: JsonValue,
     ) -> JsonValue:
         """Set index configuration.
 
@@ -7773,7 +7778,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         ``SetIndexConfiguration``).
 
         Args:
-            config: Configuration object (sent as JSON text). (required)
+            config: Configuration object (a dict, sent as JSON text; the metadata types it
+                as a string). (required)
         """
         return self._client.call(
             _OP_SET_INDEX_CONFIGURATION,

@@ -1,5 +1,6 @@
 """Hand-written runtime shared by the generated clients (shipped verbatim by the generator)."""
 
+from .arguments import ArgumentTypeError, ArgumentValueError
 from .builtin_types import Type
 from .client import Client, ClientBase, TaskClientBase, expand_url, pick_environment
 from .codec import (
@@ -30,6 +31,7 @@ from .errors import (
     ErrorTable,
     HttpError,
     NotFoundError,
+    TaskTimeout,
     TransportError,
     VendorError,
 )
@@ -45,7 +47,7 @@ from .operation import (
 from .pretty import pretty
 from .results import BINARY_RESULT, BinaryResult, FileTarget
 from .status import STATUS, Status, StatusCallback
-from .tasks import Task, TaskBackend, TaskTimeout
+from .tasks import Task, TaskBackend
 from .transport import RetryPolicy
 
 __all__ = [
@@ -60,6 +62,8 @@ __all__ = [
     "JSON",
     "STR",
     "ApiDescription",
+    "ArgumentTypeError",
+    "ArgumentValueError",
     "ApiError",
     "AuthenticationError",
     "BinaryResult",

@@ -10,6 +10,8 @@ command line) all read this table; nothing else lists the built-in types.
 from __future__ import annotations
 
 import datetime as _dt
+import io
+import os
 from collections.abc import Callable
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -106,6 +108,8 @@ class BuiltinType(NamedTuple):
     openapi: dict[str, Any]
     from_text: Callable[[str, str | None], Any]  # wire or command-line text -> value
     from_json: Callable[[Any, str | None], Any]  # decoded JSON -> value (ValueError if not)
+    accepts: tuple[type, ...]  # Python values a parameter of this type takes
+    expected: str  # those, in words, for the error when another value is given
 
     def annotation(self, position: str) -> str:
         return self.annotations[("field", "param", "return").index(position)]
@@ -123,6 +127,8 @@ _BUILTINS = (
         {"type": "string"},
         lambda text, _fmt: text,
         _str_from_json,
+        (str,),
+        "text (str)",
     ),
     BuiltinType(
         "int",
@@ -135,6 +141,8 @@ _BUILTINS = (
         {"type": "integer"},
         lambda text, _fmt: int(text),
         _int_from_json,
+        (int,),
+        "an integer (int)",
     ),
     BuiltinType(
         "float",
@@ -147,6 +155,8 @@ _BUILTINS = (
         {"type": "number"},
         lambda text, _fmt: float(text),
         _float_from_json,
+        (int, float),
+        "a number (int or float)",
     ),
     BuiltinType(
         "bool",
@@ -159,6 +169,8 @@ _BUILTINS = (
         {"type": "boolean"},
         lambda text, _fmt: parse_bool(text),
         _bool_from_json,
+        (bool,),
+        "True or False",
     ),
     BuiltinType(
         "json",
@@ -171,6 +183,8 @@ _BUILTINS = (
         {},
         lambda text, _fmt: text,
         lambda value, _fmt: value,
+        (dict, list, tuple, str, int, float, bool),
+        "JSON data (dict, list, str, number or bool)",
     ),
     BuiltinType(
         "datetime",
@@ -183,6 +197,8 @@ _BUILTINS = (
         {"type": "string", "format": "date-time"},
         parse_datetime,
         _text_only(parse_datetime),
+        (_dt.datetime,),
+        "a datetime.datetime",
     ),
     BuiltinType(
         "date",
@@ -195,6 +211,8 @@ _BUILTINS = (
         {"type": "string", "format": "date"},
         parse_date,
         _text_only(parse_date),
+        (_dt.date,),
+        "a datetime.date",
     ),
     BuiltinType(
         "binary",
@@ -207,6 +225,8 @@ _BUILTINS = (
         {"type": "string", "contentMediaType": "application/octet-stream"},
         lambda text, _fmt: text.encode(),
         _text_only(lambda text, _fmt: text.encode()),
+        (str, os.PathLike, bytes, bytearray, io.IOBase),
+        "a path, bytes or a binary file object",
     ),
     BuiltinType(
         "status",
@@ -219,6 +239,8 @@ _BUILTINS = (
         {"$ref": "#/components/schemas/StatusEnvelope"},
         lambda text, _fmt: text,
         lambda value, _fmt: value,
+        (),
+        "a status",
     ),
 )
 BUILTIN_TYPES: dict[str, BuiltinType] = {row.name: row for row in _BUILTINS}

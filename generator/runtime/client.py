@@ -13,6 +13,7 @@ import requests
 from .codec import JsonValue, decode_xml
 from .decoding import Decoder
 from .encoding import build_request
+from .errors import ApiError
 from .operation import ApiDescription, LongRunning, Operation
 from .results import BinaryResult, FileTarget, write_stream
 from .status import Status, StatusCallback
@@ -82,14 +83,21 @@ class Client:
 
     # -- calls -----------------------------------------------------------------------------------
     def send(
-        self, op: Operation[Any], args: Mapping[str, Any], *, stream: bool = False
+        self,
+        op: Operation[Any],
+        args: Mapping[str, Any],
+        *,
+        stream: bool = False,
+        hold: float = 0.0,
     ) -> requests.Response:
-        """Build and send the request; raise on an HTTP status the operation does not accept."""
+        """Build and send the request; raise on an HTTP status the operation does not accept.
+        ``hold``: seconds the server may keep the request open on purpose (a long poll), allowed
+        on top of the read timeout."""
         wire = build_request(self.api, op, args, self._credentials)
         echo_header = self.api.envelope.echo_header
         if echo_header and self.decoder.echo_value:
             wire.headers[echo_header] = self.decoder.echo_value
-        response, attempts = self.transport.send(op, wire, stream=stream)
+        response, attempts = self.transport.send(op, wire, stream=stream, hold=hold)
         if not self.decoder.accepted(op, response.status_code):
             raise self.decoder.http_error(op, response, attempts)
         return response
@@ -138,13 +146,20 @@ class Client:
         try:
             body = ChunkReader(response.iter_content(_CHUNK))
             watch = (xml.status_element, xml.message_element)
-            events = iter_elements(cast(IO[bytes], body), op.stream_items, watch=watch)
+            events = iter_elements(
+                cast(IO[bytes], body),
+                op.stream_items,
+                watch=watch,
+                expect_root=decoder.expected_root(op),
+            )
             with decoder.package_errors():
                 for tag, element in self.transport.guard(op, events):
                     if tag != "item":
                         seen[tag] = element.text or ""
                         continue
-                    if not checked:
+                    if not checked and xml.status_element in seen:
+                        # a status before the items is checked before the first one; one after
+                        # them (accepted as list_pdf accepts it) at the end
                         decoder.check_streamed_status(op, seen, response.status_code)
                         checked = True
                     yield decode_xml(op.stream_item, element)
@@ -199,7 +214,8 @@ class Client:
     def poll_status(self, token: str, version: int, wait_time_ms: int) -> Status:
         lr = self._long_running()
         args = {lr.token_param: token, lr.version_param: version, lr.timeout_param: wait_time_ms}
-        status = self.decoder.decode(lr.status_operation, self.send(lr.status_operation, args))
+        response = self.send(lr.status_operation, args, hold=wait_time_ms / 1000)
+        status = self.decoder.decode(lr.status_operation, response)
         if not isinstance(status, Status):
             raise TypeError(f"{lr.status_operation.wire_name} is not decoded as a status")
         return status
@@ -210,6 +226,12 @@ class Client:
 
     def task_result(self, op: Operation[T], status: Status) -> T:
         return cast(T, self.decoder.final_result(op, status))
+
+    def task_error(self, kind: str, message: str, *, token: str | None, seconds: float) -> ApiError:
+        errors = self.api.errors
+        if kind == "timeout":
+            return errors.task_timeout(message, token=token, seconds=seconds)
+        return errors.decode(message)
 
     def resume(self, token: str, *, version: int = 0) -> Task[JsonValue]:
         lr = self._long_running()

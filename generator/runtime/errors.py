@@ -82,6 +82,16 @@ class DecodeError(ApiError):
         self.body_excerpt = body_excerpt
 
 
+class TaskTimeout(ApiError, TimeoutError):
+    """``Task.wait(timeout=...)`` ran out of time. The task goes on on the server: keep its
+    ``token`` to wait again later (``resume_task``) or cancel it."""
+
+    def __init__(self, message: str, *, token: str | None = None, seconds: float = 0) -> None:
+        super().__init__(message)
+        self.token = token
+        self.seconds = seconds
+
+
 class ErrorRule(NamedTuple):
     """Raise ``error`` when every given condition holds (an empty condition always holds)."""
 
@@ -107,6 +117,7 @@ class ErrorTable(NamedTuple):
     not_found: type[NotFoundError]
     vendor: type[VendorError]
     decode: type[DecodeError]
+    task_timeout: type[TaskTimeout]
     rules: Sequence[ErrorRule] = ()
 
     def find(

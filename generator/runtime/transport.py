@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Iterator
 from typing import Any, NamedTuple, TypeVar
@@ -66,17 +67,22 @@ class Transport:
         self.last_response: requests.Response | None = None
         self._owns_session = session is None
         self.session = session or requests.Session()
-        self.session.headers.setdefault("User-Agent", user_agent)
+        if self.session.headers.get("User-Agent") in (None, requests.utils.default_user_agent()):
+            self.session.headers["User-Agent"] = user_agent  # a caller's own agent is kept
 
     def close(self) -> None:
         if self._owns_session:
             self.session.close()
 
-    def send(self, op: Operation[Any], wire: WireRequest, *, stream: bool = False) -> Sent:
+    def send(
+        self, op: Operation[Any], wire: WireRequest, *, stream: bool = False, hold: float = 0.0
+    ) -> Sent:
         """Send ``wire``, retrying safe operations on network failures and retryable statuses.
-        Any answer that arrives is returned, whatever its status."""
+        Any answer that arrives is returned, whatever its status. ``hold`` seconds are allowed
+        on top of the read timeout (the server holds a long poll that long on purpose)."""
         attempts = 1 + (self.retry.attempts if op.safe else 0)
         url = self.base_url + wire.path
+        timeout = (self.timeout[0], self.timeout[1] + hold)
         for attempt in range(1, attempts + 1):
             self._log_request(wire, attempt)
             try:
@@ -86,10 +92,12 @@ class Transport:
                     params=wire.query or None,
                     data=wire.body,
                     headers=wire.headers,
-                    timeout=self.timeout,
+                    timeout=timeout,
                     verify=self.verify,
                     stream=stream,  # without it requests reads the body here (faster path)
                 )
+            except requests.exceptions.SSLError as exc:
+                raise self.errors.transport(_tls_message(op, url, exc), attempts=attempt) from None
             except _RETRYABLE as exc:
                 if attempt < attempts:
                     time.sleep(self.retry.delay(attempt - 1))
@@ -117,10 +125,28 @@ class Transport:
         """Turn a connection that fails or stalls mid-body into the package's transport error."""
         try:
             yield from items
-        except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise self.errors.transport(
-                f"{op.wire_name}: body interrupted: {type(exc).__name__}"
+                f"{op.wire_name}: the answer was cut off mid-body ({type(exc).__name__}); "
+                "nothing partial was kept"
             ) from None
+
+
+_TLS_REASON = re.compile(
+    r"\[SSL[^\]]*\][^'\")]*|certificate verify failed[^'\")]*|hostname[^'\")]*"
+)
+
+
+def _tls_message(op: Operation[Any], url: str, exc: Exception) -> str:
+    """A certificate refusal in words a person can act on (the reason urllib3 nests deep)."""
+    reasons = _TLS_REASON.findall(str(exc))
+    reason = reasons[-1].strip() if reasons else type(exc).__name__
+    host = urllib3.util.parse_url(url).host or url
+    return (
+        f"{op.wire_name}: the TLS certificate of {host} was refused ({reason}). If the server "
+        "uses a private CA, pass ca_bundle='ca.pem' (CLI: --ca-bundle); to skip the check, "
+        "verify_tls=False (CLI: --insecure). Not retried: another try cannot help."
+    )
 
 
 def _scrub(text: str) -> str:

@@ -39,6 +39,10 @@ class DecodeError(Error, _rt.DecodeError):
     """The response could not be decoded."""
 
 
+class TaskTimeout(Error, _rt.TaskTimeout):
+    """Waiting for a long-running task ran out of time; the task goes on on the server."""
+
+
 class BadKeyError(AuthenticationError):
     """Raised as declared in the spec's error table."""
 
@@ -58,6 +62,7 @@ ERROR_TABLE = _rt.ErrorTable(
     not_found=NotFoundError,
     vendor=VendorError,
     decode=DecodeError,
+    task_timeout=TaskTimeout,
     rules=(
         _rt.ErrorRule(
             BadKeyError,

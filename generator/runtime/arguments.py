@@ -1,0 +1,104 @@
+"""Arguments are checked before anything is sent: a value of the wrong type, an enum value outside
+the declared set or two arguments the vendor takes only one of raise an error naming the
+parameter (``str(value)`` of the wrong thing is never sent)."""
+
+from __future__ import annotations
+
+import enum
+import io
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from .builtin_types import BUILTIN_TYPES, Type
+from .codec import Model
+from .operation import Operation, Param
+
+
+class ArgumentTypeError(TypeError):
+    """An argument of the wrong type (raised before the request is sent)."""
+
+
+class ArgumentValueError(ValueError):
+    """An argument with a value the operation does not take (raised before anything is sent)."""
+
+
+def check_arguments(op: Operation[Any], args: Mapping[str, Any]) -> None:
+    """Check every given argument (keyed by wire name; None means not given)."""
+    given = {p.wire for p in op.params if args.get(p.wire) is not None}
+    for param in op.params:
+        value = args.get(param.wire)
+        if value is None:
+            continue
+        _check(op, param, param.type, value)
+        for other in param.conflicts_with:
+            if other in given:
+                other_name = next((p.name for p in op.params if p.wire == other), other)
+                raise ArgumentValueError(
+                    f"{op.name}(): {param.name!r} cannot be combined with {other_name!r} "
+                    "(the vendor takes one or the other)"
+                )
+
+
+def _check(op: Operation[Any], param: Param, kind: Type[Any], value: Any) -> None:
+    problem = _problem(param, kind, value)
+    if problem is not None:
+        error, text = problem
+        raise error(f"{op.name}(): argument {param.name!r} {text}")
+
+
+def _problem(param: Param, kind: Type[Any], value: Any) -> tuple[type[Exception], str] | None:
+    name = kind.kind
+    if name == "list":
+        assert kind.item is not None
+        if not isinstance(value, list | tuple):
+            if param.style == "csv" and _problem(param, kind.item, value) is None:
+                return None  # one item stands for a list of one
+            return ArgumentTypeError, f"expects a list, got {_show(value)}"
+        for item in value:
+            problem = _problem(param, kind.item, item)
+            if problem is not None:
+                return problem
+        return None
+    if name == "enum":
+        cls: type[enum.Enum] = kind.target
+        if isinstance(value, cls):
+            return None
+        allowed = [str(m.value) for m in cls]
+        if isinstance(value, str) and value in allowed:
+            return None
+        if isinstance(value, enum.Enum | str):
+            return ArgumentValueError, f"must be one of {', '.join(allowed)}; got {value!r}"
+        return ArgumentTypeError, f"expects one of {', '.join(allowed)}, got {_show(value)}"
+    if name == "model":
+        if isinstance(value, kind.target):
+            return None
+        return ArgumentTypeError, f"expects a {kind.target.__name__}, got {_show(value)}"
+    row = BUILTIN_TYPES.get(name)
+    if name == "json" and isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError:
+            return (
+                ArgumentValueError,
+                "is text that is not JSON (pass a dict or list, or JSON text)",
+            )
+        return None
+    if row is None or not row.accepts or _accepts(row.accepts, value):
+        return None
+    if name == "json" and isinstance(value, Model):
+        return None  # sent as its JSON form
+    return ArgumentTypeError, f"expects {row.expected}, got {_show(value)}"
+
+
+def _accepts(accepted: tuple[type, ...], value: Any) -> bool:
+    if isinstance(value, bool) and bool not in accepted:
+        return False  # True is an int to Python, not to the vendor
+    if isinstance(value, io.TextIOBase):
+        return False  # a file opened in text mode: files travel as bytes
+    return isinstance(value, accepted)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:40] + '...' if len(text) > 40 else text}"
