@@ -251,6 +251,9 @@ def _start(fake: FakeMailStore, server: Loopback, *argv: str) -> subprocess.Pope
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # a runner started in the background (``make test &``) ignores SIGINT, and a child
+        # would inherit that; the Ctrl-C test needs Python's own handler in the child
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
