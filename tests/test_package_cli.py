@@ -303,3 +303,15 @@ def test_a_wrong_argument_value_is_a_usage_error(capsys: pytest.CaptureFixture[s
     base = ["--username", "u", "--password", "p", "--base-url", "http://127.0.0.1:9"]
     code, _, _ = run("lleida_mailcert", *base, "list-pdf", "--only-last-file-id", "--subjrw", "J")
     assert code == 2 and "cannot be combined with 'subjrw'" in capsys.readouterr().err
+
+
+def test_a_local_file_problem_is_a_usage_error_without_a_traceback(
+    server: Loopback, tmp_path: Path
+) -> None:
+    server.reply(Reply(body=b"%PDF-1.4 x", headers={"Content-Type": "application/pdf"}))
+    base = ["--username", "u", "--password", "p", "--base-url", server.url]
+    target = tmp_path / "missing-folder" / "c.pdf"
+    code, _, err = run(
+        "lleida_mailcert", *base, "download-pdf", "--file-id", "7", "-o", str(target)
+    )
+    assert code == 2 and "local file" in err and "Traceback" not in err

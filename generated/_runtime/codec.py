@@ -239,8 +239,9 @@ class _Plan(NamedTuple):
     # For rows of scalar children only (the bulk of a listing): the wire names that may appear,
     # the ones needing a parser, and the ones whose attribute name differs.
     scalar_wires: frozenset[str]
-    parsed: tuple[_Step, ...]
+    parsed: tuple[tuple[str, Callable[[str], Any], bool], ...]  # wire, parse, empty is None
     renamed: tuple[tuple[str, str], ...]
+    required_names: tuple[str, ...]
 
 
 _PLANS: dict[type, _Plan] = {}
@@ -311,9 +312,7 @@ def _text_parser(kind: Type[Any]) -> Callable[[str], Any] | None:
         fixed = _fixed_width_parser(kind.format, kind.kind)
         if fixed is not None:
             return fixed
-    base = _SCALAR_PARSERS[kind.kind]
-    fmt = kind.format
-    return lambda text: base(text, fmt)
+    return BUILTIN_TYPES[kind.kind].parser(kind.format)
 
 
 def _plan(cls: type[Model]) -> _Plan:
@@ -340,8 +339,13 @@ def _plan(cls: type[Model]) -> _Plan:
             tuple(spec for spec in cls.__wire_fields__ if spec.attribute),
             tuple(spec for spec in cls.__wire_fields__ if spec.required),
             frozenset(step.spec.wire for step in scalars),
-            tuple(step for step in scalars if step.parse is not None),
+            tuple(
+                (step.spec.wire, step.parse, step.empty_is_none)
+                for step in scalars
+                if step.parse is not None
+            ),
             tuple((step.spec.wire, step.name) for step in scalars if step.spec.wire != step.name),
+            tuple(spec.name for spec in cls.__wire_fields__ if spec.required),
         )
     return plan
 
@@ -405,24 +409,23 @@ def _scalar_row(cls: type[M], plan: _Plan, texts: dict[str, Any]) -> M | None:
     """A model from ``{wire name: text}`` of scalar fields (the fast path; same results), or
     None when a value does not parse or a required field is missing."""
     raw: dict[str, str] = {}
-    for step in plan.parsed:
-        wire = step.spec.wire
+    for wire, parse, empty_is_none in plan.parsed:
         text = texts.get(wire)
         if text is None:
             continue
         raw[wire] = text
-        if not text and step.empty_is_none:
+        if not text and empty_is_none:
             texts[wire] = None
             continue
         try:
-            texts[wire] = step.parse(text)  # type: ignore[misc]
+            texts[wire] = parse(text)
         except (ValueError, TypeError):
             return None
     for wire, name in plan.renamed:
         if wire in texts:
             texts[name] = texts.pop(wire)
-    for spec in plan.required:
-        if spec.name not in texts:
+    for name in plan.required_names:
+        if name not in texts:
             return None
     return cls(**texts, extra={}, raw=raw)
 

@@ -110,6 +110,14 @@ class BuiltinType(NamedTuple):
     from_json: Callable[[Any, str | None], Any]  # decoded JSON -> value (ValueError if not)
     accepts: tuple[type, ...]  # Python values a parameter of this type takes
     expected: str  # those, in words, for the error when another value is given
+    text_parser: Callable[[str], Any] | None = None  # from_text without a format, one call
+
+    def parser(self, fmt: str | None) -> Callable[[str], Any]:
+        """Text -> value for this format: the one-call parser when the format is irrelevant."""
+        if self.text_parser is not None and (fmt is None or not self.formatted):
+            return self.text_parser
+        from_text = self.from_text
+        return lambda text: from_text(text, fmt)
 
     def annotation(self, position: str) -> str:
         return self.annotations[("field", "param", "return").index(position)]
@@ -143,6 +151,7 @@ _BUILTINS = (
         _int_from_json,
         (int,),
         "an integer (int)",
+        int,
     ),
     BuiltinType(
         "float",
@@ -157,6 +166,7 @@ _BUILTINS = (
         _float_from_json,
         (int, float),
         "a number (int or float)",
+        float,
     ),
     BuiltinType(
         "bool",
@@ -171,6 +181,7 @@ _BUILTINS = (
         _bool_from_json,
         (bool,),
         "True or False",
+        parse_bool,
     ),
     BuiltinType(
         "json",

@@ -341,6 +341,8 @@ def main(
         parser.error(str(exc))
     except TaskTimeout as exc:
         return _fail(err, "gave up waiting", exc, EXIT_TRANSPORT)
+    except OSError as exc:  # a local file: --output in a missing folder, an unreadable upload
+        return _fail(err, "local file", exc, EXIT_USAGE)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except AuthenticationError as exc:
