@@ -13,7 +13,7 @@ from generator.errors import SpecErrors
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m generator", description="Generate typed Python clients from API specs."
+        prog="specgen", description="Generate typed Python clients from API specs."
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in (
@@ -89,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 when a built cassette is missing or out of date",
     )
     return parser
+
+
+def run() -> None:
+    """The ``specgen`` console command (the same as ``python -m generator``)."""
+    raise SystemExit(main())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,8 +183,8 @@ def _export_openapi(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     from generator import diff
 
-    (old,) = pipeline.load_apis([args.old])
-    (new,) = pipeline.load_apis([args.new])
+    (old,) = pipeline.load_apis([args.old], check_examples=False)
+    (new,) = pipeline.load_apis([args.new], check_examples=False)
     changes = diff.diff(old, new)
     print(diff.report(changes, as_json=args.json))
     return 1 if any(c.breaking for c in changes) else 0
@@ -238,10 +243,13 @@ def _import_mailstore(args: argparse.Namespace) -> int:
     candidate = args.spec.with_name(f".{args.spec.name}.import-check")
     try:
         candidate.write_text(text, encoding="utf-8")
-        pipeline.load_apis([candidate])
+        (api,) = pipeline.load_apis([candidate], check_examples=False)
     finally:
         candidate.unlink(missing_ok=True)
-    for line in report.lines() or ["no changes"]:
+    from generator.example_checks import check_examples
+
+    stale = [f"example to update: {e.key_path}: {e.message}" for e in check_examples(api)]
+    for line in report.lines() + stale or ["no changes"]:
         print(line)
     if not args.dry_run:
         args.spec.parent.mkdir(parents=True, exist_ok=True)

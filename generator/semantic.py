@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 from generator.errors import SpecError
+from generator.example_checks import check_examples
 from generator.model import (
     BASE_ERROR_NAMES,
     BUILTIN_TYPES,
@@ -31,8 +32,12 @@ _DEFAULT_TYPES: dict[str, tuple[type, ...]] = {
 _FORMATTED = tuple(name for name, row in BUILTIN_ROWS.items() if row.formatted)
 
 
-def check(api: Api) -> list[SpecError]:
-    return list(_Checker(api).run())
+def check(api: Api, *, examples: bool = True) -> list[SpecError]:
+    """Every problem of the built spec; with ``examples``, of its examples too."""
+    problems = list(_Checker(api).run())
+    if examples:
+        problems.extend(check_examples(api))
+    return problems
 
 
 class _Checker:

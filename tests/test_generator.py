@@ -301,3 +301,17 @@ def test_markdown_cells_cannot_break_tables_or_inject_html() -> None:
     assert (
         filters.md_text("keep ``<user>`` but escape <b>") == "keep ``<user>`` but escape &lt;b&gt;"
     )
+
+
+def test_the_specgen_command_is_installed_and_is_the_generator_cli(tmp_path: Path) -> None:
+    specgen = Path(sys.executable).parent / "specgen"
+    assert specgen.exists(), "pip install -e . creates the console command"
+    result = subprocess.run(
+        [str(specgen), "validate", str(ROOT / "specs" / "lleida_mailcert.yaml")],
+        cwd=tmp_path,  # works outside the project folder too
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("ok (3 operations, 4 models)")

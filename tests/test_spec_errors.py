@@ -259,7 +259,9 @@ CASES = [
         errors:
           Thing: {base: vendor, vendor_status: ["7"]}
         """),
-        ["20:3: errors.Thing: name 'Thing' is already used in models"],
+        [
+            "20:3: errors.Thing: name 'Thing' is already used in models",
+        ],
     ),
     (
         "duplicate_model_wire_names",
@@ -305,14 +307,16 @@ CASES = [
     (
         "error_names_unknown_operation",
         BASE + "errors:\n  Gone: {base: not_found, http_status: [404], operations: [Nope]}\n",
-        ["18:60: errors.Gone.operations[0]: 'Nope' names no operation"],
+        [
+            "18:60: errors.Gone.operations[0]: 'Nope' names no operation",
+        ],
     ),
     (
         "error_without_condition",
         BASE + "errors:\n  Vague: {base: vendor}\n",
         [
             "18:10: errors.Vague: expected 'http_status' or 'vendor_status' to say when this error is "
-            "raised"
+            "raised",
         ],
     ),
     (
@@ -343,7 +347,60 @@ CASES = [
         "example_names_unknown_parameter",
         BASE + "    examples:\n      - {name: basic, params: {thing: 1}}\n",
         [
-            "18:32: operations.GetThing.examples[0].params.thing: 'thing' is not a parameter of GetThing"
+            "18:31: operations.GetThing.examples[0].params: the required parameter 'thingId' has no "
+            "value",
+            "18:32: operations.GetThing.examples[0].params.thing: 'thing' is not a parameter of GetThing",
+        ],
+    ),
+    (
+        "example_param_of_the_wrong_type",
+        BASE + "    examples:\n      - {name: basic, params: {thingId: one}}\n",
+        [
+            "18:41: operations.GetThing.examples[0].params.thingId: 'thingId': expected int, got "
+            "text 'one'"
+        ],
+    ),
+    (
+        "example_request_method_and_path",
+        BASE + "    examples:\n      - {name: basic, params: {thingId: 1}, request: "
+        "{method: GET, path: /Other}}\n",
+        [
+            "18:63: operations.GetThing.examples[0].request.method: the operation sends POST, the "
+            "example's request says GET",
+            "18:74: operations.GetThing.examples[0].request.path: the operation's path is "
+            "'/GetThing', the example's request says '/Other'",
+        ],
+    ),
+    (
+        "example_result_not_a_field",
+        BASE.replace(
+            "      thingId: {type: int, required: true}\n",
+            "      thingId: {type: int, required: true}\n    returns: Thing\n",
+        )
+        + "    examples:\n      - {name: basic, params: {thingId: 1}, result: {size: 3}}\n"
+        "models:\n  Thing: {fields: {id: {type: int}}}\n",
+        ["19:53: operations.GetThing.examples[0].result: 'size' is not a field of Thing"],
+    ),
+    (
+        "example_raises_undeclared_and_result",
+        BASE + "    examples:\n      - {name: basic, params: {thingId: 1}, result: null, "
+        "raises: NopeError}\n",
+        [
+            "18:67: operations.GetThing.examples[0].raises: 'NopeError' is not an error class of "
+            "this spec (declared: AuthenticationError, DecodeError, Error, HttpError, "
+            "NotFoundError, TaskTimeout, TransportError, VendorError)",
+            "18:67: operations.GetThing.examples[0].raises: an example has a 'result' or 'raises', "
+            "not both",
+        ],
+    ),
+    (
+        "error_class_no_example_raises",
+        BASE
+        + "    examples:\n      - {name: basic, params: {thingId: 1}}\n"
+        + "errors:\n  Gone: {base: not_found, http_status: [404]}\n",
+        [
+            "20:3: errors.Gone: no example shows Gone being raised; add one (an example with "
+            "'raises: Gone') so its rule is tested"
         ],
     ),
     (

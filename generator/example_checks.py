@@ -1,0 +1,169 @@
+"""Examples are checked against their operation when a spec is validated, each problem located in
+the spec: parameter names, types and requiredness, the request's method and path, the result's
+keys and types, ``raises`` naming a declared class, ``result`` and ``raises`` not both, and every
+declared error class shown failing by at least one example.
+
+Otherwise a wrong example surfaces later as a failing cassette test without a spec location."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from generator.errors import SpecError
+from generator.model import BASE_ERROR_NAMES, Api, Example, Model, Operation, TypeRef
+from generator.runtime.builtin_types import BUILTIN_TYPES
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def check_examples(api: Api) -> Iterator[SpecError]:
+    checker = _ExampleChecker(api)
+    for op in api.operations:
+        for example in op.examples:
+            yield from checker.example(op, example)
+    if not any(op.examples for op in api.operations):
+        return  # a draft (e.g. just imported) proves nothing yet; once it has examples, it must
+    shown = {ex.raises for op in api.operations for ex in op.examples if ex.raises}
+    for error in api.errors:
+        if error.name not in shown:
+            yield error.source.error(
+                f"no example shows {error.name} being raised; add one (an example with "
+                f"'raises: {error.name}') so its rule is tested",
+                at_key=True,
+            )
+
+
+class _ExampleChecker:
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self.models = {m.name: m for m in api.models}
+        self.enums = {e.name: [m.value for m in e.members] for e in api.enums}
+        self.error_names = {e.name for e in api.errors} | set(BASE_ERROR_NAMES) - {"ERROR_TABLE"}
+        self.response_text = ""  # the answer of the example being checked
+
+    def example(self, op: Operation, example: Example) -> Iterator[SpecError]:
+        where = example.source
+        if example.raises is not None and example.source.has("result"):
+            yield where.error("an example has a 'result' or 'raises', not both", "raises")
+        if example.raises is not None and example.raises not in self.error_names:
+            yield where.error(
+                f"{example.raises!r} is not an error class of this spec "
+                f"(declared: {', '.join(sorted(self.error_names))})",
+                "raises",
+            )
+        for param in op.params:
+            given = example.params.get(param.wire)
+            if given is None:
+                if param.required and param.client_default is None and param.default is None:
+                    yield where.error(
+                        f"the required parameter {param.wire!r} has no value", "params"
+                    )
+                continue
+            problem = self.value_problem(param.type, given, param.format)
+            if problem:
+                yield where.error(f"{param.wire!r}: {problem}", "params", param.wire)
+        request = example.request
+        method = request.get("method")
+        if method is not None and str(method).upper() != op.method:
+            yield where.error(
+                f"the operation sends {op.method}, the example's request says {method}",
+                "request",
+                "method",
+            )
+        path = request.get("path")
+        if path is not None and not _path_matches(op.path, str(path)):
+            yield where.error(
+                f"the operation's path is {op.path!r}, the example's request says {path!r}",
+                "request",
+                "path",
+            )
+        if example.raises is None and op.decoding != "none" and example.source.has("result"):
+            self.response_text = str(example.response.get("body", ""))
+            problem = self.value_problem(op.returns, example.result, None, result=True)
+            if problem:
+                yield where.error(problem, "result")
+
+    def value_problem(
+        self, ref: TypeRef, value: Any, fmt: str | None, *, result: bool = False
+    ) -> str | None:
+        """Why ``value`` (as written in YAML) is not a value of ``ref``, or None."""
+        if value is None:
+            return None
+        if ref.kind == "list":
+            assert ref.item is not None
+            if not isinstance(value, list):
+                return f"expected a list, got {_show(value)}"
+            for i, item in enumerate(value):
+                problem = self.value_problem(ref.item, item, fmt, result=result)
+                if problem:
+                    return f"item {i}: {problem}"
+            return None
+        if ref.kind == "enum":
+            values = self.enums.get(ref.name, [])
+            if str(value) not in values and not result:
+                return f"{value!r} is not a value of {ref.name} ({', '.join(values)})"
+            return None
+        if ref.kind == "model":
+            model = self.models.get(ref.name)
+            if model is None:
+                return None  # an unknown type is reported where it is declared
+            if not isinstance(value, dict):
+                return f"expected a mapping of {ref.name}'s fields, got {_show(value)}"
+            return self._model_problem(model, value, result)
+        return _builtin_problem(ref.name, value, fmt, result)
+
+    def _model_problem(self, model: Model, value: dict[str, Any], result: bool) -> str | None:
+        fields = {f.name: f for f in model.fields}
+        wires = {f.wire: f for f in model.fields}
+        for key, item in value.items():
+            field = fields.get(key) if result else (fields.get(key) or wires.get(key))
+            if field is None:
+                if result and re.search(rf"[<\"]{re.escape(key)}[>\"\s/]", self.response_text):
+                    continue  # an undeclared field of the answer, kept in ``extra`` as it came
+                return f"{key!r} is not a field of {model.name}"
+            problem = self.value_problem(field.type, item, field.format, result=result)
+            if problem:
+                return f"{model.name}.{key}: {problem}"
+        return None
+
+
+def _builtin_problem(name: str, value: Any, fmt: str | None, result: bool) -> str | None:
+    if name in ("json", "status", "binary"):
+        return None
+    if name in ("datetime", "date"):
+        if result and isinstance(value, datetime.date):
+            return None
+        if not isinstance(value, str):
+            return f"expected {name} text, got {_show(value)}"
+        parse = BUILTIN_TYPES[name].from_text
+        try:
+            parse(value, None if result else fmt)
+        except ValueError:
+            return f"{value!r} is not a {name}" + (f" in format {fmt!r}" if fmt else "")
+        return None
+    expected = BUILTIN_TYPES[name].accepts
+    if isinstance(value, bool) and bool not in expected:
+        return f"expected {name}, got the boolean {value!r}"
+    if name == "str" and isinstance(value, int | float):
+        return None  # YAML reads 100 as a number; the vendor's text "100" is meant
+    if not isinstance(value, expected):
+        return f"expected {name}, got {_show(value)}"
+    return None
+
+
+def _path_matches(template: str, path: str) -> bool:
+    """Whether an example's request path is the operation's, placeholders filled in."""
+    pieces = _PLACEHOLDER.split(template)  # literal, name, literal, name, ..., literal
+    pattern = "".join(re.escape(p) if i % 2 == 0 else "[^/]+" for i, p in enumerate(pieces))
+    return re.fullmatch(pattern, path.split("?", 1)[0]) is not None
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    kind = {dict: "a mapping", list: "a list", str: "text", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+    return f"{kind} {text[:40] + '...' if len(text) > 40 else text}"
