@@ -8,6 +8,7 @@ re-recorded live (``make record``) say so in their header and are never overwrit
 from __future__ import annotations
 
 import http
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,8 @@ def _request(api: Api, op: Operation, example: Example, base: str) -> dict[str, 
 
 
 def _encode_fields(api: Api, op: Operation, fields: Mapping[str, Any]) -> tuple[str, str]:
+    if op.encoding == "json":  # as the runtime sends it: compact JSON of the fields
+        return json.dumps(dict(fields), separators=(",", ":")), "application/json"
     pairs = [(str(k), str(v)) for k, v in fields.items()]
     if op.encoding == "multipart":
         encoder = MultipartEncoder(fields=pairs, boundary=MULTIPART_BOUNDARY)

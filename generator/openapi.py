@@ -35,11 +35,20 @@ def export(api: Api) -> dict[str, Any]:
         document["security"] = [{"basicAuth": []}]
     taken: dict[tuple[str, str], int] = {}
     for op in api.operations:
-        taken[(op.path, op.method)] = taken.get((op.path, op.method), 0) + 1
+        path = _path_key(op.path)
+        taken[(path, op.method)] = taken.get((path, op.method), 0) + 1
     for op in api.operations:
-        key = op.path if taken[(op.path, op.method)] == 1 else f"{op.path}#{op.wire_name}"
-        document["paths"].setdefault(key, {})[op.method.lower()] = _operation(api, op)
+        path = _path_key(op.path)
+        key = path if taken[(path, op.method)] == 1 else f"{path}#{op.wire_name}"
+        entry = _operation(api, op)
+        if path != op.path:  # a fixed query (``/2.0/?method=x``) is not part of an OpenAPI path
+            entry["x-specgen-fixed-query"] = op.path.split("?", 1)[1]
+        document["paths"].setdefault(key, {})[op.method.lower()] = entry
     return document
+
+
+def _path_key(path: str) -> str:
+    return path.split("?", 1)[0] or "/"
 
 
 def _servers(api: Api) -> list[dict[str, Any]]:
@@ -80,7 +89,11 @@ def _schemas(api: Api) -> dict[str, Any]:
         }
     for model in api.models:
         schemas[model.name] = _model(model)
-    if api.protocol.long_running or any(op.decoding == "envelope" for op in api.operations):
+    if (
+        api.protocol.long_running
+        or any(op.decoding == "envelope" for op in api.operations)
+        or any(op.returns == TypeRef("builtin", "status") for op in api.operations)
+    ):
         env = api.protocol.envelope
         schemas["StatusEnvelope"] = {
             "type": "object",

@@ -103,3 +103,59 @@ def test_recording_scrubs_credentials_before_writing() -> None:
 def test_the_network_is_blocked_in_fixture_tests() -> None:
     with pytest.raises(RuntimeError, match="Network is disabled"), socket.socket() as probe:
         probe.connect(("127.0.0.1", 9))
+
+
+JSON_SPEC = """\
+spec_version: 1
+api: {name: jsonapi, title: JSON API, client_class: JsonClient}
+server: {url: "http://127.0.0.1:9"}
+protocol: {encoding: json, decoding: json}
+operations:
+  CreateThing:
+    path: /things
+    params:
+      name: {type: str, required: true}
+      count: {type: int}
+    examples:
+      - name: basic
+        params: {name: box, count: 2}
+        request: {body: {name: box, count: 2}}
+        response: {body: '{}'}
+        result: {}
+  Ping:
+    path: /ping
+    examples:
+      - name: basic
+        response: {body: '{}'}
+        result: {}
+"""
+
+
+def test_json_examples_become_json_cassettes_and_a_call_without_fields_sends_no_body(
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "jsonapi.yaml"
+    spec.write_text(JSON_SPEC)
+    (api,) = pipeline.load_apis([spec])
+    built = fixtures.build_cassettes(api)
+    create = built["jsonapi/create_thing--basic.yaml"].decode()
+    assert 'body: \'{"name":"box","count":2}\'' in create
+    assert "application/json" in create
+    from generated._runtime import JSON
+    from generated._runtime.encoding import build_request
+    from generated._runtime.operation import Operation
+
+    ping: Operation[object] = Operation(
+        name="ping",
+        wire_name="Ping",
+        method="POST",
+        path="/ping",
+        params=(),
+        result=JSON,
+        encoding="json",
+        decoding="json",
+    )
+    from generated.mailstore_server.client import _API as any_api
+
+    request = build_request(any_api, ping, {}, None)
+    assert request.body is None and "Content-Type" not in request.headers

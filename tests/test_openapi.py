@@ -93,3 +93,22 @@ def test_the_command_writes_json_or_yaml(tmp_path: Path) -> None:
         capture_output=True,
     )
     validate(yaml.safe_load(target.read_text()))
+
+
+def test_a_status_result_of_an_xml_api_and_a_fixed_query_export_validly(tmp_path: Path) -> None:
+    spec = tmp_path / "lastfm.yaml"
+    spec.write_text(
+        "spec_version: 1\n"
+        "api: {name: fm, title: FM, client_class: FmClient}\n"
+        "server: {url: 'https://ws.invalid'}\n"
+        "protocol: {encoding: query, decoding: xml, default_method: GET}\n"
+        "operations:\n"
+        "  Poll: {path: '/2.0/?method=track.poll', returns: status}\n"
+        "  Info: {path: '/2.0/?method=track.info'}\n"
+    )
+    (api,) = pipeline.load_apis([spec])
+    document = openapi.export(api)
+    validate(document)
+    assert "StatusEnvelope" in document["components"]["schemas"]
+    assert sorted(document["paths"]) == ["/2.0/#Info", "/2.0/#Poll"]
+    assert document["paths"]["/2.0/#Poll"]["get"]["x-specgen-fixed-query"] == "method=track.poll"

@@ -66,3 +66,34 @@ def test_readme_examples_type_check_against_the_generated_packages(tmp_path: Pat
         (tmp_path / f"readme_{i}.py").write_text(block)
     result = _run("mypy", "--strict", "--no-incremental", str(tmp_path))
     assert result.returncode == 0, result.stdout
+
+
+def test_a_minimal_streaming_spec_generates_lint_clean_code(tmp_path: Path) -> None:
+    """A streaming twin without datetime parameters, tasks or environments (the import block
+    once lacked the blank line after ``from __future__``)."""
+    spec = tmp_path / "feed.yaml"
+    spec.write_text(
+        "spec_version: 1\n"
+        "api: {name: feed, title: Feed, client_class: FeedClient}\n"
+        "server: {url: 'https://feed.invalid'}\n"
+        "protocol: {encoding: query, decoding: xml}\n"
+        "models:\n"
+        "  Entry: {fields: {id: {type: int}}}\n"
+        "  Page: {fields: {entry: {type: 'list[Entry]'}}}\n"
+        "operations:\n"
+        "  List: {returns: Page, stream_items: entry, method: GET}\n"
+    )
+    out = tmp_path / "out"
+    generate = _run("generator", "generate", str(spec), "--output", str(out))
+    assert generate.returncode == 0, generate.stderr
+    result = _run(
+        "ruff",
+        "check",
+        "--isolated",
+        "--line-length",
+        "100",
+        "--select",
+        "E,F,W,I,UP,B",
+        str(out / "feed"),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -121,6 +121,8 @@ def _encode_query(
 def _encode_json(
     api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
 ) -> None:
+    if not fields:
+        return  # nothing to send: no body, no content type (not an empty ``{}``)
     request.headers["Content-Type"] = "application/json"
     payload = {wire: to_jsonable(value) for wire, value, _param, _shown in fields}
     request.body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
