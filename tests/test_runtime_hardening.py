@@ -287,3 +287,22 @@ def test_dates_and_files_in_arguments_are_checked_too(
             document_class="Letter 8.5 x 11",
             file=io.StringIO("text"),  # type: ignore[arg-type]
         )
+
+
+def test_a_client_takes_its_settings_from_the_environment_like_the_command_line(
+    server: Loopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LLEIDA_MAILCERT_USERNAME", "env-user")
+    monkeypatch.setenv("LLEIDA_MAILCERT_PASSWORD", "env-pw")
+    monkeypatch.setenv("LLEIDA_MAILCERT_BASE_URL", server.url)
+    client = MailCertClient.from_env(retry_attempts=0)
+    server.reply(Reply(body="<result><status>100</status></result>"))
+    client.get_default_settings()
+    body = server.requests[-1].form(encoding="iso-8859-1")["xml"][0]
+    assert "<user>env-user</user>" in body and "<password>env-pw</password>" in body
+    monkeypatch.delenv("LLEIDA_MAILCERT_PASSWORD")
+    with pytest.raises(ArgumentValueError, match=r"set \$LLEIDA_MAILCERT_PASSWORD or pass"):
+        MailCertClient.from_env()
+    monkeypatch.setenv("MAILSTORE_SERVER_PORT", "eighty")
+    with pytest.raises(ArgumentValueError, match=r"\$MAILSTORE_SERVER_PORT"):
+        MailStoreServerClient.from_env()

@@ -12,6 +12,8 @@ from typing import IO, Any, ClassVar, Self, TypeVar, cast
 
 import requests
 
+from .arguments import ArgumentValueError
+from .builtin_types import BUILTIN_TYPES
 from .codec import JsonValue, decode_xml
 from .decoding import Decoder
 from .encoding import build_request
@@ -269,11 +271,47 @@ def pick_environment(environments: Mapping[str, str], name: str) -> str:
         ) from None
 
 
+def env_name(api: ApiDescription, setting: str) -> str:
+    """``<API>_<SETTING>``: where the client and the command line look for a setting."""
+    return f"{api.name}_{setting}".upper()
+
+
+def settings_from_env(api: ApiDescription, environ: Mapping[str, str]) -> dict[str, Any]:
+    """Constructor arguments found in ``environ``: every setting (converted to its type), the
+    environment and the base URL."""
+    found: dict[str, Any] = {}
+    for setting in api.settings:
+        text = environ.get(env_name(api, setting.name))
+        if text is not None:
+            try:
+                found[setting.name] = BUILTIN_TYPES[setting.type].from_text(text, None)
+            except ValueError as exc:
+                raise ArgumentValueError(f"${env_name(api, setting.name)}: {exc}") from None
+    for option in ("environment", "base_url"):
+        text = environ.get(env_name(api, option))
+        if text and (option != "environment" or api.environments):
+            found[option] = text
+    return found
+
+
 class ClientBase:
     """What every generated client class inherits: lifecycle, raw response access, resumption."""
 
     _api: ClassVar[ApiDescription]
     _client: Client
+
+    @classmethod
+    def from_env(cls, **arguments: Any) -> Self:
+        """A client whose settings come from ``<API>_<SETTING>`` environment variables (as on the
+        command line), e.g. ``LLEIDA_MAILCERT_PASSWORD``; ``arguments`` win over them."""
+        import os
+
+        found = {**settings_from_env(cls._api, os.environ), **arguments}
+        missing = [s.name for s in cls._api.settings if s.required and s.name not in found]
+        if missing:
+            names = ", ".join(f"${env_name(cls._api, name)}" for name in missing)
+            raise ArgumentValueError(f"{cls.__name__}.from_env(): set {names} or pass them")
+        return cls(**found)
 
     def close(self) -> None:
         """Close the HTTP session (and its pooled connections)."""

@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from .arguments import ArgumentTypeError, ArgumentValueError
 from .builtin_types import BUILTIN_TYPES, Type
+from .client import env_name, settings_from_env
 from .codec import decode_json
 from .errors import (
     ApiError,
@@ -56,10 +57,6 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _env_name(api: ApiDescription, setting: str) -> str:
-    return f"{api.name}_{setting}".upper()
-
-
 def _command(op: Operation[Any]) -> str:
     return op.name.replace("_", "-")
 
@@ -73,7 +70,7 @@ def build_parser(api: ApiDescription) -> argparse.ArgumentParser:
     )
     connection = parser.add_argument_group("connection (flags, else environment variables)")
     for setting in api.settings:
-        env = _env_name(api, setting.name)
+        env = env_name(api, setting.name)
         shown = "secret" if setting.secret else f"default {setting.default!r}"
         connection.add_argument(
             _flag(setting.name),
@@ -85,9 +82,9 @@ def build_parser(api: ApiDescription) -> argparse.ArgumentParser:
         connection.add_argument(
             "--environment",
             choices=tuple(api.environments),
-            help=f"${_env_name(api, 'environment')}",
+            help=f"${env_name(api, 'environment')}",
         )
-    connection.add_argument("--base-url", help=f"${_env_name(api, 'base_url')}")
+    connection.add_argument("--base-url", help=f"${env_name(api, 'base_url')}")
     connection.add_argument(
         "--insecure", action="store_true", help="do not verify the server's TLS certificate"
     )
@@ -190,27 +187,23 @@ def _from_text(kind: Type[Any], text: str) -> Any:
 
 
 def _client(client_class: Any, api: ApiDescription, args: argparse.Namespace) -> Any:
-    kwargs: dict[str, Any] = {}
+    try:
+        kwargs = settings_from_env(api, os.environ)  # flags win over the environment
+    except ArgumentValueError as exc:
+        raise _Usage(str(exc)) from None
     for setting in api.settings:
         value = getattr(args, f"setting_{setting.name}")
-        if value is None:
-            value = os.environ.get(_env_name(api, setting.name))
-        if value is None and setting.secret and setting.required and sys.stdin.isatty():
-            value = getpass.getpass(f"{setting.name}: ")
-        if value is None:
-            if setting.required:
-                raise _Usage(
-                    f"{_flag(setting.name)} or ${_env_name(api, setting.name)} is required"
-                )
-            continue
-        kwargs[setting.name] = _setting_value(setting, value)
-    if api.environments:
-        environment = args.environment or os.environ.get(_env_name(api, "environment"))
-        if environment:
-            kwargs["environment"] = environment
-    base_url = args.base_url or os.environ.get(_env_name(api, "base_url"))
-    if base_url:
-        kwargs["base_url"] = base_url
+        if value is not None:
+            kwargs[setting.name] = _setting_value(setting, value)
+        elif setting.name not in kwargs and setting.required:
+            if setting.secret and sys.stdin.isatty():
+                kwargs[setting.name] = _setting_value(setting, getpass.getpass(f"{setting.name}: "))
+            else:
+                raise _Usage(f"{_flag(setting.name)} or ${env_name(api, setting.name)} is required")
+    if api.environments and args.environment:
+        kwargs["environment"] = args.environment
+    if args.base_url:
+        kwargs["base_url"] = args.base_url
     if args.insecure:
         kwargs["verify_tls"] = False
         _quiet_insecure_warnings()
