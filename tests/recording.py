@@ -23,9 +23,25 @@ from vcr.request import Request as VcrRequest
 from generator.fixtures import LIVE_MARK
 
 REDACTED = "REDACTED"
-# Wire names whose values are secrets in any spec (plus each spec's own secret parameters).
-SECRET_FIELDS = {"password", "passphrase", "encryptionKey", "billingNumber", "billingCvv"}
-SECRET_ELEMENTS = ("user", "password")  # Lleida puts the credentials inside the XML document
+
+
+def _secrets_of_the_specs() -> tuple[frozenset[str], tuple[str, ...]]:
+    """What the specs say is secret: every ``secret: true`` parameter and the credential fields
+    of body auth (as form fields or query parameters), and the credential elements of an XML
+    document carrying them (Lleida). Read from the specs, so a new secret is scrubbed at once."""
+    from generator import pipeline
+
+    fields: set[str] = set()
+    elements: set[str] = set()
+    for api in pipeline.load_apis(pipeline.discover_specs(), check_examples=False):
+        fields.update(api.secret_wire_names)
+        if api.auth.scheme == "body":
+            credentials = {api.auth.username_field, api.auth.password_field} - {None}
+            elements.update(name for name in credentials if name)
+    return frozenset(fields), tuple(sorted(elements))
+
+
+SECRET_FIELDS, SECRET_ELEMENTS = _secrets_of_the_specs()
 
 
 def _content_type(request: VcrRequest) -> str:

@@ -159,3 +159,21 @@ def test_json_examples_become_json_cassettes_and_a_call_without_fields_sends_no_
 
     request = build_request(any_api, ping, {}, None)
     assert request.body is None and "Content-Type" not in request.headers
+
+
+def test_the_cassette_scrubber_takes_its_secrets_from_the_specs() -> None:
+    declared = {p.wire for api in APIS for op in api.operations for p in op.params if p.secret} | {
+        api.auth.password_field for api in APIS if api.auth.password_field
+    }
+    assert declared <= recording.SECRET_FIELDS
+    assert set(recording.SECRET_FIELDS) <= declared  # nothing hard-coded beside the specs
+    filtered = {name for name, _ in recording.vcr_config()["filter_query_parameters"]}
+    assert filtered == set(recording.SECRET_FIELDS)  # a secret in a query string is scrubbed too
+    request = VcrRequest(
+        "POST",
+        "https://x.invalid/molpro/credit/purchase",
+        "billingNumber=4111111111111111&billingName=Ann",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    scrubbed = recording.scrub_request(request).body
+    assert scrubbed == b"billingNumber=REDACTED&billingName=Ann"
