@@ -116,7 +116,7 @@ def main() -> None:
         changed: Any = data["operations"]
         changed["Operation1234"]["doc"] = "Synthetic operation number 1234, changed."
         spec.write_text(yaml.safe_dump(data, sort_keys=False))
-        again = min(_timed(argv, cache) for _ in range(1))
+        again = _timed(argv, cache)
         record(
             "generation",
             "2,000 operations, one changed: regeneration",

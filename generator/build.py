@@ -48,6 +48,18 @@ class Built:
     problems: list[SpecError]  # what the builder could not derive
 
 
+def effective_encoding(raw_op: dict[str, Any], protocol_raw: dict[str, Any]) -> str:
+    """How an operation's parameters travel. A GET has no body: unless the operation says
+    otherwise, its parameters go in the query."""
+    method = raw_op.get("method", protocol_raw.get("default_method", "POST"))
+    return str(raw_op.get("encoding", "query" if method == "GET" else protocol_raw["encoding"]))
+
+
+def param_location(raw_param: dict[str, Any], encoding: str) -> str:
+    """Where a parameter travels when it does not say (``in``): the query or the body."""
+    return str(raw_param.get("in", "query" if encoding == "query" else "body"))
+
+
 def build_api(spec: LoadedSpec) -> Built:
     builder = _Builder(spec)
     return Built(builder.api(), builder.problems)
@@ -224,8 +236,7 @@ class _Builder:
     def operation(self, wire: str, raw: dict[str, Any]) -> Operation:
         protocol = self.protocol_raw
         method = raw.get("method", protocol["default_method"])
-        # A GET has no body: unless the operation says otherwise, its parameters go in the query.
-        encoding = raw.get("encoding", "query" if method == "GET" else protocol["encoding"])
+        encoding = effective_encoding(raw, protocol)
         path: KeyPath = ("operations", wire)
         stream_items = tuple(raw["stream_items"].split("/")) if "stream_items" in raw else ()
         decoding = raw.get("decoding", protocol["decoding"])
@@ -269,7 +280,7 @@ class _Builder:
 
     def param(self, op_path: KeyPath, encoding: str, wire: str, raw: dict[str, Any]) -> Param:
         source = self.source(*op_path, "params", wire)
-        location = raw.get("in", "query" if encoding == "query" else "body")
+        location = param_location(raw, encoding)
         if location == "path" and raw.get("required") is False:
             self.problems.append(source.error("path parameters are always required", "required"))
         return Param(

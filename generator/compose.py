@@ -19,11 +19,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from generator.build import effective_encoding, param_location
 from generator.errors import SpecError
 from generator.loader import KeyPath, LoadedSpec, Position
 
 NAMED_SECTIONS = ("settings", "enums", "models", "errors", "operations")
-_ENCODING_DEFAULT_LOCATION = {"query": "query"}  # any other encoding: body
 
 
 def base_path(spec: LoadedSpec, extended_by: tuple[Path, ...]) -> tuple[Path, SpecError | None]:
@@ -144,7 +144,8 @@ class _Composer:
                 self.errors.append(self.spec.error(("extends", "params_skip", i), problem))
         if not shared:
             return
-        protocol = data.get("protocol", {})
+        # the protocol as composed (the extending file may change the default encoding)
+        protocol = {**data.get("protocol", {}), **self.spec.data.get("protocol", {})}
         for op_name in inherited:
             if op_name in skip:
                 continue
@@ -161,10 +162,7 @@ class _Composer:
                 self._take(("operations", op_name, "params", wire), ("extends", "params", wire))
             if ("operations", op_name, "params") not in self.out.positions:
                 self._take(("operations", op_name, "params"), ("extends", "params"))
-            encoding = op.get("encoding", protocol.get("encoding", "form"))
-            method = op.get("method", protocol.get("default_method", "POST"))
-            if method == "GET" and "encoding" not in op:
-                encoding = "query"
+            encoding = effective_encoding(op, protocol)
             for index, example in enumerate(op.get("examples", [])):
                 self._add_example_values(op_name, index, example, shared, encoding)
 
@@ -188,7 +186,7 @@ class _Composer:
         if not isinstance(request, dict):
             return
         for wire, value in values.items():
-            location = shared[wire].get("in") or _ENCODING_DEFAULT_LOCATION.get(encoding, "body")
+            location = param_location(shared[wire], encoding)
             key = {"body": "body", "query": "query", "header": "headers"}.get(location)
             if key is None:
                 continue  # a path or file parameter: the example's path or body says it already

@@ -42,7 +42,6 @@ class _ExampleChecker:
         self.models = {m.name: m for m in api.models}
         self.enums = {e.name: [m.value for m in e.members] for e in api.enums}
         self.error_names = {e.name for e in api.errors} | set(BASE_ERROR_NAMES) - {"ERROR_TABLE"}
-        self.response_text = ""  # the answer of the example being checked
 
     def example(self, op: Operation, example: Example) -> Iterator[SpecError]:
         where = example.source
@@ -81,15 +80,16 @@ class _ExampleChecker:
                 "path",
             )
         if example.raises is None and op.decoding != "none" and example.source.has("result"):
-            self.response_text = str(example.response.get("body", ""))
-            problem = self.value_problem(op.returns, example.result, None, result=True)
+            answer = str(example.response.get("body", ""))
+            problem = self.value_problem(op.returns, example.result, None, answer=answer)
             if problem:
                 yield where.error(problem, "result")
 
     def value_problem(
-        self, ref: TypeRef, value: Any, fmt: str | None, *, result: bool = False
+        self, ref: TypeRef, value: Any, fmt: str | None, *, answer: str | None = None
     ) -> str | None:
-        """Why ``value`` (as written in YAML) is not a value of ``ref``, or None."""
+        """Why ``value`` (as written in YAML) is not a value of ``ref``, or None. ``answer``: the
+        value is a result, decoded from this answer text (else it is a parameter's value)."""
         if value is None:
             return None
         if ref.kind == "list":
@@ -97,13 +97,13 @@ class _ExampleChecker:
             if not isinstance(value, list):
                 return f"expected a list, got {_show(value)}"
             for i, item in enumerate(value):
-                problem = self.value_problem(ref.item, item, fmt, result=result)
+                problem = self.value_problem(ref.item, item, fmt, answer=answer)
                 if problem:
                     return f"item {i}: {problem}"
             return None
         if ref.kind == "enum":
             values = self.enums.get(ref.name, [])
-            if str(value) not in values and not result:
+            if str(value) not in values and answer is None:  # results keep unknown values
                 return f"{value!r} is not a value of {ref.name} ({', '.join(values)})"
             return None
         if ref.kind == "model":
@@ -112,25 +112,25 @@ class _ExampleChecker:
                 return None  # an unknown type is reported where it is declared
             if not isinstance(value, dict):
                 return f"expected a mapping of {ref.name}'s fields, got {_show(value)}"
-            return self._model_problem(model, value, result)
-        return _builtin_problem(ref.name, value, fmt, result)
+            return self._model_problem(model, value, answer)
+        return _builtin_problem(ref.name, value, fmt, result=answer is not None)
 
-    def _model_problem(self, model: Model, value: dict[str, Any], result: bool) -> str | None:
+    def _model_problem(self, model: Model, value: dict[str, Any], answer: str | None) -> str | None:
         fields = {f.name: f for f in model.fields}
         wires = {f.wire: f for f in model.fields}
         for key, item in value.items():
-            field = fields.get(key) if result else (fields.get(key) or wires.get(key))
+            field = fields.get(key) if answer is not None else (fields.get(key) or wires.get(key))
             if field is None:
-                if result and re.search(rf"[<\"]{re.escape(key)}[>\"\s/]", self.response_text):
+                if answer is not None and re.search(rf"[<\"]{re.escape(key)}[>\"\s/]", answer):
                     continue  # an undeclared field of the answer, kept in ``extra`` as it came
                 return f"{key!r} is not a field of {model.name}"
-            problem = self.value_problem(field.type, item, field.format, result=result)
+            problem = self.value_problem(field.type, item, field.format, answer=answer)
             if problem:
                 return f"{model.name}.{key}: {problem}"
         return None
 
 
-def _builtin_problem(name: str, value: Any, fmt: str | None, result: bool) -> str | None:
+def _builtin_problem(name: str, value: Any, fmt: str | None, *, result: bool) -> str | None:
     if name in ("json", "status", "binary"):
         return None
     if name in ("datetime", "date"):

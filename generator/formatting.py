@@ -16,6 +16,7 @@ bypasses the disk. black itself is imported only when something has to be format
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -57,8 +58,8 @@ class Chunk:
     text: str  # as rendered, without the blank lines around it
     blank_lines_before: int  # as rendered; the templates emit black's own spacing
 
-    @property
-    def key(self) -> str:
+    @functools.cached_property
+    def key(self) -> str:  # read three times per chunk: hashed once
         digest = hashlib.sha256(f"{_BLACK_VERSION}\n{LINE_LENGTH}\n{self.indent}\n".encode())
         digest.update(self.text.encode("utf-8"))
         return digest.hexdigest()

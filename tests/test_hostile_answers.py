@@ -31,8 +31,17 @@ from tests.test_examples import APIS, call_kwargs, make_client
 
 STATUSES = (200, 201, 202, 204, 301, 302, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 599)
 HTML_PAGE = b"<html><head><title>Maintenance</title></head><body><p>Back soon</p></body></html>"
-CASES_RUN: dict[str, int] = {}
+CASES_RUN: dict[str, int] = {}  # hostile answers tried, by kind (printed after the module)
 MAX_REQUESTS = 6  # a task that never ends is cut off here (a TransportError), not polled forever
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_the_count() -> Iterator[None]:
+    """``pytest tests/test_hostile_answers.py -s`` prints the figure the README quotes."""
+    yield
+    total = sum(CASES_RUN.values())
+    kinds = ", ".join(f"{kind}: {count}" for kind, count in sorted(CASES_RUN.items()))
+    print(f"\nhostile answers tried: {total} ({kinds})")
 
 
 class Answer:
@@ -307,13 +316,4 @@ def test_deep_nesting_is_a_package_error_in_bounded_memory(
             tracemalloc.stop()
         assert peak < 64 * 1024 * 1024, (
             f"{api.name}.{op.name}: {peak / 2**20:.0f} MiB for a {len(body)}-byte answer"
-        )
-
-
-def test_the_number_of_hostile_answers_tried_is_reported() -> None:
-    """Runs last in this module (pytest keeps file order): the README quotes these counts."""
-    total = sum(CASES_RUN.values())
-    if total:
-        print(
-            f"\nhostile answers tried: {total} ({', '.join(f'{k}: {v}' for k, v in sorted(CASES_RUN.items()))})"
         )
