@@ -84,6 +84,8 @@ class _Builder:
         is_list, name = split_type(expr)
         if is_list:
             return TypeRef("list", expr, self.type_ref(name))
+        if " | " in name:
+            return TypeRef("union", name, options=tuple(map(self.type_ref, name.split(" | "))))
         if name in BUILTIN_TYPES:
             return TypeRef("builtin", name)
         return TypeRef("enum" if name in self.enums else "model", name)
@@ -241,6 +243,7 @@ class _Builder:
         stream_items = tuple(raw["stream_items"].split("/")) if "stream_items" in raw else ()
         decoding = raw.get("decoding", protocol["decoding"])
         returns = raw.get("returns", "json")
+        status_rule = raw.get("vendor_status")
         return Operation(
             wire_name=wire,
             name=raw.get("name") or snake_case(wire),
@@ -256,6 +259,8 @@ class _Builder:
             encoding=encoding,
             decoding=decoding,
             success_status=tuple(raw.get("success_status", [])),
+            status_success=None if status_rule is None else tuple(status_rule.get("success", [])),
+            status_failure=None if status_rule is None else tuple(status_rule.get("failure", [])),
             stream_items=stream_items,
             stream_item_type=(
                 self.stream_item_type(path, decoding, returns, stream_items)
@@ -271,6 +276,7 @@ class _Builder:
                     response=dict(ex.get("response", {})),
                     result=ex.get("result"),
                     raises=ex.get("raises"),
+                    provenance=ex.get("provenance"),
                     source=self.source(*path, "examples", i),
                 )
                 for i, ex in enumerate(raw.get("examples", []))
@@ -297,6 +303,7 @@ class _Builder:
             doc=raw.get("doc", "").strip(),
             example=raw.get("example"),
             conflicts_with=tuple(raw.get("conflicts_with", [])),
+            extension_from=raw.get("extension_from"),
             source=source,
         )
 

@@ -101,6 +101,11 @@ class _ExampleChecker:
                 if problem:
                     return f"item {i}: {problem}"
             return None
+        if ref.kind == "union":
+            problems = [self.value_problem(o, value, fmt, answer=answer) for o in ref.options]
+            if any(problem is None for problem in problems):
+                return None
+            return f"not a value of any of {ref.name}: " + "; ".join(map(str, problems))
         if ref.kind == "enum":
             values = self.enums.get(ref.name, [])
             if str(value) not in values and answer is None:  # results keep unknown values

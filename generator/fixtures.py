@@ -48,9 +48,10 @@ def build_cassettes(api: Api) -> dict[str, bytes]:
                 "request": _request(api, op, example, base),
                 "response": _response(example),
             }
+            provenance = f" ({example.provenance})" if example.provenance else ""
             header = (
-                f"{BUILT_MARK} from example {example.name!r} of operation {op.wire_name!r} in "
-                f"{api.spec_file}; not a live recording.\n"
+                f"{BUILT_MARK} from example {example.name!r}{provenance} of operation "
+                f"{op.wire_name!r} in {api.spec_file}; not a live recording.\n"
                 + "".join(f"# {line}\n" for line in (example.doc or "").splitlines())
             )
             text = yaml.safe_dump(
@@ -67,7 +68,7 @@ def _request(api: Api, op: Operation, example: Example, base: str) -> dict[str, 
     wire = example.request
     path = str(wire.get("path", op.path))
     query = _mapping(wire.get("query"))
-    uri = base + path + (("?" + urlencode(list(query.items()))) if query else "")
+    uri = base + path + (("?" + urlencode(_pairs(query))) if query else "")
     headers: dict[str, list[str]] = {}
     body = wire.get("body")
     encoded: str | None
@@ -89,7 +90,7 @@ def _request(api: Api, op: Operation, example: Example, base: str) -> dict[str, 
 def _encode_fields(api: Api, op: Operation, fields: Mapping[str, Any]) -> tuple[str, str]:
     if op.encoding == "json":  # as the runtime sends it: compact JSON of the fields
         return json.dumps(dict(fields), separators=(",", ":")), "application/json"
-    pairs = [(str(k), str(v)) for k, v in fields.items()]
+    pairs = _pairs(fields)
     if op.encoding == "multipart":
         encoder = MultipartEncoder(fields=pairs, boundary=MULTIPART_BOUNDARY)
         return encoder.to_string().decode("utf-8"), encoder.content_type
@@ -98,6 +99,15 @@ def _encode_fields(api: Api, op: Operation, fields: Mapping[str, Any]) -> tuple[
         urlencode(pairs, encoding=charset, errors="xmlcharrefreplace"),
         "application/x-www-form-urlencoded",
     )
+
+
+def _pairs(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Key/value pairs of an example's query or form; a list value repeats its key."""
+    return [
+        (str(key), str(item))
+        for key, value in fields.items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
 
 
 def _response(example: Example) -> dict[str, Any]:

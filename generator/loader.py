@@ -58,7 +58,7 @@ class _Builder:
         self.spec.positions[path] = (name, node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
+            for key_node, value_node in self._merged(node):
                 key = self._scalar(key_node)
                 if not isinstance(key, str | int):
                     self._at(key_node, path, "mapping keys must be plain strings")
@@ -77,6 +77,30 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         return self._scalar(node)
+
+    def _merged(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+        """The entries of a mapping with YAML merge keys (``<<: *shared``) resolved in place:
+        the mapping's own keys win; positions stay where each entry is written."""
+        merge_tag = "tag:yaml.org,2002:merge"
+        seen = {self._scalar(key) for key, _value in node.value if key.tag != merge_tag}
+        entries: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != merge_tag:
+                entries.append((key_node, value_node))
+                continue
+            sources = (
+                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            )
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    self._at(source, (), "a merge key ('<<') needs a mapping or a list of them")
+                    continue
+                for merged_key, merged_value in self._merged(source):
+                    name = self._scalar(merged_key)
+                    if name not in seen:
+                        seen.add(name)
+                        entries.append((merged_key, merged_value))
+        return entries
 
     def _scalar(self, node: yaml.Node) -> Any:
         if not isinstance(node, yaml.ScalarNode):

@@ -49,11 +49,13 @@ NO_SOURCE = Source(())
 
 @dataclass(frozen=True)
 class TypeRef:
-    """A type expression: a builtin, a named enum/model, or a list of one of those."""
+    """A type expression: a builtin, a named enum/model, a union of those (``A | B``: sent as
+    the option the value is, decoded as the first model that fits), or a list of one of those."""
 
-    kind: Literal["builtin", "enum", "model", "list"]
+    kind: Literal["builtin", "enum", "model", "list", "union"]
     name: str
     item: TypeRef | None = None
+    options: tuple[TypeRef, ...] = ()
 
     @property
     def is_list(self) -> bool:
@@ -134,6 +136,7 @@ class Param:
     doc: str
     example: Scalar = None
     conflicts_with: tuple[str, ...] = ()
+    extension_from: str | None = None
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
     @property
@@ -156,6 +159,7 @@ class Example:
     response: dict[str, object]
     result: object
     raises: str | None
+    provenance: str | None = None  # documented | synthetic (None: not stated)
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
@@ -176,6 +180,10 @@ class Operation:
     examples: tuple[Example, ...]
     stream_items: tuple[str, ...] = ()
     stream_item_type: TypeRef | None = None
+    # The operation's own vendor-status rule (spec ``vendor_status``), replacing protocol.xml's:
+    # None when the operation follows the protocol's rule.
+    status_success: tuple[str, ...] | None = None
+    status_failure: tuple[str, ...] | None = None
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 

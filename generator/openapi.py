@@ -67,6 +67,8 @@ def schema_of(ref: TypeRef, fmt: str | None = None) -> dict[str, Any]:
     if ref.kind == "list":
         assert ref.item is not None
         return {"type": "array", "items": schema_of(ref.item, fmt)}
+    if ref.kind == "union":
+        return {"oneOf": [schema_of(option, fmt) for option in ref.options]}
     if ref.kind in ("model", "enum"):
         return {"$ref": f"#/components/schemas/{ref.name}"}
     row = BUILTIN_TYPES[ref.name]

@@ -45,6 +45,8 @@ def annotation(ref: TypeRef, position: str = "field") -> str:
     if ref.kind == "list":
         assert ref.item is not None
         return f"list[{annotation(ref.item, position)}]"
+    if ref.kind == "union":
+        return " | ".join(dict.fromkeys(annotation(o, position) for o in ref.options))
     if ref.kind == "enum":
         return f"models.{ref.name} | str" if position != "field" else f"{ref.name} | str"
     if ref.kind == "model":
@@ -57,6 +59,8 @@ def runtime_type(ref: TypeRef, fmt: str | None = None, position: str = "field") 
     if ref.kind == "list":
         assert ref.item is not None
         return f"_rt.list_of({runtime_type(ref.item, fmt, position)})"
+    if ref.kind == "union":
+        return f"_rt.union_of({', '.join(runtime_type(o, fmt, position) for o in ref.options)})"
     prefix = "models." if position != "field" else ""
     if ref.kind == "enum":
         return f"_rt.enum_of({prefix}{ref.name})"
@@ -70,6 +74,8 @@ def runtime_type(ref: TypeRef, fmt: str | None = None, position: str = "field") 
 def _type_names(ref: TypeRef) -> set[str]:
     if ref.kind == "list" and ref.item is not None:
         return _type_names(ref.item)
+    if ref.kind == "union":
+        return set().union(*map(_type_names, ref.options))
     return {ref.name}
 
 

@@ -63,6 +63,12 @@ class _Checker:
         if ref.kind == "list":
             assert ref.item is not None
             return self._type_problem(ref.item)
+        if ref.kind == "union":
+            if len(set(ref.options)) != len(ref.options):
+                return f"{ref.name!r} names a type twice"
+            if any(o.kind == "builtin" and o.name == "binary" for o in ref.options):
+                return "'binary' cannot be one option of a union"
+            return next(filter(None, map(self._type_problem, ref.options)), None)
         if ref.kind != "model" or ref.name in self.models:
             return None
         known = sorted([*BUILTIN_TYPES, *self.enums, *self.models])
@@ -71,8 +77,8 @@ class _Checker:
     def _default_problem(self, ref: TypeRef, default: Scalar) -> str | None:
         if default is None:
             return None
-        if ref.kind == "list":
-            return f"a list parameter cannot have a default, got {default!r}"
+        if ref.kind in ("list", "union"):
+            return f"a {ref.kind} parameter cannot have a default, got {default!r}"
         if ref.kind == "enum":
             values = [m.value for m in self.enums[ref.name].members]
             if default not in values:
@@ -277,6 +283,13 @@ class _Checker:
             problem = self._type_problem(op.returns)
             if problem:
                 yield op.source.error(problem, "returns")
+            if op.status_success is not None and op.decoding not in ("xml", "binary_or_xml"):
+                yield op.source.error(
+                    f"'vendor_status' applies to XML answers; this operation decodes "
+                    f"{op.decoding!r}",
+                    "vendor_status",
+                    at_key=True,
+                )
             if op.long_running and self.api.protocol.long_running is None:
                 yield op.source.error(
                     "'long_running: true' needs 'protocol.long_running' (how to poll the task)",
@@ -328,8 +341,33 @@ class _Checker:
                         "conflicts_with",
                         i,
                     )
+            if param.extension_from is not None:
+                if param.location != "file":
+                    yield source.error(
+                        "'extension_from' applies to 'in: file' parameters", "extension_from"
+                    )
+                elif param.extension_from not in params or param.extension_from == param.wire:
+                    yield source.error(
+                        f"{param.extension_from!r} names no other parameter of {op.wire_name}",
+                        "extension_from",
+                    )
+            if param.style == "xml" and param.type.kind != "model":
+                yield source.error("style 'xml' applies only to model parameters", "style")
+            if param.style == "repeat" and not param.type.is_list:
+                yield source.error("style 'repeat' applies only to list parameters", "style")
+            if param.style == "repeat" and param.location not in ("query", "body"):
+                yield source.error("style 'repeat' applies to query and form parameters", "style")
             if param.client_default is not None and param.client_default not in self.settings:
                 yield source.error(f"{param.client_default!r} names no setting", "client_default")
+        if op.encoding == "xml_body":
+            body = [p for p in op.params if p.location == "body"]
+            if len(body) != 1 or body[0].type.kind != "model":
+                yield op.source.error(
+                    "encoding 'xml_body' sends one model as the body: expected exactly one body "
+                    f"parameter of a model type, got {len(body)} body parameter(s)"
+                    + (" (other parameters need 'in: query', 'in: path' or 'in: header')"),
+                    "params",
+                )
         in_path = _PLACEHOLDER.findall(op.path) if op.source.has("path") else []
         for placeholder in in_path:
             declared = params.get(placeholder)

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from generated.click2mail import (
-    Address,
     AddressListError,
     AddressListStatus,
     Click2MailAuthenticationError,
@@ -18,6 +17,7 @@ from generated.click2mail import (
     DocumentFormat,
     DuplicateDocumentError,
     JobError,
+    Mapping2Address,
     MissingParameterError,
     NewAddressList,
     TransportError,
@@ -111,22 +111,22 @@ def test_address_lists_are_sent_as_xml_and_their_status_is_typed(
     created = client.create_address_list(
         NewAddressList(
             address_list_name="Customers & friends",
-            address_mapping_id=1,
+            address_mapping_id=2,
             addresses=[
-                Address(
+                Mapping2Address(
                     first_name="Ann",
                     last_name="Lee",
                     address1="1 Main St",
                     city="Oakton",
                     state="VA",
-                    postal_code="22124",
+                    zip="22124",
                 ),
-                Address(
+                Mapping2Address(
                     organization="ACME <HQ>",
                     address1="2 Side St",
                     city="Reston",
                     state="VA",
-                    postal_code="20190",
+                    zip="20190",
                 ),
             ],
         )
@@ -141,6 +141,7 @@ def test_address_lists_are_sent_as_xml_and_their_status_is_typed(
     assert root.findtext("addressListName") == "Customers & friends"
     assert [a.findtext("Last_name") for a in root.find("addresses")] == ["Lee", None]  # type: ignore[union-attr]
     assert root.find("addresses/address[2]/Organization").text == "ACME <HQ>"  # type: ignore[union-attr]
+    assert [a.findtext("Zip") for a in root.find("addresses")] == ["22124", "20190"]  # type: ignore[union-attr]
     assert server.requests[1].path == "/addressLists/77"
 
 
@@ -163,8 +164,8 @@ def test_jobs_are_created_from_form_fields_and_submitted(
         "Black and White",
         "White 24#",
         "Printing One side",
-        12902503,
-        77,
+        document_id=12902503,
+        address_id=77,
         mail_class="First Class",
     )
     submitted = client.submit_job(job.id or 0, "User Credit")
@@ -260,7 +261,9 @@ def test_job_errors_map_to_the_job_error_class(
     )
     with pytest.raises(JobError, match="Invalid documentId"):
         if operation == "create_job":
-            client.create_job("Letter 8.5 x 11", "l", "Next Day", "e", "c", "p", "o", 1, 2)
+            client.create_job(
+                "Letter 8.5 x 11", "l", "Next Day", "e", "c", "p", "o", document_id=1, address_id=2
+            )
         else:
             client.submit_job(5, "Invoice")
 

@@ -93,7 +93,8 @@ CASES = [
         BASE.replace("{type: int, required: true}", '{type: "list[int"}'),
         [
             "16:23: operations.GetThing.params.thingId.type: expected a type: str, int, float, bool, "
-            'json, datetime, date, binary, status, an enum or model name, or list[T], got "list[int"'
+            'json, datetime, date, binary, status, an enum or model name, a union A | B, or list[T], '
+            'got "list[int"'
         ],
     ),
     (
@@ -104,7 +105,8 @@ CASES = [
         [
             "15:13: operations.GetThing.params: expected object, got list ",
             "16:5: operations.GetThing.x: unknown key 'x' (expected one of: decoding, doc, encoding, "
-            "examples, long_running, method, name, params, path, returns, safe, stream_items, success_status)",
+            "examples, long_running, method, name, params, path, returns, safe, stream_items, "
+            "success_status, vendor_status)",
         ],
     ),
     (
@@ -411,7 +413,8 @@ CASES = [
             "11:13: protocol.encoding: expected one of 'form', 'query', 'json', 'xml_field', "
             "'xml_body', 'multipart', got \"yaml\"",
             "17:26: operations.GetThing.params.since.colour: unknown key 'colour' (expected one of: "
-            "client_default, conflicts_with, default, doc, example, format, in, name, required, secret, style, type)",
+            "client_default, conflicts_with, default, doc, example, extension_from, format, in, name, "
+            "required, secret, style, type)",
         ],
     ),
 ]

@@ -2,7 +2,7 @@
 # Do not edit: change generator/runtime and run `make generate`.
 """Hand-written runtime shared by the generated clients (shipped verbatim by the generator)."""
 
-from .arguments import ArgumentTypeError, ArgumentValueError
+from .arguments import ArgumentTypeError, ArgumentValueError, MissingFileError
 from .builtin_types import Type
 from .client import Client, ClientBase, TaskClientBase, expand_url, pick_environment
 from .codec import (
@@ -24,6 +24,7 @@ from .codec import (
     enum_of,
     list_of,
     model,
+    union_of,
 )
 from .errors import (
     ApiError,
@@ -66,6 +67,7 @@ __all__ = [
     "ApiDescription",
     "ArgumentTypeError",
     "ArgumentValueError",
+    "MissingFileError",
     "ApiError",
     "AuthenticationError",
     "BinaryResult",
@@ -103,6 +105,7 @@ __all__ = [
     "enum_of",
     "expand_url",
     "list_of",
+    "union_of",
     "model",
     "pick_environment",
     "pretty",

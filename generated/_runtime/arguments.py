@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import io
 import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,10 @@ class ArgumentTypeError(TypeError):
 
 class ArgumentValueError(ValueError):
     """An argument with a value the operation does not take (raised before anything is sent)."""
+
+
+class MissingFileError(ArgumentValueError, FileNotFoundError):
+    """A file argument names a path that is not a readable file (nothing was sent)."""
 
 
 def check_arguments(op: Operation[Any], args: Mapping[str, Any]) -> None:
@@ -51,10 +56,15 @@ def _check(op: Operation[Any], param: Param, kind: Type[Any], value: Any) -> Non
 
 def _problem(param: Param, kind: Type[Any], value: Any) -> tuple[type[Exception], str] | None:
     name = kind.kind
+    if name == "union":
+        problems = [_problem(param, option, value) for option in kind.target]
+        if any(problem is None for problem in problems):
+            return None
+        return ArgumentTypeError, f"expects {_union_words(kind)}, got {_show(value)}"
     if name == "list":
         assert kind.item is not None
         if not isinstance(value, list | tuple):
-            if param.style == "csv" and _problem(param, kind.item, value) is None:
+            if param.style in ("csv", "repeat") and _problem(param, kind.item, value) is None:
                 return None  # one item stands for a list of one
             return ArgumentTypeError, f"expects a list, got {_show(value)}"
         for item in value:
@@ -77,6 +87,8 @@ def _problem(param: Param, kind: Type[Any], value: Any) -> tuple[type[Exception]
             return None
         return ArgumentTypeError, f"expects a {kind.target.__name__}, got {_show(value)}"
     row = BUILTIN_TYPES.get(name)
+    if name == "binary":
+        return _file_problem(value)
     if name == "json" and isinstance(value, str):
         try:
             json.loads(value)
@@ -91,6 +103,43 @@ def _problem(param: Param, kind: Type[Any], value: Any) -> tuple[type[Exception]
     if name == "json" and isinstance(value, Model):
         return None  # sent as its JSON form
     return ArgumentTypeError, f"expects {row.expected}, got {_show(value)}"
+
+
+def _file_problem(value: Any) -> tuple[type[Exception], str] | None:
+    if isinstance(value, tuple):
+        if (
+            len(value) == 2
+            and isinstance(value[0], str)
+            and value[0]
+            and isinstance(value[1], bytes | bytearray | io.IOBase)
+            and not isinstance(value[1], io.TextIOBase)
+        ):
+            return None
+        return ArgumentTypeError, f"expects (file name, bytes or binary file), got {_show(value)}"
+    if isinstance(value, str | os.PathLike):
+        if not os.path.isfile(value):
+            return (
+                MissingFileError,
+                f"names no readable file: {os.fspath(value)!r}; nothing was sent",
+            )
+        return None
+    row = BUILTIN_TYPES["binary"]
+    if _accepts(row.accepts, value):
+        return None
+    return ArgumentTypeError, f"expects {row.expected}, got {_show(value)}"
+
+
+def _union_words(kind: Type[Any]) -> str:
+    words = []
+    for option in kind.target:
+        if option.kind in ("model", "enum"):
+            words.append(f"a {option.target.__name__}")
+        elif option.kind == "json":
+            words.append("plain data (a dict)")
+        else:
+            row = BUILTIN_TYPES.get(option.kind)
+            words.append(row.expected if row else option.kind)
+    return " or ".join(words)
 
 
 def _accepts(accepted: tuple[type, ...], value: Any) -> bool:

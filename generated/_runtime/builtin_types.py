@@ -238,8 +238,8 @@ _BUILTINS = (
         {"type": "string", "contentMediaType": "application/octet-stream"},
         lambda text, _fmt: text.encode(),
         _text_only(lambda text, _fmt: text.encode()),
-        (str, os.PathLike, bytes, bytearray, io.IOBase),
-        "a path, bytes or a binary file object",
+        (str, os.PathLike, bytes, bytearray, io.IOBase, tuple),
+        "a path, bytes, a binary file object, or (file name, bytes or file object)",
     ),
     BuiltinType(
         "status",

@@ -18,8 +18,9 @@ from .errors import DecodeError
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-# What a file parameter accepts: a path (streamed from disk), bytes, or an open binary file.
-FileInput = str | PathLike[str] | bytes | IO[bytes]
+# What a file parameter accepts: a path (streamed from disk), bytes, or an open binary file, or
+# either of the last two with the file name to send: ``("letter.pdf", data)``.
+FileInput = str | PathLike[str] | bytes | IO[bytes] | tuple[str, bytes | IO[bytes]]
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 T = TypeVar("T")
 M = TypeVar("M", bound="Model")
@@ -66,6 +67,39 @@ def list_of(item: Type[T]) -> Type[list[T]]:
     return Type("list", item=item)
 
 
+def union_of(*options: Type[Any]) -> Type[Any]:
+    """One of several types (``A | B`` in a spec): a value is sent as the option it is an
+    instance of, and decoded as the first model whose fields hold every key (else as json)."""
+    return Type("union", target=options)
+
+
+def union_option(kind: Type[Any], value: Any) -> Type[Any]:
+    """The option of a union a Python value belongs to (json for plain data)."""
+    for option in kind.target:
+        if option.kind == "model" and isinstance(value, option.target):
+            return cast(Type[Any], option)
+        if option.kind == "enum" and isinstance(value, option.target):
+            return cast(Type[Any], option)
+    for option in kind.target:
+        row = BUILTIN_TYPES.get(option.kind)
+        if option.kind == "json" or (row is not None and isinstance(value, row.accepts)):
+            return cast(Type[Any], option)
+    return cast(Type[Any], kind.target[0])
+
+
+def _decoded_option(kind: Type[Any], keys: Iterable[str]) -> Type[Any]:
+    """The option a decoded mapping (or element, by its child tags) is read as: the first model
+    declaring every key, else json, else the first option."""
+    present = set(keys)
+    for option in kind.target:
+        if option.kind == "model" and present <= {f.wire for f in option.target.__wire_fields__}:
+            return cast(Type[Any], option)
+    for option in kind.target:
+        if option.kind == "json":
+            return cast(Type[Any], option)
+    return cast(Type[Any], kind.target[0])
+
+
 def model(cls: type[M]) -> Type[M]:
     return Type("model", target=cls)
 
@@ -110,6 +144,9 @@ def decode_json(kind: Type[T], value: Any, where: str = "result") -> T:
     """Convert decoded JSON into the declared type; unknown keys go to ``Model.extra``."""
     if value is None:
         return cast(T, None)
+    if kind.kind == "union":
+        keys = value.keys() if isinstance(value, dict) else ()
+        return cast(T, decode_json(_decoded_option(kind, keys), value, where))
     try:
         if kind.kind == "model":
             if not isinstance(value, dict):
@@ -197,6 +234,8 @@ def decode_xml(kind: Type[T], element: Element, where: str = "") -> T:
     """Convert an XML element into the declared type. Repeated children make lists, so a list
     field holds 0, 1 or many items however many the vendor sent."""
     where = where or element.tag
+    if kind.kind == "union":
+        kind = _decoded_option(kind, [*(child.tag for child in element), *element.attrib])
     if kind.kind == "model":
         return cast(T, _model_from_element(kind.target, element, where))
     if kind.kind == "json":
@@ -469,6 +508,8 @@ def to_jsonable(value: Any) -> JsonValue:
 
 def encode_scalar(kind: Type[Any], value: Any, style: str = "plain") -> str:
     """One parameter value as wire text: lowercase booleans, JSON text, comma-joined lists."""
+    if kind.kind == "union":
+        kind = union_option(kind, value)
     if style == "json" or kind.kind == "json":
         if isinstance(value, str):
             return value  # JSON text already (the argument check made sure it parses)

@@ -108,11 +108,15 @@ class Decoder:
         payload: object,
     ) -> None:
         """Raise the declared error when the vendor status says the call failed: a status not in
-        ``success`` when success codes are declared, else one of the ``failure`` codes."""
+        ``success`` when success codes are declared, else one of the ``failure`` codes. The
+        operation's own rule, when it declares one, replaces the protocol's."""
         xml = self.api.xml
-        if xml.success and code in xml.success:
+        success, failure = xml.success, xml.failure
+        if op.status_success is not None:
+            success, failure = op.status_success, op.status_failure or ()
+        if success and code in success:
             return
-        if not xml.success and code not in xml.failure:
+        if not success and code not in failure:
             return
         cls = self.errors.find(op.wire_name, http_status, code) or self.errors.vendor
         raise make_error(
@@ -187,11 +191,14 @@ class Decoder:
         body = response.content
         content_type = response.headers.get("Content-Type", "")
         if "xml" in content_type or looks_like_xml(body):
-            return self.status_instead_of_file(op, body)
+            return self.status_instead_of_file(op, body, response.status_code)
         return BinaryResult(has_file=True, content=body, content_type=content_type or None)
 
-    def status_instead_of_file(self, op: Operation[Any], body: bytes) -> BinaryResult:
-        """The vendor's XML status explaining why a binary answer holds no file."""
+    def status_instead_of_file(
+        self, op: Operation[Any], body: bytes, http_status: int = 200
+    ) -> BinaryResult:
+        """The vendor's XML status explaining why a binary answer holds no file (raised as the
+        declared error when the operation declares which statuses are failures)."""
         root = self.parse_xml(op, body)
         xml = self.api.xml
         expected = xml.root_element
@@ -204,12 +211,13 @@ class Decoder:
                 f"document ({what}): an XML document with root <{root.tag}>",
                 body_excerpt=body[:200].decode("utf-8", "replace"),
             )
-        return BinaryResult(
-            has_file=False,
-            content=None,
-            status=child_text(root, xml.status_element),
-            msg=child_text(root, xml.message_element),
+        status, message = (
+            child_text(root, xml.status_element),
+            child_text(root, xml.message_element),
         )
+        if op.status_success is not None:
+            self.check_xml_status(op, status, message, http_status, payload=root)
+        return BinaryResult(has_file=False, content=None, status=status, msg=message)
 
     def _decode_json(self, op: Operation[Any], response: requests.Response) -> Any:
         return decode_json(op.result, load_json(response.content, self.errors.decode))

@@ -32,6 +32,8 @@ class Param(NamedTuple):
     client_default: str | None = None  # the client setting used when the caller gives none
     doc: str = ""
     conflicts_with: tuple[str, ...] = ()  # wire names the vendor takes instead of this one
+    # a file's name ends with this parameter's value (``PDF`` -> ``file.pdf``) unless named
+    extension_from: str | None = None
 
 
 class Operation(NamedTuple, Generic[T]):
@@ -48,6 +50,9 @@ class Operation(NamedTuple, Generic[T]):
     safe: bool = False
     long_running: bool = False
     success_status: Sequence[int] = ()
+    # The operation's own vendor-status rule (replacing XmlStatus.success/failure) when declared
+    status_success: Sequence[str] | None = None
+    status_failure: Sequence[str] | None = None
     stream_items: tuple[str, ...] = ()  # element path of the items ``iter_<name>`` yields
     stream_item: Type[Any] | None = None
     doc: str = ""

@@ -10,7 +10,7 @@ from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 
 from .builtin_types import Type
-from .codec import Model, encode_scalar
+from .codec import TEXT_KEY, Model, encode_scalar, union_option
 from .errors import DecodeError
 
 
@@ -68,6 +68,8 @@ def append_value(
         if value:
             SubElement(parent, tag)
         return
+    if kind.kind == "union":
+        kind = union_option(kind, value)
     if isinstance(value, Model):
         parent.append(model_to_element(value, tag))
         return
@@ -76,7 +78,44 @@ def append_value(
         for item in value:
             append_value(parent, tag, item, kind.item)
         return
+    if kind.kind == "json" and isinstance(value, dict | list | tuple):
+        append_json(parent, tag, value)
+        return
     SubElement(parent, tag).text = encode_scalar(kind, value, style)
+
+
+def append_json(parent: Element, tag: str, value: Any) -> None:
+    """Plain data as XML, the inverse of how undeclared elements are decoded: a mapping's keys
+    become child elements (``@name`` an attribute, ``#text`` the text), a list repeats the
+    element, anything else is its text. Iterative: depth costs no stack."""
+    stack: list[tuple[Element, str, Any]] = [(parent, tag, value)]
+    while stack:
+        into, name, item = stack.pop()
+        if item is None:
+            continue
+        if isinstance(item, list | tuple):
+            stack.extend((into, name, one) for one in reversed(item))
+            continue
+        element = SubElement(into, name)
+        if not isinstance(item, dict):
+            element.text = _json_text(item)
+            continue
+        children = []
+        for key, child in item.items():
+            key = str(key)
+            if key == TEXT_KEY:
+                element.text = _json_text(child)
+            elif key.startswith("@"):
+                element.set(key[1:], _json_text(child))
+            else:
+                children.append((element, key, child))
+        stack.extend(reversed(children))
+
+
+def _json_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def model_to_element(value: Model, tag: str) -> Element:

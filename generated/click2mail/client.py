@@ -14,7 +14,7 @@ from typing import Literal
 import requests
 
 from .. import _runtime as _rt
-from .._runtime import FileInput, JsonValue
+from .._runtime import BinaryResult, FileInput, JsonValue
 from . import models
 from .errors import ERROR_TABLE
 
@@ -41,7 +41,7 @@ _OP_UPLOAD_DOCUMENT: _rt.Operation[models.Document] = _rt.Operation(
         _rt.Param(
             "document_class",
             "documentClass",
-            _rt.STR,
+            _rt.enum_of(models.DocumentClass),
             required=True,
             doc="Physical product, e.g. ``Letter 8.5 x 11``.",
         ),
@@ -51,14 +51,63 @@ _OP_UPLOAD_DOCUMENT: _rt.Operation[models.Document] = _rt.Operation(
             _rt.BINARY,
             location="file",
             required=True,
-            doc="The document: a path, bytes or a binary file object.",
+            doc="The document: a path, bytes, a binary file object, or ``(file name, data)``.",
+            extension_from="documentFormat",
         ),
     ),
     result=_rt.model(models.Document),
     encoding="multipart",
     decoding="xml",
     success_status=(200, 201),
-    doc="Upload a document; the file is streamed from disk.",
+    doc=(
+        "Upload a document (documented; seed 003). The file is "
+        "streamed from a path, bytes or a binary file object; a file "
+        "the caller does not name is sent as ``file.<format>`` (the "
+        "vendor requires the extension to match ``documentFormat``); "
+        "pass ``(name, data)`` to name it. The document must fit the "
+        "dimensions and page limits of ``documentClass``."
+    ),
+)
+
+_OP_CREATE_DOCUMENT_FROM_URL: _rt.Operation[models.Document] = _rt.Operation(
+    name="create_document_from_url",
+    wire_name="create_document_from_url",
+    method="POST",
+    path="/documents/url",
+    params=(
+        _rt.Param(
+            "document_format",
+            "documentFormat",
+            _rt.enum_of(models.DocumentFormat),
+            required=True,
+        ),
+        _rt.Param(
+            "document_class",
+            "documentClass",
+            _rt.enum_of(models.DocumentClass),
+            required=True,
+        ),
+        _rt.Param(
+            "url",
+            "url",
+            _rt.STR,
+            required=True,
+            doc="A URL the vendor can download the file from.",
+        ),
+        _rt.Param(
+            "document_name",
+            "documentName",
+            _rt.STR,
+        ),
+    ),
+    result=_rt.model(models.Document),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc=(
+        "Create a document from a public URL (documented). The "
+        "answer is read as an upload's; its shape is inferred."
+    ),
 )
 
 _OP_LIST_DOCUMENTS: _rt.Operation[models.DocumentList] = _rt.Operation(
@@ -84,7 +133,7 @@ _OP_LIST_DOCUMENTS: _rt.Operation[models.DocumentList] = _rt.Operation(
         _rt.Param(
             "document_class",
             "documentClass",
-            _rt.STR,
+            _rt.enum_of(models.DocumentClass),
             location="query",
             doc="Only documents of this product.",
         ),
@@ -93,7 +142,7 @@ _OP_LIST_DOCUMENTS: _rt.Operation[models.DocumentList] = _rt.Operation(
     encoding="query",
     decoding="xml",
     safe=True,
-    doc="Documents of the account, a page at a time.",
+    doc="Documents of the account, a page at a time (documented; answer shape inferred).",
 )
 
 _OP_MERGE_DOCUMENTS: _rt.Operation[models.Document] = _rt.Operation(
@@ -103,25 +152,165 @@ _OP_MERGE_DOCUMENTS: _rt.Operation[models.Document] = _rt.Operation(
     path="/documents/merge",
     params=(
         _rt.Param(
-            "document_list",
-            "documentList",
-            _rt.list_of(_rt.INT),
-            style="csv",
+            "document_name",
+            "documentName",
+            _rt.STR,
+            location="query",
             required=True,
-            doc="Identifiers of the documents, in order.",
+            doc="Name of the merged document.",
         ),
+        _rt.Param(
+            "documents",
+            "documentList",
+            _rt.model(models.DocumentIds),
+            required=True,
+            doc="The documents, in order.",
+        ),
+    ),
+    result=_rt.model(models.Document),
+    encoding="xml_body",
+    decoding="xml",
+    success_status=(200, 201),
+    doc=(
+        "Concatenate uploaded documents into a new one, e.g. the two "
+        "sides of a postcard (documented; the XML document list is "
+        "what Click2Mail's Python SDK sends)."
+    ),
+)
+
+_OP_CONVERT_TO_PDF: _rt.Operation[BinaryResult] = _rt.Operation(
+    name="convert_to_pdf",
+    wire_name="convert_to_pdf",
+    method="POST",
+    path="/documents/convertToPdf",
+    params=(
+        _rt.Param(
+            "file",
+            "file",
+            _rt.BINARY,
+            location="file",
+            required=True,
+            doc="The file to convert.",
+        ),
+    ),
+    result=_rt.BINARY_RESULT,
+    encoding="multipart",
+    decoding="binary_or_xml",
+    status_success=(),
+    status_failure=("4", "9"),
+    doc=(
+        "Convert a DOC, DOCX, PUB, PPT, PPTX, PNG, JPEG or ODT file "
+        "to PDF and return the PDF's bytes; nothing is stored "
+        "(documented). Name the file (a path or ``(name, data)``) so "
+        "its extension says its format."
+    ),
+)
+
+_OP_CHECK_DOCUMENT_NAME: _rt.Operation[models.Reply] = _rt.Operation(
+    name="check_document_name",
+    wire_name="check_document_name",
+    method="POST",
+    path="/documents/checkName",
+    params=(
         _rt.Param(
             "document_name",
             "documentName",
             _rt.STR,
-            doc="Name of the merged document.",
+            required=True,
         ),
     ),
-    result=_rt.model(models.Document),
+    result=_rt.model(models.Reply),
     encoding="form",
     decoding="xml",
-    success_status=(200, 201),
-    doc="Merge several uploaded documents into a new one.",
+    status_success=(),
+    status_failure=(),
+    doc=(
+        "Whether a document name is still free (documented). The "
+        "answer's shape is inferred: its status is returned as data "
+        "(status 0: free), not raised."
+    ),
+)
+
+_OP_GET_VARIABLE_DATA: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_variable_data",
+    wire_name="get_variable_data",
+    method="GET",
+    path="/documents/variableData/{id}",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+            doc="Document identifier.",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc=(
+        "Merge fields defined on a document built in the web editor "
+        "(documented; the answer's shape is not, so it is returned "
+        "as plain data)."
+    ),
+)
+
+_OP_LIST_JOB_DOCUMENTS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="list_job_documents",
+    wire_name="list_job_documents",
+    method="GET",
+    path="/documents/jobDocuments",
+    params=(
+        _rt.Param(
+            "document_id",
+            "documentId",
+            _rt.INT,
+            location="query",
+            required=True,
+        ),
+        _rt.Param(
+            "offset",
+            "offset",
+            _rt.INT,
+            location="query",
+        ),
+        _rt.Param(
+            "number_of_documents",
+            "numberOfDocuments",
+            _rt.INT,
+            location="query",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc=(
+        'The job copies ("versions") of a base document (documented; '
+        "answer shape inferred, so it is returned as plain data)."
+    ),
+)
+
+_OP_DELETE_DOCUMENT: _rt.Operation[models.Reply] = _rt.Operation(
+    name="delete_document",
+    wire_name="delete_document",
+    method="DELETE",
+    path="/documents/{id}",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.Reply),
+    encoding="form",
+    decoding="xml",
+    doc='Delete a document ("Delete Document" in the reference; the path is inferred).',
 )
 
 _OP_CREATE_ADDRESS_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
@@ -142,7 +331,11 @@ _OP_CREATE_ADDRESS_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
     encoding="xml_body",
     decoding="xml",
     success_status=(200, 201),
-    doc="Upload an address list. Poll ``get_address_list`` until its status is 3 (ready).",
+    doc=(
+        "Upload an address list (documented). Processing is "
+        "asynchronous: poll ``get_address_list`` until its status is "
+        "3 (CASS standardized, ready for a job); 9 means it failed."
+    ),
 )
 
 _OP_GET_ADDRESS_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
@@ -164,7 +357,524 @@ _OP_GET_ADDRESS_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
     encoding="query",
     decoding="xml",
     safe=True,
-    doc="An address list and its processing state.",
+    doc=(
+        "An address list's processing state (documented): 0 "
+        "uploaded, 1 mapped, 2 created, 3 CASS standardized (ready); "
+        "status 9 (the list failed) raises ``AddressListError``."
+    ),
+)
+
+_OP_LIST_ADDRESS_LISTS: _rt.Operation[models.AddressLists] = _rt.Operation(
+    name="list_address_lists",
+    wire_name="list_address_lists",
+    method="GET",
+    path="/addressLists",
+    params=(
+        _rt.Param(
+            "number_of_lists",
+            "numberOfLists",
+            _rt.INT,
+            location="query",
+            doc="Page size.",
+        ),
+        _rt.Param(
+            "offset",
+            "offset",
+            _rt.INT,
+            location="query",
+            doc="Lists to skip.",
+        ),
+        _rt.Param(
+            "searchkey",
+            "searchkey",
+            _rt.STR,
+            location="query",
+            doc="Only lists whose name contains this.",
+        ),
+        _rt.Param(
+            "count",
+            "count",
+            _rt.BOOL,
+            location="query",
+            doc="Return only the number of lists.",
+        ),
+    ),
+    result=_rt.model(models.AddressLists),
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc="The account's address lists (documented; XML shape inferred from a Click2Mail staff app).",
+)
+
+_OP_DELETE_ADDRESS_LIST: _rt.Operation[models.Reply] = _rt.Operation(
+    name="delete_address_list",
+    wire_name="delete_address_list",
+    method="DELETE",
+    path="/addressLists/{id}",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.Reply),
+    encoding="form",
+    decoding="xml",
+    doc="Delete an address list (documented; answer shape inferred).",
+)
+
+_OP_GET_ADDRESS_LIST_CONTENTS: _rt.Operation[models.ListAddresses] = _rt.Operation(
+    name="get_address_list_contents",
+    wire_name="get_address_list_contents",
+    method="GET",
+    path="/addressLists/info",
+    params=(
+        _rt.Param(
+            "base_address_list_id",
+            "baseAddressListId",
+            _rt.INT,
+            location="query",
+            conflicts_with=("jobAddressListId",),
+        ),
+        _rt.Param(
+            "job_address_list_id",
+            "jobAddressListId",
+            _rt.INT,
+            location="query",
+            conflicts_with=("baseAddressListId",),
+        ),
+        _rt.Param(
+            "address_type",
+            "addressType",
+            _rt.STR,
+            location="query",
+            doc="Only addresses of this kind.",
+        ),
+        _rt.Param(
+            "offset",
+            "offset",
+            _rt.INT,
+            location="query",
+        ),
+        _rt.Param(
+            "limit",
+            "limit",
+            _rt.INT,
+            location="query",
+            doc="Page size (vendor default 10).",
+        ),
+    ),
+    result=_rt.model(models.ListAddresses),
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc=(
+        "The addresses inside a list (documented; answer shape "
+        "inferred). Give the account's (base) list id or a job's "
+        "copy of it."
+    ),
+)
+
+_OP_CHECK_ADDRESS_LIST_NAME: _rt.Operation[models.Reply] = _rt.Operation(
+    name="check_address_list_name",
+    wire_name="check_address_list_name",
+    method="POST",
+    path="/addressLists/checkName",
+    params=(
+        _rt.Param(
+            "address_list_name",
+            "addressListName",
+            _rt.STR,
+            location="query",
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.Reply),
+    encoding="query",
+    decoding="xml",
+    status_success=(),
+    status_failure=(),
+    doc=(
+        "Whether an address list name is still free (documented). "
+        "The answer's shape is inferred: its status is returned as "
+        "data (status 0: free), not raised."
+    ),
+)
+
+_OP_ADD_ADDRESSES_TO_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
+    name="add_addresses_to_list",
+    wire_name="add_addresses_to_list",
+    method="POST",
+    path="/addressLists/address2",
+    params=(
+        _rt.Param(
+            "base_address_list_id",
+            "baseAddressListId",
+            _rt.INT,
+            location="query",
+            conflicts_with=("jobAddressListId",),
+        ),
+        _rt.Param(
+            "job_address_list_id",
+            "jobAddressListId",
+            _rt.INT,
+            location="query",
+            conflicts_with=("baseAddressListId",),
+        ),
+        _rt.Param(
+            "address_list",
+            "addressList",
+            _rt.model(models.NewAddressList),
+            required=True,
+            doc="The addresses and their mapping.",
+        ),
+    ),
+    result=_rt.model(models.AddressList),
+    encoding="xml_body",
+    decoding="xml",
+    success_status=(200, 201),
+    doc="Add addresses to an existing base or job list (documented; answer shape inferred).",
+)
+
+_OP_UPDATE_ADDRESSES_IN_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
+    name="update_addresses_in_list",
+    wire_name="update_addresses_in_list",
+    method="PUT",
+    path="/addressLists/address2",
+    params=(
+        _rt.Param(
+            "base_address_list_id",
+            "baseAddressListId",
+            _rt.INT,
+            location="query",
+            conflicts_with=("jobAddressListId",),
+        ),
+        _rt.Param(
+            "job_address_list_id",
+            "jobAddressListId",
+            _rt.INT,
+            location="query",
+            conflicts_with=("baseAddressListId",),
+        ),
+        _rt.Param(
+            "address_list",
+            "addressList",
+            _rt.model(models.NewAddressList),
+            required=True,
+            doc="The addresses and their mapping.",
+        ),
+    ),
+    result=_rt.model(models.AddressList),
+    encoding="xml_body",
+    decoding="xml",
+    success_status=(200, 201),
+    doc="Update addresses in an existing base or job list (documented; answer shape inferred).",
+)
+
+_OP_DELETE_ADDRESSES_FROM_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
+    name="delete_addresses_from_list",
+    wire_name="delete_addresses_from_list",
+    method="DELETE",
+    path="/addressLists",
+    params=(
+        _rt.Param(
+            "base_address_list_id",
+            "baseAddressListId",
+            _rt.INT,
+            location="query",
+            conflicts_with=("jobAddressListId",),
+        ),
+        _rt.Param(
+            "job_address_list_id",
+            "jobAddressListId",
+            _rt.INT,
+            location="query",
+            conflicts_with=("baseAddressListId",),
+        ),
+        _rt.Param(
+            "address_ids",
+            "id[]",
+            _rt.list_of(_rt.INT),
+            location="query",
+            style="repeat",
+            doc="Addresses to remove (sent as ``id[]=1&id[]=2``).",
+            conflicts_with=("addressType",),
+        ),
+        _rt.Param(
+            "address_type",
+            "addressType",
+            _rt.STR,
+            location="query",
+            doc="Remove every address of this kind.",
+            conflicts_with=("id[]",),
+        ),
+    ),
+    result=_rt.model(models.AddressList),
+    encoding="query",
+    decoding="xml",
+    doc=(
+        "Remove addresses from a base or job list (documented): the "
+        "addresses with the given ids, or all addresses of one kind."
+    ),
+)
+
+_OP_CREATE_LIST_FROM_ADDRESS_BOOK: _rt.Operation[models.AddressList] = _rt.Operation(
+    name="create_list_from_address_book",
+    wire_name="create_list_from_address_book",
+    method="POST",
+    path="/addressLists/address",
+    params=(
+        _rt.Param(
+            "address_ids",
+            "id",
+            _rt.list_of(_rt.INT),
+            location="query",
+            style="repeat",
+            required=True,
+            doc="Address-book addresses (sent as ``id=1&id=2``).",
+        ),
+        _rt.Param(
+            "name",
+            "name",
+            _rt.STR,
+            location="query",
+            doc="Name of the new list.",
+        ),
+    ),
+    result=_rt.model(models.AddressList),
+    encoding="query",
+    decoding="xml",
+    success_status=(200, 201),
+    doc="Make a new address list from address-book entries (documented; answer shape inferred).",
+)
+
+_OP_ADD_ADDRESS_BOOK_ADDRESSES_TO_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
+    name="add_address_book_addresses_to_list",
+    wire_name="add_address_book_addresses_to_list",
+    method="POST",
+    path="/addressLists/address/addressBook",
+    params=(
+        _rt.Param(
+            "address_ids",
+            "id",
+            _rt.list_of(_rt.INT),
+            location="query",
+            style="repeat",
+            required=True,
+            doc="Address-book addresses (sent as ``id=1&id=2``).",
+        ),
+        _rt.Param(
+            "base_address_list_id",
+            "baseAddressListId",
+            _rt.INT,
+            location="query",
+            conflicts_with=("jobAddressListId",),
+        ),
+        _rt.Param(
+            "job_address_list_id",
+            "jobAddressListId",
+            _rt.INT,
+            location="query",
+            conflicts_with=("baseAddressListId",),
+        ),
+    ),
+    result=_rt.model(models.AddressList),
+    encoding="query",
+    decoding="xml",
+    success_status=(200, 201),
+    doc="Add address-book entries to a base or job list (documented; answer shape inferred).",
+)
+
+_OP_CORRECT_ADDRESSES: _rt.Operation[models.CorrectedAddresses] = _rt.Operation(
+    name="correct_addresses",
+    wire_name="correct_addresses",
+    method="POST",
+    path="/addressCorrection",
+    params=(
+        _rt.Param(
+            "addresses",
+            "addresses",
+            _rt.model(models.AddressesToCorrect),
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.CorrectedAddresses),
+    encoding="xml_body",
+    decoding="xml",
+    doc=(
+        "Standardize US addresses now (CASS), without creating a "
+        "list: one answer per address, in order, flagged standard, "
+        "international or non-mailable (documented; the XML body and "
+        "answer fields are those of Click2Mail's SDKs)."
+    ),
+)
+
+_OP_LIST_ADDRESS_BOOKS: _rt.Operation[models.AddressBooks] = _rt.Operation(
+    name="list_address_books",
+    wire_name="list_address_books",
+    method="GET",
+    path="/addressBook",
+    params=(),
+    result=_rt.model(models.AddressBooks),
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc="The account's address books (documented; XML shape inferred).",
+)
+
+_OP_CREATE_ADDRESS_BOOK: _rt.Operation[models.Reply] = _rt.Operation(
+    name="create_address_book",
+    wire_name="create_address_book",
+    method="POST",
+    path="/addressBook",
+    params=(
+        _rt.Param(
+            "address_book_name",
+            "addressBookName",
+            _rt.STR,
+            location="query",
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.Reply),
+    encoding="query",
+    decoding="xml",
+    success_status=(200, 201),
+    doc="Create an address book (documented; answer shape inferred).",
+)
+
+_OP_GET_ADDRESS_BOOK: _rt.Operation[models.ListAddresses] = _rt.Operation(
+    name="get_address_book",
+    wire_name="get_address_book",
+    method="GET",
+    path="/addressBook/{id}",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "offset",
+            "offset",
+            _rt.INT,
+            location="query",
+        ),
+        _rt.Param(
+            "limit",
+            "limit",
+            _rt.INT,
+            location="query",
+        ),
+    ),
+    result=_rt.model(models.ListAddresses),
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc="The addresses in an address book (documented; answer shape inferred).",
+)
+
+_OP_ADD_ADDRESS_BOOK_ADDRESSES: _rt.Operation[models.AddressList] = _rt.Operation(
+    name="add_address_book_addresses",
+    wire_name="add_address_book_addresses",
+    method="POST",
+    path="/addressBook/{id}/address",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "address_list",
+            "addressList",
+            _rt.model(models.NewAddressList),
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.AddressList),
+    encoding="xml_body",
+    decoding="xml",
+    success_status=(200, 201),
+    doc="Add addresses to an address book (documented; XML body as for address lists).",
+)
+
+_OP_UPDATE_ADDRESS_BOOK_ADDRESSES: _rt.Operation[models.AddressList] = _rt.Operation(
+    name="update_address_book_addresses",
+    wire_name="update_address_book_addresses",
+    method="PUT",
+    path="/addressBook/{id}/address",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "address_list",
+            "addressList",
+            _rt.model(models.NewAddressList),
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.AddressList),
+    encoding="xml_body",
+    decoding="xml",
+    success_status=(200, 201),
+    doc="Update addresses in an address book (documented).",
+)
+
+_OP_DELETE_ADDRESS_BOOK: _rt.Operation[models.Reply] = _rt.Operation(
+    name="delete_address_book",
+    wire_name="delete_address_book",
+    method="DELETE",
+    path="/addressBook/{id}",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.Reply),
+    encoding="form",
+    decoding="xml",
+    doc="Delete an address book (documented; answer shape inferred).",
+)
+
+_OP_DELETE_ADDRESS_BOOK_ENTRY: _rt.Operation[models.Reply] = _rt.Operation(
+    name="delete_address_book_entry",
+    wire_name="delete_address_book_entry",
+    method="DELETE",
+    path="/address/{id}",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.Reply),
+    encoding="form",
+    decoding="xml",
+    doc=(
+        'Delete one address from an address book ("Delete Address '
+        'from Address Book" in the reference; the path is inferred '
+        "from a Click2Mail staff app, untested there)."
+    ),
 )
 
 _OP_CREATE_JOB: _rt.Operation[models.Job] = _rt.Operation(
@@ -176,7 +886,7 @@ _OP_CREATE_JOB: _rt.Operation[models.Job] = _rt.Operation(
         _rt.Param(
             "document_class",
             "documentClass",
-            _rt.STR,
+            _rt.enum_of(models.DocumentClass),
             required=True,
             doc="Product, e.g. ``Letter 8.5 x 11``.",
         ),
@@ -199,7 +909,7 @@ _OP_CREATE_JOB: _rt.Operation[models.Job] = _rt.Operation(
             "envelope",
             _rt.STR,
             required=True,
-            doc="e.g. ``#10 Double Window``.",
+            doc="e.g. ``#10 Double Window``; empty for products without an envelope.",
         ),
         _rt.Param(
             "color",
@@ -220,110 +930,146 @@ _OP_CREATE_JOB: _rt.Operation[models.Job] = _rt.Operation(
             "printOption",
             _rt.STR,
             required=True,
-            doc="e.g. ``Printing One side``.",
+            doc="``Printing One side`` or ``Printing both sides``.",
         ),
         _rt.Param(
             "document_id",
             "documentId",
             _rt.INT,
-            required=True,
-            doc="Document to mail.",
+            doc="The document to mail.",
+            conflicts_with=("jobDocumentId",),
         ),
         _rt.Param(
             "address_id",
             "addressId",
             _rt.INT,
-            required=True,
-            doc="Address list to mail it to.",
+            doc="The address list to mail it to.",
+            conflicts_with=("jobAddressId",),
         ),
         _rt.Param(
             "mail_class",
             "mailClass",
             _rt.STR,
-            doc="e.g. ``First Class``.",
+            doc="Defaults to ``First Class``.",
         ),
         _rt.Param(
-            "rtn_name",
+            "return_name",
             "rtnName",
             _rt.STR,
-            doc="Return address name.",
+            doc="One-off return address.",
         ),
         _rt.Param(
-            "rtn_organization",
+            "return_organization",
             "rtnOrganization",
             _rt.STR,
-            doc="Return address organization.",
         ),
         _rt.Param(
-            "rtnaddress1",
+            "return_address1",
             "rtnaddress1",
             _rt.STR,
-            doc="Return address line 1.",
+            doc="(lower-case ``a`` on the wire when creating)",
         ),
         _rt.Param(
-            "rtnaddress2",
+            "return_address2",
             "rtnaddress2",
             _rt.STR,
-            doc="Return address line 2.",
         ),
         _rt.Param(
-            "rtn_city",
+            "return_city",
             "rtnCity",
             _rt.STR,
-            doc="Return address city.",
         ),
         _rt.Param(
-            "rtn_state",
+            "return_state",
             "rtnState",
             _rt.STR,
-            doc="Return address state.",
         ),
         _rt.Param(
-            "rtn_zip",
+            "return_zip",
             "rtnZip",
             _rt.STR,
-            doc="Return address ZIP code.",
+        ),
+        _rt.Param(
+            "return_address_id",
+            "returnAddressId",
+            _rt.INT,
+            doc="A saved return address (``add_account_address``).",
+        ),
+        _rt.Param(
+            "business_reply_address_id",
+            "businessReplyAddressId",
+            _rt.INT,
+        ),
+        _rt.Param(
+            "courtesy_reply_address_id",
+            "courtesyReplyAddressId",
+            _rt.INT,
+        ),
+        _rt.Param(
+            "endorsement",
+            "endorsement",
+            _rt.STR,
+            doc="Ancillary endorsement, e.g. ``Return Service Requested``; default none.",
+        ),
+        _rt.Param(
+            "app_signature",
+            "appSignature",
+            _rt.STR,
+            doc="A short tag for your application's orders.",
+        ),
+        _rt.Param(
+            "project_id",
+            "projectId",
+            _rt.INT,
+            doc="File the job in this project.",
         ),
         _rt.Param(
             "mailing_date",
             "mailingDate",
             _rt.date_type("%Y%m%d"),
-            doc="Date to mail on.",
+            doc="A future date; default: the next business day (cut-off 8 PM Eastern).",
+        ),
+        _rt.Param(
+            "quantity",
+            "quantity",
+            _rt.INT,
+            doc="Pieces, for products without an address list.",
+        ),
+        _rt.Param(
+            "job_document_id",
+            "jobDocumentId",
+            _rt.INT,
+            doc="A job copy of a document instead of the base one.",
+            conflicts_with=("documentId",),
+        ),
+        _rt.Param(
+            "job_address_id",
+            "jobAddressId",
+            _rt.INT,
+            doc="A job copy of a list instead of the base one.",
+            conflicts_with=("addressId",),
+        ),
+        _rt.Param(
+            "enclosure",
+            "enclosure",
+            _rt.STR,
+            doc="A special enclosure arranged with Click2Mail in advance.",
         ),
     ),
     result=_rt.model(models.Job),
     encoding="form",
     decoding="xml",
     success_status=(200, 201),
-    doc="Create a mailing job (a draft until submitted) from a document and an address list.",
-)
-
-_OP_SUBMIT_JOB: _rt.Operation[models.Job] = _rt.Operation(
-    name="submit_job",
-    wire_name="submit_job",
-    method="POST",
-    path="/jobs/{id}/submit",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-            doc="Job identifier.",
-        ),
-        _rt.Param(
-            "billing_type",
-            "billingType",
-            _rt.STR,
-            required=True,
-            doc="``User Credit`` or ``Invoice``.",
-        ),
+    doc=(
+        "Create a draft mailing job (documented): nothing is charged "
+        "until ``submit_job``. Mail a document (``document_id``, or "
+        "a job copy ``job_document_id``) to an address list "
+        "(``address_id``); products without a list (EDDM, "
+        "print-and-ship) take ``quantity`` instead. Option strings "
+        "are the vendor's, e.g. ``Address on Separate Page``, ``Next "
+        "Day``, ``#10 Double Window`` (empty for postcards), ``Black "
+        "and White``, ``White 24#``, ``Printing One side``."
     ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    doc="Submit a draft job for printing and mailing. This spends money.",
 )
 
 _OP_GET_JOB: _rt.Operation[models.Job] = _rt.Operation(
@@ -345,7 +1091,453 @@ _OP_GET_JOB: _rt.Operation[models.Job] = _rt.Operation(
     encoding="query",
     decoding="xml",
     safe=True,
-    doc="Status of a job.",
+    success_status=(200, 201),
+    status_success=(),
+    status_failure=(),
+    doc=(
+        "A job's state (documented). The status is the job's, not an "
+        'error: a draft is status 9 "Editing", a processed job '
+        'waiting for the printer status 4 "Awaiting Production"; key '
+        "on ``description``. Poll it: there are no webhooks."
+    ),
+)
+
+_OP_GET_JOB_INFO: _rt.Operation[models.JobInfo] = _rt.Operation(
+    name="get_job_info",
+    wire_name="get_job_info",
+    method="GET",
+    path="/jobs/info/{id}",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "mapping_headings",
+            "mappingHeadings",
+            _rt.STR,
+            location="query",
+            doc="``yes`` to include the mapping's column headings.",
+        ),
+    ),
+    result=_rt.model(models.JobInfo),
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    status_success=(),
+    status_failure=(),
+    doc=(
+        "Everything about a job (documented; fields as Click2Mail's "
+        'SDKs read them). With ``mapping_headings="yes"`` the answer '
+        "also names the columns of the list's mapping."
+    ),
+)
+
+_OP_UPDATE_JOB: _rt.Operation[models.Job] = _rt.Operation(
+    name="update_job",
+    wire_name="update_job",
+    method="POST",
+    path="/jobs/{id}/update",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "document_class",
+            "documentClass",
+            _rt.enum_of(models.DocumentClass),
+        ),
+        _rt.Param(
+            "layout",
+            "layout",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "production_time",
+            "productionTime",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "envelope",
+            "envelope",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "color",
+            "color",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "paper_type",
+            "paperType",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "print_option",
+            "printOption",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "document_id",
+            "documentId",
+            _rt.INT,
+            conflicts_with=("jobDocumentId",),
+        ),
+        _rt.Param(
+            "address_id",
+            "addressId",
+            _rt.INT,
+            conflicts_with=("jobAddressId",),
+        ),
+        _rt.Param(
+            "return_name",
+            "rtnName",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "return_organization",
+            "rtnOrganization",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "return_address1",
+            "rtnAddress1",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "return_address2",
+            "rtnAddress2",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "return_city",
+            "rtnCity",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "return_state",
+            "rtnState",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "return_zip",
+            "rtnZip",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "endorsement",
+            "endorsement",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "mail_class",
+            "mailClass",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "app_signature",
+            "appSignature",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "project_id",
+            "projectId",
+            _rt.INT,
+        ),
+        _rt.Param(
+            "mailing_date",
+            "mailingDate",
+            _rt.date_type("%Y%m%d"),
+        ),
+        _rt.Param(
+            "quantity",
+            "quantity",
+            _rt.INT,
+        ),
+        _rt.Param(
+            "crid",
+            "crid",
+            _rt.STR,
+            doc="The customer's CRID (required for EDDM).",
+        ),
+        _rt.Param(
+            "job_document_id",
+            "jobDocumentId",
+            _rt.INT,
+            conflicts_with=("documentId",),
+        ),
+        _rt.Param(
+            "job_address_id",
+            "jobAddressId",
+            _rt.INT,
+            conflicts_with=("addressId",),
+        ),
+        _rt.Param(
+            "business_reply_address_id",
+            "businessReplyAddressId",
+            _rt.INT,
+        ),
+        _rt.Param(
+            "courtesy_reply_address_id",
+            "courtesyReplyAddressId",
+            _rt.INT,
+        ),
+        _rt.Param(
+            "return_address_id",
+            "returnAddressId",
+            _rt.INT,
+        ),
+        _rt.Param(
+            "enclosure",
+            "enclosure",
+            _rt.STR,
+        ),
+    ),
+    result=_rt.model(models.Job),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc=(
+        "Change a draft job (documented); every option is optional. "
+        "EDDM jobs need ``crid``. On the wire the return address "
+        "lines are ``rtnAddress1``/``rtnAddress2`` here (capital A), "
+        "unlike ``create_job``."
+    ),
+)
+
+_OP_LIST_JOBS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="list_jobs",
+    wire_name="list_jobs",
+    method="GET",
+    path="/jobs",
+    params=(
+        _rt.Param(
+            "start_date",
+            "startDate",
+            _rt.date_type("%Y-%m-%d"),
+            location="query",
+            required=True,
+        ),
+        _rt.Param(
+            "end_date",
+            "endDate",
+            _rt.date_type("%Y-%m-%d"),
+            location="query",
+        ),
+        _rt.Param(
+            "mail_class",
+            "mailClass",
+            _rt.STR,
+            location="query",
+        ),
+        _rt.Param(
+            "sku",
+            "sku",
+            _rt.STR,
+            location="query",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc=(
+        "Jobs created in a period (documented; the answer's shape is "
+        "not, so it is returned as plain data)."
+    ),
+)
+
+_OP_SUBMIT_JOB: _rt.Operation[models.Job] = _rt.Operation(
+    name="submit_job",
+    wire_name="submit_job",
+    method="POST",
+    path="/jobs/{id}/submit",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+            doc="Job identifier.",
+        ),
+        _rt.Param(
+            "billing_type",
+            "billingType",
+            _rt.enum_of(models.BillingType),
+            required=True,
+            doc="How to pay, e.g. ``User Credit``.",
+        ),
+        _rt.Param(
+            "billing_name",
+            "billingName",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "billing_company",
+            "billingCompany",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "billing_address1",
+            "billingAddress1",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "billing_address2",
+            "billingAddress2",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "billing_address3",
+            "billingAddress3",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "billing_city",
+            "billingCity",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "billing_state",
+            "billingState",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "billing_zip",
+            "billingZip",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "billing_country",
+            "billingCountry",
+            _rt.STR,
+            doc="Needed outside the USA.",
+        ),
+        _rt.Param(
+            "billing_number",
+            "billingNumber",
+            _rt.STR,
+            secret=True,
+            doc="Card number (never logged).",
+        ),
+        _rt.Param(
+            "billing_month",
+            "billingMonth",
+            _rt.INT,
+            doc="Card expiry month.",
+        ),
+        _rt.Param(
+            "billing_year",
+            "billingYear",
+            _rt.INT,
+            doc="Card expiry year.",
+        ),
+        _rt.Param(
+            "billing_cvv",
+            "billingCvv",
+            _rt.STR,
+            secret=True,
+            doc="Card security code (never logged).",
+        ),
+        _rt.Param(
+            "billing_cc_type",
+            "billingCcType",
+            _rt.enum_of(models.CardType),
+        ),
+        _rt.Param(
+            "ship_name",
+            "shipName",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "ship_organization",
+            "shipOrganization",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "ship_address1",
+            "shipAddress1",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "ship_address2",
+            "shipaddress2",
+            _rt.STR,
+            doc="(lower-case ``a`` on the wire)",
+        ),
+        _rt.Param(
+            "ship_city",
+            "shipCity",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "ship_state",
+            "shipState",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "ship_zip",
+            "shipZip",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "ship_country",
+            "shipCountry",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "shipper_name",
+            "shipperName",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "ship_method",
+            "shipMethod",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "coupon_code",
+            "couponCode",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "opaque_data_value",
+            "opaqueDataValue",
+            _rt.STR,
+            secret=True,
+            doc="Apple Pay or Google Pay token.",
+        ),
+        _rt.Param(
+            "com",
+            "CoM",
+            _rt.BOOL,
+            doc="Seen (disabled) in the vendor's Postman collection; meaning not documented.",
+        ),
+    ),
+    result=_rt.model(models.Job),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    status_success=("0",),
+    status_failure=(),
+    doc=(
+        "Pay for a draft job and release it to production "
+        "(documented). This spends money. A refusal raises: status 1 "
+        "``JobNotFoundError`` and status 2 "
+        "``PaymentNotAuthorizedError`` (both sent with HTTP 200), "
+        "status 9 ``JobError``. After a refusal for lack of funds "
+        "the job stays a draft: add credit and submit again. "
+        "``Credit Card`` needs the ``billing_*`` card fields; "
+        "print-and-ship products take the ``ship_*`` fields."
+    ),
 )
 
 _OP_GET_JOB_COST: _rt.Operation[models.JobCost] = _rt.Operation(
@@ -363,25 +1555,132 @@ _OP_GET_JOB_COST: _rt.Operation[models.JobCost] = _rt.Operation(
             doc="Job identifier.",
         ),
         _rt.Param(
-            "payment_type",
-            "paymentType",
-            _rt.STR,
-            location="query",
-            doc="``User Credit`` or ``Invoice``.",
-        ),
-        _rt.Param(
             "details",
             "details",
             _rt.BOOL,
             location="query",
             doc="Include the itemized breakdown.",
         ),
+        _rt.Param(
+            "payment_type",
+            "paymentType",
+            _rt.enum_of(models.BillingType),
+            location="query",
+            doc="Vendor default ``Credit Card``.",
+        ),
+        _rt.Param(
+            "coupon_code",
+            "couponCode",
+            _rt.STR,
+            location="query",
+        ),
     ),
     result=_rt.model(models.JobCost),
     encoding="query",
     decoding="xml",
     safe=True,
-    doc="Exact cost of a created job.",
+    doc=(
+        "The price of a created job (documented; the nested "
+        "breakdown comes from the legacy reference and Click2Mail's "
+        "SDKs). The price depends on how it will be paid."
+    ),
+)
+
+_OP_CREATE_PROOF: _rt.Operation[models.Job] = _rt.Operation(
+    name="create_proof",
+    wire_name="create_proof",
+    method="POST",
+    path="/jobs/{id}/proof",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.Job),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc=(
+        "Render a proof of a draft job (documented). Inferred from a "
+        "Click2Mail staff app: the answer's ``id`` is the proof's id "
+        "and ``status_url`` its URL."
+    ),
+)
+
+_OP_GET_PROOF: _rt.Operation[BinaryResult] = _rt.Operation(
+    name="get_proof",
+    wire_name="get_proof",
+    method="GET",
+    path="/jobs/{id}/proof/{proofId}/{sessionId}",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "proof_id",
+            "proofId",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "session_id",
+            "sessionId",
+            _rt.STR,
+            location="path",
+            required=True,
+        ),
+    ),
+    result=_rt.BINARY_RESULT,
+    encoding="query",
+    decoding="binary_or_xml",
+    safe=True,
+    status_success=(),
+    status_failure=("9",),
+    doc=(
+        "The proof's PDF (documented). ``download(save_to=...)`` "
+        "streams it to a file; an XML status instead of the file "
+        "raises ``JobError``."
+    ),
+)
+
+_OP_ACCEPT_PROOF: _rt.Operation[models.Job] = _rt.Operation(
+    name="accept_proof",
+    wire_name="accept_proof",
+    method="POST",
+    path="/jobs/{id}/proof/accept",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "accept_id",
+            "acceptId",
+            _rt.STR,
+            required=True,
+            doc="Who accepted, e.g. their initials.",
+        ),
+    ),
+    result=_rt.model(models.Job),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc=(
+        "Record the customer's approval of the proof (documented; an "
+        "audit trail); the job moves to PROOF_ACCEPTED."
+    ),
 )
 
 _OP_CANCEL_JOB: _rt.Operation[models.Job] = _rt.Operation(
@@ -402,7 +1701,630 @@ _OP_CANCEL_JOB: _rt.Operation[models.Job] = _rt.Operation(
     result=_rt.model(models.Job),
     encoding="form",
     decoding="xml",
-    doc="Cancel a submitted job before production starts (invoice jobs only).",
+    success_status=(200, 201),
+    doc=(
+        'Cancel a submitted job before production starts ("Cancel a '
+        "Submitted Job\"; path seen in Click2Mail's SDKs). Not "
+        "retried: cancelling is not safe to repeat."
+    ),
+)
+
+_OP_DELETE_JOB: _rt.Operation[models.Job] = _rt.Operation(
+    name="delete_job",
+    wire_name="delete_job",
+    method="POST",
+    path="/jobs/{id}/delete",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.Job),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc='Delete a draft job ("Delete a Job" in the reference; the path is inferred).',
+)
+
+_OP_DUPLICATE_JOB: _rt.Operation[models.Job] = _rt.Operation(
+    name="duplicate_job",
+    wire_name="duplicate_job",
+    method="POST",
+    path="/jobs/{id}/duplicate",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.Job),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc=(
+        "Copy a job; the answer's ``id`` is the copy's (reference "
+        "title; path and answer inferred)."
+    ),
+)
+
+_OP_ADD_JOB_TO_CART: _rt.Operation[models.Job] = _rt.Operation(
+    name="add_job_to_cart",
+    wire_name="add_job_to_cart",
+    method="POST",
+    path="/jobs/{id}/addToCart",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.Job),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc=(
+        "Put a job in the customer's web cart instead of submitting "
+        "it (reference title; path inferred)."
+    ),
+)
+
+_OP_GET_SHIP_ESTIMATE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_ship_estimate",
+    wire_name="get_ship_estimate",
+    method="GET",
+    path="/jobs/{id}/shipEstimate",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc=(
+        'Shipping options and costs of a print-and-ship job ("Check '
+        'the Job Shipping Cost"; legacy reference, answer shape '
+        "inferred, so returned as plain data)."
+    ),
+)
+
+_OP_CREATE_JOB_FROM_TEMPLATE: _rt.Operation[models.Job] = _rt.Operation(
+    name="create_job_from_template",
+    wire_name="create_job_from_template",
+    method="POST",
+    path="/jobs/jobTemplate",
+    params=(
+        _rt.Param(
+            "template_name",
+            "templateName",
+            _rt.STR,
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.Job),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc=(
+        "Create a draft job from a job template made in the web UI "
+        "(type REST API) (documented flow; parameter seen in "
+        "Click2Mail's SDKs). Then ``update_job`` with a document and "
+        "a list, and submit."
+    ),
+)
+
+_OP_CREATE_JOB_FROM_TEMPLATE_ID: _rt.Operation[models.Job] = _rt.Operation(
+    name="create_job_from_template_id",
+    wire_name="create_job_from_template_id",
+    method="POST",
+    path="/jobs/template",
+    params=(
+        _rt.Param(
+            "job_template_id",
+            "jobtemplateId",
+            _rt.INT,
+            required=True,
+        ),
+        _rt.Param(
+            "address_id",
+            "addressId",
+            _rt.INT,
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.Job),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc=(
+        "Create a job from a template id and an address list. "
+        "Inferred: an older variant seen only in third-party code; "
+        "prefer ``create_job_from_template``."
+    ),
+)
+
+_OP_SUBMIT_SINGLE_PIECE: _rt.Operation[models.Job] = _rt.Operation(
+    name="submit_single_piece",
+    wire_name="submit_single_piece",
+    method="POST",
+    path="/jobs/jobTemplate/submitonepiece",
+    params=(
+        _rt.Param(
+            "template_name",
+            "templateName",
+            _rt.STR,
+            required=True,
+        ),
+        _rt.Param(
+            "address",
+            "address",
+            _rt.model(models.SinglePieceAddress),
+            style="xml",
+            required=True,
+            doc="The recipient (sent as an XML text field).",
+        ),
+        _rt.Param(
+            "billing_type",
+            "billingType",
+            _rt.enum_of(models.BillingType),
+            required=True,
+        ),
+        _rt.Param(
+            "document",
+            "document",
+            _rt.BINARY,
+            location="file",
+            required=True,
+            doc="The PDF to mail.",
+        ),
+    ),
+    result=_rt.model(models.Job),
+    encoding="multipart",
+    decoding="xml",
+    success_status=(200, 201),
+    doc=(
+        "Create **and submit** a one-piece job from a template (seen "
+        "in Click2Mail's SDKs): the PDF, one recipient and how to "
+        "pay. This spends money."
+    ),
+)
+
+_OP_SET_EDDM_MAILER: _rt.Operation[models.Job] = _rt.Operation(
+    name="set_eddm_mailer",
+    wire_name="set_eddm_mailer",
+    method="POST",
+    path="/jobs/{id}/eddmInfo",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "mailer_name",
+            "mailerName",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "mailer_organization",
+            "mailerOrganization",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "mailer_address1",
+            "mailerAddress1",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "mailer_address2",
+            "mailerAddress2",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "mailer_address3",
+            "mailerAddress3",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "mailer_city",
+            "mailerCity",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "mailer_state",
+            "mailerState",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "mailer_postalcode",
+            "mailerPostalcode",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "mailer_phone",
+            "mailerPhone",
+            _rt.STR,
+            doc="``XXX-XXX-XXXX``, optionally `` ext XXXX``.",
+        ),
+    ),
+    result=_rt.model(models.Job),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc=(
+        "The mailer of an EDDM job (seen in Click2Mail's EDDM "
+        "Postman collection; answer inferred)."
+    ),
+)
+
+_OP_SET_EDDM_POST_OFFICE: _rt.Operation[models.Job] = _rt.Operation(
+    name="set_eddm_post_office",
+    wire_name="set_eddm_post_office",
+    method="POST",
+    path="/jobs/{id}/eddmPo",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "po_name",
+            "poName",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "delivery_type",
+            "deliveryType",
+            _rt.STR,
+            doc="e.g. ``Residential``.",
+        ),
+        _rt.Param(
+            "total_pieces",
+            "totalPieces",
+            _rt.INT,
+        ),
+        _rt.Param(
+            "po_address",
+            "poAddress",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "po_city",
+            "poCity",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "po_state",
+            "poState",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "po_postal_code",
+            "poPostalCode",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "phone",
+            "phone",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "route_type",
+            "routeType",
+            _rt.STR,
+            doc="e.g. ``City``.",
+        ),
+    ),
+    result=_rt.model(models.Job),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc="The post office of entry of an EDDM job (seen in Click2Mail's EDDM Postman collection).",
+)
+
+_OP_ADD_EDDM_ROUTE: _rt.Operation[models.Job] = _rt.Operation(
+    name="add_eddm_route",
+    wire_name="add_eddm_route",
+    method="POST",
+    path="/jobs/{id}/eddmRoute",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "po_name",
+            "poName",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "route",
+            "route",
+            _rt.STR,
+            doc="e.g. ``20852-C083``.",
+        ),
+        _rt.Param(
+            "postal_code",
+            "postalCode",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "total_pieces",
+            "totalPieces",
+            _rt.INT,
+        ),
+    ),
+    result=_rt.model(models.Job),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc=(
+        "One carrier route of an EDDM job; call once per route (seen "
+        "in Click2Mail's EDDM Postman collection)."
+    ),
+)
+
+_OP_GET_EDDM: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_eddm",
+    wire_name="get_eddm",
+    method="GET",
+    path="/jobs/{id}/eddm",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc="The EDDM settings of a job (inferred from a third-party reading; returned as plain data).",
+)
+
+_OP_GET_TRACKING: _rt.Operation[models.JobTracking] = _rt.Operation(
+    name="get_tracking",
+    wire_name="get_tracking",
+    method="GET",
+    path="/jobs/{id}/tracking",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "tracking_type",
+            "trackingType",
+            _rt.enum_of(models.TrackingType),
+            location="query",
+            required=True,
+        ),
+        _rt.Param(
+            "bar_code",
+            "barCode",
+            _rt.STR,
+            location="query",
+            doc="One piece only (inferred).",
+        ),
+        _rt.Param(
+            "tracking_detail",
+            "trackingDetail",
+            _rt.STR,
+            location="query",
+            doc="Inferred from third-party code.",
+        ),
+    ),
+    result=_rt.model(models.JobTracking),
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc=(
+        "USPS tracking of a mailed job: one ``MailPiece`` per piece "
+        "with its last scan (seen in Click2Mail's SDKs). Data "
+        "refreshes about daily; staging produces none."
+    ),
+)
+
+_OP_GET_TRACKING_BY_UNIQUE_ID: _rt.Operation[models.JobTracking] = _rt.Operation(
+    name="get_tracking_by_unique_id",
+    wire_name="get_tracking_by_unique_id",
+    method="GET",
+    path="/jobs/{id}/uniqueid/tracking",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "tracking_type",
+            "trackingType",
+            _rt.enum_of(models.TrackingType),
+            location="query",
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.JobTracking),
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc=(
+        "Tracking keyed by each recipient's unique id (a "
+        "``c2m_uniqueid`` column in the address list) (seen in "
+        "Click2Mail's SDKs)."
+    ),
+)
+
+_OP_GET_RETURN_RECEIPT: _rt.Operation[BinaryResult] = _rt.Operation(
+    name="get_return_receipt",
+    wire_name="get_return_receipt",
+    method="GET",
+    path="/jobs/{id}/returnReceipt",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "barcode",
+            "barcode",
+            _rt.STR,
+            location="query",
+        ),
+    ),
+    result=_rt.BINARY_RESULT,
+    encoding="query",
+    decoding="binary_or_xml",
+    safe=True,
+    status_success=(),
+    status_failure=("9",),
+    doc=(
+        "USPS electronic return receipts of a certified job (seen in "
+        "Click2Mail's SDKs): one PDF for ``barcode``, else a ZIP of "
+        "all receipts."
+    ),
+)
+
+_OP_GET_RETURN_RECEIPT_BY_UNIQUE_ID: _rt.Operation[BinaryResult] = _rt.Operation(
+    name="get_return_receipt_by_unique_id",
+    wire_name="get_return_receipt_by_unique_id",
+    method="GET",
+    path="/jobs/{id}/uniqueid/returnReceipt",
+    params=(
+        _rt.Param(
+            "id",
+            "id",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "unique_id",
+            "uniqueId",
+            _rt.STR,
+            location="query",
+            required=True,
+        ),
+    ),
+    result=_rt.BINARY_RESULT,
+    encoding="query",
+    decoding="binary_or_xml",
+    safe=True,
+    status_success=(),
+    status_failure=("9",),
+    doc="The return receipt of one recipient, by unique id (seen in Click2Mail's SDKs).",
+)
+
+_OP_LIST_JOBS_BY_APP_SIGNATURE: _rt.Operation[JsonValue] = _rt.Operation(
+    name="list_jobs_by_app_signature",
+    wire_name="list_jobs_by_app_signature",
+    method="GET",
+    path="/jobs/appSignature",
+    params=(
+        _rt.Param(
+            "app_signature",
+            "appSignature",
+            _rt.STR,
+            location="query",
+            required=True,
+        ),
+        _rt.Param(
+            "offset",
+            "offset",
+            _rt.INT,
+            location="query",
+        ),
+        _rt.Param(
+            "number_of_jobs",
+            "numberOfJobs",
+            _rt.INT,
+            location="query",
+        ),
+        _rt.Param(
+            "ignore_tracking_data",
+            "ignoreTrackingData",
+            _rt.BOOL,
+            location="query",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc=(
+        "Jobs created with one ``appSignature``. Inferred from a "
+        "third-party reading; returned as plain data."
+    ),
+)
+
+_OP_LIST_APP_JOBS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="list_app_jobs",
+    wire_name="list_app_jobs",
+    method="GET",
+    path="/jobs/appSignature2",
+    params=(
+        _rt.Param(
+            "app_id",
+            "appid",
+            _rt.STR,
+            location="query",
+            required=True,
+        ),
+        _rt.Param(
+            "offset",
+            "offset",
+            _rt.INT,
+            location="query",
+        ),
+        _rt.Param(
+            "number_of_jobs",
+            "numberOfJobs",
+            _rt.INT,
+            location="query",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc=(
+        "Jobs of an application id, as a Click2Mail staff app lists "
+        "them (inferred; returned as plain data)."
+    ),
 )
 
 _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
@@ -414,9 +2336,10 @@ _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
         _rt.Param(
             "document_class",
             "documentClass",
-            _rt.STR,
+            _rt.enum_of(models.DocumentClass),
             location="query",
             required=True,
+            doc="Product, e.g. ``Letter 8.5 x 11``.",
         ),
         _rt.Param(
             "layout",
@@ -424,6 +2347,7 @@ _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
             _rt.STR,
             location="query",
             required=True,
+            doc="e.g. ``Address on Separate Page``.",
         ),
         _rt.Param(
             "production_time",
@@ -431,6 +2355,7 @@ _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
             _rt.STR,
             location="query",
             required=True,
+            doc="e.g. ``Next Day``.",
         ),
         _rt.Param(
             "envelope",
@@ -438,6 +2363,7 @@ _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
             _rt.STR,
             location="query",
             required=True,
+            doc="e.g. ``#10 Double Window``; empty for products without an envelope.",
         ),
         _rt.Param(
             "color",
@@ -445,6 +2371,7 @@ _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
             _rt.STR,
             location="query",
             required=True,
+            doc="``Black and White`` or ``Full Color``.",
         ),
         _rt.Param(
             "paper_type",
@@ -452,6 +2379,7 @@ _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
             _rt.STR,
             location="query",
             required=True,
+            doc="e.g. ``White 24#``.",
         ),
         _rt.Param(
             "print_option",
@@ -459,6 +2387,7 @@ _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
             _rt.STR,
             location="query",
             required=True,
+            doc="``Printing One side`` or ``Printing both sides``.",
         ),
         _rt.Param(
             "mail_class",
@@ -471,20 +2400,37 @@ _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
             "quantity",
             _rt.INT,
             location="query",
-            required=True,
-            doc="Number of recipients.",
+            doc="Standard pieces.",
+        ),
+        _rt.Param(
+            "non_standard_quantity",
+            "nonStandardQuantity",
+            _rt.INT,
+            location="query",
+        ),
+        _rt.Param(
+            "international_quantity",
+            "internationalQuantity",
+            _rt.INT,
+            location="query",
         ),
         _rt.Param(
             "number_of_pages",
             "numberOfPages",
             _rt.INT,
             location="query",
-            required=True,
-            doc="Pages per mail piece.",
+            doc="Pages per piece.",
         ),
         _rt.Param(
             "payment_type",
             "paymentType",
+            _rt.enum_of(models.BillingType),
+            location="query",
+            doc="Vendor default ``Credit Card``.",
+        ),
+        _rt.Param(
+            "coupon_code",
+            "couponCode",
             _rt.STR,
             location="query",
         ),
@@ -493,7 +2439,11 @@ _OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
     encoding="query",
     decoding="xml",
     safe=True,
-    doc="Price estimate for a product and quantity, without creating a job.",
+    doc=(
+        "Price a mailing without creating anything (documented "
+        "request; the answer is read with the fields of a job's "
+        "cost, an inference)."
+    ),
 )
 
 _OP_GET_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
@@ -506,7 +2456,7 @@ _OP_GET_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
     encoding="query",
     decoding="xml",
     safe=True,
-    doc="Credit balance of the account.",
+    doc="The account's credit balance (documented).",
 )
 
 _OP_PURCHASE_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
@@ -520,6 +2470,11 @@ _OP_PURCHASE_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
             "billingName",
             _rt.STR,
             required=True,
+        ),
+        _rt.Param(
+            "billing_company",
+            "billingCompany",
+            _rt.STR,
         ),
         _rt.Param(
             "billing_address1",
@@ -550,7 +2505,7 @@ _OP_PURCHASE_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
             "billingAmount",
             _rt.FLOAT,
             required=True,
-            doc="Amount in US dollars.",
+            doc="Amount in US dollars (at least 10).",
         ),
         _rt.Param(
             "billing_number",
@@ -565,12 +2520,14 @@ _OP_PURCHASE_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
             "billingMonth",
             _rt.INT,
             required=True,
+            doc="Expiry month.",
         ),
         _rt.Param(
             "billing_year",
             "billingYear",
             _rt.INT,
             required=True,
+            doc="Expiry year (2 or 4 digits).",
         ),
         _rt.Param(
             "billing_cvv",
@@ -583,60 +2540,225 @@ _OP_PURCHASE_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
         _rt.Param(
             "billing_cc_type",
             "billingCcType",
-            _rt.STR,
+            _rt.enum_of(models.CardType),
             required=True,
-            doc="Card type, e.g. ``VI``.",
         ),
     ),
     result=_rt.model(models.Credit),
     encoding="form",
     decoding="xml",
-    doc="Buy account credit with a card. This spends money.",
+    doc=(
+        "Buy account credit with a card (documented; all eleven card "
+        "fields are required, the minimum is 10 USD, the expiry must "
+        "be in the future). This spends money. Paying jobs from "
+        "credit avoids the 2 USD minimum production fee."
+    ),
 )
 
-_OP_CORRECT_ADDRESSES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="correct_addresses",
-    wire_name="correct_addresses",
-    method="POST",
-    path="/addressCorrection",
+_OP_LIST_PROJECTS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="list_projects",
+    wire_name="list_projects",
+    method="GET",
+    path="/projects",
     params=(
         _rt.Param(
-            "address_list",
-            "addressList",
-            _rt.model(models.NewAddressList),
-            required=True,
+            "number_of_projects",
+            "numberOfProjects",
+            _rt.INT,
+            location="query",
+        ),
+        _rt.Param(
+            "offset",
+            "offset",
+            _rt.INT,
+            location="query",
         ),
     ),
     result=_rt.JSON,
-    encoding="xml_body",
+    encoding="query",
     decoding="xml",
-    doc="Standardize addresses (CASS) without creating a list.",
+    safe=True,
+    doc="Projects (job folders) of the account (inferred; returned as plain data).",
 )
 
-_OP_LIST_ACCOUNT_ADDRESSES: _rt.Operation[models.AccountAddressList] = _rt.Operation(
+_OP_CREATE_PROJECT: _rt.Operation[models.Reply] = _rt.Operation(
+    name="create_project",
+    wire_name="create_project",
+    method="POST",
+    path="/projects",
+    params=(
+        _rt.Param(
+            "project_name",
+            "projectName",
+            _rt.STR,
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.Reply),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc="Create a project to file jobs in (inferred).",
+)
+
+_OP_LIST_PROJECT_JOBS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="list_project_jobs",
+    wire_name="list_project_jobs",
+    method="GET",
+    path="/projects/jobs",
+    params=(
+        _rt.Param(
+            "project_name",
+            "projectName",
+            _rt.STR,
+            location="query",
+            required=True,
+        ),
+        _rt.Param(
+            "number_of_jobs",
+            "numberOfJobs",
+            _rt.INT,
+            location="query",
+        ),
+        _rt.Param(
+            "offset",
+            "offset",
+            _rt.INT,
+            location="query",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc="The jobs of a project (inferred; returned as plain data).",
+)
+
+_OP_GET_PRODUCT_OPTIONS: _rt.Operation[JsonValue] = _rt.Operation(
+    name="get_product_options",
+    wire_name="get_product_options",
+    method="GET",
+    path="/productOptions",
+    params=(
+        _rt.Param(
+            "document_class",
+            "documentClass",
+            _rt.enum_of(models.DocumentClass),
+            location="query",
+        ),
+        _rt.Param(
+            "skip_bulk_print",
+            "skipBulkPrint",
+            _rt.BOOL,
+            location="query",
+        ),
+    ),
+    result=_rt.JSON,
+    encoding="query",
+    decoding="xml",
+    safe=True,
+    doc="The valid combinations of product options (inferred; returned as plain data).",
+)
+
+_OP_AUTHORIZE: _rt.Operation[models.Reply] = _rt.Operation(
+    name="authorize",
+    wire_name="authorize",
+    method="POST",
+    path="/account/authorize",
+    params=(),
+    result=_rt.model(models.Reply),
+    encoding="form",
+    decoding="xml",
+    doc=(
+        "Check the credentials (seen in Click2Mail's Java sample): "
+        "status 0 when valid, ``Click2MailAuthenticationError`` "
+        "(HTTP 401) when not."
+    ),
+)
+
+_OP_CREATE_ACCOUNT: _rt.Operation[models.Reply] = _rt.Operation(
+    name="create_account",
+    wire_name="create_account",
+    method="POST",
+    path="/account/create",
+    params=(),
+    result=_rt.model(models.Reply),
+    encoding="form",
+    decoding="xml",
+    doc=(
+        '"Create an Account" in the reference. Inferred: the path is '
+        "unconfirmed and seen only through a partner proxy; its "
+        "parameters are not documented, so none are sent."
+    ),
+)
+
+_OP_LIST_ACCOUNT_ADDRESSES: _rt.Operation[models.AccountAddresses] = _rt.Operation(
     name="list_account_addresses",
     wire_name="list_account_addresses",
     method="GET",
     path="/account/addresses",
-    params=(),
-    result=_rt.model(models.AccountAddressList),
+    params=(
+        _rt.Param(
+            "address_type",
+            "addressType",
+            _rt.enum_of(models.AccountAddressType),
+            location="query",
+            required=True,
+        ),
+    ),
+    result=_rt.model(models.AccountAddresses),
     encoding="query",
     decoding="xml",
     safe=True,
-    doc="Return addresses saved on the account.",
+    doc=(
+        "Addresses of one type saved on the account (documented; "
+        "answer shape inferred from Click2Mail's SDKs)."
+    ),
 )
 
-_OP_ADD_ACCOUNT_ADDRESS: _rt.Operation[models.AccountAddressList] = _rt.Operation(
+_OP_ADD_ACCOUNT_ADDRESS: _rt.Operation[models.Reply] = _rt.Operation(
     name="add_account_address",
     wire_name="add_account_address",
     method="POST",
     path="/account/addresses",
     params=(
         _rt.Param(
-            "name",
-            "name",
+            "address_type",
+            "type",
+            _rt.enum_of(models.AccountAddressType),
+            required=True,
+        ),
+        _rt.Param(
+            "description",
+            "description",
             _rt.STR,
             required=True,
+            doc="A label.",
+        ),
+        _rt.Param(
+            "prefix",
+            "prefix",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "first_name",
+            "firstName",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "middle_name",
+            "middleName",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "last_name",
+            "lastName",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "suffix",
+            "suffix",
+            _rt.STR,
         ),
         _rt.Param(
             "organization",
@@ -655,6 +2777,11 @@ _OP_ADD_ACCOUNT_ADDRESS: _rt.Operation[models.AccountAddressList] = _rt.Operatio
             _rt.STR,
         ),
         _rt.Param(
+            "address3",
+            "address3",
+            _rt.STR,
+        ),
+        _rt.Param(
             "city",
             "city",
             _rt.STR,
@@ -664,25 +2791,184 @@ _OP_ADD_ACCOUNT_ADDRESS: _rt.Operation[models.AccountAddressList] = _rt.Operatio
             "state",
             "state",
             _rt.STR,
-            required=True,
         ),
         _rt.Param(
             "zip",
             "zip",
             _rt.STR,
-            required=True,
         ),
         _rt.Param(
             "country",
             "country",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "phone",
+            "phone",
+            _rt.STR,
+            doc="``XXX-XXX-XXXX``, optionally `` ext XXXX``.",
+        ),
+        _rt.Param(
+            "make_default",
+            "makeDefault",
+            _rt.STR,
+            doc="``yes`` to make it the default of its type.",
+        ),
+        _rt.Param(
+            "permit_number",
+            "permitNumber",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "reply_city",
+            "replyCity",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "reply_region_id",
+            "replyRegionId",
             _rt.STR,
         ),
     ),
-    result=_rt.model(models.AccountAddressList),
+    result=_rt.model(models.Reply),
     encoding="form",
     decoding="xml",
     success_status=(200, 201),
-    doc="Save a return address on the account.",
+    doc=(
+        "Save an address on the account (documented); its id is a "
+        "job's ``returnAddressId``, ``businessReplyAddressId`` or "
+        "``courtesyReplyAddressId``. EDDM mailer addresses need "
+        "``phone``; business-reply addresses need ``permitNumber``, "
+        "``replyCity`` and ``replyRegionId``."
+    ),
+)
+
+_OP_UPDATE_ACCOUNT_ADDRESS: _rt.Operation[models.Reply] = _rt.Operation(
+    name="update_account_address",
+    wire_name="update_account_address",
+    method="POST",
+    path="/account/addresses/{addressId}",
+    params=(
+        _rt.Param(
+            "address_id",
+            "addressId",
+            _rt.INT,
+            location="path",
+            required=True,
+        ),
+        _rt.Param(
+            "address_type",
+            "type",
+            _rt.enum_of(models.AccountAddressType),
+            required=True,
+        ),
+        _rt.Param(
+            "description",
+            "description",
+            _rt.STR,
+            required=True,
+            doc="A label.",
+        ),
+        _rt.Param(
+            "prefix",
+            "prefix",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "first_name",
+            "firstName",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "middle_name",
+            "middleName",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "last_name",
+            "lastName",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "suffix",
+            "suffix",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "organization",
+            "organization",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "address1",
+            "address1",
+            _rt.STR,
+            required=True,
+        ),
+        _rt.Param(
+            "address2",
+            "address2",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "address3",
+            "address3",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "city",
+            "city",
+            _rt.STR,
+            required=True,
+        ),
+        _rt.Param(
+            "state",
+            "state",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "zip",
+            "zip",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "country",
+            "country",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "phone",
+            "phone",
+            _rt.STR,
+            doc="``XXX-XXX-XXXX``, optionally `` ext XXXX``.",
+        ),
+        _rt.Param(
+            "make_default",
+            "makeDefault",
+            _rt.STR,
+            doc="``yes`` to make it the default of its type.",
+        ),
+        _rt.Param(
+            "permit_number",
+            "permitNumber",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "reply_city",
+            "replyCity",
+            _rt.STR,
+        ),
+        _rt.Param(
+            "reply_region_id",
+            "replyRegionId",
+            _rt.STR,
+        ),
+    ),
+    result=_rt.model(models.Reply),
+    encoding="form",
+    decoding="xml",
+    success_status=(200, 201),
+    doc="Update a saved account address (documented; same fields as ``add_account_address``).",
 )
 
 _ENVIRONMENTS = {
@@ -718,21 +3004,73 @@ _API = _rt.ApiDescription(
     ),
     operations=(
         _OP_UPLOAD_DOCUMENT,
+        _OP_CREATE_DOCUMENT_FROM_URL,
         _OP_LIST_DOCUMENTS,
         _OP_MERGE_DOCUMENTS,
+        _OP_CONVERT_TO_PDF,
+        _OP_CHECK_DOCUMENT_NAME,
+        _OP_GET_VARIABLE_DATA,
+        _OP_LIST_JOB_DOCUMENTS,
+        _OP_DELETE_DOCUMENT,
         _OP_CREATE_ADDRESS_LIST,
         _OP_GET_ADDRESS_LIST,
+        _OP_LIST_ADDRESS_LISTS,
+        _OP_DELETE_ADDRESS_LIST,
+        _OP_GET_ADDRESS_LIST_CONTENTS,
+        _OP_CHECK_ADDRESS_LIST_NAME,
+        _OP_ADD_ADDRESSES_TO_LIST,
+        _OP_UPDATE_ADDRESSES_IN_LIST,
+        _OP_DELETE_ADDRESSES_FROM_LIST,
+        _OP_CREATE_LIST_FROM_ADDRESS_BOOK,
+        _OP_ADD_ADDRESS_BOOK_ADDRESSES_TO_LIST,
+        _OP_CORRECT_ADDRESSES,
+        _OP_LIST_ADDRESS_BOOKS,
+        _OP_CREATE_ADDRESS_BOOK,
+        _OP_GET_ADDRESS_BOOK,
+        _OP_ADD_ADDRESS_BOOK_ADDRESSES,
+        _OP_UPDATE_ADDRESS_BOOK_ADDRESSES,
+        _OP_DELETE_ADDRESS_BOOK,
+        _OP_DELETE_ADDRESS_BOOK_ENTRY,
         _OP_CREATE_JOB,
-        _OP_SUBMIT_JOB,
         _OP_GET_JOB,
+        _OP_GET_JOB_INFO,
+        _OP_UPDATE_JOB,
+        _OP_LIST_JOBS,
+        _OP_SUBMIT_JOB,
         _OP_GET_JOB_COST,
+        _OP_CREATE_PROOF,
+        _OP_GET_PROOF,
+        _OP_ACCEPT_PROOF,
         _OP_CANCEL_JOB,
+        _OP_DELETE_JOB,
+        _OP_DUPLICATE_JOB,
+        _OP_ADD_JOB_TO_CART,
+        _OP_GET_SHIP_ESTIMATE,
+        _OP_CREATE_JOB_FROM_TEMPLATE,
+        _OP_CREATE_JOB_FROM_TEMPLATE_ID,
+        _OP_SUBMIT_SINGLE_PIECE,
+        _OP_SET_EDDM_MAILER,
+        _OP_SET_EDDM_POST_OFFICE,
+        _OP_ADD_EDDM_ROUTE,
+        _OP_GET_EDDM,
+        _OP_GET_TRACKING,
+        _OP_GET_TRACKING_BY_UNIQUE_ID,
+        _OP_GET_RETURN_RECEIPT,
+        _OP_GET_RETURN_RECEIPT_BY_UNIQUE_ID,
+        _OP_LIST_JOBS_BY_APP_SIGNATURE,
+        _OP_LIST_APP_JOBS,
         _OP_GET_COST_ESTIMATE,
         _OP_GET_CREDIT,
         _OP_PURCHASE_CREDIT,
-        _OP_CORRECT_ADDRESSES,
+        _OP_LIST_PROJECTS,
+        _OP_CREATE_PROJECT,
+        _OP_LIST_PROJECT_JOBS,
+        _OP_GET_PRODUCT_OPTIONS,
+        _OP_AUTHORIZE,
+        _OP_CREATE_ACCOUNT,
         _OP_LIST_ACCOUNT_ADDRESSES,
         _OP_ADD_ACCOUNT_ADDRESS,
+        _OP_UPDATE_ACCOUNT_ADDRESS,
     ),
     settings=(
         _rt.Setting(
@@ -758,7 +3096,7 @@ _API = _rt.ApiDescription(
     password_field=None,
     xml_field=None,
     xml_declaration_encoding="UTF-8",
-    secret_wire_names=frozenset(("billingCvv", "billingNumber")),
+    secret_wire_names=frozenset(("billingCvv", "billingNumber", "opaqueDataValue")),
     retry_statuses=(502, 503, 504, 524),
 )
 
@@ -767,10 +3105,13 @@ class Click2MailClient(_rt.ClientBase):
     """Click2Mail MOLPro REST API
 
     Physical mail by Click2Mail (MOLPro REST): upload documents, upload address lists,
-    create mailing jobs from them, price and submit the jobs, and manage account credit.
+    create mailing jobs from them, price, proof, submit and track the jobs, and manage
+    account credit, saved addresses, address books and projects.
 
-    Answers are XML. Errors come as HTTP 400 with a ``status`` and ``description`` element;
-    each documented status has its own exception class.
+    Answers are XML. A ``status`` element with a ``description`` says how a call went; what
+    a status means depends on the operation (status 9 is the usual error, but a job in
+    status 9 is a draft being edited), so each operation declares which statuses are
+    failures, and each documented failure has its own exception class.
 
     Args:
         username: Click2Mail account user name (HTTP basic authentication).
@@ -815,10 +3156,14 @@ class Click2MailClient(_rt.ClientBase):
         self,
         document_name: str,
         document_format: models.DocumentFormat | str,
-        document_class: str,
+        document_class: models.DocumentClass | str,
         file: FileInput,
     ) -> models.Document:
-        """Upload a document; the file is streamed from disk.
+        """Upload a document (documented; seed 003). The file is streamed from a path, bytes or
+        a binary file object; a file the caller does not name is sent as ``file.<format>``
+        (the vendor requires the extension to match ``documentFormat``); pass ``(name,
+        data)`` to name it. The document must fit the dimensions and page limits of
+        ``documentClass``.
 
         Wire: ``POST /documents`` (operation ``create_document``).
 
@@ -827,7 +3172,8 @@ class Click2MailClient(_rt.ClientBase):
             document_format: File format of the upload. (wire ``documentFormat``, required)
             document_class: Physical product, e.g. ``Letter 8.5 x 11``. (wire
                 ``documentClass``, required)
-            file: The document: a path, bytes or a binary file object. (required)
+            file: The document: a path, bytes, a binary file object, or ``(file name,
+                data)``. (required)
         """
         return self._client.call(
             _OP_UPLOAD_DOCUMENT,
@@ -839,14 +3185,43 @@ class Click2MailClient(_rt.ClientBase):
             },
         )
 
+    def create_document_from_url(
+        self,
+        document_format: models.DocumentFormat | str,
+        document_class: models.DocumentClass | str,
+        url: str,
+        *,
+        document_name: str | None = None,
+    ) -> models.Document:
+        """Create a document from a public URL (documented). The answer is read as an upload's;
+        its shape is inferred.
+
+        Wire: ``POST /documents/url`` (operation ``create_document_from_url``).
+
+        Args:
+            document_format: (wire ``documentFormat``, required)
+            document_class: (wire ``documentClass``, required)
+            url: A URL the vendor can download the file from. (required)
+            document_name: (wire ``documentName``)
+        """
+        return self._client.call(
+            _OP_CREATE_DOCUMENT_FROM_URL,
+            {
+                "documentFormat": document_format,
+                "documentClass": document_class,
+                "url": url,
+                "documentName": document_name,
+            },
+        )
+
     def list_documents(
         self,
         *,
         number_of_documents: int | None = None,
         offset: int | None = None,
-        document_class: str | None = None,
+        document_class: models.DocumentClass | str | None = None,
     ) -> models.DocumentList:
-        """Documents of the account, a page at a time.
+        """Documents of the account, a page at a time (documented; answer shape inferred).
 
         Wire: ``GET /documents`` (operation ``list_documents``).
 
@@ -866,24 +3241,131 @@ class Click2MailClient(_rt.ClientBase):
 
     def merge_documents(
         self,
-        document_list: list[int],
-        *,
-        document_name: str | None = None,
+        document_name: str,
+        documents: models.DocumentIds,
     ) -> models.Document:
-        """Merge several uploaded documents into a new one.
+        """Concatenate uploaded documents into a new one, e.g. the two sides of a postcard
+        (documented; the XML document list is what Click2Mail's Python SDK sends).
 
         Wire: ``POST /documents/merge`` (operation ``merge_documents``).
 
         Args:
-            document_list: Identifiers of the documents, in order. (wire ``documentList``,
-                required)
-            document_name: Name of the merged document. (wire ``documentName``)
+            document_name: Name of the merged document. (wire ``documentName``, required)
+            documents: The documents, in order. (wire ``documentList``, required)
         """
         return self._client.call(
             _OP_MERGE_DOCUMENTS,
             {
-                "documentList": document_list,
                 "documentName": document_name,
+                "documentList": documents,
+            },
+        )
+
+    def convert_to_pdf(
+        self,
+        file: FileInput,
+        *,
+        save_to: _rt.FileTarget | None = None,
+    ) -> BinaryResult:
+        """Convert a DOC, DOCX, PUB, PPT, PPTX, PNG, JPEG or ODT file to PDF and return the
+        PDF's bytes; nothing is stored (documented). Name the file (a path or ``(name,
+        data)``) so its extension says its format.
+
+        Wire: ``POST /documents/convertToPdf`` (operation ``convert_to_pdf``).
+
+        Args:
+            file: The file to convert. (required)
+            save_to: A path or binary file object to stream the file to instead of holding
+                it in memory (``content`` is then None and ``size`` tells how much was
+                written).
+        """
+        return self._client.download(
+            _OP_CONVERT_TO_PDF,
+            {
+                "file": file,
+            },
+            save_to,
+        )
+
+    def check_document_name(
+        self,
+        document_name: str,
+    ) -> models.Reply:
+        """Whether a document name is still free (documented). The answer's shape is inferred:
+        its status is returned as data (status 0: free), not raised.
+
+        Wire: ``POST /documents/checkName`` (operation ``check_document_name``).
+
+        Args:
+            document_name: (wire ``documentName``, required)
+        """
+        return self._client.call(
+            _OP_CHECK_DOCUMENT_NAME,
+            {
+                "documentName": document_name,
+            },
+        )
+
+    def get_variable_data(
+        self,
+        id: int,
+    ) -> JsonValue:
+        """Merge fields defined on a document built in the web editor (documented; the answer's
+        shape is not, so it is returned as plain data).
+
+        Wire: ``GET /documents/variableData/{id}`` (operation ``get_variable_data``).
+
+        Args:
+            id: Document identifier. (required)
+        """
+        return self._client.call(
+            _OP_GET_VARIABLE_DATA,
+            {
+                "id": id,
+            },
+        )
+
+    def list_job_documents(
+        self,
+        document_id: int,
+        *,
+        offset: int | None = None,
+        number_of_documents: int | None = None,
+    ) -> JsonValue:
+        """The job copies ("versions") of a base document (documented; answer shape inferred,
+        so it is returned as plain data).
+
+        Wire: ``GET /documents/jobDocuments`` (operation ``list_job_documents``).
+
+        Args:
+            document_id: (wire ``documentId``, required)
+            offset:
+            number_of_documents: (wire ``numberOfDocuments``)
+        """
+        return self._client.call(
+            _OP_LIST_JOB_DOCUMENTS,
+            {
+                "documentId": document_id,
+                "offset": offset,
+                "numberOfDocuments": number_of_documents,
+            },
+        )
+
+    def delete_document(
+        self,
+        id: int,
+    ) -> models.Reply:
+        """Delete a document ("Delete Document" in the reference; the path is inferred).
+
+        Wire: ``DELETE /documents/{id}`` (operation ``delete_document``).
+
+        Args:
+            id: (required)
+        """
+        return self._client.call(
+            _OP_DELETE_DOCUMENT,
+            {
+                "id": id,
             },
         )
 
@@ -891,7 +3373,9 @@ class Click2MailClient(_rt.ClientBase):
         self,
         address_list: models.NewAddressList,
     ) -> models.AddressList:
-        """Upload an address list. Poll ``get_address_list`` until its status is 3 (ready).
+        """Upload an address list (documented). Processing is asynchronous: poll
+        ``get_address_list`` until its status is 3 (CASS standardized, ready for a job); 9
+        means it failed.
 
         Wire: ``POST /addressLists`` (operation ``create_address_list``).
 
@@ -909,7 +3393,8 @@ class Click2MailClient(_rt.ClientBase):
         self,
         id: int,
     ) -> models.AddressList:
-        """An address list and its processing state.
+        """An address list's processing state (documented): 0 uploaded, 1 mapped, 2 created, 3
+        CASS standardized (ready); status 9 (the list failed) raises ``AddressListError``.
 
         Wire: ``GET /addressLists/{id}`` (operation ``get_address_list``).
 
@@ -923,29 +3408,428 @@ class Click2MailClient(_rt.ClientBase):
             },
         )
 
+    def list_address_lists(
+        self,
+        *,
+        number_of_lists: int | None = None,
+        offset: int | None = None,
+        searchkey: str | None = None,
+        count: bool | None = None,
+    ) -> models.AddressLists:
+        """The account's address lists (documented; XML shape inferred from a Click2Mail staff
+        app).
+
+        Wire: ``GET /addressLists`` (operation ``list_address_lists``).
+
+        Args:
+            number_of_lists: Page size. (wire ``numberOfLists``)
+            offset: Lists to skip.
+            searchkey: Only lists whose name contains this.
+            count: Return only the number of lists.
+        """
+        return self._client.call(
+            _OP_LIST_ADDRESS_LISTS,
+            {
+                "numberOfLists": number_of_lists,
+                "offset": offset,
+                "searchkey": searchkey,
+                "count": count,
+            },
+        )
+
+    def delete_address_list(
+        self,
+        id: int,
+    ) -> models.Reply:
+        """Delete an address list (documented; answer shape inferred).
+
+        Wire: ``DELETE /addressLists/{id}`` (operation ``delete_address_list``).
+
+        Args:
+            id: (required)
+        """
+        return self._client.call(
+            _OP_DELETE_ADDRESS_LIST,
+            {
+                "id": id,
+            },
+        )
+
+    def get_address_list_contents(
+        self,
+        *,
+        base_address_list_id: int | None = None,
+        job_address_list_id: int | None = None,
+        address_type: str | None = None,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> models.ListAddresses:
+        """The addresses inside a list (documented; answer shape inferred). Give the account's
+        (base) list id or a job's copy of it.
+
+        Wire: ``GET /addressLists/info`` (operation ``get_address_list_contents``).
+
+        Args:
+            base_address_list_id: (wire ``baseAddressListId``)
+            job_address_list_id: (wire ``jobAddressListId``)
+            address_type: Only addresses of this kind. (wire ``addressType``)
+            offset:
+            limit: Page size (vendor default 10).
+        """
+        return self._client.call(
+            _OP_GET_ADDRESS_LIST_CONTENTS,
+            {
+                "baseAddressListId": base_address_list_id,
+                "jobAddressListId": job_address_list_id,
+                "addressType": address_type,
+                "offset": offset,
+                "limit": limit,
+            },
+        )
+
+    def check_address_list_name(
+        self,
+        address_list_name: str,
+    ) -> models.Reply:
+        """Whether an address list name is still free (documented). The answer's shape is
+        inferred: its status is returned as data (status 0: free), not raised.
+
+        Wire: ``POST /addressLists/checkName`` (operation ``check_address_list_name``).
+
+        Args:
+            address_list_name: (wire ``addressListName``, required)
+        """
+        return self._client.call(
+            _OP_CHECK_ADDRESS_LIST_NAME,
+            {
+                "addressListName": address_list_name,
+            },
+        )
+
+    def add_addresses_to_list(
+        self,
+        address_list: models.NewAddressList,
+        *,
+        base_address_list_id: int | None = None,
+        job_address_list_id: int | None = None,
+    ) -> models.AddressList:
+        """Add addresses to an existing base or job list (documented; answer shape inferred).
+
+        Wire: ``POST /addressLists/address2`` (operation ``add_addresses_to_list``).
+
+        Args:
+            base_address_list_id: (wire ``baseAddressListId``)
+            job_address_list_id: (wire ``jobAddressListId``)
+            address_list: The addresses and their mapping. (wire ``addressList``, required)
+        """
+        return self._client.call(
+            _OP_ADD_ADDRESSES_TO_LIST,
+            {
+                "baseAddressListId": base_address_list_id,
+                "jobAddressListId": job_address_list_id,
+                "addressList": address_list,
+            },
+        )
+
+    def update_addresses_in_list(
+        self,
+        address_list: models.NewAddressList,
+        *,
+        base_address_list_id: int | None = None,
+        job_address_list_id: int | None = None,
+    ) -> models.AddressList:
+        """Update addresses in an existing base or job list (documented; answer shape
+        inferred).
+
+        Wire: ``PUT /addressLists/address2`` (operation ``update_addresses_in_list``).
+
+        Args:
+            base_address_list_id: (wire ``baseAddressListId``)
+            job_address_list_id: (wire ``jobAddressListId``)
+            address_list: The addresses and their mapping. (wire ``addressList``, required)
+        """
+        return self._client.call(
+            _OP_UPDATE_ADDRESSES_IN_LIST,
+            {
+                "baseAddressListId": base_address_list_id,
+                "jobAddressListId": job_address_list_id,
+                "addressList": address_list,
+            },
+        )
+
+    def delete_addresses_from_list(
+        self,
+        *,
+        base_address_list_id: int | None = None,
+        job_address_list_id: int | None = None,
+        address_ids: list[int] | None = None,
+        address_type: str | None = None,
+    ) -> models.AddressList:
+        """Remove addresses from a base or job list (documented): the addresses with the given
+        ids, or all addresses of one kind.
+
+        Wire: ``DELETE /addressLists`` (operation ``delete_addresses_from_list``).
+
+        Args:
+            base_address_list_id: (wire ``baseAddressListId``)
+            job_address_list_id: (wire ``jobAddressListId``)
+            address_ids: Addresses to remove (sent as ``id[]=1&id[]=2``). (wire ``id[]``)
+            address_type: Remove every address of this kind. (wire ``addressType``)
+        """
+        return self._client.call(
+            _OP_DELETE_ADDRESSES_FROM_LIST,
+            {
+                "baseAddressListId": base_address_list_id,
+                "jobAddressListId": job_address_list_id,
+                "id[]": address_ids,
+                "addressType": address_type,
+            },
+        )
+
+    def create_list_from_address_book(
+        self,
+        address_ids: list[int],
+        *,
+        name: str | None = None,
+    ) -> models.AddressList:
+        """Make a new address list from address-book entries (documented; answer shape
+        inferred).
+
+        Wire: ``POST /addressLists/address`` (operation ``create_list_from_address_book``).
+
+        Args:
+            address_ids: Address-book addresses (sent as ``id=1&id=2``). (wire ``id``,
+                required)
+            name: Name of the new list.
+        """
+        return self._client.call(
+            _OP_CREATE_LIST_FROM_ADDRESS_BOOK,
+            {
+                "id": address_ids,
+                "name": name,
+            },
+        )
+
+    def add_address_book_addresses_to_list(
+        self,
+        address_ids: list[int],
+        *,
+        base_address_list_id: int | None = None,
+        job_address_list_id: int | None = None,
+    ) -> models.AddressList:
+        """Add address-book entries to a base or job list (documented; answer shape inferred).
+
+        Wire: ``POST /addressLists/address/addressBook`` (operation
+        ``add_address_book_addresses_to_list``).
+
+        Args:
+            address_ids: Address-book addresses (sent as ``id=1&id=2``). (wire ``id``,
+                required)
+            base_address_list_id: (wire ``baseAddressListId``)
+            job_address_list_id: (wire ``jobAddressListId``)
+        """
+        return self._client.call(
+            _OP_ADD_ADDRESS_BOOK_ADDRESSES_TO_LIST,
+            {
+                "id": address_ids,
+                "baseAddressListId": base_address_list_id,
+                "jobAddressListId": job_address_list_id,
+            },
+        )
+
+    def correct_addresses(
+        self,
+        addresses: models.AddressesToCorrect,
+    ) -> models.CorrectedAddresses:
+        """Standardize US addresses now (CASS), without creating a list: one answer per
+        address, in order, flagged standard, international or non-mailable (documented; the
+        XML body and answer fields are those of Click2Mail's SDKs).
+
+        Wire: ``POST /addressCorrection`` (operation ``correct_addresses``).
+
+        Args:
+            addresses: (required)
+        """
+        return self._client.call(
+            _OP_CORRECT_ADDRESSES,
+            {
+                "addresses": addresses,
+            },
+        )
+
+    def list_address_books(
+        self,
+    ) -> models.AddressBooks:
+        """The account's address books (documented; XML shape inferred).
+
+        Wire: ``GET /addressBook`` (operation ``list_address_books``).
+        """
+        return self._client.call(
+            _OP_LIST_ADDRESS_BOOKS,
+            {},
+        )
+
+    def create_address_book(
+        self,
+        address_book_name: str,
+    ) -> models.Reply:
+        """Create an address book (documented; answer shape inferred).
+
+        Wire: ``POST /addressBook`` (operation ``create_address_book``).
+
+        Args:
+            address_book_name: (wire ``addressBookName``, required)
+        """
+        return self._client.call(
+            _OP_CREATE_ADDRESS_BOOK,
+            {
+                "addressBookName": address_book_name,
+            },
+        )
+
+    def get_address_book(
+        self,
+        id: int,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> models.ListAddresses:
+        """The addresses in an address book (documented; answer shape inferred).
+
+        Wire: ``GET /addressBook/{id}`` (operation ``get_address_book``).
+
+        Args:
+            id: (required)
+            offset:
+            limit:
+        """
+        return self._client.call(
+            _OP_GET_ADDRESS_BOOK,
+            {
+                "id": id,
+                "offset": offset,
+                "limit": limit,
+            },
+        )
+
+    def add_address_book_addresses(
+        self,
+        id: int,
+        address_list: models.NewAddressList,
+    ) -> models.AddressList:
+        """Add addresses to an address book (documented; XML body as for address lists).
+
+        Wire: ``POST /addressBook/{id}/address`` (operation ``add_address_book_addresses``).
+
+        Args:
+            id: (required)
+            address_list: (wire ``addressList``, required)
+        """
+        return self._client.call(
+            _OP_ADD_ADDRESS_BOOK_ADDRESSES,
+            {
+                "id": id,
+                "addressList": address_list,
+            },
+        )
+
+    def update_address_book_addresses(
+        self,
+        id: int,
+        address_list: models.NewAddressList,
+    ) -> models.AddressList:
+        """Update addresses in an address book (documented).
+
+        Wire: ``PUT /addressBook/{id}/address`` (operation
+        ``update_address_book_addresses``).
+
+        Args:
+            id: (required)
+            address_list: (wire ``addressList``, required)
+        """
+        return self._client.call(
+            _OP_UPDATE_ADDRESS_BOOK_ADDRESSES,
+            {
+                "id": id,
+                "addressList": address_list,
+            },
+        )
+
+    def delete_address_book(
+        self,
+        id: int,
+    ) -> models.Reply:
+        """Delete an address book (documented; answer shape inferred).
+
+        Wire: ``DELETE /addressBook/{id}`` (operation ``delete_address_book``).
+
+        Args:
+            id: (required)
+        """
+        return self._client.call(
+            _OP_DELETE_ADDRESS_BOOK,
+            {
+                "id": id,
+            },
+        )
+
+    def delete_address_book_entry(
+        self,
+        id: int,
+    ) -> models.Reply:
+        """Delete one address from an address book ("Delete Address from Address Book" in the
+        reference; the path is inferred from a Click2Mail staff app, untested there).
+
+        Wire: ``DELETE /address/{id}`` (operation ``delete_address_book_entry``).
+
+        Args:
+            id: (required)
+        """
+        return self._client.call(
+            _OP_DELETE_ADDRESS_BOOK_ENTRY,
+            {
+                "id": id,
+            },
+        )
+
     def create_job(
         self,
-        document_class: str,
+        document_class: models.DocumentClass | str,
         layout: str,
         production_time: str,
         envelope: str,
         color: str,
         paper_type: str,
         print_option: str,
-        document_id: int,
-        address_id: int,
         *,
+        document_id: int | None = None,
+        address_id: int | None = None,
         mail_class: str | None = None,
-        rtn_name: str | None = None,
-        rtn_organization: str | None = None,
-        rtnaddress1: str | None = None,
-        rtnaddress2: str | None = None,
-        rtn_city: str | None = None,
-        rtn_state: str | None = None,
-        rtn_zip: str | None = None,
+        return_name: str | None = None,
+        return_organization: str | None = None,
+        return_address1: str | None = None,
+        return_address2: str | None = None,
+        return_city: str | None = None,
+        return_state: str | None = None,
+        return_zip: str | None = None,
+        return_address_id: int | None = None,
+        business_reply_address_id: int | None = None,
+        courtesy_reply_address_id: int | None = None,
+        endorsement: str | None = None,
+        app_signature: str | None = None,
+        project_id: int | None = None,
         mailing_date: datetime.date | None = None,
+        quantity: int | None = None,
+        job_document_id: int | None = None,
+        job_address_id: int | None = None,
+        enclosure: str | None = None,
     ) -> models.Job:
-        """Create a mailing job (a draft until submitted) from a document and an address list.
+        """Create a draft mailing job (documented): nothing is charged until ``submit_job``.
+        Mail a document (``document_id``, or a job copy ``job_document_id``) to an address
+        list (``address_id``); products without a list (EDDM, print-and-ship) take
+        ``quantity`` instead. Option strings are the vendor's, e.g. ``Address on Separate
+        Page``, ``Next Day``, ``#10 Double Window`` (empty for postcards), ``Black and
+        White``, ``White 24#``, ``Printing One side``.
 
         Wire: ``POST /jobs`` (operation ``create_job``).
 
@@ -954,21 +3838,40 @@ class Click2MailClient(_rt.ClientBase):
                 required)
             layout: e.g. ``Address on Separate Page``. (required)
             production_time: e.g. ``Next Day``. (wire ``productionTime``, required)
-            envelope: e.g. ``#10 Double Window``. (required)
+            envelope: e.g. ``#10 Double Window``; empty for products without an envelope.
+                (required)
             color: ``Black and White`` or ``Full Color``. (required)
             paper_type: e.g. ``White 24#``. (wire ``paperType``, required)
-            print_option: e.g. ``Printing One side``. (wire ``printOption``, required)
-            document_id: Document to mail. (wire ``documentId``, required)
-            address_id: Address list to mail it to. (wire ``addressId``, required)
-            mail_class: e.g. ``First Class``. (wire ``mailClass``)
-            rtn_name: Return address name. (wire ``rtnName``)
-            rtn_organization: Return address organization. (wire ``rtnOrganization``)
-            rtnaddress1: Return address line 1.
-            rtnaddress2: Return address line 2.
-            rtn_city: Return address city. (wire ``rtnCity``)
-            rtn_state: Return address state. (wire ``rtnState``)
-            rtn_zip: Return address ZIP code. (wire ``rtnZip``)
-            mailing_date: Date to mail on. (wire ``mailingDate``)
+            print_option: ``Printing One side`` or ``Printing both sides``. (wire
+                ``printOption``, required)
+            document_id: The document to mail. (wire ``documentId``)
+            address_id: The address list to mail it to. (wire ``addressId``)
+            mail_class: Defaults to ``First Class``. (wire ``mailClass``)
+            return_name: One-off return address. (wire ``rtnName``)
+            return_organization: (wire ``rtnOrganization``)
+            return_address1: (lower-case ``a`` on the wire when creating) (wire
+                ``rtnaddress1``)
+            return_address2: (wire ``rtnaddress2``)
+            return_city: (wire ``rtnCity``)
+            return_state: (wire ``rtnState``)
+            return_zip: (wire ``rtnZip``)
+            return_address_id: A saved return address (``add_account_address``). (wire
+                ``returnAddressId``)
+            business_reply_address_id: (wire ``businessReplyAddressId``)
+            courtesy_reply_address_id: (wire ``courtesyReplyAddressId``)
+            endorsement: Ancillary endorsement, e.g. ``Return Service Requested``; default
+                none.
+            app_signature: A short tag for your application's orders. (wire
+                ``appSignature``)
+            project_id: File the job in this project. (wire ``projectId``)
+            mailing_date: A future date; default: the next business day (cut-off 8 PM
+                Eastern). (wire ``mailingDate``)
+            quantity: Pieces, for products without an address list.
+            job_document_id: A job copy of a document instead of the base one. (wire
+                ``jobDocumentId``)
+            job_address_id: A job copy of a list instead of the base one. (wire
+                ``jobAddressId``)
+            enclosure: A special enclosure arranged with Click2Mail in advance.
         """
         return self._client.call(
             _OP_CREATE_JOB,
@@ -983,35 +3886,24 @@ class Click2MailClient(_rt.ClientBase):
                 "documentId": document_id,
                 "addressId": address_id,
                 "mailClass": mail_class,
-                "rtnName": rtn_name,
-                "rtnOrganization": rtn_organization,
-                "rtnaddress1": rtnaddress1,
-                "rtnaddress2": rtnaddress2,
-                "rtnCity": rtn_city,
-                "rtnState": rtn_state,
-                "rtnZip": rtn_zip,
+                "rtnName": return_name,
+                "rtnOrganization": return_organization,
+                "rtnaddress1": return_address1,
+                "rtnaddress2": return_address2,
+                "rtnCity": return_city,
+                "rtnState": return_state,
+                "rtnZip": return_zip,
+                "returnAddressId": return_address_id,
+                "businessReplyAddressId": business_reply_address_id,
+                "courtesyReplyAddressId": courtesy_reply_address_id,
+                "endorsement": endorsement,
+                "appSignature": app_signature,
+                "projectId": project_id,
                 "mailingDate": mailing_date,
-            },
-        )
-
-    def submit_job(
-        self,
-        id: int,
-        billing_type: str,
-    ) -> models.Job:
-        """Submit a draft job for printing and mailing. This spends money.
-
-        Wire: ``POST /jobs/{id}/submit`` (operation ``submit_job``).
-
-        Args:
-            id: Job identifier. (required)
-            billing_type: ``User Credit`` or ``Invoice``. (wire ``billingType``, required)
-        """
-        return self._client.call(
-            _OP_SUBMIT_JOB,
-            {
-                "id": id,
-                "billingType": billing_type,
+                "quantity": quantity,
+                "jobDocumentId": job_document_id,
+                "jobAddressId": job_address_id,
+                "enclosure": enclosure,
             },
         )
 
@@ -1019,7 +3911,9 @@ class Click2MailClient(_rt.ClientBase):
         self,
         id: int,
     ) -> models.Job:
-        """Status of a job.
+        """A job's state (documented). The status is the job's, not an error: a draft is status
+        9 "Editing", a processed job waiting for the printer status 4 "Awaiting Production";
+        key on ``description``. Poll it: there are no webhooks.
 
         Wire: ``GET /jobs/{id}`` (operation ``get_job``).
 
@@ -1033,28 +3927,374 @@ class Click2MailClient(_rt.ClientBase):
             },
         )
 
+    def get_job_info(
+        self,
+        id: int,
+        *,
+        mapping_headings: str | None = None,
+    ) -> models.JobInfo:
+        """Everything about a job (documented; fields as Click2Mail's SDKs read them). With
+        ``mapping_headings="yes"`` the answer also names the columns of the list's mapping.
+
+        Wire: ``GET /jobs/info/{id}`` (operation ``get_job_info``).
+
+        Args:
+            id: (required)
+            mapping_headings: ``yes`` to include the mapping's column headings. (wire
+                ``mappingHeadings``)
+        """
+        return self._client.call(
+            _OP_GET_JOB_INFO,
+            {
+                "id": id,
+                "mappingHeadings": mapping_headings,
+            },
+        )
+
+    def update_job(
+        self,
+        id: int,
+        *,
+        document_class: models.DocumentClass | str | None = None,
+        layout: str | None = None,
+        production_time: str | None = None,
+        envelope: str | None = None,
+        color: str | None = None,
+        paper_type: str | None = None,
+        print_option: str | None = None,
+        document_id: int | None = None,
+        address_id: int | None = None,
+        return_name: str | None = None,
+        return_organization: str | None = None,
+        return_address1: str | None = None,
+        return_address2: str | None = None,
+        return_city: str | None = None,
+        return_state: str | None = None,
+        return_zip: str | None = None,
+        endorsement: str | None = None,
+        mail_class: str | None = None,
+        app_signature: str | None = None,
+        project_id: int | None = None,
+        mailing_date: datetime.date | None = None,
+        quantity: int | None = None,
+        crid: str | None = None,
+        job_document_id: int | None = None,
+        job_address_id: int | None = None,
+        business_reply_address_id: int | None = None,
+        courtesy_reply_address_id: int | None = None,
+        return_address_id: int | None = None,
+        enclosure: str | None = None,
+    ) -> models.Job:
+        """Change a draft job (documented); every option is optional. EDDM jobs need ``crid``.
+        On the wire the return address lines are ``rtnAddress1``/``rtnAddress2`` here
+        (capital A), unlike ``create_job``.
+
+        Wire: ``POST /jobs/{id}/update`` (operation ``update_job``).
+
+        Args:
+            id: (required)
+            document_class: (wire ``documentClass``)
+            layout:
+            production_time: (wire ``productionTime``)
+            envelope:
+            color:
+            paper_type: (wire ``paperType``)
+            print_option: (wire ``printOption``)
+            document_id: (wire ``documentId``)
+            address_id: (wire ``addressId``)
+            return_name: (wire ``rtnName``)
+            return_organization: (wire ``rtnOrganization``)
+            return_address1: (wire ``rtnAddress1``)
+            return_address2: (wire ``rtnAddress2``)
+            return_city: (wire ``rtnCity``)
+            return_state: (wire ``rtnState``)
+            return_zip: (wire ``rtnZip``)
+            endorsement:
+            mail_class: (wire ``mailClass``)
+            app_signature: (wire ``appSignature``)
+            project_id: (wire ``projectId``)
+            mailing_date: (wire ``mailingDate``)
+            quantity:
+            crid: The customer's CRID (required for EDDM).
+            job_document_id: (wire ``jobDocumentId``)
+            job_address_id: (wire ``jobAddressId``)
+            business_reply_address_id: (wire ``businessReplyAddressId``)
+            courtesy_reply_address_id: (wire ``courtesyReplyAddressId``)
+            return_address_id: (wire ``returnAddressId``)
+            enclosure:
+        """
+        return self._client.call(
+            _OP_UPDATE_JOB,
+            {
+                "id": id,
+                "documentClass": document_class,
+                "layout": layout,
+                "productionTime": production_time,
+                "envelope": envelope,
+                "color": color,
+                "paperType": paper_type,
+                "printOption": print_option,
+                "documentId": document_id,
+                "addressId": address_id,
+                "rtnName": return_name,
+                "rtnOrganization": return_organization,
+                "rtnAddress1": return_address1,
+                "rtnAddress2": return_address2,
+                "rtnCity": return_city,
+                "rtnState": return_state,
+                "rtnZip": return_zip,
+                "endorsement": endorsement,
+                "mailClass": mail_class,
+                "appSignature": app_signature,
+                "projectId": project_id,
+                "mailingDate": mailing_date,
+                "quantity": quantity,
+                "crid": crid,
+                "jobDocumentId": job_document_id,
+                "jobAddressId": job_address_id,
+                "businessReplyAddressId": business_reply_address_id,
+                "courtesyReplyAddressId": courtesy_reply_address_id,
+                "returnAddressId": return_address_id,
+                "enclosure": enclosure,
+            },
+        )
+
+    def list_jobs(
+        self,
+        start_date: datetime.date,
+        *,
+        end_date: datetime.date | None = None,
+        mail_class: str | None = None,
+        sku: str | None = None,
+    ) -> JsonValue:
+        """Jobs created in a period (documented; the answer's shape is not, so it is returned
+        as plain data).
+
+        Wire: ``GET /jobs`` (operation ``list_jobs``).
+
+        Args:
+            start_date: (wire ``startDate``, required)
+            end_date: (wire ``endDate``)
+            mail_class: (wire ``mailClass``)
+            sku:
+        """
+        return self._client.call(
+            _OP_LIST_JOBS,
+            {
+                "startDate": start_date,
+                "endDate": end_date,
+                "mailClass": mail_class,
+                "sku": sku,
+            },
+        )
+
+    def submit_job(
+        self,
+        id: int,
+        billing_type: models.BillingType | str,
+        *,
+        billing_name: str | None = None,
+        billing_company: str | None = None,
+        billing_address1: str | None = None,
+        billing_address2: str | None = None,
+        billing_address3: str | None = None,
+        billing_city: str | None = None,
+        billing_state: str | None = None,
+        billing_zip: str | None = None,
+        billing_country: str | None = None,
+        billing_number: str | None = None,
+        billing_month: int | None = None,
+        billing_year: int | None = None,
+        billing_cvv: str | None = None,
+        billing_cc_type: models.CardType | str | None = None,
+        ship_name: str | None = None,
+        ship_organization: str | None = None,
+        ship_address1: str | None = None,
+        ship_address2: str | None = None,
+        ship_city: str | None = None,
+        ship_state: str | None = None,
+        ship_zip: str | None = None,
+        ship_country: str | None = None,
+        shipper_name: str | None = None,
+        ship_method: str | None = None,
+        coupon_code: str | None = None,
+        opaque_data_value: str | None = None,
+        com: bool | None = None,
+    ) -> models.Job:
+        """Pay for a draft job and release it to production (documented). This spends money. A
+        refusal raises: status 1 ``JobNotFoundError`` and status 2
+        ``PaymentNotAuthorizedError`` (both sent with HTTP 200), status 9 ``JobError``.
+        After a refusal for lack of funds the job stays a draft: add credit and submit
+        again. ``Credit Card`` needs the ``billing_*`` card fields; print-and-ship products
+        take the ``ship_*`` fields.
+
+        Wire: ``POST /jobs/{id}/submit`` (operation ``submit_job``).
+
+        Args:
+            id: Job identifier. (required)
+            billing_type: How to pay, e.g. ``User Credit``. (wire ``billingType``, required)
+            billing_name: (wire ``billingName``)
+            billing_company: (wire ``billingCompany``)
+            billing_address1: (wire ``billingAddress1``)
+            billing_address2: (wire ``billingAddress2``)
+            billing_address3: (wire ``billingAddress3``)
+            billing_city: (wire ``billingCity``)
+            billing_state: (wire ``billingState``)
+            billing_zip: (wire ``billingZip``)
+            billing_country: Needed outside the USA. (wire ``billingCountry``)
+            billing_number: Card number (never logged). (wire ``billingNumber``)
+            billing_month: Card expiry month. (wire ``billingMonth``)
+            billing_year: Card expiry year. (wire ``billingYear``)
+            billing_cvv: Card security code (never logged). (wire ``billingCvv``)
+            billing_cc_type: (wire ``billingCcType``)
+            ship_name: (wire ``shipName``)
+            ship_organization: (wire ``shipOrganization``)
+            ship_address1: (wire ``shipAddress1``)
+            ship_address2: (lower-case ``a`` on the wire) (wire ``shipaddress2``)
+            ship_city: (wire ``shipCity``)
+            ship_state: (wire ``shipState``)
+            ship_zip: (wire ``shipZip``)
+            ship_country: (wire ``shipCountry``)
+            shipper_name: (wire ``shipperName``)
+            ship_method: (wire ``shipMethod``)
+            coupon_code: (wire ``couponCode``)
+            opaque_data_value: Apple Pay or Google Pay token. (wire ``opaqueDataValue``)
+            com: Seen (disabled) in the vendor's Postman collection; meaning not documented.
+                (wire ``CoM``)
+        """
+        return self._client.call(
+            _OP_SUBMIT_JOB,
+            {
+                "id": id,
+                "billingType": billing_type,
+                "billingName": billing_name,
+                "billingCompany": billing_company,
+                "billingAddress1": billing_address1,
+                "billingAddress2": billing_address2,
+                "billingAddress3": billing_address3,
+                "billingCity": billing_city,
+                "billingState": billing_state,
+                "billingZip": billing_zip,
+                "billingCountry": billing_country,
+                "billingNumber": billing_number,
+                "billingMonth": billing_month,
+                "billingYear": billing_year,
+                "billingCvv": billing_cvv,
+                "billingCcType": billing_cc_type,
+                "shipName": ship_name,
+                "shipOrganization": ship_organization,
+                "shipAddress1": ship_address1,
+                "shipaddress2": ship_address2,
+                "shipCity": ship_city,
+                "shipState": ship_state,
+                "shipZip": ship_zip,
+                "shipCountry": ship_country,
+                "shipperName": shipper_name,
+                "shipMethod": ship_method,
+                "couponCode": coupon_code,
+                "opaqueDataValue": opaque_data_value,
+                "CoM": com,
+            },
+        )
+
     def get_job_cost(
         self,
         id: int,
         *,
-        payment_type: str | None = None,
         details: bool | None = None,
+        payment_type: models.BillingType | str | None = None,
+        coupon_code: str | None = None,
     ) -> models.JobCost:
-        """Exact cost of a created job.
+        """The price of a created job (documented; the nested breakdown comes from the legacy
+        reference and Click2Mail's SDKs). The price depends on how it will be paid.
 
         Wire: ``GET /jobs/{id}/cost`` (operation ``get_job_cost``).
 
         Args:
             id: Job identifier. (required)
-            payment_type: ``User Credit`` or ``Invoice``. (wire ``paymentType``)
             details: Include the itemized breakdown.
+            payment_type: Vendor default ``Credit Card``. (wire ``paymentType``)
+            coupon_code: (wire ``couponCode``)
         """
         return self._client.call(
             _OP_GET_JOB_COST,
             {
                 "id": id,
-                "paymentType": payment_type,
                 "details": details,
+                "paymentType": payment_type,
+                "couponCode": coupon_code,
+            },
+        )
+
+    def create_proof(
+        self,
+        id: int,
+    ) -> models.Job:
+        """Render a proof of a draft job (documented). Inferred from a Click2Mail staff app:
+        the answer's ``id`` is the proof's id and ``status_url`` its URL.
+
+        Wire: ``POST /jobs/{id}/proof`` (operation ``create_proof``).
+
+        Args:
+            id: (required)
+        """
+        return self._client.call(
+            _OP_CREATE_PROOF,
+            {
+                "id": id,
+            },
+        )
+
+    def get_proof(
+        self,
+        id: int,
+        proof_id: int,
+        session_id: str,
+        *,
+        save_to: _rt.FileTarget | None = None,
+    ) -> BinaryResult:
+        """The proof's PDF (documented). ``download(save_to=...)`` streams it to a file; an XML
+        status instead of the file raises ``JobError``.
+
+        Wire: ``GET /jobs/{id}/proof/{proofId}/{sessionId}`` (operation ``get_proof``).
+
+        Args:
+            id: (required)
+            proof_id: (wire ``proofId``, required)
+            session_id: (wire ``sessionId``, required)
+            save_to: A path or binary file object to stream the file to instead of holding
+                it in memory (``content`` is then None and ``size`` tells how much was
+                written).
+        """
+        return self._client.download(
+            _OP_GET_PROOF,
+            {
+                "id": id,
+                "proofId": proof_id,
+                "sessionId": session_id,
+            },
+            save_to,
+        )
+
+    def accept_proof(
+        self,
+        id: int,
+        accept_id: str,
+    ) -> models.Job:
+        """Record the customer's approval of the proof (documented; an audit trail); the job
+        moves to PROOF_ACCEPTED.
+
+        Wire: ``POST /jobs/{id}/proof/accept`` (operation ``accept_proof``).
+
+        Args:
+            id: (required)
+            accept_id: Who accepted, e.g. their initials. (wire ``acceptId``, required)
+        """
+        return self._client.call(
+            _OP_ACCEPT_PROOF,
+            {
+                "id": id,
+                "acceptId": accept_id,
             },
         )
 
@@ -1062,7 +4302,8 @@ class Click2MailClient(_rt.ClientBase):
         self,
         id: int,
     ) -> models.Job:
-        """Cancel a submitted job before production starts (invoice jobs only).
+        """Cancel a submitted job before production starts ("Cancel a Submitted Job"; path seen
+        in Click2Mail's SDKs). Not retried: cancelling is not safe to repeat.
 
         Wire: ``POST /jobs/{id}/cancel`` (operation ``cancel_job``).
 
@@ -1076,37 +4317,500 @@ class Click2MailClient(_rt.ClientBase):
             },
         )
 
+    def delete_job(
+        self,
+        id: int,
+    ) -> models.Job:
+        """Delete a draft job ("Delete a Job" in the reference; the path is inferred).
+
+        Wire: ``POST /jobs/{id}/delete`` (operation ``delete_job``).
+
+        Args:
+            id: (required)
+        """
+        return self._client.call(
+            _OP_DELETE_JOB,
+            {
+                "id": id,
+            },
+        )
+
+    def duplicate_job(
+        self,
+        id: int,
+    ) -> models.Job:
+        """Copy a job; the answer's ``id`` is the copy's (reference title; path and answer
+        inferred).
+
+        Wire: ``POST /jobs/{id}/duplicate`` (operation ``duplicate_job``).
+
+        Args:
+            id: (required)
+        """
+        return self._client.call(
+            _OP_DUPLICATE_JOB,
+            {
+                "id": id,
+            },
+        )
+
+    def add_job_to_cart(
+        self,
+        id: int,
+    ) -> models.Job:
+        """Put a job in the customer's web cart instead of submitting it (reference title; path
+        inferred).
+
+        Wire: ``POST /jobs/{id}/addToCart`` (operation ``add_job_to_cart``).
+
+        Args:
+            id: (required)
+        """
+        return self._client.call(
+            _OP_ADD_JOB_TO_CART,
+            {
+                "id": id,
+            },
+        )
+
+    def get_ship_estimate(
+        self,
+        id: int,
+    ) -> JsonValue:
+        """Shipping options and costs of a print-and-ship job ("Check the Job Shipping Cost";
+        legacy reference, answer shape inferred, so returned as plain data).
+
+        Wire: ``GET /jobs/{id}/shipEstimate`` (operation ``get_ship_estimate``).
+
+        Args:
+            id: (required)
+        """
+        return self._client.call(
+            _OP_GET_SHIP_ESTIMATE,
+            {
+                "id": id,
+            },
+        )
+
+    def create_job_from_template(
+        self,
+        template_name: str,
+    ) -> models.Job:
+        """Create a draft job from a job template made in the web UI (type REST API)
+        (documented flow; parameter seen in Click2Mail's SDKs). Then ``update_job`` with a
+        document and a list, and submit.
+
+        Wire: ``POST /jobs/jobTemplate`` (operation ``create_job_from_template``).
+
+        Args:
+            template_name: (wire ``templateName``, required)
+        """
+        return self._client.call(
+            _OP_CREATE_JOB_FROM_TEMPLATE,
+            {
+                "templateName": template_name,
+            },
+        )
+
+    def create_job_from_template_id(
+        self,
+        job_template_id: int,
+        address_id: int,
+    ) -> models.Job:
+        """Create a job from a template id and an address list. Inferred: an older variant seen
+        only in third-party code; prefer ``create_job_from_template``.
+
+        Wire: ``POST /jobs/template`` (operation ``create_job_from_template_id``).
+
+        Args:
+            job_template_id: (wire ``jobtemplateId``, required)
+            address_id: (wire ``addressId``, required)
+        """
+        return self._client.call(
+            _OP_CREATE_JOB_FROM_TEMPLATE_ID,
+            {
+                "jobtemplateId": job_template_id,
+                "addressId": address_id,
+            },
+        )
+
+    def submit_single_piece(
+        self,
+        template_name: str,
+        address: models.SinglePieceAddress,
+        billing_type: models.BillingType | str,
+        document: FileInput,
+    ) -> models.Job:
+        """Create **and submit** a one-piece job from a template (seen in Click2Mail's SDKs):
+        the PDF, one recipient and how to pay. This spends money.
+
+        Wire: ``POST /jobs/jobTemplate/submitonepiece`` (operation ``submit_single_piece``).
+
+        Args:
+            template_name: (wire ``templateName``, required)
+            address: The recipient (sent as an XML text field). (required)
+            billing_type: (wire ``billingType``, required)
+            document: The PDF to mail. (required)
+        """
+        return self._client.call(
+            _OP_SUBMIT_SINGLE_PIECE,
+            {
+                "templateName": template_name,
+                "address": address,
+                "billingType": billing_type,
+                "document": document,
+            },
+        )
+
+    def set_eddm_mailer(
+        self,
+        id: int,
+        *,
+        mailer_name: str | None = None,
+        mailer_organization: str | None = None,
+        mailer_address1: str | None = None,
+        mailer_address2: str | None = None,
+        mailer_address3: str | None = None,
+        mailer_city: str | None = None,
+        mailer_state: str | None = None,
+        mailer_postalcode: str | None = None,
+        mailer_phone: str | None = None,
+    ) -> models.Job:
+        """The mailer of an EDDM job (seen in Click2Mail's EDDM Postman collection; answer
+        inferred).
+
+        Wire: ``POST /jobs/{id}/eddmInfo`` (operation ``set_eddm_mailer``).
+
+        Args:
+            id: (required)
+            mailer_name: (wire ``mailerName``)
+            mailer_organization: (wire ``mailerOrganization``)
+            mailer_address1: (wire ``mailerAddress1``)
+            mailer_address2: (wire ``mailerAddress2``)
+            mailer_address3: (wire ``mailerAddress3``)
+            mailer_city: (wire ``mailerCity``)
+            mailer_state: (wire ``mailerState``)
+            mailer_postalcode: (wire ``mailerPostalcode``)
+            mailer_phone: ``XXX-XXX-XXXX``, optionally `` ext XXXX``. (wire ``mailerPhone``)
+        """
+        return self._client.call(
+            _OP_SET_EDDM_MAILER,
+            {
+                "id": id,
+                "mailerName": mailer_name,
+                "mailerOrganization": mailer_organization,
+                "mailerAddress1": mailer_address1,
+                "mailerAddress2": mailer_address2,
+                "mailerAddress3": mailer_address3,
+                "mailerCity": mailer_city,
+                "mailerState": mailer_state,
+                "mailerPostalcode": mailer_postalcode,
+                "mailerPhone": mailer_phone,
+            },
+        )
+
+    def set_eddm_post_office(
+        self,
+        id: int,
+        *,
+        po_name: str | None = None,
+        delivery_type: str | None = None,
+        total_pieces: int | None = None,
+        po_address: str | None = None,
+        po_city: str | None = None,
+        po_state: str | None = None,
+        po_postal_code: str | None = None,
+        phone: str | None = None,
+        route_type: str | None = None,
+    ) -> models.Job:
+        """The post office of entry of an EDDM job (seen in Click2Mail's EDDM Postman
+        collection).
+
+        Wire: ``POST /jobs/{id}/eddmPo`` (operation ``set_eddm_post_office``).
+
+        Args:
+            id: (required)
+            po_name: (wire ``poName``)
+            delivery_type: e.g. ``Residential``. (wire ``deliveryType``)
+            total_pieces: (wire ``totalPieces``)
+            po_address: (wire ``poAddress``)
+            po_city: (wire ``poCity``)
+            po_state: (wire ``poState``)
+            po_postal_code: (wire ``poPostalCode``)
+            phone:
+            route_type: e.g. ``City``. (wire ``routeType``)
+        """
+        return self._client.call(
+            _OP_SET_EDDM_POST_OFFICE,
+            {
+                "id": id,
+                "poName": po_name,
+                "deliveryType": delivery_type,
+                "totalPieces": total_pieces,
+                "poAddress": po_address,
+                "poCity": po_city,
+                "poState": po_state,
+                "poPostalCode": po_postal_code,
+                "phone": phone,
+                "routeType": route_type,
+            },
+        )
+
+    def add_eddm_route(
+        self,
+        id: int,
+        *,
+        po_name: str | None = None,
+        route: str | None = None,
+        postal_code: str | None = None,
+        total_pieces: int | None = None,
+    ) -> models.Job:
+        """One carrier route of an EDDM job; call once per route (seen in Click2Mail's EDDM
+        Postman collection).
+
+        Wire: ``POST /jobs/{id}/eddmRoute`` (operation ``add_eddm_route``).
+
+        Args:
+            id: (required)
+            po_name: (wire ``poName``)
+            route: e.g. ``20852-C083``.
+            postal_code: (wire ``postalCode``)
+            total_pieces: (wire ``totalPieces``)
+        """
+        return self._client.call(
+            _OP_ADD_EDDM_ROUTE,
+            {
+                "id": id,
+                "poName": po_name,
+                "route": route,
+                "postalCode": postal_code,
+                "totalPieces": total_pieces,
+            },
+        )
+
+    def get_eddm(
+        self,
+        id: int,
+    ) -> JsonValue:
+        """The EDDM settings of a job (inferred from a third-party reading; returned as plain
+        data).
+
+        Wire: ``GET /jobs/{id}/eddm`` (operation ``get_eddm``).
+
+        Args:
+            id: (required)
+        """
+        return self._client.call(
+            _OP_GET_EDDM,
+            {
+                "id": id,
+            },
+        )
+
+    def get_tracking(
+        self,
+        id: int,
+        tracking_type: models.TrackingType | str,
+        *,
+        bar_code: str | None = None,
+        tracking_detail: str | None = None,
+    ) -> models.JobTracking:
+        """USPS tracking of a mailed job: one ``MailPiece`` per piece with its last scan (seen
+        in Click2Mail's SDKs). Data refreshes about daily; staging produces none.
+
+        Wire: ``GET /jobs/{id}/tracking`` (operation ``get_tracking``).
+
+        Args:
+            id: (required)
+            tracking_type: (wire ``trackingType``, required)
+            bar_code: One piece only (inferred). (wire ``barCode``)
+            tracking_detail: Inferred from third-party code. (wire ``trackingDetail``)
+        """
+        return self._client.call(
+            _OP_GET_TRACKING,
+            {
+                "id": id,
+                "trackingType": tracking_type,
+                "barCode": bar_code,
+                "trackingDetail": tracking_detail,
+            },
+        )
+
+    def get_tracking_by_unique_id(
+        self,
+        id: int,
+        tracking_type: models.TrackingType | str,
+    ) -> models.JobTracking:
+        """Tracking keyed by each recipient's unique id (a ``c2m_uniqueid`` column in the
+        address list) (seen in Click2Mail's SDKs).
+
+        Wire: ``GET /jobs/{id}/uniqueid/tracking`` (operation
+        ``get_tracking_by_unique_id``).
+
+        Args:
+            id: (required)
+            tracking_type: (wire ``trackingType``, required)
+        """
+        return self._client.call(
+            _OP_GET_TRACKING_BY_UNIQUE_ID,
+            {
+                "id": id,
+                "trackingType": tracking_type,
+            },
+        )
+
+    def get_return_receipt(
+        self,
+        id: int,
+        *,
+        barcode: str | None = None,
+        save_to: _rt.FileTarget | None = None,
+    ) -> BinaryResult:
+        """USPS electronic return receipts of a certified job (seen in Click2Mail's SDKs): one
+        PDF for ``barcode``, else a ZIP of all receipts.
+
+        Wire: ``GET /jobs/{id}/returnReceipt`` (operation ``get_return_receipt``).
+
+        Args:
+            id: (required)
+            barcode:
+            save_to: A path or binary file object to stream the file to instead of holding
+                it in memory (``content`` is then None and ``size`` tells how much was
+                written).
+        """
+        return self._client.download(
+            _OP_GET_RETURN_RECEIPT,
+            {
+                "id": id,
+                "barcode": barcode,
+            },
+            save_to,
+        )
+
+    def get_return_receipt_by_unique_id(
+        self,
+        id: int,
+        unique_id: str,
+        *,
+        save_to: _rt.FileTarget | None = None,
+    ) -> BinaryResult:
+        """The return receipt of one recipient, by unique id (seen in Click2Mail's SDKs).
+
+        Wire: ``GET /jobs/{id}/uniqueid/returnReceipt`` (operation
+        ``get_return_receipt_by_unique_id``).
+
+        Args:
+            id: (required)
+            unique_id: (wire ``uniqueId``, required)
+            save_to: A path or binary file object to stream the file to instead of holding
+                it in memory (``content`` is then None and ``size`` tells how much was
+                written).
+        """
+        return self._client.download(
+            _OP_GET_RETURN_RECEIPT_BY_UNIQUE_ID,
+            {
+                "id": id,
+                "uniqueId": unique_id,
+            },
+            save_to,
+        )
+
+    def list_jobs_by_app_signature(
+        self,
+        app_signature: str,
+        *,
+        offset: int | None = None,
+        number_of_jobs: int | None = None,
+        ignore_tracking_data: bool | None = None,
+    ) -> JsonValue:
+        """Jobs created with one ``appSignature``. Inferred from a third-party reading;
+        returned as plain data.
+
+        Wire: ``GET /jobs/appSignature`` (operation ``list_jobs_by_app_signature``).
+
+        Args:
+            app_signature: (wire ``appSignature``, required)
+            offset:
+            number_of_jobs: (wire ``numberOfJobs``)
+            ignore_tracking_data: (wire ``ignoreTrackingData``)
+        """
+        return self._client.call(
+            _OP_LIST_JOBS_BY_APP_SIGNATURE,
+            {
+                "appSignature": app_signature,
+                "offset": offset,
+                "numberOfJobs": number_of_jobs,
+                "ignoreTrackingData": ignore_tracking_data,
+            },
+        )
+
+    def list_app_jobs(
+        self,
+        app_id: str,
+        *,
+        offset: int | None = None,
+        number_of_jobs: int | None = None,
+    ) -> JsonValue:
+        """Jobs of an application id, as a Click2Mail staff app lists them (inferred; returned
+        as plain data).
+
+        Wire: ``GET /jobs/appSignature2`` (operation ``list_app_jobs``).
+
+        Args:
+            app_id: (wire ``appid``, required)
+            offset:
+            number_of_jobs: (wire ``numberOfJobs``)
+        """
+        return self._client.call(
+            _OP_LIST_APP_JOBS,
+            {
+                "appid": app_id,
+                "offset": offset,
+                "numberOfJobs": number_of_jobs,
+            },
+        )
+
     def get_cost_estimate(
         self,
-        document_class: str,
+        document_class: models.DocumentClass | str,
         layout: str,
         production_time: str,
         envelope: str,
         color: str,
         paper_type: str,
         print_option: str,
-        quantity: int,
-        number_of_pages: int,
         *,
         mail_class: str | None = None,
-        payment_type: str | None = None,
+        quantity: int | None = None,
+        non_standard_quantity: int | None = None,
+        international_quantity: int | None = None,
+        number_of_pages: int | None = None,
+        payment_type: models.BillingType | str | None = None,
+        coupon_code: str | None = None,
     ) -> models.CostEstimate:
-        """Price estimate for a product and quantity, without creating a job.
+        """Price a mailing without creating anything (documented request; the answer is read
+        with the fields of a job's cost, an inference).
 
         Wire: ``GET /costEstimate`` (operation ``get_cost_estimate``).
 
         Args:
-            document_class: (wire ``documentClass``, required)
-            layout: (required)
-            production_time: (wire ``productionTime``, required)
-            envelope: (required)
-            color: (required)
-            paper_type: (wire ``paperType``, required)
-            print_option: (wire ``printOption``, required)
+            document_class: Product, e.g. ``Letter 8.5 x 11``. (wire ``documentClass``,
+                required)
+            layout: e.g. ``Address on Separate Page``. (required)
+            production_time: e.g. ``Next Day``. (wire ``productionTime``, required)
+            envelope: e.g. ``#10 Double Window``; empty for products without an envelope.
+                (required)
+            color: ``Black and White`` or ``Full Color``. (required)
+            paper_type: e.g. ``White 24#``. (wire ``paperType``, required)
+            print_option: ``Printing One side`` or ``Printing both sides``. (wire
+                ``printOption``, required)
             mail_class: (wire ``mailClass``)
-            quantity: Number of recipients. (required)
-            number_of_pages: Pages per mail piece. (wire ``numberOfPages``, required)
-            payment_type: (wire ``paymentType``)
+            quantity: Standard pieces.
+            non_standard_quantity: (wire ``nonStandardQuantity``)
+            international_quantity: (wire ``internationalQuantity``)
+            number_of_pages: Pages per piece. (wire ``numberOfPages``)
+            payment_type: Vendor default ``Credit Card``. (wire ``paymentType``)
+            coupon_code: (wire ``couponCode``)
         """
         return self._client.call(
             _OP_GET_COST_ESTIMATE,
@@ -1120,15 +4824,18 @@ class Click2MailClient(_rt.ClientBase):
                 "printOption": print_option,
                 "mailClass": mail_class,
                 "quantity": quantity,
+                "nonStandardQuantity": non_standard_quantity,
+                "internationalQuantity": international_quantity,
                 "numberOfPages": number_of_pages,
                 "paymentType": payment_type,
+                "couponCode": coupon_code,
             },
         )
 
     def get_credit(
         self,
     ) -> models.Credit:
-        """Credit balance of the account.
+        """The account's credit balance (documented).
 
         Wire: ``GET /credit`` (operation ``get_credit``).
         """
@@ -1149,29 +4856,36 @@ class Click2MailClient(_rt.ClientBase):
         billing_month: int,
         billing_year: int,
         billing_cvv: str,
-        billing_cc_type: str,
+        billing_cc_type: models.CardType | str,
+        *,
+        billing_company: str | None = None,
     ) -> models.Credit:
-        """Buy account credit with a card. This spends money.
+        """Buy account credit with a card (documented; all eleven card fields are required, the
+        minimum is 10 USD, the expiry must be in the future). This spends money. Paying jobs
+        from credit avoids the 2 USD minimum production fee.
 
         Wire: ``POST /credit/purchase`` (operation ``purchase_credit``).
 
         Args:
             billing_name: (wire ``billingName``, required)
+            billing_company: (wire ``billingCompany``)
             billing_address1: (wire ``billingAddress1``, required)
             billing_city: (wire ``billingCity``, required)
             billing_state: (wire ``billingState``, required)
             billing_zip: (wire ``billingZip``, required)
-            billing_amount: Amount in US dollars. (wire ``billingAmount``, required)
+            billing_amount: Amount in US dollars (at least 10). (wire ``billingAmount``,
+                required)
             billing_number: Card number (never logged). (wire ``billingNumber``, required)
-            billing_month: (wire ``billingMonth``, required)
-            billing_year: (wire ``billingYear``, required)
+            billing_month: Expiry month. (wire ``billingMonth``, required)
+            billing_year: Expiry year (2 or 4 digits). (wire ``billingYear``, required)
             billing_cvv: Card security code (never logged). (wire ``billingCvv``, required)
-            billing_cc_type: Card type, e.g. ``VI``. (wire ``billingCcType``, required)
+            billing_cc_type: (wire ``billingCcType``, required)
         """
         return self._client.call(
             _OP_PURCHASE_CREDIT,
             {
                 "billingName": billing_name,
+                "billingCompany": billing_company,
                 "billingAddress1": billing_address1,
                 "billingCity": billing_city,
                 "billingState": billing_state,
@@ -1185,72 +4899,293 @@ class Click2MailClient(_rt.ClientBase):
             },
         )
 
-    def correct_addresses(
+    def list_projects(
         self,
-        address_list: models.NewAddressList,
+        *,
+        number_of_projects: int | None = None,
+        offset: int | None = None,
     ) -> JsonValue:
-        """Standardize addresses (CASS) without creating a list.
+        """Projects (job folders) of the account (inferred; returned as plain data).
 
-        Wire: ``POST /addressCorrection`` (operation ``correct_addresses``).
+        Wire: ``GET /projects`` (operation ``list_projects``).
 
         Args:
-            address_list: (wire ``addressList``, required)
+            number_of_projects: (wire ``numberOfProjects``)
+            offset:
         """
         return self._client.call(
-            _OP_CORRECT_ADDRESSES,
+            _OP_LIST_PROJECTS,
             {
-                "addressList": address_list,
+                "numberOfProjects": number_of_projects,
+                "offset": offset,
             },
+        )
+
+    def create_project(
+        self,
+        project_name: str,
+    ) -> models.Reply:
+        """Create a project to file jobs in (inferred).
+
+        Wire: ``POST /projects`` (operation ``create_project``).
+
+        Args:
+            project_name: (wire ``projectName``, required)
+        """
+        return self._client.call(
+            _OP_CREATE_PROJECT,
+            {
+                "projectName": project_name,
+            },
+        )
+
+    def list_project_jobs(
+        self,
+        project_name: str,
+        *,
+        number_of_jobs: int | None = None,
+        offset: int | None = None,
+    ) -> JsonValue:
+        """The jobs of a project (inferred; returned as plain data).
+
+        Wire: ``GET /projects/jobs`` (operation ``list_project_jobs``).
+
+        Args:
+            project_name: (wire ``projectName``, required)
+            number_of_jobs: (wire ``numberOfJobs``)
+            offset:
+        """
+        return self._client.call(
+            _OP_LIST_PROJECT_JOBS,
+            {
+                "projectName": project_name,
+                "numberOfJobs": number_of_jobs,
+                "offset": offset,
+            },
+        )
+
+    def get_product_options(
+        self,
+        *,
+        document_class: models.DocumentClass | str | None = None,
+        skip_bulk_print: bool | None = None,
+    ) -> JsonValue:
+        """The valid combinations of product options (inferred; returned as plain data).
+
+        Wire: ``GET /productOptions`` (operation ``get_product_options``).
+
+        Args:
+            document_class: (wire ``documentClass``)
+            skip_bulk_print: (wire ``skipBulkPrint``)
+        """
+        return self._client.call(
+            _OP_GET_PRODUCT_OPTIONS,
+            {
+                "documentClass": document_class,
+                "skipBulkPrint": skip_bulk_print,
+            },
+        )
+
+    def authorize(
+        self,
+    ) -> models.Reply:
+        """Check the credentials (seen in Click2Mail's Java sample): status 0 when valid,
+        ``Click2MailAuthenticationError`` (HTTP 401) when not.
+
+        Wire: ``POST /account/authorize`` (operation ``authorize``).
+        """
+        return self._client.call(
+            _OP_AUTHORIZE,
+            {},
+        )
+
+    def create_account(
+        self,
+    ) -> models.Reply:
+        """ "Create an Account" in the reference. Inferred: the path is unconfirmed and seen
+        only through a partner proxy; its parameters are not documented, so none are sent.
+
+        Wire: ``POST /account/create`` (operation ``create_account``).
+        """
+        return self._client.call(
+            _OP_CREATE_ACCOUNT,
+            {},
         )
 
     def list_account_addresses(
         self,
-    ) -> models.AccountAddressList:
-        """Return addresses saved on the account.
+        address_type: models.AccountAddressType | str,
+    ) -> models.AccountAddresses:
+        """Addresses of one type saved on the account (documented; answer shape inferred from
+        Click2Mail's SDKs).
 
         Wire: ``GET /account/addresses`` (operation ``list_account_addresses``).
+
+        Args:
+            address_type: (wire ``addressType``, required)
         """
         return self._client.call(
             _OP_LIST_ACCOUNT_ADDRESSES,
-            {},
+            {
+                "addressType": address_type,
+            },
         )
 
     def add_account_address(
         self,
-        name: str,
+        address_type: models.AccountAddressType | str,
+        description: str,
         address1: str,
         city: str,
-        state: str,
-        zip: str,
         *,
+        prefix: str | None = None,
+        first_name: str | None = None,
+        middle_name: str | None = None,
+        last_name: str | None = None,
+        suffix: str | None = None,
         organization: str | None = None,
         address2: str | None = None,
+        address3: str | None = None,
+        state: str | None = None,
+        zip: str | None = None,
         country: str | None = None,
-    ) -> models.AccountAddressList:
-        """Save a return address on the account.
+        phone: str | None = None,
+        make_default: str | None = None,
+        permit_number: str | None = None,
+        reply_city: str | None = None,
+        reply_region_id: str | None = None,
+    ) -> models.Reply:
+        """Save an address on the account (documented); its id is a job's ``returnAddressId``,
+        ``businessReplyAddressId`` or ``courtesyReplyAddressId``. EDDM mailer addresses need
+        ``phone``; business-reply addresses need ``permitNumber``, ``replyCity`` and
+        ``replyRegionId``.
 
         Wire: ``POST /account/addresses`` (operation ``add_account_address``).
 
         Args:
-            name: (required)
+            address_type: (wire ``type``, required)
+            description: A label. (required)
+            prefix:
+            first_name: (wire ``firstName``)
+            middle_name: (wire ``middleName``)
+            last_name: (wire ``lastName``)
+            suffix:
             organization:
             address1: (required)
             address2:
+            address3:
             city: (required)
-            state: (required)
-            zip: (required)
+            state:
+            zip:
             country:
+            phone: ``XXX-XXX-XXXX``, optionally `` ext XXXX``.
+            make_default: ``yes`` to make it the default of its type. (wire ``makeDefault``)
+            permit_number: (wire ``permitNumber``)
+            reply_city: (wire ``replyCity``)
+            reply_region_id: (wire ``replyRegionId``)
         """
         return self._client.call(
             _OP_ADD_ACCOUNT_ADDRESS,
             {
-                "name": name,
+                "type": address_type,
+                "description": description,
+                "prefix": prefix,
+                "firstName": first_name,
+                "middleName": middle_name,
+                "lastName": last_name,
+                "suffix": suffix,
                 "organization": organization,
                 "address1": address1,
                 "address2": address2,
+                "address3": address3,
                 "city": city,
                 "state": state,
                 "zip": zip,
                 "country": country,
+                "phone": phone,
+                "makeDefault": make_default,
+                "permitNumber": permit_number,
+                "replyCity": reply_city,
+                "replyRegionId": reply_region_id,
+            },
+        )
+
+    def update_account_address(
+        self,
+        address_id: int,
+        address_type: models.AccountAddressType | str,
+        description: str,
+        address1: str,
+        city: str,
+        *,
+        prefix: str | None = None,
+        first_name: str | None = None,
+        middle_name: str | None = None,
+        last_name: str | None = None,
+        suffix: str | None = None,
+        organization: str | None = None,
+        address2: str | None = None,
+        address3: str | None = None,
+        state: str | None = None,
+        zip: str | None = None,
+        country: str | None = None,
+        phone: str | None = None,
+        make_default: str | None = None,
+        permit_number: str | None = None,
+        reply_city: str | None = None,
+        reply_region_id: str | None = None,
+    ) -> models.Reply:
+        """Update a saved account address (documented; same fields as ``add_account_address``).
+
+        Wire: ``POST /account/addresses/{addressId}`` (operation
+        ``update_account_address``).
+
+        Args:
+            address_id: (wire ``addressId``, required)
+            address_type: (wire ``type``, required)
+            description: A label. (required)
+            prefix:
+            first_name: (wire ``firstName``)
+            middle_name: (wire ``middleName``)
+            last_name: (wire ``lastName``)
+            suffix:
+            organization:
+            address1: (required)
+            address2:
+            address3:
+            city: (required)
+            state:
+            zip:
+            country:
+            phone: ``XXX-XXX-XXXX``, optionally `` ext XXXX``.
+            make_default: ``yes`` to make it the default of its type. (wire ``makeDefault``)
+            permit_number: (wire ``permitNumber``)
+            reply_city: (wire ``replyCity``)
+            reply_region_id: (wire ``replyRegionId``)
+        """
+        return self._client.call(
+            _OP_UPDATE_ACCOUNT_ADDRESS,
+            {
+                "addressId": address_id,
+                "type": address_type,
+                "description": description,
+                "prefix": prefix,
+                "firstName": first_name,
+                "middleName": middle_name,
+                "lastName": last_name,
+                "suffix": suffix,
+                "organization": organization,
+                "address1": address1,
+                "address2": address2,
+                "address3": address3,
+                "city": city,
+                "state": state,
+                "zip": zip,
+                "country": country,
+                "phone": phone,
+                "makeDefault": make_default,
+                "permitNumber": permit_number,
+                "replyCity": reply_city,
+                "replyRegionId": reply_region_id,
             },
         )

@@ -43,12 +43,25 @@ class TaskTimeout(Error, _rt.TaskTimeout):
     """Waiting for a long-running task ran out of time; the task goes on on the server."""
 
 
+class JobNotFoundError(VendorError):
+    """Submit refused: the job does not exist (status 1, sent with HTTP 200)."""
+
+
+class PaymentNotAuthorizedError(VendorError):
+    """Submit refused: the payment method is not allowed for this account or the payment was
+    not authorized (status 2, sent with HTTP 200). The job stays a draft: add credit or fix
+    the billing details and submit again.
+    """
+
+
 class AddressListError(VendorError):
     """The address list could not be processed (status 9); ``vendor_message`` says why."""
 
 
 class JobError(VendorError):
-    """The job could not be created, submitted, priced or cancelled (status 9)."""
+    """The job call was refused (status 9): a missing parameter, a job in a state that does not
+    allow it, invalid product options, ...; ``vendor_message`` says why.
+    """
 
 
 class MissingParameterError(VendorError):
@@ -60,7 +73,7 @@ class DuplicateDocumentError(VendorError):
 
 
 class DocumentDimensionsError(VendorError):
-    """The document's page dimensions are outside the accepted range (status 2)."""
+    """The document's page dimensions are outside the range of its document class (status 2)."""
 
 
 class PageCountError(VendorError):
@@ -84,7 +97,7 @@ class VendorFailureError(HttpError):
 
 
 class VendorTimeoutError(HttpError):
-    """Click2Mail timed out (HTTP 524, after 100 seconds)."""
+    """Click2Mail timed out (HTTP 524, after 100 seconds); usually transient."""
 
 
 ERROR_TABLE = _rt.ErrorTable(
@@ -97,10 +110,34 @@ ERROR_TABLE = _rt.ErrorTable(
     task_timeout=TaskTimeout,
     rules=(
         _rt.ErrorRule(
+            JobNotFoundError,
+            http_status=(),
+            vendor_status=("1",),
+            operations=("submit_job",),
+        ),
+        _rt.ErrorRule(
+            PaymentNotAuthorizedError,
+            http_status=(),
+            vendor_status=("2",),
+            operations=("submit_job",),
+        ),
+        _rt.ErrorRule(
             AddressListError,
             http_status=(),
             vendor_status=("9",),
-            operations=("create_address_list", "get_address_list", "correct_addresses"),
+            operations=(
+                "create_address_list",
+                "get_address_list",
+                "add_addresses_to_list",
+                "update_addresses_in_list",
+                "delete_addresses_from_list",
+                "create_list_from_address_book",
+                "add_address_book_addresses_to_list",
+                "check_address_list_name",
+                "get_address_list_contents",
+                "delete_address_list",
+                "correct_addresses",
+            ),
         ),
         _rt.ErrorRule(
             JobError,
@@ -110,9 +147,32 @@ ERROR_TABLE = _rt.ErrorTable(
                 "create_job",
                 "submit_job",
                 "get_job",
+                "get_job_info",
+                "update_job",
                 "get_job_cost",
                 "cancel_job",
+                "delete_job",
+                "duplicate_job",
+                "add_job_to_cart",
+                "create_proof",
+                "get_proof",
+                "accept_proof",
                 "get_cost_estimate",
+                "get_ship_estimate",
+                "set_eddm_mailer",
+                "set_eddm_post_office",
+                "add_eddm_route",
+                "get_eddm",
+                "create_job_from_template",
+                "create_job_from_template_id",
+                "submit_single_piece",
+                "get_tracking",
+                "get_tracking_by_unique_id",
+                "get_return_receipt",
+                "get_return_receipt_by_unique_id",
+                "list_jobs",
+                "list_jobs_by_app_signature",
+                "list_app_jobs",
             ),
         ),
         _rt.ErrorRule(
@@ -125,31 +185,36 @@ ERROR_TABLE = _rt.ErrorTable(
             DuplicateDocumentError,
             http_status=(400,),
             vendor_status=("1",),
-            operations=(),
+            operations=("create_document", "create_document_from_url", "merge_documents"),
         ),
         _rt.ErrorRule(
             DocumentDimensionsError,
             http_status=(400,),
             vendor_status=("2",),
-            operations=(),
+            operations=("create_document", "create_document_from_url", "merge_documents"),
         ),
         _rt.ErrorRule(
             PageCountError,
             http_status=(400,),
             vendor_status=("3",),
-            operations=(),
+            operations=("create_document", "create_document_from_url", "merge_documents"),
         ),
         _rt.ErrorRule(
             RenderError,
             http_status=(400,),
             vendor_status=("4",),
-            operations=(),
+            operations=(
+                "create_document",
+                "create_document_from_url",
+                "merge_documents",
+                "convert_to_pdf",
+            ),
         ),
         _rt.ErrorRule(
             PreflightError,
             http_status=(400,),
             vendor_status=("5",),
-            operations=(),
+            operations=("create_document", "create_document_from_url", "merge_documents"),
         ),
         _rt.ErrorRule(
             Click2MailAuthenticationError,

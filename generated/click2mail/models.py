@@ -11,10 +11,11 @@ import dataclasses
 import enum
 
 from .. import _runtime as _rt
+from .._runtime import JsonValue
 
 
 class DocumentFormat(enum.StrEnum):
-    """File formats accepted for documents."""
+    """File formats accepted for documents (``JPG`` only in the legacy reference)."""
 
     PDF = "PDF"
     DOC = "DOC"
@@ -28,14 +29,99 @@ class DocumentFormat(enum.StrEnum):
     PNG = "PNG"
 
 
+class DocumentClass(enum.StrEnum):
+    """Physical products a document is made for (seen in Click2Mail's C# SDK product tables and
+    EDDM collection; spelled exactly as the vendor does, including the double space).
+    """
+
+    LETTER_8_5_X_11 = "Letter 8.5 x 11"
+    LETTER_8_5_X_14 = "Letter 8.5 x 14"
+    BOOKLET_8_5_X_11_ADDRESS_FRONT_PAGE = "Booklet 8.5 x 11 Address Front Page"
+    BOOKLET_SELF_MAILER_8_5_X_11 = "Booklet Self Mailer 8.5 x 11"
+    CERTIFIED_LETTER_8_5_X_11 = "Certified Letter 8.5 x 11"
+    CERTIFIED_SELF_MAILER_8_5_X_11 = "Certified Self Mailer 8.5 x 11"
+    NOTE_CARD_FOLDED_4_25_X_5_5 = "Note Card - Folded 4.25 x 5.5"
+    POSTCARD_4_X_9 = "Postcard 4 x 9"
+    POSTCARD_4_25_X_6 = "Postcard 4.25 x 6"
+    POSTCARD_5_X_8 = "Postcard 5 x 8"
+    POSTCARD_6_X_9 = "Postcard 6 x 9"
+    POSTCARD_6_X_11 = "Postcard 6 x 11"
+    PRIORITY_EXPRESS_LETTER_8_5_X_11 = "Priority Express Letter  8.5 x 11"
+    PRIORITY_MAIL_LETTER_8_5_X_11 = "Priority Mail Letter 8.5 x 11"
+    RACK_CARD_4_X_9 = "Rack Card 4 x 9"
+    REPLY_LETTER_8_5_X_11 = "Reply Letter 8.5 x 11"
+    REPLY_MAIL_POSTCARD_4_25_X_6 = "Reply Mail Postcard 4.25 x 6"
+    BROCHURE_11_X_8_5 = "Brochure 11 x 8.5"
+    EDDM_MAILER_8_5_X_11 = "EDDM Mailer 8.5 x 11"
+
+
 class AddressListStatus(enum.StrEnum):
-    """Processing state of an address list: 3 means ready for a job, 9 an error."""
+    """Processing state of an address list: 0 uploaded, 1 mapped, 2 created, 3 CASS
+    standardized (ready for a job), 9 error.
+    """
 
     V_0 = "0"
     V_1 = "1"
     V_2 = "2"
     V_3 = "3"
     V_9 = "9"
+
+
+class BillingType(enum.StrEnum):
+    """How a job is paid (``Invoice`` and ``ACH`` need Click2Mail's prior approval)."""
+
+    CREDIT_CARD = "Credit Card"
+    INVOICE = "Invoice"
+    ACH = "ACH"
+    USER_CREDIT = "User Credit"
+    APPLE_PAY = "Apple Pay"
+    GOOGLE_PAY = "Google Pay"
+
+
+class CardType(enum.StrEnum):
+    """Card types: Visa, MasterCard, American Express, Discover."""
+
+    VI = "VI"
+    MC = "MC"
+    AE = "AE"
+    DI = "DI"
+
+
+class AccountAddressType(enum.StrEnum):
+    """Kinds of address saved on the account."""
+
+    RETURN_ADDRESS = "Return address"
+    BILLING_ADDRESS = "Billing address"
+    BUSINESS_REPLY = "Business reply"
+    COURTESY_REPLY_ADDRESS = "Courtesy reply address"
+    EDDM_MAILER_ADDRESS = "EDDM Mailer address"
+
+
+class TrackingType(enum.StrEnum):
+    """USPS tracking: ``IMB`` for letters and postcards, ``IMPB`` for package-type pieces."""
+
+    IMB = "IMB"
+    IMPB = "IMPB"
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class Reply(_rt.Model):
+    """The vendor's generic answer (``id``, ``status``, ``description``), for operations whose
+    answer root is not documented (its root element is not checked).
+
+    Attributes:
+        id: The created or addressed object; 0 on failure.
+        status: Vendor status code.
+        description: Vendor status text.
+        status_url: URL of the object. (wire ``statusUrl``)
+        count: Number of items (address operations).
+    """
+
+    id: int | None = None
+    status: str | None = None
+    description: str | None = None
+    status_url: str | None = None
+    count: int | None = None
 
 
 @dataclasses.dataclass(kw_only=True, slots=True)
@@ -64,7 +150,7 @@ class Document(_rt.Model):
 
 @dataclasses.dataclass(kw_only=True, slots=True)
 class DocumentList(_rt.Model):
-    """A page of documents.
+    """A page of documents (root element inferred: JSON clients read an array ``document``).
 
     Attributes:
         document: The documents on this page.
@@ -75,20 +161,32 @@ class DocumentList(_rt.Model):
 
 
 @dataclasses.dataclass(kw_only=True, slots=True)
-class Address(_rt.Model):
-    """One recipient of an address list (Click2Mail's standard address mapping).
+class DocumentIds(_rt.Model):
+    """Documents to merge, in order (sent as ``<documentList><documentId/>...``).
 
     Attributes:
-        first_name: (wire ``First_name``)
-        last_name: (wire ``Last_name``)
+        document_ids: Document identifiers, in order. (wire ``documentId``)
+    """
+
+    __xml_element__ = "documentList"
+    document_ids: list[int]
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class Mapping1Address(_rt.Model):
+    """One recipient in Click2Mail's address mapping 1 (``addressMappingId`` 1).
+
+    Attributes:
+        first_name: (wire ``Firstname``)
+        last_name: (wire ``Lastname``)
         organization: (wire ``Organization``)
         address1: (wire ``Address1``)
         address2: (wire ``Address2``)
         address3: (wire ``Address3``)
         city: (wire ``City``)
         state: (wire ``State``)
-        postal_code: (wire ``Postal_code``)
-        country: (wire ``Country_non-US``)
+        postal_code: (wire ``Postalcode``)
+        country: (wire ``Country``)
     """
 
     __xml_element__ = "address"
@@ -105,20 +203,58 @@ class Address(_rt.Model):
 
 
 @dataclasses.dataclass(kw_only=True, slots=True)
-class NewAddressList(_rt.Model):
-    """An address list to upload.
+class Mapping2Address(_rt.Model):
+    """One recipient in Click2Mail's address mapping 2 (``addressMappingId`` 2); ``country``
+    stays empty for US addresses.
 
     Attributes:
-        address_list_name: (wire ``addressListName``)
-        address_mapping_id: Layout of the address records (1 = the standard mapping). (wire
-            ``addressMappingId``)
+        first_name: (wire ``First_name``)
+        last_name: (wire ``Last_name``)
+        organization: (wire ``Organization``)
+        address1: (wire ``Address1``)
+        address2: (wire ``Address2``)
+        address3: In the vendor's samples and legacy docs, not in the current guide's
+            mapping-2 block. (wire ``Address3``)
+        city: (wire ``City``)
+        state: (wire ``State``)
+        zip: (wire ``Zip``)
+        country: (wire ``Country_non-US``)
+    """
+
+    __xml_element__ = "address"
+    first_name: str | None = None
+    last_name: str | None = None
+    organization: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    address3: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class NewAddressList(_rt.Model):
+    """An address list to upload. Each address is a ``Mapping1Address`` (with
+    ``address_mapping_id=1``), a ``Mapping2Address`` (with ``address_mapping_id=2``), or a
+    dict of the column headings of a custom mapping made in the web UI (``{"name": ...,
+    "postCode": ...}``).
+
+    Attributes:
+        address_list_name: A name unique in the account (optional per the legacy docs; the
+            SDKs always send one). (wire ``addressListName``)
+        address_mapping_id: Which element names the addresses use: 1, 2 or a custom
+            mapping's id. (wire ``addressMappingId``)
         addresses: The recipients.
     """
 
     __xml_element__ = "addressList"
-    address_list_name: str
+    address_list_name: str | None = None
     address_mapping_id: int
-    addresses: list[Address] = dataclasses.field(default_factory=list)
+    addresses: list[Mapping1Address | Mapping2Address | JsonValue] = dataclasses.field(
+        default_factory=list
+    )
 
 
 @dataclasses.dataclass(kw_only=True, slots=True)
@@ -127,25 +263,204 @@ class AddressList(_rt.Model):
 
     Attributes:
         status: Processing state (3 = CASS standardized, ready).
+        status_url: (wire ``statusUrl``)
         address_list_name: (wire ``addressListName``)
         count: Number of addresses.
+        status_location: (wire ``statusLocation``)
     """
 
     __xml_element__ = "addressList"
     id: int | None = None
     status: AddressListStatus | str | None = None
     description: str | None = None
+    status_url: str | None = None
     address_list_name: str | None = None
+    count: int | None = None
+    status_location: str | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class AddressListStatistics(_rt.Model):
+    """How the addresses of a list were classified (names from the reference; shape inferred).
+
+    Attributes:
+        no_service: (wire ``noService``)
+        guaranteed_delivery: (wire ``guaranteedDelivery``)
+        not_guaranteed_delivery: (wire ``notGuaranteedDelivery``)
+    """
+
+    total: int | None = None
+    standard: int | None = None
+    nonstandard: int | None = None
+    international: int | None = None
+    nonmailable: int | None = None
+    no_service: int | None = None
+    guaranteed_delivery: int | None = None
+    not_guaranteed_delivery: int | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class AddressListSummary(_rt.Model):
+    """One address list of the account.
+
+    Attributes:
+        last_updated: (wire ``lastUpdated``)
+        mapping_id: (wire ``mappingId``)
+    """
+
+    id: int | None = None
+    name: str | None = None
+    last_updated: str | None = None
+    mapping_id: int | None = None
+    statistics: AddressListStatistics | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class AddressLists(_rt.Model):
+    """The account's address lists (XML shape inferred from a Click2Mail staff app).
+
+    Attributes:
+        count: The number of lists (with ``count=True``).
+    """
+
+    __xml_element__ = "addressLists"
+    lists: list[AddressListSummary] = dataclasses.field(default_factory=list)
     count: int | None = None
 
 
 @dataclasses.dataclass(kw_only=True, slots=True)
-class Job(_rt.Model):
-    """A mailing job.
+class ListAddress(_rt.Model):
+    """One address stored in an address list or an address book (shape inferred).
 
     Attributes:
-        status: Vendor status code of the last action.
+        postal_code: (wire ``postalCode``)
+    """
+
+    __xml_element__ = "address"
+    id: int | None = None
+    name: str | None = None
+    organization: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    address3: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class ListAddresses(_rt.Model):
+    """Addresses of a list or an address book (root element inferred)."""
+
+    __xml_element__ = "addresses"
+    address: list[ListAddress] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class AddressBook(_rt.Model):
+    """An address book (stored contacts, distinct from address lists)."""
+
+    id: int | None = None
+    name: str | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class AddressBooks(_rt.Model):
+    """The account's address books (XML shape inferred)."""
+
+    __xml_element__ = "listOfAddressbooks"
+    addressbooks: list[AddressBook] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class AddressToCorrect(_rt.Model):
+    """One address to standardize (US addresses)."""
+
+    __xml_element__ = "address"
+    name: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    address3: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class AddressesToCorrect(_rt.Model):
+    """Addresses to standardize, sent as ``<addresses><address>...``."""
+
+    __xml_element__ = "addresses"
+    address: list[AddressToCorrect]
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class CorrectedAddress(_rt.Model):
+    """One standardized address, in the order sent. Non-mailable addresses are dropped from
+    jobs at no cost; non-standard ones are mailed at First Class rate.
+
+    Attributes:
+        fine_correction_message: (wire ``fineCorrectionMessage``)
+        coarse_correction_message: (wire ``coarseCorrectionMessage``)
+        non_mailable: (wire ``nonMailable``)
+    """
+
+    __xml_element__ = "address"
+    name: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+    fine_correction_message: str | None = None
+    coarse_correction_message: str | None = None
+    standard: bool | None = None
+    international: bool | None = None
+    non_mailable: bool | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class CorrectedAddresses(_rt.Model):
+    """The standardized addresses."""
+
+    __xml_element__ = "addresses"
+    address: list[CorrectedAddress] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class SinglePieceAddress(_rt.Model):
+    """The recipient of a single-piece job (sent as an XML text field).
+
+    Attributes:
+        postal_code: (wire ``postalCode``)
+    """
+
+    __xml_element__ = "address"
+    name: str | None = None
+    organization: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    address3: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class Job(_rt.Model):
+    """A mailing job and its state. ``description`` names the state (``Editing`` for a draft,
+    status 9; ``Awaiting Production``, status 4; ...): key on it, the numeric values of most
+    states are not documented.
+
+    Attributes:
+        status: Vendor status code of the job (or of the last action).
+        description: The state's name or the action's message.
         status_url: (wire ``statusUrl``)
+        tracking_type: After submission (e.g. ``IMB``). (wire ``trackingType``)
+        error_message: (wire ``errorMessage``)
     """
 
     __xml_element__ = "job"
@@ -153,22 +468,179 @@ class Job(_rt.Model):
     status: str | None = None
     description: str | None = None
     status_url: str | None = None
+    tracking_type: str | None = None
+    tracking: str | None = None
+    com: bool | None = None
+    error_message: str | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class JobInfo(_rt.Model):
+    """Everything about a job (fields seen in the SDKs).
+
+    Attributes:
+        job_status: (wire ``jobStatus``)
+        date_updated: (wire ``dateUpdated``)
+        address_list: (wire ``addressList``)
+        document_class: (wire ``documentClass``)
+        production_time: (wire ``productionTime``)
+        paper_type: (wire ``paperType``)
+        print_option: (wire ``printOption``)
+        mail_class: (wire ``mailClass``)
+        document_id: (wire ``documentId``)
+        address_list_id: (wire ``addressListId``)
+        address_mapping_id: (wire ``addressMappingId``)
+        job_document_id: (wire ``jobDocumentId``)
+        job_address_id: (wire ``jobAddressId``)
+        number_of_pieces: (wire ``noOfPieces``)
+    """
+
+    __xml_element__ = "job"
+    id: int | None = None
+    status: str | None = None
+    description: str | None = None
+    job_status: str | None = None
+    invoice: str | None = None
+    date_updated: str | None = None
+    product: str | None = None
+    document: str | None = None
+    address_list: str | None = None
+    document_class: str | None = None
+    layout: str | None = None
+    production_time: str | None = None
+    envelope: str | None = None
+    color: str | None = None
+    paper_type: str | None = None
+    print_option: str | None = None
+    mail_class: str | None = None
+    document_id: int | None = None
+    address_list_id: int | None = None
+    address_mapping_id: int | None = None
+    job_document_id: int | None = None
+    job_address_id: int | None = None
+    number_of_pieces: int | None = None
+    cost: float | None = None
+    tracking: str | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class PostageCost(_rt.Model):
+    """One postage line of a price (standard, non-standard or international pieces).
+
+    Attributes:
+        postage_name: (wire ``postageName``)
+        postage_unit_cost: (wire ``postageUnitCost``)
+        handling_fee: (wire ``handlingFee``)
+    """
+
+    postage_name: str | None = None
+    postage_unit_cost: float | None = None
+    quantity: int | None = None
+    handling_fee: float | None = None
+    subtotal: float | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class ProductionCost(_rt.Model):
+    """The printing line of a price.
+
+    Attributes:
+        production_unit_cost: (wire ``productionUnitCost``)
+        discount_subtotal: (wire ``discountSubtotal``)
+    """
+
+    production_unit_cost: float | None = None
+    quantity: int | None = None
+    discount_subtotal: float | None = None
+    subtotal: float | None = None
 
 
 @dataclasses.dataclass(kw_only=True, slots=True)
 class JobCost(_rt.Model):
-    """Price of a job.
+    """The price of a job, in US dollars; the breakdown comes with ``details=True``.
 
     Attributes:
+        cost: Total price.
+        total_tax: (wire ``totalTax``)
         standard_cost: (wire ``standardCost``)
+        nonstandard_cost: (wire ``nonstandardCost``)
+        international_cost: (wire ``internationalCost``)
+        production_cost: (wire ``productionCost``)
+        status_url: (wire ``statusUrl``)
     """
 
-    __xml_element__ = "costSummary"
+    __xml_element__ = "job"
+    id: int | None = None
     status: str | None = None
     description: str | None = None
-    standard_cost: float | None = None
-    subtotal: float | None = None
-    total: float | None = None
+    cost: float | None = None
+    total_tax: float | None = None
+    standard_cost: PostageCost | None = None
+    nonstandard_cost: PostageCost | None = None
+    international_cost: PostageCost | None = None
+    production_cost: ProductionCost | None = None
+    status_url: str | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class CostEstimate(_rt.Model):
+    """A price estimate. Inferred: the vendor documents the request, not the answer; it is read
+    with the fields of a job's cost, whatever its root element.
+
+    Attributes:
+        cost: Total price.
+        total_tax: (wire ``totalTax``)
+        standard_cost: (wire ``standardCost``)
+        nonstandard_cost: (wire ``nonstandardCost``)
+        international_cost: (wire ``internationalCost``)
+        production_cost: (wire ``productionCost``)
+    """
+
+    status: str | None = None
+    description: str | None = None
+    cost: float | None = None
+    total_tax: float | None = None
+    standard_cost: PostageCost | None = None
+    nonstandard_cost: PostageCost | None = None
+    international_cost: PostageCost | None = None
+    production_cost: ProductionCost | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class MailPiece(_rt.Model):
+    """USPS scans of one mail piece.
+
+    Attributes:
+        bar_code: (wire ``barCode``)
+        date_time: As the vendor sends it. (wire ``dateTime``)
+        status_location: (wire ``statusLocation``)
+        unique_id: The recipient's ``c2m_uniqueid`` (unique-id tracking). (wire
+            ``uniqueId``)
+    """
+
+    bar_code: str | None = None
+    address: str | None = None
+    status: str | None = None
+    date_time: str | None = None
+    status_location: str | None = None
+    unique_id: str | None = None
+
+
+@dataclasses.dataclass(kw_only=True, slots=True)
+class JobTracking(_rt.Model):
+    """USPS tracking of a mailed job (refreshed about daily; none on staging).
+
+    Attributes:
+        tracking_type: (wire ``trackingType``)
+        mail_pieces: (wire ``tracking``)
+    """
+
+    __xml_element__ = "job"
+    id: int | None = None
+    status: str | None = None
+    description: str | None = None
+    tracking_type: str | None = None
+    mail_pieces: list[MailPiece] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(kw_only=True, slots=True)
@@ -186,47 +658,74 @@ class Credit(_rt.Model):
 
 
 @dataclasses.dataclass(kw_only=True, slots=True)
-class CostEstimate(_rt.Model):
-    """Price estimate for a product.
-
-    Attributes:
-        standard_cost: (wire ``standardCost``)
-    """
-
-    __xml_element__ = "costEstimate"
-    status: str | None = None
-    description: str | None = None
-    standard_cost: float | None = None
-    subtotal: float | None = None
-    total: float | None = None
-
-
-@dataclasses.dataclass(kw_only=True, slots=True)
 class AccountAddress(_rt.Model):
-    """A return address saved on the account.
+    """An address saved on the account.
 
     Attributes:
         id: (wire ``addressId``)
+        address_type: (wire ``type``)
+        first_name: (wire ``firstName``)
+        middle_name: (wire ``middleName``)
+        last_name: (wire ``lastName``)
     """
 
-    __xml_element__ = "address"
     id: int | None = None
-    name: str | None = None
+    address_type: AccountAddressType | str | None = None
+    description: str | None = None
+    prefix: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    suffix: str | None = None
     organization: str | None = None
     address1: str | None = None
     address2: str | None = None
+    address3: str | None = None
     city: str | None = None
     state: str | None = None
     zip: str | None = None
     country: str | None = None
+    phone: str | None = None
 
 
 @dataclasses.dataclass(kw_only=True, slots=True)
-class AccountAddressList(_rt.Model):
-    """Return addresses saved on the account."""
+class AccountAddresses(_rt.Model):
+    """Addresses saved on the account, of one type."""
 
-    __xml_element__ = "addresses"
-    address: list[AccountAddress] = dataclasses.field(default_factory=list)
+    __xml_element__ = "account"
+    addresses: list[AccountAddress] = dataclasses.field(default_factory=list)
+
+
+_rt.bind_fields(
+    Reply,
+    (
+        _rt.Field(
+            "id",
+            "id",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "status",
+            "status",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "description",
+            "description",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "status_url",
+            "statusUrl",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "count",
+            "count",
+            _rt.INT,
+        ),
+    ),
+)
 
 
 _rt.bind_fields(
@@ -284,7 +783,77 @@ _rt.bind_fields(
 
 
 _rt.bind_fields(
-    Address,
+    DocumentIds,
+    (
+        _rt.Field(
+            "document_ids",
+            "documentId",
+            _rt.list_of(_rt.INT),
+            required=True,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    Mapping1Address,
+    (
+        _rt.Field(
+            "first_name",
+            "Firstname",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "last_name",
+            "Lastname",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "organization",
+            "Organization",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address1",
+            "Address1",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address2",
+            "Address2",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address3",
+            "Address3",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "city",
+            "City",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "state",
+            "State",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "postal_code",
+            "Postalcode",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "country",
+            "Country",
+            _rt.STR,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    Mapping2Address,
     (
         _rt.Field(
             "first_name",
@@ -327,8 +896,8 @@ _rt.bind_fields(
             _rt.STR,
         ),
         _rt.Field(
-            "postal_code",
-            "Postal_code",
+            "zip",
+            "Zip",
             _rt.STR,
         ),
         _rt.Field(
@@ -347,7 +916,6 @@ _rt.bind_fields(
             "address_list_name",
             "addressListName",
             _rt.STR,
-            required=True,
         ),
         _rt.Field(
             "address_mapping_id",
@@ -358,7 +926,9 @@ _rt.bind_fields(
         _rt.Field(
             "addresses",
             "addresses",
-            _rt.list_of(_rt.model(Address)),
+            _rt.list_of(
+                _rt.union_of(_rt.model(Mapping1Address), _rt.model(Mapping2Address), _rt.JSON)
+            ),
             item_wire="address",
         ),
     ),
@@ -384,6 +954,11 @@ _rt.bind_fields(
             _rt.STR,
         ),
         _rt.Field(
+            "status_url",
+            "statusUrl",
+            _rt.STR,
+        ),
+        _rt.Field(
             "address_list_name",
             "addressListName",
             _rt.STR,
@@ -392,6 +967,393 @@ _rt.bind_fields(
             "count",
             "count",
             _rt.INT,
+        ),
+        _rt.Field(
+            "status_location",
+            "statusLocation",
+            _rt.STR,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    AddressListStatistics,
+    (
+        _rt.Field(
+            "total",
+            "total",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "standard",
+            "standard",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "nonstandard",
+            "nonstandard",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "international",
+            "international",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "nonmailable",
+            "nonmailable",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "no_service",
+            "noService",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "guaranteed_delivery",
+            "guaranteedDelivery",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "not_guaranteed_delivery",
+            "notGuaranteedDelivery",
+            _rt.INT,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    AddressListSummary,
+    (
+        _rt.Field(
+            "id",
+            "id",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "name",
+            "name",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "last_updated",
+            "lastUpdated",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "mapping_id",
+            "mappingId",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "statistics",
+            "statistics",
+            _rt.model(AddressListStatistics),
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    AddressLists,
+    (
+        _rt.Field(
+            "lists",
+            "lists",
+            _rt.list_of(_rt.model(AddressListSummary)),
+            item_wire="list",
+        ),
+        _rt.Field(
+            "count",
+            "count",
+            _rt.INT,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    ListAddress,
+    (
+        _rt.Field(
+            "id",
+            "id",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "name",
+            "name",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "organization",
+            "organization",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address1",
+            "address1",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address2",
+            "address2",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address3",
+            "address3",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "city",
+            "city",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "state",
+            "state",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "postal_code",
+            "postalCode",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "country",
+            "country",
+            _rt.STR,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    ListAddresses,
+    (
+        _rt.Field(
+            "address",
+            "address",
+            _rt.list_of(_rt.model(ListAddress)),
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    AddressBook,
+    (
+        _rt.Field(
+            "id",
+            "id",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "name",
+            "name",
+            _rt.STR,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    AddressBooks,
+    (
+        _rt.Field(
+            "addressbooks",
+            "addressbooks",
+            _rt.list_of(_rt.model(AddressBook)),
+            item_wire="addressBook",
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    AddressToCorrect,
+    (
+        _rt.Field(
+            "name",
+            "name",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address1",
+            "address1",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address2",
+            "address2",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address3",
+            "address3",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "city",
+            "city",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "state",
+            "state",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "zip",
+            "zip",
+            _rt.STR,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    AddressesToCorrect,
+    (
+        _rt.Field(
+            "address",
+            "address",
+            _rt.list_of(_rt.model(AddressToCorrect)),
+            required=True,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    CorrectedAddress,
+    (
+        _rt.Field(
+            "name",
+            "name",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address1",
+            "address1",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address2",
+            "address2",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "city",
+            "city",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "state",
+            "state",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "zip",
+            "zip",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "country",
+            "country",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "fine_correction_message",
+            "fineCorrectionMessage",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "coarse_correction_message",
+            "coarseCorrectionMessage",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "standard",
+            "standard",
+            _rt.BOOL,
+        ),
+        _rt.Field(
+            "international",
+            "international",
+            _rt.BOOL,
+        ),
+        _rt.Field(
+            "non_mailable",
+            "nonMailable",
+            _rt.BOOL,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    CorrectedAddresses,
+    (
+        _rt.Field(
+            "address",
+            "address",
+            _rt.list_of(_rt.model(CorrectedAddress)),
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    SinglePieceAddress,
+    (
+        _rt.Field(
+            "name",
+            "name",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "organization",
+            "organization",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address1",
+            "address1",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address2",
+            "address2",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address3",
+            "address3",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "city",
+            "city",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "state",
+            "state",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "postal_code",
+            "postalCode",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "country",
+            "country",
+            _rt.STR,
         ),
     ),
 )
@@ -420,12 +1382,280 @@ _rt.bind_fields(
             "statusUrl",
             _rt.STR,
         ),
+        _rt.Field(
+            "tracking_type",
+            "trackingType",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "tracking",
+            "tracking",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "com",
+            "com",
+            _rt.BOOL,
+        ),
+        _rt.Field(
+            "error_message",
+            "errorMessage",
+            _rt.STR,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    JobInfo,
+    (
+        _rt.Field(
+            "id",
+            "id",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "status",
+            "status",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "description",
+            "description",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "job_status",
+            "jobStatus",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "invoice",
+            "invoice",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "date_updated",
+            "dateUpdated",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "product",
+            "product",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "document",
+            "document",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address_list",
+            "addressList",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "document_class",
+            "documentClass",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "layout",
+            "layout",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "production_time",
+            "productionTime",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "envelope",
+            "envelope",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "color",
+            "color",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "paper_type",
+            "paperType",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "print_option",
+            "printOption",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "mail_class",
+            "mailClass",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "document_id",
+            "documentId",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "address_list_id",
+            "addressListId",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "address_mapping_id",
+            "addressMappingId",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "job_document_id",
+            "jobDocumentId",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "job_address_id",
+            "jobAddressId",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "number_of_pieces",
+            "noOfPieces",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "cost",
+            "cost",
+            _rt.FLOAT,
+        ),
+        _rt.Field(
+            "tracking",
+            "tracking",
+            _rt.STR,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    PostageCost,
+    (
+        _rt.Field(
+            "postage_name",
+            "postageName",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "postage_unit_cost",
+            "postageUnitCost",
+            _rt.FLOAT,
+        ),
+        _rt.Field(
+            "quantity",
+            "quantity",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "handling_fee",
+            "handlingFee",
+            _rt.FLOAT,
+        ),
+        _rt.Field(
+            "subtotal",
+            "subtotal",
+            _rt.FLOAT,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    ProductionCost,
+    (
+        _rt.Field(
+            "production_unit_cost",
+            "productionUnitCost",
+            _rt.FLOAT,
+        ),
+        _rt.Field(
+            "quantity",
+            "quantity",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "discount_subtotal",
+            "discountSubtotal",
+            _rt.FLOAT,
+        ),
+        _rt.Field(
+            "subtotal",
+            "subtotal",
+            _rt.FLOAT,
+        ),
     ),
 )
 
 
 _rt.bind_fields(
     JobCost,
+    (
+        _rt.Field(
+            "id",
+            "id",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "status",
+            "status",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "description",
+            "description",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "cost",
+            "cost",
+            _rt.FLOAT,
+        ),
+        _rt.Field(
+            "total_tax",
+            "totalTax",
+            _rt.FLOAT,
+        ),
+        _rt.Field(
+            "standard_cost",
+            "standardCost",
+            _rt.model(PostageCost),
+        ),
+        _rt.Field(
+            "nonstandard_cost",
+            "nonstandardCost",
+            _rt.model(PostageCost),
+        ),
+        _rt.Field(
+            "international_cost",
+            "internationalCost",
+            _rt.model(PostageCost),
+        ),
+        _rt.Field(
+            "production_cost",
+            "productionCost",
+            _rt.model(ProductionCost),
+        ),
+        _rt.Field(
+            "status_url",
+            "statusUrl",
+            _rt.STR,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    CostEstimate,
     (
         _rt.Field(
             "status",
@@ -438,19 +1668,104 @@ _rt.bind_fields(
             _rt.STR,
         ),
         _rt.Field(
+            "cost",
+            "cost",
+            _rt.FLOAT,
+        ),
+        _rt.Field(
+            "total_tax",
+            "totalTax",
+            _rt.FLOAT,
+        ),
+        _rt.Field(
             "standard_cost",
             "standardCost",
-            _rt.FLOAT,
+            _rt.model(PostageCost),
         ),
         _rt.Field(
-            "subtotal",
-            "subtotal",
-            _rt.FLOAT,
+            "nonstandard_cost",
+            "nonstandardCost",
+            _rt.model(PostageCost),
         ),
         _rt.Field(
-            "total",
-            "total",
-            _rt.FLOAT,
+            "international_cost",
+            "internationalCost",
+            _rt.model(PostageCost),
+        ),
+        _rt.Field(
+            "production_cost",
+            "productionCost",
+            _rt.model(ProductionCost),
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    MailPiece,
+    (
+        _rt.Field(
+            "bar_code",
+            "barCode",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address",
+            "address",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "status",
+            "status",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "date_time",
+            "dateTime",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "status_location",
+            "statusLocation",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "unique_id",
+            "uniqueId",
+            _rt.STR,
+        ),
+    ),
+)
+
+
+_rt.bind_fields(
+    JobTracking,
+    (
+        _rt.Field(
+            "id",
+            "id",
+            _rt.INT,
+        ),
+        _rt.Field(
+            "status",
+            "status",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "description",
+            "description",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "tracking_type",
+            "trackingType",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "mail_pieces",
+            "tracking",
+            _rt.list_of(_rt.model(MailPiece)),
+            item_wire="mailPiece",
         ),
     ),
 )
@@ -474,38 +1789,6 @@ _rt.bind_fields(
 
 
 _rt.bind_fields(
-    CostEstimate,
-    (
-        _rt.Field(
-            "status",
-            "status",
-            _rt.STR,
-        ),
-        _rt.Field(
-            "description",
-            "description",
-            _rt.STR,
-        ),
-        _rt.Field(
-            "standard_cost",
-            "standardCost",
-            _rt.FLOAT,
-        ),
-        _rt.Field(
-            "subtotal",
-            "subtotal",
-            _rt.FLOAT,
-        ),
-        _rt.Field(
-            "total",
-            "total",
-            _rt.FLOAT,
-        ),
-    ),
-)
-
-
-_rt.bind_fields(
     AccountAddress,
     (
         _rt.Field(
@@ -514,8 +1797,38 @@ _rt.bind_fields(
             _rt.INT,
         ),
         _rt.Field(
-            "name",
-            "name",
+            "address_type",
+            "type",
+            _rt.enum_of(AccountAddressType),
+        ),
+        _rt.Field(
+            "description",
+            "description",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "prefix",
+            "prefix",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "first_name",
+            "firstName",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "middle_name",
+            "middleName",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "last_name",
+            "lastName",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "suffix",
+            "suffix",
             _rt.STR,
         ),
         _rt.Field(
@@ -531,6 +1844,11 @@ _rt.bind_fields(
         _rt.Field(
             "address2",
             "address2",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "address3",
+            "address3",
             _rt.STR,
         ),
         _rt.Field(
@@ -551,6 +1869,11 @@ _rt.bind_fields(
         _rt.Field(
             "country",
             "country",
+            _rt.STR,
+        ),
+        _rt.Field(
+            "phone",
+            "phone",
             _rt.STR,
         ),
     ),
@@ -558,12 +1881,13 @@ _rt.bind_fields(
 
 
 _rt.bind_fields(
-    AccountAddressList,
+    AccountAddresses,
     (
         _rt.Field(
-            "address",
-            "address",
+            "addresses",
+            "addresses",
             _rt.list_of(_rt.model(AccountAddress)),
+            item_wire="address",
         ),
     ),
 )

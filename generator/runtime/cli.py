@@ -48,6 +48,8 @@ def type_expression(kind: Type[Any]) -> str:
     if kind.kind == "list":
         assert kind.item is not None
         return f"list[{type_expression(kind.item)}]"
+    if kind.kind == "union":
+        return " | ".join(type_expression(option) for option in kind.target)
     if kind.kind in ("enum", "model"):
         return str(kind.target.__name__)
     return kind.kind
@@ -137,8 +139,9 @@ def _add_option(cmd: argparse.ArgumentParser, param: Param) -> None:
             help=help_text,
         )
         return
-    metavar = expression.upper().replace("[", "_").replace("]", "")
-    if kind.kind in ("model", "json"):
+    metavar = "JSON" if kind.kind == "union" else expression.upper().replace("[", "_")
+    metavar = metavar.replace("]", "")
+    if kind.kind in ("model", "json", "union"):
         help_text += "; JSON text, or @file.json"
     elif kind.kind == "list":
         help_text += "; comma-separated or repeated"
@@ -172,10 +175,10 @@ def _convert(param: Param, raw: Any) -> Any:
         if not path.is_file():
             raise ValueError(f"no such file: {raw}")
         return path
-    if kind.kind in ("json", "model"):
+    if kind.kind in ("json", "model", "union"):
         text = Path(raw[1:]).read_text(encoding="utf-8") if raw.startswith("@") else raw
         value = json.loads(text)
-        return decode_json(kind, value) if kind.kind == "model" else value
+        return value if kind.kind == "json" else decode_json(kind, value)
     return _from_text(kind, raw)
 
 

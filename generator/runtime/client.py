@@ -182,7 +182,9 @@ class Client:
             first = next(chunks, b"")
             content_type = response.headers.get("Content-Type", "")
             if "xml" in content_type or looks_like_xml(first):
-                return self.decoder.status_instead_of_file(op, first + b"".join(chunks))
+                return self.decoder.status_instead_of_file(
+                    op, first + b"".join(chunks), response.status_code
+                )
             size, saved_to = write_stream(save_to, first, chunks)
             return BinaryResult(
                 has_file=True,

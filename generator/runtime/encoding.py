@@ -62,9 +62,9 @@ def build_request(
             request.path = request.path.replace("{" + param.wire + "}", quote(text, safe=""))
             request.log_fields[param.wire] = shown or text
         elif param.location == "query":
-            text = encode_scalar(param.type, value, param.style)
-            request.query.append((param.wire, text))
-            request.log_fields[param.wire] = shown or text
+            pairs = _param_pairs(param, value)
+            request.query.extend(pairs)
+            request.log_fields[param.wire] = shown or ",".join(text for _wire, text in pairs)
         elif param.location == "header":
             request.headers[param.wire] = encode_scalar(param.type, value, param.style)
             request.log_fields[param.wire] = shown or request.headers[param.wire]
@@ -99,8 +99,26 @@ def _text_pairs(fields: list[BodyField]) -> list[tuple[str, str]]:
             if value:
                 pairs.append((wire, "true"))
         else:
-            pairs.append((wire, encode_scalar(param.type, value, param.style)))
+            pairs.extend(_param_pairs(param, value))
     return pairs
+
+
+def _param_pairs(param: Param, value: Any) -> list[tuple[str, str]]:
+    """(key, text) pairs of one parameter: one pair, or one per item for style ``repeat``
+    (``id=1&id=2``)."""
+    if param.style == "repeat":
+        assert param.type.item is not None
+        items = value if isinstance(value, list | tuple) else [value]
+        return [(param.wire, encode_scalar(param.type.item, item)) for item in items]
+    return [(param.wire, _text(param, value))]
+
+
+def _text(param: Param, value: Any) -> str:
+    """One parameter value as text; style ``xml`` writes a model as an XML document."""
+    if param.style == "xml" and isinstance(value, Model):
+        element = model_to_element(value, getattr(value, "__xml_element__", None) or param.wire)
+        return tostring(element, encoding="unicode")
+    return encode_scalar(param.type, value, param.style)
 
 
 def _encode_form(
@@ -154,7 +172,7 @@ def _encode_xml_body(
     request.headers["Content-Type"] = "application/xml"
     models = [(wire, value) for wire, value, _p, _s in fields if isinstance(value, Model)]
     if len(models) != 1:
-        raise TypeError(f"{op.wire_name}: xml_body encoding needs exactly one model argument")
+        raise ArgumentValueError(f"{op.name}(): the XML body needs its model argument")
     wire, value = models[0]
     element = model_to_element(value, getattr(value, "__xml_element__", None) or wire)
     request.body = b'<?xml version="1.0" encoding="UTF-8"?>' + tostring(
@@ -172,11 +190,12 @@ def _encode_multipart(
     )
 
     parts: list[tuple[str, Any]] = []
+    texts = {wire: value for wire, value, _param, _shown in fields}
     for wire, value, param, _shown in fields:
         if param is not None and param.location == "file":
-            parts.append((wire, _file_part(value)))
+            parts.append((wire, _file_part(value, _default_file_name(op, param, texts))))
         elif param is not None:
-            parts.append((wire, encode_scalar(param.type, value, param.style)))
+            parts.append((wire, _text(param, value)))
         else:
             parts.append((wire, str(value)))
     encoder = MultipartEncoder(fields=parts)
@@ -184,16 +203,32 @@ def _encode_multipart(
     request.body = encoder
 
 
-def _file_part(value: Any) -> tuple[str, Any, str]:
-    if isinstance(value, str | os.PathLike):
+def _default_file_name(op: Operation[Any], param: Param, values: Mapping[str, Any]) -> str:
+    """The name sent for a file the caller did not name: the parameter's wire name, with the
+    extension another parameter gives (``documentFormat=PDF`` -> ``file.pdf``) when declared."""
+    if param.extension_from is None or values.get(param.extension_from) is None:
+        return param.wire
+    source = next(p for p in op.params if p.wire == param.extension_from)
+    extension = encode_scalar(source.type, values[param.extension_from]).lower()
+    return f"{param.wire}.{extension}"
+
+
+def _file_part(value: Any, default_name: str) -> tuple[str, Any, str]:
+    """(file name, content, content type) of one file: a path keeps its own name, an open file
+    its base name, bytes and unnamed streams get ``default_name``; the type follows the name."""
+    if isinstance(value, tuple):
+        name, content = value
+    elif isinstance(value, str | os.PathLike):
         path = Path(value)
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return (path.name, path.open("rb"), kind)
-    if isinstance(value, bytes):
-        return ("file", value, "application/octet-stream")
-    stream: IO[bytes] = value
-    name = Path(getattr(stream, "name", "file")).name
-    return (name, stream, mimetypes.guess_type(name)[0] or "application/octet-stream")
+        name, content = path.name, path.open("rb")
+    elif isinstance(value, bytes | bytearray):
+        name, content = default_name, bytes(value)
+    else:
+        stream: IO[bytes] = value
+        given = getattr(stream, "name", None)
+        name = Path(given).name if isinstance(given, str) and given else default_name
+        content = stream
+    return (name, content, mimetypes.guess_type(name)[0] or "application/octet-stream")
 
 
 _ENCODERS = {
