@@ -121,6 +121,19 @@ def _operation(wire: str, old: Operation, new: Operation) -> Iterator[Change]:
     for field, label in (("method", "HTTP method"), ("path", "path"), ("encoding", "encoding")):
         if getattr(old, field) != getattr(new, field):
             yield Change(subject, f"{label} {getattr(old, field)} -> {getattr(new, field)}", False)
+    if (old.status_success, old.status_failure) != (new.status_success, new.status_failure):
+        yield Change(
+            subject,
+            f"vendor statuses that raise: {_status_rule(old)} -> {_status_rule(new)}",
+            True,
+        )
+    if old.success_status != new.success_status:
+        yield Change(
+            subject,
+            f"accepted HTTP statuses {list(old.success_status) or '2xx'} -> "
+            f"{list(new.success_status) or '2xx'}",
+            False,
+        )
     if old.safe != new.safe:
         yield Change(subject, f"{'no longer' if old.safe else 'now'} retried when it fails", False)
     old_params = {p.wire: p for p in old.params}
@@ -143,6 +156,14 @@ def _operation(wire: str, old: Operation, new: Operation) -> Iterator[Change]:
         yield Change(subject, "order of positional parameters changed", True)
 
 
+def _status_rule(op: Operation) -> str:
+    if op.status_success is None:
+        return "the protocol's"
+    if op.status_success:
+        return f"any but {', '.join(op.status_success)}"
+    return ", ".join(op.status_failure or ()) or "none"
+
+
 def _param(subject: str, old: Param, new: Param) -> Iterator[Change]:
     if old.name != new.name:
         yield Change(subject, f"Python name {old.name} -> {new.name}", True)
@@ -151,7 +172,8 @@ def _param(subject: str, old: Param, new: Param) -> Iterator[Change]:
     if old.optional_in_python and not new.optional_in_python:
         yield Change(subject, "now required", True)
     elif not old.optional_in_python and new.optional_in_python:
-        yield Change(subject, "now optional", False)
+        # it leaves the positional parameters: calls that pass it by position break
+        yield Change(subject, "now optional (keyword-only: positional calls break)", True)
     if old.default != new.default:
         yield Change(subject, f"default {old.default!r} -> {new.default!r}", False)
     if (old.style, old.location, old.format) != (new.style, new.location, new.format):
@@ -159,6 +181,13 @@ def _param(subject: str, old: Param, new: Param) -> Iterator[Change]:
 
 
 def _model(name: str, old: Model, new: Model) -> Iterator[Change]:
+    if old.xml_element != new.xml_element:
+        if new.xml_element is None:
+            yield Change(f"model {name}", f"XML root <{old.xml_element}> no longer checked", False)
+        else:
+            # answers with another root (the old one included) are refused now
+            old_root = f"<{old.xml_element}>" if old.xml_element else "not checked"
+            yield Change(f"model {name}", f"XML root {old_root} -> <{new.xml_element}>", True)
     old_fields = {f.name: f for f in old.fields}
     new_fields = {f.name: f for f in new.fields}
     for field_name in old_fields:

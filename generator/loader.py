@@ -58,7 +58,7 @@ class _Builder:
         self.spec.positions[path] = (name, node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
-            for key_node, value_node in self._merged(node):
+            for key_node, value_node in self._merged(node, path):
                 key = self._scalar(key_node)
                 if not isinstance(key, str | int):
                     self._at(key_node, path, "mapping keys must be plain strings")
@@ -78,7 +78,7 @@ class _Builder:
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         return self._scalar(node)
 
-    def _merged(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+    def _merged(self, node: yaml.MappingNode, path: KeyPath) -> list[tuple[yaml.Node, yaml.Node]]:
         """The entries of a mapping with YAML merge keys (``<<: *shared``) resolved in place:
         the mapping's own keys win; positions stay where each entry is written."""
         merge_tag = "tag:yaml.org,2002:merge"
@@ -93,9 +93,9 @@ class _Builder:
             )
             for source in sources:
                 if not isinstance(source, yaml.MappingNode):
-                    self._at(source, (), "a merge key ('<<') needs a mapping or a list of them")
+                    self._at(source, (*path, "<<"), "a merge key needs a mapping or a list of them")
                     continue
-                for merged_key, merged_value in self._merged(source):
+                for merged_key, merged_value in self._merged(source, path):
                     name = self._scalar(merged_key)
                     if name not in seen:
                         seen.add(name)

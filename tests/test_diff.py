@@ -120,6 +120,35 @@ CASES = [
         BASE.replace("  user:\n", "  tenant:\n    type: str\n    default: main\n  user:\n"),
         [("setting tenant", "added", False)],
     ),
+    (
+        "required parameter made optional",
+        BASE.replace("      deep: {type: bool, required: true}", "      deep: {type: bool}"),
+        [
+            (
+                "parameter Recount.deep",
+                "now optional (keyword-only: positional calls break)",
+                True,
+            )
+        ],
+    ),
+    (
+        "vendor statuses of one operation declared",
+        BASE.replace(
+            "    success_status: [201]\n",
+            "    success_status: [201]\n    vendor_status: {failure: []}\n",
+        ),
+        [("operation UploadSheet", "vendor statuses that raise: the protocol's -> none", True)],
+    ),
+    (
+        "XML root changed",
+        BASE.replace("    xml_element: item\n", "    xml_element: stockItem\n"),
+        [("model Item", "XML root <item> -> <stockItem>", True)],
+    ),
+    (
+        "XML root no longer checked",
+        BASE.replace("    xml_element: item\n", ""),
+        [("model Item", "XML root <item> no longer checked", False)],
+    ),
 ]
 
 

@@ -93,7 +93,7 @@ CASES = [
         BASE.replace("{type: int, required: true}", '{type: "list[int"}'),
         [
             "16:23: operations.GetThing.params.thingId.type: expected a type: str, int, float, bool, "
-            'json, datetime, date, binary, status, an enum or model name, a union A | B, or list[T], '
+            "json, datetime, date, binary, status, an enum or model name, a union A | B, or list[T], "
             'got "list[int"'
         ],
     ),
@@ -404,6 +404,71 @@ CASES = [
             "20:3: errors.Gone: no example shows Gone being raised; add one (an example with "
             "'raises: Gone') so its rule is tested"
         ],
+    ),
+    (
+        "vendor_status_outside_xml",
+        BASE.replace("  GetThing:\n", "  GetThing:\n    vendor_status: {failure: ['9']}\n"),
+        [
+            "15:5: operations.GetThing.vendor_status: 'vendor_status' applies to XML answers; this "
+            "operation decodes 'json'"
+        ],
+    ),
+    (
+        "union_with_binary",
+        BASE + "      scan: {type: str | binary}\n",
+        ["17:20: operations.GetThing.params.scan.type: 'binary' cannot be one option of a union"],
+    ),
+    (
+        "union_naming_a_type_twice",
+        BASE + "      scan: {type: int | str | int}\n",
+        ["17:20: operations.GetThing.params.scan.type: 'int | str | int' names a type twice"],
+    ),
+    (
+        "extension_from_not_a_file",
+        BASE + "      label: {type: str, extension_from: thingId}\n",
+        [
+            "17:42: operations.GetThing.params.label.extension_from: 'extension_from' applies to "
+            "'in: file' parameters"
+        ],
+    ),
+    (
+        "extension_from_names_nothing",
+        BASE.replace("encoding: form", "encoding: multipart")
+        + "      scan: {type: binary, in: file, extension_from: format}\n",
+        [
+            "17:54: operations.GetThing.params.scan.extension_from: 'format' names no other "
+            "parameter of GetThing"
+        ],
+    ),
+    (
+        "repeat_style_not_a_list",
+        BASE + "      ids: {type: int, style: repeat}\n",
+        [
+            "17:31: operations.GetThing.params.ids.style: style 'repeat' applies only to list "
+            "parameters"
+        ],
+    ),
+    (
+        "xml_style_not_a_model",
+        BASE + "      doc: {type: str, style: xml}\n",
+        [
+            "17:31: operations.GetThing.params.doc.style: style 'xml' applies only to model "
+            "parameters"
+        ],
+    ),
+    (
+        "xml_body_without_one_model",
+        BASE.replace("encoding: form", "encoding: xml_body"),
+        [
+            "16:7: operations.GetThing.params: encoding 'xml_body' sends one model as the body: "
+            "expected exactly one body parameter of a model type, got 1 body parameter(s) (other "
+            "parameters need 'in: query', 'in: path' or 'in: header')"
+        ],
+    ),
+    (
+        "merge_key_not_a_mapping",
+        BASE + "      <<: [3]\n",
+        ["17:12: operations.GetThing.params.<<: a merge key needs a mapping or a list of them"],
     ),
     (
         "several_errors_reported_together",

@@ -57,7 +57,10 @@ def _check(op: Operation[Any], param: Param, kind: Type[Any], value: Any) -> Non
 def _problem(param: Param, kind: Type[Any], value: Any) -> tuple[type[Exception], str] | None:
     name = kind.kind
     if name == "union":
-        problems = [_problem(param, option, value) for option in kind.target]
+        options = kind.target
+        if isinstance(value, Model):  # a model is one of the model options, never plain data
+            options = [o for o in options if o.kind == "model"]
+        problems = [_problem(param, option, value) for option in options]
         if any(problem is None for problem in problems):
             return None
         return ArgumentTypeError, f"expects {_union_words(kind)}, got {_show(value)}"
@@ -83,9 +86,15 @@ def _problem(param: Param, kind: Type[Any], value: Any) -> tuple[type[Exception]
             return ArgumentValueError, f"must be one of {', '.join(allowed)}; got {value!r}"
         return ArgumentTypeError, f"expects one of {', '.join(allowed)}, got {_show(value)}"
     if name == "model":
-        if isinstance(value, kind.target):
-            return None
-        return ArgumentTypeError, f"expects a {kind.target.__name__}, got {_show(value)}"
+        if not isinstance(value, kind.target):
+            return ArgumentTypeError, f"expects a {kind.target.__name__}, got {_show(value)}"
+        for field in kind.target.__wire_fields__:  # a model's own fields are checked too
+            field_value = getattr(value, field.name)
+            problem = None if field_value is None else _problem(param, field.type, field_value)
+            if problem is not None:
+                error, text = problem
+                return error, f"field {field.name!r}: {text}"
+        return None
     row = BUILTIN_TYPES.get(name)
     if name == "binary":
         return _file_problem(value)
