@@ -280,7 +280,9 @@ def test_dates_and_files_in_arguments_are_checked_too(
     from generated.click2mail import Click2MailClient
 
     c2m = Click2MailClient("u", "p", base_url=server.url)
-    with pytest.raises(ArgumentTypeError, match="'file' expects a path, bytes, a binary file object"):
+    with pytest.raises(
+        ArgumentTypeError, match="'file' expects a path, bytes, a binary file object"
+    ):
         c2m.upload_document(
             document_name="x",
             document_format="PDF",
