@@ -30,6 +30,7 @@ from generator.formatting import CHUNK_MARK
 from generator.model import BASE_ERROR_NAMES, Api, Operation, Param, TypeRef
 from generator.naming import snake_case
 from generator.runtime.builtin_types import BUILTIN_TYPES, RUNTIME_ANNOTATIONS
+from generator.runtime.operation import first_sentence
 from generator.runtime.options import CLIENT_OPTIONS
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -178,9 +179,8 @@ def client_options(api: Api) -> list[RenderedOption]:
 
 
 def summary(text: str) -> str:
-    """The first sentence of a description."""
-    first = " ".join(text.split()).split(". ")[0]
-    return first if first.endswith(".") or not first else first + "."
+    """The first sentence of a description (the command line's rule: one home)."""
+    return first_sentence(text)
 
 
 def render_docs(api: Api, env: jinja2.Environment) -> str:

@@ -14,6 +14,7 @@ import pytest
 from generated import _runtime as rt
 from generated._runtime.builtin_types import BUILTIN_TYPES
 from generated._runtime.errors import ApiError, DecodeError, TaskTimeout
+from generated._runtime.operation import first_sentence
 from generated._runtime.options import CALL_OPTIONS, CLIENT_OPTIONS
 from generated._runtime.status import Status
 from generated._runtime.tasks import Task
@@ -180,3 +181,17 @@ def test_reserved_names_come_from_the_runtime() -> None:
     assert set(model.RUNTIME_SETTINGS) == {o.name for o in CLIENT_OPTIONS}
     assert {"close", "last_response", "resume_task"} <= set(model.RESERVED_METHODS)
     assert model.LONG_RUNNING_KWARGS == CALL_OPTIONS["long_running"]
+
+
+@pytest.mark.parametrize(
+    ("doc", "first"),
+    [
+        ("Upload a file. It is streamed.", "Upload a file."),
+        ("Merge documents, e.g. two sides. Then mail.", "Merge documents, e.g. two sides."),
+        ("Use i.e. this\n  one. More", "Use i.e. this one."),
+        ("No period", "No period."),
+        ("", ""),
+    ],
+)
+def test_the_first_sentence_of_a_doc_survives_abbreviations(doc: str, first: str) -> None:
+    assert first_sentence(doc) == first

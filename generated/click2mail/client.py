@@ -172,9 +172,9 @@ _OP_MERGE_DOCUMENTS: _rt.Operation[models.Document] = _rt.Operation(
     decoding="xml",
     success_status=(200, 201),
     doc=(
-        "Concatenate uploaded documents into a new one, e.g. the two "
-        "sides of a postcard (documented; the XML document list is "
-        "what Click2Mail's Python SDK sends)."
+        "Concatenate uploaded documents into a new one, such as the "
+        "two sides of a postcard (documented; the XML document list "
+        "is what Click2Mail's Python SDK sends)."
     ),
 )
 
@@ -3244,7 +3244,7 @@ class Click2MailClient(_rt.ClientBase):
         document_name: str,
         documents: models.DocumentIds,
     ) -> models.Document:
-        """Concatenate uploaded documents into a new one, e.g. the two sides of a postcard
+        """Concatenate uploaded documents into a new one, such as the two sides of a postcard
         (documented; the XML document list is what Click2Mail's Python SDK sends).
 
         Wire: ``POST /documents/merge`` (operation ``merge_documents``).

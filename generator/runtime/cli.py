@@ -33,7 +33,7 @@ from .errors import (
     TransportError,
     VendorError,
 )
-from .operation import ApiDescription, Operation, Param, Setting
+from .operation import ApiDescription, Operation, Param, Setting, first_sentence
 from .pretty import plain
 from .results import BinaryResult
 from .status import Status
@@ -101,7 +101,7 @@ def build_parser(api: ApiDescription) -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_true", help="no progress bar or log lines")
     sub = parser.add_subparsers(dest="command", required=True, metavar="OPERATION")
     for op in api.operations:
-        summary = (op.doc.split(". ")[0].strip() or op.name).rstrip(".") + "."
+        summary = first_sentence(op.doc) or f"{op.name}."
         cmd = sub.add_parser(_command(op), help=summary, description=op.doc)
         for param in op.params:
             _add_option(cmd, param)

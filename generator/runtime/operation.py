@@ -8,6 +8,7 @@ defining a named tuple class costs a fraction of a dataclass (import time is mea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -15,6 +16,14 @@ from .builtin_types import Type
 from .errors import ErrorTable
 
 T = TypeVar("T")
+# a sentence ends at ". " unless the period closes a common abbreviation ("e.g. the ...")
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)\. ")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a description, ending with a period ('' for no text)."""
+    first = _SENTENCE_END.split(" ".join(text.split()), maxsplit=1)[0]
+    return first if first.endswith(".") or not first else first + "."
 
 
 class Param(NamedTuple):
