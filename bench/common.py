@@ -22,6 +22,7 @@ RESULTS: list[dict[str, object]] = []
 class Measure:
     seconds: float
     peak_rss_mib: float
+    baseline_rss_mib: float | None = None  # peak RSS before the measured work, when reported
 
 
 def run_child(code: str, *, env: dict[str, str] | None = None, timeout: float = 900) -> Measure:
@@ -38,7 +39,12 @@ def run_child(code: str, *, env: dict[str, str] | None = None, timeout: float = 
     if result.returncode != 0:
         raise RuntimeError(f"benchmark child failed:\n{result.stderr[-3000:]}")
     data = json.loads(result.stdout.strip().splitlines()[-1])
-    return Measure(float(data["seconds"]), float(data["peak_rss_kib"]) / 1024)
+    baseline = data.get("baseline_rss_kib")
+    return Measure(
+        float(data["seconds"]),
+        float(data["peak_rss_kib"]) / 1024,
+        None if baseline is None else float(baseline) / 1024,
+    )
 
 
 def record(

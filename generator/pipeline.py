@@ -172,13 +172,20 @@ def generate(
 
 
 def write_docs(output: Output, docs_dir: Path, *, partial: bool = False) -> None:
+    """The generated pages are the files at the top of ``docs_dir``; its sub-folders are
+    hand-written (``docs/vendors/``) and kept as they are."""
     from generator import writer
 
     files = dict(output.docs)
     if partial:  # keep the pages of the APIs not regenerated this time
         for name, content in writer.read_tree(docs_dir).items():
-            files.setdefault(name, content)
-    writer.write_tree(docs_dir, files)
+            if "/" not in name:
+                files.setdefault(name, content)
+    writer.write_tree(docs_dir, files, keep=_hand_written(docs_dir))
+
+
+def _hand_written(docs_dir: Path) -> list[str]:
+    return sorted(p.name for p in docs_dir.iterdir() if p.is_dir()) if docs_dir.is_dir() else []
 
 
 def check(
@@ -196,6 +203,8 @@ def check(
     if paths:
         scope = {*output.packages, RUNTIME_PACKAGE, "__init__.py", "py.typed"}
         doc_scope = set(output.docs)
+    elif docs_dir is not None and docs_dir.is_dir():  # every page, not the hand-written folders
+        doc_scope = set(output.docs) | {p.name for p in docs_dir.iterdir() if p.is_file()}
     diffs = writer.diff_tree(output_dir, output.files, scope)
     if docs_dir is not None:
         diffs += writer.diff_tree(docs_dir, output.docs, doc_scope)

@@ -295,6 +295,24 @@ def test_docs_are_checked_for_drift_like_the_code(tmp_path: Path) -> None:
     assert "docs/click2mail.md (on disk)" in diff and "+| `DuplicateDocumentError`" in diff
 
 
+def test_hand_written_docs_in_sub_folders_survive_generation_and_are_not_drift(
+    tmp_path: Path,
+) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs)
+    notes = docs / "vendors" / "notes.md"
+    notes.parent.mkdir(exist_ok=True)
+    notes.write_text("our findings\n")
+    stale_page = docs / "retired_api.md"  # a page no spec produces any more
+    stale_page.write_text("old\n")
+    output = tmp_path / "generated"
+    for paths in ([pipeline.SPEC_DIR / "click2mail.yaml"], None):
+        pipeline.generate(paths, output_dir=output, docs_dir=docs)
+        assert notes.read_text() == "our findings\n"
+    assert not stale_page.exists()
+    assert pipeline.check(output_dir=output, docs_dir=docs) == []
+
+
 def test_markdown_cells_cannot_break_tables_or_inject_html() -> None:
 
     assert filters.md_cell("a | b\nc <script>") == "a \\| b c &lt;script&gt;"

@@ -139,7 +139,7 @@ class Document(_rt.Model):
     """
 
     __xml_element__ = "document"
-    id: int | None = None
+    id: int
     status: str | None = None
     description: str | None = None
     pages: int | None = None
@@ -270,7 +270,7 @@ class AddressList(_rt.Model):
     """
 
     __xml_element__ = "addressList"
-    id: int | None = None
+    id: int
     status: AddressListStatus | str | None = None
     description: str | None = None
     status_url: str | None = None
@@ -464,7 +464,7 @@ class Job(_rt.Model):
     """
 
     __xml_element__ = "job"
-    id: int | None = None
+    id: int
     status: str | None = None
     description: str | None = None
     status_url: str | None = None
@@ -735,6 +735,7 @@ _rt.bind_fields(
             "id",
             "id",
             _rt.INT,
+            required=True,
         ),
         _rt.Field(
             "status",
@@ -942,6 +943,7 @@ _rt.bind_fields(
             "id",
             "id",
             _rt.INT,
+            required=True,
         ),
         _rt.Field(
             "status",
@@ -1366,6 +1368,7 @@ _rt.bind_fields(
             "id",
             "id",
             _rt.INT,
+            required=True,
         ),
         _rt.Field(
             "status",

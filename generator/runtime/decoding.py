@@ -232,10 +232,16 @@ class Decoder:
         return self.api.xml.root_element
 
     def check_root(self, op: Operation[Any], tag: str) -> None:
+        """The root must be the declared one; where none is declared, at least not an HTML
+        page (a well-formed maintenance page is no vendor's answer)."""
         expected = self.expected_root(op)
         if expected is not None and tag != expected:
             raise self.errors.decode(
                 f"{op.wire_name}: expected an XML document with root <{expected}>, got <{tag}>"
+            )
+        if expected is None and tag.rpartition("}")[2].lower() == "html":
+            raise self.errors.decode(
+                f"{op.wire_name}: expected the vendor's XML answer, got an HTML page (<{tag}>)"
             )
 
     def parse_xml(self, op: Operation[Any], body: bytes) -> Any:
