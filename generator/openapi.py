@@ -162,6 +162,8 @@ def _model(model: Model) -> dict[str, Any]:
 
 
 def _parameter(param: Param, location: str) -> dict[str, Any]:
+    # a list travels comma-joined (csv) or as one key per item (repeat, OpenAPI's default)
+    explode = {"style": "form", "explode": param.style == "repeat"} if param.type.is_list else {}
     return {
         "name": param.wire,
         "in": location,
@@ -169,6 +171,7 @@ def _parameter(param: Param, location: str) -> dict[str, Any]:
         "description": param.doc,
         "schema": schema_of(param.type, param.format),
         **({"example": param.example} if param.example is not None else {}),
+        **(explode if location == "query" else {}),
     }
 
 

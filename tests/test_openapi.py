@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -73,6 +74,22 @@ def test_paths_security_errors_and_servers_are_carried_over() -> None:
             },
         }
     ]
+
+
+def test_unions_and_list_styles_are_described() -> None:
+    (c2m,) = [a for a in APIS if a.name == "click2mail"]
+    document = openapi.export(c2m)
+    addresses = document["components"]["schemas"]["NewAddressList"]["properties"]["addresses"]
+    assert addresses["items"]["oneOf"][:2] == [
+        {"$ref": "#/components/schemas/Mapping1Address"},
+        {"$ref": "#/components/schemas/Mapping2Address"},
+    ]
+    removed = document["paths"]["/addressLists"]["delete"]["parameters"]
+    ids = next(p for p in removed if p["name"] == "id[]")
+    assert (ids["style"], ids["explode"]) == ("form", True)  # id[]=1&id[]=2
+    (c2m_ids,) = [p for op in c2m.operations for p in op.params if p.wire == "id[]"]
+    csv = openapi._parameter(dataclasses.replace(c2m_ids, style="csv"), "query")
+    assert (csv["style"], csv["explode"]) == ("form", False)  # comma-joined: id[]=1,2
 
 
 def test_the_command_writes_json_or_yaml(tmp_path: Path) -> None:
