@@ -97,6 +97,11 @@ class _Builder:
         secret_wires = sorted(
             {p.wire for op in operations for p in op.params if p.secret}
             | ({auth_raw["password_field"]} if auth_raw.get("password_field") else set())
+            | (
+                {auth_raw["name"]}
+                if auth_raw.get("scheme") == "api_key" and "name" in auth_raw
+                else set()
+            )
         )
         transport = {**schema_defaults("transport"), **data.get("transport", {})}
         return Api(
@@ -115,6 +120,9 @@ class _Builder:
                 password=auth_raw.get("password"),
                 username_field=auth_raw.get("username_field"),
                 password_field=auth_raw.get("password_field"),
+                token=auth_raw.get("token"),
+                location=auth_raw.get("in", schema_defaults("auth")["in"]),
+                key_name=auth_raw.get("name"),
                 source=self.source("auth"),
             ),
             transport=Transport(
@@ -261,6 +269,7 @@ class _Builder:
             success_status=tuple(raw.get("success_status", [])),
             status_success=None if status_rule is None else tuple(status_rule.get("success", [])),
             status_failure=None if status_rule is None else tuple(status_rule.get("failure", [])),
+            sends_credentials=bool(raw.get("auth", True)),
             stream_items=stream_items,
             stream_item_type=(
                 self.stream_item_type(path, decoding, returns, stream_items)

@@ -184,6 +184,7 @@ class Operation:
     # None when the operation follows the protocol's rule.
     status_success: tuple[str, ...] | None = None
     status_failure: tuple[str, ...] | None = None
+    sends_credentials: bool = True  # spec ``auth: false``: a public endpoint
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
@@ -202,6 +203,9 @@ class Auth:
     password: str | None
     username_field: str | None
     password_field: str | None
+    token: str | None = None  # bearer / api_key: the setting holding the secret
+    location: str = "header"  # api_key: header | query
+    key_name: str | None = None  # api_key: the header or query parameter name
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 

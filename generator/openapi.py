@@ -28,11 +28,11 @@ def export(api: Api) -> dict[str, Any]:
         "paths": {},
         "components": {"schemas": _schemas(api)},
     }
-    if api.auth.scheme == "basic":
-        document["components"]["securitySchemes"] = {
-            "basicAuth": {"type": "http", "scheme": "basic"}
-        }
-        document["security"] = [{"basicAuth": []}]
+    scheme = _security_scheme(api)
+    if scheme is not None:
+        name, definition = scheme
+        document["components"]["securitySchemes"] = {name: definition}
+        document["security"] = [{name: []}]
     taken: dict[tuple[str, str], int] = {}
     for op in api.operations:
         path = _path_key(op.path)
@@ -61,6 +61,19 @@ def _servers(api: Api) -> list[dict[str, Any]]:
         for name in _PLACEHOLDER.findall(api.server.url)
     }
     return [{"url": api.server.url, "variables": variables}]
+
+
+def _security_scheme(api: Api) -> tuple[str, dict[str, Any]] | None:
+    """The OpenAPI security scheme of the spec's auth (body credentials have none: they are
+    described as request fields)."""
+    auth = api.auth
+    if auth.scheme == "basic":
+        return "basicAuth", {"type": "http", "scheme": "basic"}
+    if auth.scheme == "bearer":
+        return "bearerAuth", {"type": "http", "scheme": "bearer"}
+    if auth.scheme == "api_key":
+        return "apiKeyAuth", {"type": "apiKey", "in": auth.location, "name": auth.key_name}
+    return None
 
 
 def schema_of(ref: TypeRef, fmt: str | None = None) -> dict[str, Any]:
@@ -197,6 +210,8 @@ def _operation(api: Api, op: Operation) -> dict[str, Any]:
     if body:
         out["requestBody"] = body
     out["responses"] = _responses(api, op)
+    if not op.sends_credentials:
+        out["security"] = []  # a public endpoint
     if op.long_running:
         out["x-specgen-long-running"] = True
     if op.safe:

@@ -168,7 +168,8 @@ class _Checker:
             if problem:
                 yield server.source.error(problem, "environments", env_name, at_key=True)
         auth = self.api.auth
-        if auth.scheme != "none":
+        yield from self._check_token_auth()
+        if auth.scheme in ("basic", "body"):
             for role, setting in (("username", auth.username), ("password", auth.password)):
                 if setting is None:
                     yield auth.source.error(
@@ -185,6 +186,48 @@ class _Checker:
                     yield auth.source.error(
                         f"missing required key {role!r} for scheme 'body'", at_key=True
                     )
+
+    def _check_token_auth(self) -> Iterator[SpecError]:
+        """bearer and api_key send one secret setting; keys of other schemes are refused, not
+        ignored."""
+        auth = self.api.auth
+        uses = {
+            "basic": {"username", "password"},
+            "body": {"username", "password", "username_field", "password_field"},
+            "bearer": {"token"},
+            "api_key": {"token", "in", "name"},
+            "none": set(),
+        }[auth.scheme]
+        for key in (
+            "username",
+            "password",
+            "username_field",
+            "password_field",
+            "token",
+            "in",
+            "name",
+        ):
+            if auth.source.has(key) and key not in uses:
+                yield auth.source.error(
+                    f"{key!r} does not apply to scheme {auth.scheme!r}", key, at_key=True
+                )
+        if auth.scheme not in ("bearer", "api_key"):
+            return
+        if auth.token is None:
+            yield auth.source.error(
+                f"missing required key 'token' for scheme {auth.scheme!r}", at_key=True
+            )
+        elif auth.token not in self.settings:
+            yield auth.source.error(f"{auth.token!r} names no setting", "token")
+        elif not self.settings[auth.token].secret:
+            yield auth.source.error(
+                f"setting {auth.token!r} holds a credential: mark it 'secret: true'", "token"
+            )
+        if auth.scheme == "api_key" and auth.key_name is None:
+            yield auth.source.error(
+                "missing required key 'name' (the header or query parameter of the key)",
+                at_key=True,
+            )
 
     def _check_protocol(self) -> Iterator[SpecError]:
         protocol = self.api.protocol

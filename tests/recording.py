@@ -117,7 +117,11 @@ def vcr_config() -> dict[str, Any]:
             "content_type",
             "body_fields",
         ],
-        "filter_headers": [("authorization", REDACTED), ("cookie", REDACTED)],
+        "filter_headers": [
+            ("authorization", REDACTED),
+            ("cookie", REDACTED),
+            *((name, REDACTED) for name in sorted(SECRET_FIELDS)),  # e.g. an API key header
+        ],
         "filter_query_parameters": [(name, REDACTED) for name in sorted(SECRET_FIELDS)],
         "before_record_request": scrub_request,
         "decode_compressed_response": True,

@@ -104,7 +104,8 @@ CASES = [
         ),
         [
             "15:13: operations.GetThing.params: expected object, got list ",
-            "16:5: operations.GetThing.x: unknown key 'x' (expected one of: decoding, doc, encoding, "
+            "16:5: operations.GetThing.x: unknown key 'x' (expected one of: auth, decoding, doc, "
+            "encoding, "
             "examples, long_running, method, name, params, path, returns, safe, stream_items, "
             "success_status, vendor_status)",
         ],
@@ -469,6 +470,30 @@ CASES = [
         "merge_key_not_a_mapping",
         BASE + "      <<: [3]\n",
         ["17:12: operations.GetThing.params.<<: a merge key needs a mapping or a list of them"],
+    ),
+    (
+        "bearer_without_token",
+        BASE.replace("protocol:", "auth: {scheme: bearer}\nprotocol:"),
+        ["10:1: auth: missing required key 'token' for scheme 'bearer'"],
+    ),
+    (
+        "bearer_token_not_secret",
+        BASE.replace("protocol:", "auth: {scheme: bearer, token: token}\nprotocol:"),
+        ["10:31: auth.token: setting 'token' holds a credential: mark it 'secret: true'"],
+    ),
+    (
+        "api_key_without_name",
+        BASE.replace("  token: {type: str}", "  token: {type: str, secret: true}").replace(
+            "protocol:", "auth: {scheme: api_key, token: token}\nprotocol:"
+        ),
+        ["10:1: auth: missing required key 'name' (the header or query parameter of the key)"],
+    ),
+    (
+        "auth_key_of_another_scheme",
+        BASE.replace("  token: {type: str}", "  token: {type: str, secret: true}").replace(
+            "protocol:", "auth: {scheme: bearer, token: token, username: token}\nprotocol:"
+        ),
+        ["10:38: auth.username: 'username' does not apply to scheme 'bearer'"],
     ),
     (
         "several_errors_reported_together",

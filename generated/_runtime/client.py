@@ -37,7 +37,7 @@ class Client:
         api: ApiDescription,
         *,
         base_url: str,
-        credentials: tuple[str, str] | None = None,
+        credentials: tuple[str, ...] | None = None,  # (user, password) or (token,)
         connect_timeout: float,
         read_timeout: float,
         verify_tls: bool,
@@ -71,7 +71,7 @@ class Client:
             log=self.log,
         )
         if api.auth_scheme == "basic" and credentials is not None:
-            self.transport.session.auth = credentials
+            self.transport.session.auth = (credentials[0], credentials[1])
         self.decoder = Decoder(api)
 
     @property

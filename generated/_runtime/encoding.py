@@ -22,7 +22,7 @@ from .xml import build_document, model_to_element
 class WireRequest:
     """An HTTP request ready to send. ``log_fields`` is what may be logged (secrets masked)."""
 
-    __slots__ = ("method", "path", "query", "headers", "body", "log_fields")
+    __slots__ = ("method", "path", "query", "headers", "body", "log_fields", "secrets", "no_auth")
 
     def __init__(self, method: str, path: str) -> None:
         self.method = method
@@ -31,6 +31,9 @@ class WireRequest:
         self.headers: dict[str, str] = {}
         self.body: bytes | IO[bytes] | None = None  # a file-like body is streamed
         self.log_fields: dict[str, str] = {}
+        # secret values that travel in the URL: masked wherever a message could repeat the URL
+        self.secrets: list[str] = []
+        self.no_auth = False  # send without the session's credentials (a public endpoint)
 
 
 REDACTED = "***"
@@ -42,7 +45,7 @@ def build_request(
     api: ApiDescription,
     op: Operation[Any],
     args: Mapping[str, Any],
-    credentials: tuple[str, str] | None,
+    credentials: tuple[str, ...] | None,
 ) -> WireRequest:
     """Serialize ``args`` (keyed by wire name; ``None`` means unset and is omitted)."""
     check_arguments(op, args)
@@ -67,19 +70,44 @@ def build_request(
             pairs = _param_pairs(param, value)
             request.query.extend(pairs)
             request.log_fields[param.wire] = shown or ",".join(text for _wire, text in pairs)
+            if shown:
+                request.secrets.extend(text for _wire, text in pairs)
         elif param.location == "header":
             request.headers[param.wire] = encode_scalar(param.type, value, param.style)
             request.log_fields[param.wire] = shown or request.headers[param.wire]
         else:
             body_fields.append((param.wire, value, param, shown))
             request.log_fields[param.wire] = shown or _describe(value)
-    if api.auth_scheme == "body" and credentials is not None:
+    if not op.sends_credentials:
+        request.no_auth = True
+    elif credentials is not None:
+        _add_credentials(api, request, body_fields, credentials)
+    _ENCODERS[op.encoding](api, op, request, body_fields)
+    return request
+
+
+def _add_credentials(
+    api: ApiDescription,
+    request: WireRequest,
+    body_fields: list[BodyField],
+    credentials: tuple[str, ...],
+) -> None:
+    """Credentials that travel with each request (basic auth is the session's)."""
+    scheme = api.auth_scheme
+    if scheme == "body":
         assert api.username_field and api.password_field
         user: BodyField = (api.username_field, credentials[0], None, None)
         password: BodyField = (api.password_field, credentials[1], None, REDACTED)
         body_fields[:0] = [user, password]
-    _ENCODERS[op.encoding](api, op, request, body_fields)
-    return request
+    elif scheme == "bearer":
+        request.headers["Authorization"] = f"Bearer {credentials[0]}"
+    elif scheme == "api_key":
+        assert api.auth_name is not None
+        if api.auth_location == "query":
+            request.query.insert(0, (api.auth_name, credentials[0]))
+            request.secrets.append(credentials[0])
+        else:
+            request.headers[api.auth_name] = credentials[0]
 
 
 def _describe(value: Any) -> str:

@@ -62,6 +62,7 @@ class Operation(NamedTuple, Generic[T]):
     # The operation's own vendor-status rule (replacing XmlStatus.success/failure) when declared
     status_success: Sequence[str] | None = None
     status_failure: Sequence[str] | None = None
+    sends_credentials: bool = True  # False: a public endpoint (spec ``auth: false``)
     stream_items: tuple[str, ...] = ()  # element path of the items ``iter_<name>`` yields
     stream_item: Type[Any] | None = None
     doc: str = ""
@@ -130,7 +131,9 @@ class ApiDescription(NamedTuple):
     operations: Sequence[Operation[Any]] = ()
     settings: Sequence[Setting] = ()
     environments: Mapping[str, str] = {}
-    auth_scheme: str = "none"  # basic | body | none
+    auth_scheme: str = "none"  # basic | body | bearer | api_key | none
+    auth_location: str = "header"  # api_key: header | query
+    auth_name: str | None = None  # api_key: the header or query parameter name
     username_field: str | None = None
     password_field: str | None = None
     xml_field: str | None = None

@@ -7,8 +7,9 @@ import logging
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple, TypeVar
+from urllib.parse import quote, quote_plus
 
 import requests
 import urllib3
@@ -83,6 +84,8 @@ class Transport:
         attempts = 1 + (self.retry.attempts if op.safe else 0)
         url = self.base_url + wire.path
         timeout = (self.timeout[0], self.timeout[1] + hold)
+        if wire.secrets:
+            _URL_SECRETS.add(wire.secrets)
         for attempt in range(1, attempts + 1):
             self._log_request(wire, attempt)
             try:
@@ -95,6 +98,7 @@ class Transport:
                     timeout=timeout,
                     verify=self.verify,
                     stream=stream,  # without it requests reads the body here (faster path)
+                    auth=_no_auth if wire.no_auth else None,
                 )
             except requests.exceptions.SSLError as exc:
                 raise self.errors.transport(_tls_message(op, url, exc), attempts=attempt) from None
@@ -102,11 +106,13 @@ class Transport:
                 if attempt < attempts:
                     time.sleep(self.retry.delay(attempt - 1))
                     continue
+                text = _scrub(str(exc), wire.secrets)
                 raise self.errors.transport(
-                    f"{op.wire_name}: {type(exc).__name__}: {_scrub(str(exc))}", attempts=attempt
+                    f"{op.wire_name}: {type(exc).__name__}: {text}", attempts=attempt
                 ) from None
             except requests.RequestException as exc:
-                raise self.errors.transport(f"{op.wire_name}: {_scrub(str(exc))}") from None
+                text = _scrub(str(exc), wire.secrets)
+                raise self.errors.transport(f"{op.wire_name}: {text}") from None
             self.last_response = response
             self.log.debug("%s %s -> HTTP %s", wire.method, wire.path, response.status_code)
             if response.status_code in self.retry.statuses and attempt < attempts:
@@ -149,6 +155,45 @@ def _tls_message(op: Operation[Any], url: str, exc: Exception) -> str:
     )
 
 
-def _scrub(text: str) -> str:
-    """Drop urllib3's nested cause (long, and it repeats the URL) from transport messages."""
-    return text.split("(Caused by", 1)[0].strip() or text
+def _scrub(text: str, secrets: Iterable[str]) -> str:
+    """Drop urllib3's nested cause (long, and it repeats the URL) from transport messages, and
+    mask secrets that travel in the URL."""
+    return _mask(text.split("(Caused by", 1)[0].strip() or text, secrets)
+
+
+def _mask(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each secret masked, raw and URL-encoded."""
+    for secret in secrets:
+        for form in {secret, quote_plus(secret), quote(secret, safe="")}:
+            if form and form in text:
+                text = text.replace(form, "***")
+    return text
+
+
+class _UrlSecrets(logging.Filter):
+    """Masks secrets that travel in URLs in urllib3's own debug lines ("GET /x?api_key=...");
+    installed on urllib3's logger the first time such a secret is sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def add(self, secrets: Iterable[str]) -> None:
+        if not self.secrets:
+            logging.getLogger("urllib3.connectionpool").addFilter(self)
+        self.secrets.update(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        masked = _mask(text, self.secrets)
+        if masked != text:
+            record.msg, record.args = masked, ()
+        return True
+
+
+_URL_SECRETS = _UrlSecrets()
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """Per-request auth that sends nothing: overrides the session's credentials."""
+    return request
