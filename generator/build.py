@@ -217,6 +217,9 @@ class _Builder:
                 **raw.get("envelope", {}),
             },
             xml={**schema_defaults("protocol", "xml"), **raw.get("xml", {})},
+            json=(
+                {**schema_defaults("protocol", "json"), **raw["json"]} if "json" in raw else None
+            ),
             long_running=long_running,
         )
 

@@ -240,6 +240,7 @@ class Protocol:
     envelope: dict[str, object]
     xml: dict[str, object]
     long_running: LongRunning | None
+    json: dict[str, object] | None = None  # where JSON answers carry status and error
 
 
 @dataclass(frozen=True)

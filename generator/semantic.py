@@ -239,6 +239,17 @@ class _Checker:
                 "protocol",
                 at_key=True,
             )
+        if any(op.stream_items for op in self.api.operations):
+            for key in ("status_element", "message_element", "code_element"):
+                where = str(protocol.xml.get(key) or "")
+                if "/" in where or "@" in where:
+                    yield self.api.source.error(
+                        f"{where!r}: a streamed answer's status must be a child of the root "
+                        "(paths and attributes are read from whole documents only)",
+                        "protocol",
+                        "xml",
+                        key,
+                    )
         long_running = protocol.long_running
         if long_running is not None:
             for key, wire in (
@@ -326,10 +337,17 @@ class _Checker:
             problem = self._type_problem(op.returns)
             if problem:
                 yield op.source.error(problem, "returns")
-            if op.status_success is not None and op.decoding not in ("xml", "binary_or_xml"):
+            json_status = op.decoding == "json" and (self.api.protocol.json or {}).get(
+                "status_field"
+            )
+            if (
+                op.status_success is not None
+                and op.decoding not in ("xml", "binary_or_xml")
+                and not json_status
+            ):
                 yield op.source.error(
-                    f"'vendor_status' applies to XML answers; this operation decodes "
-                    f"{op.decoding!r}",
+                    "'vendor_status' applies to XML answers, or JSON answers with "
+                    f"'protocol.json.status_field'; this operation decodes {op.decoding!r}",
                     "vendor_status",
                     at_key=True,
                 )

@@ -410,8 +410,8 @@ CASES = [
         "vendor_status_outside_xml",
         BASE.replace("  GetThing:\n", "  GetThing:\n    vendor_status: {failure: ['9']}\n"),
         [
-            "15:5: operations.GetThing.vendor_status: 'vendor_status' applies to XML answers; this "
-            "operation decodes 'json'"
+            "15:5: operations.GetThing.vendor_status: 'vendor_status' applies to XML answers, or "
+            "JSON answers with 'protocol.json.status_field'; this operation decodes 'json'"
         ],
     ),
     (

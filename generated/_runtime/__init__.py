@@ -41,6 +41,7 @@ from .errors import (
 from .operation import (
     ApiDescription,
     Envelope,
+    JsonStatus,
     LongRunning,
     Operation,
     Param,
@@ -75,6 +76,7 @@ __all__ = [
     "ClientBase",
     "DecodeError",
     "Envelope",
+    "JsonStatus",
     "ErrorRule",
     "ErrorTable",
     "Field",

@@ -149,7 +149,9 @@ class Client:
         checked = False
         try:
             body = ChunkReader(response.iter_content(_CHUNK))
-            watch = (xml.status_element, xml.message_element)
+            watch = tuple(
+                name for name in (xml.status_element, xml.message_element, xml.code_element) if name
+            )
             events = iter_elements(
                 cast(IO[bytes], body),
                 op.stream_items,

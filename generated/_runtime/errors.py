@@ -37,6 +37,7 @@ class HttpError(ApiError):
         vendor_status: str | None = None,
         vendor_message: str | None = None,
         attempts: int = 1,
+        details: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -45,6 +46,7 @@ class HttpError(ApiError):
         self.vendor_status = vendor_status
         self.vendor_message = vendor_message
         self.attempts = attempts
+        self.details = details  # the vendor's error details (JSON text when structured)
 
 
 class AuthenticationError(HttpError):

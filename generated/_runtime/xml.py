@@ -42,6 +42,16 @@ def child_text(element: Element, tag: str) -> str | None:
     return None if child is None else (child.text or "")
 
 
+def xml_value(element: Element, path: str) -> str | None:
+    """The text at ``path`` below ``element``: a child (``status``), a path (``a/b``), an
+    attribute of the element (``@status``) or of a descendant (``error/@code``); None if absent."""
+    where, _, attribute = path.rpartition("@")
+    if not _:
+        return child_text(element, path)
+    node = element.find(where.rstrip("/")) if where else element
+    return None if node is None else node.get(attribute)
+
+
 def build_document(
     root_tag: str,
     children: Iterable[tuple[str, Any, Type[Any], str]],

@@ -39,6 +39,7 @@ from .errors import (
 from .operation import (
     ApiDescription,
     Envelope,
+    JsonStatus,
     LongRunning,
     Operation,
     Param,
@@ -73,6 +74,7 @@ __all__ = [
     "ClientBase",
     "DecodeError",
     "Envelope",
+    "JsonStatus",
     "ErrorRule",
     "ErrorTable",
     "Field",

@@ -16,7 +16,7 @@ from .errors import ApiError, DecodeError, HttpError, VendorError
 from .operation import ApiDescription, Operation
 from .results import BinaryResult
 from .status import Status, parse_status
-from .xml import child_text, looks_like_xml, parse_xml
+from .xml import looks_like_xml, parse_xml, xml_value
 
 _BODY_EXCERPT = 2000
 
@@ -59,7 +59,7 @@ class Decoder:
         except requests.RequestException:
             body = b""
         text = body[:_BODY_EXCERPT].decode("utf-8", errors="replace")
-        vendor_status, vendor_message = self.vendor_status_of(body)
+        vendor_status, vendor_message, details = self.vendor_status_of(body)
         status = response.status_code
         errors = self.errors
         cls = errors.find(op.wire_name, status, vendor_status)
@@ -76,34 +76,58 @@ class Decoder:
             body=text,
             vendor_status=vendor_status,
             vendor_message=vendor_message,
+            details=details,
             attempts=attempts,
         )
 
-    def vendor_status_of(self, body: bytes) -> tuple[str | None, str | None]:
-        """Vendor status and message from an error body, when it is XML or a JSON envelope."""
+    def vendor_status_of(self, body: bytes) -> tuple[str | None, str | None, str | None]:
+        """Vendor status (or error code), message and details from an error body: XML, JSON
+        where ``protocol.json`` says, or a JSON status envelope."""
         if not body.strip():
-            return None, None
+            return None, None, None
         try:
             if looks_like_xml(body):
-                root = parse_xml(body)
-                xml = self.api.xml
-                return child_text(root, xml.status_element), child_text(root, xml.message_element)
+                status, code, message = self.xml_status(parse_xml(body))
+                return code or status, message, None
             data = json.loads(body.decode("utf-8-sig"))
         except (DecodeError, ValueError, RecursionError):
-            return None, None
-        if isinstance(data, dict):
-            status = parse_status(self.api, data)
-            return status.code, status.error_message
-        return None, None
+            return None, None, None
+        if not isinstance(data, dict):
+            return None, None, None
+        if self.api.json is not None:
+            status, code, message, details = self.json_status(data)
+            return code or status, message, details
+        envelope = parse_status(self.api, data)
+        return envelope.code, envelope.error_message, envelope.error_details
+
+    def json_status(
+        self, data: Mapping[str, Any]
+    ) -> tuple[str | None, str | None, str | None, str | None]:
+        """(status, error code, message, details) of a JSON answer, where the spec says."""
+        rule = self.api.json
+        assert rule is not None
+        status, code, message, details = (
+            _json_text(_json_at(data, path))
+            for path in (rule.status_field, rule.code_field, rule.message_field, rule.details_field)
+        )
+        return status, code, message, details
 
     # -- vendor status ---------------------------------------------------------------------------
+    def xml_status(self, root: Any) -> tuple[str | None, str | None, str | None]:
+        """(status, error code, message) of an XML document, where the spec says they are."""
+        xml = self.api.xml
+        status = xml_value(root, xml.status_element)
+        code = xml_value(root, xml.code_element) if xml.code_element else None
+        return status, code, xml_value(root, xml.message_element)
+
     def check_xml_status(
         self,
         op: Operation[Any],
-        code: str | None,
+        status: str | None,
         message: str | None,
         http_status: int,
         payload: object,
+        code: str | None = None,
     ) -> None:
         """Raise the declared error when the vendor status says the call failed: a status not in
         ``success`` when success codes are declared, else one of the ``failure`` codes. The
@@ -112,10 +136,11 @@ class Decoder:
         success, failure = xml.success, xml.failure
         if op.status_success is not None:
             success, failure = op.status_success, op.status_failure or ()
-        if success and code in success:
+        if success and status in success:
             return
-        if not success and code not in failure:
+        if not success and status not in failure:
             return
+        code = code or status  # the error code, when the vendor gives one beside the status
         cls = self.errors.find(op.wire_name, http_status, code) or self.errors.vendor
         raise make_error(
             cls,
@@ -135,6 +160,7 @@ class Decoder:
             seen.get(xml.status_element),
             seen.get(xml.message_element),
             http_status,
+            code=seen.get(xml.code_element) if xml.code_element else None,
             payload=dict(seen),
         )
 
@@ -173,14 +199,8 @@ class Decoder:
     def _decode_xml(self, op: Operation[Any], response: requests.Response) -> Any:
         root = self.parse_xml(op, response.content)
         self.check_root(op, root.tag)
-        xml = self.api.xml
-        self.check_xml_status(
-            op,
-            child_text(root, xml.status_element),
-            child_text(root, xml.message_element),
-            response.status_code,
-            payload=root,
-        )
+        status, code, message = self.xml_status(root)
+        self.check_xml_status(op, status, message, response.status_code, payload=root, code=code)
         return decode_xml(op.result, root)
 
     def _decode_binary_or_xml(
@@ -200,25 +220,53 @@ class Decoder:
         root = self.parse_xml(op, body)
         xml = self.api.xml
         expected = xml.root_element
-        if (expected and root.tag != expected) or (
-            not expected and root.find(xml.status_element) is None
-        ):
+        status, code, message = self.xml_status(root)
+        if (expected and root.tag != expected) or (not expected and status is None):
             what = f"<{expected}>" if expected else f"<{xml.status_element}>"
             raise self.errors.decode(
                 f"{op.wire_name}: the answer is neither the file nor the vendor's status "
                 f"document ({what}): an XML document with root <{root.tag}>",
                 body_excerpt=body[:200].decode("utf-8", "replace"),
             )
-        status, message = (
-            child_text(root, xml.status_element),
-            child_text(root, xml.message_element),
-        )
         if op.status_success is not None:
-            self.check_xml_status(op, status, message, http_status, payload=root)
+            self.check_xml_status(op, status, message, http_status, payload=root, code=code)
         return BinaryResult(has_file=False, content=None, status=status, msg=message)
 
     def _decode_json(self, op: Operation[Any], response: requests.Response) -> Any:
-        return decode_json(op.result, load_json(response.content, self.errors.decode))
+        data = load_json(response.content, self.errors.decode)
+        if self.api.json is not None and isinstance(data, dict):
+            self.check_json_status(op, data, response.status_code)
+        return decode_json(op.result, data)
+
+    def check_json_status(
+        self, op: Operation[Any], data: Mapping[str, Any], http_status: int
+    ) -> None:
+        """A successful JSON answer that says the call failed (a status field, as
+        ``protocol.json`` or the operation declares) raises the declared error."""
+        rule = self.api.json
+        assert rule is not None
+        success, failure = rule.success, rule.failure
+        if op.status_success is not None:
+            success, failure = op.status_success, op.status_failure or ()
+        if rule.status_field is None or not (success or failure):
+            return
+        status, code, message, details = self.json_status(data)
+        present = _json_at(data, rule.status_field) is not None
+        if success and status in success:
+            return
+        if not success and not (status in failure or ("*" in failure and present)):
+            return
+        code = code or status
+        cls = self.errors.find(op.wire_name, http_status, code) or self.errors.vendor
+        raise make_error(
+            cls,
+            f"{op.wire_name}: vendor status {code}: {message or 'no message'}",
+            vendor_status=code,
+            vendor_message=message,
+            details=details,
+            payload=dict(data),
+            http_status=http_status,
+        )
 
     def _decode_none(self, op: Operation[Any], response: requests.Response) -> None:
         return None
@@ -275,6 +323,30 @@ def load_json(body: bytes, error: type[DecodeError] = DecodeError) -> Any:
         ) from None
 
 
+def _json_at(data: Any, path: str | None) -> Any:
+    """The value at a dotted path (``error.message``) of decoded JSON; None where absent."""
+    if path is None:
+        return None
+    for key in path.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _json_text(value: Any) -> str | None:
+    """A JSON value as the text an error carries (structured values as compact JSON)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 def make_error(cls: type[ApiError], message: str, **info: Any) -> ApiError:
     """Build ``cls`` with the keyword arguments its base family accepts."""
     if issubclass(cls, HttpError):
@@ -286,6 +358,7 @@ def make_error(cls: type[ApiError], message: str, **info: Any) -> ApiError:
             vendor_status=info.get("vendor_status"),
             vendor_message=info.get("vendor_message"),
             attempts=info.get("attempts", 1),
+            details=info.get("details"),
         )
     if issubclass(cls, VendorError):
         return cls(

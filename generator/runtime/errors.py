@@ -35,6 +35,7 @@ class HttpError(ApiError):
         vendor_status: str | None = None,
         vendor_message: str | None = None,
         attempts: int = 1,
+        details: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -43,6 +44,7 @@ class HttpError(ApiError):
         self.vendor_status = vendor_status
         self.vendor_message = vendor_message
         self.attempts = attempts
+        self.details = details  # the vendor's error details (JSON text when structured)
 
 
 class AuthenticationError(HttpError):

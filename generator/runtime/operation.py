@@ -90,11 +90,24 @@ class XmlStatus(NamedTuple):
     """Where an XML answer carries the vendor status. ``success`` lists the only good codes;
     ``failure`` the codes that are errors even in a 2xx answer; with neither, HTTP decides."""
 
-    status_element: str
+    status_element: str  # a child, a/b, @attribute or a/@attribute
     message_element: str
     success: Sequence[str]
     failure: Sequence[str]
     root_element: str | None  # the root of the vendor's XML documents, when declared
+    code_element: str | None = None  # the error code, when it is not the status itself
+
+
+class JsonStatus(NamedTuple):
+    """Where JSON answers carry the vendor's status and error (dotted paths: ``error.message``).
+    With ``status_field``, a successful answer whose status is a failure raises too."""
+
+    status_field: str | None = None
+    code_field: str | None = None
+    message_field: str | None = None
+    details_field: str | None = None
+    success: Sequence[str] = ()
+    failure: Sequence[str] = ()  # "*": any value present is a failure
 
 
 class LongRunning(NamedTuple):
@@ -137,5 +150,6 @@ class ApiDescription(NamedTuple):
     xml_field: str | None = None
     xml_declaration_encoding: str = "UTF-8"
     long_running: LongRunning | None = None
+    json: JsonStatus | None = None
     secret_wire_names: frozenset[str] = frozenset()
     retry_statuses: Sequence[int] = ()
