@@ -132,6 +132,7 @@ class _Builder:
                 retry_attempts=int(transport["retry_attempts"]),
                 retry_backoff=float(transport["retry_backoff"]),
                 retry_statuses=tuple(transport["retry_statuses"]),
+                retry_after_max=float(transport["retry_after_max"]),
             ),
             protocol=self.protocol(),
             enums=tuple(

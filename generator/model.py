@@ -217,6 +217,7 @@ class Transport:
     retry_attempts: int
     retry_backoff: float
     retry_statuses: tuple[int, ...]
+    retry_after_max: float = 60.0
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,9 @@ class Client:
             read_timeout=read_timeout,
             verify_tls=verify_tls,
             ca_bundle=ca_bundle,
-            retry=RetryPolicy(retry_attempts, retry_backoff, tuple(api.retry_statuses)),
+            retry=RetryPolicy(
+                retry_attempts, retry_backoff, tuple(api.retry_statuses), api.retry_after_max
+            ),
             session=session,
             user_agent=f"specgen-{api.name}",
             log=self.log,

@@ -38,8 +38,10 @@ class HttpError(ApiError):
         vendor_message: str | None = None,
         attempts: int = 1,
         details: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
+        self.retry_after = retry_after  # seconds the server asked to wait (Retry-After)
         self.status = status
         self.headers = dict(headers or {})
         self.body = body

@@ -155,3 +155,4 @@ class ApiDescription(NamedTuple):
     json: JsonStatus | None = None
     secret_wire_names: frozenset[str] = frozenset()
     retry_statuses: Sequence[int] = ()
+    retry_after_max: float = 60.0  # the longest Retry-After a retry waits for

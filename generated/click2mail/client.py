@@ -3098,6 +3098,7 @@ _API = _rt.ApiDescription(
     xml_declaration_encoding="UTF-8",
     secret_wire_names=frozenset(("billingCvv", "billingNumber", "opaqueDataValue")),
     retry_statuses=(502, 503, 504, 524),
+    retry_after_max=60.0,
 )
 
 

@@ -219,6 +219,7 @@ _API = _rt.ApiDescription(
     xml_declaration_encoding="ISO-8859-1",
     secret_wire_names=frozenset(("password",)),
     retry_statuses=(502, 503, 504, 524),
+    retry_after_max=60.0,
 )
 
 

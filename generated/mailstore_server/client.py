@@ -2290,6 +2290,7 @@ _API = _rt.ApiDescription(
     ),
     secret_wire_names=frozenset(("encryptionKey", "passphrase", "password")),
     retry_statuses=(502, 503, 504, 524),
+    retry_after_max=60.0,
 )
 
 

@@ -16,6 +16,7 @@ from .errors import ApiError, DecodeError, HttpError, VendorError
 from .operation import ApiDescription, Operation
 from .results import BinaryResult
 from .status import Status, parse_status
+from .transport import retry_after
 from .xml import looks_like_xml, parse_xml, xml_value
 
 _BODY_EXCERPT = 2000
@@ -78,6 +79,7 @@ class Decoder:
             vendor_message=vendor_message,
             details=details,
             attempts=attempts,
+            retry_after=retry_after(response.headers.get("Retry-After")),
         )
 
     def vendor_status_of(self, body: bytes) -> tuple[str | None, str | None, str | None]:
@@ -359,6 +361,7 @@ def make_error(cls: type[ApiError], message: str, **info: Any) -> ApiError:
             vendor_message=info.get("vendor_message"),
             attempts=info.get("attempts", 1),
             details=info.get("details"),
+            retry_after=info.get("retry_after"),
         )
     if issubclass(cls, VendorError):
         return cls(

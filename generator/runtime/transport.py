@@ -3,6 +3,8 @@ the network, not what the vendor's answers mean."""
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import logging
 import random
 import re
@@ -22,14 +24,41 @@ T = TypeVar("T")
 
 
 class RetryPolicy(NamedTuple):
-    """Exponential backoff with jitter, for operations the spec marks safe to repeat."""
+    """Exponential backoff with jitter, for operations the spec marks safe to repeat; a
+    server's ``Retry-After`` is honoured up to ``max_wait`` seconds."""
 
     attempts: int  # retries after the first try
     backoff: float  # seconds before the first retry; doubles each time
     statuses: tuple[int, ...]  # HTTP statuses worth another try
+    max_wait: float = 60.0  # the longest Retry-After worth waiting for
 
     def delay(self, retry: int) -> float:
         return float(self.backoff * (2**retry) * random.uniform(0.5, 1.5))
+
+    def wait_before_retry(self, response: requests.Response, retry: int) -> float | None:
+        """Seconds to wait before retrying this answer: its Retry-After, else the backoff;
+        None when the server asks for longer than ``max_wait`` (not worth holding the call)."""
+        asked = retry_after(response.headers.get("Retry-After"))
+        if asked is None:
+            return self.delay(retry)
+        return asked if asked <= self.max_wait else None
+
+
+def retry_after(value: str | None) -> float | None:
+    """A Retry-After header in seconds (delta-seconds or an HTTP date); None if absent or not
+    understood."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return max(0.0, (moment - datetime.datetime.now(datetime.UTC)).total_seconds())
 
 
 # Failures after which a safe request is worth another try: no connection, no answer in time,
@@ -116,9 +145,12 @@ class Transport:
             self.last_response = response
             self.log.debug("%s %s -> HTTP %s", wire.method, wire.path, response.status_code)
             if response.status_code in self.retry.statuses and attempt < attempts:
-                response.close()
-                time.sleep(self.retry.delay(attempt - 1))
-                continue
+                wait = self.retry.wait_before_retry(response, attempt - 1)
+                if wait is not None:
+                    response.close()
+                    self.log.debug("HTTP %s: retrying in %.1f s", response.status_code, wait)
+                    time.sleep(wait)
+                    continue
             return Sent(response, attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
