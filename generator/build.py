@@ -27,6 +27,7 @@ from generator.model import (
     LongRunning,
     Model,
     Operation,
+    Pagination,
     Param,
     Protocol,
     Server,
@@ -274,6 +275,9 @@ class _Builder:
             status_success=None if status_rule is None else tuple(status_rule.get("success", [])),
             status_failure=None if status_rule is None else tuple(status_rule.get("failure", [])),
             sends_credentials=bool(raw.get("auth", True)),
+            pagination=self.pagination(path, returns, raw["paginate"])
+            if "paginate" in raw
+            else None,
             stream_items=stream_items,
             stream_item_type=(
                 self.stream_item_type(path, decoding, returns, stream_items)
@@ -320,6 +324,68 @@ class _Builder:
             source=source,
         )
 
+    def pagination(self, op_path: KeyPath, returns: str, raw: dict[str, Any]) -> Pagination | None:
+        items = tuple(raw["items"].split("/")) if "items" in raw else ()
+        where = self.source(*op_path, "paginate")
+        if items and returns == "json":
+            item_type: TypeRef | None = TypeRef("builtin", "json")
+        elif items:
+            item_type = self.item_type_at(where, "items", returns, items)
+        elif split_type(returns)[0]:
+            item_type = self.type_ref(split_type(returns)[1])
+        elif returns == "json":
+            item_type = TypeRef("builtin", "json")
+        else:
+            self.problems.append(
+                where.error(
+                    f"the answer ({returns}) is not a list: say where the items are", at_key=True
+                )
+            )
+            return None
+        if item_type is None:
+            return None
+        return Pagination(
+            style=raw["style"],
+            items=items,
+            item_type=item_type,
+            param=raw.get("param"),
+            first_page=int(
+                raw.get("first_page", schema_defaults("operations", "*", "paginate")["first_page"])
+            ),
+            cursor_field=tuple(raw["cursor_field"].split("/")) if "cursor_field" in raw else (),
+            cursor_item_field=raw.get("cursor_item_field"),
+            has_more=tuple(raw["has_more"].split("/")) if "has_more" in raw else (),
+            source=where,
+        )
+
+    def item_type_at(
+        self, where: Source, key: str, returns: str, steps: tuple[str, ...]
+    ) -> TypeRef | None:
+        """The item type of the list at ``steps`` (wire names) below a ``returns`` model; None
+        (and a problem noted) when the path leads nowhere."""
+        current = returns
+        for i, wire in enumerate(steps):
+            is_list, name = split_type(current)
+            model = self.models.get(name)
+            if model is None or is_list:
+                self.problems.append(
+                    where.error(f"{wire!r} is not reachable: {current} is not a model", key)
+                )
+                return None
+            match = [f for f_name, f in model["fields"].items() if f.get("wire", f_name) == wire]
+            if not match:
+                self.problems.append(
+                    where.error(f"model {name} has no field with wire name {wire!r}", key)
+                )
+                return None
+            current = match[0]["type"]
+            if i == len(steps) - 1 and not split_type(current)[0]:
+                self.problems.append(
+                    where.error(f"{wire!r} is not a list field (type {current})", key)
+                )
+                return None
+        return self.type_ref(split_type(current)[1])
+
     def stream_item_type(
         self, op_path: KeyPath, decoding: str, returns: str, steps: tuple[str, ...]
     ) -> TypeRef | None:
@@ -331,26 +397,7 @@ class _Builder:
                 where.error("streaming applies only to 'xml' decoding", "stream_items")
             )
             return None
-        current = returns
-        for i, wire in enumerate(steps):
-            is_list, name = split_type(current)
-            model = self.models.get(name)
-            if model is None or is_list:
-                problem = f"{wire!r} is not reachable: {current} is not a model"
-                self.problems.append(where.error(problem, "stream_items"))
-                return None
-            fields = model["fields"]
-            match = [f for f_name, f in fields.items() if f.get("wire", f_name) == wire]
-            if not match:
-                problem = f"model {name} has no field with wire name {wire!r}"
-                self.problems.append(where.error(problem, "stream_items"))
-                return None
-            current = match[0]["type"]
-            if i == len(steps) - 1 and not split_type(current)[0]:
-                problem = f"{wire!r} is not a list field (type {current})"
-                self.problems.append(where.error(problem, "stream_items"))
-                return None
-        return self.type_ref(split_type(current)[1])
+        return self.item_type_at(where, "stream_items", returns, steps)
 
 
 def _default_style(type_expr: str) -> str:

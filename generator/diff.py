@@ -115,6 +115,19 @@ def _operation(wire: str, old: Operation, new: Operation) -> Iterator[Change]:
             + " (method signature and result type change)",
             True,
         )
+    if (old.pagination is None) != (new.pagination is None):
+        gone = new.pagination is None
+        yield Change(
+            subject, f"page-walking twin iter_{new.name} {'removed' if gone else 'added'}", gone
+        )
+    elif old.pagination != new.pagination:
+        yield Change(subject, "pagination changed", False)
+    if old.sends_credentials != new.sends_credentials:
+        yield Change(
+            subject,
+            "credentials " + ("no longer sent" if old.sends_credentials else "now sent"),
+            False,
+        )
     if old.stream_items != new.stream_items:
         gone = bool(old.stream_items) and not new.stream_items
         yield Change(subject, f"streaming twin {'removed' if gone else 'changed or added'}", gone)

@@ -235,8 +235,8 @@ def schema_defaults(*section: str) -> dict[str, Any]:
     """``{key: default}`` of a section of the spec (``"protocol", "envelope"``): the defaults
     live in the JSON Schema, their one home, which also documents them."""
     node = spec_schema()
-    for key in section:
-        node = node["properties"][key]
+    for key in section:  # "*": the entries of a named section (operations.*.paginate)
+        node = node["additionalProperties"] if key == "*" else node["properties"][key]
     return {
         key: copy.deepcopy(prop["default"])
         for key, prop in node.get("properties", {}).items()

@@ -164,6 +164,22 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Pagination:
+    """How an answer that is one page leads to the next (spec ``paginate``); paths are wire
+    names below the answer."""
+
+    style: str  # page | offset | cursor | link
+    items: tuple[str, ...]  # () : the answer is the list
+    item_type: TypeRef
+    param: str | None = None  # the parameter selecting the page (page, offset, cursor)
+    first_page: int = 1
+    cursor_field: tuple[str, ...] = ()
+    cursor_item_field: str | None = None
+    has_more: tuple[str, ...] = ()
+    source: Source = field(default=NO_SOURCE, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Operation:
     wire_name: str
     name: str
@@ -185,6 +201,7 @@ class Operation:
     status_success: tuple[str, ...] | None = None
     status_failure: tuple[str, ...] | None = None
     sends_credentials: bool = True  # spec ``auth: false``: a public endpoint
+    pagination: Pagination | None = None
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 

@@ -212,6 +212,16 @@ def _operation(api: Api, op: Operation) -> dict[str, Any]:
     out["responses"] = _responses(api, op)
     if not op.sends_credentials:
         out["security"] = []  # a public endpoint
+    if op.pagination is not None:
+        paging = op.pagination
+        out["x-specgen-pagination"] = {
+            "style": paging.style,
+            **({"items": "/".join(paging.items)} if paging.items else {}),
+            **({"param": paging.param} if paging.param else {}),
+            **({"cursorField": "/".join(paging.cursor_field)} if paging.cursor_field else {}),
+            **({"cursorItemField": paging.cursor_item_field} if paging.cursor_item_field else {}),
+            **({"hasMore": "/".join(paging.has_more)} if paging.has_more else {}),
+        }
     if op.long_running:
         out["x-specgen-long-running"] = True
     if op.safe:

@@ -133,7 +133,7 @@ def client_context(api: Api) -> dict[str, Any]:
         "runtime_names": sorted(runtime_names),
         "options": client_options(api),
         "uses_models": any(n not in BUILTIN_TYPES for n in names),
-        "streams": any(op.stream_items for op in api.operations),
+        "streams": any(op.stream_items or op.pagination for op in api.operations),
         "uses_datetime": bool(names & {"datetime", "date"}),
         "url_placeholders": sorted(set(re.findall(r"\{([^{}]*)\}", api.server.url or ""))),
         "secret_settings": [s.name for s in api.settings if s.secret],
@@ -255,9 +255,20 @@ def render_package(api: Api, env: jinja2.Environment) -> dict[str, str]:
 
 
 def operation_doc(
-    op: Operation, *, starts_task: bool = False, streams: bool = False, save_to: bool = False
+    op: Operation,
+    *,
+    starts_task: bool = False,
+    streams: bool = False,
+    save_to: bool = False,
+    pages: bool = False,
 ) -> str:
     lines = [op.doc or f"{humanize(op.wire_name)}."]
+    if pages and op.pagination is not None:
+        lines[0] = (
+            f"Every item of ``{op.name}``, page after page ({op.pagination.style} pagination).\n\n"
+            "The next page is fetched only when this one's items are used up; ``max_items`` "
+            "stops the walk early."
+        )
     if streams:
         lines[0] = (
             f"``{op.name}``, yielding each item while the answer is still arriving.\n\n"
@@ -288,6 +299,10 @@ def operation_doc(
                 facts.append("required")
             summary = " ".join([p.doc, f"({', '.join(facts)})" if facts else ""]).strip()
             lines.append(f"    {p.name}: {summary}")
+    if pages:
+        if not op.params:
+            lines.append("\nArgs:")
+        lines.append("    max_items: Stop after this many items (None: all of them).")
     if save_to:
         if not op.params:
             lines.append("\nArgs:")

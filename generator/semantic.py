@@ -312,7 +312,7 @@ class _Checker:
                 python_names.setdefault(
                     "begin_" + op.name, f"the task-starting twin of {op.wire_name!r}"
                 )
-            if op.stream_items:
+            if op.stream_items or op.pagination:
                 python_names.setdefault(
                     "iter_" + op.name, f"the streaming twin of {op.wire_name!r}"
                 )
@@ -351,12 +351,52 @@ class _Checker:
                     "vendor_status",
                     at_key=True,
                 )
+            yield from self._check_pagination(op)
             if op.long_running and self.api.protocol.long_running is None:
                 yield op.source.error(
                     "'long_running: true' needs 'protocol.long_running' (how to poll the task)",
                     "long_running",
                 )
             yield from self._check_params(op)
+
+    def _check_pagination(self, op: Operation) -> Iterator[SpecError]:
+        paging = op.pagination
+        if paging is None:
+            return
+        source = paging.source
+        if op.stream_items:
+            yield source.error("an operation either streams its items or walks pages", at_key=True)
+        if op.decoding not in ("json", "xml", "envelope"):
+            yield source.error(
+                f"pages are read from 'json', 'xml' or 'envelope' answers, not {op.decoding!r}",
+                at_key=True,
+            )
+        if op.long_running:
+            yield source.error("a long-running operation cannot walk pages", at_key=True)
+        wires = {p.wire for p in op.params}
+        if paging.style == "link":
+            if source.has("param"):
+                yield source.error(
+                    "style 'link' follows the Link header: it takes no 'param'", "param"
+                )
+        elif paging.param is None:
+            yield source.error(
+                f"missing required key 'param' for style {paging.style!r}", at_key=True
+            )
+        elif paging.param not in wires:
+            yield source.error(f"{paging.param!r} names no parameter of {op.wire_name}", "param")
+        if paging.style != "page" and source.has("first_page"):
+            yield source.error("'first_page' applies to style 'page'", "first_page")
+        cursor_keys = [k for k in ("cursor_field", "cursor_item_field") if source.has(k)]
+        if paging.style == "cursor" and len(cursor_keys) != 1:
+            yield source.error(
+                "style 'cursor' needs exactly one of 'cursor_field' (in the answer) or "
+                "'cursor_item_field' (of the last item)",
+                at_key=True,
+            )
+        elif paging.style != "cursor":
+            for key in cursor_keys:
+                yield source.error(f"{key!r} applies to style 'cursor'", key)
 
     def _check_params(self, op: Operation) -> Iterator[SpecError]:
         names: dict[str, str] = {}

@@ -140,6 +140,22 @@ CASES = [
         [("operation UploadSheet", "vendor statuses that raise: the protocol's -> none", True)],
     ),
     (
+        "pagination added",
+        BASE.replace(
+            "  ListItems:\n    returns: list[Item]\n",
+            "  ListItems:\n    returns: list[Item]\n    paginate: {style: link}\n",
+        ),
+        [("operation ListItems", "page-walking twin iter_list_items added", False)],
+    ),
+    (
+        "operation made public",
+        BASE.replace(
+            "  ListItems:\n    returns: list[Item]\n",
+            "  ListItems:\n    returns: list[Item]\n    auth: false\n",
+        ),
+        [("operation ListItems", "credentials no longer sent", False)],
+    ),
+    (
         "XML root changed",
         BASE.replace("    xml_element: item\n", "    xml_element: stockItem\n"),
         [("model Item", "XML root <item> -> <stockItem>", True)],

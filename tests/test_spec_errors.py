@@ -106,7 +106,8 @@ CASES = [
             "15:13: operations.GetThing.params: expected object, got list ",
             "16:5: operations.GetThing.x: unknown key 'x' (expected one of: auth, decoding, doc, "
             "encoding, "
-            "examples, long_running, method, name, params, path, returns, safe, stream_items, "
+            "examples, long_running, method, name, paginate, params, path, returns, safe, "
+            "stream_items, "
             "success_status, vendor_status)",
         ],
     ),
@@ -494,6 +495,30 @@ CASES = [
             "protocol:", "auth: {scheme: bearer, token: token, username: token}\nprotocol:"
         ),
         ["10:38: auth.username: 'username' does not apply to scheme 'bearer'"],
+    ),
+    (
+        "paginate_page_without_param",
+        BASE.replace("  GetThing:\n", "  GetThing:\n    paginate: {style: page}\n"),
+        ["15:5: operations.GetThing.paginate: missing required key 'param' for style 'page'"],
+    ),
+    (
+        "paginate_cursor_without_cursor",
+        BASE.replace(
+            "  GetThing:\n", "  GetThing:\n    paginate: {style: cursor, param: thingId}\n"
+        ),
+        [
+            "15:5: operations.GetThing.paginate: style 'cursor' needs exactly one of "
+            "'cursor_field' (in the answer) or 'cursor_item_field' (of the last item)"
+        ],
+    ),
+    (
+        "paginate_items_not_a_list",
+        BASE.replace(
+            "  GetThing:\n",
+            "  GetThing:\n    returns: Thing\n    paginate: {style: link, items: name}\n",
+        )
+        + "models:\n  Thing:\n    fields:\n      name: {type: str}\n",
+        ["16:36: operations.GetThing.paginate.items: 'name' is not a list field (type str)"],
     ),
     (
         "several_errors_reported_together",

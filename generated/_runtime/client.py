@@ -9,12 +9,13 @@ import logging
 from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import IO, Any, ClassVar, Self, TypeVar, cast
+from urllib.parse import urlsplit
 
 import requests
 
 from .arguments import ArgumentValueError
 from .builtin_types import BUILTIN_TYPES
-from .codec import JsonValue, decode_xml
+from .codec import JsonValue, decode_xml, value_at
 from .decoding import Decoder
 from .encoding import build_request
 from .errors import ApiError
@@ -95,11 +96,13 @@ class Client:
         *,
         stream: bool = False,
         hold: float = 0.0,
+        url: str | None = None,
     ) -> requests.Response:
         """Build and send the request; raise on an HTTP status the operation does not accept.
         ``hold``: seconds the server may keep the request open on purpose (a long poll), allowed
-        on top of the read timeout."""
+        on top of the read timeout; ``url``: the vendor's own URL for it (a next page)."""
         wire = build_request(self.api, op, args, self._credentials)
+        wire.url = url
         echo_header = self.api.envelope.echo_header
         if echo_header and self.decoder.echo_value:
             wire.headers[echo_header] = self.decoder.echo_value
@@ -138,6 +141,81 @@ class Client:
         """Wait for ``task`` when token handling is automatic (per call, else per client)."""
         automatic = self.auto_handle_token if auto_handle_token is None else auto_handle_token
         return task.wait() if automatic else task
+
+    def paginate(
+        self, op: Operation[Any], args: Mapping[str, Any], max_items: int | None = None
+    ) -> Iterator[Any]:
+        """Every item of every page, fetching the next page only when the items of this one
+        are used up (and none after ``max_items``)."""
+        paging = op.pagination
+        assert paging is not None, f"{op.wire_name} declares no pagination"
+        args = dict(args)
+        if paging.style == "page" and args.get(paging.param or "") is None:
+            args[paging.param or ""] = paging.first_page
+        url: str | None = None
+        yielded = 0
+        seen_cursors: set[str] = set()
+        while max_items is None or yielded < max_items:
+            response = self.send(op, args, url=url)
+            answer = self.decoder.decode(op, response)
+            if isinstance(answer, Status):  # an envelope: its result is the page
+                answer = self.decoder.final_result(op, answer)
+            items = value_at(answer, paging.items)
+            if items is None:
+                return
+            if not isinstance(items, list):
+                raise self.errors.decode(
+                    f"{op.wire_name}: expected a list of items at {'/'.join(paging.items)!r}"
+                )
+            for item in items:
+                if max_items is not None and yielded >= max_items:
+                    return
+                yield item
+                yielded += 1
+            if not items or value_at(answer, paging.has_more) is False:
+                return
+            if paging.style == "link":
+                url = self._next_link(op, response)
+                if url is None:
+                    return
+            elif paging.style == "page":
+                args[paging.param or ""] = int(args[paging.param or ""]) + 1
+            elif paging.style == "offset":
+                args[paging.param or ""] = int(args.get(paging.param or "") or 0) + len(items)
+            else:
+                cursor = (
+                    value_at(items[-1], (paging.cursor_item_field,))
+                    if paging.cursor_item_field
+                    else value_at(answer, paging.cursor_field)
+                )
+                if cursor is None or cursor == "":
+                    return
+                if str(cursor) in seen_cursors:
+                    raise self.errors.decode(
+                        f"{op.wire_name}: the vendor sent the cursor {cursor!r} twice; stopped "
+                        "instead of walking the same pages again"
+                    )
+                seen_cursors.add(str(cursor))
+                param = next(p for p in op.params if p.wire == paging.param)
+                args[param.wire] = str(cursor) if param.type.kind == "str" else cursor
+
+    def _next_link(self, op: Operation[Any], response: requests.Response) -> str | None:
+        """The Link header's rel=next URL, refused when it leaves the API's host (the
+        credentials would go with it)."""
+        link = response.links.get("next", {}).get("url")
+        if not link:
+            return None
+        base, target = urlsplit(self.base_url), urlsplit(link)
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+            raise self.errors.decode(
+                f"{op.wire_name}: the next page's link leaves {base.netloc} ({target.netloc}); "
+                "not followed"
+            )
+        return link
+
+    @property
+    def errors(self) -> Any:
+        return self.api.errors
 
     def iterate(self, op: Operation[Any], args: Mapping[str, Any]) -> Iterator[Any]:
         """Decode and yield the items at the operation's ``stream_items`` path one by one while

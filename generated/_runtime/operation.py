@@ -45,6 +45,18 @@ class Param(NamedTuple):
     extension_from: str | None = None
 
 
+class Pagination(NamedTuple):
+    """How one page of an answer leads to the next (paths are wire names below the answer)."""
+
+    style: str  # page | offset | cursor | link
+    items: tuple[str, ...] = ()  # (): the answer is the list of items
+    param: str | None = None  # the parameter that selects the page (page, offset, cursor)
+    first_page: int = 1
+    cursor_field: tuple[str, ...] = ()  # cursor: the next cursor in the answer
+    cursor_item_field: str | None = None  # cursor: the last item's field holding it
+    has_more: tuple[str, ...] = ()  # a boolean in the answer: false ends the walk
+
+
 class Operation(NamedTuple, Generic[T]):
     """One vendor operation. ``T`` is what a successful call returns."""
 
@@ -63,6 +75,7 @@ class Operation(NamedTuple, Generic[T]):
     status_success: Sequence[str] | None = None
     status_failure: Sequence[str] | None = None
     sends_credentials: bool = True  # False: a public endpoint (spec ``auth: false``)
+    pagination: Pagination | None = None  # the answer is one page (``iter_<name>`` walks them)
     stream_items: tuple[str, ...] = ()  # element path of the items ``iter_<name>`` yields
     stream_item: Type[Any] | None = None
     doc: str = ""

@@ -117,6 +117,15 @@ def build_parser(api: ApiDescription) -> argparse.ArgumentParser:
                 action="store_true",
                 help="print each item as one JSON line as soon as it arrives",
             )
+        if op.pagination:
+            cmd.add_argument(
+                "--all",
+                action="store_true",
+                help="follow every page: print each item as one JSON line",
+            )
+            cmd.add_argument(
+                "--max-items", type=int, metavar="N", help="with --all: stop after N items"
+            )
     return parser
 
 
@@ -369,6 +378,12 @@ def _execute(
     if op.long_running and client._api.long_running is not None:
         task = getattr(client, f"begin_{op.name}")(**kwargs)
         _emit(_run_task(task, args.quiet, err), args.format, out)
+        return EXIT_OK
+    if op.pagination and args.all:
+        items = getattr(client, f"iter_{op.name}")(**kwargs, max_items=args.max_items)
+        for item in items:
+            out.write(json.dumps(plain(item), ensure_ascii=False) + "\n")
+            out.flush()
         return EXIT_OK
     if op.stream_items and args.stream:
         for item in getattr(client, f"iter_{op.name}")(**kwargs):

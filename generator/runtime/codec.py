@@ -117,6 +117,20 @@ class Field(NamedTuple):
     item_wire: str | None = None  # wrapped XML list: <wire><item_wire/>...</wire>
 
 
+def value_at(value: Any, wire_path: Iterable[str | None]) -> Any:
+    """The value at a path of wire names below a decoded answer (models by their fields' wire
+    names, then their ``extra``; mappings by key); None where the path leads nowhere."""
+    for step in wire_path:
+        if isinstance(value, Model):
+            spec = next((f for f in value.__wire_fields__ if f.wire == step), None)
+            value = getattr(value, spec.name) if spec else value.extra.get(str(step))
+        elif isinstance(value, dict):
+            value = value.get(step)
+        else:
+            return None
+    return value
+
+
 def bind_fields(cls: type[Model], fields: Iterable[Field]) -> None:
     """Attach the wire description to a generated model (done once, after all classes exist)."""
     cls.__wire_fields__ = tuple(fields)

@@ -20,7 +20,17 @@ from .xml import build_document, model_to_element
 class WireRequest:
     """An HTTP request ready to send. ``log_fields`` is what may be logged (secrets masked)."""
 
-    __slots__ = ("method", "path", "query", "headers", "body", "log_fields", "secrets", "no_auth")
+    __slots__ = (
+        "method",
+        "path",
+        "query",
+        "headers",
+        "body",
+        "log_fields",
+        "secrets",
+        "no_auth",
+        "url",
+    )
 
     def __init__(self, method: str, path: str) -> None:
         self.method = method
@@ -32,6 +42,7 @@ class WireRequest:
         # secret values that travel in the URL: masked wherever a message could repeat the URL
         self.secrets: list[str] = []
         self.no_auth = False  # send without the session's credentials (a public endpoint)
+        self.url: str | None = None  # an absolute URL given by the vendor (a next page's link)
 
 
 REDACTED = "***"

@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple, TypeVar
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import requests
 import urllib3
@@ -111,7 +111,7 @@ class Transport:
         Any answer that arrives is returned, whatever its status. ``hold`` seconds are allowed
         on top of the read timeout (the server holds a long poll that long on purpose)."""
         attempts = 1 + (self.retry.attempts if op.safe else 0)
-        url = self.base_url + wire.path
+        url = wire.url or self.base_url + wire.path
         timeout = (self.timeout[0], self.timeout[1] + hold)
         if wire.secrets:
             _URL_SECRETS.add(wire.secrets)
@@ -121,7 +121,7 @@ class Transport:
                 response = self.session.request(
                     wire.method,
                     url,
-                    params=wire.query or None,
+                    params=_query_for(wire),
                     data=wire.body,
                     headers=wire.headers,
                     timeout=timeout,
@@ -224,6 +224,15 @@ class _UrlSecrets(logging.Filter):
 
 
 _URL_SECRETS = _UrlSecrets()
+
+
+def _query_for(wire: WireRequest) -> list[tuple[str, str]] | None:
+    """The query to add to the URL: all of it, or for a vendor's absolute URL (a next page's
+    link, which carries its own query) only the keys it lacks, such as an API key."""
+    if wire.url is None:
+        return wire.query or None
+    present = {key for key, _value in parse_qsl(urlsplit(wire.url).query, keep_blank_values=True)}
+    return [(key, value) for key, value in wire.query if key not in present] or None
 
 
 def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
