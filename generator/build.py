@@ -222,6 +222,7 @@ class _Builder:
             json=(
                 {**schema_defaults("protocol", "json"), **raw["json"]} if "json" in raw else None
             ),
+            headers=tuple(raw.get("headers", {}).items()),
             long_running=long_running,
         )
 
@@ -321,6 +322,7 @@ class _Builder:
             example=raw.get("example"),
             conflicts_with=tuple(raw.get("conflicts_with", [])),
             extension_from=raw.get("extension_from"),
+            const=raw.get("const"),
             source=source,
         )
 

@@ -137,7 +137,12 @@ class Param:
     example: Scalar = None
     conflicts_with: tuple[str, ...] = ()
     extension_from: str | None = None
+    const: Scalar = None  # a value always sent; not an argument of the method
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
+
+    @property
+    def is_const(self) -> bool:
+        return self.const is not None
 
     @property
     def optional_in_python(self) -> bool:
@@ -259,6 +264,7 @@ class Protocol:
     xml: dict[str, object]
     long_running: LongRunning | None
     json: dict[str, object] | None = None  # where JSON answers carry status and error
+    headers: tuple[tuple[str, str], ...] = ()  # sent with every request
 
 
 @dataclass(frozen=True)

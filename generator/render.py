@@ -97,12 +97,11 @@ def signature_lines(op: Operation, keyword_only: bool = False) -> list[str]:
     """The parameters of an operation's method after ``self``, one per line (without the comma):
     required ones positionally, then ``*`` and the optional ones (and any the caller adds after
     them, when ``keyword_only``)."""
+    own = [p for p in op.params if not p.is_const]  # constants are sent, not asked for
     lines = [
-        f"{identifier(p.name)}: {param_annotation(p)}"
-        for p in op.params
-        if not p.optional_in_python
+        f"{identifier(p.name)}: {param_annotation(p)}" for p in own if not p.optional_in_python
     ]
-    optional = [p for p in op.params if p.optional_in_python]
+    optional = [p for p in own if p.optional_in_python]
     if optional or keyword_only:
         lines.append("*")
     for p in optional:
@@ -287,9 +286,11 @@ def operation_doc(
             " this call's) it blocks until the task ends, polling its status and calling"
             " ``status_callback`` on every update; otherwise it returns the task handle."
         )
-    if op.params:
+    if any(not p.is_const for p in op.params):
         lines.append("\nArgs:")
         for p in op.params:
+            if p.is_const:
+                continue
             facts = [f"wire ``{p.wire}``"] if p.wire != p.name else []
             if p.client_default:
                 facts.append(f"defaults to the client's ``{p.client_default}``")
@@ -300,11 +301,11 @@ def operation_doc(
             summary = " ".join([p.doc, f"({', '.join(facts)})" if facts else ""]).strip()
             lines.append(f"    {p.name}: {summary}")
     if pages:
-        if not op.params:
+        if all(p.is_const for p in op.params):
             lines.append("\nArgs:")
         lines.append("    max_items: Stop after this many items (None: all of them).")
     if save_to:
-        if not op.params:
+        if all(p.is_const for p in op.params):
             lines.append("\nArgs:")
         lines.append(
             "    save_to: A path or binary file object to stream the file to instead of holding"

@@ -422,6 +422,13 @@ class _Checker:
                 problem = self._default_problem(param.type, param.default)
                 if problem:
                     yield source.error(problem, "default")
+            if param.is_const:
+                problem = self._default_problem(param.type, param.const)
+                if problem:
+                    yield source.error(problem.replace("default", "const", 1), "const")
+                for key in ("default", "client_default", "required"):
+                    if source.has(key):
+                        yield source.error(f"a constant parameter takes no {key!r}", key)
             if param.required and source.has("default"):
                 yield source.error("a required parameter cannot have a default", "default")
             if param.style == "flag" and param.type != TypeRef("builtin", "bool"):
@@ -491,4 +498,11 @@ class _Checker:
                 if key not in params:
                     yield example.source.error(
                         f"{key!r} is not a parameter of {op.wire_name}", "params", key, at_key=True
+                    )
+                elif params[key].is_const:
+                    yield example.source.error(
+                        f"{key!r} is a constant: it is always sent, not given",
+                        "params",
+                        key,
+                        at_key=True,
                     )

@@ -521,6 +521,18 @@ CASES = [
         ["16:36: operations.GetThing.paginate.items: 'name' is not a list field (type str)"],
     ),
     (
+        "const_of_the_wrong_type",
+        BASE + "      version: {type: int, const: v2}\n",
+        ["17:35: operations.GetThing.params.version.const: const 'v2' is a str, expected int"],
+    ),
+    (
+        "const_with_a_default",
+        BASE + "      version: {type: str, const: v2, default: v1}\n",
+        [
+            "17:48: operations.GetThing.params.version.default: a constant parameter takes no 'default'"
+        ],
+    ),
+    (
         "several_errors_reported_together",
         BASE.replace("encoding: form", "encoding: yaml")
         + "      since: {type: str, colour: red}\n",
@@ -528,8 +540,8 @@ CASES = [
             "11:13: protocol.encoding: expected one of 'form', 'query', 'json', 'xml_field', "
             "'xml_body', 'multipart', got \"yaml\"",
             "17:26: operations.GetThing.params.since.colour: unknown key 'colour' (expected one of: "
-            "client_default, conflicts_with, default, doc, example, extension_from, format, in, name, "
-            "required, secret, style, type)",
+            "client_default, conflicts_with, const, default, doc, example, extension_from, format, in, "
+            "name, required, secret, style, type)",
         ],
     ),
 ]

@@ -106,7 +106,8 @@ def build_parser(api: ApiDescription) -> argparse.ArgumentParser:
         summary = first_sentence(op.doc) or f"{op.name}."
         cmd = sub.add_parser(_command(op), help=summary, description=op.doc)
         for param in op.params:
-            _add_option(cmd, param)
+            if param.const is None:  # a constant is sent, not asked for
+                _add_option(cmd, param)
         if op.decoding == "binary_or_xml":
             cmd.add_argument(
                 "--output",

@@ -62,9 +62,10 @@ def build_request(
     check_arguments(op, args)
     path = op.path
     request = WireRequest(op.method, path)
+    request.headers.update(api.headers)
     body_fields: list[BodyField] = []
     for param in op.params:
-        value = args.get(param.wire)
+        value = param.const if param.const is not None else args.get(param.wire)
         if value is None:
             if param.required:
                 raise ArgumentValueError(

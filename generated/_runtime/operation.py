@@ -43,6 +43,7 @@ class Param(NamedTuple):
     conflicts_with: tuple[str, ...] = ()  # wire names the vendor takes instead of this one
     # a file's name ends with this parameter's value (``PDF`` -> ``file.pdf``) unless named
     extension_from: str | None = None
+    const: Any = None  # a value always sent (the method has no argument for it)
 
 
 class Pagination(NamedTuple):
@@ -166,6 +167,7 @@ class ApiDescription(NamedTuple):
     xml_declaration_encoding: str = "UTF-8"
     long_running: LongRunning | None = None
     json: JsonStatus | None = None
+    headers: Mapping[str, str] = {}  # sent with every request
     secret_wire_names: frozenset[str] = frozenset()
     retry_statuses: Sequence[int] = ()
     retry_after_max: float = 60.0  # the longest Retry-After a retry waits for
