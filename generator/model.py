@@ -313,3 +313,6 @@ RUNTIME_SETTINGS = tuple(option.name for option in CLIENT_OPTIONS)
 RESERVED_METHODS = tuple(sorted(n for n in dir(TaskClientBase) if not n.startswith("_")))
 # Keyword arguments of long-running operations; parameters may not reuse them.
 LONG_RUNNING_KWARGS = CALL_OPTIONS["long_running"]
+# Keyword arguments every generated method has (a call's own options); parameters may not
+# reuse them.
+CALL_OPTION_NAMES = CALL_OPTIONS["always"]

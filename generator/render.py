@@ -31,7 +31,7 @@ from generator.model import BASE_ERROR_NAMES, Api, Operation, Param, TypeRef
 from generator.naming import snake_case
 from generator.runtime.builtin_types import BUILTIN_TYPES, RUNTIME_ANNOTATIONS
 from generator.runtime.operation import first_sentence
-from generator.runtime.options import CLIENT_OPTIONS
+from generator.runtime.options import CLIENT_OPTIONS, CallOptions
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 PACKAGE_TEMPLATES = ("__init__.py", "__main__.py", "client.py", "errors.py", "models.py")
@@ -93,11 +93,19 @@ def param_annotation(param: Param) -> str:
     return f"{text} | None" if param.nullable_in_python else text
 
 
+# the call options every method takes, as ``CallOptions`` declares them (its one home)
+CALL_OPTION_ANNOTATIONS = tuple(
+    (name, str(getattr(kind, "__forward_arg__", kind)))
+    for name, kind in CallOptions.__annotations__.items()
+)
+
+
 def signature_lines(op: Operation, keyword_only: bool = False) -> list[str]:
     """The parameters of an operation's method after ``self``, one per line (without the comma):
     required ones positionally, then ``*`` and the optional ones (and any the caller adds after
     them, when ``keyword_only``)."""
     own = [p for p in op.params if not p.is_const]  # constants are sent, not asked for
+    keyword_only = True  # every method ends with the call options
     lines = [
         f"{identifier(p.name)}: {param_annotation(p)}" for p in own if not p.optional_in_python
     ]
@@ -107,6 +115,7 @@ def signature_lines(op: Operation, keyword_only: bool = False) -> list[str]:
     for p in optional:
         default = None if p.client_default is not None else p.default
         lines.append(f"{identifier(p.name)}: {param_annotation(p)} = {py_literal(default)}")
+    lines += [f"{name}: {annotation} = None" for name, annotation in CALL_OPTION_ANNOTATIONS]
     return lines
 
 
@@ -335,6 +344,11 @@ def client_doc(api: Api) -> str:
     lines = [api.title]
     if api.description:
         lines.append("\n" + api.description)
+    lines.append(
+        "\nEvery method also takes ``timeout`` (seconds to wait for this call's answer),"
+        " ``extra_headers`` and ``extra_query`` (added to this call's request);"
+        " ``last_response`` is the raw answer of the latest call."
+    )
     documented = [s for s in api.settings if s.doc]
     if documented:
         lines.append("\nArgs:")

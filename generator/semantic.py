@@ -12,6 +12,7 @@ from generator.example_checks import check_examples
 from generator.model import (
     BASE_ERROR_NAMES,
     BUILTIN_TYPES,
+    CALL_OPTION_NAMES,
     LONG_RUNNING_KWARGS,
     RESERVED_METHODS,
     RUNTIME_SETTINGS,
@@ -412,7 +413,11 @@ class _Checker:
                     f"Python name {param.name!r} is also used by parameter {names[param.name]!r}",
                     at_key=True,
                 )
-            elif param.name == "self" or (op.long_running and param.name in LONG_RUNNING_KWARGS):
+            elif (
+                param.name == "self"
+                or param.name in CALL_OPTION_NAMES
+                or (op.long_running and param.name in LONG_RUNNING_KWARGS)
+            ):
                 yield source.error(f"parameter name {param.name!r} is reserved", at_key=True)
             names[param.name] = param.wire
             problem = self._type_problem(param.type)

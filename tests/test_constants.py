@@ -7,6 +7,7 @@ import importlib
 import inspect
 from pathlib import Path
 
+from generator.model import CALL_OPTION_NAMES
 from tests.loopback import Loopback, Reply
 from tests.spec_packages import build_package
 
@@ -33,7 +34,8 @@ operations:
 def test_constants_are_sent_and_not_asked_for(tmp_path: Path, server: Loopback) -> None:
     module = build_package(tmp_path, SPEC)
     client = module.ConstClient(base_url=server.url)
-    assert list(inspect.signature(client.artist_info).parameters) == ["artist"]
+    parameters = list(inspect.signature(client.artist_info).parameters)
+    assert parameters == ["artist", *CALL_OPTION_NAMES]  # no method, format or version
     server.reply(Reply(200, "{}"))
     client.artist_info("Cher")
     request = server.requests[0]

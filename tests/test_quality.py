@@ -56,7 +56,9 @@ def test_pydoc_shows_every_operation_with_its_parameters() -> None:
     )
     assert "verify_store(self, id: 'int', include_indexes: 'bool'" in result.stdout
     assert "Verify the integrity of one archive store." in result.stdout
-    assert "get_user_info(self, user_name: 'str')" in result.stdout
+    assert (
+        "get_user_info(self, user_name: 'str', *, timeout: 'float | None' = None" in result.stdout
+    )
 
 
 def test_readme_examples_type_check_against_the_generated_packages(tmp_path: Path) -> None:

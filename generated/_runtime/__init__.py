@@ -49,6 +49,7 @@ from .operation import (
     Setting,
     XmlStatus,
 )
+from .options import CALL_OPTIONS_KEY, CallOptions, call_options
 from .pretty import pretty
 from .results import BINARY_RESULT, BinaryResult, FileTarget
 from .status import STATUS, Status, StatusCallback
@@ -88,6 +89,9 @@ __all__ = [
     "Model",
     "NotFoundError",
     "Operation",
+    "CALL_OPTIONS_KEY",
+    "CallOptions",
+    "call_options",
     "Pagination",
     "Param",
     "RetryPolicy",

@@ -20,6 +20,7 @@ from .decoding import Decoder
 from .encoding import build_request
 from .errors import ApiError
 from .operation import ApiDescription, LongRunning, Operation
+from .options import CALL_OPTIONS_KEY, CallOptions
 from .results import BinaryResult, FileTarget, write_stream
 from .status import Status, StatusCallback
 from .tasks import Task, resumed
@@ -103,10 +104,16 @@ class Client:
         on top of the read timeout; ``url``: the vendor's own URL for it (a next page)."""
         wire = build_request(self.api, op, args, self._credentials)
         wire.url = url
+        options: CallOptions | None = args.get(CALL_OPTIONS_KEY)
+        if options is not None:
+            wire.headers.update(options.extra_headers or {})
+            wire.query.extend((options.extra_query or {}).items())
         echo_header = self.api.envelope.echo_header
         if echo_header and self.decoder.echo_value:
             wire.headers[echo_header] = self.decoder.echo_value
-        response, attempts = self.transport.send(op, wire, stream=stream, hold=hold)
+        response, attempts = self.transport.send(
+            op, wire, stream=stream, hold=hold, read_timeout=options.timeout if options else None
+        )
         if not self.decoder.accepted(op, response.status_code):
             raise self.decoder.http_error(op, response, attempts)
         return response

@@ -73,6 +73,27 @@ CLIENT_OPTIONS: tuple[ClientOption, ...] = (
 
 # Keyword arguments the generated methods add to an operation's own parameters.
 CALL_OPTIONS: dict[str, tuple[str, ...]] = {
+    "always": ("timeout", "extra_headers", "extra_query"),
     "long_running": ("auto_handle_token", "wait_time", "status_callback"),
     "binary_or_xml": ("save_to",),
 }
+# Where a call's own options travel inside its arguments (keyed by wire name, so a key no
+# parameter can have): every request path reads them in one place, ``Client.send``.
+CALL_OPTIONS_KEY = "\x00call-options"
+
+
+class CallOptions(NamedTuple):
+    """Options of one call: a read timeout, and headers and query parameters to add."""
+
+    timeout: float | None = None
+    extra_headers: dict[str, str] | None = None
+    extra_query: dict[str, str] | None = None
+
+
+def call_options(
+    timeout: float | None, extra_headers: dict[str, str] | None, extra_query: dict[str, str] | None
+) -> CallOptions | None:
+    """The options of one call (None when it gives none: the common case costs nothing)."""
+    if timeout is None and not extra_headers and not extra_query:
+        return None
+    return CallOptions(timeout, extra_headers, extra_query)

@@ -107,14 +107,20 @@ class Transport:
             self.session.close()
 
     def send(
-        self, op: Operation[Any], wire: WireRequest, *, stream: bool = False, hold: float = 0.0
+        self,
+        op: Operation[Any],
+        wire: WireRequest,
+        *,
+        stream: bool = False,
+        hold: float = 0.0,
+        read_timeout: float | None = None,
     ) -> Sent:
         """Send ``wire``, retrying safe operations on network failures and retryable statuses.
         Any answer that arrives is returned, whatever its status. ``hold`` seconds are allowed
         on top of the read timeout (the server holds a long poll that long on purpose)."""
         attempts = 1 + (self.retry.attempts if op.safe else 0)
         url = wire.url or self.base_url + wire.path
-        timeout = (self.timeout[0], self.timeout[1] + hold)
+        timeout = (self.timeout[0], (read_timeout or self.timeout[1]) + hold)
         if wire.secrets:
             _URL_SECRETS.add(wire.secrets)
         for attempt in range(1, attempts + 1):

@@ -3114,6 +3114,10 @@ class Click2MailClient(_rt.ClientBase):
     status 9 is a draft being edited), so each operation declares which statuses are
     failures, and each documented failure has its own exception class.
 
+    Every method also takes ``timeout`` (seconds to wait for this call's answer),
+    ``extra_headers`` and ``extra_query`` (added to this call's request); ``last_response``
+    is the raw answer of the latest call.
+
     Args:
         username: Click2Mail account user name (HTTP basic authentication).
         password: Click2Mail account password (never logged).
@@ -3159,6 +3163,10 @@ class Click2MailClient(_rt.ClientBase):
         document_format: models.DocumentFormat | str,
         document_class: models.DocumentClass | str,
         file: FileInput,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Document:
         """Upload a document (documented; seed 003). The file is streamed from a path, bytes or
         a binary file object; a file the caller does not name is sent as ``file.<format>``
@@ -3179,6 +3187,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_UPLOAD_DOCUMENT,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "documentName": document_name,
                 "documentFormat": document_format,
                 "documentClass": document_class,
@@ -3193,6 +3202,9 @@ class Click2MailClient(_rt.ClientBase):
         url: str,
         *,
         document_name: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Document:
         """Create a document from a public URL (documented). The answer is read as an upload's;
         its shape is inferred.
@@ -3208,6 +3220,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_DOCUMENT_FROM_URL,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "documentFormat": document_format,
                 "documentClass": document_class,
                 "url": url,
@@ -3221,6 +3234,9 @@ class Click2MailClient(_rt.ClientBase):
         number_of_documents: int | None = None,
         offset: int | None = None,
         document_class: models.DocumentClass | str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.DocumentList:
         """Documents of the account, a page at a time (documented; answer shape inferred).
 
@@ -3234,6 +3250,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_DOCUMENTS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "numberOfDocuments": number_of_documents,
                 "offset": offset,
                 "documentClass": document_class,
@@ -3244,6 +3261,10 @@ class Click2MailClient(_rt.ClientBase):
         self,
         document_name: str,
         documents: models.DocumentIds,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Document:
         """Concatenate uploaded documents into a new one, such as the two sides of a postcard
         (documented; the XML document list is what Click2Mail's Python SDK sends).
@@ -3257,6 +3278,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_MERGE_DOCUMENTS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "documentName": document_name,
                 "documentList": documents,
             },
@@ -3266,6 +3288,9 @@ class Click2MailClient(_rt.ClientBase):
         self,
         file: FileInput,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """Convert a DOC, DOCX, PUB, PPT, PPTX, PNG, JPEG or ODT file to PDF and return the
@@ -3283,6 +3308,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.download(
             _OP_CONVERT_TO_PDF,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "file": file,
             },
             save_to,
@@ -3291,6 +3317,10 @@ class Click2MailClient(_rt.ClientBase):
     def check_document_name(
         self,
         document_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Reply:
         """Whether a document name is still free (documented). The answer's shape is inferred:
         its status is returned as data (status 0: free), not raised.
@@ -3303,6 +3333,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CHECK_DOCUMENT_NAME,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "documentName": document_name,
             },
         )
@@ -3310,6 +3341,10 @@ class Click2MailClient(_rt.ClientBase):
     def get_variable_data(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Merge fields defined on a document built in the web editor (documented; the answer's
         shape is not, so it is returned as plain data).
@@ -3322,6 +3357,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_VARIABLE_DATA,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -3332,6 +3368,9 @@ class Click2MailClient(_rt.ClientBase):
         *,
         offset: int | None = None,
         number_of_documents: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """The job copies ("versions") of a base document (documented; answer shape inferred,
         so it is returned as plain data).
@@ -3346,6 +3385,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_JOB_DOCUMENTS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "documentId": document_id,
                 "offset": offset,
                 "numberOfDocuments": number_of_documents,
@@ -3355,6 +3395,10 @@ class Click2MailClient(_rt.ClientBase):
     def delete_document(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Reply:
         """Delete a document ("Delete Document" in the reference; the path is inferred).
 
@@ -3366,6 +3410,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DELETE_DOCUMENT,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -3373,6 +3418,10 @@ class Click2MailClient(_rt.ClientBase):
     def create_address_list(
         self,
         address_list: models.NewAddressList,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.AddressList:
         """Upload an address list (documented). Processing is asynchronous: poll
         ``get_address_list`` until its status is 3 (CASS standardized, ready for a job); 9
@@ -3386,6 +3435,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_ADDRESS_LIST,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "addressList": address_list,
             },
         )
@@ -3393,6 +3443,10 @@ class Click2MailClient(_rt.ClientBase):
     def get_address_list(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.AddressList:
         """An address list's processing state (documented): 0 uploaded, 1 mapped, 2 created, 3
         CASS standardized (ready); status 9 (the list failed) raises ``AddressListError``.
@@ -3405,6 +3459,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_ADDRESS_LIST,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -3416,6 +3471,9 @@ class Click2MailClient(_rt.ClientBase):
         offset: int | None = None,
         searchkey: str | None = None,
         count: bool | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.AddressLists:
         """The account's address lists (documented; XML shape inferred from a Click2Mail staff
         app).
@@ -3431,6 +3489,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_ADDRESS_LISTS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "numberOfLists": number_of_lists,
                 "offset": offset,
                 "searchkey": searchkey,
@@ -3441,6 +3500,10 @@ class Click2MailClient(_rt.ClientBase):
     def delete_address_list(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Reply:
         """Delete an address list (documented; answer shape inferred).
 
@@ -3452,6 +3515,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DELETE_ADDRESS_LIST,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -3464,6 +3528,9 @@ class Click2MailClient(_rt.ClientBase):
         address_type: str | None = None,
         offset: int | None = None,
         limit: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.ListAddresses:
         """The addresses inside a list (documented; answer shape inferred). Give the account's
         (base) list id or a job's copy of it.
@@ -3480,6 +3547,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_ADDRESS_LIST_CONTENTS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "baseAddressListId": base_address_list_id,
                 "jobAddressListId": job_address_list_id,
                 "addressType": address_type,
@@ -3491,6 +3559,10 @@ class Click2MailClient(_rt.ClientBase):
     def check_address_list_name(
         self,
         address_list_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Reply:
         """Whether an address list name is still free (documented). The answer's shape is
         inferred: its status is returned as data (status 0: free), not raised.
@@ -3503,6 +3575,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CHECK_ADDRESS_LIST_NAME,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "addressListName": address_list_name,
             },
         )
@@ -3513,6 +3586,9 @@ class Click2MailClient(_rt.ClientBase):
         *,
         base_address_list_id: int | None = None,
         job_address_list_id: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.AddressList:
         """Add addresses to an existing base or job list (documented; answer shape inferred).
 
@@ -3526,6 +3602,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ADD_ADDRESSES_TO_LIST,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "baseAddressListId": base_address_list_id,
                 "jobAddressListId": job_address_list_id,
                 "addressList": address_list,
@@ -3538,6 +3615,9 @@ class Click2MailClient(_rt.ClientBase):
         *,
         base_address_list_id: int | None = None,
         job_address_list_id: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.AddressList:
         """Update addresses in an existing base or job list (documented; answer shape
         inferred).
@@ -3552,6 +3632,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_UPDATE_ADDRESSES_IN_LIST,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "baseAddressListId": base_address_list_id,
                 "jobAddressListId": job_address_list_id,
                 "addressList": address_list,
@@ -3565,6 +3646,9 @@ class Click2MailClient(_rt.ClientBase):
         job_address_list_id: int | None = None,
         address_ids: list[int] | None = None,
         address_type: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.AddressList:
         """Remove addresses from a base or job list (documented): the addresses with the given
         ids, or all addresses of one kind.
@@ -3580,6 +3664,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DELETE_ADDRESSES_FROM_LIST,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "baseAddressListId": base_address_list_id,
                 "jobAddressListId": job_address_list_id,
                 "id[]": address_ids,
@@ -3592,6 +3677,9 @@ class Click2MailClient(_rt.ClientBase):
         address_ids: list[int],
         *,
         name: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.AddressList:
         """Make a new address list from address-book entries (documented; answer shape
         inferred).
@@ -3606,6 +3694,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_LIST_FROM_ADDRESS_BOOK,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": address_ids,
                 "name": name,
             },
@@ -3617,6 +3706,9 @@ class Click2MailClient(_rt.ClientBase):
         *,
         base_address_list_id: int | None = None,
         job_address_list_id: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.AddressList:
         """Add address-book entries to a base or job list (documented; answer shape inferred).
 
@@ -3632,6 +3724,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ADD_ADDRESS_BOOK_ADDRESSES_TO_LIST,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": address_ids,
                 "baseAddressListId": base_address_list_id,
                 "jobAddressListId": job_address_list_id,
@@ -3641,6 +3734,10 @@ class Click2MailClient(_rt.ClientBase):
     def correct_addresses(
         self,
         addresses: models.AddressesToCorrect,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.CorrectedAddresses:
         """Standardize US addresses now (CASS), without creating a list: one answer per
         address, in order, flagged standard, international or non-mailable (documented; the
@@ -3654,12 +3751,17 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CORRECT_ADDRESSES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "addresses": addresses,
             },
         )
 
     def list_address_books(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.AddressBooks:
         """The account's address books (documented; XML shape inferred).
 
@@ -3667,12 +3769,18 @@ class Click2MailClient(_rt.ClientBase):
         """
         return self._client.call(
             _OP_LIST_ADDRESS_BOOKS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def create_address_book(
         self,
         address_book_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Reply:
         """Create an address book (documented; answer shape inferred).
 
@@ -3684,6 +3792,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_ADDRESS_BOOK,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "addressBookName": address_book_name,
             },
         )
@@ -3694,6 +3803,9 @@ class Click2MailClient(_rt.ClientBase):
         *,
         offset: int | None = None,
         limit: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.ListAddresses:
         """The addresses in an address book (documented; answer shape inferred).
 
@@ -3707,6 +3819,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_ADDRESS_BOOK,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "offset": offset,
                 "limit": limit,
@@ -3717,6 +3830,10 @@ class Click2MailClient(_rt.ClientBase):
         self,
         id: int,
         address_list: models.NewAddressList,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.AddressList:
         """Add addresses to an address book (documented; XML body as for address lists).
 
@@ -3729,6 +3846,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ADD_ADDRESS_BOOK_ADDRESSES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "addressList": address_list,
             },
@@ -3738,6 +3856,10 @@ class Click2MailClient(_rt.ClientBase):
         self,
         id: int,
         address_list: models.NewAddressList,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.AddressList:
         """Update addresses in an address book (documented).
 
@@ -3751,6 +3873,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_UPDATE_ADDRESS_BOOK_ADDRESSES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "addressList": address_list,
             },
@@ -3759,6 +3882,10 @@ class Click2MailClient(_rt.ClientBase):
     def delete_address_book(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Reply:
         """Delete an address book (documented; answer shape inferred).
 
@@ -3770,6 +3897,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DELETE_ADDRESS_BOOK,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -3777,6 +3905,10 @@ class Click2MailClient(_rt.ClientBase):
     def delete_address_book_entry(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Reply:
         """Delete one address from an address book ("Delete Address from Address Book" in the
         reference; the path is inferred from a Click2Mail staff app, untested there).
@@ -3789,6 +3921,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DELETE_ADDRESS_BOOK_ENTRY,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -3824,6 +3957,9 @@ class Click2MailClient(_rt.ClientBase):
         job_document_id: int | None = None,
         job_address_id: int | None = None,
         enclosure: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """Create a draft mailing job (documented): nothing is charged until ``submit_job``.
         Mail a document (``document_id``, or a job copy ``job_document_id``) to an address
@@ -3877,6 +4013,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_JOB,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "documentClass": document_class,
                 "layout": layout,
                 "productionTime": production_time,
@@ -3911,6 +4048,10 @@ class Click2MailClient(_rt.ClientBase):
     def get_job(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """A job's state (documented). The status is the job's, not an error: a draft is status
         9 "Editing", a processed job waiting for the printer status 4 "Awaiting Production";
@@ -3924,6 +4065,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_JOB,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -3933,6 +4075,9 @@ class Click2MailClient(_rt.ClientBase):
         id: int,
         *,
         mapping_headings: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.JobInfo:
         """Everything about a job (documented; fields as Click2Mail's SDKs read them). With
         ``mapping_headings="yes"`` the answer also names the columns of the list's mapping.
@@ -3947,6 +4092,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_JOB_INFO,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "mappingHeadings": mapping_headings,
             },
@@ -3985,6 +4131,9 @@ class Click2MailClient(_rt.ClientBase):
         courtesy_reply_address_id: int | None = None,
         return_address_id: int | None = None,
         enclosure: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """Change a draft job (documented); every option is optional. EDDM jobs need ``crid``.
         On the wire the return address lines are ``rtnAddress1``/``rtnAddress2`` here
@@ -4027,6 +4176,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_UPDATE_JOB,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "documentClass": document_class,
                 "layout": layout,
@@ -4067,6 +4217,9 @@ class Click2MailClient(_rt.ClientBase):
         end_date: datetime.date | None = None,
         mail_class: str | None = None,
         sku: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Jobs created in a period (documented; the answer's shape is not, so it is returned
         as plain data).
@@ -4082,6 +4235,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_JOBS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "startDate": start_date,
                 "endDate": end_date,
                 "mailClass": mail_class,
@@ -4121,6 +4275,9 @@ class Click2MailClient(_rt.ClientBase):
         coupon_code: str | None = None,
         opaque_data_value: str | None = None,
         com: bool | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """Pay for a draft job and release it to production (documented). This spends money. A
         refusal raises: status 1 ``JobNotFoundError`` and status 2
@@ -4166,6 +4323,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_SUBMIT_JOB,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "billingType": billing_type,
                 "billingName": billing_name,
@@ -4205,6 +4363,9 @@ class Click2MailClient(_rt.ClientBase):
         details: bool | None = None,
         payment_type: models.BillingType | str | None = None,
         coupon_code: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.JobCost:
         """The price of a created job (documented; the nested breakdown comes from the legacy
         reference and Click2Mail's SDKs). The price depends on how it will be paid.
@@ -4220,6 +4381,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_JOB_COST,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "details": details,
                 "paymentType": payment_type,
@@ -4230,6 +4392,10 @@ class Click2MailClient(_rt.ClientBase):
     def create_proof(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """Render a proof of a draft job (documented). Inferred from a Click2Mail staff app:
         the answer's ``id`` is the proof's id and ``status_url`` its URL.
@@ -4242,6 +4408,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_PROOF,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -4252,6 +4419,9 @@ class Click2MailClient(_rt.ClientBase):
         proof_id: int,
         session_id: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """The proof's PDF (documented). ``download(save_to=...)`` streams it to a file; an XML
@@ -4270,6 +4440,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.download(
             _OP_GET_PROOF,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "proofId": proof_id,
                 "sessionId": session_id,
@@ -4281,6 +4452,10 @@ class Click2MailClient(_rt.ClientBase):
         self,
         id: int,
         accept_id: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """Record the customer's approval of the proof (documented; an audit trail); the job
         moves to PROOF_ACCEPTED.
@@ -4294,6 +4469,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ACCEPT_PROOF,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "acceptId": accept_id,
             },
@@ -4302,6 +4478,10 @@ class Click2MailClient(_rt.ClientBase):
     def cancel_job(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """Cancel a submitted job before production starts ("Cancel a Submitted Job"; path seen
         in Click2Mail's SDKs). Not retried: cancelling is not safe to repeat.
@@ -4314,6 +4494,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CANCEL_JOB,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -4321,6 +4502,10 @@ class Click2MailClient(_rt.ClientBase):
     def delete_job(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """Delete a draft job ("Delete a Job" in the reference; the path is inferred).
 
@@ -4332,6 +4517,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DELETE_JOB,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -4339,6 +4525,10 @@ class Click2MailClient(_rt.ClientBase):
     def duplicate_job(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """Copy a job; the answer's ``id`` is the copy's (reference title; path and answer
         inferred).
@@ -4351,6 +4541,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DUPLICATE_JOB,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -4358,6 +4549,10 @@ class Click2MailClient(_rt.ClientBase):
     def add_job_to_cart(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """Put a job in the customer's web cart instead of submitting it (reference title; path
         inferred).
@@ -4370,6 +4565,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ADD_JOB_TO_CART,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -4377,6 +4573,10 @@ class Click2MailClient(_rt.ClientBase):
     def get_ship_estimate(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Shipping options and costs of a print-and-ship job ("Check the Job Shipping Cost";
         legacy reference, answer shape inferred, so returned as plain data).
@@ -4389,6 +4589,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_SHIP_ESTIMATE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -4396,6 +4597,10 @@ class Click2MailClient(_rt.ClientBase):
     def create_job_from_template(
         self,
         template_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """Create a draft job from a job template made in the web UI (type REST API)
         (documented flow; parameter seen in Click2Mail's SDKs). Then ``update_job`` with a
@@ -4409,6 +4614,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_JOB_FROM_TEMPLATE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "templateName": template_name,
             },
         )
@@ -4417,6 +4623,10 @@ class Click2MailClient(_rt.ClientBase):
         self,
         job_template_id: int,
         address_id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """Create a job from a template id and an address list. Inferred: an older variant seen
         only in third-party code; prefer ``create_job_from_template``.
@@ -4430,6 +4640,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_JOB_FROM_TEMPLATE_ID,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "jobtemplateId": job_template_id,
                 "addressId": address_id,
             },
@@ -4441,6 +4652,10 @@ class Click2MailClient(_rt.ClientBase):
         address: models.SinglePieceAddress,
         billing_type: models.BillingType | str,
         document: FileInput,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """Create **and submit** a one-piece job from a template (seen in Click2Mail's SDKs):
         the PDF, one recipient and how to pay. This spends money.
@@ -4456,6 +4671,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_SUBMIT_SINGLE_PIECE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "templateName": template_name,
                 "address": address,
                 "billingType": billing_type,
@@ -4476,6 +4692,9 @@ class Click2MailClient(_rt.ClientBase):
         mailer_state: str | None = None,
         mailer_postalcode: str | None = None,
         mailer_phone: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """The mailer of an EDDM job (seen in Click2Mail's EDDM Postman collection; answer
         inferred).
@@ -4497,6 +4716,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_SET_EDDM_MAILER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "mailerName": mailer_name,
                 "mailerOrganization": mailer_organization,
@@ -4523,6 +4743,9 @@ class Click2MailClient(_rt.ClientBase):
         po_postal_code: str | None = None,
         phone: str | None = None,
         route_type: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """The post office of entry of an EDDM job (seen in Click2Mail's EDDM Postman
         collection).
@@ -4544,6 +4767,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_SET_EDDM_POST_OFFICE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "poName": po_name,
                 "deliveryType": delivery_type,
@@ -4565,6 +4789,9 @@ class Click2MailClient(_rt.ClientBase):
         route: str | None = None,
         postal_code: str | None = None,
         total_pieces: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Job:
         """One carrier route of an EDDM job; call once per route (seen in Click2Mail's EDDM
         Postman collection).
@@ -4581,6 +4808,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ADD_EDDM_ROUTE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "poName": po_name,
                 "route": route,
@@ -4592,6 +4820,10 @@ class Click2MailClient(_rt.ClientBase):
     def get_eddm(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """The EDDM settings of a job (inferred from a third-party reading; returned as plain
         data).
@@ -4604,6 +4836,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_EDDM,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -4615,6 +4848,9 @@ class Click2MailClient(_rt.ClientBase):
         *,
         bar_code: str | None = None,
         tracking_detail: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.JobTracking:
         """USPS tracking of a mailed job: one ``MailPiece`` per piece with its last scan (seen
         in Click2Mail's SDKs). Data refreshes about daily; staging produces none.
@@ -4630,6 +4866,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_TRACKING,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "trackingType": tracking_type,
                 "barCode": bar_code,
@@ -4641,6 +4878,10 @@ class Click2MailClient(_rt.ClientBase):
         self,
         id: int,
         tracking_type: models.TrackingType | str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.JobTracking:
         """Tracking keyed by each recipient's unique id (a ``c2m_uniqueid`` column in the
         address list) (seen in Click2Mail's SDKs).
@@ -4655,6 +4896,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_TRACKING_BY_UNIQUE_ID,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "trackingType": tracking_type,
             },
@@ -4665,6 +4907,9 @@ class Click2MailClient(_rt.ClientBase):
         id: int,
         *,
         barcode: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """USPS electronic return receipts of a certified job (seen in Click2Mail's SDKs): one
@@ -4682,6 +4927,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.download(
             _OP_GET_RETURN_RECEIPT,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "barcode": barcode,
             },
@@ -4693,6 +4939,9 @@ class Click2MailClient(_rt.ClientBase):
         id: int,
         unique_id: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """The return receipt of one recipient, by unique id (seen in Click2Mail's SDKs).
@@ -4710,6 +4959,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.download(
             _OP_GET_RETURN_RECEIPT_BY_UNIQUE_ID,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "uniqueId": unique_id,
             },
@@ -4723,6 +4973,9 @@ class Click2MailClient(_rt.ClientBase):
         offset: int | None = None,
         number_of_jobs: int | None = None,
         ignore_tracking_data: bool | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Jobs created with one ``appSignature``. Inferred from a third-party reading;
         returned as plain data.
@@ -4738,6 +4991,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_JOBS_BY_APP_SIGNATURE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "appSignature": app_signature,
                 "offset": offset,
                 "numberOfJobs": number_of_jobs,
@@ -4751,6 +5005,9 @@ class Click2MailClient(_rt.ClientBase):
         *,
         offset: int | None = None,
         number_of_jobs: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Jobs of an application id, as a Click2Mail staff app lists them (inferred; returned
         as plain data).
@@ -4765,6 +5022,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_APP_JOBS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "appid": app_id,
                 "offset": offset,
                 "numberOfJobs": number_of_jobs,
@@ -4788,6 +5046,9 @@ class Click2MailClient(_rt.ClientBase):
         number_of_pages: int | None = None,
         payment_type: models.BillingType | str | None = None,
         coupon_code: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.CostEstimate:
         """Price a mailing without creating anything (documented request; the answer is read
         with the fields of a job's cost, an inference).
@@ -4816,6 +5077,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_COST_ESTIMATE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "documentClass": document_class,
                 "layout": layout,
                 "productionTime": production_time,
@@ -4835,6 +5097,10 @@ class Click2MailClient(_rt.ClientBase):
 
     def get_credit(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Credit:
         """The account's credit balance (documented).
 
@@ -4842,7 +5108,9 @@ class Click2MailClient(_rt.ClientBase):
         """
         return self._client.call(
             _OP_GET_CREDIT,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def purchase_credit(
@@ -4860,6 +5128,9 @@ class Click2MailClient(_rt.ClientBase):
         billing_cc_type: models.CardType | str,
         *,
         billing_company: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Credit:
         """Buy account credit with a card (documented; all eleven card fields are required, the
         minimum is 10 USD, the expiry must be in the future). This spends money. Paying jobs
@@ -4885,6 +5156,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_PURCHASE_CREDIT,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "billingName": billing_name,
                 "billingCompany": billing_company,
                 "billingAddress1": billing_address1,
@@ -4905,6 +5177,9 @@ class Click2MailClient(_rt.ClientBase):
         *,
         number_of_projects: int | None = None,
         offset: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Projects (job folders) of the account (inferred; returned as plain data).
 
@@ -4917,6 +5192,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_PROJECTS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "numberOfProjects": number_of_projects,
                 "offset": offset,
             },
@@ -4925,6 +5201,10 @@ class Click2MailClient(_rt.ClientBase):
     def create_project(
         self,
         project_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Reply:
         """Create a project to file jobs in (inferred).
 
@@ -4936,6 +5216,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_PROJECT,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "projectName": project_name,
             },
         )
@@ -4946,6 +5227,9 @@ class Click2MailClient(_rt.ClientBase):
         *,
         number_of_jobs: int | None = None,
         offset: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """The jobs of a project (inferred; returned as plain data).
 
@@ -4959,6 +5243,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_PROJECT_JOBS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "projectName": project_name,
                 "numberOfJobs": number_of_jobs,
                 "offset": offset,
@@ -4970,6 +5255,9 @@ class Click2MailClient(_rt.ClientBase):
         *,
         document_class: models.DocumentClass | str | None = None,
         skip_bulk_print: bool | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """The valid combinations of product options (inferred; returned as plain data).
 
@@ -4982,6 +5270,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_PRODUCT_OPTIONS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "documentClass": document_class,
                 "skipBulkPrint": skip_bulk_print,
             },
@@ -4989,6 +5278,10 @@ class Click2MailClient(_rt.ClientBase):
 
     def authorize(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Reply:
         """Check the credentials (seen in Click2Mail's Java sample): status 0 when valid,
         ``Click2MailAuthenticationError`` (HTTP 401) when not.
@@ -4997,11 +5290,17 @@ class Click2MailClient(_rt.ClientBase):
         """
         return self._client.call(
             _OP_AUTHORIZE,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def create_account(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Reply:
         """ "Create an Account" in the reference. Inferred: the path is unconfirmed and seen
         only through a partner proxy; its parameters are not documented, so none are sent.
@@ -5010,12 +5309,18 @@ class Click2MailClient(_rt.ClientBase):
         """
         return self._client.call(
             _OP_CREATE_ACCOUNT,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def list_account_addresses(
         self,
         address_type: models.AccountAddressType | str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.AccountAddresses:
         """Addresses of one type saved on the account (documented; answer shape inferred from
         Click2Mail's SDKs).
@@ -5028,6 +5333,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_ACCOUNT_ADDRESSES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "addressType": address_type,
             },
         )
@@ -5055,6 +5361,9 @@ class Click2MailClient(_rt.ClientBase):
         permit_number: str | None = None,
         reply_city: str | None = None,
         reply_region_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Reply:
         """Save an address on the account (documented); its id is a job's ``returnAddressId``,
         ``businessReplyAddressId`` or ``courtesyReplyAddressId``. EDDM mailer addresses need
@@ -5088,6 +5397,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ADD_ACCOUNT_ADDRESS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "type": address_type,
                 "description": description,
                 "prefix": prefix,
@@ -5135,6 +5445,9 @@ class Click2MailClient(_rt.ClientBase):
         permit_number: str | None = None,
         reply_city: str | None = None,
         reply_region_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Reply:
         """Update a saved account address (documented; same fields as ``add_account_address``).
 
@@ -5167,6 +5480,7 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_UPDATE_ACCOUNT_ADDRESS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "addressId": address_id,
                 "type": address_type,
                 "description": description,

@@ -233,6 +233,10 @@ class MailCertClient(_rt.ClientBase):
     action; the account's credentials travel inside that document. Answers are XML documents
     whose ``status`` is 100 on success.
 
+    Every method also takes ``timeout`` (seconds to wait for this call's answer),
+    ``extra_headers`` and ``extra_query`` (added to this call's request); ``last_response``
+    is the raw answer of the latest call.
+
     Args:
         username: Account user name (sent as the ``<user>`` element).
         password: Account password (sent as the ``<password>`` element, never logged).
@@ -281,6 +285,10 @@ class MailCertClient(_rt.ClientBase):
 
     def get_default_settings(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.DefaultSettings:
         """The MailCert settings of the account.
 
@@ -288,7 +296,9 @@ class MailCertClient(_rt.ClientBase):
         """
         return self._client.call(
             _OP_GET_DEFAULT_SETTINGS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def list_pdf(
@@ -305,6 +315,9 @@ class MailCertClient(_rt.ClientBase):
         mail_message_id: str | None = None,
         row_order: models.RowOrder | str | None = None,
         only_last_file_id: bool | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.ListPdfResult:
         """Certificates of the account, filtered. The vendor does not paginate: narrow the
         filters, one answer can hold every certificate ever issued.
@@ -328,6 +341,7 @@ class MailCertClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_PDF,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "mail_from": mail_from,
                 "mail_to": mail_to,
                 "date_min": date_min,
@@ -356,6 +370,9 @@ class MailCertClient(_rt.ClientBase):
         mail_message_id: str | None = None,
         row_order: models.RowOrder | str | None = None,
         only_last_file_id: bool | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> Iterator[models.PdfRow]:
         """``list_pdf``, yielding each item while the answer is still arriving.
 
@@ -381,6 +398,7 @@ class MailCertClient(_rt.ClientBase):
         return self._client.iterate(
             _OP_LIST_PDF,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "mail_from": mail_from,
                 "mail_to": mail_to,
                 "date_min": date_min,
@@ -399,6 +417,9 @@ class MailCertClient(_rt.ClientBase):
         self,
         file_id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """The PDF of a certificate. The answer is either the PDF (``has_file`` is true,
@@ -416,6 +437,7 @@ class MailCertClient(_rt.ClientBase):
         return self._client.download(
             _OP_DOWNLOAD_PDF,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "file_id": file_id,
             },
             save_to,

@@ -2305,6 +2305,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
     that is polled with ``get-status``; the client does that for you, or hands you the task
     (``begin_*`` methods).
 
+    Every method also takes ``timeout`` (seconds to wait for this call's answer),
+    ``extra_headers`` and ``extra_query`` (added to this call's request); ``last_response``
+    is the raw answer of the latest call.
+
     Args:
         username: Administrator user name.
         password: Administrator password (never logged).
@@ -2366,6 +2370,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         token: str,
         last_known_status_version: int,
         milliseconds_timeout: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> _rt.Status:
         """Status of a long-running task. The server holds the request up to
         ``millisecondsTimeout`` when nothing changed since ``lastKnownStatusVersion``.
@@ -2382,6 +2390,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STATUS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "token": token,
                 "lastKnownStatusVersion": last_known_status_version,
                 "millisecondsTimeout": milliseconds_timeout,
@@ -2390,6 +2399,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
     def get_metadata(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> list[models.FunctionInfo]:
         """Every API function the server offers, with its arguments (a bare JSON list, no
         envelope).
@@ -2398,12 +2411,18 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_METADATA,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def cancel_async(
         self,
         token: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> _rt.Status:
         """Ask the server to cancel a long-running task. It decides if and when; keep polling
         to see ``cancelled``.
@@ -2416,12 +2435,17 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CANCEL_ASYNC,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "token": token,
             },
         )
 
     def get_users(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> list[models.UserSummary]:
         """All users (name, full name, distinguished name).
 
@@ -2429,12 +2453,18 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_USERS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def get_user_info(
         self,
         user_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.UserInfo:
         """Everything about one user: privileges, e-mail addresses, authentication.
 
@@ -2446,6 +2476,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_USER_INFO,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
             },
         )
@@ -2460,6 +2491,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         authentication: str | None = None,
         password: str | None = None,
         login_privileges: list[str] | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create a user.
 
@@ -2477,6 +2511,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_USER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
                 "privileges": privileges,
                 "fullName": full_name,
@@ -2491,6 +2526,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         user_name: str,
         authentication: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user authentication.
 
@@ -2504,6 +2543,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_AUTHENTICATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
                 "authentication": authentication,
             },
@@ -2514,6 +2554,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         user_name: str,
         *,
         distinguished_name: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user distinguished name.
 
@@ -2527,6 +2570,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_DISTINGUISHED_NAME,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
                 "distinguishedName": distinguished_name,
             },
@@ -2537,6 +2581,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         user_name: str,
         *,
         email_addresses: list[str] | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user email addresses.
 
@@ -2550,6 +2597,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_EMAIL_ADDRESSES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
                 "emailAddresses": email_addresses,
             },
@@ -2560,6 +2608,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         user_name: str,
         *,
         full_name: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user full name.
 
@@ -2572,6 +2623,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_FULL_NAME,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
                 "fullName": full_name,
             },
@@ -2581,6 +2633,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         user_name: str,
         login_privileges: list[str],
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user login privileges.
 
@@ -2594,6 +2650,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_LOGIN_PRIVILEGES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
                 "loginPrivileges": login_privileges,
             },
@@ -2603,6 +2660,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         user_name: str,
         password: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user password.
 
@@ -2615,6 +2676,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_PASSWORD,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
                 "password": password,
             },
@@ -2623,6 +2685,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def initialize_mfa(
         self,
         user_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Initialize mfa.
 
@@ -2634,6 +2700,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_INITIALIZE_MFA,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
             },
         )
@@ -2641,6 +2708,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def disable_mfa(
         self,
         user_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Disable mfa.
 
@@ -2652,6 +2723,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DISABLE_MFA,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
             },
         )
@@ -2659,6 +2731,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def delete_app_passwords(
         self,
         user_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete app passwords.
 
@@ -2670,6 +2746,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_APP_PASSWORDS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
             },
         )
@@ -2679,6 +2756,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         user_name: str,
         *,
         pop3_user_names: list[str] | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user pop3 user names.
 
@@ -2692,6 +2772,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_POP3_USER_NAMES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
                 "pop3UserNames": pop3_user_names,
             },
@@ -2701,6 +2782,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         user_name: str,
         privileges: list[str],
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user privileges.
 
@@ -2713,6 +2798,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_PRIVILEGES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
                 "privileges": privileges,
             },
@@ -2722,6 +2808,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         old_user_name: str,
         new_user_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Rename user.
 
@@ -2734,6 +2824,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RENAME_USER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "oldUserName": old_user_name,
                 "newUserName": new_user_name,
             },
@@ -2742,6 +2833,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def delete_user(
         self,
         user_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete a user (archived e-mail is kept).
 
@@ -2753,6 +2848,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_USER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
             },
         )
@@ -2762,6 +2858,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         user_name: str,
         folder: str,
         privileges: list[str],
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user privileges on folder.
 
@@ -2776,6 +2876,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_PRIVILEGES_ON_FOLDER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
                 "folder": folder,
                 "privileges": privileges,
@@ -2785,6 +2886,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def clear_user_privileges_on_folders(
         self,
         user_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Clear user privileges on folders.
 
@@ -2797,12 +2902,17 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
             },
         )
 
     def get_directory_services_configuration(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get directory services configuration.
 
@@ -2811,12 +2921,18 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def set_directory_services_configuration(
         self,
         config: JsonValue,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set directory services configuration.
 
@@ -2829,6 +2945,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
             },
         )
@@ -2838,6 +2955,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         dry_run: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -2848,6 +2968,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         dry_run: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -2858,6 +2981,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         dry_run: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -2867,6 +2993,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         dry_run: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -2884,6 +3013,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         task = self.begin_sync_users_with_directory_services(
             dry_run=dry_run,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -2893,6 +3025,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         dry_run: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -2909,6 +3044,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "dryRun": dry_run,
             },
             wait_time_ms=wait_time,
@@ -2917,6 +3053,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
     def get_credentials(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get credentials.
 
@@ -2924,11 +3064,17 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_CREDENTIALS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def get_compliance_configuration(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get compliance configuration.
 
@@ -2937,12 +3083,18 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_COMPLIANCE_CONFIGURATION,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def set_compliance_configuration(
         self,
         config: JsonValue,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set compliance configuration.
 
@@ -2955,12 +3107,17 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_COMPLIANCE_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
             },
         )
 
     def get_retention_policies(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get retention policies.
 
@@ -2969,12 +3126,18 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_RETENTION_POLICIES,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def set_retention_policies(
         self,
         config: JsonValue,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set retention policies.
 
@@ -2987,6 +3150,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_RETENTION_POLICIES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
             },
         )
@@ -2995,6 +3159,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def process_retention_policies(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3004,6 +3171,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def process_retention_policies(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3013,6 +3183,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def process_retention_policies(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3021,6 +3194,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def process_retention_policies(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3034,6 +3210,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         returns the task handle.
         """
         task = self.begin_process_retention_policies(
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -3042,6 +3221,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def begin_process_retention_policies(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3054,13 +3236,19 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call_long_running(
             _OP_PROCESS_RETENTION_POLICIES,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
             wait_time_ms=wait_time,
             status_callback=status_callback,
         )
 
     def get_smtp_settings(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get smtp settings.
 
@@ -3068,12 +3256,18 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_SMTP_SETTINGS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def set_smtp_settings(
         self,
         settings: JsonValue,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set smtp settings.
 
@@ -3085,12 +3279,17 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_SMTP_SETTINGS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "settings": settings,
             },
         )
 
     def test_smtp_settings(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Test smtp settings.
 
@@ -3098,13 +3297,18 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_TEST_SMTP_SETTINGS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     @overload
     def maintain_file_system_databases(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3114,6 +3318,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def maintain_file_system_databases(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3123,6 +3330,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def maintain_file_system_databases(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3131,6 +3341,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def maintain_file_system_databases(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3144,6 +3357,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         returns the task handle.
         """
         task = self.begin_maintain_file_system_databases(
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -3152,6 +3368,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def begin_maintain_file_system_databases(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3164,7 +3383,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call_long_running(
             _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
             wait_time_ms=wait_time,
             status_callback=status_callback,
         )
@@ -3173,6 +3394,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def refresh_all_store_statistics(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3182,6 +3406,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def refresh_all_store_statistics(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3191,6 +3418,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def refresh_all_store_statistics(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3199,6 +3429,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def refresh_all_store_statistics(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3212,6 +3445,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         returns the task handle.
         """
         task = self.begin_refresh_all_store_statistics(
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -3220,6 +3456,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def begin_refresh_all_store_statistics(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3232,13 +3471,19 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call_long_running(
             _OP_REFRESH_ALL_STORE_STATISTICS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
             wait_time_ms=wait_time,
             status_callback=status_callback,
         )
 
     def retry_open_stores(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Retry open stores.
 
@@ -3246,12 +3491,18 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_RETRY_OPEN_STORES,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def get_stores(
         self,
         include_size: bool,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> list[models.Store]:
         """All archive stores, optionally with their sizes.
 
@@ -3264,6 +3515,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STORES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "includeSize": include_size,
             },
         )
@@ -3281,6 +3533,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         password: str | None = None,
         database_name: str | None = None,
         requested_state: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create store.
 
@@ -3301,6 +3556,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "name": name,
                 "type": type,
                 "databasePath": database_path,
@@ -3327,6 +3583,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         user_name: str | None = None,
         password: str | None = None,
         requested_state: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Attach store.
 
@@ -3347,6 +3606,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_ATTACH_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "name": name,
                 "type": type,
                 "databaseName": database_name,
@@ -3364,6 +3624,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         requested_state: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set store requested state.
 
@@ -3377,6 +3641,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_STORE_REQUESTED_STATE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "requestedState": requested_state,
             },
@@ -3386,6 +3651,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Rename store.
 
@@ -3398,6 +3667,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RENAME_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "name": name,
             },
@@ -3406,6 +3676,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def detach_store(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Detach store.
 
@@ -3417,6 +3691,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DETACH_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -3426,6 +3701,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3436,6 +3714,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3446,6 +3727,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3455,6 +3739,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3471,6 +3758,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         task = self.begin_compact_store(
             id=id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -3480,6 +3770,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3495,6 +3788,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_COMPACT_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
             wait_time_ms=wait_time,
@@ -3507,6 +3801,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         source_id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3518,6 +3815,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         source_id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3529,6 +3829,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         source_id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3539,6 +3842,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         source_id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3557,6 +3863,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         task = self.begin_merge_store(
             id=id,
             source_id=source_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -3567,6 +3876,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         source_id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3583,6 +3895,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_MERGE_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "sourceId": source_id,
             },
@@ -3597,6 +3910,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         *,
         encryption_key: str | None = None,
         recover_deleted_messages: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3609,6 +3925,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         *,
         encryption_key: str | None = None,
         recover_deleted_messages: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3621,6 +3940,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         *,
         encryption_key: str | None = None,
         recover_deleted_messages: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3632,6 +3954,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         *,
         encryption_key: str | None = None,
         recover_deleted_messages: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3652,6 +3977,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             id=id,
             encryption_key=encryption_key,
             recover_deleted_messages=recover_deleted_messages,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -3663,6 +3991,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         *,
         encryption_key: str | None = None,
         recover_deleted_messages: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3680,6 +4011,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RECOVER_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "encryptionKey": encryption_key,
                 "recoverDeletedMessages": recover_deleted_messages,
@@ -3693,6 +4025,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3703,6 +4038,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3713,6 +4051,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3722,6 +4063,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3739,6 +4083,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         task = self.begin_recreate_recovery_records(
             id=id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -3748,6 +4095,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3764,6 +4114,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RECREATE_RECOVERY_RECORDS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
             wait_time_ms=wait_time,
@@ -3775,6 +4126,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3785,6 +4139,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3795,6 +4152,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3804,6 +4164,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3820,6 +4183,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         task = self.begin_repair_store_database(
             id=id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -3829,6 +4195,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3844,6 +4213,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_REPAIR_STORE_DATABASE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
             wait_time_ms=wait_time,
@@ -3854,6 +4224,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         passphrase: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Unlock store.
 
@@ -3866,6 +4240,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_UNLOCK_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "passphrase": passphrase,
             },
@@ -3876,6 +4251,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3886,6 +4264,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3896,6 +4277,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3905,6 +4289,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3921,6 +4308,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         task = self.begin_upgrade_store(
             id=id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -3930,6 +4320,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3945,6 +4338,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_UPGRADE_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
             wait_time_ms=wait_time,
@@ -3955,6 +4349,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def upgrade_stores(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3964,6 +4361,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def upgrade_stores(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3973,6 +4373,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def upgrade_stores(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3981,6 +4384,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def upgrade_stores(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3993,6 +4399,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         ``status_callback`` on every update; otherwise it returns the task handle.
         """
         task = self.begin_upgrade_stores(
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -4001,6 +4410,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def begin_upgrade_stores(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4012,7 +4424,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call_long_running(
             _OP_UPGRADE_STORES,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
             wait_time_ms=wait_time,
             status_callback=status_callback,
         )
@@ -4023,6 +4437,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         include_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4034,6 +4451,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         include_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4045,6 +4465,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         include_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4055,6 +4478,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         include_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4074,6 +4500,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         task = self.begin_verify_store(
             id=id,
             include_indexes=include_indexes,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -4084,6 +4513,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         include_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4101,6 +4533,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_VERIFY_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "includeIndexes": include_indexes,
             },
@@ -4113,6 +4546,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         include_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4123,6 +4559,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         include_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4133,6 +4572,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         include_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4142,6 +4584,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         include_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4159,6 +4604,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         task = self.begin_verify_stores(
             include_indexes=include_indexes,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -4168,6 +4616,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         include_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4184,6 +4635,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_VERIFY_STORES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "includeIndexes": include_indexes,
             },
             wait_time_ms=wait_time,
@@ -4192,6 +4644,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
     def get_store_auto_create_configuration(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get store auto create configuration.
 
@@ -4200,12 +4656,18 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def set_store_auto_create_configuration(
         self,
         config: JsonValue,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set store auto create configuration.
 
@@ -4218,12 +4680,17 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
             },
         )
 
     def select_all_store_indexes_for_rebuild(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Select all store indexes for rebuild.
 
@@ -4232,13 +4699,18 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     @overload
     def rebuild_selected_store_indexes(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4248,6 +4720,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def rebuild_selected_store_indexes(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4257,6 +4732,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def rebuild_selected_store_indexes(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4265,6 +4743,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def rebuild_selected_store_indexes(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4278,6 +4759,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         returns the task handle.
         """
         task = self.begin_rebuild_selected_store_indexes(
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -4286,6 +4770,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def begin_rebuild_selected_store_indexes(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4298,13 +4785,19 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call_long_running(
             _OP_REBUILD_SELECTED_STORE_INDEXES,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
             wait_time_ms=wait_time,
             status_callback=status_callback,
         )
 
     def get_jobs(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> list[models.Job]:
         """All scheduled jobs.
 
@@ -4312,7 +4805,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_JOBS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def get_job_results(
@@ -4322,6 +4817,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         time_zone_id: str,
         *,
         job_id: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get job results.
 
@@ -4336,6 +4834,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_JOB_RESULTS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "fromIncluding": from_including,
                 "toExcluding": to_excluding,
                 "timeZoneId": time_zone_id,
@@ -4355,6 +4854,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         time: str | None = None,
         day_of_week: str | None = None,
         day_of_month: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create job.
 
@@ -4374,6 +4876,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_JOB,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "name": name,
                 "action": action,
                 "owner": owner,
@@ -4390,6 +4893,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Rename job.
 
@@ -4402,6 +4909,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RENAME_JOB,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "name": name,
             },
@@ -4411,6 +4919,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         enabled: bool,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set job enabled.
 
@@ -4423,6 +4935,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_JOB_ENABLED,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "enabled": enabled,
             },
@@ -4438,6 +4951,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         time: str | None = None,
         day_of_week: str | None = None,
         day_of_month: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set job schedule.
 
@@ -4455,6 +4971,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_JOB_SCHEDULE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "timeZoneId": time_zone_id,
                 "date": date,
@@ -4468,6 +4985,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def delete_job(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete job.
 
@@ -4479,6 +5000,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_JOB,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -4488,6 +5010,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4498,6 +5023,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4508,6 +5036,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4517,6 +5048,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4533,6 +5067,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         task = self.begin_run_job_async(
             id=id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -4542,6 +5079,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4557,6 +5097,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RUN_JOB_ASYNC,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
             wait_time_ms=wait_time,
@@ -4566,6 +5107,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def cancel_job_async(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Cancel job async.
 
@@ -4577,6 +5122,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CANCEL_JOB_ASYNC,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -4584,6 +5130,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def get_profiles(
         self,
         raw: bool,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> list[models.Profile]:
         """All archiving and export profiles.
 
@@ -4595,6 +5145,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_PROFILES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "raw": raw,
             },
         )
@@ -4607,6 +5158,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         *,
         profile_id: int | None = None,
         user_name: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get worker results.
 
@@ -4622,6 +5176,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_WORKER_RESULTS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "fromIncluding": from_including,
                 "toExcluding": to_excluding,
                 "timeZoneID": time_zone_id,
@@ -4633,6 +5188,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def get_worker_result_report(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get worker result report.
 
@@ -4645,6 +5204,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_WORKER_RESULT_REPORT,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -4654,6 +5214,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         raw: bool,
         *,
         properties: JsonValue | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create profile.
 
@@ -4666,6 +5229,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_PROFILE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "properties": properties,
                 "raw": raw,
             },
@@ -4676,6 +5240,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4686,6 +5253,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4696,6 +5266,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4705,6 +5278,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4721,6 +5297,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         task = self.begin_run_profile(
             id=id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -4730,6 +5309,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: int,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4745,6 +5327,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RUN_PROFILE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
             wait_time_ms=wait_time,
@@ -4757,6 +5340,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         raw: bool,
         *,
         properties: JsonValue | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4768,6 +5354,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         raw: bool,
         *,
         properties: JsonValue | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4779,6 +5368,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         raw: bool,
         *,
         properties: JsonValue | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4789,6 +5381,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         raw: bool,
         *,
         properties: JsonValue | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4807,6 +5402,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         task = self.begin_run_temporary_profile(
             properties=properties,
             raw=raw,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -4817,6 +5415,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         raw: bool,
         *,
         properties: JsonValue | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4833,6 +5434,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RUN_TEMPORARY_PROFILE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "properties": properties,
                 "raw": raw,
             },
@@ -4843,6 +5445,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def delete_profile(
         self,
         id: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete profile.
 
@@ -4854,6 +5460,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_PROFILE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -4865,6 +5472,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         *,
         automatic_pause_between_executions: str | None = None,
         automatic_maintenance_windows: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set profile server side execution.
 
@@ -4880,6 +5490,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "automatic": automatic,
                 "automaticPauseBetweenExecutions": automatic_pause_between_executions,
@@ -4889,6 +5500,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
     def get_folder_statistics(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get folder statistics.
 
@@ -4896,7 +5511,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_FOLDER_STATISTICS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def get_child_folders(
@@ -4904,6 +5521,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         *,
         folder: str | None = None,
         max_levels: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get child folders.
 
@@ -4916,6 +5536,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_CHILD_FOLDERS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "folder": folder,
                 "maxLevels": max_levels,
             },
@@ -4925,6 +5546,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         from_folder: str,
         to_folder: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Move folder.
 
@@ -4937,6 +5562,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_MOVE_FOLDER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "fromFolder": from_folder,
                 "toFolder": to_folder,
             },
@@ -4946,6 +5572,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         *,
         folder: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete empty folders.
 
@@ -4957,6 +5586,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_EMPTY_FOLDERS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "folder": folder,
             },
         )
@@ -4966,6 +5596,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timespan: str,
         time_zone_id: str,
         recipients: list[str],
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Send status report.
 
@@ -4979,6 +5613,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SEND_STATUS_REPORT,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "timespan": timespan,
                 "timeZoneId": time_zone_id,
                 "recipients": recipients,
@@ -4987,6 +5622,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
     def get_time_zones(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get time zones.
 
@@ -4994,7 +5633,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_TIME_ZONES,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     @overload
@@ -5003,6 +5644,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         path: str,
         exclude_search_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5014,6 +5658,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         path: str,
         exclude_search_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5025,6 +5672,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         path: str,
         exclude_search_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5035,6 +5685,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         path: str,
         exclude_search_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5053,6 +5706,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         task = self.begin_create_backup(
             path=path,
             exclude_search_indexes=exclude_search_indexes,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -5063,6 +5719,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         path: str,
         exclude_search_indexes: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5079,6 +5738,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_CREATE_BACKUP,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "path": path,
                 "excludeSearchIndexes": exclude_search_indexes,
             },
@@ -5090,6 +5750,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def compact_master_database(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5099,6 +5762,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def compact_master_database(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5108,6 +5774,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def compact_master_database(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5116,6 +5785,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def compact_master_database(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5129,6 +5801,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         returns the task handle.
         """
         task = self.begin_compact_master_database(
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -5137,6 +5812,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def begin_compact_master_database(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5149,13 +5827,19 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call_long_running(
             _OP_COMPACT_MASTER_DATABASE,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
             wait_time_ms=wait_time,
             status_callback=status_callback,
         )
 
     def renew_master_key(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Renew master key.
 
@@ -5163,7 +5847,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_RENEW_MASTER_KEY,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def set_store_properties(
@@ -5178,6 +5864,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         server_name: str | None = None,
         user_name: str | None = None,
         password: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set store properties.
 
@@ -5197,6 +5886,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_STORE_PROPERTIES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "type": type,
                 "databaseName": database_name,
@@ -5213,6 +5903,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         *,
         id: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get store indexes.
 
@@ -5224,6 +5917,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STORE_INDEXES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
             },
         )
@@ -5234,6 +5928,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         folder: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5245,6 +5942,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         folder: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5256,6 +5956,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         folder: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5266,6 +5969,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         folder: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5284,6 +5990,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         task = self.begin_rebuild_store_index(
             id=id,
             folder=folder,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -5294,6 +6003,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         id: int,
         folder: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5310,6 +6022,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_REBUILD_STORE_INDEX,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "folder": folder,
             },
@@ -5320,6 +6033,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
     def get_messages(
         self,
         folder: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get messages.
 
@@ -5331,6 +6048,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_MESSAGES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "folder": folder,
             },
         )
@@ -5339,6 +6057,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self,
         id: str,
         reason: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete message.
 
@@ -5351,6 +6073,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_MESSAGE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "reason": reason,
             },
@@ -5358,6 +6081,10 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
     def get_server_info(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.ServerInfo:
         """Machine name and version of the server.
 
@@ -5365,11 +6092,17 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_SERVER_INFO,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def get_service_configuration(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get service configuration.
 
@@ -5378,12 +6111,18 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_SERVICE_CONFIGURATION,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def set_service_certificate(
         self,
         thumbprint: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set service certificate.
 
@@ -5396,12 +6135,17 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_SERVICE_CERTIFICATE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "thumbprint": thumbprint,
             },
         )
 
     def get_active_sessions(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get active sessions.
 
@@ -5409,11 +6153,17 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_ACTIVE_SESSIONS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def get_license_information(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get license information.
 
@@ -5422,5 +6172,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_LICENSE_INFORMATION,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )

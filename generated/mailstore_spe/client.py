@@ -3544,6 +3544,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
     that is polled with ``get-status``; the client does that for you, or hands you the task
     (``begin_*`` methods).
 
+    Every method also takes ``timeout`` (seconds to wait for this call's answer),
+    ``extra_headers`` and ``extra_query`` (added to this call's request); ``last_response``
+    is the raw answer of the latest call.
+
     Args:
         username: Administrator user name.
         password: Administrator password (never logged).
@@ -3608,6 +3612,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         token: str,
         last_known_status_version: int,
         milliseconds_timeout: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> _rt.Status:
         """Status of a long-running task. The server holds the request up to
         ``millisecondsTimeout`` when nothing changed since ``lastKnownStatusVersion``.
@@ -3624,6 +3632,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STATUS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "token": token,
                 "lastKnownStatusVersion": last_known_status_version,
                 "millisecondsTimeout": milliseconds_timeout,
@@ -3632,6 +3641,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
 
     def get_metadata(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> list[models.FunctionInfo]:
         """Every API function the server offers, with its arguments (a bare JSON list, no
         envelope).
@@ -3640,12 +3653,18 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_METADATA,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def cancel_async(
         self,
         token: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> _rt.Status:
         """Ask the server to cancel a long-running task. It decides if and when; keep polling
         to see ``cancelled``.
@@ -3658,6 +3677,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CANCEL_ASYNC,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "token": token,
             },
         )
@@ -3666,6 +3686,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> list[models.UserSummary]:
         """All users (name, full name, distinguished name).
 
@@ -3678,6 +3701,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_USERS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -3687,6 +3711,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         user_name: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.UserInfo:
         """Everything about one user: privileges, e-mail addresses, authentication.
 
@@ -3700,6 +3727,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_USER_INFO,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
             },
@@ -3716,6 +3744,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         authentication: str | None = None,
         password: str | None = None,
         login_privileges: list[str] | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create a user.
 
@@ -3735,6 +3766,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_USER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "privileges": privileges,
@@ -3752,6 +3784,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         authentication: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user authentication.
 
@@ -3767,6 +3802,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_AUTHENTICATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "authentication": authentication,
@@ -3779,6 +3815,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         *,
         instance_id: str | None = None,
         distinguished_name: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user distinguished name.
 
@@ -3794,6 +3833,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_DISTINGUISHED_NAME,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "distinguishedName": distinguished_name,
@@ -3806,6 +3846,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         *,
         instance_id: str | None = None,
         email_addresses: list[str] | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user email addresses.
 
@@ -3821,6 +3864,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_EMAIL_ADDRESSES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "emailAddresses": email_addresses,
@@ -3833,6 +3877,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         *,
         instance_id: str | None = None,
         full_name: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user full name.
 
@@ -3847,6 +3894,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_FULL_NAME,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "fullName": full_name,
@@ -3859,6 +3907,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         login_privileges: list[str],
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user login privileges.
 
@@ -3874,6 +3925,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_LOGIN_PRIVILEGES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "loginPrivileges": login_privileges,
@@ -3886,6 +3938,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         password: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user password.
 
@@ -3900,6 +3955,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_PASSWORD,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "password": password,
@@ -3911,6 +3967,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         user_name: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Initialize mfa.
 
@@ -3924,6 +3983,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_INITIALIZE_MFA,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
             },
@@ -3934,6 +3994,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         user_name: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Disable mfa.
 
@@ -3947,6 +4010,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DISABLE_MFA,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
             },
@@ -3957,6 +4021,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         user_name: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete app passwords.
 
@@ -3970,6 +4037,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_APP_PASSWORDS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
             },
@@ -3981,6 +4049,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         *,
         instance_id: str | None = None,
         pop3_user_names: list[str] | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user pop3 user names.
 
@@ -3996,6 +4067,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_POP3_USER_NAMES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "pop3UserNames": pop3_user_names,
@@ -4008,6 +4080,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         privileges: list[str],
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user privileges.
 
@@ -4022,6 +4097,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_PRIVILEGES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "privileges": privileges,
@@ -4034,6 +4110,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         new_user_name: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Rename user.
 
@@ -4048,6 +4127,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RENAME_USER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "oldUserName": old_user_name,
                 "newUserName": new_user_name,
@@ -4059,6 +4139,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         user_name: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete a user (archived e-mail is kept).
 
@@ -4072,6 +4155,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_USER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
             },
@@ -4084,6 +4168,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         privileges: list[str],
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set user privileges on folder.
 
@@ -4100,6 +4187,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_PRIVILEGES_ON_FOLDER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "folder": folder,
@@ -4112,6 +4200,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         user_name: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Clear user privileges on folders.
 
@@ -4126,6 +4217,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
             },
@@ -4135,6 +4227,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get directory services configuration.
 
@@ -4148,6 +4243,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4157,6 +4253,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         config: JsonValue,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set directory services configuration.
 
@@ -4171,6 +4270,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "config": config,
             },
@@ -4182,6 +4282,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         dry_run: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4193,6 +4296,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         dry_run: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4204,6 +4310,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         dry_run: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4214,6 +4323,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         dry_run: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4234,6 +4346,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         task = self.begin_sync_users_with_directory_services(
             instance_id=instance_id,
             dry_run=dry_run,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -4244,6 +4359,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         dry_run: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4262,6 +4380,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "dryRun": dry_run,
             },
@@ -4273,6 +4392,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get credentials.
 
@@ -4285,6 +4407,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_CREDENTIALS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4293,6 +4416,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get compliance configuration.
 
@@ -4306,6 +4432,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_COMPLIANCE_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4315,6 +4442,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         config: JsonValue,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set compliance configuration.
 
@@ -4329,6 +4459,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_COMPLIANCE_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "config": config,
             },
@@ -4338,6 +4469,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get retention policies.
 
@@ -4351,6 +4485,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_RETENTION_POLICIES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4360,6 +4495,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         config: JsonValue,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set retention policies.
 
@@ -4374,6 +4512,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_RETENTION_POLICIES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "config": config,
             },
@@ -4384,6 +4523,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4394,6 +4536,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4404,6 +4549,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4413,6 +4561,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4431,6 +4582,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         task = self.begin_process_retention_policies(
             instance_id=instance_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -4440,6 +4594,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4457,6 +4614,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_PROCESS_RETENTION_POLICIES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
             wait_time_ms=wait_time,
@@ -4467,6 +4625,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get smtp settings.
 
@@ -4479,6 +4640,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_SMTP_SETTINGS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4488,6 +4650,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         settings: JsonValue,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set smtp settings.
 
@@ -4501,6 +4666,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_SMTP_SETTINGS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "settings": settings,
             },
@@ -4510,6 +4676,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Test smtp settings.
 
@@ -4522,6 +4691,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_TEST_SMTP_SETTINGS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4531,6 +4701,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4541,6 +4714,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4551,6 +4727,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4560,6 +4739,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4578,6 +4760,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         task = self.begin_maintain_file_system_databases(
             instance_id=instance_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -4587,6 +4772,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4604,6 +4792,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
             wait_time_ms=wait_time,
@@ -4615,6 +4804,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4625,6 +4817,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4635,6 +4830,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4644,6 +4842,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4662,6 +4863,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         task = self.begin_refresh_all_store_statistics(
             instance_id=instance_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -4671,6 +4875,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4688,6 +4895,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_REFRESH_ALL_STORE_STATISTICS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
             wait_time_ms=wait_time,
@@ -4698,6 +4906,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Retry open stores.
 
@@ -4710,6 +4921,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RETRY_OPEN_STORES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4719,6 +4931,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         include_size: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> list[models.Store]:
         """All archive stores, optionally with their sizes.
 
@@ -4733,6 +4948,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STORES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "includeSize": include_size,
             },
@@ -4752,6 +4968,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         password: str | None = None,
         database_name: str | None = None,
         requested_state: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create store.
 
@@ -4774,6 +4993,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "name": name,
                 "type": type,
@@ -4802,6 +5022,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         user_name: str | None = None,
         password: str | None = None,
         requested_state: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Attach store.
 
@@ -4824,6 +5047,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_ATTACH_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "name": name,
                 "type": type,
@@ -4844,6 +5068,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         requested_state: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set store requested state.
 
@@ -4859,6 +5086,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_STORE_REQUESTED_STATE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "requestedState": requested_state,
@@ -4871,6 +5099,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         name: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Rename store.
 
@@ -4885,6 +5116,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RENAME_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "name": name,
@@ -4896,6 +5128,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Detach store.
 
@@ -4909,6 +5144,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DETACH_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -4920,6 +5156,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4931,6 +5170,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4942,6 +5184,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4952,6 +5197,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4971,6 +5219,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         task = self.begin_compact_store(
             instance_id=instance_id,
             id=id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -4981,6 +5232,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4998,6 +5252,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_COMPACT_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -5012,6 +5267,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         source_id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5024,6 +5282,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         source_id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5036,6 +5297,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         source_id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5047,6 +5311,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         source_id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5068,6 +5335,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id=instance_id,
             id=id,
             source_id=source_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -5079,6 +5349,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         source_id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5097,6 +5370,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_MERGE_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "sourceId": source_id,
@@ -5113,6 +5387,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         instance_id: str | None = None,
         encryption_key: str | None = None,
         recover_deleted_messages: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5126,6 +5403,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         instance_id: str | None = None,
         encryption_key: str | None = None,
         recover_deleted_messages: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5139,6 +5419,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         instance_id: str | None = None,
         encryption_key: str | None = None,
         recover_deleted_messages: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5151,6 +5434,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         instance_id: str | None = None,
         encryption_key: str | None = None,
         recover_deleted_messages: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5174,6 +5460,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             id=id,
             encryption_key=encryption_key,
             recover_deleted_messages=recover_deleted_messages,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -5186,6 +5475,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         instance_id: str | None = None,
         encryption_key: str | None = None,
         recover_deleted_messages: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5205,6 +5497,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RECOVER_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "encryptionKey": encryption_key,
@@ -5220,6 +5513,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5231,6 +5527,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5242,6 +5541,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5252,6 +5554,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5272,6 +5577,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         task = self.begin_recreate_recovery_records(
             instance_id=instance_id,
             id=id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -5282,6 +5590,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5300,6 +5611,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RECREATE_RECOVERY_RECORDS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -5313,6 +5625,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5324,6 +5639,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5335,6 +5653,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5345,6 +5666,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5364,6 +5688,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         task = self.begin_repair_store_database(
             instance_id=instance_id,
             id=id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -5374,6 +5701,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5391,6 +5721,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_REPAIR_STORE_DATABASE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -5404,6 +5735,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         passphrase: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Unlock store.
 
@@ -5418,6 +5752,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_UNLOCK_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "passphrase": passphrase,
@@ -5430,6 +5765,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5441,6 +5779,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5452,6 +5793,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5462,6 +5806,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5481,6 +5828,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         task = self.begin_upgrade_store(
             instance_id=instance_id,
             id=id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -5491,6 +5841,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5508,6 +5861,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_UPGRADE_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -5520,6 +5874,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5530,6 +5887,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5540,6 +5900,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5549,6 +5912,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5566,6 +5932,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         task = self.begin_upgrade_stores(
             instance_id=instance_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -5575,6 +5944,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5591,6 +5963,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_UPGRADE_STORES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
             wait_time_ms=wait_time,
@@ -5604,6 +5977,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         include_indexes: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5616,6 +5992,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         include_indexes: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5628,6 +6007,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         include_indexes: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5639,6 +6021,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         include_indexes: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5661,6 +6046,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id=instance_id,
             id=id,
             include_indexes=include_indexes,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -5672,6 +6060,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         include_indexes: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5691,6 +6082,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_VERIFY_STORE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "includeIndexes": include_indexes,
@@ -5705,6 +6097,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         include_indexes: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5716,6 +6111,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         include_indexes: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5727,6 +6125,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         include_indexes: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5737,6 +6138,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         include_indexes: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5757,6 +6161,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         task = self.begin_verify_stores(
             instance_id=instance_id,
             include_indexes=include_indexes,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -5767,6 +6174,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         include_indexes: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5785,6 +6195,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_VERIFY_STORES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "includeIndexes": include_indexes,
             },
@@ -5796,6 +6207,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get store auto create configuration.
 
@@ -5809,6 +6223,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -5818,6 +6233,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         config: JsonValue,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set store auto create configuration.
 
@@ -5832,6 +6250,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "config": config,
             },
@@ -5841,6 +6260,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Select all store indexes for rebuild.
 
@@ -5854,6 +6276,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -5863,6 +6286,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5873,6 +6299,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5883,6 +6312,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5892,6 +6324,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5910,6 +6345,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         task = self.begin_rebuild_selected_store_indexes(
             instance_id=instance_id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -5919,6 +6357,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5936,6 +6377,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_REBUILD_SELECTED_STORE_INDEXES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
             wait_time_ms=wait_time,
@@ -5946,6 +6388,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> list[models.Job]:
         """All scheduled jobs.
 
@@ -5958,6 +6403,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_JOBS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -5970,6 +6416,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         *,
         instance_id: str | None = None,
         job_id: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get job results.
 
@@ -5986,6 +6435,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_JOB_RESULTS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "fromIncluding": from_including,
                 "toExcluding": to_excluding,
@@ -6007,6 +6457,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         time: str | None = None,
         day_of_week: str | None = None,
         day_of_month: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create job.
 
@@ -6028,6 +6481,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_JOB,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "name": name,
                 "action": action,
@@ -6047,6 +6501,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         name: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Rename job.
 
@@ -6061,6 +6518,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RENAME_JOB,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "name": name,
@@ -6073,6 +6531,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         enabled: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set job enabled.
 
@@ -6087,6 +6548,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_JOB_ENABLED,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "enabled": enabled,
@@ -6104,6 +6566,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         time: str | None = None,
         day_of_week: str | None = None,
         day_of_month: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set job schedule.
 
@@ -6123,6 +6588,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_JOB_SCHEDULE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "timeZoneId": time_zone_id,
@@ -6139,6 +6605,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete job.
 
@@ -6152,6 +6621,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_JOB,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -6163,6 +6633,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6174,6 +6647,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6185,6 +6661,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6195,6 +6674,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6214,6 +6696,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         task = self.begin_run_job_async(
             instance_id=instance_id,
             id=id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -6224,6 +6709,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -6241,6 +6729,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RUN_JOB_ASYNC,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -6253,6 +6742,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Cancel job async.
 
@@ -6266,6 +6758,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CANCEL_JOB_ASYNC,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -6276,6 +6769,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         raw: bool,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> list[models.Profile]:
         """All archiving and export profiles.
 
@@ -6289,6 +6785,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_PROFILES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "raw": raw,
             },
@@ -6303,6 +6800,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         instance_id: str | None = None,
         profile_id: int | None = None,
         user_name: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get worker results.
 
@@ -6320,6 +6820,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_WORKER_RESULTS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "fromIncluding": from_including,
                 "toExcluding": to_excluding,
@@ -6334,6 +6835,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get worker result report.
 
@@ -6348,6 +6852,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_WORKER_RESULT_REPORT,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -6359,6 +6864,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         *,
         instance_id: str | None = None,
         properties: JsonValue | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create profile.
 
@@ -6373,6 +6881,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_PROFILE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "properties": properties,
                 "raw": raw,
@@ -6385,6 +6894,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6396,6 +6908,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6407,6 +6922,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6417,6 +6935,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6436,6 +6957,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         task = self.begin_run_profile(
             instance_id=instance_id,
             id=id,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -6446,6 +6970,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -6463,6 +6990,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RUN_PROFILE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -6477,6 +7005,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         *,
         instance_id: str | None = None,
         properties: JsonValue | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6489,6 +7020,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         *,
         instance_id: str | None = None,
         properties: JsonValue | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6501,6 +7035,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         *,
         instance_id: str | None = None,
         properties: JsonValue | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6512,6 +7049,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         *,
         instance_id: str | None = None,
         properties: JsonValue | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6533,6 +7073,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id=instance_id,
             properties=properties,
             raw=raw,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -6544,6 +7087,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         *,
         instance_id: str | None = None,
         properties: JsonValue | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -6562,6 +7108,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RUN_TEMPORARY_PROFILE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "properties": properties,
                 "raw": raw,
@@ -6575,6 +7122,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         id: int,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete profile.
 
@@ -6588,6 +7138,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_PROFILE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -6601,6 +7152,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         instance_id: str | None = None,
         automatic_pause_between_executions: str | None = None,
         automatic_maintenance_windows: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set profile server side execution.
 
@@ -6618,6 +7172,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "automatic": automatic,
@@ -6630,6 +7185,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get folder statistics.
 
@@ -6642,6 +7200,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_FOLDER_STATISTICS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -6652,6 +7211,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         instance_id: str | None = None,
         folder: str | None = None,
         max_levels: int | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get child folders.
 
@@ -6666,6 +7228,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_CHILD_FOLDERS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "folder": folder,
                 "maxLevels": max_levels,
@@ -6678,6 +7241,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         to_folder: str,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Move folder.
 
@@ -6692,6 +7258,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_MOVE_FOLDER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "fromFolder": from_folder,
                 "toFolder": to_folder,
@@ -6703,6 +7270,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         *,
         instance_id: str | None = None,
         folder: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete empty folders.
 
@@ -6716,6 +7286,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_EMPTY_FOLDERS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "folder": folder,
             },
@@ -6728,6 +7299,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         recipients: list[str],
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Send status report.
 
@@ -6743,6 +7317,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SEND_STATUS_REPORT,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "timespan": timespan,
                 "timeZoneId": time_zone_id,
@@ -6754,6 +7329,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_id: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get time zones.
 
@@ -6766,12 +7344,17 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_TIME_ZONES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
 
     def get_environment_info(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.EnvironmentInfo:
         """Version, licensee and system properties of the management server.
 
@@ -6779,11 +7362,17 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_ENVIRONMENT_INFO,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def get_service_status(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get service status.
 
@@ -6791,7 +7380,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_SERVICE_STATUS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def pair_with_management_server(
@@ -6800,6 +7391,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         server_name: str,
         port: str,
         thumbprint: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Pair with management server.
 
@@ -6815,6 +7410,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_PAIR_WITH_MANAGEMENT_SERVER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "serverType": server_type,
                 "serverName": server_name,
                 "port": port,
@@ -6827,6 +7423,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         with_service_status: bool,
         *,
         server_name_filter: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get client access servers.
 
@@ -6840,6 +7439,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_CLIENT_ACCESS_SERVERS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "serverNameFilter": server_name_filter,
                 "withServiceStatus": with_service_status,
             },
@@ -6848,6 +7448,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
     def create_client_access_server(
         self,
         config: JsonValue,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create client access server.
 
@@ -6860,6 +7464,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_CLIENT_ACCESS_SERVER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
             },
         )
@@ -6867,6 +7472,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
     def set_client_access_server_configuration(
         self,
         config: JsonValue,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set client access server configuration.
 
@@ -6879,6 +7488,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
             },
         )
@@ -6886,6 +7496,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
     def delete_client_access_server(
         self,
         server_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete client access server.
 
@@ -6898,6 +7512,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_CLIENT_ACCESS_SERVER,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "serverName": server_name,
             },
         )
@@ -6906,6 +7521,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         server_name_filter: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get instance hosts.
 
@@ -6917,6 +7535,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_INSTANCE_HOSTS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "serverNameFilter": server_name_filter,
             },
         )
@@ -6924,6 +7543,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
     def create_instance_host(
         self,
         config: JsonValue,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create instance host.
 
@@ -6935,6 +7558,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_INSTANCE_HOST,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
             },
         )
@@ -6942,6 +7566,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
     def set_instance_host_configuration(
         self,
         config: JsonValue,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set instance host configuration.
 
@@ -6954,6 +7582,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_INSTANCE_HOST_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
             },
         )
@@ -6963,6 +7592,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         server_name: str,
         *,
         path: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get directories on instance host.
 
@@ -6976,6 +7608,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_DIRECTORIES_ON_INSTANCE_HOST,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "serverName": server_name,
                 "path": path,
             },
@@ -6985,6 +7618,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         server_name: str,
         path: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create directory on instance host.
 
@@ -6998,6 +7635,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_DIRECTORY_ON_INSTANCE_HOST,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "serverName": server_name,
                 "path": path,
             },
@@ -7006,6 +7644,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
     def delete_instance_host(
         self,
         server_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete instance host.
 
@@ -7017,6 +7659,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_INSTANCE_HOST,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "serverName": server_name,
             },
         )
@@ -7024,6 +7667,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
     def get_instances(
         self,
         instance_filter: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> list[models.Instance]:
         """Instances matching a filter (``*`` for all).
 
@@ -7036,6 +7683,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_INSTANCES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceFilter": instance_filter,
             },
         )
@@ -7045,6 +7693,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         config: JsonValue,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7055,6 +7706,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         config: JsonValue,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7065,6 +7719,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         config: JsonValue,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7074,6 +7731,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         config: JsonValue,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7090,6 +7750,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         task = self.begin_create_instance(
             config=config,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -7099,6 +7762,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         config: JsonValue,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -7114,6 +7780,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_CREATE_INSTANCE,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
             },
             wait_time_ms=wait_time,
@@ -7122,6 +7789,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
 
     def get_instance_configuration(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get instance configuration.
 
@@ -7130,12 +7801,18 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_INSTANCE_CONFIGURATION,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def set_instance_configuration(
         self,
         config: JsonValue,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set instance configuration.
 
@@ -7148,6 +7825,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_INSTANCE_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
             },
         )
@@ -7157,6 +7835,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7167,6 +7848,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7177,6 +7861,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7186,6 +7873,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7203,6 +7893,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         task = self.begin_start_instances(
             instance_filter=instance_filter,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -7212,6 +7905,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -7228,6 +7924,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_START_INSTANCES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceFilter": instance_filter,
             },
             wait_time_ms=wait_time,
@@ -7239,6 +7936,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7249,6 +7949,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7259,6 +7962,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7268,6 +7974,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7285,6 +7994,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         task = self.begin_restart_instances(
             instance_filter=instance_filter,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -7294,6 +8006,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -7310,6 +8025,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RESTART_INSTANCES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceFilter": instance_filter,
             },
             wait_time_ms=wait_time,
@@ -7321,6 +8037,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7331,6 +8050,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7341,6 +8063,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7350,6 +8075,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7367,6 +8095,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         task = self.begin_stop_instances(
             instance_filter=instance_filter,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -7376,6 +8107,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -7392,6 +8126,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_STOP_INSTANCES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceFilter": instance_filter,
             },
             wait_time_ms=wait_time,
@@ -7403,6 +8138,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7413,6 +8151,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7423,6 +8164,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7432,6 +8176,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7449,6 +8196,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         task = self.begin_freeze_instances(
             instance_filter=instance_filter,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -7458,6 +8208,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -7474,6 +8227,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_FREEZE_INSTANCES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceFilter": instance_filter,
             },
             wait_time_ms=wait_time,
@@ -7485,6 +8239,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7495,6 +8252,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7505,6 +8265,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7514,6 +8277,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7531,6 +8297,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         task = self.begin_thaw_instances(
             instance_filter=instance_filter,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -7540,6 +8309,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -7556,6 +8328,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_THAW_INSTANCES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceFilter": instance_filter,
             },
             wait_time_ms=wait_time,
@@ -7564,6 +8337,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
 
     def get_instance_statistics(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get instance statistics.
 
@@ -7572,11 +8349,17 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_INSTANCE_STATISTICS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def get_instance_process_live_statistics(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get instance process live statistics.
 
@@ -7585,7 +8368,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     @overload
@@ -7593,6 +8378,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7603,6 +8391,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7613,6 +8404,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7622,6 +8416,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7639,6 +8436,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         task = self.begin_delete_instances(
             instance_filter=instance_filter,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -7648,6 +8448,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         instance_filter: str,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -7664,6 +8467,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_DELETE_INSTANCES,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceFilter": instance_filter,
             },
             wait_time_ms=wait_time,
@@ -7672,6 +8476,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
 
     def get_archive_admin_enabled(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get archive admin enabled.
 
@@ -7680,12 +8488,18 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_ARCHIVE_ADMIN_ENABLED,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def set_archive_admin_enabled(
         self,
         enabled: bool,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set archive admin enabled.
 
@@ -7698,6 +8512,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_ARCHIVE_ADMIN_ENABLED,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "enabled": enabled,
             },
         )
@@ -7706,6 +8521,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         *,
         instance_url: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create client one time url for archive admin.
 
@@ -7718,12 +8536,17 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "instanceUrl": instance_url,
             },
         )
 
     def can_run_archive_profiles(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Can run archive profiles.
 
@@ -7732,13 +8555,19 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_CAN_RUN_ARCHIVE_PROFILES,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def set_store_path(
         self,
         id: int,
         path: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set store path.
 
@@ -7751,6 +8580,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_STORE_PATH,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "id": id,
                 "path": path,
             },
@@ -7758,6 +8588,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
 
     def get_index_configuration(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get index configuration.
 
@@ -7766,12 +8600,18 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_INDEX_CONFIGURATION,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def set_index_configuration(
         self,
         config: JsonValue,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set index configuration.
 
@@ -7785,12 +8625,17 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_INDEX_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
             },
         )
 
     def get_system_administrators(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> list[models.UserSummary]:
         """Get system administrators.
 
@@ -7799,13 +8644,19 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_SYSTEM_ADMINISTRATORS,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def create_system_administrator(
         self,
         config: JsonValue,
         password: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create system administrator.
 
@@ -7819,6 +8670,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_SYSTEM_ADMINISTRATOR,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
                 "password": password,
             },
@@ -7827,6 +8679,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
     def set_system_administrator_configuration(
         self,
         config: JsonValue,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set system administrator configuration.
 
@@ -7839,6 +8695,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
             },
         )
@@ -7847,6 +8704,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self,
         user_name: str,
         password: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set system administrator password.
 
@@ -7860,6 +8721,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
                 "password": password,
             },
@@ -7868,6 +8730,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
     def delete_system_administrator(
         self,
         user_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Delete system administrator.
 
@@ -7880,6 +8746,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_SYSTEM_ADMINISTRATOR,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
             },
         )
@@ -7887,6 +8754,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
     def initialize_system_administrator_mfa(
         self,
         user_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Initialize system administrator mfa.
 
@@ -7899,6 +8770,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
             },
         )
@@ -7906,6 +8778,10 @@ class MailStoreSpeClient(_rt.TaskClientBase):
     def deactivate_system_administrator_mfa(
         self,
         user_name: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Deactivate system administrator mfa.
 
@@ -7918,12 +8794,17 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "userName": user_name,
             },
         )
 
     def create_system_administrator_api_password(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create system administrator api password.
 
@@ -7932,11 +8813,17 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def get_system_smtp_configuration(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Get system smtp configuration.
 
@@ -7945,12 +8832,18 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_GET_SYSTEM_SMTP_CONFIGURATION,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def set_system_smtp_configuration(
         self,
         config: JsonValue,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Set system smtp configuration.
 
@@ -7963,12 +8856,17 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_SYSTEM_SMTP_CONFIGURATION,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "config": config,
             },
         )
 
     def test_system_smtp_configuration(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Test system smtp configuration.
 
@@ -7977,11 +8875,17 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_TEST_SYSTEM_SMTP_CONFIGURATION,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def create_license_request(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Create license request.
 
@@ -7990,11 +8894,17 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_CREATE_LICENSE_REQUEST,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def ping(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Check that the management server answers.
 
@@ -8002,11 +8912,17 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_PING,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )
 
     def reload_branding(
         self,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> JsonValue:
         """Reload branding.
 
@@ -8014,5 +8930,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         """
         return self._client.call(
             _OP_RELOAD_BRANDING,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
         )

@@ -307,6 +307,10 @@ class InventoryClient(_rt.TaskClientBase):
     A made-up warehouse API used to pin the generator's output. It has a \"quoted\" word, a
     backslash \\ and a triple quote \"\"\" in its description.
 
+    Every method also takes ``timeout`` (seconds to wait for this call's answer),
+    ``extra_headers`` and ``extra_query`` (added to this call's request); ``last_response``
+    is the raw answer of the latest call.
+
     Args:
         api_key: Key of the account.
         warehouse: Warehouse used when a call names none.
@@ -359,6 +363,10 @@ class InventoryClient(_rt.TaskClientBase):
         token: str,
         last_known_status_version: int,
         milliseconds_timeout: int,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> _rt.Status:
         """Get status.
 
@@ -372,6 +380,7 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STATUS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "token": token,
                 "lastKnownStatusVersion": last_known_status_version,
                 "millisecondsTimeout": milliseconds_timeout,
@@ -381,6 +390,10 @@ class InventoryClient(_rt.TaskClientBase):
     def cancel(
         self,
         token: str,
+        *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> _rt.Status:
         """Cancel.
 
@@ -392,6 +405,7 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CANCEL,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "token": token,
             },
         )
@@ -401,6 +415,9 @@ class InventoryClient(_rt.TaskClientBase):
         sku: str,
         *,
         warehouse: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Item:
         """One item by SKU.
 
@@ -413,6 +430,7 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_ITEM,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "sku": sku,
                 "warehouse": warehouse if warehouse is not None else self.warehouse,
             },
@@ -426,6 +444,9 @@ class InventoryClient(_rt.TaskClientBase):
         limit: int = 50,
         filter_spec: JsonValue | None = None,
         verbose: bool | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> list[models.Item]:
         """List items.
 
@@ -441,6 +462,7 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_LIST_ITEMS,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "colours": colours,
                 "since": since,
                 "limit": limit,
@@ -454,6 +476,9 @@ class InventoryClient(_rt.TaskClientBase):
         self,
         deep: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -464,6 +489,9 @@ class InventoryClient(_rt.TaskClientBase):
         self,
         deep: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -474,6 +502,9 @@ class InventoryClient(_rt.TaskClientBase):
         self,
         deep: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -483,6 +514,9 @@ class InventoryClient(_rt.TaskClientBase):
         self,
         deep: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -499,6 +533,9 @@ class InventoryClient(_rt.TaskClientBase):
         """
         task = self.begin_recount(
             deep=deep,
+            timeout=timeout,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             wait_time=wait_time,
             status_callback=status_callback,
         )
@@ -508,6 +545,9 @@ class InventoryClient(_rt.TaskClientBase):
         self,
         deep: bool,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -523,6 +563,7 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RECOUNT,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "deep": deep,
             },
             wait_time_ms=wait_time,
@@ -534,6 +575,9 @@ class InventoryClient(_rt.TaskClientBase):
         sheet: FileInput,
         *,
         note: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> models.Item:
         """Upload sheet.
 
@@ -546,6 +590,7 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_UPLOAD_SHEET,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "sheet": sheet,
                 "note": note,
             },
@@ -554,6 +599,9 @@ class InventoryClient(_rt.TaskClientBase):
     def download_sheet(
         self,
         *,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
         save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """Download sheet.
@@ -567,7 +615,9 @@ class InventoryClient(_rt.TaskClientBase):
         """
         return self._client.download(
             _OP_DOWNLOAD_SHEET,
-            {},
+            {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+            },
             save_to,
         )
 
@@ -575,6 +625,9 @@ class InventoryClient(_rt.TaskClientBase):
         self,
         *,
         trace: str | None = None,
+        timeout: float | None = None,
+        extra_headers: dict[str, str] | None = None,
+        extra_query: dict[str, str] | None = None,
     ) -> None:
         """Ping.
 
@@ -586,6 +639,7 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_PING,
             {
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
                 "X-Trace": trace,
             },
         )
