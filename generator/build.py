@@ -234,10 +234,11 @@ class _Builder:
             fields=tuple(
                 Field(
                     name=f_name,
-                    wire=f.get("wire", f_name),
+                    wire=f.get("wire", f_name).removeprefix("@"),
                     type=self.type_ref(f["type"]),
                     required=bool(f.get("required", False)),
-                    attribute=bool(f.get("attribute", False)),
+                    attribute=bool(f.get("attribute", False)) or f.get("wire", "").startswith("@"),
+                    text=bool(f.get("text", False)),
                     format=f.get("format"),
                     item_wire=f.get("item"),
                     mime_decoded=f.get("mime_decoded"),

@@ -84,6 +84,7 @@ class Field:
     item_wire: str | None
     mime_decoded: str | None
     doc: str
+    text: bool = False  # XML: the element's own text
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 

@@ -25,6 +25,7 @@ from generator.model import (
 )
 from generator.naming import python_name_problem
 from generator.runtime.builtin_types import BUILTIN_TYPES as BUILTIN_ROWS
+from generator.runtime.builtin_types import EPOCH_FORMATS
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _DEFAULT_TYPES: dict[str, tuple[type, ...]] = {
@@ -102,6 +103,8 @@ class _Checker:
             yield node.source.error(
                 f"'format' applies only to {' and '.join(_FORMATTED)} types", "format"
             )
+        elif node.format in EPOCH_FORMATS and ref.name != "datetime":
+            yield node.source.error(f"{node.format!r} applies to datetime values", "format")
 
     # -- sections ------------------------------------------------------------------------------
     def _check_names(self) -> Iterator[SpecError]:
@@ -276,6 +279,11 @@ class _Checker:
     def _check_models(self) -> Iterator[SpecError]:
         for model in self.api.models:
             wires: dict[str, str] = {}
+            texts = [f for f in model.fields if f.text]
+            for extra_text in texts[1:]:
+                yield extra_text.source.error(
+                    f"the element's text is already field {texts[0].name!r}", "text"
+                )
             for field in model.fields:
                 problem = python_name_problem(field.name)
                 if problem:
@@ -288,6 +296,11 @@ class _Checker:
                 if problem:
                     yield field.source.error(problem, "type")
                 yield from self._format_problem(field)
+                if field.text and (field.attribute or field.type.kind not in ("builtin", "enum")):
+                    yield field.source.error(
+                        "a text field holds the element's own text: a scalar, not an attribute",
+                        "text",
+                    )
                 if field.wire in wires:
                     yield field.source.error(
                         f"wire name {field.wire!r} is also used by field {wires[field.wire]!r}",

@@ -533,6 +533,13 @@ CASES = [
         ],
     ),
     (
+        "two_text_fields",
+        BASE
+        + "models:\n  Image:\n    fields:\n      url: {type: str, text: true}\n"
+        + "      alt: {type: str, text: true}\n",
+        ["21:30: models.Image.fields.alt.text: the element's text is already field 'url'"],
+    ),
+    (
         "several_errors_reported_together",
         BASE.replace("encoding: form", "encoding: yaml")
         + "      since: {type: str, colour: red}\n",

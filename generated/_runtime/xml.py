@@ -137,6 +137,8 @@ def model_to_element(value: Model, tag: str) -> Element:
             continue
         if spec.attribute:
             element.set(spec.wire, encode_scalar(spec.type, field_value))
+        elif spec.text:
+            element.text = encode_scalar(spec.type, field_value)
         elif spec.item_wire and spec.type.item is not None:
             wrapper = SubElement(element, spec.wire)
             for item in field_value:

@@ -36,8 +36,49 @@ def parse_bool(text: str) -> bool:
     raise ValueError(f"not a boolean: {text!r}")
 
 
+# Formats that are not strftime patterns: seconds or milliseconds since 1970 (UTC).
+EPOCH_FORMATS = {"epoch": 1, "epoch_ms": 1000}
+
+
+def utc_literal(fmt: str) -> bool:
+    """A format ending in a literal ``Z`` writes UTC times (``%Y-%m-%dT%H:%M:%SZ``)."""
+    return fmt.endswith("Z") and not fmt.endswith("%Z")
+
+
 def parse_datetime(text: str, fmt: str | None) -> _dt.datetime:
-    return _dt.datetime.strptime(text, fmt) if fmt else _dt.datetime.fromisoformat(text)
+    """Wire text as a datetime: aware when the wire says the zone (an offset, a literal Z, an
+    epoch), naive otherwise (the vendor's local time, as it sent it)."""
+    if fmt in EPOCH_FORMATS:
+        return epoch_datetime(float(text), fmt)
+    if not fmt:
+        return _dt.datetime.fromisoformat(text)
+    moment = _dt.datetime.strptime(text, fmt)
+    return moment.replace(tzinfo=_dt.UTC) if utc_literal(fmt) else moment
+
+
+def epoch_datetime(value: float, fmt: str) -> _dt.datetime:
+    return _dt.datetime.fromtimestamp(value / EPOCH_FORMATS[fmt], tz=_dt.UTC)
+
+
+def format_datetime(value: _dt.date, fmt: str | None) -> str | int:
+    """A datetime or date as the wire writes it: an epoch number, a strftime text (an aware
+    time converted to UTC first under a literal-Z format), or ISO 8601."""
+    if isinstance(value, _dt.datetime) and fmt in EPOCH_FORMATS:
+        moment = value if value.tzinfo else value.replace(tzinfo=_dt.UTC)  # naive: UTC
+        return round(moment.timestamp() * EPOCH_FORMATS[fmt])
+    if not fmt:
+        return value.isoformat()
+    if isinstance(value, _dt.datetime) and value.tzinfo is not None and utc_literal(fmt):
+        value = value.astimezone(_dt.UTC)
+    return value.strftime(fmt)
+
+
+def _datetime_from_json(value: Any, fmt: str | None) -> _dt.datetime:
+    if fmt in EPOCH_FORMATS and isinstance(value, int | float) and not isinstance(value, bool):
+        return epoch_datetime(float(value), fmt or "epoch")
+    if isinstance(value, str):
+        return parse_datetime(value, fmt)
+    raise ValueError(f"expected a date and time, got {_json_type(value)}")
 
 
 def parse_date(text: str, fmt: str | None) -> _dt.date:
@@ -207,7 +248,7 @@ _BUILTINS = (
         True,
         {"type": "string", "format": "date-time"},
         parse_datetime,
-        _text_only(parse_datetime),
+        _datetime_from_json,
         (_dt.datetime,),
         "a datetime.datetime",
     ),

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import IO, TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar, cast
 
-from .builtin_types import BUILTIN_TYPES, Type, parse_date, parse_datetime
+from .builtin_types import (
+    BUILTIN_TYPES,
+    Type,
+    format_datetime,
+    parse_date,
+    parse_datetime,
+    utc_literal,
+)
 from .errors import DecodeError
 
 if TYPE_CHECKING:
@@ -115,6 +122,7 @@ class Field(NamedTuple):
     required: bool = False
     attribute: bool = False
     item_wire: str | None = None  # wrapped XML list: <wire><item_wire/>...</wire>
+    text: bool = False  # XML: the element's own text (beside its attributes)
 
 
 def value_at(value: Any, wire_path: Iterable[str | None]) -> Any:
@@ -293,6 +301,7 @@ class _Plan(NamedTuple):
     parsed: tuple[tuple[str, Callable[[str], Any], bool], ...]  # wire, parse, empty is None
     renamed: tuple[tuple[str, str], ...]
     required_names: tuple[str, ...]
+    has_text: bool = False  # a field holds the element's own text (no fast path then)
 
 
 _PLANS: dict[type, _Plan] = {}
@@ -327,6 +336,7 @@ def _fixed_width_parser(fmt: str, kind: str) -> Callable[[str], Any] | None:
     )
     digits_only = not literals
     datetime_type = _dt.datetime
+    zone = _dt.UTC if kind == "datetime" and utc_literal(fmt) else None  # a literal Z: UTC
 
     def parse(text: str) -> Any:
         if (
@@ -343,6 +353,7 @@ def _fixed_width_parser(fmt: str, kind: str) -> Callable[[str], Any] | None:
                     int(text[h0:h1]) if h1 else 0,
                     int(text[n0:n1]) if n1 else 0,
                     int(text[s0:s1]) if s1 else 0,
+                    tzinfo=zone,
                 )
             except ValueError:
                 return slow(text, fmt)  # the usual message
@@ -371,7 +382,7 @@ def _plan(cls: type[Model]) -> _Plan:
     if plan is None:
         steps: dict[str, _Step] = {}
         for spec in cls.__wire_fields__:
-            if spec.attribute:
+            if spec.attribute or spec.text:
                 continue
             kind = spec.type.kind
             parse = None
@@ -387,7 +398,7 @@ def _plan(cls: type[Model]) -> _Plan:
         scalars = [step for step in steps.values() if step.mode == _SCALAR]
         plan = _PLANS[cls] = _Plan(
             steps,
-            tuple(spec for spec in cls.__wire_fields__ if spec.attribute),
+            tuple(spec for spec in cls.__wire_fields__ if spec.attribute or spec.text),
             tuple(spec for spec in cls.__wire_fields__ if spec.required),
             frozenset(step.spec.wire for step in scalars),
             tuple(
@@ -397,13 +408,14 @@ def _plan(cls: type[Model]) -> _Plan:
             ),
             tuple((step.spec.wire, step.name) for step in scalars if step.spec.wire != step.name),
             tuple(spec.name for spec in cls.__wire_fields__ if spec.required),
+            any(spec.text for spec in cls.__wire_fields__),
         )
     return plan
 
 
 def _model_from_element(cls: type[M], element: Element, where: str) -> M:
     plan = _plan(cls)
-    if not element.attrib:
+    if not element.attrib and not plan.has_text:
         # Fast path: every child a distinct, declared scalar. The texts are gathered at C speed
         # and only the typed fields run Python code.
         texts = {child.tag: child.text or "" for child in element}
@@ -416,14 +428,14 @@ def _model_from_element(cls: type[M], element: Element, where: str) -> M:
     values: dict[str, Any] = {}
     extra: dict[str, JsonValue] = {}
     raw: dict[str, str] = {}
+    for spec in attributes:  # and the element's own text, for a text field
+        text = (element.text or "").strip() if spec.text else element.attrib.get(spec.wire)
+        if text is not None and (text or not spec.text):
+            values[spec.name] = _decode_xml_text(spec.type, text, f"{where}@{spec.wire}")
+            if spec.type.kind != "str":
+                raw[spec.wire] = text
     if element.attrib:
-        for spec in attributes:
-            if spec.wire in element.attrib:
-                text = element.attrib[spec.wire]
-                values[spec.name] = _decode_xml_text(spec.type, text, f"{where}@{spec.wire}")
-                if spec.type.kind != "str":
-                    raw[spec.wire] = text
-        known = {spec.wire for spec in attributes}
+        known = {spec.wire for spec in attributes if spec.attribute}
         for name, value in element.attrib.items():
             if name not in known:
                 extra[f"@{name}"] = value
@@ -518,6 +530,29 @@ def to_jsonable(value: Any) -> JsonValue:
     return cast(JsonValue, value)
 
 
+def to_wire_json(value: Any, kind: Type[Any] | None = None) -> JsonValue:
+    """A value as the vendor's JSON: models by their fields' wire names with each field's
+    format (an epoch as a number), dates by their format, enums by value; plain data as is."""
+    if isinstance(value, Model):
+        out: dict[str, JsonValue] = {}
+        for spec in value.__wire_fields__:
+            field_value = getattr(value, spec.name)
+            if field_value is not None:
+                out[spec.wire] = to_wire_json(field_value, spec.type)
+        out.update(value.extra)
+        return out
+    if kind is not None and kind.kind == "union":
+        kind = union_option(kind, value)
+    if isinstance(value, list | tuple):
+        item = kind.item if kind is not None and kind.kind == "list" else None
+        return [to_wire_json(v, item) for v in value]
+    if isinstance(value, _dt.datetime | _dt.date):
+        return format_datetime(value, kind.format if kind is not None else None)
+    if isinstance(value, dict):
+        return {str(k): to_wire_json(v) for k, v in value.items()}
+    return to_jsonable(value)
+
+
 def encode_scalar(kind: Type[Any], value: Any, style: str = "plain") -> str:
     """One parameter value as wire text: lowercase booleans, JSON text, comma-joined lists."""
     if kind.kind == "union":
@@ -525,7 +560,7 @@ def encode_scalar(kind: Type[Any], value: Any, style: str = "plain") -> str:
     if style == "json" or kind.kind == "json":
         if isinstance(value, str):
             return value  # JSON text already (the argument check made sure it parses)
-        return json.dumps(to_jsonable(value), separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(to_wire_json(value, kind), separators=(",", ":"), ensure_ascii=False)
     if kind.kind == "list" or style == "csv":
         items = value if isinstance(value, list | tuple) else [value]
         item_kind = kind.item or STR
@@ -535,7 +570,7 @@ def encode_scalar(kind: Type[Any], value: Any, style: str = "plain") -> str:
     if isinstance(value, enum.Enum):
         return str(value.value)
     if isinstance(value, _dt.datetime | _dt.date):
-        return value.strftime(kind.format) if kind.format else value.isoformat()
+        return str(format_datetime(value, kind.format))
     return str(value)
 
 

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 from xml.etree.ElementTree import tostring
 
 from .arguments import ArgumentValueError, check_arguments
-from .codec import STR, Model, encode_scalar, to_jsonable
+from .codec import STR, Model, encode_scalar, to_wire_json
 from .operation import ApiDescription, Operation, Param
 from .xml import build_document, model_to_element
 
@@ -180,7 +180,10 @@ def _encode_json(
     if not fields:
         return  # nothing to send: no body, no content type (not an empty ``{}``)
     request.headers["Content-Type"] = "application/json"
-    payload = {wire: to_jsonable(value) for wire, value, _param, _shown in fields}
+    payload = {
+        wire: to_wire_json(value, param.type if param else None)
+        for wire, value, param, _shown in fields
+    }
     request.body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
 
 
