@@ -355,9 +355,10 @@ class _Builder:
             first_page=int(
                 raw.get("first_page", schema_defaults("operations", "*", "paginate")["first_page"])
             ),
-            cursor_field=tuple(raw["cursor_field"].split("/")) if "cursor_field" in raw else (),
+            cursor_field=_wire_path(raw.get("cursor_field")),
             cursor_item_field=raw.get("cursor_item_field"),
-            has_more=tuple(raw["has_more"].split("/")) if "has_more" in raw else (),
+            has_more=_wire_path(raw.get("has_more")),
+            total_pages=_wire_path(raw.get("total_pages")),
             source=where,
         )
 
@@ -401,6 +402,12 @@ class _Builder:
             )
             return None
         return self.item_type_at(where, "stream_items", returns, steps)
+
+
+def _wire_path(text: str | None) -> tuple[str, ...]:
+    """``a/@b`` -> ``("a", "b")``: wire names below an answer (an attribute's ``@`` dropped, as
+    models store attribute names)."""
+    return tuple(step.removeprefix("@") for step in text.split("/")) if text else ()
 
 
 def _default_style(type_expr: str) -> str:

@@ -182,6 +182,7 @@ class Pagination:
     cursor_field: tuple[str, ...] = ()
     cursor_item_field: str | None = None
     has_more: tuple[str, ...] = ()
+    total_pages: tuple[str, ...] = ()
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 

@@ -399,8 +399,9 @@ class _Checker:
             )
         elif paging.param not in wires:
             yield source.error(f"{paging.param!r} names no parameter of {op.wire_name}", "param")
-        if paging.style != "page" and source.has("first_page"):
-            yield source.error("'first_page' applies to style 'page'", "first_page")
+        for key in ("first_page", "total_pages"):
+            if paging.style != "page" and source.has(key):
+                yield source.error(f"{key!r} applies to style 'page'", key)
         cursor_keys = [k for k in ("cursor_field", "cursor_item_field") if source.has(k)]
         if paging.style == "cursor" and len(cursor_keys) != 1:
             yield source.error(

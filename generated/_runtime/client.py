@@ -186,7 +186,11 @@ class Client:
                 if url is None:
                     return
             elif paging.style == "page":
-                args[paging.param or ""] = int(args[paging.param or ""]) + 1
+                page = int(args[paging.param or ""])
+                total = value_at(answer, paging.total_pages) if paging.total_pages else None
+                if isinstance(total, int) and page >= total:
+                    return
+                args[paging.param or ""] = page + 1
             elif paging.style == "offset":
                 args[paging.param or ""] = int(args.get(paging.param or "") or 0) + len(items)
             else:

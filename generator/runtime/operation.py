@@ -54,6 +54,7 @@ class Pagination(NamedTuple):
     cursor_field: tuple[str, ...] = ()  # cursor: the next cursor in the answer
     cursor_item_field: str | None = None  # cursor: the last item's field holding it
     has_more: tuple[str, ...] = ()  # a boolean in the answer: false ends the walk
+    total_pages: tuple[str, ...] = ()  # page: the number of pages in the answer
 
 
 class Operation(NamedTuple, Generic[T]):
