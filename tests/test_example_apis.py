@@ -6,6 +6,7 @@ on the same server."""
 from __future__ import annotations
 
 import importlib
+import json
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,3 +153,77 @@ def test_lastfm_calls_send_what_pylast_sends(
         assert own.path == reference.path == "/2.0/"
         # pylast POSTs a form, we GET a query (Last.fm takes both): the same parameters
         assert sent_fields(own) == sent_fields(reference)
+
+
+# -- GitHub against PyGithub -----------------------------------------------------------------
+
+USER = '{"login": "octocat", "id": 1, "type": "User"}'
+REPO = '{{"id": {n}, "name": "r{n}", "full_name": "octocat/r{n}", "owner": {user}}}'
+
+
+def github_vendor(server: Loopback) -> Any:
+    """Answers as GitHub documents: the user, repositories two pages long (Link header), one
+    repository, a created issue."""
+
+    def answer(request: Request) -> Reply:
+        if request.path == "/user":
+            return Reply(200, USER)
+        if request.path == "/user/repos":
+            page = int(request.query.get("page", ["1"])[0])
+            repos = ",".join(REPO.format(n=2 * page + i, user=USER) for i in (0, 1))
+            headers = {"Content-Type": "application/json"}
+            if page == 1:
+                headers["Link"] = f'<{server.url}/user/repos?per_page=2&page=2>; rel="next"'
+            return Reply(200, f"[{repos}]", headers)
+        if request.path == "/repos/octocat/r1" and request.method == "GET":
+            return Reply(200, REPO.format(n=1, user=USER))
+        if request.path == "/repos/octocat/r1/issues" and request.method == "POST":
+            return Reply(201, '{"number": 7, "title": "Bug", "state": "open"}')
+        return Reply(404, '{"message": "Not Found"}')
+
+    return answer
+
+
+def test_github_calls_send_what_pygithub_sends(
+    packages: dict[str, ModuleType], server: Loopback
+) -> None:
+    github = pytest.importorskip("github")
+    server.responder = github_vendor(server)
+    (api,) = [a for a in APIS if a.name == "github"]
+    ours = getattr(packages["github"], api.client_class)("ghp-TOKEN", base_url=server.url)
+    theirs = github.Github(auth=github.Auth.Token("ghp-TOKEN"), base_url=server.url, retry=None)
+
+    assert ours.get_authenticated_user().login == theirs.get_user().login == "octocat"
+    mine = [r.full_name for r in ours.iter_list_my_repos(per_page=2)]
+    assert (
+        mine
+        == [r.full_name for r in theirs.get_user().get_repos()]
+        == [
+            "octocat/r2",
+            "octocat/r3",
+            "octocat/r4",
+            "octocat/r5",
+        ]
+    )
+    assert ours.create_issue("octocat", "r1", "Bug", body="x", labels=["bug"]).number == 7
+    assert theirs.get_repo("octocat/r1").create_issue("Bug", body="x", labels=["bug"]).number == 7
+
+    requests = server.requests
+    ours_sent = [r for r in requests if r.headers.get("Authorization", "").startswith("Bearer")]
+    sdk_sent = [r for r in requests if r.headers.get("Authorization", "").startswith("token")]
+    # PyGithub fetches the repository before creating its issue; we address it by path
+    sdk_sent = [r for r in sdk_sent if not (r.method == "GET" and r.path == "/repos/octocat/r1")]
+    assert len(ours_sent) == len(sdk_sent) == 4
+    for own, reference in zip(ours_sent, sdk_sent, strict=True):
+        assert (own.method, own.path) == (reference.method, reference.path)
+        # PyGithub asks for its default page size (per_page=30) unless told; the rest is equal
+        own_query = {k: v for k, v in own.query.items() if k != "per_page"}
+        assert own_query == {k: v for k, v in reference.query.items() if k != "per_page"}
+        assert (
+            own.headers["Authorization"].split()[-1]
+            == reference.headers["Authorization"].split()[-1]
+        )  # the token: "Bearer" (GitHub's documented form) vs PyGithub's "token"
+        if own.body or reference.body:
+            assert json.loads(own.body) == json.loads(reference.body)
+    assert all(r.headers["X-GitHub-Api-Version"] == "2022-11-28" for r in ours_sent)
+    assert all(r.headers["Accept"] == "application/vnd.github+json" for r in ours_sent)
