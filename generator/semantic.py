@@ -478,6 +478,13 @@ class _Checker:
                         f"{param.extension_from!r} names no other parameter of {op.wire_name}",
                         "extension_from",
                     )
+            if param.style == "deep" and not (
+                param.location == "query"
+                or (param.location == "body" and op.encoding in ("form", "query"))
+            ):
+                yield source.error(
+                    "style 'deep' (bracketed keys) applies to query and form parameters", "style"
+                )
             if param.style == "xml" and param.type.kind != "model":
                 yield source.error("style 'xml' applies only to model parameters", "style")
             if param.style == "repeat" and not param.type.is_list:

@@ -90,6 +90,10 @@ def test_every_example_over_real_http(
         for k, v in dict(wanted.get("query") or {}).items()
     }
     assert request.query == query
+    body = wanted.get("body")
+    if isinstance(body, dict) and api.protocol.encoding == op.encoding == "form":
+        form = parse_qs(request.body.decode(), keep_blank_values=True)
+        assert form == {str(k): [str(v)] for k, v in body.items()}
 
 
 # -- Last.fm against pylast ------------------------------------------------------------------
@@ -227,3 +231,53 @@ def test_github_calls_send_what_pygithub_sends(
             assert json.loads(own.body) == json.loads(reference.body)
     assert all(r.headers["X-GitHub-Api-Version"] == "2022-11-28" for r in ours_sent)
     assert all(r.headers["Accept"] == "application/vnd.github+json" for r in ours_sent)
+
+
+# -- Stripe against stripe-python ------------------------------------------------------------
+
+
+def stripe_vendor(request: Request) -> Reply:
+    """Answers as Stripe documents: a created customer, and customers two pages long."""
+    if request.method == "POST" and request.path == "/v1/customers":
+        fields = parse_qs(request.body.decode())
+        return Reply(
+            200, json.dumps({"id": "cus_9", "object": "customer", "email": fields["email"][0]})
+        )
+    if request.method == "GET" and request.path == "/v1/customers":
+        after = request.query.get("starting_after", [None])[0]
+        ids, more = (["cus_3"], False) if after == "cus_2" else (["cus_1", "cus_2"], True)
+        data = [{"id": i, "object": "customer"} for i in ids]
+        page = {"object": "list", "url": "/v1/customers", "data": data, "has_more": more}
+        return Reply(200, json.dumps(page))
+    return Reply(404, '{"error": {"type": "invalid_request_error", "message": "no"}}')
+
+
+def test_stripe_calls_send_what_stripe_python_sends(
+    packages: dict[str, ModuleType], server: Loopback
+) -> None:
+    stripe = pytest.importorskip("stripe")
+    server.responder = stripe_vendor
+    (api,) = [a for a in APIS if a.name == "stripe"]
+    ours = getattr(packages["stripe"], api.client_class)("sk_test_KEY", base_url=server.url)
+    theirs = stripe.StripeClient(
+        "sk_test_KEY",
+        base_addresses={"api": server.url},
+        http_client=stripe.RequestsClient(),
+        max_network_retries=0,
+    )
+    metadata = {"order": "6735", "tags": ["a", "b"]}
+    assert ours.create_customer(email="j@example.com", metadata=metadata).id == "cus_9"
+    made = theirs.v1.customers.create(params={"email": "j@example.com", "metadata": metadata})
+    assert made.id == "cus_9"
+    mine = [c.id for c in ours.iter_list_customers(limit=2)]
+    sdk = [c.id for c in theirs.v1.customers.list(params={"limit": 2}).auto_paging_iter()]
+    assert mine == sdk == ["cus_1", "cus_2", "cus_3"]
+
+    requests = server.requests
+    ours_sent = [r for i, r in enumerate(requests) if i in (0, 2, 3)]
+    sdk_sent = [r for i, r in enumerate(requests) if i in (1, 4, 5)]
+    for own, reference in zip(ours_sent, sdk_sent, strict=True):
+        assert (own.method, own.path) == (reference.method, reference.path)
+        assert sent_fields(own) == sent_fields(reference)  # bracketed keys, cursor, limit
+        assert own.headers["Authorization"] == reference.headers["Authorization"]
+    assert sent_fields(ours_sent[0])["metadata[tags][1]"] == ["b"]

@@ -150,7 +150,27 @@ def _param_pairs(param: Param, value: Any) -> list[tuple[str, str]]:
         assert param.type.item is not None
         items = value if isinstance(value, list | tuple) else [value]
         return [(param.wire, encode_scalar(param.type.item, item)) for item in items]
+    if param.style == "deep":
+        return _bracketed(param.wire, to_wire_json(value, param.type))
     return [(param.wire, _text(param, value))]
+
+
+def _bracketed(key: str, value: Any) -> list[tuple[str, str]]:
+    """Nested data as bracketed form keys (Stripe, Rails): ``metadata[order]=6``,
+    ``items[0][price]=p``; booleans lower-case; unset values left out. Iterative."""
+    pairs: list[tuple[str, str]] = []
+    stack: list[tuple[str, Any]] = [(key, value)]
+    while stack:
+        name, item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((f"{name}[{k}]", v) for k, v in reversed(list(item.items())))
+        elif isinstance(item, list | tuple):
+            stack.extend((f"{name}[{i}]", v) for i, v in reversed(list(enumerate(item))))
+        elif isinstance(item, bool):
+            pairs.append((name, "true" if item else "false"))
+        elif item is not None:
+            pairs.append((name, str(item)))
+    return pairs
 
 
 def _text(param: Param, value: Any) -> str:
