@@ -239,6 +239,7 @@ class _Builder:
                     required=bool(f.get("required", False)),
                     attribute=bool(f.get("attribute", False)) or f.get("wire", "").startswith("@"),
                     text=bool(f.get("text", False)),
+                    nullable=bool(f.get("nullable", False)),
                     format=f.get("format"),
                     item_wire=f.get("item"),
                     mime_decoded=f.get("mime_decoded"),
@@ -324,6 +325,7 @@ class _Builder:
             conflicts_with=tuple(raw.get("conflicts_with", [])),
             extension_from=raw.get("extension_from"),
             const=raw.get("const"),
+            nullable=bool(raw.get("nullable", False)),
             source=source,
         )
 

@@ -85,6 +85,7 @@ class Field:
     mime_decoded: str | None
     doc: str
     text: bool = False  # XML: the element's own text
+    nullable: bool = False  # null is a value: accepted in answers, sent with NULL
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
@@ -139,6 +140,7 @@ class Param:
     conflicts_with: tuple[str, ...] = ()
     extension_from: str | None = None
     const: Scalar = None  # a value always sent; not an argument of the method
+    nullable: bool = False  # the caller may send an explicit null (NULL)
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
     @property

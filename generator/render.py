@@ -89,7 +89,7 @@ def return_runtime_type(op: Operation) -> str:
 
 
 def param_annotation(param: Param) -> str:
-    text = annotation(param.type, "param")
+    text = annotation(param.type, "param") + (" | _rt.Null" if param.nullable else "")
     return f"{text} | None" if param.nullable_in_python else text
 
 

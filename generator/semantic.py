@@ -110,6 +110,7 @@ class _Checker:
     def _check_names(self) -> Iterator[SpecError]:
         owners: dict[str, str] = {name: "a built-in error class" for name in BASE_ERROR_NAMES}
         owners[self.api.client_class] = "the client class"
+        owners["NULL"] = "the package's explicit null"
         for section, nodes in (
             ("enums", self.api.enums),
             ("models", self.api.models),
@@ -485,6 +486,8 @@ class _Checker:
                 yield source.error(
                     "style 'deep' (bracketed keys) applies to query and form parameters", "style"
                 )
+            if param.nullable and param.location == "path":
+                yield source.error("a path parameter cannot be null", "nullable")
             if param.style == "xml" and param.type.kind != "model":
                 yield source.error("style 'xml' applies only to model parameters", "style")
             if param.style == "repeat" and not param.type.is_list:

@@ -111,7 +111,7 @@ class Loopback:
                     chunks.append(self.rfile.read(size))
                     self.rfile.readline()
 
-            do_GET = do_POST = do_PUT = do_DELETE = _handle
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         scheme = "http"

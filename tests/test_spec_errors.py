@@ -540,6 +540,14 @@ CASES = [
         ["21:30: models.Image.fields.alt.text: the element's text is already field 'url'"],
     ),
     (
+        "nullable_path_parameter",
+        BASE.replace("  GetThing:\n", '  GetThing:\n    path: "/things/{thingId}"\n').replace(
+            "      thingId: {type: int, required: true}",
+            "      thingId: {type: int, in: path, nullable: true}",
+        ),
+        ["17:48: operations.GetThing.params.thingId.nullable: a path parameter cannot be null"],
+    ),
+    (
         "several_errors_reported_together",
         BASE.replace("encoding: form", "encoding: yaml")
         + "      since: {type: str, colour: red}\n",
@@ -548,7 +556,7 @@ CASES = [
             "'xml_body', 'multipart', got \"yaml\"",
             "17:26: operations.GetThing.params.since.colour: unknown key 'colour' (expected one of: "
             "client_default, conflicts_with, const, default, doc, example, extension_from, format, in, "
-            "name, required, secret, style, type)",
+            "name, nullable, required, secret, style, type)",
         ],
     ),
 ]

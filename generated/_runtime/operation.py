@@ -44,6 +44,7 @@ class Param(NamedTuple):
     # a file's name ends with this parameter's value (``PDF`` -> ``file.pdf``) unless named
     extension_from: str | None = None
     const: Any = None  # a value always sent (the method has no argument for it)
+    nullable: bool = False  # NULL sends an explicit null
 
 
 class Pagination(NamedTuple):

@@ -12,7 +12,7 @@ a draft being edited), so each operation declares which statuses are failures, a
 documented failure has its own exception class.
 """
 
-from .._runtime import pretty
+from .._runtime import NULL, pretty
 from .client import Click2MailClient
 from .errors import (
     AddressListError,
@@ -125,6 +125,7 @@ __all__ = [
     "MissingParameterError",
     "NewAddressList",
     "NotFoundError",
+    "NULL",
     "PageCountError",
     "PaymentNotAuthorizedError",
     "PostageCost",

@@ -10,7 +10,7 @@ action; the account's credentials travel inside that document. Answers are XML d
 whose ``status`` is 100 on success.
 """
 
-from .._runtime import pretty
+from .._runtime import NULL, pretty
 from .client import MailCertClient
 from .errors import (
     AuthenticationError,
@@ -39,6 +39,7 @@ __all__ = [
     "ListPdfResult",
     "MailCertClient",
     "NotFoundError",
+    "NULL",
     "PdfList",
     "PdfRow",
     "pretty",

@@ -12,7 +12,7 @@ with ``get-status``; the client does that for you, or hands you the task (``begi
 methods).
 """
 
-from .._runtime import pretty
+from .._runtime import NULL, pretty
 from .client import MailStoreServerClient
 from .errors import (
     AuthenticationError,
@@ -52,6 +52,7 @@ __all__ = [
     "Job",
     "MailStoreServerClient",
     "NotFoundError",
+    "NULL",
     "pretty",
     "Profile",
     "ServerInfo",

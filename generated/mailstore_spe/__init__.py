@@ -12,7 +12,7 @@ with ``get-status``; the client does that for you, or hands you the task (``begi
 methods).
 """
 
-from .._runtime import pretty
+from .._runtime import NULL, pretty
 from .client import MailStoreSpeClient
 from .errors import (
     AuthenticationError,
@@ -56,6 +56,7 @@ __all__ = [
     "Job",
     "MailStoreSpeClient",
     "NotFoundError",
+    "NULL",
     "pretty",
     "Profile",
     "Store",

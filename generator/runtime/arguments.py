@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .builtin_types import BUILTIN_TYPES, Type
-from .codec import Model
+from .codec import NULL, Model
 from .operation import Operation, Param
 
 
@@ -34,6 +34,12 @@ def check_arguments(op: Operation[Any], args: Mapping[str, Any]) -> None:
     for param in op.params:
         value = args.get(param.wire)
         if value is None:
+            continue
+        if value is NULL:
+            if not param.nullable:
+                raise ArgumentValueError(
+                    f"{op.name}(): argument {param.name!r} cannot be null (leave it out instead)"
+                )
             continue
         _check(op, param, param.type, value)
         for other in param.conflicts_with:
@@ -88,7 +94,10 @@ def _problem(param: Param, kind: Type[Any], value: Any) -> tuple[type[Exception]
             return ArgumentTypeError, f"expects a {kind.target.__name__}, got {_show(value)}"
         for field in kind.target.__wire_fields__:  # a model's own fields are checked too
             field_value = getattr(value, field.name)
-            problem = None if field_value is None else _problem(param, field.type, field_value)
+            if field_value is NULL and not field.nullable:
+                return ArgumentValueError, f"field {field.name!r} cannot be null"
+            unset = field_value is None or field_value is NULL
+            problem = None if unset else _problem(param, field.type, field_value)
             if problem is not None:
                 error, text = problem
                 return error, f"field {field.name!r}: {text}"

@@ -31,6 +31,27 @@ T = TypeVar("T")
 M = TypeVar("M", bound="Model")
 
 
+class Null:
+    """The explicit null a vendor takes for a ``nullable`` parameter or field (``None`` means
+    "not given" and sends nothing): ``client.update(deadline=NULL)`` sends ``"deadline": null``."""
+
+    _instance: ClassVar[Null | None] = None
+
+    def __new__(cls) -> Null:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NULL"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NULL = Null()
+
+
 @dataclass(kw_only=True, slots=True)
 class Model:
     """Base of generated models. ``extra`` keeps wire fields the spec does not declare."""
@@ -123,6 +144,7 @@ class Field(NamedTuple):
     attribute: bool = False
     item_wire: str | None = None  # wrapped XML list: <wire><item_wire/>...</wire>
     text: bool = False  # XML: the element's own text (beside its attributes)
+    nullable: bool = False  # null is a value: a required field may be null
 
 
 def value_at(value: Any, wire_path: Iterable[str | None]) -> Any:
@@ -198,6 +220,8 @@ def _model_from_mapping(cls: type[M], data: Mapping[str, Any], where: str) -> M:
         known.add(spec.wire)
         if data.get(spec.wire) is not None:
             values[spec.name] = decode_json(spec.type, data[spec.wire], f"{where}.{spec.wire}")
+        elif spec.required and spec.nullable and spec.wire in data:
+            values[spec.name] = None  # null is one of its values
         elif spec.required:
             state = "null" if spec.wire in data else "missing"
             raise DecodeError(f"{where}: required field {spec.wire!r} is {state}")
@@ -515,6 +539,8 @@ def _decode_structured(step: _Step, child: Element, values: dict[str, Any], wher
 
 def to_jsonable(value: Any) -> JsonValue:
     """Typed values back to JSON-ready data (models, enums, dates, lists)."""
+    if value is NULL:
+        return None
     if isinstance(value, Model):
         return value.to_dict()
     if isinstance(value, enum.Enum):
@@ -555,6 +581,8 @@ def to_wire_json(value: Any, kind: Type[Any] | None = None) -> JsonValue:
 
 def encode_scalar(kind: Type[Any], value: Any, style: str = "plain") -> str:
     """One parameter value as wire text: lowercase booleans, JSON text, comma-joined lists."""
+    if value is NULL:
+        return ""  # an explicit null outside JSON: the empty value
     if kind.kind == "union":
         kind = union_option(kind, value)
     if style == "json" or kind.kind == "json":

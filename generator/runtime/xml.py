@@ -8,7 +8,7 @@ from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 
 from .builtin_types import Type
-from .codec import TEXT_KEY, Model, encode_scalar, union_option
+from .codec import NULL, TEXT_KEY, Model, encode_scalar, union_option
 from .errors import DecodeError
 
 
@@ -71,6 +71,9 @@ def append_value(
     parent: Element, tag: str, value: Any, kind: Type[Any], style: str = "plain"
 ) -> None:
     if value is None:
+        return
+    if value is NULL:  # an explicit null: the element, empty
+        SubElement(parent, tag)
         return
     if style == "flag":
         if value:

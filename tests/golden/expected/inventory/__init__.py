@@ -6,7 +6,7 @@ A made-up warehouse API used to pin the generator's output. It has a \"quoted\" 
 backslash \\ and a triple quote \"\"\" in its description.
 """
 
-from .._runtime import pretty
+from .._runtime import NULL, pretty
 from .client import InventoryClient
 from .errors import (
     AuthenticationError,
@@ -38,6 +38,7 @@ __all__ = [
     "Item",
     "ItemMissingError",
     "NotFoundError",
+    "NULL",
     "pretty",
     "Tag",
     "TaskTimeout",
