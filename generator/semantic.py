@@ -302,6 +302,15 @@ class _Checker:
                         "a text field holds the element's own text: a scalar, not an attribute",
                         "text",
                     )
+                local_name = (
+                    field.wire.rpartition("}")[2] if field.wire.startswith("{") else field.wire
+                )
+                if "/" in local_name:
+                    yield field.source.error(
+                        f"wire name {field.wire!r}: a field is one element, attribute or key of "
+                        "its model; paths are not followed (declare the nested model)",
+                        "wire",
+                    )
                 if field.wire in wires:
                     yield field.source.error(
                         f"wire name {field.wire!r} is also used by field {wires[field.wire]!r}",

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from tests.loopback import Loopback, serve
 
@@ -36,6 +38,21 @@ def generated_copy(tmp_path: Path) -> Path:
 def server() -> Iterator[Loopback]:
     """A loopback HTTP server; script replies with ``server.reply(Reply(...))``."""
     yield from serve()
+
+
+@pytest.fixture(scope="module")
+def authority() -> trustme.CA:
+    """A private test certificate authority."""
+    return trustme.CA()
+
+
+@pytest.fixture
+def https_server(authority: trustme.CA) -> Iterator[Loopback]:
+    """A loopback HTTPS server whose certificate ``authority`` signed."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    with Loopback(tls=context) as server:
+        yield server
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:

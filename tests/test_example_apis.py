@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib
 import json
 import ssl
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -111,20 +110,12 @@ TOP = (
 )
 
 
-@pytest.fixture(scope="module")
-def authority() -> trustme.CA:
-    return trustme.CA()
-
-
 @pytest.fixture
-def lastfm_server(authority: trustme.CA) -> Iterator[Loopback]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("127.0.0.1").configure_cert(context)
-    with Loopback(tls=context) as server:
-        server.responder = lambda request: Reply(
-            200, TOP if "getTopTracks" in str(sent_fields(request)) else ARTIST
-        )
-        yield server
+def lastfm_server(https_server: Loopback) -> Loopback:
+    https_server.responder = lambda request: Reply(
+        200, TOP if "getTopTracks" in str(sent_fields(request)) else ARTIST
+    )
+    return https_server
 
 
 def test_lastfm_calls_send_what_pylast_sends(

@@ -548,6 +548,16 @@ CASES = [
         ["17:48: operations.GetThing.params.thingId.nullable: a path parameter cannot be null"],
     ),
     (
+        "wire_name_with_a_path",
+        BASE
+        + "models:\n  Artist:\n    fields:\n      listeners: {type: int, wire: stats/listeners}\n",
+        [
+            "20:36: models.Artist.fields.listeners.wire: wire name 'stats/listeners': a field is one "
+            "element, attribute or key of its model; paths are not followed (declare the nested "
+            "model)"
+        ],
+    ),
+    (
         "several_errors_reported_together",
         BASE.replace("encoding: form", "encoding: yaml")
         + "      since: {type: str, colour: red}\n",

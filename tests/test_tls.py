@@ -3,8 +3,6 @@ self-signed certificates MailStore servers often use)."""
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,19 +12,6 @@ from generated.mailstore_server import MailStoreServerClient, TransportError
 from tests.loopback import Loopback, Reply
 
 ENVELOPE = '{"statusCode": "succeeded", "result": {"machineName": "WIN", "version": "9"}}'
-
-
-@pytest.fixture(scope="module")
-def authority() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture
-def https_server(authority: trustme.CA) -> Iterator[Loopback]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("127.0.0.1").configure_cert(context)
-    with Loopback(tls=context) as server:
-        yield server
 
 
 def test_certificates_are_verified_by_default(https_server: Loopback) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import requests
@@ -137,20 +137,42 @@ class Decoder:
         ``success`` when success codes are declared, else one of the ``failure`` codes. The
         operation's own rule, when it declares one, replaces the protocol's."""
         xml = self.api.xml
-        success, failure = xml.success, xml.failure
+        if self.failed(op, xml.success, xml.failure, status):
+            raise self.vendor_failure(op, status, code, message, http_status, payload)
+
+    @staticmethod
+    def failed(
+        op: Operation[Any], success: Sequence[str], failure: Sequence[str], status: str | None
+    ) -> bool:
+        """Whether a vendor status is a failure: not one of ``success`` when success codes are
+        declared, else one of ``failure`` (``*``: any status present); the operation's own rule
+        replaces the protocol's."""
         if op.status_success is not None:
             success, failure = op.status_success, op.status_failure or ()
-        if success and status in success:
-            return
-        if not success and status not in failure:
-            return
-        code = code or status  # the error code, when the vendor gives one beside the status
+        if success:
+            return status not in success
+        return status in failure or ("*" in failure and status is not None)
+
+    def vendor_failure(
+        self,
+        op: Operation[Any],
+        status: str | None,
+        code: str | None,
+        message: str | None,
+        http_status: int,
+        payload: object,
+        details: str | None = None,
+    ) -> ApiError:
+        """The declared error for a failed vendor status (matched on the error code when the
+        vendor gives one beside the status)."""
+        code = code or status
         cls = self.errors.find(op.wire_name, http_status, code) or self.errors.vendor
-        raise make_error(
+        return make_error(
             cls,
             f"{op.wire_name}: vendor status {code}: {message or 'no message'}",
             vendor_status=code,
             vendor_message=message,
+            details=details,
             payload=payload,
             http_status=http_status,
         )
@@ -249,28 +271,13 @@ class Decoder:
         ``protocol.json`` or the operation declares) raises the declared error."""
         rule = self.api.json
         assert rule is not None
-        success, failure = rule.success, rule.failure
-        if op.status_success is not None:
-            success, failure = op.status_success, op.status_failure or ()
-        if rule.status_field is None or not (success or failure):
+        if rule.status_field is None:
             return
         status, code, message, details = self.json_status(data)
-        present = _json_at(data, rule.status_field) is not None
-        if success and status in success:
-            return
-        if not success and not (status in failure or ("*" in failure and present)):
-            return
-        code = code or status
-        cls = self.errors.find(op.wire_name, http_status, code) or self.errors.vendor
-        raise make_error(
-            cls,
-            f"{op.wire_name}: vendor status {code}: {message or 'no message'}",
-            vendor_status=code,
-            vendor_message=message,
-            details=details,
-            payload=dict(data),
-            http_status=http_status,
-        )
+        if self.failed(op, rule.success, rule.failure, status):
+            raise self.vendor_failure(
+                op, status, code, message, http_status, dict(data), details=details
+            )
 
     def _decode_none(self, op: Operation[Any], response: requests.Response) -> None:
         return None
