@@ -297,6 +297,16 @@ class _Checker:
                 if problem:
                     yield field.source.error(problem, "type")
                 yield from self._format_problem(field)
+                scalar = field.type.kind in ("builtin", "enum") and field.type.name != "json"
+                if field.item_wire is not None and not field.type.is_list:
+                    yield field.source.error("'item' names the items of a list field", "item")
+                if field.mime_decoded is not None and field.type != TypeRef("builtin", "str"):
+                    yield field.source.error("'mime_decoded' applies to str fields", "mime_decoded")
+                if field.attribute and not scalar:
+                    yield field.source.error(
+                        f"an XML attribute holds text: a scalar, not {field.type.name}",
+                        "wire" if field.source.has("wire") else "attribute",
+                    )
                 if field.text and (field.attribute or field.type.kind not in ("builtin", "enum")):
                     yield field.source.error(
                         "a text field holds the element's own text: a scalar, not an attribute",

@@ -119,3 +119,24 @@ def test_token_schemes_export_their_openapi_security(tmp_path: Path) -> None:
         assert list(document["components"]["securitySchemes"].values()) == [scheme]
         assert document["paths"]["/status"]["get"]["security"] == []
         assert "security" not in document["paths"]["/user"]["get"]
+
+
+def test_a_secret_in_the_path_is_masked_in_error_messages(tmp_path: Path) -> None:
+    spec = (
+        SPEC.replace("AUTHNAME", "path_secret_api")
+        .replace("AUTH", "{scheme: none}")
+        .replace(
+            "    path: /status\n    auth: false\n",
+            '    path: "/hooks/{hook}"\n    params:\n'
+            "      hook: {type: str, in: path, secret: true}\n",
+        )
+    )
+    module = build_package(tmp_path, spec)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = module.AuthClient("unused", base_url=f"http://127.0.0.1:{port}", retry_attempts=0)
+    with pytest.raises(module.TransportError) as caught:
+        client.status(SECRET)
+    assert "/hooks/" in str(caught.value)
+    assert SECRET not in str(caught.value) and "s3cr3t%2Ftok%2Ben" not in str(caught.value)

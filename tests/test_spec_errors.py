@@ -558,6 +558,19 @@ CASES = [
         ],
     ),
     (
+        "field_keys_that_do_not_apply",
+        BASE
+        + "models:\n  Row:\n    fields:\n      tags: {type: str, item: tag}\n"
+        + "      subject: {type: int, mime_decoded: subject_text}\n"
+        + "      stats: {type: json, attribute: true}\n",
+        [
+            "20:31: models.Row.fields.tags.item: 'item' names the items of a list field",
+            "21:42: models.Row.fields.subject.mime_decoded: 'mime_decoded' applies to str fields",
+            "22:38: models.Row.fields.stats.attribute: an XML attribute holds text: a scalar, not "
+            "json",
+        ],
+    ),
+    (
         "several_errors_reported_together",
         BASE.replace("encoding: form", "encoding: yaml")
         + "      since: {type: str, colour: red}\n",

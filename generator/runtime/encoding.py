@@ -76,6 +76,8 @@ def build_request(
             text = encode_scalar(param.type, value, param.style)
             request.path = request.path.replace("{" + param.wire + "}", quote(text, safe=""))
             request.log_fields[param.wire] = shown or text
+            if shown:
+                request.secrets.append(text)
         elif param.location == "query":
             pairs = _param_pairs(param, value)
             request.query.extend(pairs)
