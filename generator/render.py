@@ -100,18 +100,16 @@ CALL_OPTION_ANNOTATIONS = tuple(
 )
 
 
-def signature_lines(op: Operation, keyword_only: bool = False) -> list[str]:
+def signature_lines(op: Operation) -> list[str]:
     """The parameters of an operation's method after ``self``, one per line (without the comma):
-    required ones positionally, then ``*`` and the optional ones (and any the caller adds after
-    them, when ``keyword_only``)."""
+    required ones positionally, then ``*``, the optional ones and the call options (the caller
+    may add keyword-only ones after them)."""
     own = [p for p in op.params if not p.is_const]  # constants are sent, not asked for
-    keyword_only = True  # every method ends with the call options
     lines = [
         f"{identifier(p.name)}: {param_annotation(p)}" for p in own if not p.optional_in_python
     ]
+    lines.append("*")
     optional = [p for p in own if p.optional_in_python]
-    if optional or keyword_only:
-        lines.append("*")
     for p in optional:
         default = None if p.client_default is not None else p.default
         lines.append(f"{identifier(p.name)}: {param_annotation(p)} = {py_literal(default)}")

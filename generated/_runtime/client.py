@@ -18,7 +18,7 @@ from .builtin_types import BUILTIN_TYPES
 from .codec import JsonValue, decode_xml, value_at
 from .decoding import Decoder
 from .encoding import build_request
-from .errors import ApiError
+from .errors import ApiError, ErrorTable
 from .operation import ApiDescription, LongRunning, Operation
 from .options import CALL_OPTIONS_KEY, CallOptions
 from .results import BinaryResult, FileTarget, write_stream
@@ -225,7 +225,7 @@ class Client:
         return link
 
     @property
-    def errors(self) -> Any:
+    def errors(self) -> ErrorTable:
         return self.api.errors
 
     def iterate(self, op: Operation[Any], args: Mapping[str, Any]) -> Iterator[Any]:

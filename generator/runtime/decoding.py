@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from .codec import decode_json, decode_xml
+from .codec import decode_json, decode_xml, value_at
 from .errors import ApiError, DecodeError, HttpError, VendorError
 from .operation import ApiDescription, Operation
 from .results import BinaryResult
@@ -109,7 +109,7 @@ class Decoder:
         rule = self.api.json
         assert rule is not None
         status, code, message, details = (
-            _json_text(_json_at(data, path))
+            _json_text(value_at(data, path.split(".")) if path else None)
             for path in (rule.status_field, rule.code_field, rule.message_field, rule.details_field)
         )
         return status, code, message, details
@@ -330,17 +330,6 @@ def load_json(body: bytes, error: type[DecodeError] = DecodeError) -> Any:
         raise error(
             "JSON nested too deeply to decode", body_excerpt=body[:200].decode("utf-8", "replace")
         ) from None
-
-
-def _json_at(data: Any, path: str | None) -> Any:
-    """The value at a dotted path (``error.message``) of decoded JSON; None where absent."""
-    if path is None:
-        return None
-    for key in path.split("."):
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
 
 
 def _json_text(value: Any) -> str | None:
