@@ -32,6 +32,30 @@ _DEFAULT_TYPES: dict[str, tuple[type, ...]] = {
     name: row.default_types for name, row in BUILTIN_ROWS.items() if row.default_types
 }
 _FORMATTED = tuple(name for name, row in BUILTIN_ROWS.items() if row.formatted)
+# Bodies that carry values in their own notation (no parameter styles), and what it is.
+_NATIVE_BODIES = {"json": "a JSON", "xml_body": "an XML", "xml_field": "an XML"}
+# Bodies of text fields, where parameter styles apply as in the query.
+_FIELD_BODIES = ("form", "multipart")
+# Styles each place can carry ("field": query, form and multipart fields).
+_STYLES_BY_PLACE = {
+    "path": frozenset({"plain", "csv"}),
+    "header": frozenset({"plain", "csv", "json"}),
+    "field": frozenset({"plain", "csv", "json", "flag", "repeat", "xml", "deep"}),
+}
+
+
+def _shape(ref: TypeRef) -> str:
+    """How a value of ``ref`` can travel as text: ``scalar`` (one value), ``list`` (of single
+    values), ``data`` (models, json, lists of those), ``binary`` (a file)."""
+    if ref.kind == "list":
+        assert ref.item is not None
+        return "list" if _shape(ref.item) == "scalar" else "data"
+    if ref.kind == "union":
+        shapes = {_shape(option) for option in ref.options}
+        return "scalar" if shapes == {"scalar"} else "data"
+    if ref.kind == "model" or ref.name == "json":
+        return "data"
+    return "binary" if ref.name == "binary" else "scalar"
 
 
 def check(api: Api, *, examples: bool = True) -> list[SpecError]:
@@ -433,6 +457,90 @@ class _Checker:
             for key in cursor_keys:
                 yield source.error(f"{key!r} applies to style 'cursor'", key)
 
+    def _check_body(self, op: Operation) -> Iterator[SpecError]:
+        """Body parameters need a request that has a body."""
+        in_body = [p for p in op.params if p.location in ("body", "file")]
+        if not in_body:
+            return
+        if op.method == "GET" and op.encoding != "query":
+            yield op.source.error(
+                f"a GET sends no body: encoding {op.encoding!r} does not apply (leave it out: "
+                "a GET's parameters travel in the query)",
+                "encoding" if op.source.has("encoding") else "method",
+            )
+        elif op.encoding == "query":
+            for param in in_body:
+                if param.location == "body":
+                    yield param.source.error(
+                        (
+                            "a GET sends no body"
+                            if op.method == "GET"
+                            else "encoding 'query' sends every parameter in the query"
+                        )
+                        + ": 'in: body' does not apply (declare 'in: query')",
+                        "in",
+                    )
+
+    def _check_travel(self, op: Operation, param: Param) -> Iterator[SpecError]:
+        """Whether the parameter's value can travel where it is declared, in its style: every
+        combination the runtime cannot send faithfully is refused here, never sent mangled."""
+        source, style, shape = param.source, param.style, _shape(param.type)
+        explicit = source.has("style")
+        place = param.location
+        if shape == "binary" and place != "file":
+            yield source.error(
+                "type 'binary' is a file upload: it needs 'in: file' (and encoding 'multipart')",
+                "type",
+            )
+            return
+        if place == "file" or place == "body" and op.encoding in _NATIVE_BODIES:
+            where = "a file" if place == "file" else f"{_NATIVE_BODIES[op.encoding]} body"
+            if explicit and not (op.encoding == "xml_field" and style == "flag"):
+                yield source.error(
+                    f"{where} carries values as they are: style {style!r} does not apply",
+                    "style",
+                )
+            elif style == "flag" and param.type != TypeRef("builtin", "bool"):
+                yield source.error("style 'flag' applies only to bool parameters", "style")
+            return
+        if place == "body" and op.encoding not in _FIELD_BODIES:
+            return  # refused by _check_body
+        allowed = _STYLES_BY_PLACE.get(place, _STYLES_BY_PLACE["field"])
+        if style not in allowed:
+            described = {"path": "a path segment", "header": "a header"}.get(place)
+            if style in ("deep", "repeat"):
+                problem = f"style {style!r} applies to query, form and multipart parameters"
+            else:
+                problem = f"style {style!r} does not apply to {described}"
+            yield source.error(f"{problem} (allowed there: {', '.join(sorted(allowed))})", "style")
+            return
+        if style == "plain" and shape != "scalar":
+            kind = "a list" if shape == "list" else f"a {param.type.name} value"
+            ways = "'csv', 'json' or 'repeat'" if "repeat" in allowed else "'csv' or 'json'"
+            if shape != "list":
+                ways = "'json'" + (", 'deep' or 'xml'" if "deep" in allowed else "")
+            yield source.error(
+                f"{kind} is not one plain value: declare style {ways}",
+                "style" if explicit else "type",
+            )
+        elif style in ("csv", "repeat") and shape != "list":
+            yield source.error(
+                f"style {style!r} applies only to list parameters"
+                + (" of single values: declare 'json' or 'deep'" if param.type.is_list else ""),
+                "style",
+            )
+        elif style == "deep" and shape == "scalar":
+            yield source.error(
+                "style 'deep' (bracketed keys) applies to lists, models and json values", "style"
+            )
+        elif style == "flag":
+            if param.type != TypeRef("builtin", "bool"):
+                yield source.error("style 'flag' applies only to bool parameters", "style")
+            elif param.nullable:
+                yield source.error("a flag is sent or left out: it cannot be null", "nullable")
+        elif style == "xml" and param.type.kind != "model":
+            yield source.error("style 'xml' applies only to model parameters", "style")
+
     def _check_params(self, op: Operation) -> Iterator[SpecError]:
         names: dict[str, str] = {}
         params = {p.wire: p for p in op.params}
@@ -470,8 +578,6 @@ class _Checker:
                         yield source.error(f"a constant parameter takes no {key!r}", key)
             if param.required and source.has("default"):
                 yield source.error("a required parameter cannot have a default", "default")
-            if param.style == "flag" and param.type != TypeRef("builtin", "bool"):
-                yield source.error("style 'flag' applies only to bool parameters", "style")
             if param.location == "file" and (
                 param.type != TypeRef("builtin", "binary") or op.encoding != "multipart"
             ):
@@ -498,23 +604,17 @@ class _Checker:
                         f"{param.extension_from!r} names no other parameter of {op.wire_name}",
                         "extension_from",
                     )
-            if param.style == "deep" and not (
-                param.location == "query"
-                or (param.location == "body" and op.encoding in ("form", "query"))
-            ):
-                yield source.error(
-                    "style 'deep' (bracketed keys) applies to query and form parameters", "style"
-                )
             if param.nullable and param.location == "path":
                 yield source.error("a path parameter cannot be null", "nullable")
-            if param.style == "xml" and param.type.kind != "model":
-                yield source.error("style 'xml' applies only to model parameters", "style")
-            if param.style == "repeat" and not param.type.is_list:
-                yield source.error("style 'repeat' applies only to list parameters", "style")
-            if param.style == "repeat" and param.location not in ("query", "body"):
-                yield source.error("style 'repeat' applies to query and form parameters", "style")
+            elif param.nullable and param.location == "file":
+                yield source.error("a file is sent or left out: it cannot be null", "nullable")
+            elif param.nullable and param.location == "body" and op.encoding == "xml_body":
+                yield source.error("the XML body is this model: it cannot be null", "nullable")
+            if self._type_problem(param.type) is None:
+                yield from self._check_travel(op, param)
             if param.client_default is not None and param.client_default not in self.settings:
                 yield source.error(f"{param.client_default!r} names no setting", "client_default")
+        yield from self._check_body(op)
         if op.encoding == "xml_body":
             body = [p for p in op.params if p.location == "body"]
             if len(body) != 1 or body[0].type.kind != "model":

@@ -19,6 +19,8 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    target: str = ""  # the request target as sent: path and raw query
+
 
     def form(self, encoding: str = "utf-8") -> dict[str, list[str]]:
         return parse_qs(self.body.decode("ascii"), keep_blank_values=True, encoding=encoding)
@@ -74,6 +76,7 @@ class Loopback:
                     parse_qs(parts.query),
                     {k: v for k, v in self.headers.items()},
                     body,
+                    self.path,
                 )
                 server.requests.append(request)
                 reply = server._next(request)

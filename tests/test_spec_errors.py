@@ -459,6 +459,100 @@ CASES = [
         ],
     ),
     (
+        "model_parameter_as_plain_text",
+        BASE
+        + "      filter: {type: Thing}\n"
+        + "models:\n  Thing:\n    fields:\n      name: {type: str}\n",
+        [
+            "17:22: operations.GetThing.params.filter.type: a Thing value is not one plain "
+            "value: declare style 'json', 'deep' or 'xml'"
+        ],
+    ),
+    (
+        "binary_outside_a_file",
+        BASE + "      scan: {type: binary}\n",
+        [
+            "17:20: operations.GetThing.params.scan.type: type 'binary' is a file upload: it "
+            "needs 'in: file' (and encoding 'multipart')"
+        ],
+    ),
+    (
+        "csv_style_on_one_value",
+        BASE + "      name: {type: str, style: csv}\n",
+        [
+            "17:32: operations.GetThing.params.name.style: style 'csv' applies only to list "
+            "parameters"
+        ],
+    ),
+    (
+        "plain_style_on_a_list",
+        BASE + "      ids: {type: 'list[int]', style: plain}\n",
+        [
+            "17:39: operations.GetThing.params.ids.style: a list is not one plain value: declare "
+            "style 'csv', 'json' or 'repeat'"
+        ],
+    ),
+    (
+        "style_in_a_json_body",
+        BASE.replace("encoding: form", "encoding: json")
+        + "      ids: {type: 'list[int]', style: csv}\n",
+        [
+            "17:39: operations.GetThing.params.ids.style: a JSON body carries values as they "
+            "are: style 'csv' does not apply"
+        ],
+    ),
+    (
+        "json_style_in_a_path",
+        BASE.replace("  GetThing:\n", "  GetThing:\n    path: /things/{thingId}\n").replace(
+            "{type: int, required: true}", "{type: int, in: path, style: json}"
+        ),
+        [
+            "17:45: operations.GetThing.params.thingId.style: style 'json' does not apply to a "
+            "path segment (allowed there: csv, plain)"
+        ],
+    ),
+    (
+        "flag_in_a_header",
+        BASE + "      X-Verbose: {type: bool, in: header, style: flag}\n",
+        [
+            "17:50: operations.GetThing.params.X-Verbose.style: style 'flag' does not apply to a "
+            "header (allowed there: csv, json, plain)"
+        ],
+    ),
+    (
+        "nullable_flag",
+        BASE + "      verbose: {type: bool, style: flag, nullable: true}\n",
+        [
+            "17:52: operations.GetThing.params.verbose.nullable: a flag is sent or left out: it "
+            "cannot be null"
+        ],
+    ),
+    (
+        "get_with_a_form_body",
+        BASE.replace("  GetThing:\n", "  GetThing:\n    method: GET\n    encoding: form\n"),
+        [
+            "16:15: operations.GetThing.encoding: a GET sends no body: encoding 'form' does not "
+            "apply (leave it out: a GET's parameters travel in the query)"
+        ],
+    ),
+    (
+        "body_parameter_in_query_encoding",
+        BASE.replace("encoding: form", "encoding: query") + "      note: {type: str, in: body}\n",
+        [
+            "17:29: operations.GetThing.params.note.in: encoding 'query' sends every parameter "
+            "in the query: 'in: body' does not apply (declare 'in: query')"
+        ],
+    ),
+    (
+        "nullable_file",
+        BASE.replace("encoding: form", "encoding: multipart")
+        + "      scan: {type: binary, in: file, nullable: true}\n",
+        [
+            "17:48: operations.GetThing.params.scan.nullable: a file is sent or left out: it "
+            "cannot be null"
+        ],
+    ),
+    (
         "xml_body_without_one_model",
         BASE.replace("encoding: form", "encoding: xml_body"),
         [

@@ -588,7 +588,7 @@ def encode_scalar(kind: Type[Any], value: Any, style: str = "plain") -> str:
     if kind.kind == "union":
         kind = union_option(kind, value)
     if style == "json" or kind.kind == "json":
-        if isinstance(value, str):
+        if isinstance(value, str) and kind.kind == "json":
             return value  # JSON text already (the argument check made sure it parses)
         return json.dumps(to_wire_json(value, kind), separators=(",", ":"), ensure_ascii=False)
     if kind.kind == "list" or style == "csv":

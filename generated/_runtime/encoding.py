@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 from xml.etree.ElementTree import tostring
 
 from .arguments import ArgumentValueError, check_arguments
-from .codec import STR, Model, encode_scalar, to_wire_json
+from .codec import NULL, STR, Model, encode_scalar, to_wire_json
 from .operation import ApiDescription, Operation, Param
 from .xml import build_document, model_to_element
 
@@ -139,17 +139,18 @@ def _text_pairs(fields: list[BodyField]) -> list[tuple[str, str]]:
     for wire, value, param, _shown in fields:
         if param is None:
             pairs.append((wire, str(value)))
-        elif param.style == "flag":
-            if value:
-                pairs.append((wire, "true"))
         else:
             pairs.extend(_param_pairs(param, value))
     return pairs
 
 
 def _param_pairs(param: Param, value: Any) -> list[tuple[str, str]]:
-    """(key, text) pairs of one parameter: one pair, or one per item for style ``repeat``
-    (``id=1&id=2``)."""
+    """(key, text) pairs of one query, form or multipart parameter: one pair; none for a false
+    ``flag``; one per item for style ``repeat`` (``id=1&id=2``); bracketed keys for ``deep``."""
+    if value is NULL:
+        return [(param.wire, "")]  # an explicit null: the key, empty
+    if param.style == "flag":
+        return [(param.wire, "true")] if value else []
     if param.style == "repeat":
         assert param.type.item is not None
         items = value if isinstance(value, list | tuple) else [value]
@@ -258,13 +259,11 @@ def _encode_multipart(
 
     parts: list[tuple[str, Any]] = []
     texts = {wire: value for wire, value, _param, _shown in fields}
-    for wire, value, param, _shown in fields:
+    for wire, value, param, shown in fields:
         if param is not None and param.location == "file":
             parts.append((wire, _file_part(value, _default_file_name(op, param, texts))))
-        elif param is not None:
-            parts.append((wire, _text(param, value)))
         else:
-            parts.append((wire, str(value)))
+            parts.extend(_text_pairs([(wire, value, param, shown)]))
     encoder = MultipartEncoder(fields=parts)
     request.headers["Content-Type"] = encoder.content_type
     request.body = encoder

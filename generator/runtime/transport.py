@@ -149,7 +149,12 @@ class Transport:
                 text = _scrub(str(exc), wire.secrets)
                 raise self.errors.transport(f"{op.wire_name}: {text}") from None
             self.last_response = response
-            self.log.debug("%s %s -> HTTP %s", wire.method, wire.path, response.status_code)
+            self.log.debug(
+                "%s %s -> HTTP %s",
+                wire.method,
+                _mask(wire.path, wire.secrets),
+                response.status_code,
+            )
             if response.status_code in self.retry.statuses and attempt < attempts:
                 wait = self.retry.wait_before_retry(response, attempt - 1)
                 if wait is not None:
@@ -163,7 +168,8 @@ class Transport:
     def _log_request(self, wire: WireRequest, attempt: int) -> None:
         if self.log.isEnabledFor(logging.DEBUG):
             suffix = f" (attempt {attempt})" if attempt > 1 else ""
-            self.log.debug("%s %s%s fields=%s", wire.method, wire.path, suffix, wire.log_fields)
+            path = _mask(wire.path, wire.secrets)  # a secret path parameter is not logged
+            self.log.debug("%s %s%s fields=%s", wire.method, path, suffix, wire.log_fields)
 
     def guard(self, op: Operation[Any], items: Iterator[T]) -> Iterator[T]:
         """Turn a connection that fails or stalls mid-body into the package's transport error."""
