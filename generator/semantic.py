@@ -18,6 +18,7 @@ from generator.model import (
     RUNTIME_SETTINGS,
     Api,
     Field,
+    Model,
     Operation,
     Param,
     Scalar,
@@ -73,6 +74,35 @@ class _Checker:
         self.enums = {e.name: e for e in api.enums}
         self.models = {m.name: m for m in api.models}
         self.operations = {op.wire_name: op for op in api.operations}
+        self.notations = self._model_notations()
+
+    def _model_notations(self) -> dict[str, set[str]]:
+        """For each model, whether it is read or sent as ``xml``, ``json`` or both: from the
+        answers and parameters that hold it, directly or nested in other models."""
+        found: dict[str, set[str]] = {name: set() for name in self.models}
+        stack: list[tuple[TypeRef, str]] = []
+        for op in self.api.operations:
+            answer = "xml" if op.decoding in ("xml", "binary_or_xml") else "json"
+            if op.decoding != "none":
+                stack.append((op.returns, answer))
+            for param in op.params:
+                if param.style == "xml" or param.location == "body" and op.encoding in (
+                    "xml_body",
+                    "xml_field",
+                ):
+                    stack.append((param.type, "xml"))
+                else:  # json and deep styles, JSON bodies: wire names as JSON keys
+                    stack.append((param.type, "json"))
+        while stack:
+            ref, notation = stack.pop()
+            if ref.kind == "list" and ref.item is not None:
+                stack.append((ref.item, notation))
+            elif ref.kind == "union":
+                stack.extend((option, notation) for option in ref.options)
+            elif ref.kind == "model" and notation not in found.get(ref.name, {notation}):
+                found[ref.name].add(notation)
+                stack.extend((f.type, notation) for f in self.models[ref.name].fields)
+        return found
 
     def run(self) -> Iterator[SpecError]:
         yield from self._check_names()
@@ -301,8 +331,36 @@ class _Checker:
                     )
                 seen[member.name] = member.value
 
+    def _check_notation(self, model: Model) -> Iterator[SpecError]:
+        """XML keys in a model only ever read or sent as JSON, and nulls XML cannot carry."""
+        notations = self.notations[model.name]
+        if notations == {"json"}:
+            where = f"model {model.name} is only read or sent as JSON"
+            if model.xml_element is not None:
+                yield model.source.error(f"'xml_element' applies to XML: {where}", "xml_element")
+            for f in model.fields:
+                for key, used in (
+                    ("attribute", f.attribute),
+                    ("text", f.text),
+                    ("item", f.item_wire is not None),
+                    ("wire", f.wire.startswith("{")),
+                ):
+                    if used:
+                        what = "a namespaced wire name" if key == "wire" else f"{key!r}"
+                        at = "wire" if f.source.has("wire") and key != "text" else key
+                        yield f.source.error(f"{what} applies to XML: {where}", at)
+                        break
+        elif notations == {"xml"}:
+            for f in model.fields:
+                if f.nullable and (f.type.kind not in ("builtin", "enum") or f.type.name == "json"):
+                    yield f.source.error(
+                        "in XML a null is an empty element: 'nullable' applies to single values",
+                        "nullable",
+                    )
+
     def _check_models(self) -> Iterator[SpecError]:
         for model in self.api.models:
+            yield from self._check_notation(model)
             wires: dict[str, str] = {}
             texts = [f for f in model.fields if f.text]
             for extra_text in texts[1:]:
@@ -331,7 +389,7 @@ class _Checker:
                         f"an XML attribute holds text: a scalar, not {field.type.name}",
                         "wire" if field.source.has("wire") else "attribute",
                     )
-                if field.text and (field.attribute or field.type.kind not in ("builtin", "enum")):
+                if field.text and (field.attribute or not scalar):
                     yield field.source.error(
                         "a text field holds the element's own text: a scalar, not an attribute",
                         "text",

@@ -21,7 +21,6 @@ class Request:
     body: bytes
     target: str = ""  # the request target as sent: path and raw query
 
-
     def form(self, encoding: str = "utf-8") -> dict[str, list[str]]:
         return parse_qs(self.body.decode("ascii"), keep_blank_values=True, encoding=encoding)
 

@@ -553,6 +553,26 @@ CASES = [
         ],
     ),
     (
+        "xml_attribute_in_a_json_model",
+        BASE.replace("  GetThing:\n", "  GetThing:\n    returns: Thing\n")
+        + "models:\n  Thing:\n    fields:\n      name: {type: str, attribute: true}\n",
+        [
+            "21:36: models.Thing.fields.name.attribute: 'attribute' applies to XML: model Thing "
+            "is only read or sent as JSON"
+        ],
+    ),
+    (
+        "nullable_list_in_an_xml_model",
+        BASE.replace("decoding: json", "decoding: xml").replace(
+            "  GetThing:\n", "  GetThing:\n    returns: Thing\n"
+        )
+        + "models:\n  Thing:\n    fields:\n      tags: {type: 'list[str]', nullable: true}\n",
+        [
+            "21:43: models.Thing.fields.tags.nullable: in XML a null is an empty element: "
+            "'nullable' applies to single values"
+        ],
+    ),
+    (
         "xml_body_without_one_model",
         BASE.replace("encoding: form", "encoding: xml_body"),
         [

@@ -416,9 +416,12 @@ def _plan(cls: type[Model]) -> _Plan:
                 mode = _MODEL
             elif kind in _SCALAR_PARSERS and kind not in ("json", "binary") or kind == "enum":
                 mode, parse = _SCALAR, _text_parser(spec.type)
+                if parse is None and spec.nullable:
+                    parse = str  # an empty element is null: the text needs looking at
             else:
                 mode = _OTHER
-            steps[spec.wire] = _Step(spec.name, mode, parse, kind not in ("str", "enum"), spec)
+            empty_is_none = kind not in ("str", "enum") or spec.nullable
+            steps[spec.wire] = _Step(spec.name, mode, parse, empty_is_none, spec)
         scalars = [step for step in steps.values() if step.mode == _SCALAR]
         plan = _PLANS[cls] = _Plan(
             steps,
