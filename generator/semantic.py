@@ -298,6 +298,25 @@ class _Checker:
                 "protocol",
                 at_key=True,
             )
+        decodings = {op.decoding for op in self.api.operations}
+        used_by = {
+            "envelope": ("envelope" in decodings, "decode 'envelope'"),
+            "xml": (bool(decodings & {"xml", "binary_or_xml"}), "decode XML"),
+            "json": ("json" in decodings, "decode 'json'"),
+            "xml_field": ("xml_field" in encodings, "use encoding 'xml_field'"),
+            "long_running": (
+                any(op.long_running for op in self.api.operations),
+                "are 'long_running'",
+            ),
+        }
+        for key, (used, what) in used_by.items():
+            if not used and self.api.source.has("protocol", key):
+                yield self.api.source.error(
+                    f"'protocol.{key}' applies to operations that {what}; none does",
+                    "protocol",
+                    key,
+                    at_key=True,
+                )
         if any(op.stream_items for op in self.api.operations):
             for key in ("status_element", "message_element", "code_element"):
                 where = str(protocol.xml.get(key) or "")

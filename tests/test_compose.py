@@ -116,6 +116,32 @@ def test_sections_merge_by_name_and_key(tmp_path: Path) -> None:
     assert api.spec_file.endswith("child.yaml")
 
 
+def test_every_section_can_be_left_out_of_what_is_inherited(tmp_path: Path) -> None:
+    base = BASE.replace(
+        "models:\n",
+        "enums:\n  Colour: {values: [red]}\n"
+        "errors:\n  Gone: {base: not_found, http_status: [410]}\n"
+        "models:\n",
+    )
+    write(
+        tmp_path,
+        {
+            "base.yaml": base,
+            "child.yaml": """\
+            spec_version: 1
+            extends:
+              spec: base.yaml
+              exclude: {settings: [host], enums: [Colour], errors: [Gone], operations: [Ping]}
+            api: {name: child, title: Child API, client_class: ChildClient}
+            server: {url: "https://example.invalid"}
+            """,
+        },
+    )
+    (api,) = pipeline.load_apis([tmp_path / "child.yaml"])
+    assert (api.settings, api.enums, api.errors) == ((), (), ())
+    assert [op.wire_name for op in api.operations] == ["GetThing"]
+
+
 def test_an_error_in_an_inherited_node_points_at_the_file_it_is_written_in(
     tmp_path: Path,
 ) -> None:

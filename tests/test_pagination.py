@@ -59,6 +59,12 @@ operations:
     paginate: {style: page, items: results, param: page, first_page: 1}
     params:
       page: {type: int}
+  counted:
+    path: /counted
+    returns: json
+    paginate: {style: page, items: results, param: page, total_pages: meta/pages}
+    params:
+      page: {type: int}
   skipped:
     path: /skipped
     returns: json
@@ -158,6 +164,15 @@ def test_page_numbers_and_offsets_until_an_empty_page(client: Any, server: Loopb
     server.reply(Reply(200, '{"results": ["a", "b"]}'), Reply(200, '{"results": []}'))
     assert list(client.iter_skipped(offset=10)) == ["a", "b"]
     assert [r.query for r in server.requests[3:]] == [{"offset": ["10"]}, {"offset": ["12"]}]
+
+
+def test_page_numbers_stop_at_the_total_the_answer_gives(client: Any, server: Loopback) -> None:
+    server.reply(
+        Reply(200, '{"results": [1, 2], "meta": {"pages": 2}}'),
+        Reply(200, '{"results": [3], "meta": {"pages": 2}}'),
+    )
+    assert list(client.iter_counted()) == [1, 2, 3]  # no third request for an empty page
+    assert [r.query for r in server.requests] == [{"page": ["1"]}, {"page": ["2"]}]
 
 
 def test_the_command_line_follows_every_page_with_all(

@@ -305,7 +305,7 @@ CASES = [
         BASE.replace(
             "  decoding: json",
             "  decoding: json\n  long_running: {status_operation: Poll, cancel_operation: GetThing}",
-        ),
+        ).replace("  GetThing:\n", "  GetThing:\n    long_running: true\n"),
         ["13:36: protocol.long_running.status_operation: 'Poll' names no operation"],
     ),
     (
@@ -570,6 +570,14 @@ CASES = [
         [
             "21:43: models.Thing.fields.tags.nullable: in XML a null is an empty element: "
             "'nullable' applies to single values"
+        ],
+    ),
+    (
+        "protocol_section_no_operation_uses",
+        BASE.replace("  decoding: json\n", "  decoding: json\n  envelope: {status_field: state}\n"),
+        [
+            "13:3: protocol.envelope: 'protocol.envelope' applies to operations that decode "
+            "'envelope'; none does"
         ],
     ),
     (

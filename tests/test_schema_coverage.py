@@ -1,0 +1,166 @@
+"""Every key the spec schema accepts is accounted for: a test proves it is honoured where it
+applies and refused where it cannot be (validate never accepts a key the generator drops).
+
+``PROVEN_BY`` names, for each key of ``generator/schema/spec.schema.json`` (``*`` stands for a
+name the spec chooses, ``[]`` for a list item), where that proof lives: test modules that write
+the key in their own specs, or a real spec that uses it together with the module exercising its
+client. A key added to the schema without an entry fails here; so does an entry whose proof no
+longer mentions the key.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from tests.conftest import ROOT
+
+SCHEMA = ROOT / "generator" / "schema" / "spec.schema.json"
+
+# key pattern -> where it is proven: "tests/<module>.py" or "specs/<spec>.yaml" (used by a real
+# client whose tests replay every example), each of which must mention the key.
+PROVEN_BY: dict[str, tuple[str, ...]] = {
+    # the sweeps: every combination generated, validated, and sent or read over HTTP
+    **{
+        f"operations.*.params.*.{key}": ("tests/test_param_sweep.py",)
+        for key in ("type", "required", "default", "in", "style", "format", "secret", "const")
+    },
+    "operations.*.params.*.nullable": ("tests/test_param_sweep.py", "tests/test_nullable.py"),
+    **{
+        f"models.*.fields.*.{key}": ("tests/test_field_sweep.py",)
+        for key in ("type", "wire", "required", "attribute", "format", "item", "text", "nullable")
+    },
+    "models.*.xml_element": ("tests/test_field_sweep.py", "tests/test_xml_shapes.py"),
+    "models.*.fields.*.mime_decoded": ("specs/lleida_mailcert.yaml", "tests/test_spec_errors.py"),
+    "models*": ("tests/test_field_sweep.py", "tests/test_generator.py"),
+    # parameters beyond where and how they travel
+    "operations.*.params": ("tests/test_param_sweep.py",),
+    "operations.*.params.*.name": ("tests/test_spec_errors.py",),
+    "operations.*.params.*.doc": ("tests/test_generator.py",),
+    "operations.*.params.*.client_default": (
+        "specs/mailstore_spe.yaml",
+        "tests/test_spec_errors.py",
+    ),
+    "operations.*.params.*.example": ("specs/mailstore_server.yaml", "tests/test_spec_errors.py"),
+    "operations.*.params.*.conflicts_with": ("specs/click2mail.yaml", "tests/test_spec_errors.py"),
+    "operations.*.params.*.extension_from": ("specs/click2mail.yaml", "tests/test_spec_errors.py"),
+    # composing specs (inherited parameters are then checked like any other)
+    "extends*": ("tests/test_compose.py", "tests/test_param_sweep.py", "tests/test_spec_errors.py"),
+    # the API, settings, server, auth, transport
+    "spec_version": ("tests/test_spec_errors.py",),
+    "api*": ("tests/test_param_sweep.py", "tests/test_generator.py"),
+    "settings*": (
+        "tests/test_spec_errors.py",
+        "tests/test_auth_schemes.py",
+        "tests/test_generator.py",
+    ),
+    "server*": ("tests/test_spec_errors.py", "specs/click2mail.yaml"),
+    "auth*": ("tests/test_auth_schemes.py", "specs/lleida_mailcert.yaml"),
+    "transport.verify_tls": ("tests/test_tls.py",),  # specific keys before their prefix
+    "transport*": ("tests/test_faults.py", "tests/test_model.py", "tests/test_retry_after.py"),
+    # protocol conventions
+    "protocol": ("tests/test_spec_errors.py",),
+    "protocol.encoding": ("tests/test_param_sweep.py",),
+    "protocol.decoding": ("tests/test_field_sweep.py",),
+    "protocol.default_method": ("tests/test_constants.py",),
+    "protocol.path_template": ("specs/mailstore_server.yaml", "tests/test_client_mailstore.py"),
+    "protocol.xml_field*": ("specs/lleida_mailcert.yaml", "tests/test_client_lleida_mailcert.py"),
+    "protocol.xml*": ("tests/test_status_rules.py", "tests/test_runtime_hardening.py"),
+    "protocol.json*": ("tests/test_status_rules.py",),
+    "protocol.headers": ("tests/test_constants.py",),
+    # MailStore's envelope and task fields, written or left to the schema's defaults (then the
+    # schema is where the name is written)
+    "protocol.envelope*": (
+        "specs/mailstore_server.yaml",
+        "specs/mailstore_spe.yaml",
+        "tests/test_status_rules.py",
+        "generator/schema/spec.schema.json",
+    ),
+    "protocol.long_running*": (
+        "specs/mailstore_server.yaml",
+        "tests/test_client_mailstore.py",
+        "generator/schema/spec.schema.json",
+    ),
+    # errors and enums
+    "errors*": ("tests/test_status_rules.py", "tests/test_spec_errors.py"),
+    "enums*": ("tests/test_spec_errors.py", "specs/click2mail.yaml"),
+    # operations
+    "operations": ("tests/test_param_sweep.py",),
+    "operations.*.name": ("tests/test_spec_errors.py",),
+    "operations.*.method": ("tests/test_param_sweep.py",),
+    "operations.*.path": ("tests/test_param_sweep.py",),
+    "operations.*.doc": ("tests/test_generator.py",),
+    "operations.*.returns": ("tests/test_field_sweep.py",),
+    "operations.*.long_running": ("specs/mailstore_server.yaml", "tests/test_client_mailstore.py"),
+    "operations.*.safe": ("tests/test_faults.py",),
+    "operations.*.auth": ("tests/test_auth_schemes.py",),
+    "operations.*.encoding": ("tests/test_param_sweep.py",),
+    "operations.*.decoding": ("tests/test_status_rules.py",),
+    "operations.*.success_status": ("specs/click2mail.yaml", "tests/test_molpro_flow.py"),
+    "operations.*.vendor_status*": ("tests/test_status_rules.py", "specs/click2mail.yaml"),
+    "operations.*.examples*": (
+        "tests/test_spec_errors.py",
+        "tests/test_examples.py",
+        "specs/click2mail.yaml",
+    ),
+    "operations.*.stream_items": ("specs/lleida_mailcert.yaml", "tests/test_status_rules.py"),
+    "operations.*.paginate*": ("tests/test_pagination.py",),
+}
+
+
+def schema_keys() -> Iterator[str]:
+    """Every key path the schema declares (following ``$ref``s, each definition once per path)."""
+    schema: dict[str, Any] = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    definitions = schema.get("$defs", {})
+    stack: list[tuple[dict[str, Any], tuple[str, ...]]] = [(schema, ())]
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    while stack:
+        node, path = stack.pop()
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            if (name, path) not in seen:
+                seen.add((name, path))
+                stack.append((definitions[name], path))
+        for combinator in ("allOf", "anyOf", "oneOf"):
+            stack.extend((sub, path) for sub in node.get(combinator, []))
+        for key, sub in node.get("properties", {}).items():
+            yield ".".join((*path, key))
+            stack.append((sub, (*path, key)))
+        for sub in node.get("patternProperties", {}).values():
+            stack.append((sub, (*path, "*")))
+        if isinstance(node.get("additionalProperties"), dict):
+            stack.append((node["additionalProperties"], (*path, "*")))
+        if isinstance(node.get("items"), dict):
+            stack.append((node["items"], (*path, "[]")))
+
+
+def proofs_of(key: str) -> tuple[str, ...]:
+    return next(
+        (where for pattern, where in PROVEN_BY.items() if fnmatch.fnmatchcase(key, pattern)), ()
+    )
+
+
+def test_every_schema_key_has_a_proof() -> None:
+    keys = sorted(set(schema_keys()))
+    assert len(keys) > 150  # the walk reaches the whole schema
+    assert [key for key in keys if not proofs_of(key)] == []
+
+
+def test_every_proof_mentions_its_key() -> None:
+    """Each entry's files exist, and one of them writes the key (a key left to its schema
+    default is proven by the spec relying on it: the schema file is named then)."""
+    wrong = []
+    for key in sorted(set(schema_keys())):
+        name = key.rsplit(".", 1)[-1]
+        files = [(ROOT / where).read_text(encoding="utf-8") for where in proofs_of(key)]
+        if not any(name in text for text in files):
+            wrong.append(f"{key}: none of {proofs_of(key)} mentions {name!r}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_every_entry_matches_a_schema_key() -> None:
+    keys = set(schema_keys())
+    stale = [p for p in PROVEN_BY if not any(fnmatch.fnmatchcase(k, p) for k in keys)]
+    assert stale == []
