@@ -86,9 +86,14 @@ class _Checker:
             if op.decoding != "none":
                 stack.append((op.returns, answer))
             for param in op.params:
-                if param.style == "xml" or param.location == "body" and op.encoding in (
-                    "xml_body",
-                    "xml_field",
+                if (
+                    param.style == "xml"
+                    or param.location == "body"
+                    and op.encoding
+                    in (
+                        "xml_body",
+                        "xml_field",
+                    )
                 ):
                     stack.append((param.type, "xml"))
                 else:  # json and deep styles, JSON bodies: wire names as JSON keys
@@ -304,11 +309,7 @@ class _Checker:
             "xml": (bool(decodings & {"xml", "binary_or_xml"}), "decode XML"),
             "json": ("json" in decodings, "decode 'json'"),
             "xml_field": ("xml_field" in encodings, "use encoding 'xml_field'"),
-            "long_running": (
-                any(op.long_running for op in self.api.operations),
-                "are 'long_running'",
-            ),
-        }
+        }  # (protocol.long_running applies without such operations too: client.resume(token))
         for key, (used, what) in used_by.items():
             if not used and self.api.source.has("protocol", key):
                 yield self.api.source.error(
@@ -336,6 +337,12 @@ class _Checker:
             ):
                 if wire not in self.operations:
                     yield long_running.source.error(f"{wire!r} names no operation", key)
+                elif self.operations[wire].decoding != "envelope":
+                    yield long_running.source.error(
+                        f"{wire!r} decodes {self.operations[wire].decoding!r}: polling and "
+                        "cancelling read the status envelope (decoding 'envelope')",
+                        key,
+                    )
 
     def _check_enums(self) -> Iterator[SpecError]:
         for enum in self.api.enums:
@@ -486,6 +493,7 @@ class _Checker:
                     "vendor_status",
                     at_key=True,
                 )
+            yield from self._check_answer(op)
             yield from self._check_pagination(op)
             if op.long_running and self.api.protocol.long_running is None:
                 yield op.source.error(
@@ -493,6 +501,49 @@ class _Checker:
                     "long_running",
                 )
             yield from self._check_params(op)
+
+    def _check_answer(self, op: Operation) -> Iterator[SpecError]:
+        """The declared answer type must be one the operation's decoding can produce."""
+        returns, decoding = op.returns, op.decoding
+        at = "returns" if op.source.has("returns") else "decoding"
+        if decoding == "none":
+            if op.source.has("returns"):
+                yield op.source.error(
+                    "decoding 'none' reads no answer (the method returns None): 'returns' does "
+                    "not apply",
+                    "returns",
+                )
+            return
+        if decoding == "binary_or_xml" and returns != TypeRef("builtin", "binary"):
+            yield op.source.error(
+                "decoding 'binary_or_xml' returns the file or the vendor's status: declare "
+                f"'returns: binary' (got {returns.name})",
+                at,
+            )
+        elif decoding != "binary_or_xml" and returns == TypeRef("builtin", "binary"):
+            yield op.source.error(
+                "a binary answer needs decoding 'binary_or_xml' (the file, or the vendor's XML "
+                f"status); this operation decodes {decoding!r}",
+                at,
+            )
+        elif returns == TypeRef("builtin", "status") and decoding != "envelope":
+            yield op.source.error(
+                f"'returns: status' is the status envelope itself: it needs decoding 'envelope', "
+                f"not {decoding!r}",
+                at,
+            )
+        elif decoding == "xml" and returns.is_list:
+            yield op.source.error(
+                "an XML answer is one document: declare a model whose list field holds the items "
+                f"(not {returns.name})",
+                at,
+            )
+        if op.long_running and decoding != "envelope":
+            yield op.source.error(
+                "a long-running operation answers with a status envelope: it needs decoding "
+                f"'envelope', not {decoding!r}",
+                "long_running",
+            )
 
     def _check_pagination(self, op: Operation) -> Iterator[SpecError]:
         paging = op.pagination

@@ -120,7 +120,7 @@ def test_a_status_result_of_an_xml_api_and_a_fixed_query_export_validly(tmp_path
         "server: {url: 'https://ws.invalid'}\n"
         "protocol: {encoding: query, decoding: xml, default_method: GET}\n"
         "operations:\n"
-        "  Poll: {path: '/2.0/?method=track.poll', returns: status}\n"
+        "  Poll: {path: '/2.0/?method=track.poll', decoding: envelope, returns: status}\n"
         "  Info: {path: '/2.0/?method=track.info'}\n"
     )
     (api,) = pipeline.load_apis([spec])

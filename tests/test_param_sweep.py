@@ -122,7 +122,11 @@ def sweep_spec(method: str, encoding: str | None, chosen: dict[str, Variant]) ->
         "spec_version": 1,
         "api": {"name": "sweep", "title": "Sweep", "client_class": "SweepClient"},
         "server": {"url": "http://127.0.0.1:1"},
-        "protocol": {"encoding": "form", "decoding": "json", "xml_field": {"field": "xml"}},
+        "protocol": {
+            "encoding": "form",
+            "decoding": "json",
+            **({"xml_field": {"field": "xml"}} if encoding == "xml_field" else {}),
+        },
         "models": {
             "Pair": {"xml_element": "pair", "fields": {"a": {"type": "str"}, "b": {"type": "int"}}}
         },

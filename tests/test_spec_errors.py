@@ -232,7 +232,9 @@ CASES = [
     ),
     (
         "long_running_without_a_polling_protocol",
-        BASE.replace("  GetThing:\n", "  GetThing:\n    long_running: true\n"),
+        BASE.replace(
+            "  GetThing:\n", "  GetThing:\n    long_running: true\n    decoding: envelope\n"
+        ),
         [
             "15:19: operations.GetThing.long_running: 'long_running: true' needs "
             "'protocol.long_running' (how to poll the task)"
@@ -305,7 +307,7 @@ CASES = [
         BASE.replace(
             "  decoding: json",
             "  decoding: json\n  long_running: {status_operation: Poll, cancel_operation: GetThing}",
-        ).replace("  GetThing:\n", "  GetThing:\n    long_running: true\n"),
+        ).replace("  GetThing:\n", "  GetThing:\n    long_running: true\n    decoding: envelope\n"),
         ["13:36: protocol.long_running.status_operation: 'Poll' names no operation"],
     ),
     (
@@ -578,6 +580,30 @@ CASES = [
         [
             "13:3: protocol.envelope: 'protocol.envelope' applies to operations that decode "
             "'envelope'; none does"
+        ],
+    ),
+    (
+        "binary_answer_decoded_as_json",
+        BASE.replace("  GetThing:\n", "  GetThing:\n    returns: binary\n"),
+        [
+            "15:14: operations.GetThing.returns: a binary answer needs decoding 'binary_or_xml' "
+            "(the file, or the vendor's XML status); this operation decodes 'json'"
+        ],
+    ),
+    (
+        "returns_with_decoding_none",
+        BASE.replace("  GetThing:\n", "  GetThing:\n    decoding: none\n    returns: int\n"),
+        [
+            "16:14: operations.GetThing.returns: decoding 'none' reads no answer (the method "
+            "returns None): 'returns' does not apply"
+        ],
+    ),
+    (
+        "list_answer_of_an_xml_operation",
+        BASE.replace("  GetThing:\n", "  GetThing:\n    decoding: xml\n    returns: 'list[int]'\n"),
+        [
+            "16:14: operations.GetThing.returns: an XML answer is one document: declare a model "
+            "whose list field holds the items (not list[int])"
         ],
     ),
     (
