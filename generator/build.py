@@ -278,6 +278,7 @@ class _Builder:
             status_success=None if status_rule is None else tuple(status_rule.get("success", [])),
             status_failure=None if status_rule is None else tuple(status_rule.get("failure", [])),
             sends_credentials=bool(raw.get("auth", True)),
+            idempotency_header=self.idempotency_header(method),
             pagination=self.pagination(path, returns, raw["paginate"])
             if "paginate" in raw
             else None,
@@ -303,6 +304,14 @@ class _Builder:
             ),
             source=self.source(*path),
         )
+
+    def idempotency_header(self, method: str) -> str | None:
+        """The header that carries a fresh idempotency key on requests of ``method``, if any."""
+        rule = self.protocol_raw.get("idempotency_key")
+        if rule is None:
+            return None
+        defaults = schema_defaults("protocol", "idempotency_key")
+        return str(rule["header"]) if method in rule.get("methods", defaults["methods"]) else None
 
     def param(self, op_path: KeyPath, encoding: str, wire: str, raw: dict[str, Any]) -> Param:
         source = self.source(*op_path, "params", wire)

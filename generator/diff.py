@@ -128,6 +128,12 @@ def _operation(wire: str, old: Operation, new: Operation) -> Iterator[Change]:
             "credentials " + ("no longer sent" if old.sends_credentials else "now sent"),
             False,
         )
+    if old.idempotency_header != new.idempotency_header:
+        yield Change(
+            subject,
+            f"idempotency key header {old.idempotency_header} -> {new.idempotency_header}",
+            False,
+        )
     if old.stream_items != new.stream_items:
         gone = bool(old.stream_items) and not new.stream_items
         yield Change(subject, f"streaming twin {'removed' if gone else 'changed or added'}", gone)

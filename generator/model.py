@@ -211,6 +211,8 @@ class Operation:
     status_failure: tuple[str, ...] | None = None
     sends_credentials: bool = True  # spec ``auth: false``: a public endpoint
     pagination: Pagination | None = None
+    # protocol.idempotency_key, for this operation's method: the header carrying a fresh key
+    idempotency_header: str | None = None
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 

@@ -212,6 +212,8 @@ def _operation(api: Api, op: Operation) -> dict[str, Any]:
     out["responses"] = _responses(api, op)
     if not op.sends_credentials:
         out["security"] = []  # a public endpoint
+    if op.idempotency_header:
+        out["x-specgen-idempotency-key"] = op.idempotency_header  # sent fresh by the client
     if op.pagination is not None:
         paging = op.pagination
         out["x-specgen-pagination"] = {

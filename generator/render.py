@@ -293,6 +293,11 @@ def operation_doc(
             " this call's) it blocks until the task ends, polling its status and calling"
             " ``status_callback`` on every update; otherwise it returns the task handle."
         )
+    if op.idempotency_header:
+        lines.append(
+            f"Sends a fresh ``{op.idempotency_header}`` (the same on every retry of this call, so"
+            " the vendor runs it once); give your own with ``extra_headers``."
+        )
     if any(not p.is_const for p in op.params):
         lines.append("\nArgs:")
         for p in op.params:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import ssl
 from pathlib import Path
 from types import ModuleType
@@ -272,3 +273,45 @@ def test_stripe_calls_send_what_stripe_python_sends(
         assert sent_fields(own) == sent_fields(reference)  # bracketed keys, cursor, limit
         assert own.headers["Authorization"] == reference.headers["Authorization"]
     assert sent_fields(ours_sent[0])["metadata[tags][1]"] == ["b"]
+
+
+UUID_FORM = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def test_a_retried_stripe_creation_carries_one_idempotency_key_as_stripe_python_does(
+    packages: dict[str, ModuleType], server: Loopback
+) -> None:
+    """Every POST carries a fresh key; a retry repeats the call's key (Stripe then runs the
+    creation once); a GET carries none. stripe-python behaves the same on the same server."""
+    stripe = pytest.importorskip("stripe")
+    (api,) = [a for a in APIS if a.name == "stripe"]
+    ours = getattr(packages["stripe"], api.client_class)(
+        "sk_test_KEY", base_url=server.url, retry_backoff=0.0
+    )
+    theirs = stripe.StripeClient(
+        "sk_test_KEY",
+        base_addresses={"api": server.url},
+        http_client=stripe.RequestsClient(),
+        max_network_retries=1,
+    )
+    busy = Reply(503, '{"error": {"type": "api_error", "message": "try again"}}')
+    for create in (
+        lambda: ours.create_customer(email="j@example.com"),
+        lambda: theirs.v1.customers.create(params={"email": "j@example.com"}),
+        lambda: ours.create_customer(email="j@example.com"),
+    ):
+        server.replies.append(busy)
+        server.responder = stripe_vendor
+        assert create().id == "cus_9"
+    keys = [r.headers.get("Idempotency-Key") for r in server.requests]
+    assert all(key and UUID_FORM.match(key) for key in keys), keys
+    ours_first, ours_retry, sdk_first, sdk_retry, ours_again, ours_again_retry = keys
+    assert ours_first == ours_retry and sdk_first == sdk_retry  # one key per call
+    assert len({ours_first, sdk_first, ours_again}) == 3  # a new call, a new key
+    assert ours_again == ours_again_retry
+    server.reply(Reply(200, '{"object": "list", "data": [], "has_more": false}'))
+    ours.list_customers()
+    assert "Idempotency-Key" not in server.requests[-1].headers
+    server.reply(Reply(200, '{"id": "cus_9", "object": "customer"}'))
+    ours.create_customer(email="j@example.com", idempotency_key="mine-1")
+    assert server.requests[-1].headers["Idempotency-Key"] == "mine-1"  # the caller's own

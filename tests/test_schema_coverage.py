@@ -70,6 +70,7 @@ PROVEN_BY: dict[str, tuple[str, ...]] = {
     "protocol.xml*": ("tests/test_status_rules.py", "tests/test_runtime_hardening.py"),
     "protocol.json*": ("tests/test_status_rules.py",),
     "protocol.headers": ("tests/test_constants.py",),
+    "protocol.idempotency_key*": ("tests/test_idempotency.py", "tests/test_example_apis.py"),
     # MailStore's envelope and task fields, written or left to the schema's defaults (then the
     # schema is where the name is written)
     "protocol.envelope*": (

@@ -79,6 +79,8 @@ class Operation(NamedTuple, Generic[T]):
     status_failure: Sequence[str] | None = None
     sends_credentials: bool = True  # False: a public endpoint (spec ``auth: false``)
     pagination: Pagination | None = None  # the answer is one page (``iter_<name>`` walks them)
+    # a fresh key goes in this header (kept across retries), making the call safe to retry
+    idempotency_header: str | None = None
     stream_items: tuple[str, ...] = ()  # element path of the items ``iter_<name>`` yields
     stream_item: Type[Any] | None = None
     doc: str = ""

@@ -115,10 +115,12 @@ class Transport:
         hold: float = 0.0,
         read_timeout: float | None = None,
     ) -> Sent:
-        """Send ``wire``, retrying safe operations on network failures and retryable statuses.
+        """Send ``wire``, retrying safe operations (and those carrying an idempotency key) on
+        network failures and retryable statuses.
         Any answer that arrives is returned, whatever its status. ``hold`` seconds are allowed
         on top of the read timeout (the server holds a long poll that long on purpose)."""
-        attempts = 1 + (self.retry.attempts if op.safe else 0)
+        retried = op.safe or op.idempotency_header is not None  # the vendor runs it once
+        attempts = 1 + (self.retry.attempts if retried else 0)
         url = wire.url or self.base_url + wire.path
         timeout = (self.timeout[0], (read_timeout or self.timeout[1]) + hold)
         if wire.secrets:

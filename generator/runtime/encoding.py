@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -90,6 +91,9 @@ def build_request(
         else:
             body_fields.append((param.wire, value, param, shown))
             request.log_fields[param.wire] = shown or _describe(value)
+    if op.idempotency_header and op.idempotency_header not in request.headers:
+        # one key per call: every retry of this request carries the same one
+        request.headers[op.idempotency_header] = str(uuid.uuid4())
     if not op.sends_credentials:
         request.no_auth = True
     elif credentials is not None:
