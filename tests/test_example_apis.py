@@ -258,11 +258,16 @@ def test_stripe_calls_send_what_stripe_python_sends(
         max_network_retries=0,
     )
     metadata = {"order": "6735", "tags": ["a", "b"]}
-    assert ours.create_customer(email="j@example.com", metadata=metadata).id == "cus_9"
-    made = theirs.v1.customers.create(params={"email": "j@example.com", "metadata": metadata})
+    expand = ["default_source", "invoice_settings.default_payment_method"]
+    made_here = ours.create_customer(email="j@example.com", metadata=metadata, expand=expand)
+    assert made_here.id == "cus_9"
+    made = theirs.v1.customers.create(
+        params={"email": "j@example.com", "metadata": metadata, "expand": expand}
+    )
     assert made.id == "cus_9"
-    mine = [c.id for c in ours.iter_list_customers(limit=2)]
-    sdk = [c.id for c in theirs.v1.customers.list(params={"limit": 2}).auto_paging_iter()]
+    mine = [c.id for c in ours.iter_list_customers(limit=2, expand=["data.default_source"])]
+    listed = theirs.v1.customers.list(params={"limit": 2, "expand": ["data.default_source"]})
+    sdk = [c.id for c in listed.auto_paging_iter()]
     assert mine == sdk == ["cus_1", "cus_2", "cus_3"]
 
     requests = server.requests
@@ -273,6 +278,8 @@ def test_stripe_calls_send_what_stripe_python_sends(
         assert sent_fields(own) == sent_fields(reference)  # bracketed keys, cursor, limit
         assert own.headers["Authorization"] == reference.headers["Authorization"]
     assert sent_fields(ours_sent[0])["metadata[tags][1]"] == ["b"]
+    assert sent_fields(ours_sent[0])["expand[1]"] == ["invoice_settings.default_payment_method"]
+    assert sent_fields(ours_sent[2])["expand[0]"] == ["data.default_source"]  # every page
 
 
 UUID_FORM = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
