@@ -1,13 +1,15 @@
 """Per-call options every generated method takes: a read timeout, and headers and query
-parameters added to that one request (the client's own settings are untouched)."""
+parameters added to that one request (the client's own settings are untouched); and the raw
+responses of the calls made in a block."""
 
 from __future__ import annotations
 
 import inspect
+import threading
 
 import pytest
 
-from generated.click2mail import Click2MailClient, TransportError
+from generated.click2mail import Click2MailClient, HttpError, TransportError
 from generator.model import CALL_OPTION_NAMES
 from tests.loopback import Loopback, Reply
 
@@ -47,3 +49,29 @@ def test_every_operation_method_of_every_package_takes_the_options() -> None:
             parameters = inspect.signature(getattr(cls, op.name)).parameters
             kinds = {parameters[name].kind for name in CALL_OPTION_NAMES}
             assert kinds == {inspect.Parameter.KEYWORD_ONLY}, op.name
+
+
+def test_the_raw_responses_of_the_calls_in_a_block(
+    client: Click2MailClient, server: Loopback
+) -> None:
+    """Typed results as usual, and the raw responses of exactly the calls inside the block: a
+    call before it, or made by another thread during it, is not among them."""
+    server.reply(
+        Reply(200, CREDIT, {"X-Seen": "before"}),
+        Reply(200, CREDIT, {"X-Seen": "first"}),
+        Reply(200, CREDIT, {"X-Seen": "other thread"}),
+        Reply(402, XML + "<credit><status>2</status></credit>", {"X-Seen": "refused"}),
+    )
+    client.get_credit()
+    with client.raw_responses() as seen:
+        assert client.get_credit().balance == 1.0
+        worker = threading.Thread(target=client.get_credit)
+        worker.start()
+        worker.join()
+        with pytest.raises(HttpError):
+            client.get_credit()
+    assert [r.headers["X-Seen"] for r in seen] == ["first", "refused"]
+    assert seen[0].status_code == 200 and b"<balance>1.00</balance>" in seen[0].content
+    server.reply(Reply(200, CREDIT))
+    client.get_credit()  # the block is over: nothing more is added
+    assert len(seen) == 2

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import IO, Any, ClassVar, Self, TypeVar, cast
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ from .options import CALL_OPTIONS_KEY, CallOptions
 from .results import BinaryResult, FileTarget, write_stream
 from .status import Status, StatusCallback
 from .tasks import Task, resumed
-from .transport import RetryPolicy, Transport
+from .transport import RetryPolicy, Transport, responses_seen
 from .xml import ChunkReader, iter_elements, looks_like_xml
 
 T = TypeVar("T")
@@ -425,8 +426,18 @@ class ClientBase:
 
     @property
     def last_response(self) -> requests.Response | None:
-        """The raw HTTP response of the most recent request."""
+        """The raw HTTP response of the most recent request (of any thread)."""
         return self._client.last_response
+
+    def raw_responses(self) -> AbstractContextManager[list[requests.Response]]:
+        """The raw HTTP responses of the calls made inside the block, in order (each retry and
+        page included; calls of other threads are not seen), beside their typed results::
+
+            with client.raw_responses() as seen:
+                job = client.get_job(job_id)
+            seen[-1].headers, seen[-1].status_code, seen[-1].content
+        """
+        return responses_seen()
 
 
 class TaskClientBase(ClientBase):

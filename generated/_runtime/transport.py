@@ -12,6 +12,8 @@ import random
 import re
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
@@ -153,6 +155,9 @@ class Transport:
                 text = _scrub(str(exc), wire.secrets)
                 raise self.errors.transport(f"{op.wire_name}: {text}") from None
             self.last_response = response
+            seen = _SEEN_RESPONSES.get()
+            if seen is not None:
+                seen.append(response)
             self.log.debug(
                 "%s %s -> HTTP %s",
                 wire.method,
@@ -240,6 +245,20 @@ class _UrlSecrets(logging.Filter):
 
 
 _URL_SECRETS = _UrlSecrets()
+# The responses of the current ``raw_responses()`` block (per thread and task), else None.
+_SEEN_RESPONSES: ContextVar[list[requests.Response] | None] = ContextVar("seen", default=None)
+
+
+@contextmanager
+def responses_seen() -> Iterator[list[requests.Response]]:
+    """Every raw response received inside the block, in order: retries and pages included.
+    Blocks nest; other threads' calls are not seen."""
+    seen: list[requests.Response] = []
+    token = _SEEN_RESPONSES.set(seen)
+    try:
+        yield seen
+    finally:
+        _SEEN_RESPONSES.reset(token)
 
 
 def _query_for(wire: WireRequest) -> list[tuple[str, str]] | None:
