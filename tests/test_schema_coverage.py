@@ -71,19 +71,9 @@ PROVEN_BY: dict[str, tuple[str, ...]] = {
     "protocol.json*": ("tests/test_status_rules.py",),
     "protocol.headers": ("tests/test_constants.py",),
     "protocol.idempotency_key*": ("tests/test_idempotency.py", "tests/test_example_apis.py"),
-    # MailStore's envelope and task fields, written or left to the schema's defaults (then the
-    # schema is where the name is written)
-    "protocol.envelope*": (
-        "specs/mailstore_server.yaml",
-        "specs/mailstore_spe.yaml",
-        "tests/test_status_rules.py",
-        "generator/schema/spec.schema.json",
-    ),
-    "protocol.long_running*": (
-        "specs/mailstore_server.yaml",
-        "tests/test_client_mailstore.py",
-        "generator/schema/spec.schema.json",
-    ),
+    # envelope and task fields: all renamed in test_task_protocol (MailStore uses the defaults)
+    "protocol.envelope*": ("tests/test_task_protocol.py",),
+    "protocol.long_running*": ("tests/test_task_protocol.py",),
     # errors and enums
     "errors*": ("tests/test_status_rules.py", "tests/test_spec_errors.py"),
     "enums*": ("tests/test_spec_errors.py", "specs/click2mail.yaml"),
@@ -94,7 +84,7 @@ PROVEN_BY: dict[str, tuple[str, ...]] = {
     "operations.*.path": ("tests/test_param_sweep.py",),
     "operations.*.doc": ("tests/test_generator.py",),
     "operations.*.returns": ("tests/test_field_sweep.py",),
-    "operations.*.long_running": ("specs/mailstore_server.yaml", "tests/test_client_mailstore.py"),
+    "operations.*.long_running": ("tests/test_task_protocol.py", "specs/mailstore_server.yaml"),
     "operations.*.safe": ("tests/test_faults.py",),
     "operations.*.auth": ("tests/test_auth_schemes.py",),
     "operations.*.encoding": ("tests/test_param_sweep.py",),
@@ -150,8 +140,7 @@ def test_every_schema_key_has_a_proof() -> None:
 
 
 def test_every_proof_mentions_its_key() -> None:
-    """Each entry's files exist, and one of them writes the key (a key left to its schema
-    default is proven by the spec relying on it: the schema file is named then)."""
+    """Each entry's files exist, and one of them writes the key."""
     wrong = []
     for key in sorted(set(schema_keys())):
         name = key.rsplit(".", 1)[-1]
