@@ -38,7 +38,8 @@ from tests.spec_packages import import_unformatted
 GOLDEN = Path(__file__).parent / "golden" / "param_sweep.txt"
 PLACES = ("path", "query", "body", "header", "file")
 STYLES = (None, "plain", "csv", "json", "flag", "repeat", "xml", "deep")
-TYPES = ("str", "int", "bool", "datetime", "list[str]", "Pair", "json", "binary")
+TYPES = ("str", "int", "bool", "datetime", "Colour", "list[str]", "Pair", "list[Pair]", "json")
+TYPES += ("binary",)
 MODIFIERS = ("nullable", "secret", "const", "default", "format")
 SHAPES = {  # (method, encoding)
     "GET": ("GET", None),
@@ -57,10 +58,13 @@ NATIVE: dict[str, Any] = {
     "bool": True,
     "datetime": "2026-01-02T03:04:05",
     "list[str]": ["x", "y"],
+    "Colour": "red",
     "Pair": {"a": "1", "b": 2},
+    "list[Pair]": [{"a": "1", "b": 2}],
     "json": {"k": [1, 2]},
 }
 PLAIN = {"str": "a b&c", "int": "7", "bool": "true", "datetime": "2026-01-02T03:04:05"}
+PLAIN["Colour"] = "red"
 PAIR_XML = "<pair><a>1</a><b>2</b></pair>"
 
 
@@ -127,6 +131,7 @@ def sweep_spec(method: str, encoding: str | None, chosen: dict[str, Variant]) ->
             "decoding": "json",
             **({"xml_field": {"field": "xml"}} if encoding == "xml_field" else {}),
         },
+        "enums": {"Colour": {"values": ["red", "blue"]}},
         "models": {
             "Pair": {"xml_element": "pair", "fields": {"a": {"type": "str"}, "b": {"type": "int"}}}
         },
@@ -197,6 +202,7 @@ def pairs(variant: Variant) -> list[tuple[str, str]]:
         return {
             "list[str]": [("v[0]", "x"), ("v[1]", "y")],
             "Pair": [("v[a]", "1"), ("v[b]", "2")],
+            "list[Pair]": [("v[0][a]", "1"), ("v[0][b]", "2")],
             "json": [("v[k][0]", "1"), ("v[k][1]", "2")],
         }[variant.type]
     return [("v", text(variant))]
@@ -220,7 +226,7 @@ def xml_children(variant: Variant) -> list[str]:
         return ["<v />"]
     if variant.type == "list[str]":
         return ["<v>x</v>", "<v>y</v>"]
-    if variant.type == "Pair":
+    if variant.type in ("Pair", "list[Pair]"):
         return ["<v><a>1</a><b>2</b></v>"]
     if variant.type == "json":
         return ["<v><k>1</k><k>2</k></v>"]
@@ -303,6 +309,10 @@ def argument(module: Any, variant: Variant) -> Any:
         return b"\x00bin"
     if variant.type == "Pair":
         return module.Pair(a="1", b=2)
+    if variant.type == "list[Pair]":
+        return [module.Pair(a="1", b=2)]
+    if variant.type == "Colour":
+        return module.Colour.RED
     if variant.type == "datetime":
         return dt.datetime(2026, 1, 2, 3, 4, 5)
     return NATIVE[variant.type]
