@@ -14,17 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import os
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-import yaml
 
-from generator import build, loader, semantic
-from generator.errors import SpecError
 from generator.model import Api
+from tests import sweeps
 from tests.loopback import Loopback, Reply, Request
 from tests.spec_packages import import_unformatted
 
@@ -96,28 +93,12 @@ def sweep_spec(decoding: str, chosen: dict[str, Variant]) -> dict[str, Any]:
     }
 
 
-def judged(folder: Path, spec: dict[str, Any]) -> tuple[Api, list[SpecError]]:
-    file = folder / "spec.yaml"
-    file.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    built = build.build_api(loader.load_spec(file))
-    return built.api, built.problems + semantic.check(built.api)
-
-
 def accepted_variants(folder: Path, decoding: str) -> tuple[Api, dict[str, Variant]]:
     every = {
         f"M{i}": Variant(key, type_)
         for i, (key, type_) in enumerate(itertools.product(KEYS, TYPES))
     }
-    _api, errors = judged(folder, sweep_spec(decoding, every))
-    refused = set()
-    for error in errors:
-        section, name, *_rest = error.key_path.split(".")
-        assert section == "models" and name in every, error  # located in its model
-        refused.add(name)
-    kept = {name: v for name, v in every.items() if name not in refused}
-    api, errors = judged(folder, sweep_spec(decoding, kept))
-    assert errors == []
-    return api, kept
+    return sweeps.accepted(folder, "models", every, lambda chosen: sweep_spec(decoding, chosen))
 
 
 # -- what a declaration means on the wire (the oracle) -------------------------------------------
@@ -202,13 +183,7 @@ def test_what_validate_accepts_is_recorded(
     for decoding, (_api, kept) in accepted.items():
         lines.append(f"{decoding}: {len(kept)} accepted")
         lines.extend(f"  {variant}" for variant in kept.values())
-    text_now = "\n".join(lines) + "\n"
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_text(text_now, encoding="utf-8")
-    assert text_now == GOLDEN.read_text(encoding="utf-8"), (
-        "what validate accepts changed: review tests/golden/field_sweep.txt "
-        "(UPDATE_GOLDEN=1 rewrites it)"
-    )
+    sweeps.check_record(GOLDEN, lines)
 
 
 @pytest.mark.parametrize("decoding", DECODINGS)

@@ -10,21 +10,29 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from generator import build, loader, semantic
 from generator.model import Api
+from tests import sweeps
 from tests.loopback import Loopback, Reply
 from tests.spec_packages import import_unformatted
 
 GOLDEN = Path(__file__).parent / "golden" / "operation_sweep.txt"
 DECODINGS = ("json", "xml", "envelope", "binary_or_xml", "none")
-RETURNS = (None, "json", "str", "int", "bool", "datetime", "Colour", "Thing", "Thing | Other")
+RETURNS: tuple[str | None, ...] = (
+    None,
+    "json",
+    "str",
+    "int",
+    "bool",
+    "datetime",
+    "Colour",
+    "Thing",
+    "Thing | Other",
+)
 RETURNS += ("list[Thing]", "list[int]", "binary", "status")
 # The answer's value as JSON, and as an XML document.
 AS_JSON: dict[str | None, str] = {
@@ -73,13 +81,6 @@ def sweep_spec(chosen: dict[str, tuple[str, str | None]]) -> dict[str, Any]:
     }
 
 
-def judged(folder: Path, spec: dict[str, Any]) -> tuple[Api, list[str]]:
-    file = folder / "spec.yaml"
-    file.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    built = build.build_api(loader.load_spec(file))
-    return built.api, [e.key_path for e in built.problems + semantic.check(built.api)]
-
-
 def answer(decoding: str, returns: str | None) -> Reply:
     """What a vendor following the declaration sends."""
     if decoding == "envelope":
@@ -120,29 +121,15 @@ def expected(module: Any, decoding: str, returns: str | None) -> Any:
 
 @pytest.fixture(scope="module")
 def accepted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Api, dict[str, Any]]:
-    folder = tmp_path_factory.mktemp("answers")
     every = {f"op{i}": combo for i, combo in enumerate(itertools.product(DECODINGS, RETURNS))}
-    _api, errors = judged(folder, sweep_spec(every))
-    for key in errors:
-        assert key.split(".")[:1] == ["operations"] and key.split(".")[1] in every, key
-    refused = {key.split(".")[1] for key in errors}
-    kept = {wire: combo for wire, combo in every.items() if wire not in refused}
-    api, errors = judged(folder, sweep_spec(kept))
-    assert errors == []
-    return api, kept
+    return sweeps.accepted(tmp_path_factory.mktemp("answers"), "operations", every, sweep_spec)
 
 
 def test_what_validate_accepts_is_recorded(accepted: tuple[Api, dict[str, Any]]) -> None:
     _api, kept = accepted
     lines = [f"{len(kept)} accepted"]
     lines += [f"  {decoding:13} {returns or '(default)'}" for decoding, returns in kept.values()]
-    text_now = "\n".join(lines) + "\n"
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_text(text_now, encoding="utf-8")
-    assert text_now == GOLDEN.read_text(encoding="utf-8"), (
-        "what validate accepts changed: review tests/golden/operation_sweep.txt "
-        "(UPDATE_GOLDEN=1 rewrites it)"
-    )
+    sweeps.check_record(GOLDEN, lines)
 
 
 def test_every_accepted_answer_is_read_as_declared(

@@ -19,7 +19,6 @@ import inspect
 import itertools
 import json
 import logging
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,18 +26,26 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from xml.etree import ElementTree
 
 import pytest
-import yaml
 
-from generator import build, loader, semantic
-from generator.errors import SpecError
 from generator.model import Api
+from tests import sweeps
 from tests.loopback import Loopback, Reply, Request
 from tests.spec_packages import import_unformatted
 
 GOLDEN = Path(__file__).parent / "golden" / "param_sweep.txt"
 PLACES = ("path", "query", "body", "header", "file")
 STYLES = (None, "plain", "csv", "json", "flag", "repeat", "xml", "deep")
-TYPES = ("str", "int", "bool", "datetime", "Colour", "list[str]", "Pair", "list[Pair]", "json")
+TYPES: tuple[str, ...] = (
+    "str",
+    "int",
+    "bool",
+    "datetime",
+    "Colour",
+    "list[str]",
+    "Pair",
+    "list[Pair]",
+    "json",
+)
 TYPES += ("binary",)
 MODIFIERS = ("nullable", "secret", "const", "default", "format")
 SHAPES = {  # (method, encoding)
@@ -139,27 +146,13 @@ def sweep_spec(method: str, encoding: str | None, chosen: dict[str, Variant]) ->
     }
 
 
-def judged(folder: Path, spec: dict[str, Any]) -> tuple[Api, list[SpecError]]:
-    file = folder / "spec.yaml"
-    file.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    built = build.build_api(loader.load_spec(file))
-    return built.api, built.problems + semantic.check(built.api)
-
-
 def accepted_variants(folder: Path, shape: str) -> tuple[Api, dict[str, Variant]]:
     """The API of the variants validate accepts for ``shape``, keyed by operation."""
     method, encoding = SHAPES[shape]
     every = {f"op{i}": variant for i, variant in enumerate(variants())}
-    _api, errors = judged(folder, sweep_spec(method, encoding, every))
-    refused = set()
-    for error in errors:
-        section, operation, *rest = error.key_path.split(".")
-        assert section == "operations" and operation in every, error  # located in its variant
-        refused.add(operation)
-    kept = {wire: v for wire, v in every.items() if wire not in refused}
-    api, errors = judged(folder, sweep_spec(method, encoding, kept))
-    assert errors == []
-    return api, kept
+    return sweeps.accepted(
+        folder, "operations", every, lambda chosen: sweep_spec(method, encoding, chosen)
+    )
 
 
 # -- what a declaration means on the wire (the oracle) -------------------------------------------
@@ -236,10 +229,11 @@ def xml_children(variant: Variant) -> list[str]:
 def multipart_fields(request: Request) -> list[tuple[str, str | bytes, str | None]]:
     head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + request.body)
-    found = []
+    found: list[tuple[str, str | bytes, str | None]] = []
     for part in message.iter_parts():
         payload = part.get_payload(decode=True)
-        name = part.get_param("name", header="content-disposition")
+        assert isinstance(payload, bytes)
+        name = str(part.get_param("name", header="content-disposition"))
         filename = part.get_filename()
         found.append((name, payload if filename else payload.decode(), filename))
     return found
@@ -334,13 +328,7 @@ def test_what_validate_accepts_is_recorded(
     for shape, (_api, kept) in accepted.items():
         lines.append(f"{shape}: {len(kept)} accepted")
         lines.extend(f"  {variant}" for variant in kept.values())
-    text_now = "\n".join(lines) + "\n"
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_text(text_now, encoding="utf-8")
-    assert text_now == GOLDEN.read_text(encoding="utf-8"), (
-        "what validate accepts changed: review tests/golden/param_sweep.txt "
-        "(UPDATE_GOLDEN=1 rewrites it)"
-    )
+    sweeps.check_record(GOLDEN, lines)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -355,7 +343,7 @@ def test_every_accepted_declaration_travels_as_declared(
     module = import_unformatted(tmp_path, api)
     client = module.SweepClient(base_url=server.url, log_level="DEBUG")
     server.responder = lambda _request: Reply(200, "{}", {"Content-Type": "application/json"})
-    wrong = []
+    wrong: list[str] = []
     for wire, variant in kept.items():
         calls = [argument(module, variant)]
         if style_of(variant) == "flag":
