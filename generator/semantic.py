@@ -85,19 +85,11 @@ class _Checker:
             answer = "xml" if op.decoding in ("xml", "binary_or_xml") else "json"
             if op.decoding != "none":
                 stack.append((op.returns, answer))
+            xml_body = op.encoding in ("xml_body", "xml_field")
             for param in op.params:
-                if (
-                    param.style == "xml"
-                    or param.location == "body"
-                    and op.encoding
-                    in (
-                        "xml_body",
-                        "xml_field",
-                    )
-                ):
-                    stack.append((param.type, "xml"))
-                else:  # json and deep styles, JSON bodies: wire names as JSON keys
-                    stack.append((param.type, "json"))
+                as_xml = param.style == "xml" or (param.location == "body" and xml_body)
+                # otherwise json and deep styles, JSON bodies: wire names as JSON keys
+                stack.append((param.type, "xml" if as_xml else "json"))
         while stack:
             ref, notation = stack.pop()
             if ref.kind == "list" and ref.item is not None:
