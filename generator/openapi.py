@@ -220,6 +220,8 @@ def _operation(api: Api, op: Operation) -> dict[str, Any]:
             "style": paging.style,
             **({"items": "/".join(paging.items)} if paging.items else {}),
             **({"param": paging.param} if paging.param else {}),
+            **({"firstPage": paging.first_page} if paging.style == "page" else {}),
+            **({"totalPages": "/".join(paging.total_pages)} if paging.total_pages else {}),
             **({"cursorField": "/".join(paging.cursor_field)} if paging.cursor_field else {}),
             **({"cursorItemField": paging.cursor_item_field} if paging.cursor_item_field else {}),
             **({"hasMore": "/".join(paging.has_more)} if paging.has_more else {}),

@@ -350,7 +350,8 @@ def client_doc(api: Api) -> str:
     lines.append(
         "\nEvery method also takes ``timeout`` (seconds to wait for this call's answer),"
         " ``extra_headers`` and ``extra_query`` (added to this call's request);"
-        " ``last_response`` is the raw answer of the latest call."
+        " ``last_response`` is the raw answer of the latest call, ``raw_responses()`` collects"
+        " those of the calls made in a ``with`` block."
     )
     documented = [s for s in api.settings if s.doc]
     if documented:

@@ -68,9 +68,10 @@ def test_the_raw_responses_of_the_calls_in_a_block(
         worker = threading.Thread(target=client.get_credit)
         worker.start()
         worker.join()
-        with pytest.raises(HttpError):
+        with client.raw_responses() as inner, pytest.raises(HttpError):
             client.get_credit()
-    assert [r.headers["X-Seen"] for r in seen] == ["first", "refused"]
+    assert [r.headers["X-Seen"] for r in inner] == ["refused"]
+    assert [r.headers["X-Seen"] for r in seen] == ["first", "refused"]  # the inner's too
     assert seen[0].status_code == 200 and b"<balance>1.00</balance>" in seen[0].content
     server.reply(Reply(200, CREDIT))
     client.get_credit()  # the block is over: nothing more is added

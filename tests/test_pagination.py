@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from generator import openapi, pipeline
 from tests.loopback import Loopback, Reply, Request
 from tests.spec_packages import build_package
 
@@ -187,3 +188,24 @@ def test_the_command_line_follows_every_page_with_all(
     code = cli.main(package.PagedClient, ["--base-url", server.url, "customers", "--all"], out, err)
     assert code == 0, err.getvalue()
     assert [json.loads(line)["id"] for line in out.getvalue().splitlines()] == [1, 2]
+
+
+def test_the_openapi_export_says_how_each_operation_walks_its_pages(tmp_path: Path) -> None:
+    spec = tmp_path / "paged.yaml"
+    spec.write_text(SPEC.replace("NAME", "paged"), encoding="utf-8")
+    (api,) = pipeline.load_apis([spec])
+    document = openapi.export(api)
+    walks = {
+        op["operationId"]: op["x-specgen-pagination"]
+        for path in document["paths"].values()
+        for op in path.values()
+        if "x-specgen-pagination" in op
+    }
+    assert walks["counted"] == {
+        "style": "page",
+        "items": "results",
+        "param": "page",
+        "firstPage": 1,
+        "totalPages": "meta/pages",
+    }
+    assert walks["skipped"] == {"style": "offset", "items": "results", "param": "offset"}

@@ -104,9 +104,7 @@ def union_of(*options: Type[Any]) -> Type[Any]:
 def union_option(kind: Type[Any], value: Any) -> Type[Any]:
     """The option of a union a Python value belongs to (json for plain data)."""
     for option in kind.target:
-        if option.kind == "model" and isinstance(value, option.target):
-            return cast(Type[Any], option)
-        if option.kind == "enum" and isinstance(value, option.target):
+        if option.kind in ("model", "enum") and isinstance(value, option.target):
             return cast(Type[Any], option)
     for option in kind.target:
         row = BUILTIN_TYPES.get(option.kind)

@@ -45,8 +45,8 @@ def child_text(element: Element, tag: str) -> str | None:
 def xml_value(element: Element, path: str) -> str | None:
     """The text at ``path`` below ``element``: a child (``status``), a path (``a/b``), an
     attribute of the element (``@status``) or of a descendant (``error/@code``); None if absent."""
-    where, _, attribute = path.rpartition("@")
-    if not _:
+    where, at, attribute = path.rpartition("@")
+    if not at:
         return child_text(element, path)
     node = element.find(where.rstrip("/")) if where else element
     return None if node is None else node.get(attribute)

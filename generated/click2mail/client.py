@@ -3116,7 +3116,8 @@ class Click2MailClient(_rt.ClientBase):
 
     Every method also takes ``timeout`` (seconds to wait for this call's answer),
     ``extra_headers`` and ``extra_query`` (added to this call's request); ``last_response``
-    is the raw answer of the latest call.
+    is the raw answer of the latest call, ``raw_responses()`` collects those of the calls
+    made in a ``with`` block.
 
     Args:
         username: Click2Mail account user name (HTTP basic authentication).

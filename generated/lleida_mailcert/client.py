@@ -235,7 +235,8 @@ class MailCertClient(_rt.ClientBase):
 
     Every method also takes ``timeout`` (seconds to wait for this call's answer),
     ``extra_headers`` and ``extra_query`` (added to this call's request); ``last_response``
-    is the raw answer of the latest call.
+    is the raw answer of the latest call, ``raw_responses()`` collects those of the calls
+    made in a ``with`` block.
 
     Args:
         username: Account user name (sent as the ``<user>`` element).

@@ -3546,7 +3546,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
 
     Every method also takes ``timeout`` (seconds to wait for this call's answer),
     ``extra_headers`` and ``extra_query`` (added to this call's request); ``last_response``
-    is the raw answer of the latest call.
+    is the raw answer of the latest call, ``raw_responses()`` collects those of the calls
+    made in a ``with`` block.
 
     Args:
         username: Administrator user name.

@@ -153,8 +153,7 @@ class Transport:
                 text = _scrub(str(exc), wire.secrets)
                 raise self.errors.transport(f"{op.wire_name}: {text}") from None
             self.last_response = response
-            seen = _SEEN_RESPONSES.get()
-            if seen is not None:
+            for seen in _SEEN_RESPONSES.get():
                 seen.append(response)
             self.log.debug(
                 "%s %s -> HTTP %s",
@@ -243,16 +242,17 @@ class _UrlSecrets(logging.Filter):
 
 
 _URL_SECRETS = _UrlSecrets()
-# The responses of the current ``raw_responses()`` block (per thread and task), else None.
-_SEEN_RESPONSES: ContextVar[list[requests.Response] | None] = ContextVar("seen", default=None)
+# The response lists of the ``raw_responses()`` blocks open in this thread or task.
+_SEEN_RESPONSES: ContextVar[tuple[list[requests.Response], ...]] = ContextVar("seen", default=())
 
 
 @contextmanager
 def responses_seen() -> Iterator[list[requests.Response]]:
     """Every raw response received inside the block, in order: retries and pages included.
-    Blocks nest; other threads' calls are not seen."""
+    Blocks nest (an outer block sees its inner blocks' responses too); other threads' calls
+    are not seen."""
     seen: list[requests.Response] = []
-    token = _SEEN_RESPONSES.set(seen)
+    token = _SEEN_RESPONSES.set((*_SEEN_RESPONSES.get(), seen))
     try:
         yield seen
     finally:
