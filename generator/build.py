@@ -134,6 +134,10 @@ class _Builder:
                 retry_backoff=float(transport["retry_backoff"]),
                 retry_statuses=tuple(transport["retry_statuses"]),
                 retry_after_max=float(transport["retry_after_max"]),
+                timeout=float(transport["timeout"]),
+                max_answer_bytes=int(transport["max_answer_bytes"]),
+                max_item_bytes=int(transport["max_item_bytes"]),
+                max_inflation=float(transport["max_inflation"]),
             ),
             protocol=self.protocol(),
             enums=tuple(
@@ -198,6 +202,8 @@ class _Builder:
                 timeout_param=lr["timeout_param"],
                 wait_time_ms=int(lr["wait_time_ms"]),
                 auto_handle=bool(lr["auto_handle"]),
+                poll_interval=float(lr["poll_interval"]),
+                poll_interval_max=float(lr["poll_interval_max"]),
                 source=self.source("protocol", "long_running"),
             )
         task_fields = {
@@ -278,6 +284,7 @@ class _Builder:
             status_success=None if status_rule is None else tuple(status_rule.get("success", [])),
             status_failure=None if status_rule is None else tuple(status_rule.get("failure", [])),
             sends_credentials=bool(raw.get("auth", True)),
+            redirects=raw.get("redirects", schema_defaults("operations", "*")["redirects"]),
             idempotency_header=self.idempotency_header(method),
             pagination=self.pagination(path, returns, raw["paginate"])
             if "paginate" in raw

@@ -55,6 +55,13 @@ def _api(old: Api, new: Api) -> Iterator[Change]:
         yield Change("client class", f"{old.client_class} -> {new.client_class}", True)
     if old.server != new.server:
         yield Change("server", "address or environments changed", False)
+    limits = ("timeout", "max_answer_bytes", "max_item_bytes", "max_inflation")
+    for name in limits:
+        before, after = getattr(old.transport, name), getattr(new.transport, name)
+        if before != after:
+            # a tighter default may refuse what passed before; a caller's own option still wins
+            tighter = after < before
+            yield Change(f"client option {name}", f"default {before:g} -> {after:g}", tighter)
 
 
 def _keyed(
@@ -127,6 +134,11 @@ def _operation(wire: str, old: Operation, new: Operation) -> Iterator[Change]:
             subject,
             "credentials " + ("no longer sent" if old.sends_credentials else "now sent"),
             False,
+        )
+    if old.redirects != new.redirects:
+        # answers served from another origin are no longer followed: calls that relied on it fail
+        yield Change(
+            subject, f"redirects {old.redirects} -> {new.redirects}", new.redirects == "same_origin"
         )
     if old.idempotency_header != new.idempotency_header:
         yield Change(

@@ -213,6 +213,7 @@ class Operation:
     pagination: Pagination | None = None
     # protocol.idempotency_key, for this operation's method: the header carrying a fresh key
     idempotency_header: str | None = None
+    redirects: str = "same_origin"  # or any_origin: may be served elsewhere (a CDN)
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
@@ -246,6 +247,10 @@ class Transport:
     retry_backoff: float
     retry_statuses: tuple[int, ...]
     retry_after_max: float = 60.0
+    timeout: float = 300.0  # seconds a whole call may take
+    max_answer_bytes: int = 64 << 20  # the largest answer held in memory
+    max_item_bytes: int = 8 << 20  # the largest item of a streamed answer
+    max_inflation: float = 200.0  # decoded / wire bytes of a compressed answer
 
 
 @dataclass(frozen=True)
@@ -257,6 +262,8 @@ class LongRunning:
     timeout_param: str
     wait_time_ms: int
     auto_handle: bool
+    poll_interval: float = 0.25  # seconds: the least spacing of status polls
+    poll_interval_max: float = 5.0  # seconds: the widest, while the server answers at once
     source: Source = field(default=NO_SOURCE, compare=False, repr=False)
 
 
@@ -310,6 +317,9 @@ BASE_ERROR_NAMES = (
     "NotFoundError",
     "DecodeError",
     "TaskTimeout",
+    "CallTimeout",
+    "LimitExceeded",
+    "LocalFileError",
     "ERROR_TABLE",
 )
 # Constructor arguments every generated client has (runtime options); settings may not reuse them.

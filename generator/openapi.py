@@ -214,6 +214,9 @@ def _operation(api: Api, op: Operation) -> dict[str, Any]:
         out["security"] = []  # a public endpoint
     if op.idempotency_header:
         out["x-specgen-idempotency-key"] = op.idempotency_header  # sent fresh by the client
+    if op.redirects != "same_origin":
+        # followed to other origins for GET/HEAD only, with every credential dropped
+        out["x-specgen-redirects"] = op.redirects
     if op.pagination is not None:
         paging = op.pagination
         out["x-specgen-pagination"] = {

@@ -348,7 +348,8 @@ def client_doc(api: Api) -> str:
     if api.description:
         lines.append("\n" + api.description)
     lines.append(
-        "\nEvery method also takes ``timeout`` (seconds to wait for this call's answer),"
+        "\nEvery method also takes ``timeout`` (seconds this call may take in all: connect,"
+        " answer, body and retries; the client's ``timeout`` otherwise),"
         " ``extra_headers`` and ``extra_query`` (added to this call's request);"
         " ``last_response`` is the raw answer of the latest call, ``raw_responses()`` collects"
         " those of the calls made in a ``with`` block."

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from generated.click2mail import Click2MailClient, HttpError, TransportError
+from generated.click2mail import CallTimeout, Click2MailClient, HttpError, TransportError
 from generator.model import CALL_OPTION_NAMES
 from tests.loopback import Loopback, Reply
 
@@ -33,11 +33,15 @@ def test_extra_headers_and_query_go_with_that_call_only(
     assert "X-Request-Id" not in second.headers and second.query == {}
 
 
-def test_a_call_can_wait_less_than_the_client(client: Click2MailClient, server: Loopback) -> None:
+def test_a_call_can_take_less_time_than_the_client_allows(
+    client: Click2MailClient, server: Loopback
+) -> None:
     server.reply(Reply(200, CREDIT, delay=1.0), Reply(200, CREDIT, delay=0.2))
-    with pytest.raises(TransportError, match="ReadTimeout"):
+    with pytest.raises(CallTimeout, match="this call's timeout=0.3") as caught:
         client.get_credit(timeout=0.3)
-    assert client.get_credit().balance == 1.0  # the client's 5 s again
+    assert isinstance(caught.value, TransportError) and isinstance(caught.value, TimeoutError)
+    assert caught.value.seconds == 0.3
+    assert client.get_credit().balance == 1.0  # the client's deadline again
 
 
 def test_every_operation_method_of_every_package_takes_the_options() -> None:

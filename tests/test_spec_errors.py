@@ -106,9 +106,8 @@ CASES = [
             "15:13: operations.GetThing.params: expected object, got list ",
             "16:5: operations.GetThing.x: unknown key 'x' (expected one of: auth, decoding, doc, "
             "encoding, "
-            "examples, long_running, method, name, paginate, params, path, returns, safe, "
-            "stream_items, "
-            "success_status, vendor_status)",
+            "examples, long_running, method, name, paginate, params, path, redirects, returns, "
+            "safe, stream_items, success_status, vendor_status)",
         ],
     ),
     (
@@ -393,8 +392,9 @@ CASES = [
         "raises: NopeError}\n",
         [
             "18:67: operations.GetThing.examples[0].raises: 'NopeError' is not an error class of "
-            "this spec (declared: AuthenticationError, DecodeError, Error, HttpError, "
-            "NotFoundError, TaskTimeout, TransportError, VendorError)",
+            "this spec (declared: AuthenticationError, CallTimeout, DecodeError, Error, HttpError, "
+            "LimitExceeded, LocalFileError, NotFoundError, TaskTimeout, TransportError, "
+            "VendorError)",
             "18:67: operations.GetThing.examples[0].raises: an example has a 'result' or 'raises', "
             "not both",
         ],

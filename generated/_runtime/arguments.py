@@ -10,7 +10,8 @@ import enum
 import io
 import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from .builtin_types import BUILTIN_TYPES, Type
@@ -30,8 +31,12 @@ class MissingFileError(ArgumentValueError, FileNotFoundError):
     """A file argument names a path that is not a readable file (nothing was sent)."""
 
 
-def check_arguments(op: Operation[Any], args: Mapping[str, Any]) -> None:
-    """Check every given argument (keyed by wire name; None means not given)."""
+def check_arguments(
+    op: Operation[Any], args: Mapping[str, Any], secret_wires: Collection[str] = ()
+) -> None:
+    """Check every given argument (keyed by wire name; None means not given). The value of a
+    secret parameter (or of one whose wire name is secret) is never repeated in a message.
+    """
     given = {p.wire for p in op.params if args.get(p.wire) is not None}
     for param in op.params:
         value = args.get(param.wire)
@@ -43,7 +48,7 @@ def check_arguments(op: Operation[Any], args: Mapping[str, Any]) -> None:
                     f"{op.name}(): argument {param.name!r} cannot be null (leave it out instead)"
                 )
             continue
-        _check(op, param, param.type, value)
+        _check(op, param, param.type, value, param.secret or param.wire in secret_wires)
         for other in param.conflicts_with:
             if other in given:
                 other_name = next((p.name for p in op.params if p.wire == other), other)
@@ -53,31 +58,40 @@ def check_arguments(op: Operation[Any], args: Mapping[str, Any]) -> None:
                 )
 
 
-def _check(op: Operation[Any], param: Param, kind: Type[Any], value: Any) -> None:
-    problem = _problem(param, kind, value)
+def _check(op: Operation[Any], param: Param, kind: Type[Any], value: Any, secret: bool) -> None:
+    problem = _problem(param, kind, value, secret)
     if problem is not None:
         error, text = problem
         raise error(f"{op.name}(): argument {param.name!r} {text}")
 
 
-def _problem(param: Param, kind: Type[Any], value: Any) -> tuple[type[Exception], str] | None:
+# A lone surrogate: text Python holds but no encoding can send (it is not Unicode text).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _problem(
+    param: Param, kind: Type[Any], value: Any, secret: bool = False
+) -> tuple[type[Exception], str] | None:
     name = kind.kind
     if name == "union":
         options = kind.target
         if isinstance(value, Model):  # a model is one of the model options, never plain data
             options = [o for o in options if o.kind == "model"]
-        problems = [_problem(param, option, value) for option in options]
+        problems = [_problem(param, option, value, secret) for option in options]
         if any(problem is None for problem in problems):
             return None
-        return ArgumentTypeError, f"expects {_union_words(kind)}, got {_show(value)}"
+        return (ArgumentTypeError, f"expects {_union_words(kind)}, got {_show(value, secret)}")
     if name == "list":
         assert kind.item is not None
         if not isinstance(value, list | tuple):
-            if param.style in ("csv", "repeat") and _problem(param, kind.item, value) is None:
+            if (
+                param.style in ("csv", "repeat")
+                and _problem(param, kind.item, value, secret) is None
+            ):
                 return None  # one item stands for a list of one
-            return ArgumentTypeError, f"expects a list, got {_show(value)}"
+            return ArgumentTypeError, f"expects a list, got {_show(value, secret)}"
         for item in value:
-            problem = _problem(param, kind.item, item)
+            problem = _problem(param, kind.item, item, secret)
             if problem is not None:
                 return problem
         return None
@@ -89,17 +103,24 @@ def _problem(param: Param, kind: Type[Any], value: Any) -> tuple[type[Exception]
         if isinstance(value, str) and value in allowed:
             return None
         if isinstance(value, enum.Enum | str):
-            return ArgumentValueError, f"must be one of {', '.join(allowed)}; got {value!r}"
-        return ArgumentTypeError, f"expects one of {', '.join(allowed)}, got {_show(value)}"
+            shown = "a secret value" if secret else repr(value)
+            return (ArgumentValueError, f"must be one of {', '.join(allowed)}; got {shown}")
+        return (
+            ArgumentTypeError,
+            f"expects one of {', '.join(allowed)}, got {_show(value, secret)}",
+        )
     if name == "model":
         if not isinstance(value, kind.target):
-            return ArgumentTypeError, f"expects a {kind.target.__name__}, got {_show(value)}"
+            return (
+                ArgumentTypeError,
+                f"expects a {kind.target.__name__}, got {_show(value, secret)}",
+            )
         for field in kind.target.__wire_fields__:  # a model's own fields are checked too
             field_value = getattr(value, field.name)
             if field_value is NULL and not field.nullable:
                 return ArgumentValueError, f"field {field.name!r} cannot be null"
             unset = field_value is None or field_value is NULL
-            problem = None if unset else _problem(param, field.type, field_value)
+            problem = None if unset else _problem(param, field.type, field_value, secret)
             if problem is not None:
                 error, text = problem
                 return error, f"field {field.name!r}: {text}"
@@ -116,11 +137,17 @@ def _problem(param: Param, kind: Type[Any], value: Any) -> tuple[type[Exception]
                 "is text that is not JSON (pass a dict or list, or JSON text)",
             )
         return None
+    if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
+        position = _SURROGATE.search(value).start()  # type: ignore[union-attr]
+        return (
+            ArgumentValueError,
+            f"is not valid Unicode text (a lone surrogate at position {position})",
+        )
     if row is None or not row.accepts or _accepts(row.accepts, value):
         return None
     if name == "json" and isinstance(value, Model):
         return None  # sent as its JSON form
-    return ArgumentTypeError, f"expects {row.expected}, got {_show(value)}"
+    return ArgumentTypeError, f"expects {row.expected}, got {_show(value, secret)}"
 
 
 def _file_problem(value: Any) -> tuple[type[Exception], str] | None:
@@ -168,6 +195,10 @@ def _accepts(accepted: tuple[type, ...], value: Any) -> bool:
     return isinstance(value, accepted)
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, secret: bool = False) -> str:
+    """A value as a message shows it: its type and the start of its repr (only its type when
+    it is secret)."""
+    if secret:
+        return f"{type(value).__name__} (the value is secret: not shown)"
     text = repr(value)
     return f"{type(value).__name__} {text[:40] + '...' if len(text) > 40 else text}"

@@ -29,8 +29,10 @@ from .codec import decode_json
 from .errors import (
     ApiError,
     AuthenticationError,
+    CallTimeout,
     DecodeError,
     HttpError,
+    LocalFileError,
     TaskTimeout,
     TransportError,
     VendorError,
@@ -93,7 +95,9 @@ def build_parser(api: ApiDescription) -> argparse.ArgumentParser:
         "--insecure", action="store_true", help="do not verify the server's TLS certificate"
     )
     connection.add_argument("--ca-bundle", help="CA bundle to verify the server's certificate")
-    connection.add_argument("--timeout", type=float, help="read timeout in seconds")
+    connection.add_argument(
+        "--timeout", type=float, help="seconds the call may take in all (connect, answer, retries)"
+    )
     parser.add_argument(
         "--format",
         choices=("json", "table"),
@@ -225,7 +229,7 @@ def _client(client_class: Any, api: ApiDescription, args: argparse.Namespace) ->
     if args.ca_bundle:
         kwargs["ca_bundle"] = args.ca_bundle
     if args.timeout:
-        kwargs["read_timeout"] = args.timeout
+        kwargs["timeout"] = args.timeout
     return client_class(**kwargs)
 
 
@@ -349,7 +353,11 @@ def main(
         parser.error(str(exc))
     except TaskTimeout as exc:
         return _fail(err, "gave up waiting", exc, EXIT_TRANSPORT)
-    except OSError as exc:  # a local file: --output in a missing folder, an unreadable upload
+    except LocalFileError as exc:  # --output in a missing folder, a read-only one
+        return _fail(err, "local file", exc, EXIT_USAGE)
+    except CallTimeout as exc:
+        return _fail(err, "no answer in time", exc, EXIT_TRANSPORT)
+    except OSError as exc:  # a local file: an unreadable upload
         return _fail(err, "local file", exc, EXIT_USAGE)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

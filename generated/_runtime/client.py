@@ -5,12 +5,14 @@ the answer (``decoding``), and drive long-running tasks (it is their ``TaskBacke
 
 from __future__ import annotations
 
+import itertools
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import IO, Any, ClassVar, Self, TypeVar, cast
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -19,17 +21,39 @@ from .builtin_types import BUILTIN_TYPES
 from .codec import JsonValue, decode_xml, value_at
 from .decoding import Decoder
 from .encoding import build_request
-from .errors import ApiError, ErrorTable
+from .errors import ApiError, ErrorTable, LimitExceeded, LocalFileError
+from .files import Download, FileTarget
 from .operation import ApiDescription, LongRunning, Operation
 from .options import CALL_OPTIONS_KEY, CallOptions
-from .results import BinaryResult, FileTarget, write_stream
+from .policy import (
+    Limits,
+    PollPacer,
+    base_url_problem,
+    basic_credentials_problem,
+    collect,
+    header_problem,
+    origin_of,
+    url_setting_problem,
+)
+from .results import BinaryResult
 from .status import Status, StatusCallback
 from .tasks import Task, resumed
-from .transport import RetryPolicy, Transport, responses_seen
+from .transport import RetryPolicy, Sent, Transport, responses_seen
 from .xml import ChunkReader, iter_elements, looks_like_xml
 
 T = TypeVar("T")
-_CHUNK = 256 * 1024
+_SNIFF = 256  # bytes looked at to tell the vendor's XML status document from the file
+
+
+def _head(pieces: Iterator[bytes], size: int) -> bytes:
+    """The first ``size`` bytes of ``pieces`` (fewer at the end of the answer)."""
+    head = b""
+    while len(head) < size:
+        piece = next(pieces, None)
+        if piece is None:
+            break
+        head += piece
+    return head
 
 
 class Client:
@@ -43,6 +67,10 @@ class Client:
         credentials: tuple[str, ...] | None = None,  # (user, password) or (token,)
         connect_timeout: float,
         read_timeout: float,
+        timeout: float,
+        max_answer_bytes: int,
+        max_item_bytes: int,
+        max_inflation: float,
         verify_tls: bool,
         ca_bundle: str | None,
         retry_attempts: int,
@@ -52,20 +80,32 @@ class Client:
         wait_time: int = 1000,
         status_callback: StatusCallback | None = None,
         auto_handle_token: bool = True,
+        poll_interval: float = 0.25,
     ) -> None:
+        problem = base_url_problem(base_url)
+        if problem is not None:
+            raise ArgumentValueError(f"{api.name}: the server URL: {problem}")
+        if api.auth_scheme == "basic" and credentials is not None:
+            problem = basic_credentials_problem(credentials[0], credentials[1])
+            if problem is not None:
+                raise ArgumentValueError(f"{api.name}: {problem}")
         self.api = api
         self.wait_time_ms = wait_time
         self.status_callback = status_callback
         self.auto_handle_token = auto_handle_token
+        self.poll_interval = poll_interval
         self.log = logging.getLogger(f"generated.{api.name}")
         if log_level is not None:
             self.log.setLevel(log_level)
         self._credentials = credentials
+        self.limits = Limits(max_answer_bytes, max_item_bytes, max_inflation)
         self.transport = Transport(
             api.errors,
             base_url=base_url,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
+            timeout=timeout,
+            limits=self.limits,
             verify_tls=verify_tls,
             ca_bundle=ca_bundle,
             retry=RetryPolicy(
@@ -75,8 +115,6 @@ class Client:
             user_agent=f"specgen-{api.name}",
             log=self.log,
         )
-        if api.auth_scheme == "basic" and credentials is not None:
-            self.transport.session.auth = (credentials[0], credentials[1])
         self.decoder = Decoder(api)
 
     @property
@@ -99,10 +137,11 @@ class Client:
         stream: bool = False,
         hold: float = 0.0,
         url: str | None = None,
-    ) -> requests.Response:
+    ) -> Sent:
         """Build and send the request; raise on an HTTP status the operation does not accept.
         ``hold``: seconds the server may keep the request open on purpose (a long poll), allowed
-        on top of the read timeout; ``url``: the vendor's own URL for it (a next page)."""
+        on top of the read timeout and the deadline; ``url``: the vendor's own URL for it (a
+        next page). Unless ``stream``, the answer's body has been read."""
         wire = build_request(self.api, op, args, self._credentials)
         wire.url = url
         options: CallOptions | None = args.get(CALL_OPTIONS_KEY)
@@ -112,17 +151,24 @@ class Client:
         echo_header = self.api.envelope.echo_header
         if echo_header and self.decoder.echo_value:
             wire.headers[echo_header] = self.decoder.echo_value
-        response, attempts = self.transport.send(
-            op, wire, stream=stream, hold=hold, read_timeout=options.timeout if options else None
+            wire.secrets.append(self.decoder.echo_value)
+        for name, value in wire.headers.items():
+            problem = header_problem(name, value)
+            if problem is not None:
+                raise ArgumentValueError(f"{op.name}(): {problem}")
+        sent = self.transport.send(
+            op, wire, stream=stream, hold=hold, timeout=options.timeout if options else None
         )
-        if not self.decoder.accepted(op, response.status_code):
-            raise self.decoder.http_error(op, response, attempts)
-        return response
+        if not self.decoder.accepted(op, sent.response.status_code):
+            if stream:
+                self.transport.read_body(op, sent)
+            raise self.decoder.http_error(op, sent.response, sent.attempts)
+        return sent
 
     def call(self, op: Operation[T], args: Mapping[str, Any]) -> T:
         """Send one operation and return its decoded result; long-running answers are polled to
         the end (with the client's wait time and status callback)."""
-        result = self.decoder.decode(op, self.send(op, args))
+        result = self.decoder.decode(op, self.send(op, args).response)
         if isinstance(result, Status):
             if op.result.kind == "status":
                 return cast(T, result)  # status/cancel calls hand back the envelope itself
@@ -140,7 +186,7 @@ class Client:
         status_callback: StatusCallback | None = None,
     ) -> Task[T]:
         """Start a long-running operation and return its task handle without waiting."""
-        status = self.decoder.decode(op, self.send(op, args))
+        status = self.decoder.decode(op, self.send(op, args).response)
         if not isinstance(status, Status):
             raise TypeError(f"{op.wire_name} is not decoded as a status envelope")
         return self.task_for(op, status, wait_time_ms=wait_time_ms, status_callback=status_callback)
@@ -154,7 +200,8 @@ class Client:
         self, op: Operation[Any], args: Mapping[str, Any], max_items: int | None = None
     ) -> Iterator[Any]:
         """Every item of every page, fetching the next page only when the items of this one
-        are used up (and none after ``max_items``)."""
+        are used up (and none after ``max_items``). Each page is a call of its own: the
+        deadline applies to each."""
         paging = op.pagination
         assert paging is not None, f"{op.wire_name} declares no pagination"
         args = dict(args)
@@ -164,7 +211,7 @@ class Client:
         yielded = 0
         seen_cursors: set[str] = set()
         while max_items is None or yielded < max_items:
-            response = self.send(op, args, url=url)
+            response = self.send(op, args, url=url).response
             answer = self.decoder.decode(op, response)
             if isinstance(answer, Status):  # an envelope: its result is the page
                 answer = self.decoder.final_result(op, answer)
@@ -212,16 +259,16 @@ class Client:
                 args[param.wire] = str(cursor) if param.type.kind == "str" else cursor
 
     def _next_link(self, op: Operation[Any], response: requests.Response) -> str | None:
-        """The Link header's rel=next URL, refused when it leaves the API's host (the
+        """The Link header's rel=next URL, refused when it leaves the API's origin (the
         credentials would go with it)."""
         link = response.links.get("next", {}).get("url")
         if not link:
             return None
-        base, target = urlsplit(self.base_url), urlsplit(link)
-        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+        link = urljoin(self.base_url + "/", link)
+        if origin_of(link) != self.transport.origin:
             raise self.errors.decode(
-                f"{op.wire_name}: the next page's link leaves {base.netloc} ({target.netloc}); "
-                "not followed"
+                f"{op.wire_name}: the next page's link leaves {urlsplit(self.base_url).netloc} "
+                f"({urlsplit(link).netloc}); not followed"
             )
         return link
 
@@ -232,15 +279,18 @@ class Client:
     def iterate(self, op: Operation[Any], args: Mapping[str, Any]) -> Iterator[Any]:
         """Decode and yield the items at the operation's ``stream_items`` path one by one while
         the XML answer is still arriving; the vendor status is checked before the first item
-        and at the end."""
+        and at the end. The call's deadline does not run while an item is in the caller's
+        hands."""
         assert op.stream_item is not None, f"{op.wire_name} declares no streamed items"
-        response = self.send(op, args, stream=True)
+        sent = self.send(op, args, stream=True)
+        response, deadline = sent.response, sent.deadline
+        clock = time.monotonic
         xml = self.api.xml
         decoder = self.decoder
         seen: dict[str, str] = {}
         checked = False
         try:
-            body = ChunkReader(response.iter_content(_CHUNK))
+            body = ChunkReader(self.transport.body(op, sent))
             watch = tuple(
                 name for name in (xml.status_element, xml.message_element, xml.code_element) if name
             )
@@ -249,9 +299,10 @@ class Client:
                 op.stream_items,
                 watch=watch,
                 expect_root=decoder.expected_root(op),
+                max_item_bytes=self.limits.max_item_bytes,
             )
             with decoder.package_errors():
-                for tag, element in self.transport.guard(op, events):
+                for tag, element in events:
                     if tag != "item":
                         seen[tag] = element.text or ""
                         continue
@@ -260,7 +311,10 @@ class Client:
                         # them (accepted as list_pdf accepts it) at the end
                         decoder.check_streamed_status(op, seen, response.status_code)
                         checked = True
-                    yield decode_xml(op.stream_item, element)
+                    item = decode_xml(op.stream_item, element)
+                    handed = clock()
+                    yield item
+                    deadline.held += clock() - handed
             decoder.check_streamed_status(op, seen, response.status_code)
         finally:
             response.close()
@@ -268,29 +322,44 @@ class Client:
     def download(
         self, op: Operation[BinaryResult], args: Mapping[str, Any], save_to: FileTarget | None
     ) -> BinaryResult:
-        """A binary-or-XML answer. With ``save_to`` the file is streamed to a path (written
-        beside it first, then renamed) or a binary file object, never held in memory."""
+        """A binary-or-XML answer. With ``save_to`` the file is streamed to a path (a new file
+        beside it, renamed over it once complete) or a binary file object, never held in
+        memory; the path's folder is checked before the request is sent."""
         if save_to is None:
             return self.call(op, args)
-        response = self.send(op, args, stream=True)
         try:
-            chunks = self.transport.guard(op, response.iter_content(_CHUNK))
-            first = next(chunks, b"")
-            content_type = response.headers.get("Content-Type", "")
-            if "xml" in content_type or looks_like_xml(first):
-                return self.decoder.status_instead_of_file(
-                    op, first + b"".join(chunks), response.status_code
-                )
-            size, saved_to = write_stream(save_to, first, chunks)
-            return BinaryResult(
-                has_file=True,
-                content=None,
-                content_type=content_type or None,
-                size=size,
-                saved_to=saved_to,
-            )
+            target = Download(save_to)
+        except LocalFileError as exc:
+            raise self.errors.adopt(exc, op.wire_name) from None
+        try:
+            sent = self.send(op, args, stream=True)
+            response = sent.response
+            try:
+                pieces = self.transport.body(op, sent, whole=True)
+                head = _head(pieces, _SNIFF)
+                content_type = response.headers.get("Content-Type", "")
+                if not head:
+                    raise self.decoder.empty_answer(op)
+                if "xml" in content_type or looks_like_xml(head):
+                    document = collect(pieces, self.limits.max_answer_bytes, already=len(head))
+                    return self.decoder.status_instead_of_file(
+                        op, head + document, response.status_code
+                    )
+                size = target.write(itertools.chain((head,), pieces))
+                saved_to = target.commit()
+            finally:
+                response.close()
+        except (LocalFileError, LimitExceeded) as exc:
+            raise self.errors.adopt(exc, op.wire_name) from None
         finally:
-            response.close()
+            target.discard()
+        return BinaryResult(
+            has_file=True,
+            content=None,
+            content_type=content_type or None,
+            size=size,
+            saved_to=saved_to,
+        )
 
     # -- long-running tasks (the TaskBackend protocol) -------------------------------------------
     def task_for(
@@ -309,12 +378,19 @@ class Client:
             status,
             wait_time_ms=self.wait_time_ms if wait_time_ms is None else wait_time_ms,
             status_callback=status_callback or self.status_callback,
+            pacer=self.pacer(),
         )
+
+    def pacer(self) -> PollPacer:
+        """How a task's polls are spaced: the client's ``poll_interval`` at least, backing off
+        to the spec's maximum while the server answers at once with nothing new."""
+        lr = self._long_running()
+        return PollPacer(self.poll_interval, max(self.poll_interval, lr.poll_interval_max))
 
     def poll_status(self, token: str, version: int, wait_time_ms: int) -> Status:
         lr = self._long_running()
         args = {lr.token_param: token, lr.version_param: version, lr.timeout_param: wait_time_ms}
-        response = self.send(lr.status_operation, args, hold=wait_time_ms / 1000)
+        response = self.send(lr.status_operation, args, hold=wait_time_ms / 1000).response
         status = self.decoder.decode(lr.status_operation, response)
         if not isinstance(status, Status):
             raise TypeError(f"{lr.status_operation.wire_name} is not decoded as a status")
@@ -322,7 +398,10 @@ class Client:
 
     def cancel_task(self, token: str) -> None:
         lr = self._long_running()
-        self.send(lr.cancel_operation, {lr.token_param: token}).close()
+        self.send(lr.cancel_operation, {lr.token_param: token}).response.close()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
     def task_result(self, op: Operation[T], status: Status) -> T:
         return cast(T, self.decoder.final_result(op, status))
@@ -344,6 +423,7 @@ class Client:
             version=version,
             wait_time_ms=self.wait_time_ms,
             status_callback=self.status_callback,
+            pacer=self.pacer(),
         )
 
     def _long_running(self) -> LongRunning:
@@ -353,7 +433,13 @@ class Client:
 
 
 def expand_url(template: str, settings: Mapping[str, object]) -> str:
-    """``https://{host}:{port}`` filled in from the client's settings."""
+    """``https://{host}:{port}`` filled in from the client's settings, each checked for what
+    its place in the URL takes (a host is a host: no path, query or other address in it).
+    """
+    for name, value in settings.items():
+        problem = url_setting_problem(template, name, value)
+        if problem is not None:
+            raise ArgumentValueError(f"{name}: {problem}")
     return template.format_map(settings)
 
 

@@ -38,13 +38,14 @@ class Decoder:
 
     @contextlib.contextmanager
     def package_errors(self) -> Iterator[None]:
-        """Re-raise the runtime's generic decode errors as this package's ``DecodeError``."""
+        """Re-raise the runtime's generic errors (a decode error, a limit) as this package's."""
         try:
             yield
-        except DecodeError as exc:
-            if isinstance(exc, self.errors.decode):
+        except ApiError as exc:
+            adopted = self.errors.adopt(exc)
+            if adopted is exc:
                 raise
-            raise self.errors.decode(str(exc), body_excerpt=exc.body_excerpt) from None
+            raise adopted from None
         except RecursionError:
             raise self.errors.decode("the answer is nested too deeply to decode") from None
 
@@ -234,9 +235,19 @@ class Decoder:
     ) -> BinaryResult:
         body = response.content
         content_type = response.headers.get("Content-Type", "")
+        if not body:
+            raise self.empty_answer(op)
         if "xml" in content_type or looks_like_xml(body):
             return self.status_instead_of_file(op, body, response.status_code)
         return BinaryResult(has_file=True, content=body, content_type=content_type or None)
+
+    def empty_answer(self, op: Operation[Any]) -> ApiError:
+        """An empty answer where a file or the vendor's status document was expected: never a
+        file (a 0-byte "PDF" is the server's failure, not a certificate)."""
+        return self.errors.decode(
+            f"{op.wire_name}: the answer is empty: neither the file nor the vendor's status "
+            "document"
+        )
 
     def status_instead_of_file(
         self, op: Operation[Any], body: bytes, http_status: int = 200

@@ -11,13 +11,14 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 from xml.etree.ElementTree import tostring
 
 from .arguments import ArgumentValueError, check_arguments
 from .codec import NULL, STR, Model, encode_scalar, to_wire_json
 from .operation import ApiDescription, Operation, Param
-from .xml import build_document, model_to_element
+from .policy import basic_authorization, encode_segment
+from .xml import build_document, model_to_element, xml_text_problem
 
 
 class WireRequest:
@@ -42,9 +43,12 @@ class WireRequest:
         self.headers: dict[str, str] = {}
         self.body: bytes | IO[bytes] | None = None  # a file-like body is streamed
         self.log_fields: dict[str, str] = {}
-        # secret values that travel in the URL: masked wherever a message could repeat the URL
+        # the request's secret values (credentials, secret parameters): masked wherever a
+        # message or a log line could repeat them
         self.secrets: list[str] = []
-        self.no_auth = False  # send without the session's credentials (a public endpoint)
+        # send without the session's auth or ~/.netrc: the spec's credentials are in the
+        # request itself, or it is a public endpoint
+        self.no_auth = False
         self.url: str | None = None  # an absolute URL given by the vendor (a next page's link)
 
 
@@ -60,7 +64,22 @@ def build_request(
     credentials: tuple[str, ...] | None,
 ) -> WireRequest:
     """Serialize ``args`` (keyed by wire name; ``None`` means unset and is omitted)."""
-    check_arguments(op, args)
+    check_arguments(op, args, api.secret_wire_names)
+    try:
+        return _build(api, op, args, credentials)
+    except UnicodeEncodeError as exc:  # a lone surrogate in a text argument, say
+        raise ArgumentValueError(
+            f"{op.name}(): an argument holds text that cannot be encoded ({exc.reason} at "
+            f"position {exc.start}: {exc.object[exc.start : exc.end]!a})"
+        ) from None
+
+
+def _build(
+    api: ApiDescription,
+    op: Operation[Any],
+    args: Mapping[str, Any],
+    credentials: tuple[str, ...] | None,
+) -> WireRequest:
     path = op.path
     request = WireRequest(op.method, path)
     request.headers.update(api.headers)
@@ -77,7 +96,7 @@ def build_request(
         shown = REDACTED if param.secret or param.wire in api.secret_wire_names else None
         if param.location == "path":
             text = encode_scalar(param.type, value, param.style)
-            request.path = request.path.replace("{" + param.wire + "}", quote(text, safe=""))
+            request.path = request.path.replace("{" + param.wire + "}", encode_segment(text))
             request.log_fields[param.wire] = shown or text
             if shown:
                 request.secrets.append(text)
@@ -90,18 +109,45 @@ def build_request(
         elif param.location == "header":
             request.headers[param.wire] = encode_scalar(param.type, value, param.style)
             request.log_fields[param.wire] = shown or request.headers[param.wire]
+            if shown:
+                request.secrets.append(request.headers[param.wire])
         else:
             body_fields.append((param.wire, value, param, shown))
             request.log_fields[param.wire] = shown or _describe(value)
+            if shown and isinstance(value, str | int):
+                request.secrets.append(str(value))
     if op.idempotency_header and op.idempotency_header not in request.headers:
         # one key per call: every retry of this request carries the same one
         request.headers[op.idempotency_header] = str(uuid.uuid4())
-    if not op.sends_credentials:
-        request.no_auth = True
-    elif credentials is not None:
+    request.no_auth = api.auth_scheme != "none" or not op.sends_credentials
+    if op.sends_credentials and credentials is not None:
         _add_credentials(api, request, body_fields, credentials)
+    _check_xml_text(
+        op,
+        (
+            body_fields
+            if op.encoding in ("xml_field", "xml_body")
+            else [
+                field for field in body_fields if field[2] is not None and field[2].style == "xml"
+            ]
+        ),
+    )
     _ENCODERS[op.encoding](api, op, request, body_fields)
     return request
+
+
+def _check_xml_text(op: Operation[Any], fields: list[BodyField]) -> None:
+    """Text XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/FFFF) is refused
+    before anything is sent: the vendor would get an ill-formed document."""
+    for wire, value, param, shown in fields:
+        problem = xml_text_problem(value)
+        if problem is not None:
+            name = param.name if param is not None else wire
+            where = "" if shown else f" ({problem})"
+            raise ArgumentValueError(
+                f"{op.name}(): argument {name!r} holds a character XML cannot carry{where}; "
+                "XML 1.0 takes no control characters but tab, CR and LF, and no lone surrogates"
+            )
 
 
 def _add_credentials(
@@ -110,20 +156,26 @@ def _add_credentials(
     body_fields: list[BodyField],
     credentials: tuple[str, ...],
 ) -> None:
-    """Credentials that travel with each request (basic auth is the session's)."""
+    """Credentials that travel with each request, to the vendor's origin only (a redirect to
+    another one drops them: ``policy.next_hop``)."""
     scheme = api.auth_scheme
-    if scheme == "body":
+    request.secrets.extend(c for c in credentials[1:] if c)
+    if scheme == "basic":
+        request.headers["Authorization"] = basic_authorization(credentials[0], credentials[1])
+        request.secrets.append(request.headers["Authorization"].split(" ", 1)[1])
+    elif scheme == "body":
         assert api.username_field and api.password_field
         user: BodyField = (api.username_field, credentials[0], None, None)
         password: BodyField = (api.password_field, credentials[1], None, REDACTED)
         body_fields[:0] = [user, password]
     elif scheme == "bearer":
         request.headers["Authorization"] = f"Bearer {credentials[0]}"
+        request.secrets.append(credentials[0])
     elif scheme == "api_key":
         assert api.auth_name is not None
+        request.secrets.append(credentials[0])
         if api.auth_location == "query":
             request.query.insert(0, (api.auth_name, credentials[0]))
-            request.secrets.append(credentials[0])
         else:
             request.headers[api.auth_name] = credentials[0]
 

@@ -84,6 +84,9 @@ class Operation(NamedTuple, Generic[T]):
     stream_items: tuple[str, ...] = ()  # element path of the items ``iter_<name>`` yields
     stream_item: Type[Any] | None = None
     doc: str = ""
+    # which redirects it follows: same_origin, or any_origin (served elsewhere, e.g. a CDN:
+    # GET/HEAD only, every credential dropped); see ``policy.next_hop``
+    redirects: str = "same_origin"
 
 
 class Envelope(NamedTuple):
@@ -138,6 +141,7 @@ class LongRunning(NamedTuple):
     token_param: str
     version_param: str
     timeout_param: str
+    poll_interval_max: float = 5.0  # seconds: the widest spacing of polls (see PollPacer)
 
 
 class Setting(NamedTuple):

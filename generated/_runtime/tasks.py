@@ -15,6 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from .codec import JSON, JsonValue
 from .errors import ApiError
 from .operation import Operation
+from .policy import PollPacer
 from .status import Status, StatusCallback
 
 T = TypeVar("T")
@@ -40,6 +41,10 @@ class TaskBackend(Protocol):
         package's ``TaskTimeout``) or ``no_token`` (a ``DecodeError``)."""
         ...
 
+    def sleep(self, seconds: float) -> None:
+        """Wait between two polls (the pacing the ``PollPacer`` asks for)."""
+        ...
+
 
 class Task(Generic[T]):
     """Handle on a running server task: refresh, wait, iterate over updates, cancel, resume."""
@@ -52,8 +57,11 @@ class Task(Generic[T]):
         *,
         wait_time_ms: int,
         status_callback: StatusCallback | None = None,
+        pacer: PollPacer | None = None,
     ) -> None:
         self._backend = backend
+        self._pacer = pacer  # None: polls follow each other at once (a fake backend)
+        self._not_before = 0.0  # monotonic time before which the next poll waits
         self._op = op
         self.status = first
         self.token = first.token
@@ -76,7 +84,9 @@ class Task(Generic[T]):
         return self.status.version
 
     def refresh(self) -> Status:
-        """One ``get-status`` round trip (the server holds it up to ``wait_time_ms``)."""
+        """One ``get-status`` round trip (the server holds it up to ``wait_time_ms``), paced:
+        polls start at least the client's ``poll_interval`` apart, further apart while the
+        server answers at once with nothing new."""
         if self.done:
             return self.status
         if self.token is None:
@@ -86,8 +96,17 @@ class Task(Generic[T]):
                 token=None,
                 seconds=0,
             )
-        status = self._backend.poll_status(self.token, self.status.version or 0, self.wait_time_ms)
+        delay = self._not_before - time.monotonic()
+        if delay > 0:
+            self._backend.sleep(delay)
+        before = self.status.version
+        started = time.monotonic()
+        status = self._backend.poll_status(self.token, before or 0, self.wait_time_ms)
+        elapsed = time.monotonic() - started
         self._update(status)
+        if self._pacer is not None and not self.done:
+            wait = self._pacer.wait_after(elapsed, changed=status.version != before)
+            self._not_before = time.monotonic() + wait
         return self.status
 
     def _update(self, status: Status) -> None:
@@ -117,7 +136,11 @@ class Task(Generic[T]):
             self.status_callback(self.status)
         self._announced = True
         while not self.done:
-            if deadline is not None and time.monotonic() >= deadline:
+            now = time.monotonic()
+            if deadline is not None and self._not_before >= deadline > now:
+                self._backend.sleep(deadline - now)  # the next poll would come too late
+                now = deadline
+            if deadline is not None and now >= deadline:
                 raise self._backend.task_error(
                     "timeout",
                     f"task {self.token} of {self._op.wire_name} still running after {timeout}s"
@@ -145,6 +168,7 @@ def resumed(
     version: int = 0,
     wait_time_ms: int,
     status_callback: StatusCallback | None = None,
+    pacer: PollPacer | None = None,
 ) -> Task[JsonValue]:
     """A handle on a task started elsewhere (another process), from its saved token. Its result
     is returned as plain JSON, since the operation that started it is not known here."""
@@ -163,5 +187,10 @@ def resumed(
     )
     plain: Operation[JsonValue] = op._replace(result=JSON)
     return Task(
-        backend, plain, placeholder, wait_time_ms=wait_time_ms, status_callback=status_callback
+        backend,
+        plain,
+        placeholder,
+        wait_time_ms=wait_time_ms,
+        status_callback=status_callback,
+        pacer=pacer,
     )

@@ -3114,10 +3114,11 @@ class Click2MailClient(_rt.ClientBase):
     status 9 is a draft being edited), so each operation declares which statuses are
     failures, and each documented failure has its own exception class.
 
-    Every method also takes ``timeout`` (seconds to wait for this call's answer),
-    ``extra_headers`` and ``extra_query`` (added to this call's request); ``last_response``
-    is the raw answer of the latest call, ``raw_responses()`` collects those of the calls
-    made in a ``with`` block.
+    Every method also takes ``timeout`` (seconds this call may take in all: connect, answer,
+    body and retries; the client's ``timeout`` otherwise), ``extra_headers`` and
+    ``extra_query`` (added to this call's request); ``last_response`` is the raw answer of
+    the latest call, ``raw_responses()`` collects those of the calls made in a ``with``
+    block.
 
     Args:
         username: Click2Mail account user name (HTTP basic authentication).
@@ -3135,6 +3136,10 @@ class Click2MailClient(_rt.ClientBase):
         base_url: str | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 110.0,
+        timeout: float = 300.0,
+        max_answer_bytes: int = 67108864,
+        max_item_bytes: int = 8388608,
+        max_inflation: float = 200.0,
         verify_tls: bool = True,
         ca_bundle: str | None = None,
         retry_attempts: int = 2,
@@ -3150,6 +3155,10 @@ class Click2MailClient(_rt.ClientBase):
             credentials=(username, password),
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
+            timeout=timeout,
+            max_answer_bytes=max_answer_bytes,
+            max_item_bytes=max_item_bytes,
+            max_inflation=max_inflation,
             verify_tls=verify_tls,
             ca_bundle=ca_bundle,
             retry_attempts=retry_attempts,

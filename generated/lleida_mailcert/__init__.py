@@ -14,9 +14,12 @@ from .._runtime import NULL, pretty
 from .client import MailCertClient
 from .errors import (
     AuthenticationError,
+    CallTimeout,
     DecodeError,
     Error,
     HttpError,
+    LimitExceeded,
+    LocalFileError,
     NotFoundError,
     TaskTimeout,
     TransportError,
@@ -32,11 +35,14 @@ from .models import (
 
 __all__ = [
     "AuthenticationError",
+    "CallTimeout",
     "DecodeError",
     "DefaultSettings",
     "Error",
     "HttpError",
+    "LimitExceeded",
     "ListPdfResult",
+    "LocalFileError",
     "MailCertClient",
     "NotFoundError",
     "NULL",

@@ -233,10 +233,11 @@ class MailCertClient(_rt.ClientBase):
     action; the account's credentials travel inside that document. Answers are XML documents
     whose ``status`` is 100 on success.
 
-    Every method also takes ``timeout`` (seconds to wait for this call's answer),
-    ``extra_headers`` and ``extra_query`` (added to this call's request); ``last_response``
-    is the raw answer of the latest call, ``raw_responses()`` collects those of the calls
-    made in a ``with`` block.
+    Every method also takes ``timeout`` (seconds this call may take in all: connect, answer,
+    body and retries; the client's ``timeout`` otherwise), ``extra_headers`` and
+    ``extra_query`` (added to this call's request); ``last_response`` is the raw answer of
+    the latest call, ``raw_responses()`` collects those of the calls made in a ``with``
+    block.
 
     Args:
         username: Account user name (sent as the ``<user>`` element).
@@ -255,6 +256,10 @@ class MailCertClient(_rt.ClientBase):
         base_url: str | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 120.0,
+        timeout: float = 300.0,
+        max_answer_bytes: int = 67108864,
+        max_item_bytes: int = 8388608,
+        max_inflation: float = 200.0,
         verify_tls: bool = True,
         ca_bundle: str | None = None,
         retry_attempts: int = 2,
@@ -276,6 +281,10 @@ class MailCertClient(_rt.ClientBase):
             credentials=(username, password),
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
+            timeout=timeout,
+            max_answer_bytes=max_answer_bytes,
+            max_item_bytes=max_item_bytes,
+            max_inflation=max_inflation,
             verify_tls=verify_tls,
             ca_bundle=ca_bundle,
             retry_attempts=retry_attempts,

@@ -43,6 +43,18 @@ class TaskTimeout(Error, _rt.TaskTimeout):
     """Waiting for a long-running task ran out of time; the task goes on on the server."""
 
 
+class CallTimeout(TransportError, _rt.CallTimeout):
+    """The call's deadline (``timeout``) ran out: connect, answer, body and retries together."""
+
+
+class LimitExceeded(TransportError, _rt.LimitExceeded):
+    """The answer went past one of the client's limits; ``option`` names the one to raise."""
+
+
+class LocalFileError(Error, _rt.LocalFileError):
+    """A local file could not be written or read (also an ``OSError``); nothing partial is left."""
+
+
 ERROR_TABLE = _rt.ErrorTable(
     transport=TransportError,
     http=HttpError,
@@ -51,5 +63,8 @@ ERROR_TABLE = _rt.ErrorTable(
     vendor=VendorError,
     decode=DecodeError,
     task_timeout=TaskTimeout,
+    call_timeout=CallTimeout,
+    limit=LimitExceeded,
+    local_file=LocalFileError,
     rules=(),
 )

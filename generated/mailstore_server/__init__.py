@@ -16,10 +16,13 @@ from .._runtime import NULL, pretty
 from .client import MailStoreServerClient
 from .errors import (
     AuthenticationError,
+    CallTimeout,
     DecodeError,
     Error,
     HttpError,
     InvalidCredentialsError,
+    LimitExceeded,
+    LocalFileError,
     NotFoundError,
     TaskCancelledError,
     TaskFailedError,
@@ -42,6 +45,7 @@ from .models import (
 
 __all__ = [
     "AuthenticationError",
+    "CallTimeout",
     "DecodeError",
     "Error",
     "FolderPrivileges",
@@ -50,6 +54,8 @@ __all__ = [
     "HttpError",
     "InvalidCredentialsError",
     "Job",
+    "LimitExceeded",
+    "LocalFileError",
     "MailStoreServerClient",
     "NotFoundError",
     "NULL",

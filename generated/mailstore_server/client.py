@@ -2287,6 +2287,7 @@ _API = _rt.ApiDescription(
         token_param="token",
         version_param="lastKnownStatusVersion",
         timeout_param="millisecondsTimeout",
+        poll_interval_max=5.0,
     ),
     secret_wire_names=frozenset(("encryptionKey", "passphrase", "password")),
     retry_statuses=(502, 503, 504, 524),
@@ -2305,10 +2306,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
     that is polled with ``get-status``; the client does that for you, or hands you the task
     (``begin_*`` methods).
 
-    Every method also takes ``timeout`` (seconds to wait for this call's answer),
-    ``extra_headers`` and ``extra_query`` (added to this call's request); ``last_response``
-    is the raw answer of the latest call, ``raw_responses()`` collects those of the calls
-    made in a ``with`` block.
+    Every method also takes ``timeout`` (seconds this call may take in all: connect, answer,
+    body and retries; the client's ``timeout`` otherwise), ``extra_headers`` and
+    ``extra_query`` (added to this call's request); ``last_response`` is the raw answer of
+    the latest call, ``raw_responses()`` collects those of the calls made in a ``with``
+    block.
 
     Args:
         username: Administrator user name.
@@ -2329,12 +2331,17 @@ class MailStoreServerClient(_rt.TaskClientBase):
         base_url: str | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 120.0,
+        timeout: float = 300.0,
+        max_answer_bytes: int = 67108864,
+        max_item_bytes: int = 8388608,
+        max_inflation: float = 200.0,
         verify_tls: bool = True,
         ca_bundle: str | None = None,
         retry_attempts: int = 2,
         retry_backoff: float = 0.5,
         auto_handle_token: bool = True,
         wait_time: int = 1000,
+        poll_interval: float = 0.25,
         status_callback: _rt.StatusCallback | None = None,
         log_level: int | str | None = None,
         session: requests.Session | None = None,
@@ -2355,12 +2362,17 @@ class MailStoreServerClient(_rt.TaskClientBase):
             credentials=(username, password),
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
+            timeout=timeout,
+            max_answer_bytes=max_answer_bytes,
+            max_item_bytes=max_item_bytes,
+            max_inflation=max_inflation,
             verify_tls=verify_tls,
             ca_bundle=ca_bundle,
             retry_attempts=retry_attempts,
             retry_backoff=retry_backoff,
             auto_handle_token=auto_handle_token,
             wait_time=wait_time,
+            poll_interval=poll_interval,
             status_callback=status_callback,
             log_level=log_level,
             session=session,

@@ -16,10 +16,13 @@ from .._runtime import NULL, pretty
 from .client import MailStoreSpeClient
 from .errors import (
     AuthenticationError,
+    CallTimeout,
     DecodeError,
     Error,
     HttpError,
     InvalidCredentialsError,
+    LimitExceeded,
+    LocalFileError,
     NotFoundError,
     TaskCancelledError,
     TaskFailedError,
@@ -44,6 +47,7 @@ from .models import (
 
 __all__ = [
     "AuthenticationError",
+    "CallTimeout",
     "DecodeError",
     "EnvironmentInfo",
     "Error",
@@ -54,6 +58,8 @@ __all__ = [
     "Instance",
     "InvalidCredentialsError",
     "Job",
+    "LimitExceeded",
+    "LocalFileError",
     "MailStoreSpeClient",
     "NotFoundError",
     "NULL",

@@ -19,7 +19,45 @@ class TransportError(ApiError):
 
     def __init__(self, message: str, *, attempts: int = 1) -> None:
         super().__init__(message if attempts <= 1 else f"{message} (after {attempts} attempts)")
+        self.message = message  # without the attempts
         self.attempts = attempts
+
+
+class CallTimeout(TransportError, TimeoutError):
+    """The call's deadline ran out: a call (connect, answer, body and retries together) may take
+    ``timeout`` seconds, the client's option or the call's own. ``seconds`` is that deadline.
+    """
+
+    def __init__(self, message: str, *, seconds: float = 0, attempts: int = 1) -> None:
+        super().__init__(message, attempts=attempts)
+        self.seconds = seconds
+
+
+class LimitExceeded(TransportError):
+    """The answer went past one of the client's limits (``option``, e.g. ``max_answer_bytes``)
+    and was not read further: raise the option if the answer is legitimate."""
+
+    def __init__(self, message: str, *, option: str = "", limit: float = 0) -> None:
+        super().__init__(message)
+        self.option = option
+        self.limit = limit
+
+
+class LocalFileError(ApiError, OSError):
+    """A local file could not be created, written or read (``save_to``, an upload): a missing
+    or read-only folder, a directory where a file was expected, a full disk. Nothing partial is
+    left behind. ``errno`` and ``filename`` are those of the underlying ``OSError``."""
+
+    def __init__(
+        self, message: str, *, errno: int | None = None, filename: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errno = errno
+        self.filename = filename
+
+    def __str__(self) -> str:
+        return self.message  # OSError would rebuild the text from errno and filename
 
 
 class HttpError(ApiError):
@@ -123,6 +161,9 @@ class ErrorTable(NamedTuple):
     decode: type[DecodeError]
     task_timeout: type[TaskTimeout]
     rules: Sequence[ErrorRule] = ()
+    call_timeout: type[CallTimeout] = CallTimeout
+    limit: type[LimitExceeded] = LimitExceeded
+    local_file: type[LocalFileError] = LocalFileError
 
     def find(
         self, operation: str, http_status: int | None, vendor_status: str | None
@@ -131,3 +172,23 @@ class ErrorTable(NamedTuple):
             if rule.matches(operation, http_status, vendor_status):
                 return rule.error
         return None
+
+    def adopt(self, exc: ApiError, prefix: str = "") -> ApiError:
+        """This package's error for one the shared runtime raised (the same kind and facts),
+        its message prefixed with ``prefix`` (an operation's wire name) when given."""
+        for own in (self.call_timeout, self.limit, self.transport, self.local_file, self.decode):
+            if isinstance(exc, own):
+                return exc  # already this package's
+        text = str(getattr(exc, "message", exc.args[0] if exc.args else exc))
+        message = f"{prefix}: {text}" if prefix else text
+        if isinstance(exc, CallTimeout):
+            return self.call_timeout(message, seconds=exc.seconds, attempts=exc.attempts)
+        if isinstance(exc, LimitExceeded):
+            return self.limit(message, option=exc.option, limit=exc.limit)
+        if isinstance(exc, TransportError):
+            return self.transport(message, attempts=exc.attempts)
+        if isinstance(exc, LocalFileError):
+            return self.local_file(message, errno=exc.errno, filename=exc.filename)
+        if isinstance(exc, DecodeError):
+            return self.decode(message, body_excerpt=exc.body_excerpt)
+        return exc

@@ -40,6 +40,30 @@ CLIENT_OPTIONS: tuple[ClientOption, ...] = (
     ),
     ClientOption("connect_timeout", "float", "transport.connect_timeout", "Seconds to connect."),
     ClientOption("read_timeout", "float", "transport.read_timeout", "Seconds to wait for data."),
+    ClientOption(
+        "timeout",
+        "float",
+        "transport.timeout",
+        "Seconds a call may take in all (connect, answer, body, retries).",
+    ),
+    ClientOption(
+        "max_answer_bytes",
+        "int",
+        "transport.max_answer_bytes",
+        "The largest answer held in memory (decoded bytes).",
+    ),
+    ClientOption(
+        "max_item_bytes",
+        "int",
+        "transport.max_item_bytes",
+        "The largest item of a streamed answer (bytes).",
+    ),
+    ClientOption(
+        "max_inflation",
+        "float",
+        "transport.max_inflation",
+        "The most a compressed answer may inflate (decoded / wire bytes).",
+    ),
     ClientOption("verify_tls", "bool", "transport.verify_tls", "Verify the TLS certificate."),
     ClientOption("ca_bundle", "str | None", None, "CA bundle that signs the server certificate."),
     ClientOption("retry_attempts", "int", "transport.retry_attempts", "Retries of safe calls."),
@@ -56,6 +80,13 @@ CLIENT_OPTIONS: tuple[ClientOption, ...] = (
         "int",
         "protocol.long_running.wait_time_ms",
         "Milliseconds the server may hold a status poll.",
+        when="long_running",
+    ),
+    ClientOption(
+        "poll_interval",
+        "float",
+        "protocol.long_running.poll_interval",
+        "The least seconds between two status polls of a task.",
         when="long_running",
     ),
     ClientOption(
@@ -81,7 +112,8 @@ CALL_OPTIONS_KEY = "\x00call-options"
 
 
 class CallOptions(NamedTuple):
-    """Options of one call: a read timeout, and headers and query parameters to add."""
+    """Options of one call: its deadline (seconds for all of it), and headers and query
+    parameters to add."""
 
     timeout: float | None = None
     extra_headers: dict[str, str] | None = None

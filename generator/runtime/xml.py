@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
@@ -10,6 +11,12 @@ from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 from .builtin_types import Type
 from .codec import NULL, TEXT_KEY, Model, encode_scalar, union_option
 from .errors import DecodeError
+from .policy import item_too_large
+
+# Errors the XML parser raises for an encoding it cannot read: an unknown name (LookupError),
+# a multi-byte one expat does not support (ValueError), bytes that lie about it.
+_ENCODING_ERRORS = (LookupError, ValueError, UnicodeError)
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
 def parse_xml(body: bytes) -> Element:
@@ -17,18 +24,78 @@ def parse_xml(body: bytes) -> Element:
     import defusedxml.ElementTree as safe_et  # imported on first use: keeps package import fast
     from defusedxml import DefusedXmlException
 
+    source: bytes | str = body
     try:
-        root: Element = safe_et.fromstring(body, forbid_dtd=True)
+        if body[:4] in _UTF32_BOMS:  # XML allows UTF-32; expat reads only UTF-8 and UTF-16
+            source = body.decode("utf-32")
+        root: Element = safe_et.fromstring(source, forbid_dtd=True)
     except DefusedXmlException as exc:
         raise DecodeError(f"refused unsafe XML: {exc}", body_excerpt=_excerpt(body)) from None
     except safe_et.ParseError as exc:
         raise DecodeError(f"invalid XML: {exc}", body_excerpt=_excerpt(body)) from None
+    except _ENCODING_ERRORS as exc:
+        raise DecodeError(
+            f"invalid XML: its encoding cannot be read ({exc})", body_excerpt=_excerpt(body)
+        ) from None
     return root
 
 
+# Byte-order marks, and the first bytes of a BOM-less document in a wide encoding ("<" or
+# whitespace then "<"), as the XML specification's appendix F lists them.
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_WIDE = ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be")
+
+
 def looks_like_xml(body: bytes) -> bool:
-    head = body[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"<?xml") or head.startswith(b"<")
+    """Whether ``body`` starts like an XML document, in any encoding XML allows (UTF-8, UTF-16
+    or UTF-32, with or without a byte-order mark)."""
+    head = body[:256]
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return _starts_with_markup(head[len(bom) :], codec)
+    if b"\x00" in head[:4]:
+        return any(_starts_with_markup(head, codec) for codec in _WIDE)
+    return head.lstrip(b" \t\r\n").startswith(b"<")
+
+
+def _starts_with_markup(head: bytes, codec: str) -> bool:
+    width = 4 if "32" in codec else 2 if "16" in codec else 1
+    text = head[: len(head) // width * width].decode(codec, errors="replace")
+    return text.lstrip(" \t\r\n").startswith("<")
+
+
+# What XML 1.0 cannot carry as text: control characters but tab, LF and CR; lone surrogates;
+# U+FFFE and U+FFFF.
+_NOT_XML_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text_problem(value: Any) -> str | None:
+    """The first character in ``value`` (text, or the texts of a model, list or mapping) that
+    XML cannot carry, described (``U+0001 at position 3``); None when every one can."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if item.isascii() and item.isprintable():
+                continue
+            bad = _NOT_XML_TEXT.search(item)
+            if bad:
+                return f"U+{ord(bad.group()):04X} at position {bad.start()}"
+        elif isinstance(item, Model):
+            stack.extend(getattr(item, spec.name) for spec in item.__wire_fields__)
+            stack.extend(item.extra.values())
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+            stack.extend(item.keys())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return None
 
 
 def _excerpt(body: bytes) -> str:
@@ -180,6 +247,7 @@ def iter_elements(
     item_path: tuple[str, ...],
     watch: Iterable[str] = (),
     expect_root: str | None = None,
+    max_item_bytes: int | None = None,
 ) -> Iterator[tuple[str, Element]]:
     """Yield ``(tag, element)`` for the root's children named in ``watch`` (e.g. the status) that
     come before the items, then ``("item", element)`` for each element at ``item_path`` below the
@@ -193,7 +261,11 @@ def iter_elements(
     its name. A root other than ``expect_root`` is a ``DecodeError``. A DTD is refused before
     any of it reaches the parser; without a DTD no entity can be declared, so neither entity
     expansion nor external entities are possible (undeclared entities are parse errors). This
-    gives defusedxml's guarantees at C speed."""
+    gives defusedxml's guarantees at C speed.
+
+    No item may take more than ``max_item_bytes`` (nor the data between two items, nor what
+    comes before the first): the parser holds an open item, or text, whole, so an endless one
+    is refused (the policy's ``LimitExceeded``) instead of growing without bound."""
     from xml.etree.ElementTree import XMLPullParser
 
     parser: XMLPullParser[Element] = XMLPullParser(events=("start",))  # to learn the root
@@ -209,9 +281,13 @@ def iter_elements(
     container: Element | None = None
     in_prolog = True
     tail = b""
+    # bytes fed since the last item was completed: an upper bound of the open item's size
+    open_bytes = 0
+    item_limit = max_item_bytes if max_item_bytes is not None else float("inf")
     try:
         while True:
             chunk = source.read(_READ_SIZE)
+            open_bytes += len(chunk)
             if in_prolog and chunk:
                 window = (tail + chunk).replace(b"\x00", b"")  # UTF-16 prologs too
                 if _DOCTYPE in window.upper():
@@ -242,17 +318,23 @@ def iter_elements(
                 if chunk and (inside or not _closed(container[-1], item_tag, end_tag, chunk)):
                     done -= 1  # the last child may still be open: keep it for the next chunk
                 if done > 0:
+                    open_bytes = len(chunk)  # what is still open began in this chunk
                     finished = container[:done]
                     del container[:done]
                     for element in finished:
                         if element.tag == item_tag:
                             yield "item", element
+            if open_bytes > item_limit:
+                assert max_item_bytes is not None
+                raise item_too_large(max_item_bytes)
             if not chunk:
                 if root is not None:
                     yield from _watched(root, watched, reported, before=None)
                 return
     except ParseError as exc:
         raise DecodeError(f"invalid XML: {exc}") from None
+    except _ENCODING_ERRORS as exc:
+        raise DecodeError(f"invalid XML: its encoding cannot be read ({exc})") from None
 
 
 def _closed(last: Element, item_tag: str, end_tag: bytes, chunk: bytes) -> bool:
