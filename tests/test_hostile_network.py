@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import itertools
+import json
 import re
 import ssl
 import tracemalloc
@@ -190,7 +191,11 @@ def _zlib_bomb(head: bytes, mib: int, wbits: int) -> bytes:
     """``head``, then ``mib`` MiB of spaces, in one zlib stream (``wbits``: wrapped or raw)."""
     packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
     block = b" " * MiB
-    return packer.compress(head) + b"".join(packer.compress(block) for _ in range(mib)) + packer.flush()
+    return (
+        packer.compress(head)
+        + b"".join(packer.compress(block) for _ in range(mib))
+        + packer.flush()
+    )
 
 
 def _bomb_head(way: Way) -> bytes:
@@ -214,7 +219,9 @@ def _deflate_bomb(wbits: int) -> Callable[[Scene], Callable[[RawRequest], Iterab
     return build
 
 
-def _gzipped(cut: Callable[[bytes], bytes]) -> Callable[[Scene], Callable[[RawRequest], Iterable[Step]]]:
+def _gzipped(
+    cut: Callable[[bytes], bytes],
+) -> Callable[[Scene], Callable[[RawRequest], Iterable[Step]]]:
     def build(scene: Scene) -> Callable[[RawRequest], Iterable[Step]]:
         body = cut(gzip.compress(scene.way.good))
         headers = {**scene.way.headers, "Content-Encoding": "gzip"}
@@ -234,8 +241,13 @@ def _oversized(length: bool) -> Callable[[Scene], Callable[[RawRequest], Iterabl
         body = head + b" " * (8 * MiB)
         if length:
             return lambda request: [response(200, body, scene.way.headers)]
-        start = response(200, b"", {**scene.way.headers, "Transfer-Encoding": "chunked"}, length=False)
-        return lambda request: [start, *chunked(body[i : i + 65536] for i in range(0, len(body), 65536))]
+        start = response(
+            200, b"", {**scene.way.headers, "Transfer-Encoding": "chunked"}, length=False
+        )
+        return lambda request: [
+            start,
+            *chunked(body[i : i + 65536] for i in range(0, len(body), 65536)),
+        ]
 
     return build
 
@@ -274,9 +286,7 @@ def _drip_body(scene: Scene) -> Callable[[RawRequest], Iterable[Step]]:
 
 
 def _drip_headers(scene: Scene) -> Callable[[RawRequest], Iterable[Step]]:
-    return lambda request: itertools.chain(
-        drip(b"HTTP/1.1 200 OK\r\n", 0.02), forever(b"X", 0.05)
-    )
+    return lambda request: itertools.chain(drip(b"HTTP/1.1 200 OK\r\n", 0.02), forever(b"X", 0.05))
 
 
 def _cut_headers(dripped: bool) -> Callable[[Scene], Callable[[RawRequest], Iterable[Step]]]:
@@ -308,7 +318,9 @@ def _status_in_utf16(scene: Scene) -> Callable[[RawRequest], Iterable[Step]]:
     document = _status_document(scene.way)
     text = document.decode("utf-8").replace('encoding="ISO-8859-1"', 'encoding="UTF-16"')
     text = text.replace('encoding="UTF-8"', 'encoding="UTF-16"')
-    return lambda request: [response(200, text.encode("utf-16"), {"Content-Type": "application/pdf"})]
+    return lambda request: [
+        response(200, text.encode("utf-16"), {"Content-Type": "application/pdf"})
+    ]
 
 
 def _status_example(way: Way) -> Example:
@@ -342,7 +354,12 @@ KINDS = [
     Kind("raw deflate bomb", _deflate_bomb(-zlib.MAX_WBITS), "LimitExceeded", BOMB, memory=True),
     Kind("gzip cut before its trailer", _gzipped(lambda d: d[:-8]), "TransportError", "cut off"),
     Kind("gzip corrupt", _gzipped(_flip_middle), "TransportError", "corrupt"),
-    Kind("a coding not asked for", _always(response(200, b"xx", {"Content-Encoding": "br"})), "TransportError", "did not ask for"),
+    Kind(
+        "a coding not asked for",
+        _always(response(200, b"xx", {"Content-Encoding": "br"})),
+        "TransportError",
+        "did not ask for",
+    ),
     Kind(
         "too large to hold (Content-Length)",
         _oversized(True),
@@ -391,7 +408,12 @@ KINDS = [
         options={"timeout": 0.4, "read_timeout": 0.25},
         seconds=1.0,
     ),
-    Kind("headers cut before their end", _cut_headers(False), "TransportError", "headers were cut off"),
+    Kind(
+        "headers cut before their end",
+        _cut_headers(False),
+        "TransportError",
+        "headers were cut off",
+    ),
     Kind("headers dripped, then cut", _cut_headers(True), "TransportError", "headers were cut off"),
     Kind("cut off mid-body", _cut_mid_body, "TransportError", "cut off"),
     Kind("an empty answer", _always(response(200, b"")), "DecodeError"),
@@ -470,9 +492,9 @@ def test_a_hostile_server_ends_in_the_package_error_in_bounded_time_and_memory(
             second.body,
         ), "the credentials stay with the request within the origin"
         return
-    assert isinstance(outcome, getattr(package, kind.error)), (
-        f"expected {kind.error}, got {type(outcome).__name__}: {outcome}"
-    )
+    assert isinstance(
+        outcome, getattr(package, kind.error)
+    ), f"expected {kind.error}, got {type(outcome).__name__}: {outcome}"
     assert re.search(kind.message, str(outcome)), str(outcome)
     if way.how == "file":
         assert not target.exists(), "an answer that failed became a file"
@@ -640,9 +662,8 @@ def _storm(new_version_each_time: bool) -> Callable[[RawRequest], Iterable[Step]
 
     def answer(request: RawRequest) -> Iterable[Step]:
         version = next(polls) if new_version_each_time else 1
-        body = (
-            '{"statusCode": "running", "statusVersion": %d, "token": "tok-1", '
-            '"percentProgress": 1, "error": null, "result": null}' % version
+        body = json.dumps(
+            {"statusCode": "running", "statusVersion": version, "token": "tok-1", "error": None}
         )
         return [response(200, body.encode(), {"Content-Type": "application/json"})]
 
@@ -672,3 +693,82 @@ def test_a_task_whose_server_answers_at_once_is_polled_at_a_paced_rate(
         polls = len(server.requests) - 1  # the first request started the task
     assert 2 <= polls <= most, f"{polls} polls in {timer.seconds:.1f} s"
     assert timer.seconds < 2.5
+
+
+# -- a spec's own bounds and pacing ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bounded_package(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The task vendor of ``test_task_protocol`` with bounds and pacing of its own."""
+    from tests.spec_packages import build_package
+    from tests.test_task_protocol import SPEC
+
+    spec = SPEC.replace(
+        "server: {",
+        "transport: {timeout: 0.5, max_answer_bytes: 4000000, max_item_bytes: 300000, "
+        "max_inflation: 10}\nserver: {",
+    ).replace(
+        "    auto_handle: true\n",
+        "    auto_handle: true\n    poll_interval: 0.1\n    poll_interval_max: 0.2\n",
+    )
+    return build_package(tmp_path_factory.mktemp("bounded"), spec)
+
+
+def test_the_spec_sets_the_clients_default_deadline_limits_and_pacing(bounded_package: Any) -> None:
+    import inspect
+
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(bounded_package.TasksClient).parameters.items()
+    }
+    assert {k: defaults[k] for k in ("timeout", "max_answer_bytes", "max_item_bytes")} == {
+        "timeout": 0.5,
+        "max_answer_bytes": 4000000,
+        "max_item_bytes": 300000,
+    }
+    assert (defaults["max_inflation"], defaults["poll_interval"]) == (10, 0.1)
+    client = bounded_package.TasksClient(base_url="http://127.0.0.1:1")
+    assert client._client.limits == (4000000, 300000, 10)
+    assert client._client.pacer().maximum == 0.2
+
+
+def _task_answers(state: Iterator[int]) -> Callable[[RawRequest], Iterable[Step]]:
+    def answer(request: RawRequest) -> Iterable[Step]:
+        body = json.dumps({"state": "busy", "ticket": "T-1", "rev": next(state)})
+        return [response(200, body.encode(), {"Content-Type": "application/json"})]
+
+    return answer
+
+
+def test_the_spec_paces_the_polls_of_a_server_that_answers_at_once(bounded_package: Any) -> None:
+    with RawServer(_task_answers(itertools.repeat(1))) as server:
+        client = bounded_package.TasksClient(base_url=server.url, timeout=5)
+        task = client.begin_rebuild()
+        with pytest.raises(bounded_package.TaskTimeout):
+            task.wait(timeout=1.0)
+        polls = len(server.requests) - 1
+    assert 4 <= polls <= 7  # 0.1 s, then 0.2 s apart (poll_interval_max), not thousands
+
+
+def test_the_spec_bounds_each_call(bounded_package: Any) -> None:
+    def dripping(request: RawRequest) -> Iterator[Step]:
+        yield response(200, b"", {"Content-Length": "100000"})
+        yield from forever(b" ", 0.05)
+
+    with RawServer(dripping) as server:
+        client = bounded_package.TasksClient(base_url=server.url)
+        with Timer() as timer, pytest.raises(bounded_package.CallTimeout, match="timeout=0.5"):
+            client.begin_rebuild()
+    assert timer.seconds < 1.0
+    big = b'{"state": "done", "data": "' + b"x" * 4_000_000 + b'"}'
+    bomb = gzip.compress(b" " * (2 * MiB))
+    for body, headers, option in (
+        (big, {}, "max_answer_bytes"),
+        (bomb, {"Content-Encoding": "gzip"}, "max_inflation"),
+    ):
+        with RawServer(lambda request, b=body, h=headers: [response(200, b, h)]) as server:
+            client = bounded_package.TasksClient(base_url=server.url)
+            with pytest.raises(bounded_package.LimitExceeded) as caught:
+                client.begin_rebuild()
+        assert caught.value.option == option

@@ -59,6 +59,11 @@ PROVEN_BY: dict[str, tuple[str, ...]] = {
     "server*": ("tests/test_spec_errors.py", "specs/click2mail.yaml"),
     "auth*": ("tests/test_auth_schemes.py", "specs/lleida_mailcert.yaml"),
     "transport.verify_tls": ("tests/test_tls.py",),  # specific keys before their prefix
+    # the hostile network: deadlines and limits (client options of the same names)
+    **{
+        f"transport.{key}": ("tests/test_hostile_network.py",)
+        for key in ("timeout", "max_answer_bytes", "max_item_bytes", "max_inflation")
+    },
     "transport*": ("tests/test_faults.py", "tests/test_model.py", "tests/test_retry_after.py"),
     # protocol conventions
     "protocol": ("tests/test_spec_errors.py",),
@@ -73,6 +78,7 @@ PROVEN_BY: dict[str, tuple[str, ...]] = {
     "protocol.idempotency_key*": ("tests/test_idempotency.py", "tests/test_example_apis.py"),
     # envelope and task fields: all renamed in test_task_protocol (MailStore uses the defaults)
     "protocol.envelope*": ("tests/test_task_protocol.py",),
+    "protocol.long_running.poll_interval*": ("tests/test_hostile_network.py",),
     "protocol.long_running*": ("tests/test_task_protocol.py",),
     # errors and enums
     "errors*": ("tests/test_status_rules.py", "tests/test_spec_errors.py"),
@@ -98,6 +104,7 @@ PROVEN_BY: dict[str, tuple[str, ...]] = {
     ),
     "operations.*.stream_items": ("specs/lleida_mailcert.yaml", "tests/test_status_rules.py"),
     "operations.*.paginate*": ("tests/test_pagination.py",),
+    "operations.*.redirects": ("tests/test_hostile_network.py",),
 }
 
 

@@ -359,6 +359,7 @@ class Client:
             content_type=content_type or None,
             size=size,
             saved_to=saved_to,
+            errors=self.errors,
         )
 
     # -- long-running tasks (the TaskBackend protocol) -------------------------------------------

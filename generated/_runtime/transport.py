@@ -30,6 +30,7 @@ import urllib3
 from requests.cookies import extract_cookies_to_jar
 from requests.hooks import dispatch_hook
 
+from .arguments import ArgumentValueError
 from .encoding import WireRequest
 from .errors import ApiError, ErrorTable
 from .http_adapter import ACTIVE_DEADLINE, HeadersCutOff, guard_session
@@ -169,7 +170,12 @@ class Transport:
         attempts = 1 + (self.retry.attempts if retried else 0)
         deadline = self.deadline(timeout, hold)
         read_timeout = self.read_timeout + hold
-        first = self._first_hop(wire)
+        try:
+            first = self._first_hop(wire)
+        except UnicodeEncodeError as exc:  # an extra_query value that is not Unicode text
+            raise ArgumentValueError(
+                f"{op.name}(): a query value cannot be encoded ({exc.reason}); nothing was sent"
+            ) from None
         in_url = [s for s in wire.secrets if s and mask(first.url, [s]) != first.url]
         if in_url:
             _URL_SECRETS.add(in_url)  # urllib3 logs the URL at DEBUG level

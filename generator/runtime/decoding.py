@@ -14,6 +14,7 @@ import requests
 from .codec import decode_json, decode_xml, value_at
 from .errors import ApiError, DecodeError, HttpError, VendorError
 from .operation import ApiDescription, Operation
+from .policy import header_problem
 from .results import BinaryResult
 from .status import Status, parse_status
 from .transport import retry_after
@@ -217,8 +218,9 @@ class Decoder:
             )
         status = parse_status(self.api, data)
         echo = self.api.envelope.echo_field
-        if echo and isinstance(data.get(echo), str):
-            self.echo_value = data[echo]
+        value = data.get(echo) if echo else None
+        if isinstance(value, str) and header_problem("X-Echo", value) is None:
+            self.echo_value = value  # one that would break the header is not sent back
         return status
 
     def _decode_xml(self, op: Operation[Any], response: requests.Response) -> Any:
@@ -237,7 +239,9 @@ class Decoder:
             raise self.empty_answer(op)
         if "xml" in content_type or looks_like_xml(body):
             return self.status_instead_of_file(op, body, response.status_code)
-        return BinaryResult(has_file=True, content=body, content_type=content_type or None)
+        return BinaryResult(
+            has_file=True, content=body, content_type=content_type or None, errors=self.errors
+        )
 
     def empty_answer(self, op: Operation[Any]) -> ApiError:
         """An empty answer where a file or the vendor's status document was expected: never a
@@ -265,7 +269,9 @@ class Decoder:
             )
         if op.status_success is not None:
             self.check_xml_status(op, status, message, http_status, payload=root, code=code)
-        return BinaryResult(has_file=False, content=None, status=status, msg=message)
+        return BinaryResult(
+            has_file=False, content=None, status=status, msg=message, errors=self.errors
+        )
 
     def _decode_json(self, op: Operation[Any], response: requests.Response) -> Any:
         data = load_json(response.content, self.errors.decode)

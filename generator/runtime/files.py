@@ -22,13 +22,14 @@ from .errors import LocalFileError
 FileTarget = str | PathLike[str] | IO[bytes]
 
 
-def local_error(exc: OSError, doing: str, path: str | None = None) -> LocalFileError:
-    where = path if path is not None else (exc.filename or "")
+def local_error(exc: OSError, doing: str, path: str, folder: str | None = None) -> LocalFileError:
+    """``exc`` as the runtime's error: what could not be done to which file, and why."""
     reason = exc.strerror or type(exc).__name__
+    inside = f" (in the folder {folder!r})" if folder is not None else ""
     return LocalFileError(
-        f"local file: cannot {doing} {str(where)!r}: {reason}",
+        f"local file: cannot {doing} {path!r}: {reason}{inside}",
         errno=exc.errno,
-        filename=str(where) if where else None,
+        filename=path,
     )
 
 
@@ -57,7 +58,7 @@ class Download:
                 prefix=f".{final.name}.", suffix=".part", dir=folder or "."
             )
         except OSError as exc:
-            raise local_error(exc, "write a file in", str(folder)) from None
+            raise local_error(exc, "save to", self.final, str(folder)) from None
         self._partial = partial
         self._stream = os.fdopen(handle, "wb")
 
@@ -70,7 +71,8 @@ class Download:
             try:
                 stream.write(piece)
             except OSError as exc:
-                raise local_error(exc, "write", self.final or getattr(stream, "name", "")) from None
+                name = self.final or str(getattr(stream, "name", "the file object"))
+                raise local_error(exc, "write", name) from None
             size += len(piece)
         return size
 

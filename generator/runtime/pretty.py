@@ -23,7 +23,7 @@ def plain(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, Status | BinaryResult):
         data = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        for internal in ("raw", "running", "succeeded"):
+        for internal in ("raw", "running", "succeeded", "errors"):
             data.pop(internal, None)
         return to_jsonable(data)
     return to_jsonable(value)
