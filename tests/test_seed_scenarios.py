@@ -32,6 +32,9 @@ ADMIN = {
 
 @pytest.fixture
 def mailstore() -> Iterator[tuple[Loopback, FakeMailStore]]:
+    """The fake answers each status poll at once with the next step of the task, so the clients
+    here poll without pacing (``poll_interval=0``): 17 steps take milliseconds, not the 4 s the
+    default spacing would make them (the pacing itself: ``test_hostile_network``)."""
     fake = FakeMailStore(
         results={
             "GetServerInfo": {"machineName": "WIN-2012-R2-X64", "version": "9.0.3.9857"},
@@ -104,7 +107,7 @@ def test_seed001_simple_calls_in_a_with_block(mailstore: tuple[Loopback, FakeMai
     """`with mailstore.spe.Client(...) as speClient:` then simple calls that return at once."""
     server, fake = mailstore
     fake.xsrf = "dUubPmGWEANyDxGbBvejCu6qSRUlkQYSiunQCGFkbWlu"
-    with MailStoreSpeClient(password="S3cR3t!", base_url=server.url) as spe:
+    with MailStoreSpeClient(password="S3cR3t!", base_url=server.url, poll_interval=0) as spe:
         info = spe.get_environment_info()
         assert (info.server_name, info.licensee_id) == ("win2012spe", 1)
         user = spe.get_user_info("admin", instance_id="test01")
@@ -115,7 +118,7 @@ def test_seed001_simple_calls_in_a_with_block(mailstore: tuple[Loopback, FakeMai
 def test_seed001_every_users_details(mailstore: tuple[Loopback, FakeMailStore]) -> None:
     """`for user in speClient.GetUsers(instance)["result"]: speClient.GetUserInfo(instance, ...)`"""
     server, fake = mailstore
-    with MailStoreSpeClient(base_url=server.url, instance_id="test01") as spe:
+    with MailStoreSpeClient(base_url=server.url, poll_interval=0, instance_id="test01") as spe:
         details = [spe.get_user_info(user.user_name) for user in spe.get_users()]
     assert len(details) == 2
     assert [args for name, args in fake.calls if name == "GetUserInfo"] == [
@@ -131,7 +134,7 @@ def test_seed001_manual_token_handling_then_handle_token(
     `HandleToken(token)` then behaves as automatic handling would."""
     server, fake = mailstore
     with MailStoreSpeClient(
-        base_url=server.url, auto_handle_token=False, instance_id="test01"
+        base_url=server.url, poll_interval=0, auto_handle_token=False, instance_id="test01"
     ) as spe:
         task = spe.verify_store(1, False)
         assert isinstance(task, Task)
@@ -144,7 +147,7 @@ def test_seed001_manual_token_handling_then_handle_token(
 def test_seed001_iterate_over_every_status(mailstore: tuple[Loopback, FakeMailStore]) -> None:
     """`for status in client.HandleTokenIter(client.VerifyStore(instID, storeID)):`"""
     server, _fake = mailstore
-    spe = MailStoreSpeClient(base_url=server.url, instance_id="test01")
+    spe = MailStoreSpeClient(base_url=server.url, poll_interval=0, instance_id="test01")
     statuses = list(spe.begin_verify_store(1, False))
     assert statuses[0].code == "running" and statuses[-1].code == "succeeded"
     versions = [s.version for s in statuses]
@@ -154,7 +157,7 @@ def test_seed001_iterate_over_every_status(mailstore: tuple[Loopback, FakeMailSt
 def test_seed001_cancel_a_long_running_call(mailstore: tuple[Loopback, FakeMailStore]) -> None:
     """`CancelAsync(token)`: the server cancels when it decides; polling shows `cancelled`."""
     server, fake = mailstore
-    spe = MailStoreSpeClient(base_url=server.url, instance_id="test01")
+    spe = MailStoreSpeClient(base_url=server.url, poll_interval=0, instance_id="test01")
     task = spe.begin_verify_store(1, False)
     task.refresh()
     task.refresh()
@@ -168,7 +171,7 @@ def test_seed001_cancel_a_long_running_call(mailstore: tuple[Loopback, FakeMailS
 def test_seed001_pretty_printing(mailstore: tuple[Loopback, FakeMailStore]) -> None:
     """`mailstore.helper.prettyPrint(...)`: readable output of a status."""
     server, _fake = mailstore
-    spe = MailStoreSpeClient(base_url=server.url, instance_id="test01")
+    spe = MailStoreSpeClient(base_url=server.url, poll_interval=0, instance_id="test01")
     task = spe.begin_verify_store(1, False)
     task.wait()
     text = server_pretty(task.status)
@@ -182,7 +185,7 @@ def test_seed001_pretty_printing(mailstore: tuple[Loopback, FakeMailStore]) -> N
 def test_seed002_server_info(mailstore: tuple[Loopback, FakeMailStore]) -> None:
     """`print(serverClient.GetServerInfo()["result"])`"""
     server, _fake = mailstore
-    info = MailStoreServerClient(base_url=server.url).get_server_info()
+    info = MailStoreServerClient(base_url=server.url, poll_interval=0).get_server_info()
     assert (info.machine_name, info.version) == ("WIN-2012-R2-X64", "9.0.3.9857")
 
 
@@ -192,7 +195,7 @@ def test_seed002_errors_carry_message_and_details(
     """`if userInfo["statusCode"] == 'succeeded': ... else: print(userInfo["error"]["message"])`"""
     server, fake = mailstore
     fake.errors["GetUserInfo"] = {"message": "User 'john.doe' does not exist.", "details": "x"}
-    client = MailStoreServerClient(base_url=server.url)
+    client = MailStoreServerClient(base_url=server.url, poll_interval=0)
     with pytest.raises(TaskFailedError) as caught:
         client.get_user_info("john.doe")
     assert caught.value.vendor_message == "User 'john.doe' does not exist."
@@ -202,7 +205,7 @@ def test_seed002_all_email_addresses(mailstore: tuple[Loopback, FakeMailStore]) 
     """`emailAddresses += serverClient.GetUserInfo(user["userName"])["result"]["emailAddresses"]`"""
     server, fake = mailstore
     fake.results["GetUserInfo"] = dict(ADMIN, emailAddresses=["a@example.com"])
-    client = MailStoreServerClient(base_url=server.url)
+    client = MailStoreServerClient(base_url=server.url, poll_interval=0)
     addresses = [
         a
         for user in client.get_users()
@@ -214,7 +217,9 @@ def test_seed002_all_email_addresses(mailstore: tuple[Loopback, FakeMailStore]) 
 def test_seed002_automatic_token_handling(mailstore: tuple[Loopback, FakeMailStore]) -> None:
     """`serverClient = mailstore.server.Client(autoHandleToken=True); serverClient.VerifyStore(1)`"""
     server, fake = mailstore
-    client = MailStoreServerClient(base_url=server.url, auto_handle_token=True, wait_time=1000)
+    client = MailStoreServerClient(
+        base_url=server.url, poll_interval=0, auto_handle_token=True, wait_time=1000
+    )
     assert client.verify_store(1, False) is None
     polls = [args for name, args in fake.calls if name == "get-status"]
     assert len(polls) == len(VERIFY_LOG)
@@ -230,7 +235,9 @@ def test_seed002_progress_through_a_callback(mailstore: tuple[Loopback, FakeMail
     def show_progress(status: Status) -> None:
         printed.write(status.log_output or "")
 
-    client = MailStoreServerClient(base_url=server.url, status_callback=show_progress)
+    client = MailStoreServerClient(
+        base_url=server.url, poll_interval=0, status_callback=show_progress
+    )
     client.verify_store(3, False)
     assert printed.getvalue() == "".join(VERIFY_LOG)
 
@@ -238,7 +245,7 @@ def test_seed002_progress_through_a_callback(mailstore: tuple[Loopback, FakeMail
 def test_seed002_manual_get_status_loop(mailstore: tuple[Loopback, FakeMailStore]) -> None:
     """`while status["statusCode"] == "running": status = serverClient.GetStatus(status)`"""
     server, _fake = mailstore
-    client = MailStoreServerClient(base_url=server.url, auto_handle_token=False)
+    client = MailStoreServerClient(base_url=server.url, poll_interval=0, auto_handle_token=False)
     first = client.begin_verify_store(3, False)
     status = first.status
     output = ""
@@ -253,7 +260,7 @@ def test_seed002_manual_get_status_loop(mailstore: tuple[Loopback, FakeMailStore
 def test_seed002_cancel_inside_the_polling_loop(mailstore: tuple[Loopback, FakeMailStore]) -> None:
     """The tutorial's loop that calls `serverClient.CancelAsync(status)` while polling."""
     server, _fake = mailstore
-    client = MailStoreServerClient(base_url=server.url)
+    client = MailStoreServerClient(base_url=server.url, poll_interval=0)
     task = client.begin_verify_store(3, False)
     seen = []
     with pytest.raises(TaskCancelledError):
@@ -271,9 +278,13 @@ def test_seed002_resume_a_task_from_its_token_in_a_new_client(
 ) -> None:
     """A script that stored the token picks the task up again (a new process, a new client)."""
     server, _fake = mailstore
-    token = MailStoreServerClient(base_url=server.url).begin_verify_store(3, False).token
+    token = (
+        MailStoreServerClient(base_url=server.url, poll_interval=0)
+        .begin_verify_store(3, False)
+        .token
+    )
     assert token is not None
-    resumed = MailStoreServerClient(base_url=server.url).resume_task(token)
+    resumed = MailStoreServerClient(base_url=server.url, poll_interval=0).resume_task(token)
     assert resumed.wait() is None and resumed.status.code == "succeeded"
 
 
