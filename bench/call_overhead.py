@@ -7,9 +7,7 @@ from __future__ import annotations
 from bench.common import CHILD_PEAK, record, run_child, server_process
 
 CALLS = 2000
-OURS = (
-    CHILD_PEAK
-    + """
+OURS = CHILD_PEAK + """
 import time, warnings
 warnings.simplefilter("ignore")
 from generated.mailstore_server import MailStoreServerClient
@@ -21,10 +19,7 @@ for _ in range({calls}):
 assert info.user_name == "john"
 report(time.perf_counter() - t)
 """
-)
-BARE = (
-    CHILD_PEAK
-    + """
+BARE = CHILD_PEAK + """
 import json, time, warnings, requests
 warnings.simplefilter("ignore")
 session = requests.Session()
@@ -38,10 +33,7 @@ for _ in range({calls}):
     assert envelope["statusCode"] == "succeeded"
 report(time.perf_counter() - t)
 """
-)
-URLLIB = (
-    CHILD_PEAK
-    + """
+URLLIB = CHILD_PEAK + """
 import base64, json, ssl, time, urllib.parse, urllib.request
 context = ssl._create_unverified_context()
 auth = "Basic " + base64.b64encode(b"admin:admin").decode()
@@ -55,7 +47,6 @@ for _ in range({calls}):
     assert envelope["statusCode"] == "succeeded"
 report(time.perf_counter() - t)
 """
-)
 
 
 def main() -> None:

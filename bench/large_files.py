@@ -11,9 +11,7 @@ from bench.common import CHILD_PEAK, record, run_child, server_process
 
 DOWNLOAD_MIB, UPLOAD_MIB = 1024, 512
 
-OURS_DOWNLOAD = (
-    CHILD_PEAK
-    + """
+OURS_DOWNLOAD = CHILD_PEAK + """
 import time
 from generated.lleida_mailcert import MailCertClient
 client = MailCertClient("u", "p", base_url="{url}/download/{mib}")
@@ -22,10 +20,7 @@ result = client.download_pdf(1, save_to="{target}")
 assert result.has_file and result.size == {mib} << 20, result
 report(time.perf_counter() - t)
 """
-)
-BARE_DOWNLOAD = (
-    CHILD_PEAK
-    + """
+BARE_DOWNLOAD = CHILD_PEAK + """
 import time, requests
 t = time.perf_counter()
 with requests.post("{url}/download/{mib}/cgi-bin/mailcertapi.cgi", data={"xml": "<x/>"},
@@ -34,10 +29,7 @@ with requests.post("{url}/download/{mib}/cgi-bin/mailcertapi.cgi", data={"xml": 
         out.write(chunk)
 report(time.perf_counter() - t)
 """
-)
-OURS_UPLOAD = (
-    CHILD_PEAK
-    + """
+OURS_UPLOAD = CHILD_PEAK + """
 import time
 import requests_toolbelt.multipart.encoder  # imported by the first upload: not the upload's cost
 from generated.click2mail import Click2MailClient
@@ -48,10 +40,7 @@ document = client.upload_document("big", "PDF", "Letter 8.5 x 11", "{source}")
 assert document.id == 1
 report(time.perf_counter() - t, baseline_rss_kib=baseline)
 """
-)
-BARE_UPLOAD = (
-    CHILD_PEAK
-    + """
+BARE_UPLOAD = CHILD_PEAK + """
 import time, requests
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 t = time.perf_counter()
@@ -64,7 +53,6 @@ with open("{source}", "rb") as handle:
 assert response.status_code == 201
 report(time.perf_counter() - t)
 """
-)
 
 
 def _fill(code: str, **values: object) -> str:

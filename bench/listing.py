@@ -9,9 +9,7 @@ import sys
 
 from bench.common import CHILD_PEAK, Measure, record, run_child, server_process
 
-OURS_STREAM = (
-    CHILD_PEAK
-    + """
+OURS_STREAM = CHILD_PEAK + """
 import time
 from generated.lleida_mailcert import MailCertClient
 client = MailCertClient("user", "password", base_url="{url}")
@@ -22,10 +20,7 @@ for row in client.iter_list_pdf(subjrw="John"):
 assert count == {rows}, count
 report(time.perf_counter() - t)
 """
-)
-OURS_PLAIN = (
-    CHILD_PEAK
-    + """
+OURS_PLAIN = CHILD_PEAK + """
 import time
 from generated.lleida_mailcert import MailCertClient
 # past the default bound of answers held in memory (max_answer_bytes, 64 MiB): raised to measure
@@ -35,12 +30,9 @@ result = client.list_pdf(subjrw="John")
 assert len(result.pdf_list.pdf_row) == {rows}
 report(time.perf_counter() - t)
 """
-)
 # The floor: the standard library's iterparse over the same streamed bytes, one dict per row
 # (text of each child), no types, no checks. Ours must stay within 1.15x of it.
-FLOOR = (
-    CHILD_PEAK
-    + """
+FLOOR = CHILD_PEAK + """
 import time
 from xml.etree.ElementTree import iterparse
 import requests
@@ -56,10 +48,7 @@ for _event, element in iterparse(response.raw, events=("end",)):
 assert count == {rows}, count
 report(time.perf_counter() - t)
 """
-)
-PYLLEIDA = (
-    CHILD_PEAK
-    + """
+PYLLEIDA = CHILD_PEAK + """
 import time
 from pylleida import PyLleida
 client = PyLleida("user", "password")
@@ -69,7 +58,6 @@ result = client.mailcert.list_pdf(subjrw="John")
 assert len(result.pdf_list.pdf_row) == {rows}
 report(time.perf_counter() - t)
 """
-)
 
 
 def main(sizes: tuple[int, ...] = (200_000, 1_000_000)) -> None:

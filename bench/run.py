@@ -5,7 +5,15 @@ from __future__ import annotations
 import sys
 import time
 
-from bench import call_overhead, common, generation, import_time, large_files, listing
+from bench import (
+    call_overhead,
+    common,
+    generation,
+    import_time,
+    large_files,
+    listing,
+    policy_cost,
+)
 
 SECTIONS = [
     ("1. Unpaginated listing (200,000 and 1,000,000 rows)", listing.main),
@@ -13,6 +21,7 @@ SECTIONS = [
     ("3. Call overhead", call_overhead.main),
     ("4. Generation", generation.main),
     ("5. Import time", import_time.main),
+    ("6. The transport policy's cost", policy_cost.main),
 ]
 
 

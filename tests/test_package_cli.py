@@ -315,3 +315,35 @@ def test_a_local_file_problem_is_a_usage_error_without_a_traceback(
         "lleida_mailcert", *base, "download-pdf", "--file-id", "7", "-o", str(target)
     )
     assert code == 2 and "local file" in err and "Traceback" not in err
+
+
+def test_the_command_takes_the_calls_deadline_and_says_when_it_ran_out(server: Loopback) -> None:
+    server.reply(Reply(body=b"<x/>", delay=1.0))
+    base = ["--username", "u", "--password", "p", "--base-url", server.url, "--timeout", "0.3"]
+    started = time.monotonic()
+    code, _, err = run("lleida_mailcert", *base, "get-default-settings")
+    assert code == 5 and "no answer in time" in err and "timeout=0.3" in err
+    assert time.monotonic() - started < 0.9
+
+
+def test_the_command_can_hold_a_larger_answer_when_asked(server: Loopback) -> None:
+    body = "<result><status>100</status><x>" + " " * 5000 + "</x></result>"
+    server.reply(Reply(body=body), Reply(body=body))
+    base = ["--username", "u", "--password", "p", "--base-url", server.url]
+    code, _, err = run(
+        "lleida_mailcert", *base, "--max-answer-bytes", "1000", "get-default-settings"
+    )
+    assert code == 5 and "answer refused" in err and "max_answer_bytes=1000" in err
+    code, _, _ = run("lleida_mailcert", *base, "--max-answer-bytes", "9000", "get-default-settings")
+    assert code == 0
+
+
+def test_a_folder_that_cannot_take_the_file_is_refused_before_the_request(
+    server: Loopback, tmp_path: Path
+) -> None:
+    base = ["--username", "u", "--password", "p", "--base-url", server.url]
+    target = tmp_path / "missing-folder" / "c.pdf"
+    code, _, err = run(
+        "lleida_mailcert", *base, "download-pdf", "--file-id", "7", "-o", str(target)
+    )
+    assert code == 2 and "local file: cannot save to" in err and server.requests == []

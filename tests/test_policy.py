@@ -63,7 +63,8 @@ def test_a_redirect_is_followed_only_as_the_policy_says(
     location = TARGETS[where]
     elsewhere = where in ("another port", "another host")
     keeps = status in (307, 308)
-    becomes = method if keeps or method == "HEAD" or (status != 303 and method != "POST") else "GET"
+    turns_get = status in (302, 303) or (status == 301 and method == "POST")
+    becomes = "GET" if turns_get and method != "HEAD" else method
     refused = (
         where in ("plain http, same host", "not http")
         or (elsewhere and redirects == "same_origin")
@@ -236,8 +237,9 @@ def test_polls_back_off_while_the_server_answers_at_once_with_nothing_new() -> N
     pacer = PollPacer(0.25, 5.0)
     waits = [pacer.wait_after(0.0, changed=False) for _ in range(8)]
     assert waits == [0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
-    assert pacer.wait_after(0.0, changed=True) == 5.0  # progress: the next one comes sooner
+    assert pacer.wait_after(0.0, changed=True) == 0.25  # progress: the next poll comes soon
     assert pacer.wait_after(0.0, changed=False) == 0.25
+    assert pacer.wait_after(0.0, changed=False) == 0.5
 
 
 def test_a_server_that_holds_the_poll_is_not_made_to_wait_more() -> None:

@@ -48,6 +48,7 @@ class FakeBackend:
         self.answers: Iterator[Status] = iter(answers)
         self.polls: list[tuple[str, int, int]] = []
         self.cancelled: list[str] = []
+        self.slept: list[float] = []
 
     def poll_status(self, token: str, version: int, wait_time_ms: int) -> Status:
         self.polls.append((token, version, wait_time_ms))
@@ -63,6 +64,9 @@ class FakeBackend:
         if kind == "timeout":
             return TaskTimeout(message, token=token, seconds=seconds)
         return DecodeError(message)
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)  # recorded, not waited: the pacing is the subject
 
 
 OP: rt.Operation[Any] = rt.Operation(
@@ -195,3 +199,18 @@ def test_reserved_names_come_from_the_runtime() -> None:
 )
 def test_the_first_sentence_of_a_doc_survives_abbreviations(doc: str, first: str) -> None:
     assert first_sentence(doc) == first
+
+
+def test_a_paced_task_waits_between_polls_as_its_pacer_says() -> None:
+    from generated._runtime.policy import PollPacer
+
+    answers = [status("running", 1), status("running", 1), status("running", 2)]
+    backend = FakeBackend([*answers, status("succeeded", 3, result=7)])
+    task = Task(
+        backend, OP, status("running", 1), wait_time_ms=0, pacer=PollPacer(0.25, 5.0)
+    )
+    assert task.wait() == ("result of", "DoIt", 7)
+    assert len(backend.polls) == 4
+    # the fake answers at once: 0.25 s, then doubled while nothing changed, then back to 0.25
+    assert [round(s, 2) for s in backend.slept] == [0.25, 0.5, 0.25]
+

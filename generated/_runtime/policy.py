@@ -85,8 +85,9 @@ def next_hop(
 ) -> Hop | None:
     """The request a redirect answer asks for, or None when the answer is not a redirect.
 
-    Within ``origin`` a redirect is followed as browsers and requests do (303, and 301/302 of a
-    POST, become a GET without body; 307/308 repeat the request, which a streamed body cannot).
+    Within ``origin`` a redirect is followed as browsers and requests do (302, 303 and a 301 of
+    a POST become a GET, any but 307/308 without the body; 307/308 repeat the request, which a
+    streamed body cannot).
     To another origin it is refused unless ``redirects`` is ``any_origin``; then only a GET or
     HEAD is sent, with no credential of any kind: none of the headers but ``KEPT_ELSEWHERE``,
     no body, no cookies, and no query value that is one of ``secrets``. From https to http it
@@ -108,8 +109,8 @@ def next_hop(
         raise TransportError(f"more than {MAX_REDIRECTS} redirects (the last to {shown}); stopped")
     method = hop.method
     keeps_body = status in (307, 308)
-    if not keeps_body and (status == 303 or method == "POST") and method != "HEAD":
-        method = "GET"
+    if method != "HEAD" and (status in (302, 303) or (status == 301 and method == "POST")):
+        method = "GET"  # as browsers and requests do
     elsewhere = hop.elsewhere or origin_of(target) != origin
     if elsewhere:
         if redirects != ANY_ORIGIN:
@@ -413,11 +414,11 @@ class PollPacer:
     def wait_after(self, elapsed: float, changed: bool) -> float:
         """Seconds to wait after a poll that took ``elapsed`` seconds; ``changed``: it brought
         a new status version."""
-        spacing = self.spacing
-        if changed or elapsed >= spacing:
+        if changed or elapsed >= self.spacing:
             self.spacing = self.minimum  # progress, or the server paced the poll itself
-        else:
-            self.spacing = min(spacing * 2, self.maximum)
+            return max(0.0, self.minimum - elapsed)
+        spacing = self.spacing
+        self.spacing = min(spacing * 2, self.maximum)
         return max(0.0, spacing - elapsed)
 
 

@@ -381,19 +381,24 @@ class Transport:
 
 
 def _worth_retrying(exc: BaseException, failure: ApiError, errors: ErrorTable) -> bool:
-    """A safe request is tried again after a failure of the network, not of TLS or the
-    deadline (another try cannot help)."""
+    """A safe request is tried again after the network failed it (no connection, no answer in
+    time, a body cut off), not after TLS refused it or the deadline ran out: another try
+    cannot help those."""
     if isinstance(failure, errors.call_timeout) or isinstance(exc, requests.exceptions.SSLError):
         return False
-    return isinstance(
-        exc,
-        requests.ConnectionError
-        | requests.Timeout
-        | requests.exceptions.ChunkedEncodingError
-        | urllib3.exceptions.HTTPError
-        | http.client.HTTPException
-        | OSError,
-    )
+    return isinstance(exc, _RETRYABLE)
+
+
+_RETRYABLE = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    urllib3.exceptions.ProtocolError,
+    urllib3.exceptions.ReadTimeoutError,
+    http.client.HTTPException,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 def _set_content(response: requests.Response, body: bytes) -> None:

@@ -32,9 +32,8 @@ class MissingFileError(ArgumentValueError, FileNotFoundError):
 def check_arguments(
     op: Operation[Any], args: Mapping[str, Any], secret_wires: Collection[str] = ()
 ) -> None:
-    """Check every given argument (keyed by wire name; None means not given). The value of a
-    secret parameter (or of one whose wire name is secret) is never repeated in a message.
-    """
+    """Check every given argument (keyed by wire name; None means not given). A secret's
+    value (a secret parameter, or one whose wire name is secret) is never shown in a message."""
     given = {p.wire for p in op.params if args.get(p.wire) is not None}
     for param in op.params:
         value = args.get(param.wire)

@@ -30,6 +30,7 @@ from .errors import (
     CallTimeout,
     DecodeError,
     HttpError,
+    LimitExceeded,
     LocalFileError,
     TaskTimeout,
     TransportError,
@@ -95,6 +96,12 @@ def build_parser(api: ApiDescription) -> argparse.ArgumentParser:
     connection.add_argument("--ca-bundle", help="CA bundle to verify the server's certificate")
     connection.add_argument(
         "--timeout", type=float, help="seconds the call may take in all (connect, answer, retries)"
+    )
+    connection.add_argument(
+        "--max-answer-bytes",
+        type=int,
+        metavar="N",
+        help="the largest answer held in memory (default: the client's)",
     )
     parser.add_argument(
         "--format",
@@ -228,6 +235,8 @@ def _client(client_class: Any, api: ApiDescription, args: argparse.Namespace) ->
         kwargs["ca_bundle"] = args.ca_bundle
     if args.timeout:
         kwargs["timeout"] = args.timeout
+    if args.max_answer_bytes:
+        kwargs["max_answer_bytes"] = args.max_answer_bytes
     return client_class(**kwargs)
 
 
@@ -355,6 +364,8 @@ def main(
         return _fail(err, "local file", exc, EXIT_USAGE)
     except CallTimeout as exc:
         return _fail(err, "no answer in time", exc, EXIT_TRANSPORT)
+    except LimitExceeded as exc:
+        return _fail(err, "answer refused", exc, EXIT_TRANSPORT)
     except OSError as exc:  # a local file: an unreadable upload
         return _fail(err, "local file", exc, EXIT_USAGE)
     except KeyboardInterrupt:

@@ -262,7 +262,7 @@ class Client:
         link = response.links.get("next", {}).get("url")
         if not link:
             return None
-        link = urljoin(self.base_url + "/", link)
+        link = urljoin(response.url or self.base_url, link)  # relative to the page it came in
         if origin_of(link) != self.transport.origin:
             raise self.errors.decode(
                 f"{op.wire_name}: the next page's link leaves {urlsplit(self.base_url).netloc} "
@@ -433,8 +433,7 @@ class Client:
 
 def expand_url(template: str, settings: Mapping[str, object]) -> str:
     """``https://{host}:{port}`` filled in from the client's settings, each checked for what
-    its place in the URL takes (a host is a host: no path, query or other address in it).
-    """
+    its place in the URL takes: a host is a host, with no path, query or address in it."""
     for name, value in settings.items():
         problem = url_setting_problem(template, name, value)
         if problem is not None:

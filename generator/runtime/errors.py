@@ -24,9 +24,8 @@ class TransportError(ApiError):
 
 
 class CallTimeout(TransportError, TimeoutError):
-    """The call's deadline ran out: a call (connect, answer, body and retries together) may take
-    ``timeout`` seconds, the client's option or the call's own. ``seconds`` is that deadline.
-    """
+    """The call's deadline ran out: a call (connect, answer, body and retries together) may
+    take ``timeout`` seconds, the client's option or the call's own (``seconds``)."""
 
     def __init__(self, message: str, *, seconds: float = 0, attempts: int = 1) -> None:
         super().__init__(message, attempts=attempts)
