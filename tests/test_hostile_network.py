@@ -396,17 +396,17 @@ KINDS = [
         "a body dripped a byte at a time",
         _drip_body,
         "CallTimeout",
-        "it may take 0.4 s",
-        options={"timeout": 0.4, "read_timeout": 0.25},
-        seconds=1.0,
+        "it may take 0.3 s",
+        options={"timeout": 0.3, "read_timeout": 0.2},
+        seconds=0.9,
     ),
     Kind(
         "headers dripped a byte at a time",
         _drip_headers,
         "CallTimeout",
-        "it may take 0.4 s",
-        options={"timeout": 0.4, "read_timeout": 0.25},
-        seconds=1.0,
+        "it may take 0.3 s",
+        options={"timeout": 0.3, "read_timeout": 0.2},
+        seconds=0.9,
     ),
     Kind(
         "headers cut before their end",
@@ -673,9 +673,9 @@ def _storm(new_version_each_time: bool) -> Callable[[RawRequest], Iterable[Step]
 @pytest.mark.parametrize(
     ("new_versions", "options", "most"),
     [
-        (False, {}, 5),  # 0.25, 0.5, 1 s apart: backing off while nothing changes
-        (True, {}, 9),  # progress each time: 0.25 s apart
-        (True, {"poll_interval": 0.5}, 5),  # the client's own spacing
+        (False, {}, 4),  # 0.25, then 0.5 s apart: backing off while nothing changes
+        (True, {}, 6),  # progress each time: 0.25 s apart
+        (True, {"poll_interval": 0.4}, 4),  # the client's own spacing
     ],
 )
 def test_a_task_whose_server_answers_at_once_is_polled_at_a_paced_rate(
@@ -689,10 +689,10 @@ def test_a_task_whose_server_answers_at_once_is_polled_at_a_paced_rate(
         )
         task = client.begin_verify_store(3, True)
         with Timer() as timer, pytest.raises(TaskTimeout):
-            task.wait(timeout=2.0)
+            task.wait(timeout=1.0)
         polls = len(server.requests) - 1  # the first request started the task
     assert 2 <= polls <= most, f"{polls} polls in {timer.seconds:.1f} s"
-    assert timer.seconds < 2.5
+    assert timer.seconds < 1.5
 
 
 # -- a spec's own bounds and pacing ---------------------------------------------------------------

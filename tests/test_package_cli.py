@@ -261,7 +261,17 @@ def test_long_running_tasks_show_progress_and_the_server_log() -> None:
     fake = FakeMailStore()
     for server in serve():
         server.responder = fake
-        process = _start(fake, server, "verify-store", "--id", "3", "--no-include-indexes")
+        # the fake answers each poll at once with the next step: polled without pacing
+        process = _start(
+            fake,
+            server,
+            "--poll-interval",
+            "0",
+            "verify-store",
+            "--id",
+            "3",
+            "--no-include-indexes",
+        )
         out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err
     assert json.loads(out) is None

@@ -103,6 +103,13 @@ def build_parser(api: ApiDescription) -> argparse.ArgumentParser:
         metavar="N",
         help="the largest answer held in memory (default: the client's)",
     )
+    if api.long_running is not None:
+        connection.add_argument(
+            "--poll-interval",
+            type=float,
+            metavar="SECONDS",
+            help="the least time between two status polls of a task (default: the client's)",
+        )
     parser.add_argument(
         "--format",
         choices=("json", "table"),
@@ -237,6 +244,8 @@ def _client(client_class: Any, api: ApiDescription, args: argparse.Namespace) ->
         kwargs["timeout"] = args.timeout
     if args.max_answer_bytes:
         kwargs["max_answer_bytes"] = args.max_answer_bytes
+    if getattr(args, "poll_interval", None) is not None:
+        kwargs["poll_interval"] = args.poll_interval
     return client_class(**kwargs)
 
 
