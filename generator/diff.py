@@ -61,7 +61,12 @@ def _api(old: Api, new: Api) -> Iterator[Change]:
         if before != after:
             # a tighter default may refuse what passed before; a caller's own option still wins
             tighter = after < before
-            yield Change(f"client option {name}", f"default {before:g} -> {after:g}", tighter)
+            what = f"default {_number(before)} -> {_number(after)}"
+            yield Change(f"client option {name}", what, tighter)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _keyed(

@@ -54,3 +54,10 @@ def check_record(golden: Path, lines: list[str]) -> None:
         f"what validate accepts changed: review tests/golden/{golden.name} "
         "(UPDATE_GOLDEN=1 rewrites it)"
     )
+
+
+def count_line(what: str, counts: Mapping[str, int]) -> str:
+    """What a hostile sweep prints when it ends (``pytest ... -s``): how many cases it tried, in
+    all and by kind (the figure the README quotes)."""
+    kinds = ", ".join(f"{kind}: {count}" for kind, count in sorted(counts.items()))
+    return f"\n{what} tried: {sum(counts.values())} ({kinds})"

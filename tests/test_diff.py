@@ -165,6 +165,25 @@ CASES = [
         BASE.replace("    xml_element: item\n", ""),
         [("model Item", "XML root <item> no longer checked", False)],
     ),
+    (
+        "tighter and looser default limits",
+        BASE.replace(
+            "  retry_attempts: 3\n",
+            "  retry_attempts: 3\n  max_answer_bytes: 1000000\n  timeout: 600\n",
+        ),
+        [
+            ("client option timeout", "default 300 -> 600", False),
+            ("client option max_answer_bytes", "default 67108864 -> 1000000", True),
+        ],
+    ),
+    (
+        "an operation may be served elsewhere",
+        BASE.replace(
+            "  Ping:\n    decoding: none\n",
+            "  Ping:\n    redirects: any_origin\n    decoding: none\n",
+        ),
+        [("operation Ping", "redirects same_origin -> any_origin", False)],
+    ),
 ]
 
 
@@ -173,6 +192,15 @@ def test_each_change_is_found_and_classified(
     tmp_path: Path, title: str, new_text: str, expected: list[tuple[str, str, bool]]
 ) -> None:
     assert changes(tmp_path, BASE, new_text) == expected
+
+
+def test_an_operation_no_longer_followed_elsewhere_breaks_its_callers(tmp_path: Path) -> None:
+    served_elsewhere = BASE.replace(
+        "  Ping:\n    decoding: none\n", "  Ping:\n    redirects: any_origin\n    decoding: none\n"
+    )
+    assert changes(tmp_path, served_elsewhere, BASE) == [
+        ("operation Ping", "redirects any_origin -> same_origin", True)
+    ]
 
 
 def test_the_command_exits_1_on_breaking_changes_and_speaks_json(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from requests.structures import CaseInsensitiveDict
 
 from generated._runtime.pretty import plain
 from generator.model import Api, Example, Operation
+from tests.sweeps import count_line
 from tests.test_examples import APIS, call_kwargs, make_client
 
 STATUSES = (200, 201, 202, 204, 301, 302, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 599)
@@ -39,9 +40,7 @@ MAX_REQUESTS = 6  # a task that never ends is cut off here (a TransportError), n
 def _report_the_count() -> Iterator[None]:
     """``pytest tests/test_hostile_answers.py -s`` prints the figure the README quotes."""
     yield
-    total = sum(CASES_RUN.values())
-    kinds = ", ".join(f"{kind}: {count}" for kind, count in sorted(CASES_RUN.items()))
-    print(f"\nhostile answers tried: {total} ({kinds})")
+    print(count_line("hostile answers", CASES_RUN))
 
 
 class Answer:

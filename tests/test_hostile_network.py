@@ -43,6 +43,7 @@ from tests.raw_server import (
     forever,
     response,
 )
+from tests.sweeps import count_line
 from tests.test_examples import APIS, call_kwargs, make_client
 
 CASES_RUN: dict[str, int] = {}
@@ -60,9 +61,7 @@ OPTIONS: dict[str, Any] = {
 @pytest.fixture(scope="module", autouse=True)
 def _report_the_count() -> Iterator[None]:
     yield
-    total = sum(CASES_RUN.values())
-    kinds = ", ".join(f"{kind}: {count}" for kind, count in sorted(CASES_RUN.items()))
-    print(f"\nhostile servers tried: {total} ({kinds})")
+    print(count_line("hostile servers", CASES_RUN))
 
 
 # -- the ways each client is called -------------------------------------------------------------

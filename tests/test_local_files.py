@@ -50,11 +50,17 @@ def test_a_symlink_planted_where_the_partial_file_used_to_go_is_not_followed(
     ]
 
 
-def test_a_symlink_at_the_target_is_replaced_not_written_through(tmp_path: Path) -> None:
+def _link_to_a_victim(tmp_path: Path) -> tuple[Path, Path]:
+    """A file worth keeping, and a symlink to it where the download is to be saved."""
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
     target = tmp_path / "certificate.pdf"
     target.symlink_to(victim)
+    return victim, target
+
+
+def test_a_symlink_at_the_target_is_replaced_not_written_through(tmp_path: Path) -> None:
+    victim, target = _link_to_a_victim(tmp_path)
     with _pdf_server() as server:
         client(server).download_pdf(1, save_to=target)
     assert victim.read_text() == "precious"
@@ -63,6 +69,7 @@ def test_a_symlink_at_the_target_is_replaced_not_written_through(tmp_path: Path)
 
 def test_the_partial_file_is_private_and_unpredictable(tmp_path: Path) -> None:
     seen: list[str] = []
+    modes: list[int] = []
 
     def answer(request: RawRequest) -> list[bytes | float | None]:
         return [response(200, PDF[:1000], {"Content-Length": str(len(PDF))})[:-1], 0.3, None]
@@ -75,6 +82,7 @@ def test_the_partial_file_is_private_and_unpredictable(tmp_path: Path) -> None:
 
             time.sleep(0.15)
             seen.extend(p.name for p in tmp_path.iterdir())
+            modes.extend(p.stat().st_mode & 0o777 for p in tmp_path.iterdir())
 
         watcher = threading.Thread(target=look)
         watcher.start()
@@ -84,6 +92,7 @@ def test_the_partial_file_is_private_and_unpredictable(tmp_path: Path) -> None:
     (partial,) = seen
     assert partial.startswith(".certificate.pdf.") and partial.endswith(".part")
     assert partial != ".certificate.pdf.part"  # a random part in the middle
+    assert modes == [0o600]  # readable by its owner only
     assert list(tmp_path.iterdir()) == []  # removed when the answer was cut
 
 
@@ -159,10 +168,7 @@ def test_a_file_object_that_cannot_be_written_is_a_package_error(tmp_path: Path)
 
 
 def test_saving_a_held_file_is_just_as_safe(tmp_path: Path) -> None:
-    victim = tmp_path / "victim.txt"
-    victim.write_text("precious")
-    target = tmp_path / "certificate.pdf"
-    target.symlink_to(victim)
+    victim, target = _link_to_a_victim(tmp_path)
     with _pdf_server() as server:
         result = client(server).download_pdf(1)
     assert result.save(target) == len(PDF)

@@ -129,3 +129,14 @@ def test_a_status_result_of_an_xml_api_and_a_fixed_query_export_validly(tmp_path
     assert "StatusEnvelope" in document["components"]["schemas"]
     assert sorted(document["paths"]) == ["/2.0/#Info", "/2.0/#Poll"]
     assert document["paths"]["/2.0/#Poll"]["get"]["x-specgen-fixed-query"] == "method=track.poll"
+
+
+def test_an_operation_served_elsewhere_says_so(tmp_path: Path) -> None:
+    from tests.test_hostile_network import CDN_SPEC
+
+    (tmp_path / "cdn.yaml").write_text(CDN_SPEC)
+    (api,) = pipeline.load_apis([tmp_path / "cdn.yaml"])
+    document = openapi.export(api)
+    validate(document)
+    fetch = document["paths"]["/files/{name}"]["get"]
+    assert fetch["x-specgen-redirects"] == "any_origin"

@@ -112,26 +112,24 @@ def _build(
         else:
             body_fields.append((param.wire, value, param, shown))
             request.log_fields[param.wire] = shown or _describe(value)
-            if shown and isinstance(value, str | int):
-                request.secrets.append(str(value))
+            if shown and isinstance(value, str):
+                request.secrets.append(value)
     if op.idempotency_header and op.idempotency_header not in request.headers:
         # one key per call: every retry of this request carries the same one
         request.headers[op.idempotency_header] = str(uuid.uuid4())
     request.no_auth = api.auth_scheme != "none" or not op.sends_credentials
     if op.sends_credentials and credentials is not None:
         _add_credentials(api, request, body_fields, credentials)
-    _check_xml_text(
-        op,
-        (
-            body_fields
-            if op.encoding in ("xml_field", "xml_body")
-            else [
-                field for field in body_fields if field[2] is not None and field[2].style == "xml"
-            ]
-        ),
-    )
+    _check_xml_text(op, _travelling_as_xml(op, body_fields))
     _ENCODERS[op.encoding](api, op, request, body_fields)
     return request
+
+
+def _travelling_as_xml(op: Operation[Any], fields: list[BodyField]) -> list[BodyField]:
+    """The body fields written as XML: all of an XML body, else those of style ``xml``."""
+    if op.encoding in ("xml_field", "xml_body"):
+        return fields
+    return [field for field in fields if field[2] is not None and field[2].style == "xml"]
 
 
 def _check_xml_text(op: Operation[Any], fields: list[BodyField]) -> None:

@@ -43,8 +43,8 @@ class LimitExceeded(TransportError):
 
 
 class LocalFileError(ApiError, OSError):
-    """A local file could not be created, written or read (``save_to``, an upload): a missing
-    or read-only folder, a directory where a file was expected, a full disk. Nothing partial is
+    """A local file could not be written (``save_to=``, ``BinaryResult.save``): a missing or
+    read-only folder, a directory where a file was expected, a full disk. Nothing partial is
     left behind. ``errno`` and ``filename`` are those of the underlying ``OSError``."""
 
     def __init__(
