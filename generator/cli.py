@@ -246,7 +246,7 @@ def _import_mailstore(args: argparse.Namespace) -> int:
         (api,) = pipeline.load_apis([candidate], check_examples=False)
     finally:
         candidate.unlink(missing_ok=True)
-    from generator.example_checks import check_examples
+    from generator.checks import check_examples
 
     stale = [f"example to update: {e.key_path}: {e.message}" for e in check_examples(api)]
     for line in report.lines() + stale or ["no changes"]:

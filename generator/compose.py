@@ -19,9 +19,35 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.build import effective_encoding, param_location
-from generator.errors import SpecError
-from generator.loader import KeyPath, LoadedSpec, Position
+from generator.errors import SpecError, SpecErrors
+from generator.loader import (
+    KeyPath,
+    LoadedSpec,
+    Position,
+    operation_encoding,
+    param_location,
+    parse_file,
+    schema_errors,
+)
+
+
+def load_spec(path: Path, _extended_by: tuple[Path, ...] = ()) -> LoadedSpec:
+    """Parse, compose (``extends``) and schema-validate one spec; raise ``SpecErrors`` with every
+    problem found."""
+    spec = parse_file(path)
+    if "extends" in spec.data:
+        errors = schema_errors(spec, only="extends")
+        if errors:
+            raise SpecErrors(errors)
+        base, problem = base_path(spec, _extended_by)
+        if problem is not None:
+            raise SpecErrors([problem])
+        spec = extend(spec, load_spec(base, (*_extended_by, spec.path.resolve())))
+    errors = schema_errors(spec)
+    if errors:
+        raise SpecErrors(errors)
+    return spec
+
 
 NAMED_SECTIONS = ("settings", "enums", "models", "errors", "operations")
 
@@ -40,7 +66,6 @@ def base_path(spec: LoadedSpec, extended_by: tuple[Path, ...]) -> tuple[Path, Sp
 
 def extend(spec: LoadedSpec, base: LoadedSpec) -> LoadedSpec:
     """``base`` with ``spec`` on top (see the module docstring); errors raise ``SpecErrors``."""
-    from generator.errors import SpecErrors
 
     composer = _Composer(spec, base)
     composer.run()
@@ -162,7 +187,7 @@ class _Composer:
                 self._take(("operations", op_name, "params", wire), ("extends", "params", wire))
             if ("operations", op_name, "params") not in self.out.positions:
                 self._take(("operations", op_name, "params"), ("extends", "params"))
-            encoding = effective_encoding(op, protocol)
+            encoding = operation_encoding(op, protocol)
             for index, example in enumerate(op.get("examples", [])):
                 self._add_example_values(op_name, index, example, shared, encoding)
 

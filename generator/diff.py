@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from generator.model import Api, Enum, ErrorClass, Model, Operation, Param, Setting, TypeRef
+from generator.model import Enum, ErrorClass, Model, Spec
+from generator.runtime.builtin_types import Type, leaves, type_expression
+from generator.runtime.descriptors import Operation, Param, Setting
 
 Item = TypeVar("Item")
 
@@ -27,17 +29,21 @@ class Change:
         return f"{'BREAKING' if self.breaking else 'ok':8}  {self.subject}: {self.what}"
 
 
-def _type(ref: TypeRef) -> str:
-    return ref.name
+def _type(kind: Type[Any]) -> str:
+    return type_expression(kind)
 
 
-def diff(old: Api, new: Api) -> list[Change]:
+def _formats(kind: Type[Any]) -> tuple[str | None, ...]:
+    return tuple(leaf.format for leaf in leaves(kind))
+
+
+def diff(old: Spec, new: Spec) -> list[Change]:
     changes = list(_api(old, new))
-    changes += _keyed("setting", old.settings, new.settings, lambda s: s.name, _setting)
+    changes += _keyed("setting", old.api.settings, new.api.settings, lambda s: s.name, _setting)
     changes += _keyed(
         "operation",
-        old.operations,
-        new.operations,
+        old.api.operations,
+        new.api.operations,
         lambda o: o.wire_name,
         _operation,
         added_breaking=lambda o: False,
@@ -48,7 +54,8 @@ def diff(old: Api, new: Api) -> list[Change]:
     return changes
 
 
-def _api(old: Api, new: Api) -> Iterator[Change]:
+def _api(old_spec: Spec, new_spec: Spec) -> Iterator[Change]:
+    old, new = old_spec.api, new_spec.api
     if old.name != new.name:
         yield Change("package", f"generated.{old.name} -> generated.{new.name}", True)
     if old.client_class != new.client_class:
@@ -94,7 +101,7 @@ def _keyed(
 
 def _added_breaks(kind: str, item: object) -> bool:
     if isinstance(item, Setting):
-        return not item.has_default  # every existing constructor call now misses it
+        return item.required  # every existing constructor call now misses it
     return False
 
 
@@ -102,21 +109,21 @@ def _setting(name: str, old: Setting, new: Setting) -> Iterator[Change]:
     subject = f"setting {name}"
     if old.type != new.type:
         yield Change(subject, f"type {old.type} -> {new.type}", True)
-    if old.has_default and not new.has_default:
+    if not old.required and new.required:
         yield Change(subject, "now required (no default)", True)
-    elif old.default != new.default or old.has_default != new.has_default:
+    elif old.default != new.default or old.required != new.required:
         yield Change(subject, f"default {old.default!r} -> {new.default!r}", False)
 
 
-def _operation(wire: str, old: Operation, new: Operation) -> Iterator[Change]:
+def _operation(wire: str, old: Operation[Any], new: Operation[Any]) -> Iterator[Change]:
     subject = f"operation {wire}"
     if old.name != new.name:
         yield Change(subject, f"Python name {old.name} -> {new.name}", True)
-    if _type(old.returns) != _type(new.returns) or old.decoding != new.decoding:
+    if _type(old.result) != _type(new.result) or old.decoding != new.decoding:
         yield Change(
             subject,
-            f"returns {_type(old.returns)} ({old.decoding}) -> "
-            f"{_type(new.returns)} ({new.decoding})",
+            f"returns {_type(old.result)} ({old.decoding}) -> "
+            f"{_type(new.result)} ({new.decoding})",
             True,
         )
     if old.long_running != new.long_running:
@@ -192,7 +199,7 @@ def _operation(wire: str, old: Operation, new: Operation) -> Iterator[Change]:
         yield Change(subject, "order of positional parameters changed", True)
 
 
-def _status_rule(op: Operation) -> str:
+def _status_rule(op: Operation[Any]) -> str:
     if op.status_success is None:
         return "the protocol's"
     if op.status_success:
@@ -212,7 +219,11 @@ def _param(subject: str, old: Param, new: Param) -> Iterator[Change]:
         yield Change(subject, "now optional (keyword-only: positional calls break)", True)
     if old.default != new.default:
         yield Change(subject, f"default {old.default!r} -> {new.default!r}", False)
-    if (old.style, old.location, old.format) != (new.style, new.location, new.format):
+    if (old.style, old.location, _formats(old.type)) != (
+        new.style,
+        new.location,
+        _formats(new.type),
+    ):
         yield Change(subject, "serialization changed", False)
 
 
@@ -260,11 +271,7 @@ def _enum(name: str, old: Enum, new: Enum) -> Iterator[Change]:
 def _error(name: str, old: ErrorClass, new: ErrorClass) -> Iterator[Change]:
     if old.base != new.base:
         yield Change(f"error {name}", f"base {old.base} -> {new.base}", True)
-    if (old.http_status, old.vendor_status, old.operations) != (
-        new.http_status,
-        new.vendor_status,
-        new.operations,
-    ):
+    if old.rule[1:] != new.rule[1:]:  # the conditions (the class itself is the name)
         yield Change(f"error {name}", "raised under different conditions", False)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
+from generator import compose
 from generator.model import split_type
 
 BUILTIN_PATHS = {"get-status", "get-metadata", "cancel-async"}
@@ -276,9 +277,7 @@ def _update_param(
 def _inherited_operations(spec_path: Path, spec: CommentedMap) -> dict[str, list[str]]:
     """The operations the spec takes from the one it extends, with their argument wire names
     as composed (shared parameters included)."""
-    from generator import loader
-
-    composed = loader.load_spec(spec_path).data["operations"]
+    composed = compose.load_spec(spec_path).data["operations"]
     own = spec.get("operations") or {}
     return {name: list(op.get("params", {})) for name, op in composed.items() if name not in own}
 

@@ -18,6 +18,7 @@ import jsonschema
 import yaml
 
 from generator.errors import SpecError, SpecErrors, format_key_path
+from generator.runtime.encoding import default_location, effective_encoding
 
 KeyPath = tuple[str | int, ...]
 Position = tuple[str, int, int]  # file (display name), line, column
@@ -127,24 +128,15 @@ def display_name(path: Path) -> str:
         return path.name
 
 
-def load_spec(path: Path, _extended_by: tuple[Path, ...] = ()) -> LoadedSpec:
-    """Parse, compose (``extends``) and schema-validate one spec; raise ``SpecErrors`` with every
-    problem found."""
-    spec = parse_file(path)
-    if "extends" in spec.data:
-        from generator import compose
+def param_location(raw_param: dict[str, Any], encoding: str) -> str:
+    """Where a parameter travels: its ``in``, else where its encoding puts it."""
+    return str(raw_param.get("in") or default_location(encoding))
 
-        errors = schema_errors(spec, only="extends")
-        if errors:
-            raise SpecErrors(errors)
-        base_path, problem = compose.base_path(spec, _extended_by)
-        if problem is not None:
-            raise SpecErrors([problem])
-        spec = compose.extend(spec, load_spec(base_path, (*_extended_by, spec.path.resolve())))
-    errors = schema_errors(spec)
-    if errors:
-        raise SpecErrors(errors)
-    return spec
+
+def operation_encoding(raw_op: dict[str, Any], protocol_raw: dict[str, Any]) -> str:
+    """How an operation's parameters travel (``effective_encoding`` on the spec's text)."""
+    method = str(raw_op.get("method", protocol_raw.get("default_method", "POST")))
+    return effective_encoding(method, raw_op.get("encoding"), str(protocol_raw["encoding"]))
 
 
 def extended_file(path: Path) -> Path | None:

@@ -8,27 +8,32 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from generator.model import Api, ErrorClass, Model, Operation, Param, TypeRef
+from generator.model import ErrorClass, Model, Spec
 from generator.render import summary
-from generator.runtime.builtin_types import BUILTIN_TYPES
+from generator.runtime.builtin_types import BUILTIN_TYPES, Type, class_name
+from generator.runtime.decoding import DECODINGS
+from generator.runtime.descriptors import Operation, Param
+from generator.runtime.encoding import ENCODINGS
+from generator.runtime.pagination import PAGINATION_STYLES
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
-def export(api: Api) -> dict[str, Any]:
+def export(spec: Spec) -> dict[str, Any]:
+    api = spec.api
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": api.title,
             "version": "spec",
             "description": api.description,
-            "x-specgen-spec": api.spec_file,
+            "x-specgen-spec": spec.spec_file,
         },
-        "servers": _servers(api),
+        "servers": _servers(spec),
         "paths": {},
-        "components": {"schemas": _schemas(api)},
+        "components": {"schemas": _schemas(spec)},
     }
-    scheme = _security_scheme(api)
+    scheme = api.auth.openapi()
     if scheme is not None:
         name, definition = scheme
         document["components"]["securitySchemes"] = {name: definition}
@@ -40,7 +45,7 @@ def export(api: Api) -> dict[str, Any]:
     for op in api.operations:
         path = _path_key(op.path)
         key = path if taken[(path, op.method)] == 1 else f"{path}#{op.wire_name}"
-        entry = _operation(api, op)
+        entry = _operation(spec, op)
         if path != op.path:  # a fixed query (``/2.0/?method=x``) is not part of an OpenAPI path
             entry["x-specgen-fixed-query"] = op.path.split("?", 1)[1]
         document["paths"].setdefault(key, {})[op.method.lower()] = entry
@@ -51,9 +56,10 @@ def _path_key(path: str) -> str:
     return path.split("?", 1)[0] or "/"
 
 
-def _servers(api: Api) -> list[dict[str, Any]]:
+def _servers(spec: Spec) -> list[dict[str, Any]]:
+    api = spec.api
     if api.server.environments:
-        return [{"url": url, "description": name} for name, url in api.server.environments]
+        return [{"url": url, "description": name} for name, url in api.server.environments.items()]
     assert api.server.url is not None
     settings = {s.name: s for s in api.settings}
     variables = {
@@ -63,29 +69,19 @@ def _servers(api: Api) -> list[dict[str, Any]]:
     return [{"url": api.server.url, "variables": variables}]
 
 
-def _security_scheme(api: Api) -> tuple[str, dict[str, Any]] | None:
-    """The OpenAPI security scheme of the spec's auth (body credentials have none: they are
-    described as request fields)."""
-    auth = api.auth
-    if auth.scheme == "basic":
-        return "basicAuth", {"type": "http", "scheme": "basic"}
-    if auth.scheme == "bearer":
-        return "bearerAuth", {"type": "http", "scheme": "bearer"}
-    if auth.scheme == "api_key":
-        return "apiKeyAuth", {"type": "apiKey", "in": auth.location, "name": auth.key_name}
-    return None
-
-
-def schema_of(ref: TypeRef, fmt: str | None = None) -> dict[str, Any]:
-    if ref.kind == "list":
-        assert ref.item is not None
-        return {"type": "array", "items": schema_of(ref.item, fmt)}
-    if ref.kind == "union":
-        return {"oneOf": [schema_of(option, fmt) for option in ref.options]}
-    if ref.kind in ("model", "enum"):
-        return {"$ref": f"#/components/schemas/{ref.name}"}
-    row = BUILTIN_TYPES[ref.name]
+def schema_of(kind: Type[Any]) -> dict[str, Any]:
+    if kind.kind == "list":
+        assert kind.item is not None
+        return {"type": "array", "items": schema_of(kind.item)}
+    if kind.kind == "union":
+        return {"oneOf": [schema_of(option) for option in kind.target]}
+    if kind.kind in ("model", "enum"):
+        return {"$ref": f"#/components/schemas/{class_name(kind.target)}"}
+    if kind.kind == "none":
+        return {}
+    row = BUILTIN_TYPES[kind.kind]
     out = dict(row.openapi)
+    fmt = kind.format
     if row.formatted and fmt:
         # a vendor format is not an OpenAPI one: say it in an extension and in prose
         del out["format"]
@@ -94,60 +90,53 @@ def schema_of(ref: TypeRef, fmt: str | None = None) -> dict[str, Any]:
     return out
 
 
-def _schemas(api: Api) -> dict[str, Any]:
+def _schemas(spec: Spec) -> dict[str, Any]:
+    api = spec.api
     schemas: dict[str, Any] = {}
-    for enum in api.enums:
+    for enum in spec.enums:
         schemas[enum.name] = {
             "type": "string",
             "enum": [m.value for m in enum.members],
             "description": enum.doc,
         }
-    for model in api.models:
+    for model in spec.models:
         schemas[model.name] = _model(model)
     if (
-        api.protocol.long_running
-        or any(op.decoding == "envelope" for op in api.operations)
-        or any(op.returns == TypeRef("builtin", "status") for op in api.operations)
+        api.long_running
+        or any(DECODINGS[op.decoding].envelope for op in api.operations)
+        or any(op.result.kind == "status" for op in api.operations)
     ):
-        env = api.protocol.envelope
+        env = api.envelope
         schemas["StatusEnvelope"] = {
             "type": "object",
             "description": "The JSON status envelope every answer comes in.",
             "properties": {
-                str(env["status_field"]): {
+                env.status_field: {
                     "type": "string",
-                    "examples": [
-                        str(code)
-                        for key in ("success", "running", "cancelled")
-                        for code in _as_list(env[key])
-                    ],
+                    "examples": [*env.success, *env.running, *env.cancelled],
                 },
-                str(env["version_field"]): {"type": ["integer", "null"]},
-                str(env["token_field"]): {"type": ["string", "null"]},
-                str(env["progress_field"]): {"type": ["integer", "null"]},
-                str(env["text_field"]): {"type": ["string", "null"]},
-                str(env["log_field"]): {"type": ["string", "null"]},
-                str(env["error_field"]): {
+                env.version_field: {"type": ["integer", "null"]},
+                env.token_field: {"type": ["string", "null"]},
+                env.progress_field: {"type": ["integer", "null"]},
+                env.text_field: {"type": ["string", "null"]},
+                env.log_field: {"type": ["string", "null"]},
+                env.error_field: {
                     "type": ["object", "null"],
                     "properties": {
-                        str(env["message_field"]): {"type": "string"},
-                        str(env["details_field"]): {"type": ["string", "null"]},
+                        env.message_field: {"type": "string"},
+                        env.details_field: {"type": ["string", "null"]},
                     },
                 },
-                str(env["result_field"]): {},
+                env.result_field: {},
             },
         }
     return schemas
 
 
-def _as_list(value: object) -> list[object]:
-    return list(value) if isinstance(value, list | tuple) else []
-
-
 def _model(model: Model) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for field in model.fields:
-        schema = schema_of(field.type, field.format)
+        schema = schema_of(field.type)
         if field.doc:
             schema = (
                 {**schema, "description": field.doc}
@@ -174,21 +163,23 @@ def _model(model: Model) -> dict[str, Any]:
     return out
 
 
-def _parameter(param: Param, location: str) -> dict[str, Any]:
+def _parameter(param: Param, location: str, example: Any = None) -> dict[str, Any]:
     # a list travels comma-joined (csv) or as one key per item (repeat, OpenAPI's default)
-    explode = {"style": "form", "explode": param.style == "repeat"} if param.type.is_list else {}
+    is_list = param.type.kind == "list"
+    explode = {"style": "form", "explode": param.style == "repeat"} if is_list else {}
     return {
         "name": param.wire,
         "in": location,
         "required": param.required or location == "path",
         "description": param.doc,
-        "schema": schema_of(param.type, param.format),
-        **({"example": param.example} if param.example is not None else {}),
+        "schema": schema_of(param.type),
+        **({"example": example} if example is not None else {}),
         **(explode if location == "query" else {}),
     }
 
 
-def _operation(api: Api, op: Operation) -> dict[str, Any]:
+def _operation(spec: Spec, op: Operation[Any]) -> dict[str, Any]:
+    example = {p.wire: spec.param_examples.get((op.wire_name, p.wire)) for p in op.params}
     out: dict[str, Any] = {
         "operationId": op.name,
         "summary": summary(op.doc) if op.doc else op.wire_name,
@@ -199,17 +190,17 @@ def _operation(api: Api, op: Operation) -> dict[str, Any]:
     body_params = []
     for param in op.params:
         if param.location in ("path", "header", "query"):
-            parameters.append(_parameter(param, param.location))
-        elif op.encoding == "query":
-            parameters.append(_parameter(param, "query"))
+            parameters.append(_parameter(param, param.location, example[param.wire]))
+        elif not ENCODINGS[op.encoding].has_body:
+            parameters.append(_parameter(param, "query", example[param.wire]))
         else:
             body_params.append(param)
     if parameters:
         out["parameters"] = parameters
-    body = _request_body(api, op, body_params)
+    body = _request_body(spec, op, body_params)
     if body:
         out["requestBody"] = body
-    out["responses"] = _responses(api, op)
+    out["responses"] = _responses(spec, op)
     if not op.sends_credentials:
         out["security"] = []  # a public endpoint
     if op.idempotency_header:
@@ -219,16 +210,7 @@ def _operation(api: Api, op: Operation) -> dict[str, Any]:
         out["x-specgen-redirects"] = op.redirects
     if op.pagination is not None:
         paging = op.pagination
-        out["x-specgen-pagination"] = {
-            "style": paging.style,
-            **({"items": "/".join(paging.items)} if paging.items else {}),
-            **({"param": paging.param} if paging.param else {}),
-            **({"firstPage": paging.first_page} if paging.style == "page" else {}),
-            **({"totalPages": "/".join(paging.total_pages)} if paging.total_pages else {}),
-            **({"cursorField": "/".join(paging.cursor_field)} if paging.cursor_field else {}),
-            **({"cursorItemField": paging.cursor_item_field} if paging.cursor_item_field else {}),
-            **({"hasMore": "/".join(paging.has_more)} if paging.has_more else {}),
-        }
+        out["x-specgen-pagination"] = PAGINATION_STYLES[paging.style].openapi(paging)
     if op.long_running:
         out["x-specgen-long-running"] = True
     if op.safe:
@@ -236,14 +218,15 @@ def _operation(api: Api, op: Operation) -> dict[str, Any]:
     return out
 
 
-def _properties(params: list[Param]) -> dict[str, Any]:
+def _properties(spec: Spec, op: Operation[Any], params: list[Param]) -> dict[str, Any]:
+    examples = {p.wire: spec.param_examples.get((op.wire_name, p.wire)) for p in params}
     schema: dict[str, Any] = {
         "type": "object",
         "properties": {
             p.wire: {
-                **schema_of(p.type, p.format),
+                **schema_of(p.type),
                 **({"description": p.doc} if p.doc else {}),
-                **({"examples": [p.example]} if p.example is not None else {}),
+                **({"examples": [examples[p.wire]]} if examples[p.wire] is not None else {}),
             }
             for p in params
         },
@@ -254,8 +237,10 @@ def _properties(params: list[Param]) -> dict[str, Any]:
     return schema
 
 
-def _request_body(api: Api, op: Operation, params: list[Param]) -> dict[str, Any] | None:
-    if op.encoding == "xml_field":
+def _request_body(spec: Spec, op: Operation[Any], params: list[Param]) -> dict[str, Any] | None:
+    api = spec.api
+    encoding = ENCODINGS[op.encoding]
+    if encoding.uses_xml_field:
         field = api.protocol.xml_field or "xml"
         described = ", ".join(p.wire for p in params) or "no parameters"
         return {
@@ -273,7 +258,7 @@ def _request_body(api: Api, op: Operation, params: list[Param]) -> dict[str, Any
                                 f"credentials and: {described}.",
                                 "x-specgen-xml-document": {
                                     "root": op.wire_name,
-                                    **_properties(params),
+                                    **_properties(spec, op, params),
                                 },
                             }
                         },
@@ -281,50 +266,39 @@ def _request_body(api: Api, op: Operation, params: list[Param]) -> dict[str, Any
                 }
             },
         }
-    if not params:
+    if not params or encoding.media_type is None:
         return None
-    if op.encoding == "xml_body":
+    if encoding.one_model:
         model_params = [p for p in params if p.type.kind == "model"]
         return {
             "required": True,
             "content": {
-                "application/xml": {
+                encoding.media_type: {
                     "schema": schema_of(model_params[0].type) if model_params else {}
                 }
             },
         }
-    media = {
-        "form": "application/x-www-form-urlencoded",
-        "json": "application/json",
-        "multipart": "multipart/form-data",
-    }[op.encoding]
     return {
         "required": any(p.required for p in params),
-        "content": {media: {"schema": _properties(params)}},
+        "content": {encoding.media_type: {"schema": _properties(spec, op, params)}},
     }
 
 
-def _success_content(api: Api, op: Operation) -> dict[str, Any] | None:
-    result = schema_of(op.returns)
-    if op.decoding == "envelope":
-        env = api.protocol.envelope
-        return {
-            "application/json": {
-                "schema": {
-                    "allOf": [
-                        {"$ref": "#/components/schemas/StatusEnvelope"},
-                        {"type": "object", "properties": {str(env["result_field"]): result}},
-                    ]
-                }
-            }
+def _success_content(spec: Spec, op: Operation[Any]) -> dict[str, Any] | None:
+    decoding = DECODINGS[op.decoding]
+    if not decoding.reads or decoding.media_type is None:
+        return None
+    result = schema_of(op.result)
+    if decoding.envelope:
+        result = {
+            "allOf": [
+                {"$ref": "#/components/schemas/StatusEnvelope"},
+                {"type": "object", "properties": {spec.api.envelope.result_field: result}},
+            ]
         }
-    if op.decoding == "xml":
-        return {"application/xml": {"schema": result}}
-    if op.decoding == "json":
-        return {"application/json": {"schema": result}}
-    if op.decoding == "binary_or_xml":
+    if decoding.file:
         return {
-            "application/octet-stream": {"schema": dict(BUILTIN_TYPES["binary"].openapi)},
+            decoding.media_type: {"schema": dict(BUILTIN_TYPES["binary"].openapi)},
             "application/xml": {
                 "schema": {
                     "type": "object",
@@ -332,25 +306,27 @@ def _success_content(api: Api, op: Operation) -> dict[str, Any] | None:
                 }
             },
         }
-    return None
+    return {decoding.media_type: {"schema": result}}
 
 
-def _responses(api: Api, op: Operation) -> dict[str, Any]:
+def _responses(spec: Spec, op: Operation[Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
-    content = _success_content(api, op)
+    content = _success_content(spec, op)
     for status in op.success_status or (200,):
         responses[str(status)] = {
             "description": "Success",
             **({"content": content} if content else {}),
         }
-    applicable = [e for e in api.errors if not e.operations or op.wire_name in e.operations]
+    applicable = [
+        e for e in spec.errors if not e.rule.operations or op.wire_name in e.rule.operations
+    ]
     by_status: dict[str, list[ErrorClass]] = {}
     for error in applicable:
-        for status in error.http_status or ():
+        for status in error.rule.http_status or ():
             by_status.setdefault(str(status), []).append(error)
     for code, errors in sorted(by_status.items()):
         responses[code] = {"description": "; ".join(_error_text(e) for e in errors)}
-    vendor_only = [e for e in applicable if not e.http_status]
+    vendor_only = [e for e in applicable if not e.rule.http_status]
     if vendor_only:
         responses["default"] = {
             "description": "Vendor errors by status code: "
@@ -360,5 +336,6 @@ def _responses(api: Api, op: Operation) -> dict[str, Any]:
 
 
 def _error_text(error: ErrorClass) -> str:
-    codes = f" (vendor status {', '.join(error.vendor_status)})" if error.vendor_status else ""
+    vendor = error.rule.vendor_status
+    codes = f" (vendor status {', '.join(vendor)})" if vendor else ""
     return f"{error.name}{codes}: {error.doc or 'declared error'}"

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import build, filters, formatting, loader, render, semantic
+from generator import build, checks, compose, filters, formatting, loader, render
 from generator.errors import SpecError, SpecErrors
-from generator.model import Api
+from generator.model import Spec
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR = PROJECT_ROOT / "specs"
@@ -44,24 +44,24 @@ def discover_specs(spec_dir: Path = SPEC_DIR) -> list[Path]:
     return sorted(spec_dir.glob("*.yaml"))
 
 
-def load_apis(paths: Sequence[Path], *, check_examples: bool = True) -> list[Api]:
+def load_apis(paths: Sequence[Path], *, check_examples: bool = True) -> list[Spec]:
     """Load, validate and build every spec; report the errors of all files together. Without
     ``check_examples`` the examples are not held against their operations (``diff`` compares
     API surfaces; the importer reports stale examples instead of refusing the update)."""
     errors: list[SpecError] = []
-    apis: list[Api] = []
+    apis: list[Spec] = []
     for path in paths:
         try:
-            spec = loader.load_spec(path)
+            loaded = compose.load_spec(path)
         except SpecErrors as exc:
             errors.extend(exc.errors)
             continue
-        built = build.build_api(spec)
-        problems = built.problems + semantic.check(built.api, examples=check_examples)
+        built = build.build_api(loaded)
+        problems = built.problems + checks.check(built.spec, examples=check_examples)
         if problems:
             errors.extend(problems)
             continue
-        apis.append(built.api)
+        apis.append(built.spec)
     seen: dict[str, str] = {}
     for api in apis:
         if api.name in seen:
@@ -80,7 +80,7 @@ def load_apis(paths: Sequence[Path], *, check_examples: bool = True) -> list[Api
     return apis
 
 
-def render_apis(apis: Sequence[Api], template_dir: Path | None = None) -> Output:
+def render_apis(apis: Sequence[Spec], template_dir: Path | None = None) -> Output:
     env = render.environment(template_dir)
     files: dict[str, bytes] = {"__init__.py": ROOT_INIT.encode(), "py.typed": b""}
     files.update(runtime_files())

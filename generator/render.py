@@ -27,11 +27,22 @@ from generator.filters import (
     py_text,
 )
 from generator.formatting import CHUNK_MARK
-from generator.model import BASE_ERROR_NAMES, Api, Operation, Param, TypeRef
+from generator.literals import descriptor
+from generator.model import BASE_ERROR_NAMES, Spec
 from generator.naming import snake_case
-from generator.runtime.builtin_types import BUILTIN_TYPES, RUNTIME_ANNOTATIONS
-from generator.runtime.operation import first_sentence
+from generator.runtime.builtin_types import (
+    BUILTIN_TYPES,
+    RUNTIME_ANNOTATIONS,
+    Type,
+    class_name,
+    leaves,
+    type_expression,
+)
+from generator.runtime.decoding import DECODINGS
+from generator.runtime.descriptors import ApiDescription, Operation, Param, Setting, first_sentence
+from generator.runtime.encoding import ENCODINGS
 from generator.runtime.options import CLIENT_OPTIONS, CallOptions
+from generator.runtime.pagination import PAGINATION_STYLES
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 PACKAGE_TEMPLATES = ("__init__.py", "__main__.py", "client.py", "errors.py", "models.py")
@@ -41,51 +52,33 @@ class RenderError(Exception):
     """A template failed (a bug in a custom template, or an undefined variable)."""
 
 
-def annotation(ref: TypeRef, position: str = "field") -> str:
+def annotation(kind: Type[Any], position: str = "field") -> str:
     """The Python annotation of a type at a position: ``field``, ``param`` or ``return``."""
-    if ref.kind == "list":
-        assert ref.item is not None
-        return f"list[{annotation(ref.item, position)}]"
-    if ref.kind == "union":
-        return " | ".join(dict.fromkeys(annotation(o, position) for o in ref.options))
-    if ref.kind == "enum":
-        return f"models.{ref.name} | str" if position != "field" else f"{ref.name} | str"
-    if ref.kind == "model":
-        return f"models.{ref.name}" if position != "field" else ref.name
-    return BUILTIN_TYPES[ref.name].annotation(position)
-
-
-def runtime_type(ref: TypeRef, fmt: str | None = None, position: str = "field") -> str:
-    """The runtime type descriptor expression for a type."""
-    if ref.kind == "list":
-        assert ref.item is not None
-        return f"_rt.list_of({runtime_type(ref.item, fmt, position)})"
-    if ref.kind == "union":
-        return f"_rt.union_of({', '.join(runtime_type(o, fmt, position) for o in ref.options)})"
+    if kind.kind == "list":
+        assert kind.item is not None
+        return f"list[{annotation(kind.item, position)}]"
+    if kind.kind == "union":
+        return " | ".join(dict.fromkeys(annotation(o, position) for o in kind.target))
     prefix = "models." if position != "field" else ""
-    if ref.kind == "enum":
-        return f"_rt.enum_of({prefix}{ref.name})"
-    if ref.kind == "model":
-        return f"_rt.model({prefix}{ref.name})"
-    row = BUILTIN_TYPES[ref.name]
-    descriptor = row.result_descriptor if position == "return" else row.descriptor
-    return descriptor.replace("{format}", py_literal(fmt))
+    if kind.kind == "enum":
+        return f"{prefix}{class_name(kind.target)} | str"
+    if kind.kind == "model":
+        return f"{prefix}{class_name(kind.target)}"
+    if kind.kind == "none":
+        return "None"
+    return BUILTIN_TYPES[kind.kind].annotation(position)
 
 
-def _type_names(ref: TypeRef) -> set[str]:
-    if ref.kind == "list" and ref.item is not None:
-        return _type_names(ref.item)
-    if ref.kind == "union":
-        return set().union(*map(_type_names, ref.options))
-    return {ref.name}
+def _type_names(kind: Type[Any]) -> set[str]:
+    """The built-in kinds and class names a type is made of."""
+    return {
+        class_name(leaf.target) if leaf.kind in ("model", "enum") else leaf.kind
+        for leaf in leaves(kind)
+    }
 
 
-def return_annotation(op: Operation) -> str:
-    return "None" if op.decoding == "none" else annotation(op.returns, "return")
-
-
-def return_runtime_type(op: Operation) -> str:
-    return "_rt.NONE" if op.decoding == "none" else runtime_type(op.returns, None, "return")
+def return_annotation(op: Operation[Any]) -> str:
+    return annotation(op.result, "return")
 
 
 def param_annotation(param: Param) -> str:
@@ -100,7 +93,7 @@ CALL_OPTION_ANNOTATIONS = tuple(
 )
 
 
-def signature_lines(op: Operation) -> list[str]:
+def signature_lines(op: Operation[Any]) -> list[str]:
     """The parameters of an operation's method after ``self``, one per line (without the comma):
     required ones positionally, then ``*``, the optional ones and the call options (the caller
     may add keyword-only ones after them)."""
@@ -117,37 +110,40 @@ def signature_lines(op: Operation) -> list[str]:
     return lines
 
 
-def client_context(api: Api) -> dict[str, Any]:
+def client_context(spec: Spec) -> dict[str, Any]:
     """Facts the client template needs that are tedious to compute in Jinja."""
+    api = spec.api
     names: set[str] = set()
     annotations: set[str] = set()
     for op in api.operations:
-        if op.decoding != "none":
-            annotations.add(return_annotation(op))
-            names |= _type_names(op.returns)
+        annotations.add(return_annotation(op))
+        names |= _type_names(op.result)
         for param in op.params:
             annotations.add(annotation(param.type, "param"))
             names |= _type_names(param.type)
-    if api.protocol.long_running is not None:
+    if api.long_running is not None:
         annotations.add("JsonValue")  # resume_task's result
     runtime_names = [
         name
         for name in RUNTIME_ANNOTATIONS
         if any(re.search(rf"\b{name}\b", text) for text in annotations)
     ]
+    refs = {id(op): f"_OP_{op.name.upper()}" for op in api.operations}
+    refs[id(api.errors)] = "ERROR_TABLE"
     return {
         "runtime_names": sorted(runtime_names),
         "options": client_options(api),
-        "uses_models": any(n not in BUILTIN_TYPES for n in names),
+        "uses_models": any(n not in BUILTIN_TYPES and n != "none" for n in names),
         "streams": any(op.stream_items or op.pagination for op in api.operations),
         "uses_datetime": bool(names & {"datetime", "date"}),
         "url_placeholders": sorted(set(re.findall(r"\{([^{}]*)\}", api.server.url or ""))),
         "secret_settings": [s.name for s in api.settings if s.secret],
+        "refs": refs,
     }
 
 
-def models_context(api: Api) -> dict[str, Any]:
-    names = {n for m in api.models for f in m.fields for n in _type_names(f.type)}
+def models_context(spec: Spec) -> dict[str, Any]:
+    names = {n for m in spec.models for f in m.fields for n in _type_names(f.type)}
     return {
         "uses_datetime": bool(names & {"datetime", "date"}),
         "uses_json": "json" in names,
@@ -161,12 +157,12 @@ class RenderedOption(NamedTuple):
     to_client: bool
 
 
-def client_options(api: Api) -> list[RenderedOption]:
+def client_options(api: ApiDescription) -> list[RenderedOption]:
     """The runtime options this API's client constructor takes, with the spec's defaults."""
     present = {
         "always": True,
         "environments": bool(api.server.environments),
-        "long_running": api.protocol.long_running is not None,
+        "long_running": api.long_running is not None,
     }
     out = []
     for option in CLIENT_OPTIONS:
@@ -179,7 +175,7 @@ def client_options(api: Api) -> list[RenderedOption]:
                 default = getattr(default, part)
         text = option.annotation
         if option.name == "environment":
-            text = "Literal[" + ", ".join(py_literal(n) for n, _ in api.server.environments) + "]"
+            text = "Literal[" + ", ".join(py_literal(n) for n in api.server.environments) + "]"
         out.append(RenderedOption(option.name, text, py_literal(default), option.to_client))
     return out
 
@@ -189,9 +185,9 @@ def summary(text: str) -> str:
     return first_sentence(text)
 
 
-def render_docs(api: Api, env: jinja2.Environment) -> str:
+def render_docs(spec: Spec, env: jinja2.Environment) -> str:
     try:
-        return env.get_template("docs/api.md.j2").render(api=api)
+        return env.get_template("docs/api.md.j2").render(spec=spec, api=spec.api, **_strategies())
     except (jinja2.TemplateError, FilterError) as exc:
         raise RenderError(f"template docs/api.md.j2: {exc}") from None
 
@@ -213,16 +209,16 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
+        descriptor=descriptor,
+        type_text=type_expression,
         py=py_literal,
         py_text=py_text,
         docstring=docstring,
         ident=identifier,
         comment=comment,
         annotation=annotation,
-        rt_type=runtime_type,
         param_annotation=param_annotation,
         return_annotation=return_annotation,
-        return_rt_type=return_runtime_type,
         setting_annotation=setting_annotation,
         md_text=md_text,
         md_cell=md_cell,
@@ -241,9 +237,20 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def render_package(api: Api, env: jinja2.Environment) -> dict[str, str]:
+def _strategies() -> dict[str, Any]:
+    """The registries, for templates to ask a strategy about itself (never its name)."""
+    return {"decodings": DECODINGS, "encodings": ENCODINGS, "paging_styles": PAGINATION_STYLES}
+
+
+def render_package(spec: Spec, env: jinja2.Environment) -> dict[str, str]:
     """``{file name: source}`` for one API package, before formatting."""
-    context = {"api": api, "client": client_context(api), "models_info": models_context(api)}
+    context = {
+        "spec": spec,
+        "api": spec.api,
+        "client": client_context(spec),
+        "models_info": models_context(spec),
+        **_strategies(),
+    }
     out: dict[str, str] = {}
     for name in PACKAGE_TEMPLATES:
         try:
@@ -261,7 +268,7 @@ def render_package(api: Api, env: jinja2.Environment) -> dict[str, str]:
 
 
 def operation_doc(
-    op: Operation,
+    op: Operation[Any],
     *,
     starts_task: bool = False,
     streams: bool = False,
@@ -343,7 +350,7 @@ def model_doc(model_name: str, doc: str, fields: Any) -> str:
     return "\n".join(lines)
 
 
-def client_doc(api: Api) -> str:
+def client_doc(api: ApiDescription) -> str:
     lines = [api.title]
     if api.description:
         lines.append("\n" + api.description)
@@ -362,9 +369,6 @@ def client_doc(api: Api) -> str:
     return "\n".join(lines)
 
 
-def setting_annotation(setting: Any) -> str:
-    return (
-        f"{setting.type} | None"
-        if setting.has_default and setting.default is None
-        else (setting.type)
-    )
+def setting_annotation(setting: Setting) -> str:
+    optional = not setting.required and setting.default is None
+    return f"{setting.type} | None" if optional else setting.type

@@ -33,11 +33,10 @@ def _secrets_of_the_specs() -> tuple[frozenset[str], tuple[str, ...]]:
 
     fields: set[str] = set()
     elements: set[str] = set()
-    for api in pipeline.load_apis(pipeline.discover_specs(), check_examples=False):
-        fields.update(api.secret_wire_names)
-        if api.auth.scheme == "body":
-            credentials = {api.auth.username_field, api.auth.password_field} - {None}
-            elements.update(name for name in credentials if name)
+    for spec in pipeline.load_apis(pipeline.discover_specs(), check_examples=False):
+        fields.update(spec.api.secret_wire_names)
+        # the names of the credentials that travel inside the body (body auth)
+        elements.update(name for name, *_ in spec.api.auth.body_fields(("", "")))
     return frozenset(fields), tuple(sorted(elements))
 
 

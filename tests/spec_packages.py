@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 from generator import pipeline, render
-from generator.model import Api
+from generator.model import Spec
 
 _COUNTER = itertools.count()
 
@@ -30,7 +30,7 @@ def build_package(folder: Path, spec_text: str) -> ModuleType:
     return importlib.import_module(f"{top}.{api.name}")
 
 
-def import_unformatted(folder: Path, api: Api) -> ModuleType:
+def import_unformatted(folder: Path, api: Spec) -> ModuleType:
     """The package of an already built ``api``, rendered without black (the sweeps generate
     hundreds of operations; formatting does not change what the code does)."""
     top = f"specgen_case_{next(_COUNTER)}"

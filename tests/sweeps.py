@@ -10,19 +10,19 @@ from typing import Any, TypeVar
 
 import yaml
 
-from generator import build, loader, semantic
+from generator import build, checks, compose
 from generator.errors import SpecError
-from generator.model import Api
+from generator.model import Spec
 
 V = TypeVar("V")
 
 
-def judged(folder: Path, spec: Mapping[str, Any]) -> tuple[Api, list[SpecError]]:
-    """The built API of ``spec`` and every problem validate finds in it."""
+def judged(folder: Path, spec: Mapping[str, Any]) -> tuple[Spec, list[SpecError]]:
+    """The built ``spec`` and every problem validate finds in it."""
     file = folder / "spec.yaml"
     file.write_text(yaml.safe_dump(dict(spec), sort_keys=False), encoding="utf-8")
-    built = build.build_api(loader.load_spec(file))
-    return built.api, built.problems + semantic.check(built.api)
+    built = build.build_api(compose.load_spec(file))
+    return built.spec, built.problems + checks.check(built.spec)
 
 
 def accepted(
@@ -30,7 +30,7 @@ def accepted(
     section: str,
     every: dict[str, V],
     spec_of: Callable[[dict[str, V]], Mapping[str, Any]],
-) -> tuple[Api, dict[str, V]]:
+) -> tuple[Spec, dict[str, V]]:
     """The API of the entries of ``every`` (named in ``section``: one operation or model each)
     that validate accepts. Every refusal must be located in the entry it refuses."""
     _api, errors = judged(folder, spec_of(every))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import loader, pipeline
+from generator import compose, pipeline
 from generator.errors import SpecErrors
 from tests.conftest import ROOT
 
@@ -76,7 +76,7 @@ def test_no_mailstore_function_is_defined_twice() -> None:
 
 
 def test_inherited_examples_gain_the_shared_parameter_in_params_and_request() -> None:
-    spec = loader.load_spec(SPECS / "mailstore_spe.yaml")
+    spec = compose.load_spec(SPECS / "mailstore_spe.yaml")
     example = spec.data["operations"]["GetUserInfo"]["examples"][0]
     assert list(example["params"].items())[:2] == [("instanceID", "test01"), ("userName", "admin")]
     assert list(example["request"]["body"].items()) == [
@@ -106,14 +106,14 @@ def test_sections_merge_by_name_and_key(tmp_path: Path) -> None:
             """,
         },
     )
-    (api,) = pipeline.load_apis([tmp_path / "child.yaml"])
-    assert [op.wire_name for op in api.operations] == ["GetThing", "Extra"]
-    get_thing = api.operations[0]
+    (spec,) = pipeline.load_apis([tmp_path / "child.yaml"])
+    assert [op.wire_name for op in spec.operations] == ["GetThing", "Extra"]
+    get_thing = spec.operations[0]
     assert [p.wire for p in get_thing.params] == ["tenant", "thingId"]
-    assert get_thing.examples[0].request["body"] == {"tenant": "acme", "thingId": "7"}
-    assert api.settings[0].default == "example.org"
-    assert api.protocol.encoding == "form"  # kept from the base, key by key
-    assert api.spec_file.endswith("child.yaml")
+    assert spec.examples_of(get_thing)[0].request["body"] == {"tenant": "acme", "thingId": "7"}
+    assert spec.api.settings[0].default == "example.org"
+    assert spec.api.protocol.encoding == "form"  # kept from the base, key by key
+    assert spec.spec_file.endswith("child.yaml")
 
 
 def test_every_section_can_be_left_out_of_what_is_inherited(tmp_path: Path) -> None:
@@ -137,9 +137,9 @@ def test_every_section_can_be_left_out_of_what_is_inherited(tmp_path: Path) -> N
             """,
         },
     )
-    (api,) = pipeline.load_apis([tmp_path / "child.yaml"])
-    assert (api.settings, api.enums, api.errors) == ((), (), ())
-    assert [op.wire_name for op in api.operations] == ["GetThing"]
+    (spec,) = pipeline.load_apis([tmp_path / "child.yaml"])
+    assert (tuple(spec.api.settings), spec.enums, spec.errors) == ((), (), ())
+    assert [op.wire_name for op in spec.operations] == ["GetThing"]
 
 
 def test_an_error_in_an_inherited_node_points_at_the_file_it_is_written_in(

@@ -18,15 +18,23 @@ import pytest
 import trustme
 
 from generator import pipeline
-from generator.model import Api, Example, Operation
+from generator.model import Example
+from generator.runtime.descriptors import ApiDescription as Api
+from generator.runtime.descriptors import Operation
 from tests.conftest import ROOT
 from tests.loopback import Loopback, Reply, Request
 from tests.spec_packages import build_package
 from tests.test_examples import python_value
 
 EXAMPLE_SPECS = sorted((ROOT / "examples" / "specs").glob("*.yaml"))
-APIS = pipeline.load_apis(EXAMPLE_SPECS)
-CASES = [(api, op, ex) for api in APIS for op in api.operations for ex in op.examples]
+SPECS = pipeline.load_apis(EXAMPLE_SPECS)
+APIS = [spec.api for spec in SPECS]
+CASES = [
+    (spec.api, op, example)
+    for spec in SPECS
+    for op in spec.operations
+    for example in spec.examples_of(op)
+]
 REDACTED = "REDACTED"
 
 
@@ -41,7 +49,7 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
 
 
 def client_for(api: Api, package: ModuleType, url: str, **extra: Any) -> Any:
-    secrets = {s.name: REDACTED for s in api.settings if s.secret or s.default is None}
+    secrets = {s.name: REDACTED for s in api.settings if s.secret or s.required}
     return getattr(package, api.client_class)(**secrets, base_url=url, retry_attempts=0, **extra)
 
 

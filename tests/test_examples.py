@@ -18,11 +18,26 @@ import requests
 from generated._runtime import codec
 from generated._runtime.pretty import plain
 from generator import fixtures, pipeline
-from generator.model import Api, Example, Operation, Param
+from generator.model import Example
+from generator.runtime.builtin_types import class_name
+from generator.runtime.descriptors import ApiDescription as Api
+from generator.runtime.descriptors import Operation, Param
 from tests import recording
 
-APIS = pipeline.load_apis(pipeline.discover_specs())
-CASES = [(api, op, ex) for api in APIS for op in api.operations for ex in op.examples]
+SPECS = pipeline.load_apis(pipeline.discover_specs())
+APIS = [spec.api for spec in SPECS]
+CASES = [
+    (spec.api, op, example)
+    for spec in SPECS
+    for op in spec.operations
+    for example in spec.examples_of(op)
+]
+_SPEC_OF = {spec.name: spec for spec in SPECS}
+
+
+def examples_of(api: Api, op: Operation[Any]) -> tuple[Example, ...]:
+    """The examples the spec of ``api`` gives ``op``."""
+    return _SPEC_OF[api.name].examples_of(op)
 
 
 def _case_id(case: tuple[Api, Operation, Example]) -> str:
@@ -56,7 +71,7 @@ def make_client(api: Api, **overrides: Any) -> Any:
         env = os.environ.get(f"SPECGEN_{api.name.upper()}_{setting.name.upper()}")
         if recording.recording() and env is not None:
             kwargs[setting.name] = int(env) if setting.type == "int" else env
-        elif not setting.has_default or setting.secret:
+        elif setting.required or setting.secret:
             kwargs[setting.name] = recording.REDACTED
     base_url = os.environ.get(f"SPECGEN_{api.name.upper()}_BASE_URL")
     if recording.recording() and base_url:
@@ -69,11 +84,11 @@ def python_value(api: Api, param: Param, value: Any) -> Any:
     kind = param.type
     if kind.kind == "model":
         models = importlib.import_module(f"generated.{api.name}.models")
-        return codec.decode_json(codec.model(getattr(models, kind.name)), value)
-    if kind.name in ("datetime", "date") and isinstance(value, str):
-        parsed = datetime.datetime.strptime(value, param.format or "%Y-%m-%dT%H:%M:%S")
-        return parsed if kind.name == "datetime" else parsed.date()
-    if kind.name == "binary" and isinstance(value, str):
+        return codec.decode_json(codec.model(getattr(models, class_name(kind.target))), value)
+    if kind.kind in ("datetime", "date") and isinstance(value, str):
+        parsed = datetime.datetime.strptime(value, kind.format or "%Y-%m-%dT%H:%M:%S")
+        return parsed if kind.kind == "datetime" else parsed.date()
+    if kind.kind == "binary" and isinstance(value, str):
         return value.encode("utf-8")
     return value
 
@@ -86,7 +101,7 @@ def call_kwargs(api: Api, op: Operation, example: Example, **secrets: str) -> di
         for p in op.params
         if p.wire in example.params
     }
-    if op.long_running and api.protocol.long_running:
+    if op.long_running and api.long_running:
         kwargs["auto_handle_token"] = True
     return kwargs
 

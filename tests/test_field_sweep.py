@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from generator.model import Api
+from generator.model import Spec
 from tests import sweeps
 from tests.loopback import Loopback, Reply, Request
 from tests.spec_packages import import_unformatted
@@ -93,7 +93,7 @@ def sweep_spec(decoding: str, chosen: dict[str, Variant]) -> dict[str, Any]:
     }
 
 
-def accepted_variants(folder: Path, decoding: str) -> tuple[Api, dict[str, Variant]]:
+def accepted_variants(folder: Path, decoding: str) -> tuple[Spec, dict[str, Variant]]:
     every = {
         f"M{i}": Variant(key, type_)
         for i, (key, type_) in enumerate(itertools.product(KEYS, TYPES))
@@ -171,13 +171,15 @@ def null_answer(variant: Variant, decoding: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def accepted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Api, dict[str, Variant]]]:
+def accepted(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, tuple[Spec, dict[str, Variant]]]:
     folder = tmp_path_factory.mktemp("fields")
     return {decoding: accepted_variants(folder, decoding) for decoding in DECODINGS}
 
 
 def test_what_validate_accepts_is_recorded(
-    accepted: dict[str, tuple[Api, dict[str, Variant]]],
+    accepted: dict[str, tuple[Spec, dict[str, Variant]]],
 ) -> None:
     lines = []
     for decoding, (_api, kept) in accepted.items():
@@ -189,7 +191,7 @@ def test_what_validate_accepts_is_recorded(
 @pytest.mark.parametrize("decoding", DECODINGS)
 def test_every_accepted_field_is_read_and_sent_as_declared(
     decoding: str,
-    accepted: dict[str, tuple[Api, dict[str, Variant]]],
+    accepted: dict[str, tuple[Spec, dict[str, Variant]]],
     tmp_path: Path,
     server: Loopback,
 ) -> None:

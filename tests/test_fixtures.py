@@ -12,19 +12,21 @@ import pytest
 from vcr.request import Request as VcrRequest
 
 from generator import fixtures, pipeline
+from generator.model import Spec
 from tests import recording
 
 APIS = pipeline.load_apis(pipeline.discover_specs())
 CASSETTES = sorted(fixtures.FIXTURES_DIR.glob("*/*.yaml"))
 
 
-@pytest.mark.parametrize("api", APIS, ids=[a.name for a in APIS])
-def test_every_operation_has_a_fixture(api: pipeline.Api) -> None:
-    missing = [op.wire_name for op in api.operations if not op.examples]
+@pytest.mark.parametrize("spec", APIS, ids=[a.name for a in APIS])
+def test_every_operation_has_a_fixture(spec: Spec) -> None:
+    missing = [op.wire_name for op in spec.operations if not spec.examples_of(op)]
     assert missing == []
-    for op in api.operations:
-        for example in op.examples:
-            assert (fixtures.FIXTURES_DIR / api.name / fixtures.cassette_name(op, example)).exists()
+    for op in spec.operations:
+        for example in spec.examples_of(op):
+            cassette = fixtures.FIXTURES_DIR / spec.name / fixtures.cassette_name(op, example)
+            assert cassette.exists()
 
 
 def test_built_cassettes_match_the_spec_examples() -> None:
@@ -136,8 +138,8 @@ def test_json_examples_become_json_cassettes_and_a_call_without_fields_sends_no_
     assert 'body: \'{"name":"box","count":2}\'' in create
     assert "application/json" in create
     from generated._runtime import JSON
+    from generated._runtime.descriptors import Operation
     from generated._runtime.encoding import build_request
-    from generated._runtime.operation import Operation
 
     ping: Operation[object] = Operation(
         name="ping",
@@ -156,9 +158,8 @@ def test_json_examples_become_json_cassettes_and_a_call_without_fields_sends_no_
 
 
 def test_the_cassette_scrubber_takes_its_secrets_from_the_specs() -> None:
-    declared = {p.wire for api in APIS for op in api.operations for p in op.params if p.secret} | {
-        api.auth.password_field for api in APIS if api.auth.password_field
-    }
+    declared = {p.wire for s in APIS for op in s.operations for p in op.params if p.secret}
+    declared |= {name for s in APIS for name in s.api.auth.secret_wire_names()}
     assert declared <= recording.SECRET_FIELDS
     assert set(recording.SECRET_FIELDS) <= declared  # nothing hard-coded beside the specs
     filtered = {name for name, _ in recording.vcr_config()["filter_query_parameters"]}

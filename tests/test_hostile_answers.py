@@ -26,9 +26,11 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from generated._runtime.pretty import plain
-from generator.model import Api, Example, Operation
+from generator.model import Example
+from generator.runtime.descriptors import ApiDescription as Api
+from generator.runtime.descriptors import Operation
 from tests.sweeps import count_line
-from tests.test_examples import APIS, call_kwargs, make_client
+from tests.test_examples import APIS, call_kwargs, examples_of, make_client
 
 STATUSES = (200, 201, 202, 204, 301, 302, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 599)
 HTML_PAGE = b"<html><head><title>Maintenance</title></head><body><p>Back soon</p></body></html>"
@@ -133,7 +135,7 @@ def _examples() -> list[tuple[Api, Operation, Example]]:
         (api, op, ex)
         for api in APIS
         for op in api.operations
-        for ex in op.examples
+        for ex in examples_of(api, op)
         if "body" in ex.response
     ]
 
@@ -162,7 +164,7 @@ def _call(api: Api, op: Operation, example: Example, answer: Answer, tmp_path: P
     if op.decoding == "binary_or_xml":
         ways.append((op.name, {**kwargs, "save_to": tmp_path / "saved.bin"}))
     for name, arguments in ways:
-        extra = {"wait_time": 0} if api.protocol.long_running else {}
+        extra = {"wait_time": 0} if api.long_running else {}
         client = make_client(api, session=_session(answer), **extra)
         method = getattr(client, name)
         try:
@@ -194,9 +196,9 @@ def _check(
     CASES_RUN[variant] = CASES_RUN.get(variant, 0) + 1
     for outcome in _call(api, op, example, answer, tmp_path):
         if isinstance(outcome, BaseException):
-            assert isinstance(outcome, package.Error), (
-                f"{api.name}.{op.name} [{variant}] let {type(outcome).__name__} escape: {outcome}"
-            )
+            assert isinstance(
+                outcome, package.Error
+            ), f"{api.name}.{op.name} [{variant}] let {type(outcome).__name__} escape: {outcome}"
             assert str(outcome), f"{api.name}.{op.name} [{variant}]: an error without a message"
             continue
         if same_result and example.raises is None and op.decoding not in ("binary_or_xml", "none"):
@@ -313,6 +315,6 @@ def test_deep_nesting_is_a_package_error_in_bounded_memory(
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
-        assert peak < 64 * 1024 * 1024, (
-            f"{api.name}.{op.name}: {peak / 2**20:.0f} MiB for a {len(body)}-byte answer"
-        )
+        assert (
+            peak < 64 * 1024 * 1024
+        ), f"{api.name}.{op.name}: {peak / 2**20:.0f} MiB for a {len(body)}-byte answer"

@@ -32,7 +32,9 @@ from typing import Any
 import pytest
 import trustme
 
-from generator.model import Api, Example, Operation
+from generator.model import Example
+from generator.runtime.descriptors import ApiDescription as Api
+from generator.runtime.descriptors import Operation
 from tests.raw_server import (
     RawRequest,
     RawServer,
@@ -44,7 +46,7 @@ from tests.raw_server import (
     response,
 )
 from tests.sweeps import count_line
-from tests.test_examples import APIS, call_kwargs, make_client
+from tests.test_examples import APIS, call_kwargs, examples_of, make_client
 
 CASES_RUN: dict[str, int] = {}
 MiB = 1 << 20
@@ -91,7 +93,7 @@ class Way:
         return {str(k): str(v) for k, v in given.items()}
 
     def call(self, base_url: str, target: Path, **options: Any) -> Any:
-        extra = {"wait_time": 0, "poll_interval": 0.0} if self.api.protocol.long_running else {}
+        extra = {"wait_time": 0, "poll_interval": 0.0} if self.api.long_running else {}
         client = make_client(self.api, base_url=base_url, **{**OPTIONS, **extra, **options})
         kwargs = call_kwargs(self.api, self.op, self.example)
         try:
@@ -107,7 +109,7 @@ class Way:
 def _way(api_name: str, op_name: str, example_name: str, how: str) -> Way:
     api = next(a for a in APIS if a.name == api_name)
     op = next(o for o in api.operations if o.name == op_name)
-    example = next(e for e in op.examples if e.name == example_name)
+    example = next(e for e in examples_of(api, op) if e.name == example_name)
     return Way(api, op, example, how)
 
 
@@ -323,7 +325,9 @@ def _status_in_utf16(scene: Scene) -> Callable[[RawRequest], Iterable[Step]]:
 
 
 def _status_example(way: Way) -> Example:
-    return next(e for e in way.op.examples if str(e.response.get("body", "")).startswith("<"))
+    return next(
+        e for e in examples_of(way.api, way.op) if str(e.response.get("body", "")).startswith("<")
+    )
 
 
 def _status_document(way: Way) -> bytes:

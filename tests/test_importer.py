@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from generator import importer, pipeline
+from generator.runtime.builtin_types import type_expression
 from tests.conftest import ROOT
 from tests.loopback import Loopback, Reply
 
@@ -42,10 +43,11 @@ def test_a_new_spec_is_created_from_the_vendor_metadata(
     (api,) = pipeline.load_apis([spec])
     assert len(api.operations) == functions
     ops = {op.wire_name: op for op in api.operations}
-    verify = {p.wire: (p.type.name, p.required) for p in ops["VerifyStore"].params}
+    verify = {p.wire: (type_expression(p.type), p.required) for p in ops["VerifyStore"].params}
     assert verify["id"] == ("int", True) and verify["includeIndexes"] == ("bool", True)
     assert (
-        ops["get-status"].path == "/api/get-status" and ops["get-status"].returns.name == "status"
+        ops["get-status"].path == "/api/get-status"
+        and type_expression(ops["get-status"].result) == "status"
     )
     assert [p.secret for p in ops["SetUserPassword"].params if p.wire == "password"] == [True]
     if name == "spe":
@@ -100,10 +102,12 @@ def test_updating_keeps_hand_written_parts_and_reports_changes(tmp_path: Path) -
     assert text.startswith("# a comment the importer must keep\n")
     (api,) = pipeline.load_apis([spec], check_examples=False)  # its examples are stale now
     ops = {op.wire_name: op for op in api.operations}
-    assert ops["GetUserInfo"].returns.name == "UserInfo"  # hand-written result type kept
+    assert type_expression(ops["GetUserInfo"].result) == "UserInfo"  # hand-written result type kept
     assert ops["GetUserInfo"].doc.startswith("Everything about one user")
     privileges = [p for p in ops["CreateUser"].params if p.wire == "privileges"]
-    assert privileges[0].type.name == "list[str]"  # hand refinement of a string argument kept
+    assert (
+        type_expression(privileges[0].type) == "list[str]"
+    )  # hand refinement of a string argument kept
     assert [m.name for m in api.models] == [
         m.name for m in pipeline.load_apis([ROOT / "specs" / "mailstore_server.yaml"])[0].models
     ]

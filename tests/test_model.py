@@ -1,26 +1,28 @@
-"""The typed model on its own: nodes built once, each with its source; defaults from one table."""
+"""The model on its own: the runtime's descriptors, built once; every node located in the spec
+through the loaded spec; defaults from one table (the JSON Schema)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from generator import build, loader
-from generator.model import TypeRef
+from generator import build, compose
+from generator.loader import schema_defaults
+from generator.runtime.builtin_types import Type, TypeName
 from tests.conftest import ROOT
 
 SPECS = ROOT / "specs"
 
 
 def built(path: Path) -> build.Built:
-    return build.build_api(loader.load_spec(path))
+    return build.build_api(compose.load_spec(path))
 
 
 def test_every_node_knows_the_file_and_line_it_is_written_in() -> None:
-    api = built(SPECS / "mailstore_spe.yaml").api
-    ops = {op.wire_name: op for op in api.operations}
-    own = ops["GetInstances"].source.error("x")
-    inherited = ops["GetUserInfo"].params[1].source.error("x", "type")
-    shared = ops["GetUserInfo"].params[0].source.error("x")
+    spec = built(SPECS / "mailstore_spe.yaml").spec
+    own = spec.of_operation(spec.api.operation("GetInstances")).error("x")
+    user_info = spec.api.operation("GetUserInfo")
+    inherited = spec.of_param(user_info, user_info.params[1]).error("x", "type")
+    shared = spec.of_param(user_info, user_info.params[0]).error("x")
     assert own.file == "specs/mailstore_spe.yaml" and own.key_path == "operations.GetInstances"
     assert inherited.file == "specs/mailstore_server.yaml"
     assert inherited.key_path == "operations.GetUserInfo.params.userName.type"
@@ -30,27 +32,30 @@ def test_every_node_knows_the_file_and_line_it_is_written_in() -> None:
 
 
 def test_derived_facts_are_derived_once_in_the_builder() -> None:
-    api = built(SPECS / "click2mail.yaml").api
-    for op in api.operations:
+    spec = built(SPECS / "click2mail.yaml").spec
+    for op in spec.operations:
         if op.method == "GET":
-            assert op.encoding == "query" or op.source.has("encoding")
+            assert op.encoding == "query" or spec.of_operation(op).has("encoding")
         for param in op.params:
             assert param.location in ("path", "query", "body", "header", "file")
-    lleida = built(SPECS / "lleida_mailcert.yaml").api
+    lleida = built(SPECS / "lleida_mailcert.yaml").spec
     (listing,) = [op for op in lleida.operations if op.stream_items]
-    assert listing.stream_item_type == TypeRef("model", "PdfRow")
+    assert listing.stream_item == Type("model", TypeName("PdfRow"))
 
 
 def test_defaults_come_from_the_schema() -> None:
-    api = built(next((ROOT / "tests" / "golden" / "spec").glob("*.yaml"))).api
-    transport = loader.schema_defaults("transport")
+    api = built(next((ROOT / "tests" / "golden" / "spec").glob("*.yaml"))).spec.api
+    transport = schema_defaults("transport")
     assert api.transport.connect_timeout == transport["connect_timeout"]
     assert api.transport.retry_statuses == tuple(transport["retry_statuses"])
-    envelope = loader.schema_defaults("protocol", "envelope")
-    task_fields = loader.schema_defaults("protocol", "long_running")
+    envelope = schema_defaults("protocol", "envelope")
+    task_fields = schema_defaults("protocol", "long_running")
     for key, value in envelope.items():
-        assert api.protocol.envelope[key] == value
-    assert api.protocol.envelope["version_field"] == task_fields["version_field"]
+        if key != "echo_header":
+            assert getattr(api.envelope, key) == (
+                tuple(value) if isinstance(value, list) else value
+            )
+    assert api.envelope.version_field == task_fields["version_field"]
 
 
 def test_the_builder_reports_what_it_cannot_derive(tmp_path: Path) -> None:
@@ -72,4 +77,4 @@ def test_the_builder_reports_what_it_cannot_derive(tmp_path: Path) -> None:
         "operations.List.stream_items: 'rows' is not a list field (type int)",
         "operations.Get.params.id.required: path parameters are always required",
     ]
-    assert result.api.operations[0].stream_item_type is None
+    assert result.spec.operations[0].stream_item is None

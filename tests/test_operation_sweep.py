@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from generator.model import Api
+from generator.model import Spec
 from tests import sweeps
 from tests.loopback import Loopback, Reply
 from tests.spec_packages import import_unformatted
@@ -120,12 +120,12 @@ def expected(module: Any, decoding: str, returns: str | None) -> Any:
 
 
 @pytest.fixture(scope="module")
-def accepted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Api, dict[str, Any]]:
+def accepted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Spec, dict[str, Any]]:
     every = {f"op{i}": combo for i, combo in enumerate(itertools.product(DECODINGS, RETURNS))}
     return sweeps.accepted(tmp_path_factory.mktemp("answers"), "operations", every, sweep_spec)
 
 
-def test_what_validate_accepts_is_recorded(accepted: tuple[Api, dict[str, Any]]) -> None:
+def test_what_validate_accepts_is_recorded(accepted: tuple[Spec, dict[str, Any]]) -> None:
     _api, kept = accepted
     lines = [f"{len(kept)} accepted"]
     lines += [f"  {decoding:13} {returns or '(default)'}" for decoding, returns in kept.values()]
@@ -133,7 +133,7 @@ def test_what_validate_accepts_is_recorded(accepted: tuple[Api, dict[str, Any]])
 
 
 def test_every_accepted_answer_is_read_as_declared(
-    accepted: tuple[Api, dict[str, Any]], tmp_path: Path, server: Loopback
+    accepted: tuple[Spec, dict[str, Any]], tmp_path: Path, server: Loopback
 ) -> None:
     api, kept = accepted
     module = import_unformatted(tmp_path, api)

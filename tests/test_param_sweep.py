@@ -27,7 +27,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from generator.model import Api
+from generator.model import Spec
 from tests import sweeps
 from tests.loopback import Loopback, Reply, Request
 from tests.spec_packages import import_unformatted
@@ -146,7 +146,7 @@ def sweep_spec(method: str, encoding: str | None, chosen: dict[str, Variant]) ->
     }
 
 
-def accepted_variants(folder: Path, shape: str) -> tuple[Api, dict[str, Variant]]:
+def accepted_variants(folder: Path, shape: str) -> tuple[Spec, dict[str, Variant]]:
     """The API of the variants validate accepts for ``shape``, keyed by operation."""
     method, encoding = SHAPES[shape]
     every = {f"op{i}": variant for i, variant in enumerate(variants())}
@@ -316,13 +316,15 @@ def argument(module: Any, variant: Variant) -> Any:
 
 
 @pytest.fixture(scope="module")
-def accepted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Api, dict[str, Variant]]]:
+def accepted(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, tuple[Spec, dict[str, Variant]]]:
     folder = tmp_path_factory.mktemp("sweep")
     return {shape: accepted_variants(folder, shape) for shape in SHAPES}
 
 
 def test_what_validate_accepts_is_recorded(
-    accepted: dict[str, tuple[Api, dict[str, Variant]]],
+    accepted: dict[str, tuple[Spec, dict[str, Variant]]],
 ) -> None:
     lines = []
     for shape, (_api, kept) in accepted.items():
@@ -334,7 +336,7 @@ def test_what_validate_accepts_is_recorded(
 @pytest.mark.parametrize("shape", SHAPES)
 def test_every_accepted_declaration_travels_as_declared(
     shape: str,
-    accepted: dict[str, tuple[Api, dict[str, Variant]]],
+    accepted: dict[str, tuple[Spec, dict[str, Variant]]],
     tmp_path: Path,
     server: Loopback,
     caplog: pytest.LogCaptureFixture,

@@ -13,15 +13,17 @@ import pytest
 
 from generated import _runtime as rt
 from generated._runtime.builtin_types import BUILTIN_TYPES
+from generated._runtime.descriptors import first_sentence
 from generated._runtime.errors import ApiError, DecodeError, TaskTimeout
-from generated._runtime.operation import first_sentence
 from generated._runtime.options import CALL_OPTIONS, CLIENT_OPTIONS
 from generated._runtime.status import Status
 from generated._runtime.tasks import Task
 from generated.lleida_mailcert import MailCertClient
 from generated.mailstore_server import MailStoreServerClient
 from generated.mailstore_spe import MailStoreSpeClient
-from generator import model, render, semantic
+from generator import literals, model, render
+from generator.checks import types as type_checks
+from generator.runtime.builtin_types import Type
 
 
 def status(code: str, version: int, *, result: Any = None, log: str | None = None) -> Status:
@@ -145,15 +147,15 @@ def test_the_client_is_a_task_backend() -> None:
 def test_every_builtin_type_is_known_to_the_checks_renderer_and_export() -> None:
     assert model.BUILTIN_TYPES == tuple(BUILTIN_TYPES)
     for name, row in BUILTIN_TYPES.items():
-        ref = model.TypeRef("builtin", name)
+        kind = Type(name)
         for position in ("field", "param", "return"):
-            assert render.annotation(ref, position) == row.annotation(position)
-        assert render.runtime_type(ref).startswith("_rt.")
+            assert render.annotation(kind, position) == row.annotation(position)
+        assert literals.descriptor(kind).startswith("_rt.")
 
 
 def test_defaults_are_checked_against_the_registry() -> None:
-    assert semantic._DEFAULT_TYPES["float"] == (int, float)
-    assert "json" not in semantic._DEFAULT_TYPES  # no default fits a JSON value
+    assert type_checks._DEFAULT_TYPES["float"] == (int, float)
+    assert "json" not in type_checks._DEFAULT_TYPES  # no default fits a JSON value
     assert BUILTIN_TYPES["int"].from_json(3.0, None) == 3
     with pytest.raises(ValueError, match="fraction"):
         BUILTIN_TYPES["int"].from_json(1.5, None)
@@ -170,7 +172,7 @@ def test_every_client_constructor_takes_exactly_the_options_the_table_lists(
         o.name
         for o in CLIENT_OPTIONS
         if o.when == "always"
-        or (o.when == "environments" and api.environments)
+        or (o.when == "environments" and api.server.environments)
         or (o.when == "long_running" and api.long_running is not None)
     ]
     keyword_only = [
@@ -206,11 +208,8 @@ def test_a_paced_task_waits_between_polls_as_its_pacer_says() -> None:
 
     answers = [status("running", 1), status("running", 1), status("running", 2)]
     backend = FakeBackend([*answers, status("succeeded", 3, result=7)])
-    task = Task(
-        backend, OP, status("running", 1), wait_time_ms=0, pacer=PollPacer(0.25, 5.0)
-    )
+    task = Task(backend, OP, status("running", 1), wait_time_ms=0, pacer=PollPacer(0.25, 5.0))
     assert task.wait() == ("result of", "DoIt", 7)
     assert len(backend.polls) == 4
     # the fake answers at once: 0.25 s, then doubled while nothing changed, then back to 0.25
     assert [round(s, 2) for s in backend.slept] == [0.25, 0.5, 0.25]
-

@@ -161,3 +161,32 @@ def test_every_entry_matches_a_schema_key() -> None:
     keys = set(schema_keys())
     stale = [p for p in PROVEN_BY if not any(fnmatch.fnmatchcase(k, p) for k in keys)]
     assert stale == []
+
+
+# -- the schema's vocabularies are the strategy registries' names ------------------------------
+
+
+def _property(*path: str) -> dict[str, Any]:
+    node: dict[str, Any] = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    for key in path:
+        node = node[key] if key in node else node["properties"][key]
+    return node
+
+
+def test_every_strategy_name_the_schema_accepts_has_its_class_and_no_other() -> None:
+    from generator.runtime.auth import ALL_AUTH_KEYS, AUTH_SCHEMES
+    from generator.runtime.decoding import DECODINGS
+    from generator.runtime.encoding import ENCODINGS
+    from generator.runtime.pagination import PAGINATION_STYLES
+
+    operation = ("operations", "additionalProperties")
+    assert set(_property("auth", "scheme")["enum"]) == set(AUTH_SCHEMES)
+    for where in (("protocol",), operation):
+        assert set(_property(*where, "encoding")["enum"]) == set(ENCODINGS)
+        assert set(_property(*where, "decoding")["enum"]) == set(DECODINGS)
+    assert set(_property(*operation, "paginate", "style")["enum"]) == set(PAGINATION_STYLES)
+    # every key of the auth section belongs to a scheme, and every scheme's key is in the schema
+    assert set(_property("auth")["properties"]) - {"scheme"} == set(ALL_AUTH_KEYS)
+    paginate_keys = set(_property(*operation, "paginate")["properties"])
+    for style in PAGINATION_STYLES.values():
+        assert set(style.KEYS) <= paginate_keys, style.name

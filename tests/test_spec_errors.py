@@ -230,6 +230,14 @@ CASES = [
         ],
     ),
     (
+        "parameter_named_like_the_save_to_option_of_a_file_answer",
+        BASE.replace(
+            "  GetThing:\n", "  GetThing:\n    decoding: binary_or_xml\n    returns: binary\n"
+        )
+        + "      save_to: {type: str}\n",
+        ["19:7: operations.GetThing.params.save_to: parameter name 'save_to' is reserved"],
+    ),
+    (
         "long_running_without_a_polling_protocol",
         BASE.replace(
             "  GetThing:\n", "  GetThing:\n    long_running: true\n    decoding: envelope\n"
@@ -257,8 +265,7 @@ CASES = [
     ),
     (
         "model_name_clashes_with_error",
-        BASE
-        + textwrap.dedent("""\
+        BASE + textwrap.dedent("""\
         models:
           Thing: {fields: {id: {type: int}}}
         errors:
@@ -270,8 +277,7 @@ CASES = [
     ),
     (
         "duplicate_model_wire_names",
-        BASE
-        + textwrap.dedent("""\
+        BASE + textwrap.dedent("""\
         models:
           Thing:
             fields:

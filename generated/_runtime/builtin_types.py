@@ -21,12 +21,50 @@ T = TypeVar("T")
 
 
 class Type(NamedTuple, Generic[T]):
-    """How one value travels: ``kind`` plus the model/enum class, item type or date format."""
+    """How one value travels: ``kind`` plus the model/enum class, item type or date format.
+
+    ``target`` is the model or enum class in generated code; while a spec is being built (the
+    classes do not exist yet) it is the ``TypeName`` of the class the generated code defines,
+    and for a union the tuple of its options."""
 
     kind: str
     target: Any = None
     item: Type[Any] | None = None
     format: str | None = None
+
+
+class TypeName(NamedTuple):
+    """A class the generated code defines (a model, an enum, an error class), named before it
+    exists: what the generator's descriptors hold where generated ones hold the class."""
+
+    name: str
+
+
+def class_name(target: Any) -> str:
+    """The name of a descriptor's class reference: a class, or the ``TypeName`` of one."""
+    return target.name if isinstance(target, TypeName) else str(target.__name__)
+
+
+def type_expression(kind: Type[Any]) -> str:
+    """A type as the spec writes it: ``int``, ``list[str]``, ``PdfRow``, ``A | B``."""
+    if kind.kind == "list":
+        assert kind.item is not None
+        return f"list[{type_expression(kind.item)}]"
+    if kind.kind == "union":
+        return " | ".join(type_expression(option) for option in kind.target)
+    if kind.kind in ("enum", "model"):
+        return class_name(kind.target)
+    return kind.kind
+
+
+def leaves(kind: Type[Any]) -> list[Type[Any]]:
+    """The single types a type is made of: itself, a list's items, a union's options."""
+    if kind.kind == "list":
+        assert kind.item is not None
+        return leaves(kind.item)
+    if kind.kind == "union":
+        return [leaf for option in kind.target for leaf in leaves(option)]
+    return [kind]
 
 
 def parse_bool(text: str) -> bool:

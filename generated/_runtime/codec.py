@@ -145,6 +145,9 @@ class Field(NamedTuple):
     item_wire: str | None = None  # wrapped XML list: <wire><item_wire/>...</wire>
     text: bool = False  # XML: the element's own text (beside its attributes)
     nullable: bool = False  # null is a value: a required field may be null
+    # for the generated model class, not written into the descriptor:
+    doc: str = ""
+    mime_decoded: str | None = None  # a property with its RFC 2047 words decoded
 
 
 def value_at(value: Any, wire_path: Iterable[str | None]) -> Any:

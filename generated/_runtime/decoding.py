@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, ClassVar
 
 import requests
 
+from .builtin_types import Type, type_expression
 from .codec import decode_json, decode_xml, value_at
+from .descriptors import ApiDescription, Operation
 from .errors import ApiError, DecodeError, HttpError, VendorError
-from .operation import ApiDescription, Operation
 from .policy import header_problem
 from .results import BinaryResult
 from .status import Status, parse_status
@@ -35,7 +36,7 @@ class Decoder:
 
     def decode(self, op: Operation[Any], response: requests.Response) -> Any:
         with self.package_errors():
-            return _DECODERS[op.decoding](self, op, response)
+            return DECODINGS[op.decoding].decode(self, op, response)
 
     @contextlib.contextmanager
     def package_errors(self) -> Iterator[None]:
@@ -296,9 +297,6 @@ class Decoder:
                 op, status, code, message, http_status, dict(data), details=details
             )
 
-    def _decode_none(self, op: Operation[Any], response: requests.Response) -> None:
-        return None
-
     def expected_root(self, op: Operation[Any]) -> str | None:
         """The root element an XML answer of ``op`` must have: the result model's element, else
         the vendor's status document root (None: not declared, not checked)."""
@@ -329,12 +327,129 @@ class Decoder:
             ) from None
 
 
-_DECODERS: dict[str, Callable[[Decoder, Operation[Any], requests.Response], Any]] = {
-    "envelope": Decoder._decode_envelope,
-    "xml": Decoder._decode_xml,
-    "binary_or_xml": Decoder._decode_binary_or_xml,
-    "json": Decoder._decode_json,
-    "none": Decoder._decode_none,
+class Decoding:
+    """How an operation's answer is read: one class per spec ``decoding``, in ``DECODINGS``.
+    Besides decoding it says which answer types it can produce and what the checks, the
+    generated methods, the docs and the OpenAPI export need to know of it."""
+
+    name: ClassVar[str] = ""
+    reads: ClassVar[bool] = True  # False: no answer is read (the method returns None)
+    xml: ClassVar[bool] = False  # answers are XML documents (models are read as XML)
+    file: ClassVar[bool] = False  # a file or the vendor's status about it (``save_to=``)
+    envelope: ClassVar[bool] = False  # a status envelope (tasks, ``returns: status``)
+    pages: ClassVar[bool] = False  # answers can be walked page by page
+    streams: ClassVar[bool] = False  # items can be read while the answer arrives
+    json_status: ClassVar[bool] = False  # its answers carry ``protocol.json``'s status
+    media_type: ClassVar[str | None] = None  # the OpenAPI answer's
+
+    def decode(self, decoder: Decoder, op: Operation[Any], response: requests.Response) -> Any:
+        raise NotImplementedError
+
+    def result_problem(self, result: Type[Any]) -> str | None:
+        """Why this decoding cannot produce ``result`` (None: it can)."""
+        if result.kind == "binary":
+            return (
+                "a binary answer needs decoding 'binary_or_xml' (the file, or the vendor's XML "
+                f"status); this operation decodes {self.name!r}"
+            )
+        if result.kind == "status":
+            return (
+                "'returns: status' is the status envelope itself: it needs decoding 'envelope', "
+                f"not {self.name!r}"
+            )
+        return None
+
+
+class EnvelopeDecoding(Decoding):
+    """A JSON status envelope (MailStore): a result, a failure, or a running task."""
+
+    name = "envelope"
+    envelope = True
+    pages = True
+    media_type = "application/json"
+
+    def decode(self, decoder: Decoder, op: Operation[Any], response: requests.Response) -> Any:
+        return decoder._decode_envelope(op, response)
+
+    def result_problem(self, result: Type[Any]) -> str | None:
+        return None if result.kind == "status" else super().result_problem(result)
+
+
+class XmlDecoding(Decoding):
+    """One XML document, its vendor status checked."""
+
+    name = "xml"
+    xml = True
+    pages = True
+    streams = True
+    media_type = "application/xml"
+
+    def decode(self, decoder: Decoder, op: Operation[Any], response: requests.Response) -> Any:
+        return decoder._decode_xml(op, response)
+
+    def result_problem(self, result: Type[Any]) -> str | None:
+        if result.kind == "list":
+            return (
+                "an XML answer is one document: declare a model whose list field holds the "
+                f"items (not {type_expression(result)})"
+            )
+        return super().result_problem(result)
+
+
+class BinaryOrXmlDecoding(Decoding):
+    """A file, or the vendor's XML status explaining why there is none."""
+
+    name = "binary_or_xml"
+    xml = True
+    file = True
+    media_type = "application/octet-stream"
+
+    def decode(self, decoder: Decoder, op: Operation[Any], response: requests.Response) -> Any:
+        return decoder._decode_binary_or_xml(op, response)
+
+    def result_problem(self, result: Type[Any]) -> str | None:
+        if result.kind != "binary":
+            return (
+                "decoding 'binary_or_xml' returns the file or the vendor's status: declare "
+                f"'returns: binary' (got {type_expression(result)})"
+            )
+        return None
+
+
+class JsonDecoding(Decoding):
+    """A JSON document (its vendor status checked where ``protocol.json`` says)."""
+
+    name = "json"
+    pages = True
+    json_status = True
+    media_type = "application/json"
+
+    def decode(self, decoder: Decoder, op: Operation[Any], response: requests.Response) -> Any:
+        return decoder._decode_json(op, response)
+
+
+class NoneDecoding(Decoding):
+    """No answer is read: the call succeeds or raises on its HTTP status."""
+
+    name = "none"
+    reads = False
+
+    def decode(self, decoder: Decoder, op: Operation[Any], response: requests.Response) -> Any:
+        return None
+
+    def result_problem(self, result: Type[Any]) -> str | None:
+        return None
+
+
+DECODINGS: dict[str, Decoding] = {
+    decoding.name: decoding
+    for decoding in (
+        EnvelopeDecoding(),
+        XmlDecoding(),
+        BinaryOrXmlDecoding(),
+        JsonDecoding(),
+        NoneDecoding(),
+    )
 }
 
 

@@ -10,14 +10,15 @@ import os
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 from urllib.parse import urlencode
 from xml.etree.ElementTree import tostring
 
 from .arguments import ArgumentValueError, check_arguments
+from .auth import REDACTED, NoAuth
 from .codec import NULL, STR, Model, encode_scalar, to_wire_json
-from .operation import ApiDescription, Operation, Param
-from .policy import basic_authorization, encode_segment
+from .descriptors import ApiDescription, Operation, Param
+from .policy import encode_segment
 from .xml import build_document, model_to_element, xml_text_problem
 
 
@@ -52,7 +53,6 @@ class WireRequest:
         self.url: str | None = None  # an absolute URL given by the vendor (a next page's link)
 
 
-REDACTED = "***"
 # (wire name, value, parameter or None for credentials, what to log instead of the value)
 BodyField = tuple[str, Any, Param | None, str | None]
 
@@ -82,7 +82,7 @@ def _build(
 ) -> WireRequest:
     path = op.path
     request = WireRequest(op.method, path)
-    request.headers.update(api.headers)
+    request.headers.update(api.protocol.headers)
     body_fields: list[BodyField] = []
     for param in op.params:
         value = param.const if param.const is not None else args.get(param.wire)
@@ -119,17 +119,19 @@ def _build(
     if op.idempotency_header and op.idempotency_header not in request.headers:
         # one key per call: every retry of this request carries the same one
         request.headers[op.idempotency_header] = str(uuid.uuid4())
-    request.no_auth = api.auth_scheme != "none" or not op.sends_credentials
+    # the spec's credentials are the request's own: no session auth or ~/.netrc beside them
+    request.no_auth = not isinstance(api.auth, NoAuth) or not op.sends_credentials
     if op.sends_credentials and credentials is not None:
-        _add_credentials(api, request, body_fields, credentials)
+        body_fields[:0] = api.auth.body_fields(credentials)
+        api.auth.apply(request, credentials)
     _check_xml_text(op, _travelling_as_xml(op, body_fields))
-    _ENCODERS[op.encoding](api, op, request, body_fields)
+    ENCODINGS[op.encoding].encode(api, op, request, body_fields)
     return request
 
 
 def _travelling_as_xml(op: Operation[Any], fields: list[BodyField]) -> list[BodyField]:
     """The body fields written as XML: all of an XML body, else those of style ``xml``."""
-    if op.encoding in ("xml_field", "xml_body"):
+    if ENCODINGS[op.encoding].xml:
         return fields
     return [field for field in fields if field[2] is not None and field[2].style == "xml"]
 
@@ -146,36 +148,6 @@ def _check_xml_text(op: Operation[Any], fields: list[BodyField]) -> None:
                 f"{op.name}(): argument {name!r} holds a character XML cannot carry{where}; "
                 "XML 1.0 takes no control characters but tab, CR and LF, and no lone surrogates"
             )
-
-
-def _add_credentials(
-    api: ApiDescription,
-    request: WireRequest,
-    body_fields: list[BodyField],
-    credentials: tuple[str, ...],
-) -> None:
-    """Credentials that travel with each request, to the vendor's origin only (a redirect to
-    another one drops them: ``policy.next_hop``)."""
-    scheme = api.auth_scheme
-    request.secrets.extend(c for c in credentials[1:] if c)
-    if scheme == "basic":
-        request.headers["Authorization"] = basic_authorization(credentials[0], credentials[1])
-        request.secrets.append(request.headers["Authorization"].split(" ", 1)[1])
-    elif scheme == "body":
-        assert api.username_field and api.password_field
-        user: BodyField = (api.username_field, credentials[0], None, None)
-        password: BodyField = (api.password_field, credentials[1], None, REDACTED)
-        body_fields[:0] = [user, password]
-    elif scheme == "bearer":
-        request.headers["Authorization"] = f"Bearer {credentials[0]}"
-        request.secrets.append(credentials[0])
-    elif scheme == "api_key":
-        assert api.auth_name is not None
-        request.secrets.append(credentials[0])
-        if api.auth_location == "query":
-            request.query.insert(0, (api.auth_name, credentials[0]))
-        else:
-            request.headers[api.auth_name] = credentials[0]
 
 
 def _describe(value: Any) -> str:
@@ -240,87 +212,210 @@ def _text(param: Param, value: Any) -> str:
     return encode_scalar(param.type, value, param.style)
 
 
-def _encode_form(
-    api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
-) -> None:
-    request.headers["Content-Type"] = "application/x-www-form-urlencoded"
-    request.body = urlencode(_text_pairs(fields)).encode("ascii")
+class Encoding:
+    """How an operation's body parameters travel: one class per spec ``encoding``, in
+    ``ENCODINGS``. Besides encoding a request it says what the checks, the docs, the OpenAPI
+    export and the cassettes need to know of it."""
+
+    name: ClassVar[str] = ""
+    has_body: ClassVar[bool] = True  # False: every parameter travels in the query
+    # "a JSON" / "an XML": the body carries values in its own notation (no parameter styles)
+    native: ClassVar[str | None] = None
+    text_fields: ClassVar[bool] = False  # a body of text fields: styles apply as in the query
+    files: ClassVar[bool] = False  # ``in: file`` parameters travel in it
+    xml: ClassVar[bool] = False  # its values are written as XML
+    one_model: ClassVar[bool] = False  # the body is exactly one model argument
+    uses_xml_field: ClassVar[bool] = False  # the document travels in ``protocol.xml_field``
+    media_type: ClassVar[str | None] = None  # the OpenAPI request body's
+
+    def encode(
+        self, api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
+    ) -> None:
+        raise NotImplementedError
+
+    def example_body(self, api: ApiDescription, fields: Mapping[str, Any]) -> tuple[str, str]:
+        """An example's body fields (wire names, values as written) as the runtime sends them,
+        with the content type: what a cassette records."""
+        return urlencode(example_pairs(fields)), "application/x-www-form-urlencoded"
 
 
-def _encode_query(
-    api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
-) -> None:
-    request.query.extend(_text_pairs(fields))
+class FormEncoding(Encoding):
+    """Form fields (``application/x-www-form-urlencoded``)."""
+
+    name = "form"
+    text_fields = True
+    media_type = "application/x-www-form-urlencoded"
+
+    def encode(
+        self, api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
+    ) -> None:
+        request.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        request.body = urlencode(_text_pairs(fields)).encode("ascii")
 
 
-def _encode_json(
-    api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
-) -> None:
-    if not fields:
-        return  # nothing to send: no body, no content type (not an empty ``{}``)
-    request.headers["Content-Type"] = "application/json"
-    payload = {
-        wire: to_wire_json(value, param.type if param else None)
-        for wire, value, param, _shown in fields
-    }
-    request.body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+class QueryEncoding(Encoding):
+    """Every parameter in the query string, no body."""
+
+    name = "query"
+    has_body = False
+
+    def encode(
+        self, api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
+    ) -> None:
+        request.query.extend(_text_pairs(fields))
 
 
-def _encode_xml_field(
-    api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
-) -> None:
+class JsonEncoding(Encoding):
+    """A JSON object of the body parameters (none: no body at all)."""
+
+    name = "json"
+    native = "a JSON"
+    media_type = "application/json"
+
+    def encode(
+        self, api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
+    ) -> None:
+        if not fields:
+            return  # nothing to send: no body, no content type (not an empty ``{}``)
+        request.headers["Content-Type"] = "application/json"
+        payload = {
+            wire: to_wire_json(value, param.type if param else None)
+            for wire, value, param, _shown in fields
+        }
+        request.body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+
+    def example_body(self, api: ApiDescription, fields: Mapping[str, Any]) -> tuple[str, str]:
+        return json.dumps(dict(fields), separators=(",", ":")), "application/json"
+
+
+class XmlFieldEncoding(Encoding):
     """Lleida-style: one form field whose value is an XML document named after the operation."""
-    children = [
-        (wire, value, param.type if param else STR, param.style if param else "plain")
-        for wire, value, param, _shown in fields
-    ]
-    document = build_document(
-        op.wire_name, children, declaration_encoding=api.xml_declaration_encoding
-    )
-    assert api.xml_field is not None
-    request.headers["Content-Type"] = "application/x-www-form-urlencoded"
-    # The declared charset is the one on the wire; characters outside it become XML references.
-    request.body = urlencode(
-        [(api.xml_field, document)],
-        encoding=api.xml_declaration_encoding,
-        errors="xmlcharrefreplace",
-    ).encode("ascii")
+
+    name = "xml_field"
+    native = "an XML"
+    xml = True
+    uses_xml_field = True
+    media_type = "application/x-www-form-urlencoded"
+
+    def encode(
+        self, api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
+    ) -> None:
+        children = [
+            (wire, value, param.type if param else STR, param.style if param else "plain")
+            for wire, value, param, _shown in fields
+        ]
+        charset = api.protocol.xml_declaration_encoding
+        document = build_document(op.wire_name, children, declaration_encoding=charset)
+        assert api.protocol.xml_field is not None
+        request.headers["Content-Type"] = "application/x-www-form-urlencoded"
+        # The declared charset is the one on the wire; characters outside it become references.
+        request.body = urlencode(
+            [(api.protocol.xml_field, document)], encoding=charset, errors="xmlcharrefreplace"
+        ).encode("ascii")
+
+    def example_body(self, api: ApiDescription, fields: Mapping[str, Any]) -> tuple[str, str]:
+        charset = api.protocol.xml_declaration_encoding
+        text = urlencode(example_pairs(fields), encoding=charset, errors="xmlcharrefreplace")
+        return text, "application/x-www-form-urlencoded"
 
 
-def _encode_xml_body(
-    api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
-) -> None:
+class XmlBodyEncoding(Encoding):
     """The body is one model rendered as XML (e.g. a Click2Mail address list)."""
-    request.headers["Content-Type"] = "application/xml"
-    models = [(wire, value) for wire, value, _p, _s in fields if isinstance(value, Model)]
-    if len(models) != 1:
-        raise ArgumentValueError(f"{op.name}(): the XML body needs its model argument")
-    wire, value = models[0]
-    element = model_to_element(value, getattr(value, "__xml_element__", None) or wire)
-    request.body = b'<?xml version="1.0" encoding="UTF-8"?>' + tostring(
-        element, encoding="utf-8", xml_declaration=False
-    )
+
+    name = "xml_body"
+    native = "an XML"
+    xml = True
+    one_model = True
+    media_type = "application/xml"
+
+    def encode(
+        self, api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
+    ) -> None:
+        request.headers["Content-Type"] = "application/xml"
+        models = [(wire, value) for wire, value, _p, _s in fields if isinstance(value, Model)]
+        if len(models) != 1:
+            raise ArgumentValueError(f"{op.name}(): the XML body needs its model argument")
+        wire, value = models[0]
+        element = model_to_element(value, getattr(value, "__xml_element__", None) or wire)
+        request.body = b'<?xml version="1.0" encoding="UTF-8"?>' + tostring(
+            element, encoding="utf-8", xml_declaration=False
+        )
 
 
-def _encode_multipart(
-    api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
-) -> None:
+class MultipartEncoding(Encoding):
     """Streamed multipart: files are read from disk as the body is sent, never held in memory."""
+
+    name = "multipart"
+    text_fields = True
+    files = True
+    media_type = "multipart/form-data"
+
+    def encode(
+        self, api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
+    ) -> None:
+        encoder_class = _multipart_encoder()
+        parts: list[tuple[str, Any]] = []
+        texts = {wire: value for wire, value, _param, _shown in fields}
+        for wire, value, param, shown in fields:
+            if param is not None and param.location == "file":
+                parts.append((wire, _file_part(value, _default_file_name(op, param, texts))))
+            else:
+                parts.extend(_text_pairs([(wire, value, param, shown)]))
+        encoder = encoder_class(fields=parts)
+        request.headers["Content-Type"] = encoder.content_type
+        request.body = encoder
+
+    def example_body(self, api: ApiDescription, fields: Mapping[str, Any]) -> tuple[str, str]:
+        encoder = _multipart_encoder()(fields=example_pairs(fields), boundary=MULTIPART_BOUNDARY)
+        return encoder.to_string().decode("utf-8"), str(encoder.content_type)
+
+
+MULTIPART_BOUNDARY = "specgen-fixture-boundary"  # the boundary of recorded examples
+
+
+def _multipart_encoder() -> Any:
     # imported here: requests-toolbelt costs ~10 ms of import time and only uploads need it
     from requests_toolbelt.multipart.encoder import (  # type: ignore[import-untyped]
         MultipartEncoder,
     )
 
-    parts: list[tuple[str, Any]] = []
-    texts = {wire: value for wire, value, _param, _shown in fields}
-    for wire, value, param, shown in fields:
-        if param is not None and param.location == "file":
-            parts.append((wire, _file_part(value, _default_file_name(op, param, texts))))
-        else:
-            parts.extend(_text_pairs([(wire, value, param, shown)]))
-    encoder = MultipartEncoder(fields=parts)
-    request.headers["Content-Type"] = encoder.content_type
-    request.body = encoder
+    return MultipartEncoder
+
+
+def example_pairs(fields: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Key/value pairs of an example's query or form; a list value repeats its key."""
+    return [
+        (str(key), str(item))
+        for key, value in fields.items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
+
+
+ENCODINGS: dict[str, Encoding] = {
+    encoding.name: encoding
+    for encoding in (
+        FormEncoding(),
+        QueryEncoding(),
+        JsonEncoding(),
+        XmlFieldEncoding(),
+        XmlBodyEncoding(),
+        MultipartEncoding(),
+    )
+}
+
+
+def default_location(encoding: str) -> str:
+    """Where a parameter travels when it does not say: the body, or the query when the
+    encoding has no body."""
+    return "body" if ENCODINGS[encoding].has_body else "query"
+
+
+def effective_encoding(method: str, declared: str | None, protocol_encoding: str) -> str:
+    """How an operation's parameters travel. A GET has no body: unless the operation says
+    otherwise, its parameters go in the query."""
+    if declared is not None:
+        return declared
+    return QueryEncoding.name if method == "GET" else protocol_encoding
 
 
 def _default_file_name(op: Operation[Any], param: Param, values: Mapping[str, Any]) -> str:
@@ -349,13 +444,3 @@ def _file_part(value: Any, default_name: str) -> tuple[str, Any, str]:
         name = Path(given).name if isinstance(given, str) and given else default_name
         content = stream
     return (name, content, mimetypes.guess_type(name)[0] or "application/octet-stream")
-
-
-_ENCODERS = {
-    "form": _encode_form,
-    "query": _encode_query,
-    "json": _encode_json,
-    "xml_field": _encode_xml_field,
-    "xml_body": _encode_xml_body,
-    "multipart": _encode_multipart,
-}

@@ -12,7 +12,7 @@ from typing import NamedTuple
 class ClientOption(NamedTuple):
     """A keyword argument of every generated client's constructor.
 
-    ``default`` is the attribute path, in the generator's model of the spec, of the value the
+    ``default`` is the attribute path, in the API's descriptor, of the value the
     spec sets (``None``: the literal ``None``); ``when`` says which clients have it.
     """
 
@@ -73,21 +73,21 @@ CLIENT_OPTIONS: tuple[ClientOption, ...] = (
     ClientOption(
         "auto_handle_token",
         "bool",
-        "protocol.long_running.auto_handle",
+        "long_running.auto_handle",
         "Wait for long-running tasks (else return their handle).",
         when="long_running",
     ),
     ClientOption(
         "wait_time",
         "int",
-        "protocol.long_running.wait_time_ms",
+        "long_running.wait_time_ms",
         "Milliseconds the server may hold a status poll.",
         when="long_running",
     ),
     ClientOption(
         "poll_interval",
         "float",
-        "protocol.long_running.poll_interval",
+        "long_running.poll_interval",
         "The least seconds between two status polls of a task.",
         when="long_running",
     ),
@@ -102,11 +102,12 @@ CLIENT_OPTIONS: tuple[ClientOption, ...] = (
     ClientOption("session", "requests.Session | None", None, "A requests session to use."),
 )
 
-# Keyword arguments the generated methods add to an operation's own parameters.
+# Keyword arguments the generated methods add to an operation's own parameters: every method,
+# long-running ones, and those whose decoding answers with a file (``Decoding.file``).
 CALL_OPTIONS: dict[str, tuple[str, ...]] = {
     "always": ("timeout", "extra_headers", "extra_query"),
     "long_running": ("auto_handle_token", "wait_time", "status_callback"),
-    "binary_or_xml": ("save_to",),
+    "file": ("save_to",),
 }
 # Where a call's own options travel inside its arguments (keyed by wire name, so a key no
 # parameter can have): every request path reads them in one place, ``Client.send``.

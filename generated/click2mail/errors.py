@@ -120,25 +120,19 @@ ERROR_TABLE = _rt.ErrorTable(
     vendor=VendorError,
     decode=DecodeError,
     task_timeout=TaskTimeout,
-    call_timeout=CallTimeout,
-    limit=LimitExceeded,
-    local_file=LocalFileError,
     rules=(
         _rt.ErrorRule(
-            JobNotFoundError,
-            http_status=(),
+            error=JobNotFoundError,
             vendor_status=("1",),
             operations=("submit_job",),
         ),
         _rt.ErrorRule(
-            PaymentNotAuthorizedError,
-            http_status=(),
+            error=PaymentNotAuthorizedError,
             vendor_status=("2",),
             operations=("submit_job",),
         ),
         _rt.ErrorRule(
-            AddressListError,
-            http_status=(),
+            error=AddressListError,
             vendor_status=("9",),
             operations=(
                 "create_address_list",
@@ -155,8 +149,7 @@ ERROR_TABLE = _rt.ErrorTable(
             ),
         ),
         _rt.ErrorRule(
-            JobError,
-            http_status=(),
+            error=JobError,
             vendor_status=("9",),
             operations=(
                 "create_job",
@@ -191,31 +184,30 @@ ERROR_TABLE = _rt.ErrorTable(
             ),
         ),
         _rt.ErrorRule(
-            MissingParameterError,
+            error=MissingParameterError,
             http_status=(400,),
             vendor_status=("9",),
-            operations=(),
         ),
         _rt.ErrorRule(
-            DuplicateDocumentError,
+            error=DuplicateDocumentError,
             http_status=(400,),
             vendor_status=("1",),
             operations=("create_document", "create_document_from_url", "merge_documents"),
         ),
         _rt.ErrorRule(
-            DocumentDimensionsError,
+            error=DocumentDimensionsError,
             http_status=(400,),
             vendor_status=("2",),
             operations=("create_document", "create_document_from_url", "merge_documents"),
         ),
         _rt.ErrorRule(
-            PageCountError,
+            error=PageCountError,
             http_status=(400,),
             vendor_status=("3",),
             operations=("create_document", "create_document_from_url", "merge_documents"),
         ),
         _rt.ErrorRule(
-            RenderError,
+            error=RenderError,
             http_status=(400,),
             vendor_status=("4",),
             operations=(
@@ -226,28 +218,25 @@ ERROR_TABLE = _rt.ErrorTable(
             ),
         ),
         _rt.ErrorRule(
-            PreflightError,
+            error=PreflightError,
             http_status=(400,),
             vendor_status=("5",),
             operations=("create_document", "create_document_from_url", "merge_documents"),
         ),
         _rt.ErrorRule(
-            Click2MailAuthenticationError,
+            error=Click2MailAuthenticationError,
             http_status=(401,),
-            vendor_status=(),
-            operations=(),
         ),
         _rt.ErrorRule(
-            VendorFailureError,
+            error=VendorFailureError,
             http_status=(500,),
-            vendor_status=(),
-            operations=(),
         ),
         _rt.ErrorRule(
-            VendorTimeoutError,
+            error=VendorTimeoutError,
             http_status=(524,),
-            vendor_status=(),
-            operations=(),
         ),
     ),
+    call_timeout=CallTimeout,
+    limit=LimitExceeded,
+    local_file=LocalFileError,
 )

@@ -66,5 +66,4 @@ ERROR_TABLE = _rt.ErrorTable(
     call_timeout=CallTimeout,
     limit=LimitExceeded,
     local_file=LocalFileError,
-    rules=(),
 )

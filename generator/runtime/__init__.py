@@ -1,6 +1,7 @@
 """Hand-written runtime shared by the generated clients (shipped verbatim by the generator)."""
 
 from .arguments import ArgumentTypeError, ArgumentValueError, MissingFileError
+from .auth import ApiKeyAuth, AuthScheme, BasicAuth, BearerAuth, BodyAuth, NoAuth
 from .builtin_types import Type
 from .client import Client, ClientBase, TaskClientBase, expand_url, pick_environment
 from .codec import (
@@ -26,6 +27,20 @@ from .codec import (
     model,
     union_of,
 )
+from .descriptors import (
+    ApiDescription,
+    Envelope,
+    JsonStatus,
+    LongRunning,
+    Operation,
+    Pagination,
+    Param,
+    Protocol,
+    Server,
+    Setting,
+    TransportDefaults,
+    XmlStatus,
+)
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -41,17 +56,6 @@ from .errors import (
     TransportError,
     VendorError,
 )
-from .operation import (
-    ApiDescription,
-    Envelope,
-    JsonStatus,
-    LongRunning,
-    Operation,
-    Pagination,
-    Param,
-    Setting,
-    XmlStatus,
-)
 from .options import CALL_OPTIONS_KEY, CallOptions, call_options
 from .pretty import pretty
 from .results import BINARY_RESULT, BinaryResult, FileTarget
@@ -60,6 +64,15 @@ from .tasks import Task, TaskBackend
 from .transport import RetryPolicy
 
 __all__ = [
+    "ApiKeyAuth",
+    "AuthScheme",
+    "BasicAuth",
+    "BearerAuth",
+    "BodyAuth",
+    "NoAuth",
+    "Protocol",
+    "Server",
+    "TransportDefaults",
     "BINARY",
     "BINARY_RESULT",
     "NONE",

@@ -14,7 +14,7 @@ from typing import Any
 
 from .builtin_types import BUILTIN_TYPES, Type
 from .codec import NULL, Model
-from .operation import Operation, Param
+from .descriptors import Operation, Param
 
 
 class ArgumentTypeError(TypeError):

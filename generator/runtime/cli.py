@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from .arguments import ArgumentTypeError, ArgumentValueError
-from .builtin_types import BUILTIN_TYPES, Type
+from .builtin_types import BUILTIN_TYPES, Type, type_expression
 from .client import env_name, settings_from_env
 from .codec import decode_json
+from .decoding import DECODINGS
+from .descriptors import ApiDescription, Operation, Param, Setting, first_sentence
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -36,7 +38,6 @@ from .errors import (
     TransportError,
     VendorError,
 )
-from .operation import ApiDescription, Operation, Param, Setting, first_sentence
 from .pretty import plain
 from .results import BinaryResult
 from .status import Status
@@ -44,18 +45,6 @@ from .tasks import Task
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_VENDOR, EXIT_TRANSPORT, EXIT_DECODE = 0, 2, 3, 4, 5, 6
 EXIT_INTERRUPTED = 130
-
-
-def type_expression(kind: Type[Any]) -> str:
-    """A descriptor as the spec writes its type: ``int``, ``list[str]``, ``PdfRow``."""
-    if kind.kind == "list":
-        assert kind.item is not None
-        return f"list[{type_expression(kind.item)}]"
-    if kind.kind == "union":
-        return " | ".join(type_expression(option) for option in kind.target)
-    if kind.kind in ("enum", "model"):
-        return str(kind.target.__name__)
-    return kind.kind
 
 
 def _flag(name: str) -> str:
@@ -83,10 +72,10 @@ def build_parser(api: ApiDescription) -> argparse.ArgumentParser:
             help=f"{setting.doc} (${env}; {shown})",
             metavar=setting.type.upper(),
         )
-    if api.environments:
+    if api.server.environments:
         connection.add_argument(
             "--environment",
-            choices=tuple(api.environments),
+            choices=tuple(api.server.environments),
             help=f"${env_name(api, 'environment')}",
         )
     connection.add_argument("--base-url", help=f"${env_name(api, 'base_url')}")
@@ -124,7 +113,7 @@ def build_parser(api: ApiDescription) -> argparse.ArgumentParser:
         for param in op.params:
             if param.const is None:  # a constant is sent, not asked for
                 _add_option(cmd, param)
-        if op.decoding == "binary_or_xml":
+        if DECODINGS[op.decoding].file:
             cmd.add_argument(
                 "--output",
                 "-o",
@@ -231,7 +220,7 @@ def _client(client_class: Any, api: ApiDescription, args: argparse.Namespace) ->
                 kwargs[setting.name] = _setting_value(setting, getpass.getpass(f"{setting.name}: "))
             else:
                 raise _Usage(f"{_flag(setting.name)} or ${env_name(api, setting.name)} is required")
-    if api.environments and args.environment:
+    if api.server.environments and args.environment:
         kwargs["environment"] = args.environment
     if args.base_url:
         kwargs["base_url"] = args.base_url
@@ -419,7 +408,7 @@ def _execute(
             out.write(json.dumps(plain(item), ensure_ascii=False) + "\n")
             out.flush()
         return EXIT_OK
-    if op.decoding == "binary_or_xml":
+    if DECODINGS[op.decoding].file:
         return _download(client, op, kwargs, args, out)
     _emit(getattr(client, op.name)(**kwargs), args.format, out)
     return EXIT_OK

@@ -10,32 +10,30 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import IO, Any, ClassVar, Self, TypeVar, cast
-from urllib.parse import urljoin, urlsplit
 
 import requests
 
 from .arguments import ArgumentValueError
 from .builtin_types import BUILTIN_TYPES
-from .codec import JsonValue, decode_xml, value_at
+from .codec import JsonValue, decode_xml
 from .decoding import Decoder
+from .descriptors import ApiDescription, LongRunning, Operation
 from .encoding import build_request
 from .errors import ApiError, ErrorTable, LimitExceeded, LocalFileError
 from .files import Download, FileTarget
-from .operation import ApiDescription, LongRunning, Operation
 from .options import CALL_OPTIONS_KEY, CallOptions
+from .pagination import PAGINATION_STYLES, Next, Page, items_of, more_after, same_origin_link
 from .policy import (
     Limits,
     PollPacer,
     base_url_problem,
-    basic_credentials_problem,
     collect,
     header_problem,
-    origin_of,
     url_setting_problem,
 )
 from .results import BinaryResult
 from .status import Status, StatusCallback
-from .tasks import Task, resumed
+from .tasks import LONG_RUNNING_PROTOCOLS, Task, resumed
 from .transport import RetryPolicy, Sent, Transport, responses_seen
 from .xml import ChunkReader, iter_elements, looks_like_xml
 
@@ -83,8 +81,8 @@ class Client:
         problem = base_url_problem(base_url)
         if problem is not None:
             raise ArgumentValueError(f"{api.name}: the server URL: {problem}")
-        if api.auth_scheme == "basic" and credentials is not None:
-            problem = basic_credentials_problem(credentials[0], credentials[1])
+        if credentials is not None:
+            problem = api.auth.credentials_problem(credentials)
             if problem is not None:
                 raise ArgumentValueError(f"{api.name}: {problem}")
         self.api = api
@@ -107,7 +105,10 @@ class Client:
             verify_tls=verify_tls,
             ca_bundle=ca_bundle,
             retry=RetryPolicy(
-                retry_attempts, retry_backoff, tuple(api.retry_statuses), api.retry_after_max
+                retry_attempts,
+                retry_backoff,
+                tuple(api.transport.retry_statuses),
+                api.transport.retry_after_max,
             ),
             session=session,
             user_agent=f"specgen-{api.name}",
@@ -199,76 +200,34 @@ class Client:
     ) -> Iterator[Any]:
         """Every item of every page, fetching the next page only when the items of this one
         are used up (and none after ``max_items``). Each page is a call of its own: the
-        deadline applies to each."""
+        deadline applies to each. The style (``PAGINATION_STYLES``) says what comes next."""
         paging = op.pagination
         assert paging is not None, f"{op.wire_name} declares no pagination"
-        args = dict(args)
-        if paging.style == "page" and args.get(paging.param or "") is None:
-            args[paging.param or ""] = paging.first_page
-        url: str | None = None
+        style = PAGINATION_STYLES[paging.style]
+        request: Next | None = Next(style.first(paging, dict(args)))
         yielded = 0
-        seen_cursors: set[str] = set()
-        while max_items is None or yielded < max_items:
-            response = self.send(op, args, url=url).response
+        walked: set[str] = set()
+        while request is not None and (max_items is None or yielded < max_items):
+            response = self.send(op, request.args, url=request.url).response
             answer = self.decoder.decode(op, response)
             if isinstance(answer, Status):  # an envelope: its result is the page
                 answer = self.decoder.final_result(op, answer)
-            items = value_at(answer, paging.items)
+            with self.decoder.package_errors():
+                items = items_of(paging, op, answer)
             if items is None:
                 return
-            if not isinstance(items, list):
-                raise self.errors.decode(
-                    f"{op.wire_name}: expected a list of items at {'/'.join(paging.items)!r}"
-                )
             for item in items:
                 if max_items is not None and yielded >= max_items:
                     return
                 yield item
                 yielded += 1
-            if not items or value_at(answer, paging.has_more) is False:
+            page = Page(answer, items, response.links, response.url or self.base_url)
+            if not more_after(paging, page):
                 return
-            if paging.style == "link":
-                url = self._next_link(op, response)
-                if url is None:
-                    return
-            elif paging.style == "page":
-                page = int(args[paging.param or ""])
-                total = value_at(answer, paging.total_pages) if paging.total_pages else None
-                if isinstance(total, int) and page >= total:
-                    return
-                args[paging.param or ""] = page + 1
-            elif paging.style == "offset":
-                args[paging.param or ""] = int(args.get(paging.param or "") or 0) + len(items)
-            else:
-                cursor = (
-                    value_at(items[-1], (paging.cursor_item_field,))
-                    if paging.cursor_item_field
-                    else value_at(answer, paging.cursor_field)
-                )
-                if cursor is None or cursor == "":
-                    return
-                if str(cursor) in seen_cursors:
-                    raise self.errors.decode(
-                        f"{op.wire_name}: the vendor sent the cursor {cursor!r} twice; stopped "
-                        "instead of walking the same pages again"
-                    )
-                seen_cursors.add(str(cursor))
-                param = next(p for p in op.params if p.wire == paging.param)
-                args[param.wire] = str(cursor) if param.type.kind == "str" else cursor
-
-    def _next_link(self, op: Operation[Any], response: requests.Response) -> str | None:
-        """The Link header's rel=next URL, refused when it leaves the API's origin (the
-        credentials would go with it)."""
-        link = response.links.get("next", {}).get("url")
-        if not link:
-            return None
-        link = urljoin(response.url or self.base_url, link)  # relative to the page it came in
-        if origin_of(link) != self.transport.origin:
-            raise self.errors.decode(
-                f"{op.wire_name}: the next page's link leaves {urlsplit(self.base_url).netloc} "
-                f"({urlsplit(link).netloc}); not followed"
-            )
-        return link
+            with self.decoder.package_errors():
+                request = style.next(paging, op, page, request, walked)
+                if request is not None and request.url is not None:
+                    same_origin_link(op, request.url, self.transport.origin, self.base_url)
 
     @property
     def errors(self) -> ErrorTable:
@@ -388,16 +347,17 @@ class Client:
 
     def poll_status(self, token: str, version: int, wait_time_ms: int) -> Status:
         lr = self._long_running()
-        args = {lr.token_param: token, lr.version_param: version, lr.timeout_param: wait_time_ms}
-        response = self.send(lr.status_operation, args, hold=wait_time_ms / 1000).response
-        status = self.decoder.decode(lr.status_operation, response)
+        op = self.api.operation(lr.status_operation)
+        args = LONG_RUNNING_PROTOCOLS[lr.protocol].poll_args(lr, token, version, wait_time_ms)
+        status = self.decoder.decode(op, self.send(op, args, hold=wait_time_ms / 1000).response)
         if not isinstance(status, Status):
-            raise TypeError(f"{lr.status_operation.wire_name} is not decoded as a status")
+            raise TypeError(f"{op.wire_name} is not decoded as a status")
         return status
 
     def cancel_task(self, token: str) -> None:
         lr = self._long_running()
-        self.send(lr.cancel_operation, {lr.token_param: token}).response.close()
+        args = LONG_RUNNING_PROTOCOLS[lr.protocol].cancel_args(lr, token)
+        self.send(self.api.operation(lr.cancel_operation), args).response.close()
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
@@ -416,7 +376,7 @@ class Client:
         running = self.api.envelope.running
         return resumed(
             self,
-            lr.status_operation,
+            self.api.operation(lr.status_operation),
             token,
             running_code=running[0] if running else "running",
             version=version,
@@ -469,7 +429,7 @@ def settings_from_env(api: ApiDescription, environ: Mapping[str, str]) -> dict[s
                 raise ArgumentValueError(f"${env_name(api, setting.name)}: {exc}") from None
     for option in ("environment", "base_url"):
         text = environ.get(env_name(api, option))
-        if text and (option != "environment" or api.environments):
+        if text and (option != "environment" or api.server.environments):
             found[option] = text
     return found
 

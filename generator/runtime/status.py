@@ -8,7 +8,7 @@ from typing import Any
 
 from .builtin_types import Type
 from .codec import JsonValue
-from .operation import ApiDescription
+from .descriptors import ApiDescription
 
 
 @dataclass(frozen=True)

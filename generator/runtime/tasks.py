@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
 from .codec import JSON, JsonValue
+from .descriptors import LongRunning, Operation
 from .errors import ApiError
-from .operation import Operation
 from .policy import PollPacer
 from .status import Status, StatusCallback
 
@@ -192,3 +192,25 @@ def resumed(
         status_callback=status_callback,
         pacer=pacer,
     )
+
+
+class StatusEnvelopePolling:
+    """MailStore's protocol: an operation answers "running" with a token in its status
+    envelope; ``status_operation`` is polled with the token and the last version seen (held by
+    the server up to a timeout), ``cancel_operation`` asks it to stop."""
+
+    name = "status_envelope"
+    doc = "long-running tasks polled with `{status}`"
+
+    def poll_args(
+        self, lr: LongRunning, token: str, version: int, wait_time_ms: int
+    ) -> dict[str, Any]:
+        return {lr.token_param: token, lr.version_param: version, lr.timeout_param: wait_time_ms}
+
+    def cancel_args(self, lr: LongRunning, token: str) -> dict[str, Any]:
+        return {lr.token_param: token}
+
+
+LONG_RUNNING_PROTOCOLS: dict[str, StatusEnvelopePolling] = {
+    protocol.name: protocol for protocol in (StatusEnvelopePolling(),)
+}

@@ -29,10 +29,10 @@ from requests.cookies import extract_cookies_to_jar
 from requests.hooks import dispatch_hook
 
 from .arguments import ArgumentValueError
+from .descriptors import Operation
 from .encoding import WireRequest
 from .errors import ApiError, ErrorTable
 from .http_adapter import ACTIVE_DEADLINE, HeadersCutOff, guard_session
-from .operation import Operation
 from .policy import (
     ACCEPT_ENCODING,
     BodyDecoder,

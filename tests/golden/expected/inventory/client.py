@@ -25,21 +25,21 @@ _OP_GET_STATUS: _rt.Operation[_rt.Status] = _rt.Operation(
     path="/rpc/status",
     params=(
         _rt.Param(
-            "token",
-            "token",
-            _rt.STR,
+            name="token",
+            wire="token",
+            type=_rt.STR,
             required=True,
         ),
         _rt.Param(
-            "last_known_status_version",
-            "lastKnownStatusVersion",
-            _rt.INT,
+            name="last_known_status_version",
+            wire="lastKnownStatusVersion",
+            type=_rt.INT,
             required=True,
         ),
         _rt.Param(
-            "milliseconds_timeout",
-            "millisecondsTimeout",
-            _rt.INT,
+            name="milliseconds_timeout",
+            wire="millisecondsTimeout",
+            type=_rt.INT,
             required=True,
         ),
     ),
@@ -56,9 +56,9 @@ _OP_CANCEL: _rt.Operation[_rt.Status] = _rt.Operation(
     path="/rpc/cancel",
     params=(
         _rt.Param(
-            "token",
-            "token",
-            _rt.STR,
+            name="token",
+            wire="token",
+            type=_rt.STR,
             required=True,
         ),
     ),
@@ -74,17 +74,17 @@ _OP_GET_ITEM: _rt.Operation[models.Item] = _rt.Operation(
     path="/items/{sku}",
     params=(
         _rt.Param(
-            "sku",
-            "sku",
-            _rt.STR,
+            name="sku",
+            wire="sku",
+            type=_rt.STR,
             location="path",
             required=True,
             doc="The item.",
         ),
         _rt.Param(
-            "warehouse",
-            "warehouse",
-            _rt.STR,
+            name="warehouse",
+            wire="warehouse",
+            type=_rt.STR,
             location="query",
             required=True,
             client_default="warehouse",
@@ -104,32 +104,33 @@ _OP_LIST_ITEMS: _rt.Operation[list[models.Item]] = _rt.Operation(
     path="/rpc/ListItems",
     params=(
         _rt.Param(
-            "colours",
-            "colours",
-            _rt.list_of(_rt.enum_of(models.Colour)),
+            name="colours",
+            wire="colours",
+            type=_rt.list_of(_rt.enum_of(models.Colour)),
             style="csv",
             doc="Only these colours.",
         ),
         _rt.Param(
-            "since",
-            "since",
-            _rt.datetime_type("%Y-%m-%d"),
+            name="since",
+            wire="since",
+            type=_rt.datetime_type("%Y-%m-%d"),
         ),
         _rt.Param(
-            "limit",
-            "limit",
-            _rt.INT,
+            name="limit",
+            wire="limit",
+            type=_rt.INT,
+            default=50,
         ),
         _rt.Param(
-            "filter_spec",
-            "filter",
-            _rt.JSON,
+            name="filter_spec",
+            wire="filter",
+            type=_rt.JSON,
             style="json",
         ),
         _rt.Param(
-            "verbose",
-            "verbose",
-            _rt.BOOL,
+            name="verbose",
+            wire="verbose",
+            type=_rt.BOOL,
             style="flag",
         ),
     ),
@@ -146,9 +147,9 @@ _OP_RECOUNT: _rt.Operation[JsonValue] = _rt.Operation(
     path="/rpc/Recount",
     params=(
         _rt.Param(
-            "deep",
-            "deep",
-            _rt.BOOL,
+            name="deep",
+            wire="deep",
+            type=_rt.BOOL,
             required=True,
         ),
     ),
@@ -166,16 +167,16 @@ _OP_UPLOAD_SHEET: _rt.Operation[models.Item] = _rt.Operation(
     path="/rpc/UploadSheet",
     params=(
         _rt.Param(
-            "sheet",
-            "sheet",
-            _rt.BINARY,
+            name="sheet",
+            wire="sheet",
+            type=_rt.BINARY,
             location="file",
             required=True,
         ),
         _rt.Param(
-            "note",
-            "note",
-            _rt.STR,
+            name="note",
+            wire="note",
+            type=_rt.STR,
             secret=True,
         ),
     ),
@@ -203,9 +204,9 @@ _OP_PING: _rt.Operation[None] = _rt.Operation(
     path="/rpc/Ping",
     params=(
         _rt.Param(
-            "trace",
-            "X-Trace",
-            _rt.STR,
+            name="trace",
+            wire="X-Trace",
+            type=_rt.STR,
             location="header",
         ),
     ),
@@ -214,11 +215,6 @@ _OP_PING: _rt.Operation[None] = _rt.Operation(
     decoding="none",
     safe=True,
 )
-
-_ENVIRONMENTS = {
-    "live": "https://inventory.example.invalid/v2",
-    "sandbox": "https://sandbox.inventory.example.invalid/v2",
-}
 
 _API = _rt.ApiDescription(
     name="inventory",
@@ -246,6 +242,37 @@ _API = _rt.ApiDescription(
         failure=(),
         root_element=None,
     ),
+    auth=_rt.BasicAuth(
+        username="user",
+        password="api_key",
+    ),
+    server=_rt.Server(
+        environments={
+            "live": "https://inventory.example.invalid/v2",
+            "sandbox": "https://sandbox.inventory.example.invalid/v2",
+        },
+        default_environment="sandbox",
+    ),
+    protocol=_rt.Protocol(
+        encoding="form",
+        decoding="envelope",
+        default_method="POST",
+        path_template="/rpc/{operation}",
+        xml_declaration_encoding="UTF-8",
+    ),
+    transport=_rt.TransportDefaults(
+        connect_timeout=10.0,
+        read_timeout=30.0,
+        verify_tls=True,
+        retry_attempts=3,
+        retry_backoff=0.5,
+        retry_statuses=(502, 503, 504, 524),
+        retry_after_max=60.0,
+        timeout=300.0,
+        max_answer_bytes=67108864,
+        max_item_bytes=8388608,
+        max_inflation=200.0,
+    ),
     operations=(
         _OP_GET_STATUS,
         _OP_CANCEL,
@@ -258,47 +285,38 @@ _API = _rt.ApiDescription(
     ),
     settings=(
         _rt.Setting(
-            "api_key",
-            "str",
-            default=None,
-            required=True,
+            name="api_key",
+            type="str",
             secret=True,
             doc="Key of the account.",
         ),
         _rt.Setting(
-            "user",
-            "str",
+            name="user",
+            type="str",
             default="admin",
             required=False,
-            secret=False,
-            doc="",
         ),
         _rt.Setting(
-            "warehouse",
-            "str",
-            default=None,
+            name="warehouse",
+            type="str",
             required=False,
-            secret=False,
             doc="Warehouse used when a call names none.",
         ),
     ),
-    environments=_ENVIRONMENTS,
-    auth_scheme="basic",
-    username_field=None,
-    password_field=None,
-    xml_field=None,
-    xml_declaration_encoding="UTF-8",
     long_running=_rt.LongRunning(
-        status_operation=_OP_GET_STATUS,
-        cancel_operation=_OP_CANCEL,
+        status_operation="get-status",
+        cancel_operation="cancel",
         token_param="token",
         version_param="lastKnownStatusVersion",
         timeout_param="millisecondsTimeout",
+        wait_time_ms=500,
+        auto_handle=True,
+        poll_interval=0.25,
         poll_interval_max=5.0,
+        protocol="status_envelope",
     ),
     secret_wire_names=frozenset(("note",)),
-    retry_statuses=(502, 503, 504, 524),
-    retry_after_max=60.0,
+    client_class="InventoryClient",
 )
 
 
@@ -348,7 +366,7 @@ class InventoryClient(_rt.TaskClientBase):
     ) -> None:
         self.user = user
         self.warehouse = warehouse
-        url = base_url or _rt.pick_environment(_ENVIRONMENTS, environment)
+        url = base_url or _rt.pick_environment(_API.server.environments, environment)
         self._client = _rt.Client(
             _API,
             base_url=url,

@@ -75,27 +75,22 @@ ERROR_TABLE = _rt.ErrorTable(
     vendor=VendorError,
     decode=DecodeError,
     task_timeout=TaskTimeout,
-    call_timeout=CallTimeout,
-    limit=LimitExceeded,
-    local_file=LocalFileError,
     rules=(
         _rt.ErrorRule(
-            BadKeyError,
+            error=BadKeyError,
             http_status=(401,),
-            vendor_status=(),
-            operations=(),
         ),
         _rt.ErrorRule(
-            ItemMissingError,
-            http_status=(),
+            error=ItemMissingError,
             vendor_status=("missing",),
-            operations=(),
         ),
         _rt.ErrorRule(
-            TokenGoneError,
+            error=TokenGoneError,
             http_status=(404,),
-            vendor_status=(),
             operations=("get-status",),
         ),
     ),
+    call_timeout=CallTimeout,
+    limit=LimitExceeded,
+    local_file=LocalFileError,
 )

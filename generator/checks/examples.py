@@ -13,23 +13,25 @@ from collections.abc import Iterator
 from typing import Any
 
 from generator.errors import SpecError
-from generator.model import BASE_ERROR_NAMES, Api, Example, Model, Operation, TypeRef
-from generator.runtime.builtin_types import BUILTIN_TYPES
+from generator.model import BASE_ERROR_NAMES, Example, Model, Source, Spec
+from generator.runtime.builtin_types import BUILTIN_TYPES, Type, class_name, type_expression
+from generator.runtime.decoding import DECODINGS
+from generator.runtime.descriptors import Operation
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
-def check_examples(api: Api) -> Iterator[SpecError]:
-    checker = _ExampleChecker(api)
-    for op in api.operations:
-        for example in op.examples:
-            yield from checker.example(op, example)
-    if not any(op.examples for op in api.operations):
+def check_examples(spec: Spec) -> Iterator[SpecError]:
+    checker = _ExampleChecker(spec)
+    for op in spec.api.operations:
+        for i, example in enumerate(spec.examples_of(op)):
+            yield from checker.example(op, example, spec.of_example(op, i))
+    if not any(spec.examples.values()):
         return  # a draft (e.g. just imported) proves nothing yet; once it has examples, it must
-    shown = {ex.raises for op in api.operations for ex in op.examples if ex.raises}
-    for error in api.errors:
+    shown = {ex.raises for examples in spec.examples.values() for ex in examples if ex.raises}
+    for error in spec.errors:
         if error.name not in shown:
-            yield error.source.error(
+            yield spec.source("errors", error.name).error(
                 f"no example shows {error.name} being raised; add one (an example with "
                 f"'raises: {error.name}') so its rule is tested",
                 at_key=True,
@@ -37,15 +39,14 @@ def check_examples(api: Api) -> Iterator[SpecError]:
 
 
 class _ExampleChecker:
-    def __init__(self, api: Api) -> None:
-        self.api = api
-        self.models = {m.name: m for m in api.models}
-        self.enums = {e.name: [m.value for m in e.members] for e in api.enums}
-        self.error_names = {e.name for e in api.errors} | set(BASE_ERROR_NAMES) - {"ERROR_TABLE"}
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.models = {m.name: m for m in spec.models}
+        self.enums = {e.name: [m.value for m in e.members] for e in spec.enums}
+        self.error_names = {e.name for e in spec.errors} | set(BASE_ERROR_NAMES) - {"ERROR_TABLE"}
 
-    def example(self, op: Operation, example: Example) -> Iterator[SpecError]:
-        where = example.source
-        if example.raises is not None and example.source.has("result"):
+    def example(self, op: Operation[Any], example: Example, where: Source) -> Iterator[SpecError]:
+        if example.raises is not None and where.has("result"):
             yield where.error("an example has a 'result' or 'raises', not both", "raises")
         if example.raises is not None and example.raises not in self.error_names:
             yield where.error(
@@ -61,7 +62,7 @@ class _ExampleChecker:
                         f"the required parameter {param.wire!r} has no value", "params"
                     )
                 continue
-            problem = self.value_problem(param.type, given, param.format)
+            problem = self.value_problem(param.type, given)
             if problem:
                 yield where.error(f"{param.wire!r}: {problem}", "params", param.wire)
         request = example.request
@@ -79,46 +80,51 @@ class _ExampleChecker:
                 "request",
                 "path",
             )
-        if example.raises is None and op.decoding != "none" and example.source.has("result"):
+        if example.raises is None and DECODINGS[op.decoding].reads and where.has("result"):
             answer = str(example.response.get("body", ""))
-            problem = self.value_problem(op.returns, example.result, None, answer=answer)
+            problem = self.value_problem(op.result, example.result, answer=answer)
             if problem:
                 yield where.error(problem, "result")
 
     def value_problem(
-        self, ref: TypeRef, value: Any, fmt: str | None, *, answer: str | None = None
+        self, kind: Type[Any], value: Any, *, answer: str | None = None
     ) -> str | None:
-        """Why ``value`` (as written in YAML) is not a value of ``ref``, or None. ``answer``: the
-        value is a result, decoded from this answer text (else it is a parameter's value)."""
+        """Why ``value`` (as written in YAML) is not a value of ``kind``, or None. ``answer``:
+        the value is a result, decoded from this answer text (else it is a parameter's)."""
         if value is None:
             return None
-        if ref.kind == "list":
-            assert ref.item is not None
+        if kind.kind == "list":
+            assert kind.item is not None
             if not isinstance(value, list):
                 return f"expected a list, got {_show(value)}"
             for i, item in enumerate(value):
-                problem = self.value_problem(ref.item, item, fmt, answer=answer)
+                problem = self.value_problem(kind.item, item, answer=answer)
                 if problem:
                     return f"item {i}: {problem}"
             return None
-        if ref.kind == "union":
-            problems = [self.value_problem(o, value, fmt, answer=answer) for o in ref.options]
+        if kind.kind == "union":
+            problems = [self.value_problem(o, value, answer=answer) for o in kind.target]
             if any(problem is None for problem in problems):
                 return None
-            return f"not a value of any of {ref.name}: " + "; ".join(map(str, problems))
-        if ref.kind == "enum":
-            values = self.enums.get(ref.name, [])
+            listed = "; ".join(map(str, problems))
+            return f"not a value of any of {type_expression(kind)}: {listed}"
+        if kind.kind == "enum":
+            name = class_name(kind.target)
+            values = self.enums.get(name, [])
             if str(value) not in values and answer is None:  # results keep unknown values
-                return f"{value!r} is not a value of {ref.name} ({', '.join(values)})"
+                return f"{value!r} is not a value of {name} ({', '.join(values)})"
             return None
-        if ref.kind == "model":
-            model = self.models.get(ref.name)
+        if kind.kind == "model":
+            name = class_name(kind.target)
+            model = self.models.get(name)
             if model is None:
                 return None  # an unknown type is reported where it is declared
             if not isinstance(value, dict):
-                return f"expected a mapping of {ref.name}'s fields, got {_show(value)}"
+                return f"expected a mapping of {name}'s fields, got {_show(value)}"
             return self._model_problem(model, value, answer)
-        return _builtin_problem(ref.name, value, fmt, result=answer is not None)
+        if kind.kind == "none":
+            return None
+        return _builtin_problem(kind.kind, value, kind.format, result=answer is not None)
 
     def _model_problem(self, model: Model, value: dict[str, Any], answer: str | None) -> str | None:
         fields = {f.name: f for f in model.fields}
@@ -129,7 +135,7 @@ class _ExampleChecker:
                 if answer is not None and re.search(rf"[<\"]{re.escape(key)}[>\"\s/]", answer):
                     continue  # an undeclared field of the answer, kept in ``extra`` as it came
                 return f"{key!r} is not a field of {model.name}"
-            problem = self.value_problem(field.type, item, field.format, answer=answer)
+            problem = self.value_problem(field.type, item, answer=answer)
             if problem:
                 return f"{model.name}.{key}: {problem}"
         return None

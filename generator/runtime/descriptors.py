@@ -1,6 +1,11 @@
-"""Descriptions of an API and its operations, as the generated code declares them. The client, the
-decoders, tasks and the command line all read these; nothing here has a default the generator
-does not also write out, so the spec's values are the only ones.
+"""Descriptions of an API and its operations: the one model of a spec. The generator builds them
+from the YAML (``generator.build``), checks them, documents and exports them; the generated code
+writes them out (one literal each) and the runtime executes them. Classes the generated code
+defines (models, enums, error classes) are named by ``TypeName`` until they exist.
+
+Behaviours are named here and live in their own registries (``ENCODINGS``, ``DECODINGS``,
+``PAGINATION_STYLES``, ``AUTH_SCHEMES``, ``LONG_RUNNING_PROTOCOLS``): a descriptor says which,
+the strategy says how.
 
 Named tuples rather than dataclasses: hundreds are built when a package is imported, and
 defining a named tuple class costs a fraction of a dataclass (import time is measured).
@@ -10,10 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from .builtin_types import Type
 from .errors import ErrorTable
+
+if TYPE_CHECKING:
+    from .auth import AuthScheme
 
 T = TypeVar("T")
 # a sentence ends at ". " unless the period closes a common abbreviation ("e.g. the ...")
@@ -31,9 +39,9 @@ class Param(NamedTuple):
 
     name: str
     wire: str
-    type: Type[Any]
+    type: Type[Any]  # its ``format`` (dates) is in the type
     location: str = "body"  # path | query | body | header | file
-    style: str = "plain"  # plain | csv | json | flag
+    style: str = "plain"  # plain | csv | json | flag | repeat | deep | xml
     secret: bool = False
     required: bool = False  # a value must be sent (given by the caller or a client setting)
     client_default: str | None = None  # the client setting used when the caller gives none
@@ -43,12 +51,28 @@ class Param(NamedTuple):
     extension_from: str | None = None
     const: Any = None  # a value always sent (the method has no argument for it)
     nullable: bool = False  # NULL sends an explicit null
+    default: Any = None  # the method's default for it (None: none)
+
+    @property
+    def is_const(self) -> bool:
+        return self.const is not None
+
+    @property
+    def optional_in_python(self) -> bool:
+        """Callers may leave it out: not required, or filled in from a client setting."""
+        return not self.required or self.client_default is not None
+
+    @property
+    def nullable_in_python(self) -> bool:
+        """``None`` is its Python default: unset values are left out of the request."""
+        return self.optional_in_python and (self.default is None or self.client_default is not None)
 
 
 class Pagination(NamedTuple):
-    """How one page of an answer leads to the next (paths are wire names below the answer)."""
+    """How one page of an answer leads to the next (paths are wire names below the answer);
+    ``style`` names its strategy in ``PAGINATION_STYLES``."""
 
-    style: str  # page | offset | cursor | link
+    style: str
     items: tuple[str, ...] = ()  # (): the answer is the list of items
     param: str | None = None  # the parameter that selects the page (page, offset, cursor)
     first_page: int = 1
@@ -56,6 +80,7 @@ class Pagination(NamedTuple):
     cursor_item_field: str | None = None  # cursor: the last item's field holding it
     has_more: tuple[str, ...] = ()  # a boolean in the answer: false ends the walk
     total_pages: tuple[str, ...] = ()  # page: the number of pages in the answer
+    item: Type[Any] | None = None  # what one item is (the page walk yields these)
 
 
 class Operation(NamedTuple, Generic[T]):
@@ -67,8 +92,8 @@ class Operation(NamedTuple, Generic[T]):
     path: str
     params: Sequence[Param]
     result: Type[T]
-    encoding: str  # form | query | json | xml_field | xml_body | multipart
-    decoding: str  # envelope | xml | binary_or_xml | json | none
+    encoding: str  # a name in ENCODINGS
+    decoding: str  # a name in DECODINGS
     safe: bool = False
     long_running: bool = False
     success_status: Sequence[int] = ()
@@ -132,14 +157,19 @@ class JsonStatus(NamedTuple):
 
 
 class LongRunning(NamedTuple):
-    """Polling protocol for long-running tasks (MailStore ``get-status``/``cancel-async``)."""
+    """How long-running tasks are followed: ``protocol`` names the strategy in
+    ``LONG_RUNNING_PROTOCOLS`` (MailStore's status polling), the rest are its spec keys."""
 
-    status_operation: Operation[Any]
-    cancel_operation: Operation[Any]
+    status_operation: str  # the wire names of the operations that poll and cancel
+    cancel_operation: str
     token_param: str
     version_param: str
     timeout_param: str
-    poll_interval_max: float = 5.0  # seconds: the widest spacing of polls (see PollPacer)
+    wait_time_ms: int  # the client's wait_time default: how long a poll may be held
+    auto_handle: bool  # the client's auto_handle_token default
+    poll_interval: float  # seconds: the least spacing of status polls
+    poll_interval_max: float  # seconds: the widest, while the server answers at once
+    protocol: str
 
 
 class Setting(NamedTuple):
@@ -147,33 +177,72 @@ class Setting(NamedTuple):
 
     name: str
     type: str  # str | int | float | bool
-    default: Any
-    required: bool
-    secret: bool
-    doc: str
+    default: Any = None
+    required: bool = True
+    secret: bool = False
+    doc: str = ""
+
+
+class Server(NamedTuple):
+    """Where the API is: a URL template filled in from settings, or named environments."""
+
+    url: str | None = None  # e.g. ``https://{host}:{port}``
+    environments: Mapping[str, str] = {}
+    default_environment: str | None = None
+
+
+class Protocol(NamedTuple):
+    """The API's conventions for every operation that does not say otherwise."""
+
+    encoding: str  # a name in ENCODINGS
+    decoding: str  # a name in DECODINGS
+    default_method: str
+    path_template: str
+    xml_declaration_encoding: str
+    xml_field: str | None = None  # encoding xml_field: the form field holding the document
+    headers: Mapping[str, str] = {}  # sent with every request
+
+
+class TransportDefaults(NamedTuple):
+    """The defaults of the client's transport options (the spec's ``transport``)."""
+
+    connect_timeout: float
+    read_timeout: float
+    verify_tls: bool
+    retry_attempts: int
+    retry_backoff: float
+    retry_statuses: Sequence[int]
+    retry_after_max: float  # the longest Retry-After a retry waits for
+    timeout: float  # seconds a whole call may take
+    max_answer_bytes: int  # the largest answer held in memory
+    max_item_bytes: int  # the largest item of a streamed answer
+    max_inflation: float  # decoded / wire bytes of a compressed answer
 
 
 class ApiDescription(NamedTuple):
-    """Everything the runtime knows about one API."""
+    """Everything known about one API: what the generated client is built from. Every value
+    the spec sets (or leaves to the schema's defaults, their one home) is written out."""
 
     name: str
     title: str
     errors: ErrorTable
     envelope: Envelope
     xml: XmlStatus
+    auth: AuthScheme
+    server: Server
+    protocol: Protocol
+    transport: TransportDefaults
     operations: Sequence[Operation[Any]] = ()
     settings: Sequence[Setting] = ()
-    environments: Mapping[str, str] = {}
-    auth_scheme: str = "none"  # basic | body | bearer | api_key | none
-    auth_location: str = "header"  # api_key: header | query
-    auth_name: str | None = None  # api_key: the header or query parameter name
-    username_field: str | None = None
-    password_field: str | None = None
-    xml_field: str | None = None
-    xml_declaration_encoding: str = "UTF-8"
     long_running: LongRunning | None = None
     json: JsonStatus | None = None
-    headers: Mapping[str, str] = {}  # sent with every request
     secret_wire_names: frozenset[str] = frozenset()
-    retry_statuses: Sequence[int] = ()
-    retry_after_max: float = 60.0  # the longest Retry-After a retry waits for
+    client_class: str = ""
+    description: str = ""
+
+    def operation(self, wire_name: str) -> Operation[Any]:
+        """The operation of that wire name (e.g. the long-running protocol's status poll)."""
+        for op in self.operations:
+            if op.wire_name == wire_name:
+                return op
+        raise KeyError(wire_name)

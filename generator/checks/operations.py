@@ -1,0 +1,125 @@
+"""Checks of each operation as a whole: its Python names, its answer (what its decoding can
+produce), its vendor-status rule, its page walk and its task protocol. Parameters are checked
+in ``generator.checks.params``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from generator.checks.params import check_params
+from generator.checks.types import type_problem
+from generator.errors import SpecError
+from generator.model import RESERVED_METHODS, Source, Spec
+from generator.naming import python_name_problem
+from generator.runtime.decoding import DECODINGS
+from generator.runtime.descriptors import Operation
+from generator.runtime.pagination import PAGINATION_STYLES
+
+
+def check_operations(spec: Spec) -> Iterator[SpecError]:
+    api = spec.api
+    python_names: dict[str, str] = {s.name: "a client setting" for s in api.settings}
+    python_names.update({name: "a built-in client member" for name in RESERVED_METHODS})
+    for op in api.operations:
+        if op.long_running:
+            python_names.setdefault(
+                "begin_" + op.name, f"the task-starting twin of {op.wire_name!r}"
+            )
+        if op.stream_items or op.pagination:
+            python_names.setdefault("iter_" + op.name, f"the streaming twin of {op.wire_name!r}")
+    for op in api.operations:
+        source = spec.of_operation(op)
+        declared = source.has("name")
+        problem = python_name_problem(op.name)
+        if problem:
+            hint = "" if declared else " (derived from the wire name; set 'name')"
+            if declared:
+                yield source.error(problem + hint, "name")
+            else:
+                yield source.error(problem + hint, at_key=True)
+        elif op.name in python_names:
+            owner = python_names[op.name]
+            owner = owner if " " in owner else f"operation {owner!r}"
+            yield source.error(f"Python name {op.name!r} is already {owner}", at_key=True)
+        elif op.name.startswith("_"):
+            yield source.error(f"Python name {op.name!r} must not start with '_'", at_key=True)
+        python_names[op.name] = op.wire_name
+        problem = type_problem(spec, op.result)
+        if problem:
+            yield source.error(problem, "returns")
+        decoding = DECODINGS[op.decoding]
+        json_status = decoding.json_status and api.json is not None and api.json.status_field
+        if op.status_success is not None and not decoding.xml and not json_status:
+            yield source.error(
+                "'vendor_status' applies to XML answers, or JSON answers with "
+                f"'protocol.json.status_field'; this operation decodes {op.decoding!r}",
+                "vendor_status",
+                at_key=True,
+            )
+        yield from _check_answer(source, op)
+        yield from _check_pagination(spec, op)
+        if op.long_running and api.long_running is None:
+            yield source.error(
+                "'long_running: true' needs 'protocol.long_running' (how to poll the task)",
+                "long_running",
+            )
+        yield from check_params(spec, op)
+
+
+def _check_answer(source: Source, op: Operation[Any]) -> Iterator[SpecError]:
+    """The declared answer type must be one the operation's decoding can produce."""
+    decoding = DECODINGS[op.decoding]
+    at = "returns" if source.has("returns") else "decoding"
+    if not decoding.reads:
+        if source.has("returns"):
+            yield source.error(
+                f"decoding {op.decoding!r} reads no answer (the method returns None): 'returns' "
+                "does not apply",
+                "returns",
+            )
+        return
+    problem = decoding.result_problem(op.result)
+    if problem:
+        yield source.error(problem, at)
+    if op.long_running and not decoding.envelope:
+        yield source.error(
+            "a long-running operation answers with a status envelope: it needs decoding "
+            f"'envelope', not {op.decoding!r}",
+            "long_running",
+        )
+
+
+class _PageView:
+    """The ``paginate`` section as a pagination style's checks see it."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.problems: list[SpecError] = []
+
+    def has(self, key: str) -> bool:
+        return self.source.has(key)
+
+    def problem(self, message: str, key: str | None = None, *, at_key: bool = False) -> None:
+        keys = (key,) if key is not None else ()
+        self.problems.append(self.source.error(message, *keys, at_key=at_key))
+
+
+def _check_pagination(spec: Spec, op: Operation[Any]) -> Iterator[SpecError]:
+    paging = op.pagination
+    if paging is None:
+        return
+    source = spec.of_operation(op).at("paginate")
+    if op.stream_items:
+        yield source.error("an operation either streams its items or walks pages", at_key=True)
+    if not DECODINGS[op.decoding].pages:
+        pageable = [repr(d.name) for d in DECODINGS.values() if d.pages]
+        listed = ", ".join(pageable[:-1]) + " or " + pageable[-1]
+        yield source.error(
+            f"pages are read from {listed} answers, not {op.decoding!r}", at_key=True
+        )
+    if op.long_running:
+        yield source.error("a long-running operation cannot walk pages", at_key=True)
+    view = _PageView(source)
+    PAGINATION_STYLES[paging.style].check(paging, op, view)
+    yield from view.problems
