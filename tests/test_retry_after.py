@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pytest
 
-from generated._runtime.transport import retry_after
+from generated._runtime.exchange import retry_after
 from tests.loopback import Loopback, Reply
 from tests.spec_packages import build_package
 
@@ -40,9 +40,9 @@ def package(tmp_path: Path, request: pytest.FixtureRequest) -> ModuleType:
 @pytest.fixture
 def waits(package: ModuleType, monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The seconds the client sleeps between tries (recorded, not slept)."""
-    transport = sys.modules[package.__name__.rsplit(".", 1)[0] + "._runtime.transport"]
+    client = sys.modules[package.__name__.rsplit(".", 1)[0] + "._runtime.client"]
     slept: list[float] = []
-    monkeypatch.setattr(transport.time, "sleep", slept.append)
+    monkeypatch.setattr(client.time, "sleep", slept.append)
     return slept
 
 

@@ -11,16 +11,15 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
-import requests
-
+from .answer import Answer
 from .builtin_types import Type, type_expression
 from .codec import decode_json, decode_xml, value_at
 from .descriptors import ApiDescription, Operation
 from .errors import ApiError, DecodeError, HttpError, VendorError
+from .exchange import retry_after
 from .policy import header_problem
 from .results import BinaryResult
 from .status import Status, parse_status
-from .transport import retry_after
 from .xml import looks_like_xml, parse_xml, xml_value
 
 _BODY_EXCERPT = 2000
@@ -34,9 +33,9 @@ class Decoder:
         self.errors = api.errors
         self.echo_value: str | None = None  # e.g. MailStore SPE's anti-XSRF token
 
-    def decode(self, op: Operation[Any], response: requests.Response) -> Any:
+    def decode(self, op: Operation[Any], answer: Answer) -> Any:
         with self.package_errors():
-            return DECODINGS[op.decoding].decode(self, op, response)
+            return DECODINGS[op.decoding].decode(self, op, answer)
 
     @contextlib.contextmanager
     def package_errors(self) -> Iterator[None]:
@@ -56,17 +55,12 @@ class Decoder:
     def accepted(op: Operation[Any], status: int) -> bool:
         return status in op.success_status if op.success_status else 200 <= status < 300
 
-    def http_error(
-        self, op: Operation[Any], response: requests.Response, attempts: int
-    ) -> ApiError:
+    def http_error(self, op: Operation[Any], answer: Answer, attempts: int) -> ApiError:
         """The error for an answer whose HTTP status the operation does not accept."""
-        try:
-            body = response.content
-        except requests.RequestException:
-            body = b""
+        body = answer.content
         text = body[:_BODY_EXCERPT].decode("utf-8", errors="replace")
         vendor_status, vendor_message, details = self.vendor_status_of(body)
-        status = response.status_code
+        status = answer.status
         errors = self.errors
         cls = errors.find(op.wire_name, status, vendor_status)
         if cls is None:
@@ -78,13 +72,13 @@ class Decoder:
             cls,
             f"{op.wire_name}: HTTP {status}{detail}",
             http_status=status,
-            headers=dict(response.headers),
+            headers=dict(answer.headers),
             body=text,
             vendor_status=vendor_status,
             vendor_message=vendor_message,
             details=details,
             attempts=attempts,
-            retry_after=retry_after(response.headers.get("Retry-After")),
+            retry_after=retry_after(answer.headers.get("Retry-After")),
         )
 
     def vendor_status_of(self, body: bytes) -> tuple[str | None, str | None, str | None]:
@@ -213,11 +207,11 @@ class Decoder:
         )
 
     # -- decoders --------------------------------------------------------------------------------
-    def _decode_envelope(self, op: Operation[Any], response: requests.Response) -> Status:
-        data = load_json(response.content)
+    def _decode_envelope(self, op: Operation[Any], answer: Answer) -> Status:
+        data = load_json(answer.content)
         if not isinstance(data, dict):
             raise self.errors.decode(
-                f"{op.wire_name}: expected a JSON status envelope", body_excerpt=response.text[:200]
+                f"{op.wire_name}: expected a JSON status envelope", body_excerpt=answer.text[:200]
             )
         status = parse_status(self.api, data)
         echo = self.api.envelope.echo_field
@@ -226,22 +220,20 @@ class Decoder:
             self.echo_value = value  # one that would break the header is not sent back
         return status
 
-    def _decode_xml(self, op: Operation[Any], response: requests.Response) -> Any:
-        root = self.parse_xml(op, response.content)
+    def _decode_xml(self, op: Operation[Any], answer: Answer) -> Any:
+        root = self.parse_xml(op, answer.content)
         self.check_root(op, root.tag)
         status, code, message = self.xml_status(root)
-        self.check_xml_status(op, status, message, response.status_code, payload=root, code=code)
+        self.check_xml_status(op, status, message, answer.status, payload=root, code=code)
         return decode_xml(op.result, root)
 
-    def _decode_binary_or_xml(
-        self, op: Operation[Any], response: requests.Response
-    ) -> BinaryResult:
-        body = response.content
-        content_type = response.headers.get("Content-Type", "")
+    def _decode_binary_or_xml(self, op: Operation[Any], answer: Answer) -> BinaryResult:
+        body = answer.content
+        content_type = answer.headers.get("Content-Type", "")
         if not body:
             raise self.empty_answer(op)
         if "xml" in content_type or looks_like_xml(body):
-            return self.status_instead_of_file(op, body, response.status_code)
+            return self.status_instead_of_file(op, body, answer.status)
         return BinaryResult(
             has_file=True, content=body, content_type=content_type or None, errors=self.errors
         )
@@ -276,10 +268,10 @@ class Decoder:
             has_file=False, content=None, status=status, msg=message, errors=self.errors
         )
 
-    def _decode_json(self, op: Operation[Any], response: requests.Response) -> Any:
-        data = load_json(response.content, self.errors.decode)
+    def _decode_json(self, op: Operation[Any], answer: Answer) -> Any:
+        data = load_json(answer.content, self.errors.decode)
         if self.api.json is not None and isinstance(data, dict):
-            self.check_json_status(op, data, response.status_code)
+            self.check_json_status(op, data, answer.status)
         return decode_json(op.result, data)
 
     def check_json_status(
@@ -342,7 +334,7 @@ class Decoding:
     json_status: ClassVar[bool] = False  # its answers carry ``protocol.json``'s status
     media_type: ClassVar[str | None] = None  # the OpenAPI answer's
 
-    def decode(self, decoder: Decoder, op: Operation[Any], response: requests.Response) -> Any:
+    def decode(self, decoder: Decoder, op: Operation[Any], answer: Answer) -> Any:
         raise NotImplementedError
 
     def result_problem(self, result: Type[Any]) -> str | None:
@@ -368,8 +360,8 @@ class EnvelopeDecoding(Decoding):
     pages = True
     media_type = "application/json"
 
-    def decode(self, decoder: Decoder, op: Operation[Any], response: requests.Response) -> Any:
-        return decoder._decode_envelope(op, response)
+    def decode(self, decoder: Decoder, op: Operation[Any], answer: Answer) -> Any:
+        return decoder._decode_envelope(op, answer)
 
     def result_problem(self, result: Type[Any]) -> str | None:
         return None if result.kind == "status" else super().result_problem(result)
@@ -384,8 +376,8 @@ class XmlDecoding(Decoding):
     streams = True
     media_type = "application/xml"
 
-    def decode(self, decoder: Decoder, op: Operation[Any], response: requests.Response) -> Any:
-        return decoder._decode_xml(op, response)
+    def decode(self, decoder: Decoder, op: Operation[Any], answer: Answer) -> Any:
+        return decoder._decode_xml(op, answer)
 
     def result_problem(self, result: Type[Any]) -> str | None:
         if result.kind == "list":
@@ -404,8 +396,8 @@ class BinaryOrXmlDecoding(Decoding):
     file = True
     media_type = "application/octet-stream"
 
-    def decode(self, decoder: Decoder, op: Operation[Any], response: requests.Response) -> Any:
-        return decoder._decode_binary_or_xml(op, response)
+    def decode(self, decoder: Decoder, op: Operation[Any], answer: Answer) -> Any:
+        return decoder._decode_binary_or_xml(op, answer)
 
     def result_problem(self, result: Type[Any]) -> str | None:
         if result.kind != "binary":
@@ -424,8 +416,8 @@ class JsonDecoding(Decoding):
     json_status = True
     media_type = "application/json"
 
-    def decode(self, decoder: Decoder, op: Operation[Any], response: requests.Response) -> Any:
-        return decoder._decode_json(op, response)
+    def decode(self, decoder: Decoder, op: Operation[Any], answer: Answer) -> Any:
+        return decoder._decode_json(op, answer)
 
 
 class NoneDecoding(Decoding):
@@ -434,7 +426,7 @@ class NoneDecoding(Decoding):
     name = "none"
     reads = False
 
-    def decode(self, decoder: Decoder, op: Operation[Any], response: requests.Response) -> Any:
+    def decode(self, decoder: Decoder, op: Operation[Any], answer: Answer) -> Any:
         return None
 
     def result_problem(self, result: Type[Any]) -> str | None:

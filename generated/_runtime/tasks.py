@@ -2,34 +2,51 @@
 # Do not edit: change generator/runtime and run `make generate`.
 """Long-running tasks: a status envelope with a token, polled until it is final.
 
-A ``Task`` talks to the server only through a ``TaskBackend`` (the client implements it), so it
-can be driven by anything that answers those three questions, a fake in tests included.
+A ``Task`` decides when to poll, how long to wait between polls and when to give up, as flows
+without I/O (``exchange``): they yield ``Poll``, ``Cancel`` and ``Wait`` actions. Its own
+methods perform them through a ``TaskBackend`` (the client implements it, a fake in tests can);
+a client running a call that waits for its task performs them the same way.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from .codec import JSON, JsonValue
 from .descriptors import LongRunning, Operation
 from .errors import ApiError
+from .exchange import Flow, Item, Wait, drive, run
 from .policy import PollPacer
 from .status import Status, StatusCallback
 
 T = TypeVar("T")
 
 
+class Poll(NamedTuple):
+    """One ``get-status`` round trip; the server may hold it up to ``wait_time_ms``."""
+
+    token: str
+    version: int
+    wait_time_ms: int
+
+
+class Cancel(NamedTuple):
+    """Ask the server to cancel the task."""
+
+    token: str
+
+
 class TaskBackend(Protocol):
     """What a task needs from the client that started it."""
 
     def poll_status(self, token: str, version: int, wait_time_ms: int) -> Status:
-        """One ``get-status`` round trip; the server may hold it up to ``wait_time_ms``."""
+        """Perform a ``Poll``."""
         ...
 
     def cancel_task(self, token: str) -> None:
-        """Ask the server to cancel the task."""
+        """Perform a ``Cancel``."""
         ...
 
     def task_result(self, op: Operation[T], status: Status) -> T:
@@ -42,7 +59,7 @@ class TaskBackend(Protocol):
         ...
 
     def sleep(self, seconds: float) -> None:
-        """Wait between two polls (the pacing the ``PollPacer`` asks for)."""
+        """Perform a ``Wait`` (the pacing the ``PollPacer`` asks for)."""
         ...
 
 
@@ -83,10 +100,30 @@ class Task(Generic[T]):
     def version(self) -> int | None:
         return self.status.version
 
+    # -- what a caller does (each runs its flow through the backend) ---------------------------
     def refresh(self) -> Status:
         """One ``get-status`` round trip (the server holds it up to ``wait_time_ms``), paced:
         polls start at least the client's ``poll_interval`` apart, further apart while the
         server answers at once with nothing new."""
+        return run(self.refresh_flow(), self._perform, _nothing_to_release)
+
+    def __iter__(self) -> Iterator[Status]:
+        """Every status from now on, the final one included."""
+        return drive(self.statuses_flow(), self._perform, _nothing_to_release)
+
+    def wait(self, timeout: float | None = None) -> T:
+        """Poll until the task is final; return its result or raise the vendor error."""
+        return run(self.wait_flow(timeout), self._perform, _nothing_to_release)
+
+    def cancel(self) -> None:
+        """Ask the server to cancel; it decides when. Keep polling (``wait``) to see the end."""
+        run(self.cancel_flow(), self._perform, _nothing_to_release)
+
+    def _perform(self, action: Any) -> Any:
+        return perform_task_action(self._backend, action)
+
+    # -- the same as flows -------------------------------------------------------------------
+    def refresh_flow(self) -> Flow[Status]:
         if self.done:
             return self.status
         if self.token is None:
@@ -98,10 +135,10 @@ class Task(Generic[T]):
             )
         delay = self._not_before - time.monotonic()
         if delay > 0:
-            self._backend.sleep(delay)
+            yield Wait(delay)
         before = self.status.version
         started = time.monotonic()
-        status = self._backend.poll_status(self.token, before or 0, self.wait_time_ms)
+        status: Status = yield Poll(self.token, before or 0, self.wait_time_ms)
         elapsed = time.monotonic() - started
         self._update(status)
         if self._pacer is not None and not self.done:
@@ -118,19 +155,17 @@ class Task(Generic[T]):
         if self.status_callback is not None:
             self.status_callback(status)
 
-    def __iter__(self) -> Iterator[Status]:
-        """Every status from now on, the final one included."""
+    def statuses_flow(self) -> Flow[None]:
         if not self._announced:
             self._announced = True
-            yield self.status
+            yield Item(self.status)
         while not self.done:
             before = self.status.version
-            status = self.refresh()
+            status = yield from self.refresh_flow()
             if status.version != before or self.done:
-                yield status
+                yield Item(status)
 
-    def wait(self, timeout: float | None = None) -> T:
-        """Poll until the task is final; return its result or raise the vendor error."""
+    def wait_flow(self, timeout: float | None = None) -> Flow[T]:
         deadline = None if timeout is None else time.monotonic() + timeout
         if not self._announced and self.status_callback is not None:
             self.status_callback(self.status)
@@ -138,7 +173,7 @@ class Task(Generic[T]):
         while not self.done:
             now = time.monotonic()
             if deadline is not None and self._not_before >= deadline > now:
-                self._backend.sleep(deadline - now)  # the next poll would come too late
+                yield Wait(deadline - now)  # the next poll would come too late
                 now = deadline
             if deadline is not None and now >= deadline:
                 raise self._backend.task_error(
@@ -148,15 +183,31 @@ class Task(Generic[T]):
                     token=self.token,
                     seconds=timeout or 0,
                 )
-            self.refresh()
+            yield from self.refresh_flow()
         return self._backend.task_result(self._op, self.status)
 
-    def cancel(self) -> None:
-        """Ask the server to cancel; it decides when. Keep polling (``wait``) to see the end."""
+    def cancel_flow(self) -> Flow[None]:
         if self.token is None or self.done:
             return
-        self._backend.cancel_task(self.token)
+        yield Cancel(self.token)
         self.cancel_requested = True
+
+
+def perform_task_action(backend: TaskBackend, action: Any) -> Any:
+    """Perform a task's action through ``backend`` (sync)."""
+    if type(action) is Poll:
+        return backend.poll_status(action.token, action.version, action.wait_time_ms)
+    if type(action) is Cancel:
+        backend.cancel_task(action.token)
+        return None
+    if type(action) is Wait:
+        backend.sleep(action.seconds)
+        return None
+    raise TypeError(f"a task flow asked for {action!r}")
+
+
+def _nothing_to_release(answer: Any) -> None:
+    """A task's own flows receive no answers (the backend's polls release theirs)."""
 
 
 def resumed(

@@ -3160,6 +3160,7 @@ class Click2MailClient(_rt.ClientBase):
         retry_backoff: float = 0.5,
         log_level: int | str | None = None,
         session: requests.Session | None = None,
+        transport: _rt.Transport | None = None,
     ) -> None:
         self.username = username
         url = base_url or _rt.pick_environment(_API.server.environments, environment)
@@ -3179,6 +3180,7 @@ class Click2MailClient(_rt.ClientBase):
             retry_backoff=retry_backoff,
             log_level=log_level,
             session=session,
+            transport=transport,
         )
 
     def upload_document(

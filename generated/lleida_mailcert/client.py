@@ -280,6 +280,7 @@ class MailCertClient(_rt.ClientBase):
         retry_backoff: float = 0.5,
         log_level: int | str | None = None,
         session: requests.Session | None = None,
+        transport: _rt.Transport | None = None,
     ) -> None:
         self.username = username
         self.endpoint = endpoint
@@ -305,6 +306,7 @@ class MailCertClient(_rt.ClientBase):
             retry_backoff=retry_backoff,
             log_level=log_level,
             session=session,
+            transport=transport,
         )
 
     def get_default_settings(

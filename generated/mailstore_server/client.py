@@ -2367,6 +2367,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         status_callback: _rt.StatusCallback | None = None,
         log_level: int | str | None = None,
         session: requests.Session | None = None,
+        transport: _rt.Transport | None = None,
     ) -> None:
         self.username = username
         self.host = host
@@ -2398,6 +2399,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
             status_callback=status_callback,
             log_level=log_level,
             session=session,
+            transport=transport,
         )
 
     def get_status(

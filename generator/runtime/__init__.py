@@ -56,12 +56,12 @@ from .errors import (
     TransportError,
     VendorError,
 )
+from .exchange import NetworkFailure, RetryPolicy, Transport
 from .options import CALL_OPTIONS_KEY, CallOptions, call_options
 from .pretty import pretty
 from .results import BINARY_RESULT, BinaryResult, FileTarget
 from .status import STATUS, Status, StatusCallback
 from .tasks import Task, TaskBackend
-from .transport import RetryPolicy
 
 __all__ = [
     "ApiKeyAuth",
@@ -114,6 +114,8 @@ __all__ = [
     "Pagination",
     "Param",
     "RetryPolicy",
+    "NetworkFailure",
+    "Transport",
     "Setting",
     "Status",
     "StatusCallback",

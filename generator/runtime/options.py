@@ -98,6 +98,12 @@ CLIENT_OPTIONS: tuple[ClientOption, ...] = (
     ),
     ClientOption("log_level", "int | str | None", None, "Level of the package's logger."),
     ClientOption("session", "requests.Session | None", None, "A requests session to use."),
+    ClientOption(
+        "transport",
+        "_rt.Transport | None",
+        None,
+        "Move the bytes through this instead of requests (e.g. a MemoryTransport in tests).",
+    ),
 )
 
 # Keyword arguments the generated methods add to an operation's own parameters: every method,

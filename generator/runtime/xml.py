@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import Any
 from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
 
 from .builtin_types import Type
@@ -216,43 +215,16 @@ def model_to_element(value: Model, tag: str) -> Element:
     return element
 
 
-class ChunkReader(io.RawIOBase):
-    """A file object over an iterator of byte chunks. ``read`` returns what has arrived instead
-    of waiting for a full buffer, so a parser sees each chunk as soon as the network delivers it."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._pending = chunk
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-
 _DOCTYPE = b"<!DOCTYPE"
 
 
-def iter_elements(
-    source: IO[bytes],
-    item_path: tuple[str, ...],
-    watch: Iterable[str] = (),
-    expect_root: str | None = None,
-    max_item_bytes: int | None = None,
-) -> Iterator[tuple[str, Element]]:
-    """Yield ``(tag, element)`` for the root's children named in ``watch`` (e.g. the status) that
-    come before the items, then ``("item", element)`` for each element at ``item_path`` below the
-    root as soon as it is complete, then the remaining watched children. Items are detached once
-    yielded, so memory stays flat however many the document holds.
+class ElementStream:
+    """An XML answer fed as it arrives: ``feed_all`` returns ``(tag, element)`` for the root's
+    children named in ``watch`` (e.g. the status) that come before the items, then
+    ``("item", element)`` for each element at ``item_path`` below the root as soon as it is
+    complete; ``close`` (at the end of the answer) the remaining watched children. Items are
+    detached once returned, so memory stays flat however many the document holds. No I/O:
+    the caller reads the bytes.
 
     The C parser builds the tree; after each chunk the completed items are taken off the
     container, so no Python code runs per element. Every child but the last is complete; the
@@ -266,75 +238,103 @@ def iter_elements(
     No item may take more than ``max_item_bytes`` (nor the data between two items, nor what
     comes before the first): the parser holds an open item, or text, whole, so an endless one
     is refused (the policy's ``LimitExceeded``) instead of growing without bound."""
-    from xml.etree.ElementTree import XMLPullParser
 
-    parser: XMLPullParser[Element] = XMLPullParser(events=("start",))  # to learn the root
-    # The parser's own event queue (a deque filled in C): read in place, cleared in C.
-    queue: Any = parser._events_queue  # type: ignore[attr-defined]
-    container_path = "/".join(item_path[:-1]) or "."
-    item_tag = item_path[-1]
-    end_tag = f"</{item_tag}>".encode()
-    markup = _Markup()
-    watched = list(watch)
-    reported: set[str] = set()
-    root: Element | None = None
-    container: Element | None = None
-    in_prolog = True
-    tail = b""
-    # bytes fed since the last item was completed: an upper bound of the open item's size
-    open_bytes = 0
-    item_limit = max_item_bytes if max_item_bytes is not None else float("inf")
-    try:
-        while True:
-            chunk = source.read(_READ_SIZE)
-            open_bytes += len(chunk)
-            if in_prolog and chunk:
-                window = (tail + chunk).replace(b"\x00", b"")  # UTF-16 prologs too
-                if _DOCTYPE in window.upper():
-                    raise DecodeError("refused unsafe XML: a DTD (<!DOCTYPE>) is not accepted")
-                tail = window[-len(_DOCTYPE) :]
-            if chunk:
-                parser.feed(chunk)
-            else:
-                parser.close()
-            if queue and isinstance(queue[-1], Exception):
-                raise queue[-1]  # a parse error the parser queued
-            if root is None and queue:
-                root = queue[0][1]
-                in_prolog = False
-                assert root is not None
-                if expect_root is not None and root.tag != expect_root:
-                    raise DecodeError(
-                        f"expected an XML document with root <{expect_root}>, got <{root.tag}>"
-                    )
-            queue.clear()
-            inside = markup.inside_after(chunk)
-            if root is not None and container is None:
-                container = root.find(container_path)
-                if container is not None:
-                    yield from _watched(root, watched, reported, before=container)
-            if container is not None and len(container):
-                done = len(container)
-                if chunk and (inside or not _closed(container[-1], item_tag, end_tag, chunk)):
-                    done -= 1  # the last child may still be open: keep it for the next chunk
-                if done > 0:
-                    open_bytes = len(chunk)  # what is still open began in this chunk
-                    finished = container[:done]
-                    del container[:done]
-                    for element in finished:
-                        if element.tag == item_tag:
-                            yield "item", element
-            if open_bytes > item_limit:
-                assert max_item_bytes is not None
-                raise item_too_large(max_item_bytes)
-            if not chunk:
-                if root is not None:
-                    yield from _watched(root, watched, reported, before=None)
-                return
-    except ParseError as exc:
-        raise DecodeError(f"invalid XML: {exc}") from None
-    except _ENCODING_ERRORS as exc:
-        raise DecodeError(f"invalid XML: its encoding cannot be read ({exc})") from None
+    def __init__(
+        self,
+        item_path: tuple[str, ...],
+        watch: Iterable[str] = (),
+        expect_root: str | None = None,
+        max_item_bytes: int | None = None,
+    ) -> None:
+        from xml.etree.ElementTree import XMLPullParser
+
+        self._parser: XMLPullParser[Element] = XMLPullParser(events=("start",))  # the root
+        # The parser's own event queue (a deque filled in C): read in place, cleared in C.
+        self._queue: Any = self._parser._events_queue  # type: ignore[attr-defined]
+        self._container_path = "/".join(item_path[:-1]) or "."
+        self._item_tag = item_path[-1]
+        self._end_tag = f"</{self._item_tag}>".encode()
+        self._markup = _Markup()
+        self._watched = list(watch)
+        self._reported: set[str] = set()
+        self._expect_root = expect_root
+        self._root: Element | None = None
+        self._container: Element | None = None
+        self._in_prolog = True
+        self._tail = b""
+        # bytes fed since the last item was completed: an upper bound of the open item's size
+        self._open_bytes = 0
+        self._max_item_bytes = max_item_bytes
+        self._item_limit = max_item_bytes if max_item_bytes is not None else float("inf")
+
+    def feed_all(self, pieces: Iterable[bytes]) -> list[tuple[str, Element]]:
+        """The events the next pieces of the answer complete."""
+        events: list[tuple[str, Element]] = []
+        for piece in pieces:
+            for start in range(0, len(piece), _READ_SIZE):  # bounded work per parser step
+                self._step(piece[start : start + _READ_SIZE], events)
+        return events
+
+    def close(self) -> list[tuple[str, Element]]:
+        """The answer ended: the last events (a truncated document is a ``DecodeError``)."""
+        events: list[tuple[str, Element]] = []
+        self._step(b"", events)
+        return events
+
+    def _step(self, chunk: bytes, events: list[tuple[str, Element]]) -> None:
+        try:
+            self._parse(chunk, events)
+        except ParseError as exc:
+            raise DecodeError(f"invalid XML: {exc}") from None
+        except _ENCODING_ERRORS as exc:
+            raise DecodeError(f"invalid XML: its encoding cannot be read ({exc})") from None
+
+    def _parse(self, chunk: bytes, events: list[tuple[str, Element]]) -> None:
+        queue = self._queue
+        self._open_bytes += len(chunk)
+        if self._in_prolog and chunk:
+            window = (self._tail + chunk).replace(b"\x00", b"")  # UTF-16 prologs too
+            if _DOCTYPE in window.upper():
+                raise DecodeError("refused unsafe XML: a DTD (<!DOCTYPE>) is not accepted")
+            self._tail = window[-len(_DOCTYPE) :]
+        if chunk:
+            self._parser.feed(chunk)
+        else:
+            self._parser.close()
+        if queue and isinstance(queue[-1], Exception):
+            raise queue[-1]  # a parse error the parser queued
+        if self._root is None and queue:
+            root = self._root = queue[0][1]
+            self._in_prolog = False
+            assert root is not None
+            if self._expect_root is not None and root.tag != self._expect_root:
+                raise DecodeError(
+                    f"expected an XML document with root <{self._expect_root}>, got <{root.tag}>"
+                )
+        queue.clear()
+        inside = self._markup.inside_after(chunk)
+        root, container = self._root, self._container
+        if root is not None and container is None:
+            container = self._container = root.find(self._container_path)
+            if container is not None:
+                events.extend(_watched(root, self._watched, self._reported, before=container))
+        if container is not None and len(container):
+            done = len(container)
+            if chunk and (
+                inside or not _closed(container[-1], self._item_tag, self._end_tag, chunk)
+            ):
+                done -= 1  # the last child may still be open: keep it for the next chunk
+            if done > 0:
+                self._open_bytes = len(chunk)  # what is still open began in this chunk
+                finished = container[:done]
+                del container[:done]
+                item_tag = self._item_tag
+                events.extend(("item", element) for element in finished if element.tag == item_tag)
+        if self._open_bytes > self._item_limit:
+            assert self._max_item_bytes is not None
+            raise item_too_large(self._max_item_bytes)
+        if not chunk and root is not None:
+            events.extend(_watched(root, self._watched, self._reported, before=None))
 
 
 def _closed(last: Element, item_tag: str, end_tag: bytes, chunk: bytes) -> bool:

@@ -363,6 +363,7 @@ class InventoryClient(_rt.TaskClientBase):
         status_callback: _rt.StatusCallback | None = None,
         log_level: int | str | None = None,
         session: requests.Session | None = None,
+        transport: _rt.Transport | None = None,
     ) -> None:
         self.user = user
         self.warehouse = warehouse
@@ -387,6 +388,7 @@ class InventoryClient(_rt.TaskClientBase):
             status_callback=status_callback,
             log_level=log_level,
             session=session,
+            transport=transport,
         )
 
     def get_status(

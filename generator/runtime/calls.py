@@ -1,0 +1,369 @@
+"""Every decision of a client's calls, as flows without I/O (``exchange``): build the request
+(auth included), send it through the transport policy, accept or refuse the HTTP status, decode
+the answer (held or streamed), walk pages, start and follow long-running tasks, save a file.
+The sync client (``client.Client``) drives these flows over a transport; nothing here waits,
+sleeps or touches a socket."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from .arguments import ArgumentValueError
+from .codec import JsonValue, decode_xml
+from .decoding import Decoder
+from .descriptors import ApiDescription, LongRunning, Operation
+from .encoding import build_request
+from .errors import ApiError, ErrorTable, LimitExceeded, LocalFileError
+from .exchange import Body, Exchange, Flow, Item, Release, RetryPolicy, Sent
+from .files import Download, FileTarget
+from .options import CALL_OPTIONS_KEY, CallOptions
+from .pagination import PAGINATION_STYLES, Next, Page, items_of, more_after, same_origin_link
+from .policy import Limits, PollPacer, base_url_problem, collect, header_problem
+from .results import BinaryResult
+from .status import Status, StatusCallback
+from .tasks import LONG_RUNNING_PROTOCOLS, Task, resumed
+from .xml import ElementStream, looks_like_xml
+
+T = TypeVar("T")
+_SNIFF = 256  # bytes looked at to tell the vendor's XML status document from the file
+
+
+class Calls:
+    """The calls of one API with one client's options and credentials."""
+
+    def __init__(
+        self,
+        api: ApiDescription,
+        *,
+        base_url: str,
+        credentials: tuple[str, ...] | None,
+        connect_timeout: float,
+        read_timeout: float,
+        timeout: float,
+        max_answer_bytes: int,
+        max_item_bytes: int,
+        max_inflation: float,
+        retry_attempts: int,
+        retry_backoff: float,
+        headers: Mapping[str, str],
+        log_level: int | str | None,
+        wait_time: int,
+        status_callback: StatusCallback | None,
+        auto_handle_token: bool,
+        poll_interval: float,
+    ) -> None:
+        problem = base_url_problem(base_url)
+        if problem is not None:
+            raise ArgumentValueError(f"{api.name}: the server URL: {problem}")
+        if credentials is not None:
+            problem = api.auth.credentials_problem(credentials)
+            if problem is not None:
+                raise ArgumentValueError(f"{api.name}: {problem}")
+        self.api = api
+        self.wait_time_ms = wait_time
+        self.status_callback = status_callback
+        self.auto_handle_token = auto_handle_token
+        self.poll_interval = poll_interval
+        self.log = logging.getLogger(f"generated.{api.name}")
+        if log_level is not None:
+            self.log.setLevel(log_level)
+        self._credentials = credentials
+        self.limits = Limits(max_answer_bytes, max_item_bytes, max_inflation)
+        self.exchange = Exchange(
+            api.errors,
+            base_url=base_url,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            timeout=timeout,
+            limits=self.limits,
+            retry=RetryPolicy(
+                retry_attempts,
+                retry_backoff,
+                tuple(api.transport.retry_statuses),
+                api.transport.retry_after_max,
+            ),
+            headers=headers,
+            log=self.log,
+        )
+        self.decoder = Decoder(api)
+
+    @property
+    def base_url(self) -> str:
+        return self.exchange.base_url
+
+    @property
+    def errors(self) -> ErrorTable:
+        return self.api.errors
+
+    # -- one exchange --------------------------------------------------------------------------
+    def send_flow(
+        self,
+        op: Operation[Any],
+        args: Mapping[str, Any],
+        *,
+        stream: bool = False,
+        hold: float = 0.0,
+        url: str | None = None,
+    ) -> Flow[Sent]:
+        """Build and send the request; raise on an HTTP status the operation does not accept.
+        ``hold``: seconds the server may keep the request open on purpose (a long poll), allowed
+        on top of the read timeout and the deadline; ``url``: the vendor's own URL for it (a
+        next page). Unless ``stream``, the answer's body has been read."""
+        wire = build_request(self.api, op, args, self._credentials)
+        wire.url = url
+        options: CallOptions | None = args.get(CALL_OPTIONS_KEY)
+        if options is not None:
+            wire.headers.update(options.extra_headers or {})
+            wire.query.extend((options.extra_query or {}).items())
+        echo_header = self.api.envelope.echo_header
+        if echo_header and self.decoder.echo_value:
+            wire.headers[echo_header] = self.decoder.echo_value
+            wire.secrets.append(self.decoder.echo_value)
+        for name, value in wire.headers.items():
+            problem = header_problem(name, value)
+            if problem is not None:
+                raise ArgumentValueError(f"{op.name}(): {problem}")
+        sent = yield from self.exchange.send(
+            op, wire, stream=stream, hold=hold, timeout=options.timeout if options else None
+        )
+        if not self.decoder.accepted(op, sent.answer.status):
+            if stream:
+                yield from self.exchange.read_error_body(sent)
+            raise self.decoder.http_error(op, sent.answer, sent.attempts)
+        return sent
+
+    # -- calls ---------------------------------------------------------------------------------
+    def call_flow(self, op: Operation[T], args: Mapping[str, Any]) -> Flow[T]:
+        """Send one operation and return its decoded result; long-running answers are polled to
+        the end (with the client's wait time and status callback)."""
+        sent = yield from self.send_flow(op, args)
+        result = self.decoder.decode(op, sent.answer)
+        if isinstance(result, Status):
+            if op.result.kind == "status":
+                return cast(T, result)  # status/cancel calls hand back the envelope itself
+            if result.running:
+                return (yield from self.task_for(op, result).wait_flow())
+            return cast(T, self.decoder.final_result(op, result))
+        return cast(T, result)
+
+    def start_flow(
+        self,
+        op: Operation[T],
+        args: Mapping[str, Any],
+        *,
+        wait_time_ms: int | None = None,
+        status_callback: StatusCallback | None = None,
+    ) -> Flow[Task[T]]:
+        """Start a long-running operation and return its task handle without waiting."""
+        sent = yield from self.send_flow(op, args)
+        status = self.decoder.decode(op, sent.answer)
+        if not isinstance(status, Status):
+            raise TypeError(f"{op.wire_name} is not decoded as a status envelope")
+        return self.task_for(op, status, wait_time_ms=wait_time_ms, status_callback=status_callback)
+
+    def pages_flow(
+        self, op: Operation[Any], args: Mapping[str, Any], max_items: int | None = None
+    ) -> Flow[None]:
+        """Every item of every page, fetching the next page only when the items of this one
+        are used up (and none after ``max_items``). Each page is a call of its own: the
+        deadline applies to each. The style (``PAGINATION_STYLES``) says what comes next."""
+        paging = op.pagination
+        assert paging is not None, f"{op.wire_name} declares no pagination"
+        style = PAGINATION_STYLES[paging.style]
+        request: Next | None = Next(style.first(paging, dict(args)))
+        yielded = 0
+        walked: set[str] = set()
+        while request is not None and (max_items is None or yielded < max_items):
+            answer = (yield from self.send_flow(op, request.args, url=request.url)).answer
+            decoded = self.decoder.decode(op, answer)
+            if isinstance(decoded, Status):  # an envelope: its result is the page
+                decoded = self.decoder.final_result(op, decoded)
+            with self.decoder.package_errors():
+                items = items_of(paging, op, decoded)
+            if items is None:
+                return
+            for item in items:
+                if max_items is not None and yielded >= max_items:
+                    return
+                yield Item(item)
+                yielded += 1
+            page = Page(decoded, items, answer.links, answer.url or self.base_url)
+            if not more_after(paging, page):
+                return
+            with self.decoder.package_errors():
+                request = style.next(paging, op, page, request, walked)
+                if request is not None and request.url is not None:
+                    same_origin_link(op, request.url, self.exchange.origin, self.base_url)
+
+    def items_flow(self, op: Operation[Any], args: Mapping[str, Any]) -> Flow[None]:
+        """Decode and yield the items at the operation's ``stream_items`` path one by one while
+        the XML answer is still arriving; the vendor status is checked before the first item
+        and at the end. The call's deadline does not run while an item is in the caller's
+        hands."""
+        assert op.stream_item is not None, f"{op.wire_name} declares no streamed items"
+        sent = yield from self.send_flow(op, args, stream=True)
+        answer, deadline = sent.answer, sent.deadline
+        clock = time.monotonic
+        xml = self.api.xml
+        decoder = self.decoder
+        seen: dict[str, str] = {}
+        checked = False
+        body = self.exchange.streamed(op, sent)
+        watch = tuple(
+            name for name in (xml.status_element, xml.message_element, xml.code_element) if name
+        )
+        elements = ElementStream(
+            op.stream_items,
+            watch=watch,
+            expect_root=decoder.expected_root(op),
+            max_item_bytes=self.limits.max_item_bytes,
+        )
+        while True:
+            pieces = yield from body.next()
+            with decoder.package_errors():
+                events = elements.close() if pieces is None else elements.feed_all(pieces)
+                for tag, element in events:
+                    if tag != "item":
+                        seen[tag] = element.text or ""
+                        continue
+                    if not checked and xml.status_element in seen:
+                        # a status before the items is checked before the first one; one after
+                        # them (accepted as list_pdf accepts it) at the end
+                        decoder.check_streamed_status(op, seen, answer.status)
+                        checked = True
+                    item = decode_xml(op.stream_item, element)
+                    handed = clock()
+                    yield Item(item)
+                    deadline.held += clock() - handed
+            if pieces is None:
+                break
+        yield Release(answer)
+        decoder.check_streamed_status(op, seen, answer.status)
+
+    def download_flow(
+        self, op: Operation[BinaryResult], args: Mapping[str, Any], save_to: FileTarget | None
+    ) -> Flow[BinaryResult]:
+        """A binary-or-XML answer. With ``save_to`` the file is streamed to a path (a new file
+        beside it, renamed over it once complete) or a binary file object, never held in
+        memory; the path's folder is checked before the request is sent."""
+        if save_to is None:
+            return (yield from self.call_flow(op, args))
+        try:
+            target = Download(save_to)
+        except LocalFileError as exc:
+            raise self.errors.adopt(exc, op.wire_name) from None
+        try:
+            sent = yield from self.send_flow(op, args, stream=True)
+            answer = sent.answer
+            body = self.exchange.streamed(op, sent, whole=True)
+            head = b""
+            while len(head) < _SNIFF and (pieces := (yield from body.next())) is not None:
+                head += b"".join(pieces)
+            content_type = answer.headers.get("Content-Type", "")
+            if not head:
+                raise self.decoder.empty_answer(op)
+            if "xml" in content_type or looks_like_xml(head):
+                document = yield from self._rest(body, len(head))
+                yield Release(answer)
+                return self.decoder.status_instead_of_file(op, head + document, answer.status)
+            size = target.write((head,))
+            while (pieces := (yield from body.next())) is not None:
+                size += target.write(pieces)
+            saved_to = target.commit()
+            yield Release(answer)
+        except (LocalFileError, LimitExceeded) as exc:
+            raise self.errors.adopt(exc, op.wire_name) from None
+        finally:
+            target.discard()
+        return BinaryResult(
+            has_file=True,
+            content=None,
+            content_type=content_type or None,
+            size=size,
+            saved_to=saved_to,
+            errors=self.errors,
+        )
+
+    def _rest(self, body: Body, already: int) -> Flow[bytes]:
+        """The rest of a streamed body, joined (a status document, bounded like a held one)."""
+        parts: list[bytes] = []
+        while (pieces := (yield from body.next())) is not None:
+            parts.append(collect(pieces, self.limits.max_answer_bytes, already=already))
+            already += len(parts[-1])
+        return b"".join(parts)
+
+    # -- long-running tasks --------------------------------------------------------------------
+    def task_for(
+        self,
+        op: Operation[T],
+        status: Status,
+        *,
+        wait_time_ms: int | None = None,
+        status_callback: StatusCallback | None = None,
+    ) -> Task[T]:
+        if self.api.long_running is None:
+            raise TypeError(f"{self.api.name} declares no long-running protocol")
+        return Task(
+            self.task_backend(),
+            op,
+            status,
+            wait_time_ms=self.wait_time_ms if wait_time_ms is None else wait_time_ms,
+            status_callback=status_callback or self.status_callback,
+            pacer=self.pacer(),
+        )
+
+    def task_backend(self) -> Any:
+        """What a task runs its flows with (the driving client)."""
+        raise NotImplementedError
+
+    def pacer(self) -> PollPacer:
+        """How a task's polls are spaced: the client's ``poll_interval`` at least, backing off
+        to the spec's maximum while the server answers at once with nothing new."""
+        lr = self._long_running()
+        return PollPacer(self.poll_interval, max(self.poll_interval, lr.poll_interval_max))
+
+    def poll_flow(self, token: str, version: int, wait_time_ms: int) -> Flow[Status]:
+        lr = self._long_running()
+        op = self.api.operation(lr.status_operation)
+        args = LONG_RUNNING_PROTOCOLS[lr.protocol].poll_args(lr, token, version, wait_time_ms)
+        sent = yield from self.send_flow(op, args, hold=wait_time_ms / 1000)
+        status = self.decoder.decode(op, sent.answer)
+        if not isinstance(status, Status):
+            raise TypeError(f"{op.wire_name} is not decoded as a status")
+        return status
+
+    def cancel_flow(self, token: str) -> Flow[None]:
+        lr = self._long_running()
+        args = LONG_RUNNING_PROTOCOLS[lr.protocol].cancel_args(lr, token)
+        yield from self.send_flow(self.api.operation(lr.cancel_operation), args)
+
+    def task_result(self, op: Operation[T], status: Status) -> T:
+        return cast(T, self.decoder.final_result(op, status))
+
+    def task_error(self, kind: str, message: str, *, token: str | None, seconds: float) -> ApiError:
+        errors = self.api.errors
+        if kind == "timeout":
+            return errors.task_timeout(message, token=token, seconds=seconds)
+        return errors.decode(message)
+
+    def resume(self, token: str, *, version: int = 0) -> Task[JsonValue]:
+        lr = self._long_running()
+        running = self.api.envelope.running
+        return resumed(
+            self.task_backend(),
+            self.api.operation(lr.status_operation),
+            token,
+            running_code=running[0] if running else "running",
+            version=version,
+            wait_time_ms=self.wait_time_ms,
+            status_callback=self.status_callback,
+            pacer=self.pacer(),
+        )
+
+    def _long_running(self) -> LongRunning:
+        if self.api.long_running is None:
+            raise TypeError(f"{self.api.name} declares no long-running protocol")
+        return self.api.long_running

@@ -1,0 +1,539 @@
+"""One call's exchanges with the server, as steps without I/O: every decision the transport
+policy makes (the first request, redirects, retries and their waits, the deadline, body limits,
+the package's error for a network failure) is taken here, and what needs the network is asked
+of a transport as an action.
+
+A *flow* is a generator: it yields actions (``Send``, ``Read``, ``Release``, ``Wait``, and from
+the layers above ``Poll``, ``Cancel`` and ``Item``), receives what each brought (an ``Answer``,
+bytes, a status) and returns its result. A driver performs the actions: the sync client over
+requests, a test transport from memory; an async driver would await the same actions. A
+transport raises ``NetworkFailure`` (thrown into the flow) when the network fails an action, and
+never decides anything.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import logging
+import random
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, NamedTuple, Protocol, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from .answer import Answer
+from .arguments import ArgumentValueError
+from .descriptors import Operation
+from .encoding import WireRequest
+from .errors import ApiError, ErrorTable
+from .policy import (
+    ACCEPT_ENCODING,
+    BodyDecoder,
+    Deadline,
+    Hop,
+    Limits,
+    answer_too_large,
+    mask,
+    next_hop,
+    origin_of,
+)
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+# -- actions ------------------------------------------------------------------------------------
+
+
+class Send(NamedTuple):
+    """Send one request; the answer is the ``Answer`` whose headers arrived (its body unread).
+    ``bare``: nothing of the transport's own (session auth, cookies, ~/.netrc) goes with it."""
+
+    hop: Hop
+    bare: bool
+    connect_timeout: float
+    read_timeout: float
+    deadline: Deadline
+    secrets: Sequence[str]  # values to mask wherever the transport logs or reports the request
+
+
+class Read(NamedTuple):
+    """The next undecoded bytes of an answer's body (``b""`` at its end); ``whole``: as much
+    as one read brings (a file), else what has arrived."""
+
+    answer: Answer
+    whole: bool
+    deadline: Deadline
+
+
+class Release(NamedTuple):
+    """Done with an answer: its connection goes back to the pool (or is closed if unread)."""
+
+    answer: Answer
+
+
+class Wait(NamedTuple):
+    """Sleep before going on (a retry's backoff, the spacing of task polls)."""
+
+    seconds: float
+
+
+class Item(NamedTuple):
+    """A value for the caller of an iterating flow (a page's item, a streamed element)."""
+
+    value: Any
+
+
+Flow = Generator[Any, Any, T]
+
+
+class NetworkFailure(Exception):
+    """What a transport raises when the network fails an action. ``kind`` says how, in the
+    terms the core words its errors in; ``retryable``: another try may succeed (a refused TLS
+    certificate will not)."""
+
+    TLS = "tls"  # detail: the reason the certificate was refused
+    CONNECT_TIMEOUT = "connect_timeout"
+    READ_TIMEOUT = "read_timeout"
+    HEADERS_CUT_OFF = "headers_cut_off"
+    CUT_OFF = "cut_off"  # detail: the exception's name
+    CONNECTION = "connection"  # detail: what went wrong
+    OTHER = "other"
+
+    def __init__(self, kind: str, detail: str = "", *, retryable: bool = True) -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+        self.detail = detail
+        self.retryable = retryable
+
+
+class Transport(Protocol):
+    """What a sync driver needs to move bytes: the four actions that touch the network."""
+
+    def default_headers(self, user_agent: str) -> dict[str, str]:
+        """``User-Agent`` and ``Accept`` of every request (a caller's own kept)."""
+        ...
+
+    def send(self, action: Send) -> Answer: ...
+
+    def read(self, action: Read) -> bytes: ...
+
+    def release(self, answer: Answer) -> None: ...
+
+    def close(self) -> None: ...
+
+
+# -- retries ------------------------------------------------------------------------------------
+
+
+class RetryPolicy(NamedTuple):
+    """Exponential backoff with jitter, for operations the spec marks safe to repeat; a
+    server's ``Retry-After`` is honoured up to ``max_wait`` seconds."""
+
+    attempts: int  # retries after the first try
+    backoff: float  # seconds before the first retry; doubles each time
+    statuses: tuple[int, ...]  # HTTP statuses worth another try
+    max_wait: float = 60.0  # the longest Retry-After worth waiting for
+
+    def delay(self, retry: int) -> float:
+        return float(self.backoff * (2**retry) * random.uniform(0.5, 1.5))
+
+    def wait_before_retry(self, headers: Mapping[str, str], retry: int) -> float | None:
+        """Seconds to wait before retrying this answer: its Retry-After, else the backoff;
+        None when the server asks for longer than ``max_wait`` (not worth holding the call)."""
+        asked = retry_after(headers.get("Retry-After"))
+        if asked is None:
+            return self.delay(retry)
+        return asked if asked <= self.max_wait else None
+
+
+def retry_after(value: str | None) -> float | None:
+    """A Retry-After header in seconds (delta-seconds or an HTTP date); None if absent or not
+    understood."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return max(0.0, (moment - datetime.datetime.now(datetime.UTC)).total_seconds())
+
+
+# -- one call -----------------------------------------------------------------------------------
+
+
+class Sent(NamedTuple):
+    """An answer whose headers arrived: its body is read (unless streamed) within ``deadline``."""
+
+    answer: Answer
+    attempts: int
+    deadline: Deadline
+
+
+class Exchange:
+    """The transport policy of one client: how its calls are sent, followed, retried, bounded
+    and read, as flows."""
+
+    def __init__(
+        self,
+        errors: ErrorTable,
+        *,
+        base_url: str,
+        connect_timeout: float,
+        read_timeout: float,
+        timeout: float,
+        limits: Limits,
+        retry: RetryPolicy,
+        headers: Mapping[str, str],
+        log: logging.Logger,
+    ) -> None:
+        self.errors = errors
+        self.base_url = base_url.rstrip("/")
+        self.origin = origin_of(self.base_url)
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.timeout = timeout  # the deadline of every call that gives none of its own
+        self.limits = limits
+        self.retry = retry
+        self.headers = {**headers, "Accept-Encoding": ACCEPT_ENCODING}  # codings we can bound
+        self.log = log
+        self.last_response: Any = None
+
+    def deadline(self, timeout: float | None, hold: float = 0.0) -> Deadline:
+        """The deadline of one call: its own ``timeout``, else the client's; ``hold`` seconds
+        more for a long poll the server holds on purpose."""
+        if timeout is None:
+            return Deadline(self.timeout, "the client's", extra=hold)
+        return Deadline(timeout, "this call's", extra=hold)
+
+    def send(
+        self,
+        op: Operation[Any],
+        wire: WireRequest,
+        *,
+        stream: bool = False,
+        hold: float = 0.0,
+        timeout: float | None = None,
+    ) -> Flow[Sent]:
+        """Send ``wire``, retrying safe operations (and those carrying an idempotency key) on
+        network failures and retryable statuses, all within the call's deadline. Any answer
+        that arrives is returned, whatever its status; unless ``stream``, with its body read.
+        ``hold`` seconds are allowed on top of the read timeout and the deadline (the server
+        holds a long poll that long on purpose)."""
+        retried = op.safe or op.idempotency_header is not None  # the vendor runs it once
+        attempts = 1 + (self.retry.attempts if retried else 0)
+        deadline = self.deadline(timeout, hold)
+        read_timeout = self.read_timeout + hold
+        try:
+            first = self.first_hop(wire)
+        except UnicodeEncodeError as exc:  # an extra_query value that is not Unicode text
+            raise ArgumentValueError(
+                f"{op.name}(): a query value cannot be encoded ({exc.reason}); nothing was sent"
+            ) from None
+        for attempt in range(1, attempts + 1):
+            self._log_request(wire, attempt)
+            arrived = False  # the answer's headers: a failure after them is in the body
+            try:
+                answer = yield from self._follow(op, first, wire, deadline, read_timeout)
+                arrived = True
+                if not stream:
+                    yield from self.hold(answer, deadline)
+            except ApiError as exc:  # the policy refused: a redirect, a limit, a cut stream
+                raise self.errors.adopt(exc, op.wire_name) from None
+            except NetworkFailure as failure:
+                error = self.failure(op, failure, wire.secrets, deadline, attempt, body=arrived)
+                if attempt < attempts and self._worth_retrying(failure, error):
+                    backoff = self.retry.delay(attempt - 1)
+                    if deadline.allows(backoff):
+                        yield Wait(backoff)
+                        continue
+                raise error from None
+            self._record(answer, wire)
+            if answer.status in self.retry.statuses and attempt < attempts:
+                wait = self.retry.wait_before_retry(answer.headers, attempt - 1)
+                if wait is not None and deadline.allows(wait):
+                    if not answer.held:
+                        yield Release(answer)
+                    self.log.debug("HTTP %s: retrying in %.1f s", answer.status, wait)
+                    yield Wait(wait)
+                    continue
+            return Sent(answer, attempt, deadline)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def first_hop(self, wire: WireRequest) -> Hop:
+        url = wire.url or self.base_url + wire.path
+        query = wire.query if wire.url is None else _missing_query(wire.url, wire.query)
+        if query:
+            url += ("&" if "?" in url else "?") + urlencode(query)
+        return Hop(wire.method, url, {**self.headers, **wire.headers}, wire.body)
+
+    def _follow(
+        self,
+        op: Operation[Any],
+        hop: Hop,
+        wire: WireRequest,
+        deadline: Deadline,
+        read_timeout: float,
+    ) -> Flow[Answer]:
+        """Send one request and follow its redirects as the policy allows."""
+        for hops in range(1000):
+            if deadline.expired():
+                raise deadline.error("before the request was sent")
+            connect = deadline.bound(self.connect_timeout)
+            answer: Answer = yield Send(
+                hop,
+                wire.no_auth or hop.elsewhere,
+                connect,
+                deadline.bound(read_timeout),
+                deadline,
+                wire.secrets,
+            )
+            following = next_hop(
+                hop,
+                answer.status,
+                answer.headers.get("Location"),
+                origin=self.origin,
+                hops=hops,
+                redirects=op.redirects,
+                secrets=wire.secrets,
+            )
+            if following is None:
+                return answer
+            yield Release(answer)
+            self.log.debug(
+                "HTTP %s: redirected to %s", answer.status, mask(following.url, wire.secrets)
+            )
+            hop = following
+        raise AssertionError("unreachable")  # pragma: no cover: next_hop stops the chain
+
+    def _record(self, answer: Answer, wire: WireRequest) -> None:
+        self.last_response = answer.raw
+        for seen in _SEEN_RESPONSES.get():
+            seen.append(answer.raw)
+        self.log.debug(
+            "%s %s -> HTTP %s", wire.method, mask(wire.path, wire.secrets), answer.status
+        )
+
+    def _log_request(self, wire: WireRequest, attempt: int) -> None:
+        if self.log.isEnabledFor(logging.DEBUG):
+            suffix = f" (attempt {attempt})" if attempt > 1 else ""
+            path = mask(wire.path, wire.secrets)  # a secret path parameter is not logged
+            self.log.debug("%s %s%s fields=%s", wire.method, path, suffix, wire.log_fields)
+
+    # -- bodies ------------------------------------------------------------------------------
+    def reader(self, answer: Answer, deadline: Deadline, *, held: bool, whole: bool) -> Body:
+        return Body(answer, deadline, self.limits, held=held, whole=whole)
+
+    def hold(self, answer: Answer, deadline: Deadline) -> Flow[None]:
+        """Read the whole body into ``answer.content`` (bounded by ``max_answer_bytes``)."""
+        body = self.reader(answer, deadline, held=True, whole=True)
+        parts: list[bytes] = []
+        while (pieces := (yield from body.next())) is not None:
+            parts.extend(pieces)
+        answer.content = b"".join(parts)
+        answer.held = True
+        yield Release(answer)
+
+    def streamed(self, op: Operation[Any], sent: Sent, *, whole: bool = False) -> Body:
+        """The body of a streamed answer, read as it arrives through the policy (``whole``:
+        in full reads, for files; else each piece as soon as the network delivers it); its
+        failures are the package's errors."""
+        return Body(
+            sent.answer, sent.deadline, self.limits, held=False, whole=whole, owner=(self, op, sent)
+        )
+
+    def read_error_body(self, sent: Sent) -> Flow[None]:
+        """Read a streamed answer's body into ``content`` (an error answer, whose body the
+        error carries); an answer that cannot be read leaves it empty."""
+        try:
+            yield from self.hold(sent.answer, sent.deadline)
+        except (ApiError, NetworkFailure):
+            sent.answer.content = b""
+
+    # -- failures ----------------------------------------------------------------------------
+    def failure(
+        self,
+        op: Operation[Any],
+        failure: NetworkFailure,
+        secrets: Iterable[str],
+        deadline: Deadline,
+        attempt: int,
+        *,
+        body: bool = False,
+    ) -> ApiError:
+        """The package's error for a network failure, in words a person can act on."""
+        errors = self.errors
+        kind = failure.kind
+        if kind == NetworkFailure.TLS:
+            return errors.transport(
+                tls_message(op, self.base_url, failure.detail), attempts=attempt
+            )
+        if deadline.remaining() <= 0.01:
+            phase = "while reading the answer" if body else "waiting for the answer"
+            return errors.adopt(deadline.error(phase, attempt), op.wire_name)
+        if kind == NetworkFailure.HEADERS_CUT_OFF:
+            text = "the answer's headers were cut off before their end"
+        elif body and kind == NetworkFailure.READ_TIMEOUT:
+            text = f"no data for read_timeout={self.read_timeout:g} s while reading the answer"
+        elif body or kind == NetworkFailure.CUT_OFF:
+            text = f"the answer was cut off mid-body ({failure.detail}); nothing partial was kept"
+        elif kind == NetworkFailure.CONNECT_TIMEOUT:
+            text = f"could not connect within connect_timeout={self.connect_timeout:g} s"
+        elif kind == NetworkFailure.READ_TIMEOUT:
+            text = f"no answer within read_timeout={self.read_timeout:g} s"
+        else:
+            text = mask(failure.detail, secrets) or kind
+        return errors.transport(f"{op.wire_name}: {text}", attempts=attempt)
+
+    def _worth_retrying(self, failure: NetworkFailure, error: ApiError) -> bool:
+        """A safe request is tried again after the network failed it (no connection, no answer
+        in time, a body cut off), not after TLS refused it or the deadline ran out: another
+        try cannot help those."""
+        return failure.retryable and not isinstance(error, self.errors.call_timeout)
+
+
+class Body:
+    """An answer's body read through the policy: the content codings undone within the limits,
+    every read within the deadline. ``next()`` is a flow returning the decoded pieces of the
+    next read (an iterator, consumed before the next read), or None at the end."""
+
+    __slots__ = ("answer", "deadline", "whole", "decoder", "owner")
+
+    def __init__(
+        self,
+        answer: Answer,
+        deadline: Deadline,
+        limits: Limits,
+        *,
+        held: bool,
+        whole: bool,
+        owner: tuple[Exchange, Operation[Any], Sent] | None = None,
+    ) -> None:
+        self.answer = answer
+        self.deadline = deadline
+        self.whole = whole
+        self.owner = owner  # set: failures become the package's errors here
+        try:
+            self.decoder = BodyDecoder(answer.headers.get("Content-Encoding"), limits, held=held)
+        except ApiError as exc:  # a content coding the client cannot undo
+            raise self._adopted(exc) from None
+        if held and self.decoder.identity:
+            declared = answer.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > limits.max_answer_bytes:
+                raise answer_too_large(limits.max_answer_bytes)  # not worth reading
+
+    def next(self) -> Flow[Iterator[bytes] | None]:
+        try:
+            if self.deadline.expired():
+                raise NetworkFailure(NetworkFailure.READ_TIMEOUT, "the call's deadline ran out")
+            chunk: bytes = yield Read(self.answer, self.whole, self.deadline)
+            if not chunk:
+                self.decoder.close()
+                return None
+        except (ApiError, NetworkFailure) as exc:
+            raise self._adopted(exc) from None
+        return self._decoded(chunk)
+
+    def _decoded(self, chunk: bytes) -> Iterator[bytes]:
+        try:
+            yield from self.decoder.feed(chunk)
+        except ApiError as exc:
+            raise self._adopted(exc) from None
+
+    def _adopted(self, exc: ApiError | NetworkFailure) -> BaseException:
+        if self.owner is None:
+            return exc
+        exchange, op, sent = self.owner
+        if isinstance(exc, NetworkFailure):
+            return exchange.failure(op, exc, (), sent.deadline, sent.attempts, body=True)
+        return exchange.errors.adopt(exc, op.wire_name)
+
+
+def tls_message(op: Operation[Any], url: str, reason: str) -> str:
+    """A certificate refusal in words a person can act on."""
+    host = urlsplit(url).hostname or url
+    return (
+        f"{op.wire_name}: the TLS certificate of {host} was refused ({reason}). If the server "
+        "uses a private CA, pass ca_bundle='ca.pem' (CLI: --ca-bundle); to skip the check, "
+        "verify_tls=False (CLI: --insecure). Not retried: another try cannot help."
+    )
+
+
+def _missing_query(url: str, query: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """For a vendor's absolute URL (a next page's link, which carries its own query): only
+    the keys it lacks, such as an API key."""
+    present = {key for key, _value in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    return [(key, value) for key, value in query if key not in present]
+
+
+# -- driving flows ------------------------------------------------------------------------------
+
+
+def drive(
+    flow: Flow[T], perform: Callable[[Any], Any], release: Callable[[Answer], None]
+) -> Generator[Any, None, T]:
+    """Run ``flow``: each action is ``perform``ed and its result sent back (a
+    ``NetworkFailure`` thrown back instead); ``Item`` values are yielded to the caller. Every
+    answer the flow leaves unreleased (it failed, or the caller stopped iterating) is released
+    at the end."""
+    opened: list[Answer] = []
+    reply: Any = None
+    failure: NetworkFailure | None = None
+    try:
+        while True:
+            try:
+                action = flow.throw(failure) if failure is not None else flow.send(reply)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            reply, failure = None, None
+            if type(action) is Item:
+                yield action.value
+                continue
+            try:
+                reply = perform(action)
+            except NetworkFailure as exc:
+                failure = exc
+                continue
+            if type(action) is Send:
+                opened.append(reply)
+            elif type(action) is Release and action.answer in opened:
+                opened.remove(action.answer)
+    finally:
+        flow.close()
+        for answer in opened:
+            release(answer)
+
+
+def run(flow: Flow[T], perform: Callable[[Any], Any], release: Callable[[Answer], None]) -> T:
+    """Run a flow that yields no items to its end and return its result."""
+    driven = drive(flow, perform, release)
+    try:
+        item = next(driven)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    driven.close()
+    raise AssertionError(f"a flow yielded an item where none was expected: {item!r}")
+
+
+# The raw response lists of the ``raw_responses()`` blocks open in this thread or task.
+_SEEN_RESPONSES: ContextVar[tuple[list[Any], ...]] = ContextVar("seen", default=())
+
+
+@contextmanager
+def responses_seen() -> Iterator[list[Any]]:
+    """Every raw response received inside the block, in order: retries and pages included.
+    Blocks nest (an outer block sees its inner blocks' responses too); other threads' calls
+    are not seen."""
+    seen: list[Any] = []
+    token = _SEEN_RESPONSES.set((*_SEEN_RESPONSES.get(), seen))
+    try:
+        yield seen
+    finally:
+        _SEEN_RESPONSES.reset(token)

@@ -1,0 +1,111 @@
+"""A transport that answers from memory: test code that uses a generated client without a
+server, a socket or a mock of the client itself. Everything the client decides (the request it
+builds, redirects, retries, limits, decoding, pages, tasks) runs as it does over the network::
+
+    from generated._runtime.testing import MemoryTransport, Reply
+
+    transport = MemoryTransport([Reply(200, '{"result": 1}', {"Content-Type": "application/json"})])
+    client = SomeClient(..., transport=transport, base_url="https://vendor.test")
+    ...
+    (request,) = transport.requests  # what the client sent: method, url, headers, body
+
+``MemoryTransport(handler)`` calls ``handler(request)`` for each request instead; a handler
+may raise ``NetworkFailure`` (e.g. ``NetworkFailure(NetworkFailure.CONNECTION, "refused")``)
+to play a broken network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import IO, NamedTuple
+from urllib.parse import parse_qsl, urlsplit
+
+from .answer import Answer, Headers
+from .exchange import NetworkFailure, Read, Send
+
+
+class Sent(NamedTuple):
+    """A request as the client sent it (the body read whole)."""
+
+    method: str
+    url: str
+    headers: Headers
+    body: bytes
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        return parse_qsl(urlsplit(self.url).query, keep_blank_values=True)
+
+
+class Reply(NamedTuple):
+    """An answer to give: its status, body (bytes, text, or the pieces it arrives in) and
+    headers."""
+
+    status: int = 200
+    body: bytes | str | Sequence[bytes] = b""
+    headers: Mapping[str, str] = {}
+
+    def pieces(self) -> Iterator[bytes]:
+        if isinstance(self.body, str):
+            yield self.body.encode("utf-8")
+        elif isinstance(self.body, bytes | bytearray):
+            yield bytes(self.body)
+        else:
+            yield from self.body
+
+
+class MemoryTransport:
+    """Answers each request with the next ``Reply`` of a list, or with what a handler says;
+    records every request in ``requests``."""
+
+    def __init__(self, replies: Iterable[Reply] | Callable[[Sent], Reply]) -> None:
+        if callable(replies):
+            self._handler = replies
+        else:
+            queue = iter(list(replies))
+            self._handler = lambda request: _next_reply(queue, request)
+        self.requests: list[Sent] = []
+        self.released = 0  # answers the client was done with
+        self.closed = False
+
+    def default_headers(self, user_agent: str) -> dict[str, str]:
+        return {"User-Agent": user_agent, "Accept": "*/*"}
+
+    def send(self, action: Send) -> Answer:
+        hop = action.hop
+        request = Sent(hop.method, hop.url, Headers(hop.headers), _read_whole(hop.body))
+        self.requests.append(request)
+        reply = self._handler(request)
+        answer = Answer(reply.status, Headers(reply.headers), hop.url, raw=reply)
+        answer.state = reply.pieces()
+        return answer
+
+    def read(self, action: Read) -> bytes:
+        return next(action.answer.state, b"")
+
+    def release(self, answer: Answer) -> None:
+        self.released += 1
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _next_reply(queue: Iterator[Reply], request: Sent) -> Reply:
+    reply = next(queue, None)
+    if reply is None:
+        raise NetworkFailure(
+            NetworkFailure.CONNECTION, f"no reply left for {request.method} {request.url}"
+        )
+    return reply
+
+
+def _read_whole(body: bytes | IO[bytes] | None) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, bytes | bytearray):
+        return bytes(body)
+    return body.read()
