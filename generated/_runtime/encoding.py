@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any, ClassVar
@@ -118,6 +117,8 @@ def _build(
                 request.secrets.append(value)
     if op.idempotency_header and op.idempotency_header not in request.headers:
         # one key per call: every retry of this request carries the same one
+        import uuid  # here: importing it costs milliseconds (import time is measured)
+
         request.headers[op.idempotency_header] = str(uuid.uuid4())
     # the spec's credentials are the request's own: no session auth or ~/.netrc beside them
     request.no_auth = not isinstance(api.auth, NoAuth) or not op.sends_credentials

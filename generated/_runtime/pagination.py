@@ -33,7 +33,7 @@ class Page(NamedTuple):
 
     answer: Any
     items: list[Any]
-    links: Mapping[str, Mapping[str, str]]  # requests' parsed Link header
+    links: Mapping[str, Mapping[str, str]]  # the Link header by relation (Answer.links)
     url: str
 
 

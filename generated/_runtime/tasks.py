@@ -12,30 +12,36 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any, Generic, NamedTuple, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from .codec import JSON, JsonValue
 from .descriptors import LongRunning, Operation
 from .errors import ApiError
-from .exchange import Flow, Item, Wait, drive, run
+from .exchange import Action, Flow, Item, Wait, drive, run
 from .policy import PollPacer
 from .status import Status, StatusCallback
 
 T = TypeVar("T")
 
 
-class Poll(NamedTuple):
+class Poll(Action):
     """One ``get-status`` round trip; the server may hold it up to ``wait_time_ms``."""
 
-    token: str
-    version: int
-    wait_time_ms: int
+    __slots__ = ("token", "version", "wait_time_ms")
+
+    def __init__(self, token: str, version: int, wait_time_ms: int) -> None:
+        self.token = token
+        self.version = version
+        self.wait_time_ms = wait_time_ms
 
 
-class Cancel(NamedTuple):
+class Cancel(Action):
     """Ask the server to cancel the task."""
 
-    token: str
+    __slots__ = ("token",)
+
+    def __init__(self, token: str) -> None:
+        self.token = token
 
 
 class TaskBackend(Protocol):

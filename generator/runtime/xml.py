@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -71,7 +72,11 @@ def _starts_with_markup(head: bytes, codec: str) -> bool:
 
 # What XML 1.0 cannot carry as text: control characters but tab, LF and CR; lone surrogates;
 # U+FFFE and U+FFFF.
-_NOT_XML_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Compiled on first use: the class spans all of Unicode, and compiling it costs milliseconds
+# (import time is measured).
+@functools.cache
+def _not_xml_text() -> re.Pattern[str]:
+    return re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text_problem(value: Any) -> str | None:
@@ -83,7 +88,7 @@ def xml_text_problem(value: Any) -> str | None:
         if isinstance(item, str):
             if item.isascii() and item.isprintable():
                 continue
-            bad = _NOT_XML_TEXT.search(item)
+            bad = _not_xml_text().search(item)
             if bad:
                 return f"U+{ord(bad.group()):04X} at position {bad.start()}"
         elif isinstance(item, Model):
