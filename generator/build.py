@@ -54,6 +54,7 @@ _TABLE_CLASSES = {
     "call_timeout": "CallTimeout",
     "limit": "LimitExceeded",
     "local_file": "LocalFileError",
+    "token": "TokenError",
 }
 
 

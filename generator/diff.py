@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from generator.model import Enum, ErrorClass, Model, Spec
+from generator.runtime.auth import AuthScheme
 from generator.runtime.builtin_types import Type, leaves, type_expression
 from generator.runtime.descriptors import Operation, Param, Setting
 
@@ -62,6 +63,8 @@ def _api(old_spec: Spec, new_spec: Spec) -> Iterator[Change]:
         yield Change("client class", f"{old.client_class} -> {new.client_class}", True)
     if old.server != new.server:
         yield Change("server", "address or environments changed", False)
+    if old.auth != new.auth:
+        yield _auth(old.auth, new.auth)
     limits = ("timeout", "max_answer_bytes", "max_item_bytes", "max_inflation")
     for name in limits:
         before, after = getattr(old.transport, name), getattr(new.transport, name)
@@ -70,6 +73,15 @@ def _api(old_spec: Spec, new_spec: Spec) -> Iterator[Change]:
             tighter = after < before
             what = f"default {_number(before)} -> {_number(after)}"
             yield Change(f"client option {name}", what, tighter)
+
+
+def _auth(old: AuthScheme, new: AuthScheme) -> Change:
+    """Another scheme takes other credentials (breaking); the same one with other keys (a
+    token URL, a scope) is absorbed by the client."""
+    if old.scheme != new.scheme:
+        return Change("auth", f"scheme {old.scheme} -> {new.scheme}", True)
+    keys = [key for name, key in old.SPEC_KEYS.items() if getattr(old, name) != getattr(new, name)]
+    return Change("auth", f"{', '.join(keys)} changed", False)
 
 
 def _number(value: float) -> str:

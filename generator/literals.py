@@ -123,9 +123,10 @@ class _Writer:
 
 
 def _is_descriptor(value: Any) -> bool:
-    return (hasattr(value, "_fields") and isinstance(value, tuple)) or (
-        dataclasses.is_dataclass(value) and not isinstance(value, type)
-    )
+    """A named tuple, a dataclass, or an object that lists its ``_fields`` (an auth scheme)."""
+    if isinstance(value, type):
+        return False
+    return hasattr(value, "_fields") or dataclasses.is_dataclass(value)
 
 
 def _written_fields(value: Any) -> list[tuple[str, Any]]:

@@ -166,6 +166,7 @@ BASE_ERROR_NAMES = (
     "CallTimeout",
     "LimitExceeded",
     "LocalFileError",
+    "TokenError",
     "ERROR_TABLE",
 )
 # Constructor arguments every generated client has (runtime options); settings may not reuse them.

@@ -369,6 +369,11 @@ def client_doc(api: ApiDescription) -> str:
     return "\n".join(lines)
 
 
-def setting_annotation(setting: Setting) -> str:
+def setting_annotation(setting: Setting, api: ApiDescription) -> str:
+    """A setting's type in the constructor; one the auth scheme takes as a function too (a
+    rotating token) says so."""
+    kind = setting.type
+    if setting.name in api.auth.callable_settings():
+        kind = f"{kind} | _rt.TokenSource"
     optional = not setting.required and setting.default is None
-    return f"{setting.type} | None" if optional else setting.type
+    return f"{kind} | None" if optional else kind

@@ -9,6 +9,7 @@ Recording (``make record``): real credentials come from the environment and are 
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 from email.parser import BytesParser
@@ -36,7 +37,8 @@ def _secrets_of_the_specs() -> tuple[frozenset[str], tuple[str, ...]]:
     for spec in pipeline.load_apis(pipeline.discover_specs(), check_examples=False):
         fields.update(spec.api.secret_wire_names)
         # the names of the credentials that travel inside the body (body auth)
-        elements.update(name for name, *_ in spec.api.auth.body_fields(("", "")))
+        bound = spec.api.auth.bind(("",) * len(spec.api.auth.settings_used()))
+        elements.update(name for name, *_ in (bound.body_fields() if bound else ()))
     return frozenset(fields), tuple(sorted(elements))
 
 
@@ -97,6 +99,26 @@ def scrub_request(request: VcrRequest) -> VcrRequest:
     return request
 
 
+def scrub_response(
+    response: dict[str, Any], secret_fields: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """Replace every credential in an answer before it is written to a cassette: the secret
+    fields of a JSON body (an OAuth2 token endpoint's ``access_token``)."""
+    secrets = SECRET_FIELDS if secret_fields is None else secret_fields
+    body = response.get("body", {}).get("string")
+    if not body:
+        return response
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return response
+    if isinstance(data, dict) and secrets & data.keys():
+        cleaned = {k: REDACTED if k in secrets else v for k, v in data.items()}
+        text = json.dumps(cleaned)
+        response["body"]["string"] = text.encode() if isinstance(body, bytes) else text
+    return response
+
+
 def _scrub_xml(text: str) -> str:
     for tag in SECRET_ELEMENTS:
         text = re.sub(rf"<{tag}>[^<]*</{tag}>", f"<{tag}>{REDACTED}</{tag}>", text)
@@ -123,6 +145,7 @@ def vcr_config() -> dict[str, Any]:
         ],
         "filter_query_parameters": [(name, REDACTED) for name in sorted(SECRET_FIELDS)],
         "before_record_request": scrub_request,
+        "before_record_response": scrub_response,
         "decode_compressed_response": True,
     }
 

@@ -57,6 +57,11 @@ PROVEN_BY: dict[str, tuple[str, ...]] = {
         "tests/test_generator.py",
     ),
     "server*": ("tests/test_spec_errors.py", "specs/click2mail.yaml"),
+    **{
+        f"auth.{key}": ("tests/test_oauth2.py",)
+        for key in ("token_url", "client_id", "client_secret", "scope", "token_fields")
+    },
+    "auth.client_auth": ("tests/test_oauth2.py",),
     "auth*": ("tests/test_auth_schemes.py", "specs/lleida_mailcert.yaml"),
     "transport.verify_tls": ("tests/test_tls.py",),  # specific keys before their prefix
     # the hostile network: deadlines and limits (client options of the same names)

@@ -399,7 +399,7 @@ CASES = [
         [
             "18:67: operations.GetThing.examples[0].raises: 'NopeError' is not an error class of "
             "this spec (declared: AuthenticationError, CallTimeout, DecodeError, Error, HttpError, "
-            "LimitExceeded, LocalFileError, NotFoundError, TaskTimeout, TransportError, "
+            "LimitExceeded, LocalFileError, NotFoundError, TaskTimeout, TokenError, TransportError, "
             "VendorError)",
             "18:67: operations.GetThing.examples[0].raises: an example has a 'result' or 'raises', "
             "not both",

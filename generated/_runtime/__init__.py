@@ -3,7 +3,22 @@
 """Hand-written runtime shared by the generated clients (shipped verbatim by the generator)."""
 
 from .arguments import ArgumentTypeError, ArgumentValueError, MissingFileError
-from .auth import ApiKeyAuth, AuthScheme, BasicAuth, BearerAuth, BodyAuth, NoAuth
+from .auth import (
+    ApiKey,
+    ApiKeyAuth,
+    Auth,
+    AuthScheme,
+    Basic,
+    BasicAuth,
+    Bearer,
+    BearerAuth,
+    BodyAuth,
+    BodyCredentials,
+    ClientCredentials,
+    NoAuth,
+    OAuth2ClientCredentials,
+    TokenSource,
+)
 from .builtin_types import Type
 from .client import Client, ClientBase, TaskClientBase, expand_url, pick_environment
 from .codec import (
@@ -55,6 +70,7 @@ from .errors import (
     LocalFileError,
     NotFoundError,
     TaskTimeout,
+    TokenError,
     TransportError,
     VendorError,
 )
@@ -66,6 +82,15 @@ from .status import STATUS, Status, StatusCallback
 from .tasks import Task, TaskBackend
 
 __all__ = [
+    "ApiKey",
+    "Auth",
+    "Basic",
+    "Bearer",
+    "BodyCredentials",
+    "ClientCredentials",
+    "OAuth2ClientCredentials",
+    "TokenError",
+    "TokenSource",
     "ApiKeyAuth",
     "AuthScheme",
     "BasicAuth",

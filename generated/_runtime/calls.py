@@ -13,24 +13,43 @@ import time
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
+from .answer import Answer
 from .arguments import ArgumentValueError
-from .codec import JsonValue, decode_xml
+from .auth import Auth
+from .codec import JSON, JsonValue, decode_xml
 from .decoding import Decoder
 from .descriptors import ApiDescription, LongRunning, Operation
-from .encoding import build_request
+from .encoding import WireRequest, build_request
 from .errors import ApiError, ErrorTable, LimitExceeded, LocalFileError
-from .exchange import Body, Exchange, Flow, Item, Release, RetryPolicy, Sent
+from .exchange import Body, Exchange, Flow, Item, Release, RetryPolicy, Sent, Wait
 from .files import Download, FileTarget
 from .options import CALL_OPTIONS_KEY, CallOptions
 from .pagination import PAGINATION_STYLES, Next, Page, items_of, more_after, same_origin_link
-from .policy import Limits, PollPacer, base_url_problem, collect, header_problem
+from .policy import Limits, PollPacer, base_url_problem, collect
 from .results import BinaryResult
 from .status import Status, StatusCallback
 from .tasks import LONG_RUNNING_PROTOCOLS, Task, resumed
 from .xml import ElementStream, looks_like_xml
 
 T = TypeVar("T")
+# What an auth's own requests (a token request) are sent as: safe to repeat, answered in JSON.
+_AUTH_REQUEST: Operation[Any] = Operation(
+    name="auth",
+    wire_name="auth request",
+    method="POST",
+    path="",
+    params=(),
+    result=JSON,
+    encoding="form",
+    decoding="json",
+    safe=True,
+)
 _SNIFF = 256  # bytes looked at to tell the vendor's XML status document from the file
+
+
+def _replayable(body: Any) -> bool:
+    """Whether a request body can be sent a second time (a streamed file cannot)."""
+    return body is None or isinstance(body, bytes | bytearray)
 
 
 class Calls:
@@ -41,7 +60,8 @@ class Calls:
         api: ApiDescription,
         *,
         base_url: str,
-        credentials: tuple[str, ...] | None,
+        credentials: tuple[Any, ...] | None,
+        auth: Auth | None,
         connect_timeout: float,
         read_timeout: float,
         timeout: float,
@@ -60,10 +80,11 @@ class Calls:
         problem = base_url_problem(base_url)
         if problem is not None:
             raise ArgumentValueError(f"{api.name}: the server URL: {problem}")
-        if credentials is not None:
+        if credentials is not None and auth is None:
             problem = api.auth.credentials_problem(credentials)
             if problem is not None:
                 raise ArgumentValueError(f"{api.name}: {problem}")
+            auth = api.auth.bind(credentials)
         self.api = api
         self.wait_time_ms = wait_time
         self.status_callback = status_callback
@@ -72,7 +93,7 @@ class Calls:
         self.log = logging.getLogger(f"generated.{api.name}")
         if log_level is not None:
             self.log.setLevel(log_level)
-        self._credentials = credentials
+        self.auth = auth  # the spec's scheme with the client's credentials, or the caller's
         self.limits = Limits(max_answer_bytes, max_item_bytes, max_inflation)
         self.exchange = Exchange(
             api.errors,
@@ -114,8 +135,10 @@ class Calls:
         ``hold``: seconds the server may keep the request open on purpose (a long poll), allowed
         on top of the read timeout and the deadline; ``url``: the vendor's own URL for it (a
         next page). Unless ``stream``, the answer's body has been read."""
-        wire = build_request(self.api, op, args, self._credentials)
+        auth = self.auth if op.sends_credentials else None
+        wire = build_request(self.api, op, args, auth)
         wire.url = url
+        wire.base_url = self.exchange.base_url
         options: CallOptions | None = args.get(CALL_OPTIONS_KEY)
         if options is not None:
             wire.headers.update(options.extra_headers or {})
@@ -124,17 +147,64 @@ class Calls:
         if echo_header and self.decoder.echo_value:
             wire.headers[echo_header] = self.decoder.echo_value
             wire.secrets.append(self.decoder.echo_value)
-        for name, value in wire.headers.items():
-            problem = header_problem(name, value)
-            if problem is not None:
-                raise ArgumentValueError(f"{op.name}(): {problem}")
-        sent = yield from self.exchange.send(
-            op, wire, stream=stream, hold=hold, timeout=options.timeout if options else None
-        )
+        timeout = options.timeout if options else None
+        if auth is None:
+            sent = yield from self.exchange.send(
+                op, wire, stream=stream, hold=hold, timeout=timeout
+            )
+        else:
+            sent = yield from self._authenticated(op, wire, auth, stream, hold, timeout)
         if not self.decoder.accepted(op, sent.answer.status):
             if stream:
                 yield from self.exchange.read_error_body(sent)
             raise self.decoder.http_error(op, sent.answer, sent.attempts)
+        return sent
+
+    def _authenticated(
+        self,
+        op: Operation[Any],
+        wire: WireRequest,
+        auth: Auth,
+        stream: bool,
+        hold: float,
+        timeout: float | None,
+    ) -> Flow[Sent]:
+        """Send ``wire`` as the auth's flow says: the requests it yields are sent (its own, a
+        token request, too) and their answers handed back; the request itself may be sent
+        once more (after a 401), if its body can be sent again. All within one deadline."""
+        deadline = self.exchange.deadline(timeout, hold)
+        flow = auth.auth_flow(wire)
+        sent: Sent | None = None
+        resent = False
+        try:
+            step = next(flow)
+            while True:
+                reply: Answer | None = None
+                if isinstance(step, Wait):
+                    yield step
+                elif step is wire:
+                    if sent is not None:  # the request again (after a 401): once, if it can be
+                        if resent or not _replayable(wire.body):
+                            break
+                        resent = True
+                        if not sent.answer.held:
+                            yield Release(sent.answer)
+                    sent = yield from self.exchange.send(
+                        op, wire, stream=stream, hold=hold, deadline=deadline
+                    )
+                    reply = sent.answer
+                else:  # the auth's own request (a token request)
+                    own = yield from self.exchange.send(_AUTH_REQUEST, step, deadline=deadline)
+                    reply = own.answer
+                step = flow.send(reply)
+        except StopIteration:
+            pass
+        except ApiError as exc:
+            raise self.errors.adopt(exc, op.wire_name) from None
+        finally:
+            flow.close()
+        if sent is None:
+            raise TypeError(f"{op.wire_name}: the auth flow ended without sending the request")
         return sent
 
     # -- calls ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import requests
 
 from .answer import Answer
 from .arguments import ArgumentValueError
+from .auth import Auth
 from .builtin_types import BUILTIN_TYPES
 from .calls import Calls
 from .codec import JsonValue
@@ -39,7 +40,8 @@ class Client(Calls):
         api: ApiDescription,
         *,
         base_url: str,
-        credentials: tuple[str, ...] | None = None,  # (user, password) or (token,)
+        credentials: tuple[Any, ...] | None = None,  # the settings the spec's scheme uses
+        auth: Auth | None = None,  # the caller's own, instead of the spec's scheme
         connect_timeout: float,
         read_timeout: float,
         timeout: float,
@@ -69,6 +71,7 @@ class Client(Calls):
             api,
             base_url=base_url,
             credentials=credentials,
+            auth=auth,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             timeout=timeout,

@@ -152,6 +152,7 @@ def _without_secrets(url: str, secrets: Iterable[str]) -> str:
 
 # Shorter values are not masked: masking "p" would garble every message, and reveal nothing.
 _MIN_MASKED = 4
+REDACTED = "***"  # what a secret is shown as
 
 
 def mask(text: str, secrets: Iterable[str]) -> str:
@@ -165,7 +166,7 @@ def mask(text: str, secrets: Iterable[str]) -> str:
             quote(secret, safe="").replace("%20", "+"),
         }:
             if form in text:
-                text = text.replace(form, "***")
+                text = text.replace(form, REDACTED)
     return text
 
 

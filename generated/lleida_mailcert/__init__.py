@@ -22,6 +22,7 @@ from .errors import (
     LocalFileError,
     NotFoundError,
     TaskTimeout,
+    TokenError,
     TransportError,
     VendorError,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "pretty",
     "RowOrder",
     "TaskTimeout",
+    "TokenError",
     "TransportError",
     "VendorError",
 ]

@@ -27,6 +27,10 @@ class AuthenticationError(HttpError, _rt.AuthenticationError):
     """The credentials were refused."""
 
 
+class TokenError(AuthenticationError, _rt.TokenError):
+    """The authorization server refused to issue an access token; ``error`` says why."""
+
+
 class NotFoundError(HttpError, _rt.NotFoundError):
     """The addressed resource does not exist."""
 
@@ -66,4 +70,5 @@ ERROR_TABLE = _rt.ErrorTable(
     call_timeout=CallTimeout,
     limit=LimitExceeded,
     local_file=LocalFileError,
+    token=TokenError,
 )

@@ -7,20 +7,23 @@ import mimetypes
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any, ClassVar
-from urllib.parse import urlencode
+from typing import IO, TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.etree.ElementTree import tostring
 
 from .arguments import ArgumentValueError, check_arguments
-from .auth import REDACTED, NoAuth
 from .codec import NULL, STR, Model, encode_scalar, to_wire_json
 from .descriptors import ApiDescription, Operation, Param
-from .policy import encode_segment
+from .policy import REDACTED, encode_segment
 from .xml import build_document, model_to_element, xml_text_problem
+
+if TYPE_CHECKING:
+    from .auth import Auth
 
 
 class WireRequest:
-    """An HTTP request ready to send. ``log_fields`` is what may be logged (secrets masked)."""
+    """An HTTP request ready to send: what an auth sees and changes. ``log_fields`` is what
+    may be logged (secrets masked); ``full_url()`` where it goes."""
 
     __slots__ = (
         "method",
@@ -32,6 +35,7 @@ class WireRequest:
         "secrets",
         "no_auth",
         "url",
+        "base_url",
     )
 
     def __init__(self, method: str, path: str) -> None:
@@ -48,6 +52,22 @@ class WireRequest:
         # request itself, or it is a public endpoint
         self.no_auth = False
         self.url: str | None = None  # an absolute URL given by the vendor (a next page's link)
+        self.base_url = ""  # the client's, which ``path`` is below
+
+    def full_url(self) -> str:
+        """The URL the request goes to, its query included."""
+        url = self.url or self.base_url + self.path
+        query = self.query if self.url is None else _missing_query(self.url, self.query)
+        if query:
+            url += ("&" if "?" in url else "?") + urlencode(query)
+        return url
+
+
+def _missing_query(url: str, query: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """For a vendor's absolute URL (a next page's link, which carries its own query): only
+    the keys it lacks, such as an API key."""
+    present = {key for key, _value in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
+    return [(key, value) for key, value in query if key not in present]
 
 
 # (wire name, value, parameter or None for credentials, what to log instead of the value)
@@ -58,12 +78,14 @@ def build_request(
     api: ApiDescription,
     op: Operation[Any],
     args: Mapping[str, Any],
-    credentials: tuple[str, ...] | None,
+    auth: Auth | None,
 ) -> WireRequest:
-    """Serialize ``args`` (keyed by wire name; ``None`` means unset and is omitted)."""
+    """Serialize ``args`` (keyed by wire name; ``None`` means unset and is omitted). The
+    credentials are the auth's to add (``Auth.auth_flow``), but for those that travel inside
+    the body, which are encoded with it."""
     check_arguments(op, args, api.secret_wire_names)
     try:
-        return _build(api, op, args, credentials)
+        return _build(api, op, args, auth)
     except UnicodeEncodeError as exc:  # a lone surrogate in a text argument, say
         raise ArgumentValueError(
             f"{op.name}(): an argument holds text that cannot be encoded ({exc.reason} at "
@@ -75,7 +97,7 @@ def _build(
     api: ApiDescription,
     op: Operation[Any],
     args: Mapping[str, Any],
-    credentials: tuple[str, ...] | None,
+    auth: Auth | None,
 ) -> WireRequest:
     path = op.path
     request = WireRequest(op.method, path)
@@ -118,11 +140,10 @@ def _build(
         import uuid  # here: importing it costs milliseconds (import time is measured)
 
         request.headers[op.idempotency_header] = str(uuid.uuid4())
-    # the spec's credentials are the request's own: no session auth or ~/.netrc beside them
-    request.no_auth = not isinstance(api.auth, NoAuth) or not op.sends_credentials
-    if op.sends_credentials and credentials is not None:
-        body_fields[:0] = api.auth.body_fields(credentials)
-        api.auth.apply(request, credentials)
+    # the client's credentials are the request's own: no session auth or ~/.netrc beside them
+    request.no_auth = auth is not None or not op.sends_credentials
+    if op.sends_credentials and auth is not None:
+        body_fields[:0] = auth.body_fields()
     _check_xml_text(op, _travelling_as_xml(op, body_fields))
     ENCODINGS[op.encoding].encode(api, op, request, body_fields)
     return request

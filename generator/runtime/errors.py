@@ -90,6 +90,31 @@ class AuthenticationError(HttpError):
     """The credentials were refused."""
 
 
+class TokenError(AuthenticationError):
+    """The authorization server refused to issue an access token (OAuth 2.0): ``error`` and
+    ``error_description`` are what it said (RFC 6749 §5.2), e.g. ``invalid_client`` for a
+    wrong client id or secret."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        error: str | None = None,
+        error_description: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(
+            message,
+            status=status,
+            vendor_status=error,
+            vendor_message=error_description,
+            attempts=attempts,
+        )
+        self.error = error
+        self.error_description = error_description
+
+
 class NotFoundError(HttpError):
     """The addressed resource (or long-running task token) does not exist."""
 
@@ -163,6 +188,7 @@ class ErrorTable(NamedTuple):
     call_timeout: type[CallTimeout] = CallTimeout
     limit: type[LimitExceeded] = LimitExceeded
     local_file: type[LocalFileError] = LocalFileError
+    token: type[TokenError] = TokenError
 
     def find(
         self, operation: str, http_status: int | None, vendor_status: str | None
@@ -175,9 +201,9 @@ class ErrorTable(NamedTuple):
     def adopt(self, exc: ApiError, prefix: str = "") -> ApiError:
         """This package's error for one the shared runtime raised (the same kind and facts),
         its message prefixed with ``prefix`` (an operation's wire name) when given."""
-        for own in (self.call_timeout, self.limit, self.transport, self.local_file, self.decode):
-            if isinstance(exc, own):
-                return exc  # already this package's
+        mine = (self.call_timeout, self.limit, self.transport, self.local_file, self.decode)
+        if isinstance(exc, (*mine, self.token)):
+            return exc  # already this package's
         text = str(getattr(exc, "message", exc.args[0] if exc.args else exc))
         message = f"{prefix}: {text}" if prefix else text
         if isinstance(exc, CallTimeout):
@@ -190,4 +216,12 @@ class ErrorTable(NamedTuple):
             return self.local_file(message, errno=exc.errno, filename=exc.filename)
         if isinstance(exc, DecodeError):
             return self.decode(message, body_excerpt=exc.body_excerpt)
+        if isinstance(exc, TokenError):
+            return self.token(
+                message,
+                status=exc.status,
+                error=exc.error,
+                error_description=exc.error_description,
+                attempts=exc.attempts,
+            )
         return exc

@@ -21,7 +21,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Se
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, NamedTuple, Protocol, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from .answer import Answer
 from .arguments import ArgumentValueError
@@ -35,6 +35,7 @@ from .policy import (
     Hop,
     Limits,
     answer_too_large,
+    header_problem,
     mask,
     next_hop,
     origin_of,
@@ -263,15 +264,22 @@ class Exchange:
         stream: bool = False,
         hold: float = 0.0,
         timeout: float | None = None,
+        deadline: Deadline | None = None,
     ) -> Flow[Sent]:
         """Send ``wire``, retrying safe operations (and those carrying an idempotency key) on
-        network failures and retryable statuses, all within the call's deadline. Any answer
+        network failures and retryable statuses, all within the call's deadline (``deadline``
+        when the call sends more than one request, else one from ``timeout``). Any answer
         that arrives is returned, whatever its status; unless ``stream``, with its body read.
         ``hold`` seconds are allowed on top of the read timeout and the deadline (the server
         holds a long poll that long on purpose)."""
+        for name, value in wire.headers.items():  # the auth's included
+            problem = header_problem(name, value)
+            if problem is not None:
+                raise ArgumentValueError(f"{op.name}(): {problem}")
         retried = op.safe or op.idempotency_header is not None  # the vendor runs it once
         attempts = 1 + (self.retry.attempts if retried else 0)
-        deadline = self.deadline(timeout, hold)
+        if deadline is None:
+            deadline = self.deadline(timeout, hold)
         read_timeout = self.read_timeout + hold
         try:
             first = self.first_hop(wire)
@@ -310,11 +318,12 @@ class Exchange:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def first_hop(self, wire: WireRequest) -> Hop:
-        url = wire.url or self.base_url + wire.path
-        query = wire.query if wire.url is None else _missing_query(wire.url, wire.query)
-        if query:
-            url += ("&" if "?" in url else "?") + urlencode(query)
-        return Hop(wire.method, url, {**self.headers, **wire.headers}, wire.body)
+        """The request as first sent; one on another origin (an auth's token request) goes
+        alone, without anything of the transport's own."""
+        wire.base_url = self.base_url
+        url = wire.full_url()
+        elsewhere = wire.url is not None and origin_of(url) != self.origin
+        return Hop(wire.method, url, {**self.headers, **wire.headers}, wire.body, elsewhere)
 
     def _follow(
         self,
@@ -359,14 +368,13 @@ class Exchange:
         self.last_response = answer.raw
         for seen in _SEEN_RESPONSES.get():
             seen.append(answer.raw)
-        self.log.debug(
-            "%s %s -> HTTP %s", wire.method, mask(wire.path, wire.secrets), answer.status
-        )
+        path = mask(_shown_path(wire), wire.secrets)
+        self.log.debug("%s %s -> HTTP %s", wire.method, path, answer.status)
 
     def _log_request(self, wire: WireRequest, attempt: int) -> None:
         if self.log.isEnabledFor(logging.DEBUG):
             suffix = f" (attempt {attempt})" if attempt > 1 else ""
-            path = mask(wire.path, wire.secrets)  # a secret path parameter is not logged
+            path = mask(_shown_path(wire), wire.secrets)  # nor is a secret path parameter
             self.log.debug("%s %s%s fields=%s", wire.method, path, suffix, wire.log_fields)
 
     # -- bodies ------------------------------------------------------------------------------
@@ -498,6 +506,14 @@ class Body:
         return exchange.errors.adopt(exc, op.wire_name)
 
 
+def _shown_path(wire: WireRequest) -> str:
+    """What the log shows of where a request goes: its path, or the URL's path of one that
+    goes elsewhere (an auth's token request)."""
+    if wire.path or wire.url is None:
+        return wire.path
+    return urlsplit(wire.url).path or "/"
+
+
 def tls_message(op: Operation[Any], url: str, reason: str) -> str:
     """A certificate refusal in words a person can act on."""
     host = urlsplit(url).hostname or url
@@ -506,13 +522,6 @@ def tls_message(op: Operation[Any], url: str, reason: str) -> str:
         "uses a private CA, pass ca_bundle='ca.pem' (CLI: --ca-bundle); to skip the check, "
         "verify_tls=False (CLI: --insecure). Not retried: another try cannot help."
     )
-
-
-def _missing_query(url: str, query: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """For a vendor's absolute URL (a next page's link, which carries its own query): only
-    the keys it lacks, such as an API key."""
-    present = {key for key, _value in parse_qsl(urlsplit(url).query, keep_blank_values=True)}
-    return [(key, value) for key, value in query if key not in present]
 
 
 # -- driving flows ------------------------------------------------------------------------------

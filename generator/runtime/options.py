@@ -96,6 +96,12 @@ CLIENT_OPTIONS: tuple[ClientOption, ...] = (
         "Called with every status of a long-running task.",
         when="long_running",
     ),
+    ClientOption(
+        "auth",
+        "_rt.Auth | None",
+        None,
+        "Authenticate with this instead of the spec's scheme (a signer, a rotating token).",
+    ),
     ClientOption("log_level", "int | str | None", None, "Level of the package's logger."),
     ClientOption("session", "requests.Session | None", None, "A requests session to use."),
     ClientOption(
