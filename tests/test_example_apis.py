@@ -50,6 +50,11 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
 
 def client_for(api: Api, package: ModuleType, url: str, **extra: Any) -> Any:
     secrets = {s.name: REDACTED for s in api.settings if s.secret or s.required}
+    if api.auth.scheme == "oauth2_client_credentials":
+        # the examples are the API's exchanges: a token given, not fetched from the vendor's
+        # token host (the token exchange is compared with spotipy below)
+        runtime = importlib.import_module(package.__name__.rsplit(".", 1)[0] + "._runtime")
+        extra.setdefault("auth", runtime.Bearer(REDACTED))
     return getattr(package, api.client_class)(**secrets, base_url=url, retry_attempts=0, **extra)
 
 
@@ -330,3 +335,55 @@ def test_a_retried_stripe_creation_carries_one_idempotency_key_as_stripe_python_
     server.reply(Reply(200, '{"id": "cus_9", "object": "customer"}'))
     ours.create_customer(email="j@example.com", idempotency_key="mine-1")
     assert server.requests[-1].headers["Idempotency-Key"] == "mine-1"  # the caller's own
+
+
+# -- Spotify against spotipy -----------------------------------------------------------------
+
+ARTIST_JSON = '{"id": "0OdUWJ0sBjDrqHygGUXeCF", "name": "Cher", "genres": ["dance pop"]}'
+TRACKS_JSON = '{"tracks": [{"id": "t1", "name": "Believe"}, {"id": "t2", "name": "Strong Enough"}]}'
+
+
+def test_spotify_calls_send_what_spotipy_sends(tmp_path: Path, server: Loopback) -> None:
+    spotipy = pytest.importorskip("spotipy")
+    from spotipy.cache_handler import MemoryCacheHandler
+    from spotipy.oauth2 import SpotifyClientCredentials
+
+    with Loopback() as accounts:  # the token host: another origin than the API's
+        accounts.responder = lambda request: Reply(
+            200, '{"access_token": "BQD-token", "token_type": "Bearer", "expires_in": 3600}'
+        )
+        server.responder = lambda request: Reply(
+            200, TRACKS_JSON if request.path.endswith("/top-tracks") else ARTIST_JSON
+        )
+        spec = (ROOT / "examples" / "specs" / "spotify.yaml").read_text(encoding="utf-8")
+        spec = spec.replace("https://accounts.spotify.com", accounts.url)
+        package = build_package(tmp_path, spec)
+        ours = package.SpotifyClient("app-id", "app-secret", base_url=server.url)
+
+        class Credentials(SpotifyClientCredentials):  # type: ignore[misc]
+            OAUTH_TOKEN_URL = f"{accounts.url}/api/token"
+
+        # (spotipy keeps tokens in a ./.cache file unless told otherwise)
+        credentials = Credentials("app-id", "app-secret", cache_handler=MemoryCacheHandler())
+        theirs = spotipy.Spotify(client_credentials_manager=credentials, retries=0)
+        theirs.prefix = f"{server.url}/v1/"
+
+        assert ours.get_artist("0OdUWJ0sBjDrqHygGUXeCF").name == "Cher"
+        assert theirs.artist("0OdUWJ0sBjDrqHygGUXeCF")["name"] == "Cher"
+        tracks = ours.get_artist_top_tracks("0OdUWJ0sBjDrqHygGUXeCF", market="ES").tracks
+        with pytest.warns(DeprecationWarning):  # spotipy's own note on the endpoint
+            theirs_tracks = theirs.artist_top_tracks("0OdUWJ0sBjDrqHygGUXeCF", country="ES")
+        assert [t.name for t in tracks] == [t["name"] for t in theirs_tracks["tracks"]]
+
+        own_token, sdk_token = accounts.requests  # one token each, reused for both calls
+        assert (own_token.method, own_token.path) == (sdk_token.method, sdk_token.path)
+        assert own_token.form() == sdk_token.form() == {"grant_type": ["client_credentials"]}
+        assert own_token.headers["Authorization"] == sdk_token.headers["Authorization"]
+        calls = server.requests
+        mine, sdk = [calls[0], calls[2]], [calls[1], calls[3]]
+        for own, reference in zip(mine, sdk, strict=True):
+            assert (own.method, own.path) == (reference.method, reference.path)
+            assert own.headers["Authorization"] == reference.headers["Authorization"]
+        assert mine[0].query == sdk[0].query == {}
+        # the documented parameter is market; spotipy still sends its older name, country
+        assert mine[1].query == {"market": ["ES"]} and sdk[1].query == {"country": ["ES"]}

@@ -58,6 +58,7 @@ from .descriptors import (
     TransportDefaults,
     XmlStatus,
 )
+from .encoding import WireRequest
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -143,6 +144,7 @@ __all__ = [
     "RetryPolicy",
     "NetworkFailure",
     "Transport",
+    "WireRequest",
     "Setting",
     "Status",
     "StatusCallback",

@@ -56,6 +56,7 @@ from .descriptors import (
     TransportDefaults,
     XmlStatus,
 )
+from .encoding import WireRequest
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -141,6 +142,7 @@ __all__ = [
     "RetryPolicy",
     "NetworkFailure",
     "Transport",
+    "WireRequest",
     "Setting",
     "Status",
     "StatusCallback",
