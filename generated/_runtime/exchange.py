@@ -6,7 +6,7 @@ the package's error for a network failure) is taken here, and what needs the net
 of a transport as an action.
 
 A *flow* is a generator: it yields actions (``Send``, ``Read``, ``Release``, ``Wait``, and from
-the layers above ``Poll``, ``Cancel`` and ``Item``), receives what each brought (an ``Answer``,
+the layers above ``Poll``, ``Cancel`` and ``Items``), receives what each brought (an ``Answer``,
 bytes, a status) and returns its result. A driver performs the actions: the sync client over
 requests, a test transport from memory; an async driver would await the same actions. A
 transport raises ``NetworkFailure`` (thrown into the flow) when the network fails an action, and
@@ -122,13 +122,15 @@ class Wait(Action):
         self.seconds = seconds
 
 
-class Item(Action):
-    """A value for the caller of an iterating flow (a page's item, a streamed element)."""
+class Items(Action):
+    """Values for the caller of an iterating flow (a page's items, the elements a step of a
+    streamed answer completed, decoded as they are taken): handed out in turn, the flow
+    resumes after the last."""
 
-    __slots__ = ("value",)
+    __slots__ = ("values",)
 
-    def __init__(self, value: Any) -> None:
-        self.value = value
+    def __init__(self, values: Iterable[Any]) -> None:
+        self.values = values
 
 
 Flow = Generator[Any, Any, T]
@@ -370,8 +372,9 @@ class Exchange:
         self.last_response = answer.raw
         for seen in _SEEN_RESPONSES.get():
             seen.append(answer.raw)
-        path = mask(_shown_path(wire), wire.secrets)
-        self.log.debug("%s %s -> HTTP %s", wire.method, path, answer.status)
+        if self.log.isEnabledFor(logging.DEBUG):  # masking is not free: only when shown
+            path = mask(_shown_path(wire), wire.secrets)
+            self.log.debug("%s %s -> HTTP %s", wire.method, path, answer.status)
 
     def _log_request(self, wire: WireRequest, attempt: int) -> None:
         if self.log.isEnabledFor(logging.DEBUG):
@@ -489,6 +492,8 @@ class Body:
             if not chunk:
                 self.decoder.close()
                 return None
+            if self.decoder.identity:
+                return iter(self.decoder.as_is(chunk))  # counted at once, nothing to undo
         except (ApiError, NetworkFailure) as exc:
             raise self._adopted(exc) from None
         return self._decoded(chunk)
@@ -533,7 +538,7 @@ def drive(
     flow: Flow[T], perform: Callable[[Any], Any], release: Callable[[Answer], None]
 ) -> Generator[Any, None, T]:
     """Run ``flow``: each action is ``perform``ed and its result sent back (a
-    ``NetworkFailure`` thrown back instead); ``Item`` values are yielded to the caller. Every
+    ``NetworkFailure`` thrown back instead); ``Items`` values are yielded to the caller. Every
     answer the flow leaves unreleased (it failed, or the caller stopped iterating) is released
     at the end."""
     opened: list[Answer] = []
@@ -546,8 +551,8 @@ def drive(
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
             reply, failure = None, None
-            if type(action) is Item:
-                yield action.value
+            if type(action) is Items:
+                yield from action.values
                 continue
             try:
                 reply = perform(action)

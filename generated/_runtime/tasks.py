@@ -17,7 +17,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from .codec import JSON, JsonValue
 from .descriptors import LongRunning, Operation
 from .errors import ApiError
-from .exchange import Action, Flow, Item, Wait, drive, run
+from .exchange import Action, Flow, Items, Wait, drive, run
 from .policy import PollPacer
 from .status import Status, StatusCallback
 
@@ -164,12 +164,12 @@ class Task(Generic[T]):
     def statuses_flow(self) -> Flow[None]:
         if not self._announced:
             self._announced = True
-            yield Item(self.status)
+            yield Items((self.status,))
         while not self.done:
             before = self.status.version
             status = yield from self.refresh_flow()
             if status.version != before or self.done:
-                yield Item(status)
+                yield Items((status,))
 
     def wait_flow(self, timeout: float | None = None) -> Flow[T]:
         deadline = None if timeout is None else time.monotonic() + timeout

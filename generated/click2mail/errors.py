@@ -126,17 +126,17 @@ ERROR_TABLE = _rt.ErrorTable(
     task_timeout=TaskTimeout,
     rules=(
         _rt.ErrorRule(
-            error=JobNotFoundError,
+            JobNotFoundError,
             vendor_status=("1",),
             operations=("submit_job",),
         ),
         _rt.ErrorRule(
-            error=PaymentNotAuthorizedError,
+            PaymentNotAuthorizedError,
             vendor_status=("2",),
             operations=("submit_job",),
         ),
         _rt.ErrorRule(
-            error=AddressListError,
+            AddressListError,
             vendor_status=("9",),
             operations=(
                 "create_address_list",
@@ -153,7 +153,7 @@ ERROR_TABLE = _rt.ErrorTable(
             ),
         ),
         _rt.ErrorRule(
-            error=JobError,
+            JobError,
             vendor_status=("9",),
             operations=(
                 "create_job",
@@ -188,30 +188,30 @@ ERROR_TABLE = _rt.ErrorTable(
             ),
         ),
         _rt.ErrorRule(
-            error=MissingParameterError,
+            MissingParameterError,
             http_status=(400,),
             vendor_status=("9",),
         ),
         _rt.ErrorRule(
-            error=DuplicateDocumentError,
+            DuplicateDocumentError,
             http_status=(400,),
             vendor_status=("1",),
             operations=("create_document", "create_document_from_url", "merge_documents"),
         ),
         _rt.ErrorRule(
-            error=DocumentDimensionsError,
+            DocumentDimensionsError,
             http_status=(400,),
             vendor_status=("2",),
             operations=("create_document", "create_document_from_url", "merge_documents"),
         ),
         _rt.ErrorRule(
-            error=PageCountError,
+            PageCountError,
             http_status=(400,),
             vendor_status=("3",),
             operations=("create_document", "create_document_from_url", "merge_documents"),
         ),
         _rt.ErrorRule(
-            error=RenderError,
+            RenderError,
             http_status=(400,),
             vendor_status=("4",),
             operations=(
@@ -222,21 +222,21 @@ ERROR_TABLE = _rt.ErrorTable(
             ),
         ),
         _rt.ErrorRule(
-            error=PreflightError,
+            PreflightError,
             http_status=(400,),
             vendor_status=("5",),
             operations=("create_document", "create_document_from_url", "merge_documents"),
         ),
         _rt.ErrorRule(
-            error=Click2MailAuthenticationError,
+            Click2MailAuthenticationError,
             http_status=(401,),
         ),
         _rt.ErrorRule(
-            error=VendorFailureError,
+            VendorFailureError,
             http_status=(500,),
         ),
         _rt.ErrorRule(
-            error=VendorTimeoutError,
+            VendorTimeoutError,
             http_status=(524,),
         ),
     ),

@@ -85,20 +85,20 @@ ERROR_TABLE = _rt.ErrorTable(
     task_timeout=TaskTimeout,
     rules=(
         _rt.ErrorRule(
-            error=InvalidCredentialsError,
+            InvalidCredentialsError,
             http_status=(401,),
         ),
         _rt.ErrorRule(
-            error=UnknownTokenError,
+            UnknownTokenError,
             http_status=(404,),
             operations=("get-status", "cancel-async"),
         ),
         _rt.ErrorRule(
-            error=TaskFailedError,
+            TaskFailedError,
             vendor_status=("failed",),
         ),
         _rt.ErrorRule(
-            error=TaskCancelledError,
+            TaskCancelledError,
             vendor_status=("cancelled",),
         ),
     ),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar, cast
 
 from .answer import Answer
@@ -19,7 +19,7 @@ from .decoding import Decoder
 from .descriptors import ApiDescription, LongRunning, Operation
 from .encoding import WireRequest, build_request
 from .errors import ApiError, ErrorTable, LimitExceeded, LocalFileError
-from .exchange import Body, Exchange, Flow, Item, Release, RetryPolicy, Sent, Wait
+from .exchange import Body, Exchange, Flow, Items, Release, RetryPolicy, Sent, Wait
 from .files import Download, FileTarget
 from .options import CALL_OPTIONS_KEY, CallOptions
 from .pagination import PAGINATION_STYLES, Next, Page, items_of, more_after, same_origin_link
@@ -146,6 +146,9 @@ class Calls:
             wire.headers[echo_header] = self.decoder.echo_value
             wire.secrets.append(self.decoder.echo_value)
         timeout = options.timeout if options else None
+        if auth is not None and type(auth).auth_flow is Auth.auth_flow:
+            auth.prepare(wire)  # the default flow: prepare and send, nothing more
+            auth = None
         if auth is None:
             sent = yield from self.exchange.send(
                 op, wire, stream=stream, hold=hold, timeout=timeout
@@ -255,11 +258,12 @@ class Calls:
                 items = items_of(paging, op, decoded)
             if items is None:
                 return
-            for item in items:
-                if max_items is not None and yielded >= max_items:
-                    return
-                yield Item(item)
-                yielded += 1
+            handed = items if max_items is None else items[: max_items - yielded]
+            if handed:
+                yield Items(handed)
+                yielded += len(handed)
+            if max_items is not None and yielded >= max_items:
+                return
             page = Page(decoded, items, answer.links, answer.url or self.base_url)
             if not more_after(paging, page):
                 return
@@ -269,10 +273,10 @@ class Calls:
                     same_origin_link(op, request.url, self.exchange.origin, self.base_url)
 
     def items_flow(self, op: Operation[Any], args: Mapping[str, Any]) -> Flow[None]:
-        """Decode and yield the items at the operation's ``stream_items`` path one by one while
-        the XML answer is still arriving; the vendor status is checked before the first item
-        and at the end. The call's deadline does not run while an item is in the caller's
-        hands."""
+        """Decode and yield the items at the operation's ``stream_items`` path while the XML
+        answer is still arriving (those each piece of it completes, together); the vendor
+        status is checked before the first item and at the end. The call's deadline does not
+        run while items are in the caller's hands."""
         assert op.stream_item is not None, f"{op.wire_name} declares no streamed items"
         sent = yield from self.send_flow(op, args, stream=True)
         answer, deadline = sent.answer, sent.deadline
@@ -294,24 +298,30 @@ class Calls:
         while True:
             pieces = yield from body.next()
             with decoder.package_errors():
-                events = elements.close() if pieces is None else elements.feed_all(pieces)
-                for tag, element in events:
-                    if tag != "item":
-                        seen[tag] = element.text or ""
-                        continue
-                    if not checked and xml.status_element in seen:
-                        # a status before the items is checked before the first one; one after
-                        # them (accepted as list_pdf accepts it) at the end
-                        decoder.check_streamed_status(op, seen, answer.status)
-                        checked = True
-                    item = decode_xml(op.stream_item, element)
-                    handed = clock()
-                    yield Item(item)
-                    deadline.held += clock() - handed
+                steps = [elements.close()] if pieces is None else elements.steps(pieces)
+                for events in steps:
+                    for tag, payload in events:
+                        if tag != "item":
+                            seen[tag] = payload.text or ""
+                            continue
+                        if not checked and xml.status_element in seen:
+                            # a status before the items is checked before the first one; one
+                            # after them (accepted as list_pdf accepts it) at the end
+                            decoder.check_streamed_status(op, seen, answer.status)
+                            checked = True
+                        handed = clock()
+                        yield Items(self._decoded(op, payload))  # decoded as they are taken
+                        deadline.held += clock() - handed
             if pieces is None:
                 break
         yield Release(answer)
         decoder.check_streamed_status(op, seen, answer.status)
+
+    def _decoded(self, op: Operation[Any], elements: list[Any]) -> Iterator[Any]:
+        assert op.stream_item is not None
+        with self.decoder.package_errors():
+            for element in elements:
+                yield decode_xml(op.stream_item, element)
 
     def download_flow(
         self, op: Operation[BinaryResult], args: Mapping[str, Any], save_to: FileTarget | None

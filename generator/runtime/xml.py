@@ -223,11 +223,16 @@ def model_to_element(value: Model, tag: str) -> Element:
 _DOCTYPE = b"<!DOCTYPE"
 
 
+# What a parser step completes: ``(tag, element)`` for a watched child of the root, or
+# ``("item", [elements])`` for the items it completed.
+Event = tuple[str, Any]
+
+
 class ElementStream:
-    """An XML answer fed as it arrives: ``feed_all`` returns ``(tag, element)`` for the root's
+    """An XML answer fed as it arrives: ``steps`` gives ``(tag, element)`` for the root's
     children named in ``watch`` (e.g. the status) that come before the items, then
-    ``("item", element)`` for each element at ``item_path`` below the root as soon as it is
-    complete; ``close`` (at the end of the answer) the remaining watched children. Items are
+    ``("item", [elements])`` for the elements at ``item_path`` below the root as soon as they
+    are complete; ``close`` (at the end of the answer) the remaining watched children. Items are
     detached once returned, so memory stays flat however many the document holds. No I/O:
     the caller reads the bytes.
 
@@ -272,21 +277,24 @@ class ElementStream:
         self._max_item_bytes = max_item_bytes
         self._item_limit = max_item_bytes if max_item_bytes is not None else float("inf")
 
-    def feed_all(self, pieces: Iterable[bytes]) -> list[tuple[str, Element]]:
-        """The events the next pieces of the answer complete."""
-        events: list[tuple[str, Element]] = []
+    def steps(self, pieces: Iterable[bytes]) -> Iterator[list[Event]]:
+        """The events each parser step over the next pieces of the answer completes (a step
+        reads at most 64 KiB: bounded work, and each step's items are used before the next
+        is parsed)."""
         for piece in pieces:
-            for start in range(0, len(piece), _READ_SIZE):  # bounded work per parser step
+            for start in range(0, len(piece), _READ_SIZE):
+                events: list[Event] = []
                 self._step(piece[start : start + _READ_SIZE], events)
-        return events
+                if events:
+                    yield events
 
-    def close(self) -> list[tuple[str, Element]]:
+    def close(self) -> list[Event]:
         """The answer ended: the last events (a truncated document is a ``DecodeError``)."""
-        events: list[tuple[str, Element]] = []
+        events: list[Event] = []
         self._step(b"", events)
         return events
 
-    def _step(self, chunk: bytes, events: list[tuple[str, Element]]) -> None:
+    def _step(self, chunk: bytes, events: list[Event]) -> None:
         try:
             self._parse(chunk, events)
         except ParseError as exc:
@@ -294,7 +302,7 @@ class ElementStream:
         except _ENCODING_ERRORS as exc:
             raise DecodeError(f"invalid XML: its encoding cannot be read ({exc})") from None
 
-    def _parse(self, chunk: bytes, events: list[tuple[str, Element]]) -> None:
+    def _parse(self, chunk: bytes, events: list[Event]) -> None:
         queue = self._queue
         self._open_bytes += len(chunk)
         if self._in_prolog and chunk:
@@ -334,7 +342,9 @@ class ElementStream:
                 finished = container[:done]
                 del container[:done]
                 item_tag = self._item_tag
-                events.extend(("item", element) for element in finished if element.tag == item_tag)
+                items = [element for element in finished if element.tag == item_tag]
+                if items:
+                    events.append(("item", items))
         if self._open_bytes > self._item_limit:
             assert self._max_item_bytes is not None
             raise item_too_large(self._max_item_bytes)

@@ -81,15 +81,15 @@ ERROR_TABLE = _rt.ErrorTable(
     task_timeout=TaskTimeout,
     rules=(
         _rt.ErrorRule(
-            error=BadKeyError,
+            BadKeyError,
             http_status=(401,),
         ),
         _rt.ErrorRule(
-            error=ItemMissingError,
+            ItemMissingError,
             vendor_status=("missing",),
         ),
         _rt.ErrorRule(
-            error=TokenGoneError,
+            TokenGoneError,
             http_status=(404,),
             operations=("get-status",),
         ),
