@@ -24,17 +24,12 @@ from generator.runtime.descriptors import Operation
 from tests.conftest import ROOT
 from tests.loopback import Loopback, Reply, Request
 from tests.spec_packages import build_package
-from tests.test_examples import python_value
+from tests.test_examples import example_cases, python_value
 
 EXAMPLE_SPECS = sorted((ROOT / "examples" / "specs").glob("*.yaml"))
 SPECS = pipeline.load_apis(EXAMPLE_SPECS)
 APIS = [spec.api for spec in SPECS]
-CASES = [
-    (spec.api, op, example)
-    for spec in SPECS
-    for op in spec.operations
-    for example in spec.examples_of(op)
-]
+CASES = example_cases(SPECS)
 REDACTED = "REDACTED"
 
 

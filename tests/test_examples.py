@@ -18,20 +18,26 @@ import requests
 from generated._runtime import codec
 from generated._runtime.pretty import plain
 from generator import fixtures, pipeline
-from generator.model import Example
+from generator.model import Example, Spec
 from generator.runtime.builtin_types import class_name
 from generator.runtime.descriptors import ApiDescription as Api
 from generator.runtime.descriptors import Operation, Param
 from tests import recording
 
+
+def example_cases(specs: list[Spec]) -> list[tuple[Api, Operation[Any], Example]]:
+    """One case per example of every operation of ``specs``."""
+    return [
+        (spec.api, op, example)
+        for spec in specs
+        for op in spec.operations
+        for example in spec.examples_of(op)
+    ]
+
+
 SPECS = pipeline.load_apis(pipeline.discover_specs())
 APIS = [spec.api for spec in SPECS]
-CASES = [
-    (spec.api, op, example)
-    for spec in SPECS
-    for op in spec.operations
-    for example in spec.examples_of(op)
-]
+CASES = example_cases(SPECS)
 _SPEC_OF = {spec.name: spec for spec in SPECS}
 
 
