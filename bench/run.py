@@ -7,6 +7,7 @@ import sys
 import time
 
 from bench import (
+    async_clients,
     call_overhead,
     common,
     generation,
@@ -23,6 +24,7 @@ SECTIONS = [
     ("4. Generation", generation.main),
     ("5. Import time", import_time.main),
     ("6. The transport policy's cost", policy_cost.main),
+    ("7. Async clients", async_clients.main),
 ]
 
 

@@ -31,6 +31,11 @@ BODY = (
 ).encode()
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the async benchmark keeps 50 connections busy at once
+    daemon_threads = True
+
+
 class Handler(QuietHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -44,7 +49,7 @@ class Handler(QuietHandler):
 if __name__ == "__main__":
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = Server(("127.0.0.1", 0), Handler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     Path(sys.argv[1]).write_text(str(server.server_address[1]))
     server.serve_forever()

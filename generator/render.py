@@ -41,11 +41,18 @@ from generator.runtime.builtin_types import (
 from generator.runtime.decoding import DECODINGS
 from generator.runtime.descriptors import ApiDescription, Operation, Param, Setting, first_sentence
 from generator.runtime.encoding import ENCODINGS
-from generator.runtime.options import CLIENT_OPTIONS, CallOptions
+from generator.runtime.options import CALL_OPTIONS, CLIENT_OPTIONS, CallOptions
 from generator.runtime.pagination import PAGINATION_STYLES
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-PACKAGE_TEMPLATES = ("__init__.py", "__main__.py", "client.py", "errors.py", "models.py")
+PACKAGE_TEMPLATES = (
+    "__init__.py",
+    "__main__.py",
+    "client.py",
+    "async_client.py",
+    "errors.py",
+    "models.py",
+)
 
 
 class RenderError(Exception):
@@ -88,7 +95,7 @@ def param_annotation(param: Param) -> str:
 
 # the call options every method takes, as ``CallOptions`` declares them (its one home)
 CALL_OPTION_ANNOTATIONS = tuple(
-    (name, str(getattr(kind, "__forward_arg__", kind)))
+    (name, re.sub(r"\bHooks\b", "_rt.Hooks", str(getattr(kind, "__forward_arg__", kind))))
     for name, kind in CallOptions.__annotations__.items()
 )
 
@@ -155,6 +162,7 @@ class RenderedOption(NamedTuple):
     annotation: str
     default: str  # a Python expression
     to_client: bool
+    async_annotation: str  # in the async client's constructor
 
 
 def client_options(api: ApiDescription) -> list[RenderedOption]:
@@ -176,8 +184,21 @@ def client_options(api: ApiDescription) -> list[RenderedOption]:
         text = option.annotation
         if option.name == "environment":
             text = "Literal[" + ", ".join(py_literal(n) for n in api.server.environments) + "]"
-        out.append(RenderedOption(option.name, text, py_literal(default), option.to_client))
+        out.append(
+            RenderedOption(
+                option.name,
+                text,
+                py_literal(default),
+                option.to_client,
+                option.async_annotation or text,
+            )
+        )
     return out
+
+
+def client_class_name(api: ApiDescription, aio: bool = False) -> str:
+    """The client class of an API, or of its async twin (``Async`` before the name)."""
+    return api.async_client_class if aio else api.client_class
 
 
 def summary(text: str) -> str:
@@ -233,6 +254,8 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
         operation_doc=operation_doc,
         model_doc=model_doc,
         client_doc=client_doc,
+        client_class_name=client_class_name,
+        call_option_names=CALL_OPTIONS["always"],
     )
     return env
 
@@ -350,14 +373,15 @@ def model_doc(model_name: str, doc: str, fields: Any) -> str:
     return "\n".join(lines)
 
 
-def client_doc(api: ApiDescription) -> str:
-    lines = [api.title]
+def client_doc(api: ApiDescription, aio: bool = False) -> str:
+    lines = [api.title + (" (async)" if aio else "")]
     if api.description:
         lines.append("\n" + api.description)
     lines.append(
         "\nEvery method also takes ``timeout`` (seconds this call may take in all: connect,"
         " answer, body and retries; the client's ``timeout`` otherwise),"
-        " ``extra_headers`` and ``extra_query`` (added to this call's request);"
+        " ``extra_headers`` and ``extra_query`` (added to this call's request), ``retries``"
+        " (this call's own number of retries) and ``hooks`` (added to the client's);"
         " ``last_response`` is the raw answer of the latest call, ``raw_responses()`` collects"
         " those of the calls made in a ``with`` block."
     )

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import trustme
 
+from tests.flavours import flavour  # noqa: F401  (the sync/async fixture, for every module)
 from tests.loopback import Loopback, serve
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -46,6 +46,10 @@ class Reply:
 Responder = Callable[[Request], Reply]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # many connections at once (an async client's calls in flight)
+
+
 class Loopback:
     """Answers each request with the next scripted ``Reply`` (or from ``responder``)."""
 
@@ -115,7 +119,7 @@ class Loopback:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         scheme = "http"
         if tls is not None:
             self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)

@@ -11,6 +11,7 @@ from types import ModuleType
 import pytest
 
 from generator import openapi, pipeline
+from tests.flavours import Flavour
 from tests.loopback import Loopback, Reply
 from tests.spec_packages import build_package
 
@@ -39,10 +40,12 @@ def package(tmp_path: Path, name: str, auth: str) -> ModuleType:
 
 
 def test_a_bearer_token_travels_in_the_authorization_header(
-    tmp_path: Path, server: Loopback
+    tmp_path: Path,
+    server: Loopback,
+    flavour: Flavour,
 ) -> None:
     module = package(tmp_path, "bearer_api", "{scheme: bearer, token: token}")
-    client = module.AuthClient(SECRET, base_url=server.url)
+    client = flavour.make(module.AuthClient, SECRET, base_url=server.url)
     server.reply(Reply(200, '{"login": "ann"}'), Reply(200, '{"ok": true}'))
     assert client.whoami(filter="x") == {"login": "ann"}
     assert server.requests[0].headers["Authorization"] == f"Bearer {SECRET}"
@@ -51,9 +54,9 @@ def test_a_bearer_token_travels_in_the_authorization_header(
     assert "Authorization" not in server.requests[1].headers
 
 
-def test_an_api_key_in_a_header(tmp_path: Path, server: Loopback) -> None:
+def test_an_api_key_in_a_header(tmp_path: Path, server: Loopback, flavour: Flavour) -> None:
     module = package(tmp_path, "header_key_api", "{scheme: api_key, token: token, name: X-Api-Key}")
-    client = module.AuthClient(SECRET, base_url=server.url)
+    client = flavour.make(module.AuthClient, SECRET, base_url=server.url)
     server.reply(Reply(200, "{}"), Reply(200, "{}"))
     client.whoami()
     client.status()
@@ -62,12 +65,15 @@ def test_an_api_key_in_a_header(tmp_path: Path, server: Loopback) -> None:
 
 
 def test_an_api_key_in_the_query_never_reaches_a_log_or_an_error(
-    tmp_path: Path, server: Loopback, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    server: Loopback,
+    caplog: pytest.LogCaptureFixture,
+    flavour: Flavour,
 ) -> None:
     module = package(
         tmp_path, "query_key_api", "{scheme: api_key, token: token, in: query, name: api_key}"
     )
-    client = module.AuthClient(SECRET, base_url=server.url, log_level=logging.DEBUG)
+    client = flavour.make(module.AuthClient, SECRET, base_url=server.url, log_level=logging.DEBUG)
     server.reply(Reply(200, "{}"), Reply(200, "{}"))
     with caplog.at_level(logging.DEBUG):
         client.whoami(filter="x")
@@ -77,7 +83,9 @@ def test_an_api_key_in_the_query_never_reaches_a_log_or_an_error(
     with socket.socket() as probe:  # a closed port: the error message would carry the URL
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    closed = module.AuthClient(SECRET, base_url=f"http://127.0.0.1:{port}", retry_attempts=0)
+    closed = flavour.make(
+        module.AuthClient, SECRET, base_url=f"http://127.0.0.1:{port}", retry_attempts=0
+    )
     with pytest.raises(module.TransportError) as caught:
         closed.whoami()
     shown = str(caught.value) + repr(caught.value) + caplog.text
@@ -87,7 +95,9 @@ def test_an_api_key_in_the_query_never_reaches_a_log_or_an_error(
 
 
 def test_basic_credentials_are_not_sent_to_a_public_operation(
-    tmp_path: Path, server: Loopback
+    tmp_path: Path,
+    server: Loopback,
+    flavour: Flavour,
 ) -> None:
     spec = (
         SPEC.replace("AUTHNAME", "basic_api")
@@ -95,7 +105,7 @@ def test_basic_credentials_are_not_sent_to_a_public_operation(
         .replace("settings:\n", "settings:\n  user: {type: str}\n")
     )
     module = build_package(tmp_path, spec)
-    client = module.AuthClient("ann", SECRET, base_url=server.url)
+    client = flavour.make(module.AuthClient, "ann", SECRET, base_url=server.url)
     server.reply(Reply(200, "{}"), Reply(200, "{}"))
     client.whoami()
     client.status()
@@ -121,7 +131,7 @@ def test_token_schemes_export_their_openapi_security(tmp_path: Path) -> None:
         assert "security" not in document["paths"]["/user"]["get"]
 
 
-def test_a_secret_in_the_path_is_masked_in_error_messages(tmp_path: Path) -> None:
+def test_a_secret_in_the_path_is_masked_in_error_messages(tmp_path: Path, flavour: Flavour) -> None:
     spec = (
         SPEC.replace("AUTHNAME", "path_secret_api")
         .replace("AUTH", "{scheme: none}")
@@ -135,7 +145,9 @@ def test_a_secret_in_the_path_is_masked_in_error_messages(tmp_path: Path) -> Non
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = module.AuthClient("unused", base_url=f"http://127.0.0.1:{port}", retry_attempts=0)
+    client = flavour.make(
+        module.AuthClient, "unused", base_url=f"http://127.0.0.1:{port}", retry_attempts=0
+    )
     with pytest.raises(module.TransportError) as caught:
         client.status(SECRET)
     assert "/hooks/" in str(caught.value)

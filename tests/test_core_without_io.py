@@ -29,7 +29,14 @@ from tests.test_examples import CASES, SPECS, call_kwargs, make_client
 RUNTIME = ROOT / "generated" / "_runtime"
 # The edge: the requests transport and its adapter, the sync driver (which sleeps) and the
 # command line (a program of its own).
-EDGE = {"transport.py", "http_adapter.py", "client.py", "cli.py"}
+EDGE = {
+    "transport.py",
+    "http_adapter.py",
+    "client.py",
+    "cli.py",
+    "aio.py",
+    "httpx_transport.py",
+}
 NETWORK_MODULES = {"requests", "urllib3", "socket", "ssl", "http", "httpx", "asyncio", "select"}
 
 

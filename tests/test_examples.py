@@ -23,6 +23,7 @@ from generator.runtime.builtin_types import class_name
 from generator.runtime.descriptors import ApiDescription as Api
 from generator.runtime.descriptors import Operation, Param
 from tests import recording
+from tests.flavours import SYNC, Flavour
 
 
 def example_cases(specs: list[Spec]) -> list[tuple[Api, Operation[Any], Example]]:
@@ -68,9 +69,10 @@ def default_cassette_name(request: pytest.FixtureRequest) -> str:
     return fixtures.cassette_name(op, example).removesuffix(".yaml")
 
 
-def make_client(api: Api, **overrides: Any) -> Any:
-    """The API's client with default settings; credentials are placeholders on replay and come
-    from SPECGEN_<API>_<SETTING> variables when recording; ``overrides`` win over both."""
+def make_client(api: Api, flavour: Flavour = SYNC, **overrides: Any) -> Any:
+    """The API's client with default settings (the async one, driven from sync code, for the
+    ``async`` flavour); credentials are placeholders on replay and come from
+    SPECGEN_<API>_<SETTING> variables when recording; ``overrides`` win over both."""
     module = importlib.import_module(f"generated.{api.name}")
     kwargs: dict[str, Any] = {"retry_attempts": 0}
     for setting in api.settings:
@@ -82,7 +84,7 @@ def make_client(api: Api, **overrides: Any) -> Any:
     base_url = os.environ.get(f"SPECGEN_{api.name.upper()}_BASE_URL")
     if recording.recording() and base_url:
         kwargs["base_url"] = base_url
-    return getattr(module, api.client_class)(**{**kwargs, **overrides})
+    return flavour.make(getattr(module, api.client_class), **{**kwargs, **overrides})
 
 
 def python_value(api: Api, param: Param, value: Any) -> Any:

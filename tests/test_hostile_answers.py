@@ -6,8 +6,11 @@ off mid-stream and split at random chunk boundaries. Each call must return the e
 (any result where the change is legitimately data: flipped bytes, other 2xx statuses, a
 shorter file) or raise a subclass of the package's ``Error`` — never another exception, and
 never leave a partial download behind. The answers travel through requests' own transport
-adapter interface, so the whole client runs (send, retries, decode, stream) without sockets;
-the loopback tests elsewhere cover the sockets.
+adapter interface (httpx's transport interface for the async client), so the whole client runs
+(send, retries, decode, stream) without sockets; the loopback tests elsewhere cover the
+sockets. The async client meets every kind of hostile answer of every other example, a sample
+of each kind's variants (an eighth of the offsets, a third of the statuses): the decisions are
+the shared core's, the sync run holds them to every variant of every example.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from __future__ import annotations
 import importlib
 import random
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import requests
 import urllib3
@@ -29,6 +33,7 @@ from generated._runtime.pretty import plain
 from generator.model import Example
 from generator.runtime.descriptors import ApiDescription as Api
 from generator.runtime.descriptors import Operation
+from tests.flavours import ASYNC, SYNC, Flavour
 from tests.sweeps import count_line
 from tests.test_examples import APIS, call_kwargs, examples_of, make_client
 
@@ -130,6 +135,45 @@ def _session(answer: Answer) -> requests.Session:
     return session
 
 
+class _AsyncBody(httpx.AsyncByteStream):
+    """The scripted answer's pieces, as an httpx transport delivers them (a cut connection is
+    httpx's own error)."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.pieces = _Body(answer).stream()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            for piece in self.pieces:
+                yield piece
+        except urllib3.exceptions.ProtocolError as exc:
+            raise httpx.RemoteProtocolError(str(exc)) from None
+
+
+class ScriptedHttpx(httpx.AsyncBaseTransport):
+    """``ScriptedAdapter`` for the async client: httpx's transport interface, no sockets."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+        self.count = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.count += 1
+        if self.count > MAX_REQUESTS:
+            raise httpx.ConnectError("the scripted server stops answering")
+        await request.aread()
+        return httpx.Response(
+            self.answer.status, headers=self.answer.headers, stream=_AsyncBody(self.answer)
+        )
+
+
+def _connection(answer: Answer, flavour: Flavour) -> Any:
+    """What the client of ``flavour`` talks to: a requests session or an httpx client."""
+    if flavour.is_async:
+        return httpx.AsyncClient(transport=ScriptedHttpx(answer), trust_env=False)
+    return _session(answer)
+
+
 def _examples() -> list[tuple[Api, Operation, Example]]:
     return [
         (api, op, ex)
@@ -141,6 +185,8 @@ def _examples() -> list[tuple[Api, Operation, Example]]:
 
 
 EXAMPLES = _examples()
+# Every example on the sync client, every other one on the async client.
+FLAVOURED = [(SYNC, case) for case in EXAMPLES] + [(ASYNC, case) for case in EXAMPLES[::2]]
 
 
 def _answer_of(example: Example) -> Answer:
@@ -153,7 +199,9 @@ def _answer_of(example: Example) -> Answer:
     )
 
 
-def _call(api: Api, op: Operation, example: Example, answer: Answer, tmp_path: Path) -> list[Any]:
+def _call(
+    api: Api, op: Operation, example: Example, answer: Answer, tmp_path: Path, flavour: Flavour
+) -> list[Any]:
     """Every way to call the operation (plain, streaming twin, download to a path); each
     outcome is the result or the exception raised."""
     outcomes: list[Any] = []
@@ -165,7 +213,7 @@ def _call(api: Api, op: Operation, example: Example, answer: Answer, tmp_path: P
         ways.append((op.name, {**kwargs, "save_to": tmp_path / "saved.bin"}))
     for name, arguments in ways:
         extra = {"wait_time": 0} if api.long_running else {}
-        client = make_client(api, session=_session(answer), **extra)
+        client = make_client(api, flavour, session=_connection(answer, flavour), **extra)
         method = getattr(client, name)
         try:
             result = method(**arguments)
@@ -190,11 +238,12 @@ def _check(
     variant: str,
     *,
     same_result: bool,
+    flavour: Flavour = SYNC,
 ) -> None:
     """Only package errors escape; with ``same_result``, a success is the example's result."""
     package = importlib.import_module(f"generated.{api.name}")
     CASES_RUN[variant] = CASES_RUN.get(variant, 0) + 1
-    for outcome in _call(api, op, example, answer, tmp_path):
+    for outcome in _call(api, op, example, answer, tmp_path, flavour):
         if isinstance(outcome, BaseException):
             assert isinstance(
                 outcome, package.Error
@@ -214,6 +263,9 @@ def _ids(case: tuple[Api, Operation, Example]) -> str:
     return f"{api.name}.{op.name}.{example.name}"
 
 
+FLAVOURED_IDS = [f"{flavour}-{_ids(case)}" for flavour, case in FLAVOURED]
+
+
 def _offsets(length: int) -> list[int]:
     if length <= 512:
         return list(range(length))
@@ -221,42 +273,53 @@ def _offsets(length: int) -> list[int]:
     return sorted({*range(0, length, step), length - 1, length - 2})
 
 
-@pytest.mark.parametrize("case", EXAMPLES, ids=[_ids(c) for c in EXAMPLES])
+@pytest.mark.parametrize(("flavour", "case"), FLAVOURED, ids=FLAVOURED_IDS)
 def test_truncated_answers_decode_right_or_raise_a_package_error(
-    case: tuple[Api, Operation, Example], tmp_path: Path
+    case: tuple[Api, Operation, Example], tmp_path: Path, flavour: Flavour
 ) -> None:
     api, op, example = case
     answer = _answer_of(example)
-    for i, offset in enumerate(_offsets(len(answer.body))):
+    for i, offset in enumerate(flavour.sample(_offsets(len(answer.body)), 8)):
         cut = Answer(answer.body[:offset], answer.status, answer.headers)
-        _check(api, op, example, cut, tmp_path, "truncated", same_result=True)
+        _check(api, op, example, cut, tmp_path, "truncated", same_result=True, flavour=flavour)
         if i % 3 == 0:  # the connection breaking there, a third of the offsets
             broken = Answer(answer.body, answer.status, answer.headers, [7, 3, 64], offset)
-            _check(api, op, example, broken, tmp_path, "cut mid-stream", same_result=True)
+            _check(
+                api,
+                op,
+                example,
+                broken,
+                tmp_path,
+                "cut mid-stream",
+                same_result=True,
+                flavour=flavour,
+            )
 
 
-@pytest.mark.parametrize("case", EXAMPLES, ids=[_ids(c) for c in EXAMPLES])
+@pytest.mark.parametrize(("flavour", "case"), FLAVOURED, ids=FLAVOURED_IDS)
 def test_any_chunking_gives_the_example_result(
-    case: tuple[Api, Operation, Example], tmp_path: Path
+    case: tuple[Api, Operation, Example], tmp_path: Path, flavour: Flavour
 ) -> None:
     api, op, example = case
     answer = _answer_of(example)
     rng = random.Random(_ids(case))
-    for _ in range(8):
+    for _ in range(1 if flavour.is_async else 8):
         sizes = [rng.randint(1, 40) for _ in range(rng.randint(1, 6))]
         chunked = Answer(answer.body, answer.status, answer.headers, sizes)
-        _check(api, op, example, chunked, tmp_path, "random chunks", same_result=True)
+        _check(
+            api, op, example, chunked, tmp_path, "random chunks", same_result=True, flavour=flavour
+        )
 
 
-@pytest.mark.parametrize("case", EXAMPLES, ids=[_ids(c) for c in EXAMPLES])
+@pytest.mark.parametrize(("flavour", "case"), FLAVOURED, ids=FLAVOURED_IDS)
 def test_flipped_bytes_html_and_other_statuses_raise_only_package_errors(
-    case: tuple[Api, Operation, Example], tmp_path: Path
+    case: tuple[Api, Operation, Example], tmp_path: Path, flavour: Flavour
 ) -> None:
     api, op, example = case
     answer = _answer_of(example)
     rng = random.Random(_ids(case))
     body = answer.body
-    for _ in range(24 if body else 0):
+    for _ in range((3 if flavour.is_async else 24) if body else 0):
         position = rng.randrange(len(body))
         flipped = (
             body[:position]
@@ -271,12 +334,15 @@ def test_flipped_bytes_html_and_other_statuses_raise_only_package_errors(
             tmp_path,
             "flipped byte",
             same_result=False,
+            flavour=flavour,
         )
     for wrapped in (b"<html><body>" + body + b"</body></html>", HTML_PAGE):
-        for content_type in ("text/html", "text/xml", "application/json"):
+        for content_type in flavour.sample(["text/html", "text/xml", "application/json"], 2):
             page = Answer(wrapped, 200, {"Content-Type": content_type})
-            _check(api, op, example, page, tmp_path, "HTML page", same_result=False)
-    for status in STATUSES:
+            _check(
+                api, op, example, page, tmp_path, "HTML page", same_result=False, flavour=flavour
+            )
+    for status in flavour.sample(list(STATUSES), 3):
         _check(
             api,
             op,
@@ -285,12 +351,13 @@ def test_flipped_bytes_html_and_other_statuses_raise_only_package_errors(
             tmp_path,
             "HTTP status",
             same_result=False,
+            flavour=flavour,
         )
 
 
-@pytest.mark.parametrize("case", EXAMPLES, ids=[_ids(c) for c in EXAMPLES])
+@pytest.mark.parametrize(("flavour", "case"), FLAVOURED, ids=FLAVOURED_IDS)
 def test_deep_nesting_is_a_package_error_in_bounded_memory(
-    case: tuple[Api, Operation, Example], tmp_path: Path
+    case: tuple[Api, Operation, Example], tmp_path: Path, flavour: Flavour
 ) -> None:
     api, op, example = case
     answer = _answer_of(example)
@@ -311,6 +378,7 @@ def test_deep_nesting_is_a_package_error_in_bounded_memory(
                 tmp_path,
                 "nested 10,000 deep",
                 same_result=False,
+                flavour=flavour,
             )
             peak = tracemalloc.get_traced_memory()[1]
         finally:

@@ -35,6 +35,7 @@ import trustme
 from generator.model import Example
 from generator.runtime.descriptors import ApiDescription as Api
 from generator.runtime.descriptors import Operation
+from tests.flavours import SYNC, Flavour
 from tests.raw_server import (
     RawRequest,
     RawServer,
@@ -92,9 +93,11 @@ class Way:
         given = dict(self.example.response.get("headers") or {})
         return {str(k): str(v) for k, v in given.items()}
 
-    def call(self, base_url: str, target: Path, **options: Any) -> Any:
+    def call(self, base_url: str, target: Path, flavour: Flavour = SYNC, **options: Any) -> Any:
         extra = {"wait_time": 0, "poll_interval": 0.0} if self.api.long_running else {}
-        client = make_client(self.api, base_url=base_url, **{**OPTIONS, **extra, **options})
+        client = make_client(
+            self.api, flavour, base_url=base_url, **{**OPTIONS, **extra, **options}
+        )
         kwargs = call_kwargs(self.api, self.op, self.example)
         try:
             if self.how == "streamed":
@@ -457,7 +460,7 @@ def tls() -> tuple[ssl.SSLContext, str]:
     ("way", "kind"), CASES, ids=[f"{way.id}: {kind.name}" for way, kind in CASES]
 )
 def test_a_hostile_server_ends_in_the_package_error_in_bounded_time_and_memory(
-    way: Way, kind: Kind, tmp_path: Path, tls: tuple[ssl.SSLContext, str]
+    way: Way, kind: Kind, tmp_path: Path, tls: tuple[ssl.SSLContext, str], flavour: Flavour
 ) -> None:
     package = importlib.import_module(f"generated.{way.api.name}")
     CASES_RUN[kind.name] = CASES_RUN.get(kind.name, 0) + 1
@@ -472,7 +475,7 @@ def test_a_hostile_server_ends_in_the_package_error_in_bounded_time_and_memory(
                 tracemalloc.start()
             try:
                 with Timer() as timer:
-                    outcome: Any = way.call(server.url, target, **options)
+                    outcome: Any = way.call(server.url, target, flavour, **options)
             except Exception as raised:  # noqa: BLE001 - the point is to see what escapes
                 outcome = raised
             finally:
@@ -517,10 +520,12 @@ def _assert_as_the_status_example(way: Way, package: Any, outcome: Any) -> None:
 
 
 @pytest.mark.parametrize("way", [w for w in WAYS if w.how == "plain"], ids=lambda w: w.id)
-def test_with_the_default_limits_a_bomb_ends_within_a_few_mib(way: Way, tmp_path: Path) -> None:
+def test_with_the_default_limits_a_bomb_ends_within_a_few_mib(
+    way: Way, tmp_path: Path, flavour: Flavour
+) -> None:
     scene = Scene(way, RawServer(lambda request: []))
     with RawServer(_gzip_bomb(scene)) as server:
-        client = make_client(way.api, base_url=server.url, retry_attempts=0)
+        client = make_client(way.api, flavour, base_url=server.url, retry_attempts=0)
         tracemalloc.start()
         try:
             with pytest.raises(_package(way).LimitExceeded) as caught:
@@ -532,7 +537,9 @@ def test_with_the_default_limits_a_bomb_ends_within_a_few_mib(way: Way, tmp_path
     assert peak < 16 * MiB
 
 
-def test_with_the_default_limits_a_huge_plain_answer_is_refused_in_bounded_memory() -> None:
+def test_with_the_default_limits_a_huge_plain_answer_is_refused_in_bounded_memory(
+    flavour: Flavour,
+) -> None:
     way = WAYS[0]  # Lleida's list_pdf: the answer that can hold every certificate ever issued
     body = way.good[: way.good.rfind(b"</")] + b" " * (96 * MiB) + b"</result>"
 
@@ -541,7 +548,7 @@ def test_with_the_default_limits_a_huge_plain_answer_is_refused_in_bounded_memor
         yield from chunked(body[i : i + MiB] for i in range(0, len(body), MiB))
 
     with RawServer(answer) as server:
-        client = make_client(way.api, base_url=server.url, retry_attempts=0)
+        client = make_client(way.api, flavour, base_url=server.url, retry_attempts=0)
         tracemalloc.start()
         try:
             with pytest.raises(_package(way).LimitExceeded, match="iter_|streaming") as caught:
@@ -594,6 +601,7 @@ def cdn_package(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def test_a_redirect_elsewhere_that_the_spec_allows_is_followed_without_any_credential(
     cdn_package: Any,
+    flavour: Flavour,
 ) -> None:
     with RawServer(lambda request: [response(200, b'{"blob": 1}')]) as cdn:
 
@@ -602,7 +610,7 @@ def test_a_redirect_elsewhere_that_the_spec_allows_is_followed_without_any_crede
             return [response(302, b"", {"Location": location, "Set-Cookie": "session=s3ss10n"})]
 
         with RawServer(vendor) as server:
-            client = cdn_package.CdnClient(KEY, base_url=server.url, retry_attempts=0)
+            client = flavour.make(cdn_package.CdnClient, KEY, base_url=server.url, retry_attempts=0)
             result = client.fetch(
                 "report.pdf", signature="s1gnature-xyz", extra_headers={"X-Extra-Key": "extra-k3y"}
             )
@@ -627,12 +635,16 @@ def test_a_redirect_elsewhere_that_the_spec_allows_is_followed_without_any_crede
     ("status", "method", "body"), [(303, "GET", b""), (301, "GET", b""), (307, None, None)]
 )
 def test_a_post_is_followed_elsewhere_only_as_the_get_the_redirect_asks_for(
-    cdn_package: Any, status: int, method: str | None, body: bytes | None
+    cdn_package: Any,
+    status: int,
+    method: str | None,
+    body: bytes | None,
+    flavour: Flavour,
 ) -> None:
     with RawServer(lambda request: [response(200, b'{"stored": true}')]) as cdn:
         location = {"Location": f"{cdn.url}/stored"}
         with RawServer(lambda request: [response(status, b"", location)]) as server:
-            client = cdn_package.CdnClient(KEY, base_url=server.url, retry_attempts=0)
+            client = flavour.make(cdn_package.CdnClient, KEY, base_url=server.url, retry_attempts=0)
             if method is None:
                 with pytest.raises(cdn_package.TransportError, match="only GET and HEAD"):
                     client.store(data="payload")
@@ -645,12 +657,14 @@ def test_a_post_is_followed_elsewhere_only_as_the_get_the_redirect_asks_for(
 
 
 def test_from_https_to_http_is_refused_even_where_the_spec_allows_other_origins(
-    cdn_package: Any, tls: tuple[ssl.SSLContext, str]
+    cdn_package: Any,
+    tls: tuple[ssl.SSLContext, str],
+    flavour: Flavour,
 ) -> None:
     with RawServer(lambda request: [response(200, b"{}")]) as plain:
         location = {"Location": f"{plain.url}/blob"}
         with RawServer(lambda request: [response(302, b"", location)], tls=tls[0]) as server:
-            client = cdn_package.CdnClient(KEY, base_url=server.url, ca_bundle=tls[1])
+            client = flavour.make(cdn_package.CdnClient, KEY, base_url=server.url, ca_bundle=tls[1])
             with pytest.raises(cdn_package.TransportError, match="from https to plain http"):
                 client.fetch("report.pdf")
         assert plain.requests == []
@@ -682,13 +696,16 @@ def _storm(new_version_each_time: bool) -> Callable[[RawRequest], Iterable[Step]
     ],
 )
 def test_a_task_whose_server_answers_at_once_is_polled_at_a_paced_rate(
-    new_versions: bool, options: dict[str, Any], most: int
+    new_versions: bool,
+    options: dict[str, Any],
+    most: int,
+    flavour: Flavour,
 ) -> None:
     from generated.mailstore_server import MailStoreServerClient, TaskTimeout
 
     with RawServer(_storm(new_versions)) as server:
-        client = MailStoreServerClient(
-            password="pw", base_url=server.url, retry_attempts=0, **options
+        client = flavour.make(
+            MailStoreServerClient, password="pw", base_url=server.url, retry_attempts=0, **options
         )
         task = client.begin_verify_store(3, True)
         with Timer() as timer, pytest.raises(TaskTimeout):
@@ -718,7 +735,9 @@ def bounded_package(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return build_package(tmp_path_factory.mktemp("bounded"), spec)
 
 
-def test_the_spec_sets_the_clients_default_deadline_limits_and_pacing(bounded_package: Any) -> None:
+def test_the_spec_sets_the_clients_default_deadline_limits_and_pacing(
+    bounded_package: Any, flavour: Flavour
+) -> None:
     import inspect
 
     defaults = {
@@ -731,7 +750,7 @@ def test_the_spec_sets_the_clients_default_deadline_limits_and_pacing(bounded_pa
         "max_item_bytes": 300000,
     }
     assert (defaults["max_inflation"], defaults["poll_interval"]) == (10, 0.1)
-    client = bounded_package.TasksClient(base_url="http://127.0.0.1:1")
+    client = flavour.make(bounded_package.TasksClient, base_url="http://127.0.0.1:1")
     assert client._client.limits == (4000000, 300000, 10)
     assert client._client.pacer().maximum == 0.2
 
@@ -744,9 +763,11 @@ def _task_answers(state: Iterator[int]) -> Callable[[RawRequest], Iterable[Step]
     return answer
 
 
-def test_the_spec_paces_the_polls_of_a_server_that_answers_at_once(bounded_package: Any) -> None:
+def test_the_spec_paces_the_polls_of_a_server_that_answers_at_once(
+    bounded_package: Any, flavour: Flavour
+) -> None:
     with RawServer(_task_answers(itertools.repeat(1))) as server:
-        client = bounded_package.TasksClient(base_url=server.url, timeout=5)
+        client = flavour.make(bounded_package.TasksClient, base_url=server.url, timeout=5)
         task = client.begin_rebuild()
         with pytest.raises(bounded_package.TaskTimeout):
             task.wait(timeout=1.0)
@@ -754,13 +775,13 @@ def test_the_spec_paces_the_polls_of_a_server_that_answers_at_once(bounded_packa
     assert 4 <= polls <= 7  # 0.1 s, then 0.2 s apart (poll_interval_max), not thousands
 
 
-def test_the_spec_bounds_each_call(bounded_package: Any) -> None:
+def test_the_spec_bounds_each_call(bounded_package: Any, flavour: Flavour) -> None:
     def dripping(request: RawRequest) -> Iterator[Step]:
         yield response(200, b"", {"Content-Length": "100000"})
         yield from forever(b" ", 0.05)
 
     with RawServer(dripping) as server:
-        client = bounded_package.TasksClient(base_url=server.url)
+        client = flavour.make(bounded_package.TasksClient, base_url=server.url)
         with Timer() as timer, pytest.raises(bounded_package.CallTimeout, match="timeout=0.5"):
             client.begin_rebuild()
     assert timer.seconds < 1.0
@@ -771,7 +792,7 @@ def test_the_spec_bounds_each_call(bounded_package: Any) -> None:
         (bomb, {"Content-Encoding": "gzip"}, "max_inflation"),
     ):
         with RawServer(lambda request, b=body, h=headers: [response(200, b, h)]) as server:
-            client = bounded_package.TasksClient(base_url=server.url)
+            client = flavour.make(bounded_package.TasksClient, base_url=server.url)
             with pytest.raises(bounded_package.LimitExceeded) as caught:
                 client.begin_rebuild()
         assert caught.value.option == option

@@ -76,12 +76,14 @@ ALLOWED_STATEMENTS = (
     ast.Import,
     ast.ClassDef,
     ast.FunctionDef,
+    ast.AsyncFunctionDef,
     ast.Assign,
     ast.AnnAssign,
     ast.Expr,
     ast.Return,
     ast.If,
     ast.Pass,
+    ast.Raise,  # the package's ``__getattr__`` (the async client, imported when asked for)
 )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from generator import openapi, pipeline
+from tests.flavours import Flavour
 from tests.loopback import Loopback, Reply, Request
 from tests.spec_packages import build_package
 
@@ -81,8 +82,9 @@ def package(tmp_path: Path, request: pytest.FixtureRequest) -> ModuleType:
 
 
 @pytest.fixture
-def client(package: ModuleType, server: Loopback) -> Any:
-    return package.PagedClient(base_url=server.url, retry_attempts=0)
+def client(package: ModuleType, server: Loopback, flavour: Flavour) -> Any:
+    """The paged client, sync and async (every test taking it runs on both)."""
+    return flavour.make(package.PagedClient, base_url=server.url, retry_attempts=0)
 
 
 def repos(start: int, count: int) -> str:

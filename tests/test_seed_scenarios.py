@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from generated._runtime import Status, Task
+from generated._runtime import Status
 from generated.click2mail import Click2MailClient, DocumentFormat
 from generated.lleida_mailcert import MailCertClient
 from generated.mailstore_server import MailStoreServerClient, TaskCancelledError, TaskFailedError
@@ -17,6 +17,7 @@ from generated.mailstore_server import pretty as server_pretty
 from generated.mailstore_spe import MailStoreSpeClient
 from generated.mailstore_spe import TaskCancelledError as SpeTaskCancelledError
 from tests.fake_mailstore import VERIFY_LOG, FakeMailStore
+from tests.flavours import Flavour
 from tests.loopback import Loopback, Reply, serve
 
 ADMIN = {
@@ -66,9 +67,9 @@ LISTING = (
 )
 
 
-def test_seed000_search_certificates_by_subject(server: Loopback) -> None:
+def test_seed000_search_certificates_by_subject(server: Loopback, flavour: Flavour) -> None:
     """`client.mail_cert.list_pdf(subjrw='John Doe')` and the certificate's fields."""
-    client = MailCertClient("username", "password", base_url=server.url)
+    client = flavour.make(MailCertClient, "username", "password", base_url=server.url)
     server.reply(Reply(body=LISTING))
     res = client.list_pdf(subjrw="John Doe")
     assert res.status == "100"
@@ -86,9 +87,11 @@ def test_seed000_search_certificates_by_subject(server: Loopback) -> None:
     assert certificate.file_type == "S"
 
 
-def test_seed000_download_a_certificate_or_learn_why_not(server: Loopback, tmp_path: Path) -> None:
+def test_seed000_download_a_certificate_or_learn_why_not(
+    server: Loopback, tmp_path: Path, flavour: Flavour
+) -> None:
     """`res = client.mail_cert.download_pdf(file_id)`; `has_file` tells the two answers apart."""
-    client = MailCertClient("username", "password", base_url=server.url)
+    client = flavour.make(MailCertClient, "username", "password", base_url=server.url)
     server.reply(
         Reply(body=b"%PDF-1.4 certificate", headers={"Content-Type": "application/pdf"}),
         Reply(body="<result><status>205</status><msg>Not generated yet</msg></result>"),
@@ -103,11 +106,15 @@ def test_seed000_download_a_certificate_or_learn_why_not(server: Loopback, tmp_p
 # -- seed 001: MailStore SPE tutorial ------------------------------------------------------------
 
 
-def test_seed001_simple_calls_in_a_with_block(mailstore: tuple[Loopback, FakeMailStore]) -> None:
+def test_seed001_simple_calls_in_a_with_block(
+    mailstore: tuple[Loopback, FakeMailStore], flavour: Flavour
+) -> None:
     """`with mailstore.spe.Client(...) as speClient:` then simple calls that return at once."""
     server, fake = mailstore
     fake.xsrf = "dUubPmGWEANyDxGbBvejCu6qSRUlkQYSiunQCGFkbWlu"
-    with MailStoreSpeClient(password="S3cR3t!", base_url=server.url, poll_interval=0) as spe:
+    with flavour.make(
+        MailStoreSpeClient, password="S3cR3t!", base_url=server.url, poll_interval=0
+    ) as spe:
         info = spe.get_environment_info()
         assert (info.server_name, info.licensee_id) == ("win2012spe", 1)
         user = spe.get_user_info("admin", instance_id="test01")
@@ -115,10 +122,14 @@ def test_seed001_simple_calls_in_a_with_block(mailstore: tuple[Loopback, FakeMai
     assert fake.calls[1] == ("GetUserInfo", {"instanceID": "test01", "userName": "admin"})
 
 
-def test_seed001_every_users_details(mailstore: tuple[Loopback, FakeMailStore]) -> None:
+def test_seed001_every_users_details(
+    mailstore: tuple[Loopback, FakeMailStore], flavour: Flavour
+) -> None:
     """`for user in speClient.GetUsers(instance)["result"]: speClient.GetUserInfo(instance, ...)`"""
     server, fake = mailstore
-    with MailStoreSpeClient(base_url=server.url, poll_interval=0, instance_id="test01") as spe:
+    with flavour.make(
+        MailStoreSpeClient, base_url=server.url, poll_interval=0, instance_id="test01"
+    ) as spe:
         details = [spe.get_user_info(user.user_name) for user in spe.get_users()]
     assert len(details) == 2
     assert [args for name, args in fake.calls if name == "GetUserInfo"] == [
@@ -129,35 +140,48 @@ def test_seed001_every_users_details(mailstore: tuple[Loopback, FakeMailStore]) 
 
 def test_seed001_manual_token_handling_then_handle_token(
     mailstore: tuple[Loopback, FakeMailStore],
+    flavour: Flavour,
 ) -> None:
     """`autoHandleToken=False`: VerifyStore returns the running status with its token;
     `HandleToken(token)` then behaves as automatic handling would."""
     server, fake = mailstore
-    with MailStoreSpeClient(
-        base_url=server.url, poll_interval=0, auto_handle_token=False, instance_id="test01"
+    with flavour.make(
+        MailStoreSpeClient,
+        base_url=server.url,
+        poll_interval=0,
+        auto_handle_token=False,
+        instance_id="test01",
     ) as spe:
         task = spe.verify_store(1, False)
-        assert isinstance(task, Task)
+        assert flavour.is_task(task)
         assert task.status.code == "running" and task.token and task.version == 0
         assert task.wait() is None
     assert task.status.code == "succeeded" and task.progress == 100
     assert task.log_output == "".join(VERIFY_LOG)
 
 
-def test_seed001_iterate_over_every_status(mailstore: tuple[Loopback, FakeMailStore]) -> None:
+def test_seed001_iterate_over_every_status(
+    mailstore: tuple[Loopback, FakeMailStore], flavour: Flavour
+) -> None:
     """`for status in client.HandleTokenIter(client.VerifyStore(instID, storeID)):`"""
     server, _fake = mailstore
-    spe = MailStoreSpeClient(base_url=server.url, poll_interval=0, instance_id="test01")
+    spe = flavour.make(
+        MailStoreSpeClient, base_url=server.url, poll_interval=0, instance_id="test01"
+    )
     statuses = list(spe.begin_verify_store(1, False))
     assert statuses[0].code == "running" and statuses[-1].code == "succeeded"
     versions = [s.version for s in statuses]
     assert versions == sorted(versions) and len(statuses) == len(VERIFY_LOG) + 1
 
 
-def test_seed001_cancel_a_long_running_call(mailstore: tuple[Loopback, FakeMailStore]) -> None:
+def test_seed001_cancel_a_long_running_call(
+    mailstore: tuple[Loopback, FakeMailStore], flavour: Flavour
+) -> None:
     """`CancelAsync(token)`: the server cancels when it decides; polling shows `cancelled`."""
     server, fake = mailstore
-    spe = MailStoreSpeClient(base_url=server.url, poll_interval=0, instance_id="test01")
+    spe = flavour.make(
+        MailStoreSpeClient, base_url=server.url, poll_interval=0, instance_id="test01"
+    )
     task = spe.begin_verify_store(1, False)
     task.refresh()
     task.refresh()
@@ -168,10 +192,14 @@ def test_seed001_cancel_a_long_running_call(mailstore: tuple[Loopback, FakeMailS
     assert ("cancel-async", {"token": task.token}) in fake.calls
 
 
-def test_seed001_pretty_printing(mailstore: tuple[Loopback, FakeMailStore]) -> None:
+def test_seed001_pretty_printing(
+    mailstore: tuple[Loopback, FakeMailStore], flavour: Flavour
+) -> None:
     """`mailstore.helper.prettyPrint(...)`: readable output of a status."""
     server, _fake = mailstore
-    spe = MailStoreSpeClient(base_url=server.url, poll_interval=0, instance_id="test01")
+    spe = flavour.make(
+        MailStoreSpeClient, base_url=server.url, poll_interval=0, instance_id="test01"
+    )
     task = spe.begin_verify_store(1, False)
     task.wait()
     text = server_pretty(task.status)
@@ -182,30 +210,35 @@ def test_seed001_pretty_printing(mailstore: tuple[Loopback, FakeMailStore]) -> N
 # -- seed 002: MailStore Server tutorial ---------------------------------------------------------
 
 
-def test_seed002_server_info(mailstore: tuple[Loopback, FakeMailStore]) -> None:
+def test_seed002_server_info(mailstore: tuple[Loopback, FakeMailStore], flavour: Flavour) -> None:
     """`print(serverClient.GetServerInfo()["result"])`"""
     server, _fake = mailstore
-    info = MailStoreServerClient(base_url=server.url, poll_interval=0).get_server_info()
+    info = flavour.make(
+        MailStoreServerClient, base_url=server.url, poll_interval=0
+    ).get_server_info()
     assert (info.machine_name, info.version) == ("WIN-2012-R2-X64", "9.0.3.9857")
 
 
 def test_seed002_errors_carry_message_and_details(
     mailstore: tuple[Loopback, FakeMailStore],
+    flavour: Flavour,
 ) -> None:
     """`if userInfo["statusCode"] == 'succeeded': ... else: print(userInfo["error"]["message"])`"""
     server, fake = mailstore
     fake.errors["GetUserInfo"] = {"message": "User 'john.doe' does not exist.", "details": "x"}
-    client = MailStoreServerClient(base_url=server.url, poll_interval=0)
+    client = flavour.make(MailStoreServerClient, base_url=server.url, poll_interval=0)
     with pytest.raises(TaskFailedError) as caught:
         client.get_user_info("john.doe")
     assert caught.value.vendor_message == "User 'john.doe' does not exist."
 
 
-def test_seed002_all_email_addresses(mailstore: tuple[Loopback, FakeMailStore]) -> None:
+def test_seed002_all_email_addresses(
+    mailstore: tuple[Loopback, FakeMailStore], flavour: Flavour
+) -> None:
     """`emailAddresses += serverClient.GetUserInfo(user["userName"])["result"]["emailAddresses"]`"""
     server, fake = mailstore
     fake.results["GetUserInfo"] = dict(ADMIN, emailAddresses=["a@example.com"])
-    client = MailStoreServerClient(base_url=server.url, poll_interval=0)
+    client = flavour.make(MailStoreServerClient, base_url=server.url, poll_interval=0)
     addresses = [
         a
         for user in client.get_users()
@@ -214,11 +247,17 @@ def test_seed002_all_email_addresses(mailstore: tuple[Loopback, FakeMailStore]) 
     assert addresses == ["a@example.com", "a@example.com"]
 
 
-def test_seed002_automatic_token_handling(mailstore: tuple[Loopback, FakeMailStore]) -> None:
+def test_seed002_automatic_token_handling(
+    mailstore: tuple[Loopback, FakeMailStore], flavour: Flavour
+) -> None:
     """`serverClient = mailstore.server.Client(autoHandleToken=True); serverClient.VerifyStore(1)`"""
     server, fake = mailstore
-    client = MailStoreServerClient(
-        base_url=server.url, poll_interval=0, auto_handle_token=True, wait_time=1000
+    client = flavour.make(
+        MailStoreServerClient,
+        base_url=server.url,
+        poll_interval=0,
+        auto_handle_token=True,
+        wait_time=1000,
     )
     assert client.verify_store(1, False) is None
     polls = [args for name, args in fake.calls if name == "get-status"]
@@ -227,7 +266,9 @@ def test_seed002_automatic_token_handling(mailstore: tuple[Loopback, FakeMailSto
     assert [int(p["lastKnownStatusVersion"]) for p in polls] == list(range(len(VERIFY_LOG)))
 
 
-def test_seed002_progress_through_a_callback(mailstore: tuple[Loopback, FakeMailStore]) -> None:
+def test_seed002_progress_through_a_callback(
+    mailstore: tuple[Loopback, FakeMailStore], flavour: Flavour
+) -> None:
     """`def showProgress(progress): print(progress["logOutput"], end="")` as callbackStatus."""
     server, _fake = mailstore
     printed = io.StringIO()
@@ -235,17 +276,21 @@ def test_seed002_progress_through_a_callback(mailstore: tuple[Loopback, FakeMail
     def show_progress(status: Status) -> None:
         printed.write(status.log_output or "")
 
-    client = MailStoreServerClient(
-        base_url=server.url, poll_interval=0, status_callback=show_progress
+    client = flavour.make(
+        MailStoreServerClient, base_url=server.url, poll_interval=0, status_callback=show_progress
     )
     client.verify_store(3, False)
     assert printed.getvalue() == "".join(VERIFY_LOG)
 
 
-def test_seed002_manual_get_status_loop(mailstore: tuple[Loopback, FakeMailStore]) -> None:
+def test_seed002_manual_get_status_loop(
+    mailstore: tuple[Loopback, FakeMailStore], flavour: Flavour
+) -> None:
     """`while status["statusCode"] == "running": status = serverClient.GetStatus(status)`"""
     server, _fake = mailstore
-    client = MailStoreServerClient(base_url=server.url, poll_interval=0, auto_handle_token=False)
+    client = flavour.make(
+        MailStoreServerClient, base_url=server.url, poll_interval=0, auto_handle_token=False
+    )
     first = client.begin_verify_store(3, False)
     status = first.status
     output = ""
@@ -257,10 +302,12 @@ def test_seed002_manual_get_status_loop(mailstore: tuple[Loopback, FakeMailStore
     assert status.code == "succeeded" and output == "".join(VERIFY_LOG)
 
 
-def test_seed002_cancel_inside_the_polling_loop(mailstore: tuple[Loopback, FakeMailStore]) -> None:
+def test_seed002_cancel_inside_the_polling_loop(
+    mailstore: tuple[Loopback, FakeMailStore], flavour: Flavour
+) -> None:
     """The tutorial's loop that calls `serverClient.CancelAsync(status)` while polling."""
     server, _fake = mailstore
-    client = MailStoreServerClient(base_url=server.url, poll_interval=0)
+    client = flavour.make(MailStoreServerClient, base_url=server.url, poll_interval=0)
     task = client.begin_verify_store(3, False)
     seen = []
     with pytest.raises(TaskCancelledError):
@@ -275,23 +322,26 @@ def test_seed002_cancel_inside_the_polling_loop(mailstore: tuple[Loopback, FakeM
 
 def test_seed002_resume_a_task_from_its_token_in_a_new_client(
     mailstore: tuple[Loopback, FakeMailStore],
+    flavour: Flavour,
 ) -> None:
     """A script that stored the token picks the task up again (a new process, a new client)."""
     server, _fake = mailstore
     token = (
-        MailStoreServerClient(base_url=server.url, poll_interval=0)
+        flavour.make(MailStoreServerClient, base_url=server.url, poll_interval=0)
         .begin_verify_store(3, False)
         .token
     )
     assert token is not None
-    resumed = MailStoreServerClient(base_url=server.url, poll_interval=0).resume_task(token)
+    resumed = flavour.make(MailStoreServerClient, base_url=server.url, poll_interval=0).resume_task(
+        token
+    )
     assert resumed.wait() is None and resumed.status.code == "succeeded"
 
 
 # -- seed 003: Click2Mail document upload -------------------------------------------------------
 
 
-def test_seed003_upload_a_letter(server: Loopback, tmp_path: Path) -> None:
+def test_seed003_upload_a_letter(server: Loopback, tmp_path: Path, flavour: Flavour) -> None:
     """The staging upload of TestLetter.pdf with a streamed multipart body; 201 and the new id."""
     letter = tmp_path / "TestLetter.pdf"
     letter.write_bytes(b"%PDF-1.4 letter")
@@ -303,7 +353,7 @@ def test_seed003_upload_a_letter(server: Loopback, tmp_path: Path) -> None:
             "</description><pages>1</pages></document>",
         )
     )
-    client = Click2MailClient("awesomeuser", "gReAt/PaSsWoRd123", base_url=server.url)
+    client = flavour.make(Click2MailClient, "awesomeuser", "gReAt/PaSsWoRd123", base_url=server.url)
     document = client.upload_document(
         "Test Letter PDF", DocumentFormat.PDF, "Letter 8.5 x 11", letter
     )

@@ -264,6 +264,14 @@ CASES = [
         ],
     ),
     (
+        "model_named_as_the_async_client",
+        BASE + textwrap.dedent("""\
+        models:
+          AsyncTinyClient: {fields: {id: {type: int}}}
+        """),
+        ["18:3: models.AsyncTinyClient: name 'AsyncTinyClient' is already the async client class"],
+    ),
+    (
         "model_name_clashes_with_error",
         BASE + textwrap.dedent("""\
         models:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
 from typing import Any, TypeVar, cast
 
 from .answer import Answer
@@ -21,14 +22,15 @@ from .decoding import Decoder
 from .descriptors import ApiDescription, LongRunning, Operation
 from .encoding import WireRequest, build_request
 from .errors import ApiError, ErrorTable, LimitExceeded, LocalFileError
-from .exchange import Body, Exchange, Flow, Items, Release, RetryPolicy, Sent, Wait
+from .exchange import Body, Exchange, Flow, Items, Local, Release, RetryPolicy, Sent, Wait
 from .files import Download, FileTarget
+from .hooks import CallInfo, Hooks, joined
 from .options import CALL_OPTIONS_KEY, CallOptions
 from .pagination import PAGINATION_STYLES, Next, Page, items_of, more_after, same_origin_link
-from .policy import Limits, PollPacer, base_url_problem, collect
+from .policy import Limits, PollPacer, base_url_problem, collect, mask
 from .results import BinaryResult
 from .status import Status, StatusCallback
-from .tasks import LONG_RUNNING_PROTOCOLS, Task, resumed
+from .tasks import LONG_RUNNING_PROTOCOLS, Task, TaskState, resumed
 from .xml import ElementStream, looks_like_xml
 
 T = TypeVar("T")
@@ -76,6 +78,7 @@ class Calls:
         status_callback: StatusCallback | None,
         auto_handle_token: bool,
         poll_interval: float,
+        hooks: Hooks | None = None,
     ) -> None:
         problem = base_url_problem(base_url)
         if problem is not None:
@@ -94,6 +97,7 @@ class Calls:
         if log_level is not None:
             self.log.setLevel(log_level)
         self.auth = auth  # the spec's scheme with the client's credentials, or the caller's
+        self.hooks = hooks
         self.limits = Limits(max_answer_bytes, max_item_bytes, max_inflation)
         self.exchange = Exchange(
             api.errors,
@@ -147,21 +151,58 @@ class Calls:
         if echo_header and self.decoder.echo_value:
             wire.headers[echo_header] = self.decoder.echo_value
             wire.secrets.append(self.decoder.echo_value)
-        timeout = options.timeout if options else None
         if auth is not None and type(auth).auth_flow is Auth.auth_flow:
             auth.prepare(wire)  # the default flow: prepare and send, nothing more
             auth = None
-        if auth is None:
-            sent = yield from self.exchange.send(
-                op, wire, stream=stream, hold=hold, timeout=timeout
-            )
+        hooks = joined(self.hooks, options.hooks if options else None)
+        if hooks is None or not hooks.call:
+            sent = yield from self._exchange(op, wire, auth, stream, hold, options, hooks)
         else:
-            sent = yield from self._authenticated(op, wire, auth, stream, hold, timeout)
+            with ExitStack() as spans:  # the caller's context around the whole exchange
+                info = CallInfo(op.name, op.wire_name, wire.method, self._shown_url(wire))
+                for enter in hooks.call:
+                    spans.enter_context(enter(info))
+                sent = yield from self._exchange(op, wire, auth, stream, hold, options, hooks)
         if not self.decoder.accepted(op, sent.answer.status):
             if stream:
                 yield from self.exchange.read_error_body(sent)
             raise self.decoder.http_error(op, sent.answer, sent.attempts)
         return sent
+
+    def _exchange(
+        self,
+        op: Operation[Any],
+        wire: WireRequest,
+        auth: Auth | None,
+        stream: bool,
+        hold: float,
+        options: CallOptions | None,
+        hooks: Hooks | None,
+    ) -> Flow[Sent]:
+        timeout = options.timeout if options else None
+        retries = options.retries if options else None
+        if auth is None:
+            return (
+                yield from self.exchange.send(
+                    op,
+                    wire,
+                    stream=stream,
+                    hold=hold,
+                    timeout=timeout,
+                    retries=retries,
+                    hooks=hooks,
+                )
+            )
+        return (
+            yield from self._authenticated(op, wire, auth, stream, hold, timeout, retries, hooks)
+        )
+
+    def _shown_url(self, wire: WireRequest) -> str:
+        """Where a request goes, as a hook may record it: its secrets masked."""
+        try:
+            return mask(wire.full_url(), wire.secrets)
+        except UnicodeEncodeError:  # refused when sent, with the reason
+            return wire.base_url + wire.path
 
     def _authenticated(
         self,
@@ -171,6 +212,8 @@ class Calls:
         stream: bool,
         hold: float,
         timeout: float | None,
+        retries: int | None,
+        hooks: Hooks | None,
     ) -> Flow[Sent]:
         """Send ``wire`` as the auth's flow says: the requests it yields are sent (its own, a
         token request, too) and their answers handed back; the request itself may be sent
@@ -193,11 +236,19 @@ class Calls:
                         if not sent.answer.held:
                             yield Release(sent.answer)
                     sent = yield from self.exchange.send(
-                        op, wire, stream=stream, hold=hold, deadline=deadline
+                        op,
+                        wire,
+                        stream=stream,
+                        hold=hold,
+                        deadline=deadline,
+                        retries=retries,
+                        hooks=hooks,
                     )
                     reply = sent.answer
                 else:  # the auth's own request (a token request)
-                    own = yield from self.exchange.send(_AUTH_REQUEST, step, deadline=deadline)
+                    own = yield from self.exchange.send(
+                        _AUTH_REQUEST, step, deadline=deadline, hooks=hooks
+                    )
                     reply = own.answer
                 step = flow.send(reply)
         except StopIteration:
@@ -231,7 +282,7 @@ class Calls:
         *,
         wait_time_ms: int | None = None,
         status_callback: StatusCallback | None = None,
-    ) -> Flow[Task[T]]:
+    ) -> Flow[TaskState[T]]:
         """Start a long-running operation and return its task handle without waiting."""
         sent = yield from self.send_flow(op, args)
         status = self.decoder.decode(op, sent.answer)
@@ -334,7 +385,7 @@ class Calls:
         if save_to is None:
             return (yield from self.call_flow(op, args))
         try:
-            target = Download(save_to)
+            target: Download = yield Local(Download, save_to)
         except LocalFileError as exc:
             raise self.errors.adopt(exc, op.wire_name) from None
         try:
@@ -351,10 +402,10 @@ class Calls:
                 document = yield from self._rest(body, len(head))
                 yield Release(answer)
                 return self.decoder.status_instead_of_file(op, head + document, answer.status)
-            size = target.write((head,))
+            size: int = yield Local(target.write, (head,))
             while (pieces := (yield from body.next())) is not None:
-                size += target.write(pieces)
-            saved_to = target.commit()
+                size += yield Local(target.write, pieces)
+            saved_to: str | None = yield Local(target.commit)
             yield Release(answer)
         except (LocalFileError, LimitExceeded) as exc:
             raise self.errors.adopt(exc, op.wire_name) from None
@@ -385,10 +436,10 @@ class Calls:
         *,
         wait_time_ms: int | None = None,
         status_callback: StatusCallback | None = None,
-    ) -> Task[T]:
+    ) -> TaskState[T]:
         if self.api.long_running is None:
             raise TypeError(f"{self.api.name} declares no long-running protocol")
-        return Task(
+        return self.task_class(
             self.task_backend(),
             op,
             status,
@@ -396,6 +447,9 @@ class Calls:
             status_callback=status_callback or self.status_callback,
             pacer=self.pacer(),
         )
+
+    # the handle of a long-running task: ``Task`` for the sync client, ``AsyncTask`` for async
+    task_class: type[TaskState[Any]] = Task
 
     def task_backend(self) -> Any:
         """What a task runs its flows with (the driving client)."""
@@ -431,10 +485,11 @@ class Calls:
             return errors.task_timeout(message, token=token, seconds=seconds)
         return errors.decode(message)
 
-    def resume(self, token: str, *, version: int = 0) -> Task[JsonValue]:
+    def resume(self, token: str, *, version: int = 0) -> TaskState[JsonValue]:
         lr = self._long_running()
         running = self.api.envelope.running
         return resumed(
+            self.task_class,
             self.task_backend(),
             self.api.operation(lr.status_operation),
             token,

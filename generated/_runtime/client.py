@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar, cast
 
 import requests
 
@@ -21,8 +21,21 @@ from .builtin_types import BUILTIN_TYPES
 from .calls import Calls
 from .codec import JsonValue
 from .descriptors import ApiDescription, Operation
-from .exchange import Flow, Read, Release, Send, Transport, Wait, drive, responses_seen, run
+from .exchange import (
+    Await,
+    Flow,
+    Local,
+    Read,
+    Release,
+    Send,
+    Transport,
+    Wait,
+    drive,
+    responses_seen,
+    run,
+)
 from .files import FileTarget
+from .hooks import Hooks
 from .policy import url_setting_problem
 from .results import BinaryResult
 from .status import Status, StatusCallback
@@ -59,6 +72,7 @@ class Client(Calls):
         status_callback: StatusCallback | None = None,
         auto_handle_token: bool = True,
         poll_interval: float = 0.25,
+        hooks: Hooks | None = None,
     ) -> None:
         if transport is not None and session is not None:
             raise ArgumentValueError(
@@ -86,11 +100,8 @@ class Client(Calls):
             status_callback=status_callback,
             auto_handle_token=auto_handle_token,
             poll_interval=poll_interval,
+            hooks=hooks,
         )
-
-    @property
-    def last_response(self) -> Any:
-        return self.exchange.last_response
 
     def close(self) -> None:
         self.transport.close()
@@ -109,11 +120,19 @@ class Client(Calls):
         if kind is Wait:
             self.sleep(action.seconds)
             return None
+        if kind is Local:
+            return action.work(*action.args)
         if kind is Poll:
             return self.poll_status(action.token, action.version, action.wait_time_ms)
         if kind is Cancel:
             self.cancel_task(action.token)
             return None
+        if kind is Await:
+            getattr(action.awaitable, "close", lambda: None)()  # never awaited: no warning
+            raise TypeError(
+                "a hook returned an awaitable: async hooks need the async client "
+                f"(Async{type(self).__name__}), a sync client calls plain functions"
+            )
         raise TypeError(f"a flow asked for {action!r}")
 
     def run(self, flow: Flow[T]) -> T:
@@ -138,7 +157,7 @@ class Client(Calls):
         status_callback: StatusCallback | None = None,
     ) -> Task[T]:
         flow = self.start_flow(op, args, wait_time_ms=wait_time_ms, status_callback=status_callback)
-        return self.run(flow)
+        return cast(Task[T], self.run(flow))
 
     def settle(self, task: Task[T], auto_handle_token: bool | None) -> T | Task[T]:
         """Wait for ``task`` when token handling is automatic (per call, else per client)."""
@@ -212,11 +231,12 @@ def settings_from_env(api: ApiDescription, environ: Mapping[str, str]) -> dict[s
     return found
 
 
-class ClientBase:
-    """What every generated client class inherits: lifecycle, raw response access, resumption."""
+class SharedBase:
+    """What the sync and the async client classes have alike: settings from the environment,
+    raw response access."""
 
     _api: ClassVar[ApiDescription]
-    _client: Client
+    _client: Calls
 
     @classmethod
     def from_env(cls, **arguments: Any) -> Self:
@@ -230,6 +250,29 @@ class ClientBase:
             names = ", ".join(f"${env_name(cls._api, name)}" for name in missing)
             raise ArgumentValueError(f"{cls.__name__}.from_env(): set {names} or pass them")
         return cls(**found)
+
+    @property
+    def last_response(self) -> Any:
+        """The raw HTTP response of the most recent request (of any thread or task): a
+        ``requests.Response`` (an ``httpx.Response`` for an async client), or the answer of
+        the transport given to the client."""
+        return self._client.exchange.last_response
+
+    def raw_responses(self) -> AbstractContextManager[list[Any]]:
+        """The raw HTTP responses of the calls made inside the block, in order (each retry and
+        page included; calls of other threads are not seen), beside their typed results::
+
+            with client.raw_responses() as seen:
+                job = client.get_job(job_id)
+            seen[-1].headers, seen[-1].status_code, seen[-1].content
+        """
+        return responses_seen()
+
+
+class ClientBase(SharedBase):
+    """What every generated (sync) client class inherits: lifecycle, raw response access."""
+
+    _client: Client
 
     def close(self) -> None:
         """Close the HTTP session (and its pooled connections)."""
@@ -246,26 +289,10 @@ class ClientBase:
     ) -> None:
         self.close()
 
-    @property
-    def last_response(self) -> Any:
-        """The raw HTTP response of the most recent request (of any thread): a
-        ``requests.Response``, or the answer of the transport given to the client."""
-        return self._client.last_response
-
-    def raw_responses(self) -> AbstractContextManager[list[Any]]:
-        """The raw HTTP responses of the calls made inside the block, in order (each retry and
-        page included; calls of other threads are not seen), beside their typed results::
-
-            with client.raw_responses() as seen:
-                job = client.get_job(job_id)
-            seen[-1].headers, seen[-1].status_code, seen[-1].content
-        """
-        return responses_seen()
-
 
 class TaskClientBase(ClientBase):
     """Base of clients whose API has long-running tasks."""
 
     def resume_task(self, token: str, *, version: int = 0) -> Task[JsonValue]:
         """A handle on a long-running task started earlier (for instance in another process)."""
-        return self._client.resume(token, version=version)
+        return cast(Task[JsonValue], self._client.resume(token, version=version))

@@ -242,6 +242,11 @@ class ApiDescription(NamedTuple):
     client_class: str = ""
     description: str = ""
 
+    @property
+    def async_client_class(self) -> str:
+        """The async twin of the client class (``Async`` before its name)."""
+        return f"Async{self.client_class}"
+
     def operation(self, wire_name: str) -> Operation[Any]:
         """The operation of that wire name (e.g. the long-running protocol's status poll)."""
         for op in self.operations:

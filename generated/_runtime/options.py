@@ -6,7 +6,10 @@ parameters from reusing."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from .hooks import Hooks
 
 
 class ClientOption(NamedTuple):
@@ -22,6 +25,7 @@ class ClientOption(NamedTuple):
     doc: str
     when: str = "always"  # always | environments | long_running
     to_client: bool = True  # passed on to the runtime client (else: used to find the base URL)
+    async_annotation: str | None = None  # in the async client, where it differs
 
 
 CLIENT_OPTIONS: tuple[ClientOption, ...] = (
@@ -104,20 +108,33 @@ CLIENT_OPTIONS: tuple[ClientOption, ...] = (
         None,
         "Authenticate with this instead of the spec's scheme (a signer, a rotating token).",
     ),
+    ClientOption(
+        "hooks",
+        "_rt.Hooks | None",
+        None,
+        "Functions that see every call, request, answer and retry (tracing, metrics).",
+    ),
     ClientOption("log_level", "int | str | None", None, "Level of the package's logger."),
-    ClientOption("session", "requests.Session | None", None, "A requests session to use."),
+    ClientOption(
+        "session",
+        "requests.Session | None",
+        None,
+        "A requests session to use (an httpx.AsyncClient for the async client).",
+        async_annotation="httpx.AsyncClient | None",
+    ),
     ClientOption(
         "transport",
         "_rt.Transport | None",
         None,
-        "Move the bytes through this instead of requests (e.g. a MemoryTransport in tests).",
+        "Move the bytes through this instead of requests or httpx (a MemoryTransport in tests).",
+        async_annotation="_aio.AsyncTransport | _rt.Transport | None",
     ),
 )
 
 # Keyword arguments the generated methods add to an operation's own parameters: every method,
 # long-running ones, and those whose decoding answers with a file (``Decoding.file``).
 CALL_OPTIONS: dict[str, tuple[str, ...]] = {
-    "always": ("timeout", "extra_headers", "extra_query"),
+    "always": ("timeout", "extra_headers", "extra_query", "retries", "hooks"),
     "long_running": ("auto_handle_token", "wait_time", "status_callback"),
     "file": ("save_to",),
 }
@@ -127,18 +144,24 @@ CALL_OPTIONS_KEY = "\x00call-options"
 
 
 class CallOptions(NamedTuple):
-    """Options of one call: its deadline (seconds for all of it), and headers and query
-    parameters to add."""
+    """Options of one call: its deadline (seconds for all of it), headers and query
+    parameters to add, its own number of retries, and hooks added to the client's."""
 
     timeout: float | None = None
     extra_headers: dict[str, str] | None = None
     extra_query: dict[str, str] | None = None
+    retries: int | None = None
+    hooks: Hooks | None = None
 
 
 def call_options(
-    timeout: float | None, extra_headers: dict[str, str] | None, extra_query: dict[str, str] | None
+    timeout: float | None,
+    extra_headers: dict[str, str] | None,
+    extra_query: dict[str, str] | None,
+    retries: int | None,
+    hooks: Hooks | None,
 ) -> CallOptions | None:
     """The options of one call (None when it gives none: the common case costs nothing)."""
-    if timeout is None and not extra_headers and not extra_query:
+    if timeout is None and not extra_headers and not extra_query and retries is None and not hooks:
         return None
-    return CallOptions(timeout, extra_headers, extra_query)
+    return CallOptions(timeout, extra_headers, extra_query, retries, hooks)

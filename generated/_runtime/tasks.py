@@ -69,12 +69,13 @@ class TaskBackend(Protocol):
         ...
 
 
-class Task(Generic[T]):
-    """Handle on a running server task: refresh, wait, iterate over updates, cancel, resume."""
+class TaskState(Generic[T]):
+    """What a task handle knows and decides, as flows; ``Task`` runs them synchronously,
+    ``aio.AsyncTask`` awaits them."""
 
     def __init__(
         self,
-        backend: TaskBackend,
+        backend: Any,
         op: Operation[T],
         first: Status,
         *,
@@ -106,29 +107,7 @@ class Task(Generic[T]):
     def version(self) -> int | None:
         return self.status.version
 
-    # -- what a caller does (each runs its flow through the backend) ---------------------------
-    def refresh(self) -> Status:
-        """One ``get-status`` round trip (the server holds it up to ``wait_time_ms``), paced:
-        polls start at least the client's ``poll_interval`` apart, further apart while the
-        server answers at once with nothing new."""
-        return run(self.refresh_flow(), self._perform, _nothing_to_release)
-
-    def __iter__(self) -> Iterator[Status]:
-        """Every status from now on, the final one included."""
-        return drive(self.statuses_flow(), self._perform, _nothing_to_release)
-
-    def wait(self, timeout: float | None = None) -> T:
-        """Poll until the task is final; return its result or raise the vendor error."""
-        return run(self.wait_flow(timeout), self._perform, _nothing_to_release)
-
-    def cancel(self) -> None:
-        """Ask the server to cancel; it decides when. Keep polling (``wait``) to see the end."""
-        run(self.cancel_flow(), self._perform, _nothing_to_release)
-
-    def _perform(self, action: Any) -> Any:
-        return perform_task_action(self._backend, action)
-
-    # -- the same as flows -------------------------------------------------------------------
+    # -- the flows ---------------------------------------------------------------------------
     def refresh_flow(self) -> Flow[Status]:
         if self.done:
             return self.status
@@ -190,13 +169,41 @@ class Task(Generic[T]):
                     seconds=timeout or 0,
                 )
             yield from self.refresh_flow()
-        return self._backend.task_result(self._op, self.status)
+        result: T = self._backend.task_result(self._op, self.status)
+        return result
 
     def cancel_flow(self) -> Flow[None]:
         if self.token is None or self.done:
             return
         yield Cancel(self.token)
         self.cancel_requested = True
+
+
+class Task(TaskState[T]):
+    """Handle on a running server task: refresh, wait, iterate over updates, cancel, resume."""
+
+    _backend: TaskBackend
+
+    def refresh(self) -> Status:
+        """One ``get-status`` round trip (the server holds it up to ``wait_time_ms``), paced:
+        polls start at least the client's ``poll_interval`` apart, further apart while the
+        server answers at once with nothing new."""
+        return run(self.refresh_flow(), self._perform, _nothing_to_release)
+
+    def __iter__(self) -> Iterator[Status]:
+        """Every status from now on, the final one included."""
+        return drive(self.statuses_flow(), self._perform, _nothing_to_release)
+
+    def wait(self, timeout: float | None = None) -> T:
+        """Poll until the task is final; return its result or raise the vendor error."""
+        return run(self.wait_flow(timeout), self._perform, _nothing_to_release)
+
+    def cancel(self) -> None:
+        """Ask the server to cancel; it decides when. Keep polling (``wait``) to see the end."""
+        run(self.cancel_flow(), self._perform, _nothing_to_release)
+
+    def _perform(self, action: Any) -> Any:
+        return perform_task_action(self._backend, action)
 
 
 def perform_task_action(backend: TaskBackend, action: Any) -> Any:
@@ -217,7 +224,8 @@ def _nothing_to_release(answer: Any) -> None:
 
 
 def resumed(
-    backend: TaskBackend,
+    task_class: type[TaskState[Any]],
+    backend: Any,
     op: Operation[Any],
     token: str,
     *,
@@ -226,7 +234,7 @@ def resumed(
     wait_time_ms: int,
     status_callback: StatusCallback | None = None,
     pacer: PollPacer | None = None,
-) -> Task[JsonValue]:
+) -> TaskState[JsonValue]:
     """A handle on a task started elsewhere (another process), from its saved token. Its result
     is returned as plain JSON, since the operation that started it is not known here."""
     placeholder = Status(
@@ -243,7 +251,7 @@ def resumed(
         running=True,
     )
     plain: Operation[JsonValue] = op._replace(result=JSON)
-    return Task(
+    return task_class(
         backend,
         plain,
         placeholder,

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import datetime
 import http.client
-import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,7 +27,7 @@ from requests.hooks import dispatch_hook
 from .answer import Answer
 from .exchange import NetworkFailure, Read, Send
 from .http_adapter import ACTIVE_DEADLINE, HeadersCutOff, guard_session
-from .policy import mask
+from .policy import UrlSecrets
 
 # What can go wrong on the network while a request is sent or its answer read.
 _NETWORK = (
@@ -78,9 +77,7 @@ class RequestsTransport:
 
     def send(self, action: Send) -> Answer:
         hop = action.hop
-        in_url = [s for s in action.secrets if s and mask(hop.url, [s]) != hop.url]
-        if in_url:
-            _URL_SECRETS.add(in_url)  # urllib3 logs the URL at DEBUG level
+        _URL_SECRETS.watch(hop.url, action.secrets)  # urllib3 logs the URL at DEBUG level
         request = requests.Request(
             hop.method,
             hop.url,
@@ -221,30 +218,9 @@ def _cause_dropped(text: str) -> str:
     return text.split("(Caused by", 1)[0].strip() or text
 
 
-class _UrlSecrets(logging.Filter):
-    """Masks secrets that travel in URLs in urllib3's own debug lines ("GET /x?api_key=...");
-    installed on urllib3's logger the first time such a secret is sent."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def add(self, secrets: Iterable[str]) -> None:
-        if not self.secrets:
-            logging.getLogger("urllib3.connectionpool").addFilter(self)
-        self.secrets.update(secrets)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        masked = mask(text, self.secrets)
-        if masked != text:
-            record.msg, record.args = masked, ()
-        return True
-
-
-_URL_SECRETS = _UrlSecrets()
-
-
 def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
     """Per-request auth that sends nothing: no session credentials, no ~/.netrc lookup."""
     return request
+
+
+_URL_SECRETS = UrlSecrets("urllib3.connectionpool")

@@ -12,6 +12,8 @@ a draft being edited), so each operation declares which statuses are failures, a
 documented failure has its own exception class.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .._runtime import NULL, pretty
 from .client import Click2MailClient
 from .errors import (
@@ -82,6 +84,19 @@ from .models import (
     TrackingType,
 )
 
+if TYPE_CHECKING:
+    from .async_client import AsyncClick2MailClient
+
+
+def __getattr__(name: str) -> Any:
+    """The async client is imported when first asked for (it brings asyncio)."""
+    if name == "AsyncClick2MailClient":
+        from .async_client import AsyncClick2MailClient
+
+        return AsyncClick2MailClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "AccountAddress",
     "AccountAddresses",
@@ -96,6 +111,7 @@ __all__ = [
     "AddressListStatus",
     "AddressListSummary",
     "AddressToCorrect",
+    "AsyncClick2MailClient",
     "AuthenticationError",
     "BillingType",
     "CallTimeout",

@@ -3130,7 +3130,8 @@ class Click2MailClient(_rt.ClientBase):
 
     Every method also takes ``timeout`` (seconds this call may take in all: connect, answer,
     body and retries; the client's ``timeout`` otherwise), ``extra_headers`` and
-    ``extra_query`` (added to this call's request); ``last_response`` is the raw answer of
+    ``extra_query`` (added to this call's request), ``retries`` (this call's own number of
+    retries) and ``hooks`` (added to the client's); ``last_response`` is the raw answer of
     the latest call, ``raw_responses()`` collects those of the calls made in a ``with``
     block.
 
@@ -3159,6 +3160,7 @@ class Click2MailClient(_rt.ClientBase):
         retry_attempts: int = 2,
         retry_backoff: float = 0.5,
         auth: _rt.Auth | None = None,
+        hooks: _rt.Hooks | None = None,
         log_level: int | str | None = None,
         session: requests.Session | None = None,
         transport: _rt.Transport | None = None,
@@ -3180,6 +3182,7 @@ class Click2MailClient(_rt.ClientBase):
             retry_attempts=retry_attempts,
             retry_backoff=retry_backoff,
             auth=auth,
+            hooks=hooks,
             log_level=log_level,
             session=session,
             transport=transport,
@@ -3195,6 +3198,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Document:
         """Upload a document (documented; seed 003). The file is streamed from a path, bytes or
         a binary file object; a file the caller does not name is sent as ``file.<format>``
@@ -3215,7 +3220,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_UPLOAD_DOCUMENT,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "documentName": document_name,
                 "documentFormat": document_format,
                 "documentClass": document_class,
@@ -3233,6 +3240,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Document:
         """Create a document from a public URL (documented). The answer is read as an upload's;
         its shape is inferred.
@@ -3248,7 +3257,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_DOCUMENT_FROM_URL,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "documentFormat": document_format,
                 "documentClass": document_class,
                 "url": url,
@@ -3265,6 +3276,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.DocumentList:
         """Documents of the account, a page at a time (documented; answer shape inferred).
 
@@ -3278,7 +3291,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_DOCUMENTS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "numberOfDocuments": number_of_documents,
                 "offset": offset,
                 "documentClass": document_class,
@@ -3293,6 +3308,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Document:
         """Concatenate uploaded documents into a new one, such as the two sides of a postcard
         (documented; the XML document list is what Click2Mail's Python SDK sends).
@@ -3306,7 +3323,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_MERGE_DOCUMENTS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "documentName": document_name,
                 "documentList": documents,
             },
@@ -3319,6 +3338,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """Convert a DOC, DOCX, PUB, PPT, PPTX, PNG, JPEG or ODT file to PDF and return the
@@ -3336,7 +3357,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.download(
             _OP_CONVERT_TO_PDF,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "file": file,
             },
             save_to,
@@ -3349,6 +3372,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Reply:
         """Whether a document name is still free (documented). The answer's shape is inferred:
         its status is returned as data (status 0: free), not raised.
@@ -3361,7 +3386,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CHECK_DOCUMENT_NAME,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "documentName": document_name,
             },
         )
@@ -3373,6 +3400,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Merge fields defined on a document built in the web editor (documented; the answer's
         shape is not, so it is returned as plain data).
@@ -3385,7 +3414,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_VARIABLE_DATA,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -3399,6 +3430,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """The job copies ("versions") of a base document (documented; answer shape inferred,
         so it is returned as plain data).
@@ -3413,7 +3446,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_JOB_DOCUMENTS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "documentId": document_id,
                 "offset": offset,
                 "numberOfDocuments": number_of_documents,
@@ -3427,6 +3462,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Reply:
         """Delete a document ("Delete Document" in the reference; the path is inferred).
 
@@ -3438,7 +3475,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DELETE_DOCUMENT,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -3450,6 +3489,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.AddressList:
         """Upload an address list (documented). Processing is asynchronous: poll
         ``get_address_list`` until its status is 3 (CASS standardized, ready for a job); 9
@@ -3463,7 +3504,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_ADDRESS_LIST,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "addressList": address_list,
             },
         )
@@ -3475,6 +3518,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.AddressList:
         """An address list's processing state (documented): 0 uploaded, 1 mapped, 2 created, 3
         CASS standardized (ready); status 9 (the list failed) raises ``AddressListError``.
@@ -3487,7 +3532,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_ADDRESS_LIST,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -3502,6 +3549,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.AddressLists:
         """The account's address lists (documented; XML shape inferred from a Click2Mail staff
         app).
@@ -3517,7 +3566,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_ADDRESS_LISTS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "numberOfLists": number_of_lists,
                 "offset": offset,
                 "searchkey": searchkey,
@@ -3532,6 +3583,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Reply:
         """Delete an address list (documented; answer shape inferred).
 
@@ -3543,7 +3596,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DELETE_ADDRESS_LIST,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -3559,6 +3614,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.ListAddresses:
         """The addresses inside a list (documented; answer shape inferred). Give the account's
         (base) list id or a job's copy of it.
@@ -3575,7 +3632,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_ADDRESS_LIST_CONTENTS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "baseAddressListId": base_address_list_id,
                 "jobAddressListId": job_address_list_id,
                 "addressType": address_type,
@@ -3591,6 +3650,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Reply:
         """Whether an address list name is still free (documented). The answer's shape is
         inferred: its status is returned as data (status 0: free), not raised.
@@ -3603,7 +3664,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CHECK_ADDRESS_LIST_NAME,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "addressListName": address_list_name,
             },
         )
@@ -3617,6 +3680,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.AddressList:
         """Add addresses to an existing base or job list (documented; answer shape inferred).
 
@@ -3630,7 +3695,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ADD_ADDRESSES_TO_LIST,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "baseAddressListId": base_address_list_id,
                 "jobAddressListId": job_address_list_id,
                 "addressList": address_list,
@@ -3646,6 +3713,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.AddressList:
         """Update addresses in an existing base or job list (documented; answer shape
         inferred).
@@ -3660,7 +3729,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_UPDATE_ADDRESSES_IN_LIST,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "baseAddressListId": base_address_list_id,
                 "jobAddressListId": job_address_list_id,
                 "addressList": address_list,
@@ -3677,6 +3748,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.AddressList:
         """Remove addresses from a base or job list (documented): the addresses with the given
         ids, or all addresses of one kind.
@@ -3692,7 +3765,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DELETE_ADDRESSES_FROM_LIST,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "baseAddressListId": base_address_list_id,
                 "jobAddressListId": job_address_list_id,
                 "id[]": address_ids,
@@ -3708,6 +3783,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.AddressList:
         """Make a new address list from address-book entries (documented; answer shape
         inferred).
@@ -3722,7 +3799,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_LIST_FROM_ADDRESS_BOOK,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": address_ids,
                 "name": name,
             },
@@ -3737,6 +3816,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.AddressList:
         """Add address-book entries to a base or job list (documented; answer shape inferred).
 
@@ -3752,7 +3833,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ADD_ADDRESS_BOOK_ADDRESSES_TO_LIST,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": address_ids,
                 "baseAddressListId": base_address_list_id,
                 "jobAddressListId": job_address_list_id,
@@ -3766,6 +3849,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.CorrectedAddresses:
         """Standardize US addresses now (CASS), without creating a list: one answer per
         address, in order, flagged standard, international or non-mailable (documented; the
@@ -3779,7 +3864,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CORRECT_ADDRESSES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "addresses": addresses,
             },
         )
@@ -3790,6 +3877,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.AddressBooks:
         """The account's address books (documented; XML shape inferred).
 
@@ -3798,7 +3887,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_ADDRESS_BOOKS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -3809,6 +3900,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Reply:
         """Create an address book (documented; answer shape inferred).
 
@@ -3820,7 +3913,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_ADDRESS_BOOK,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "addressBookName": address_book_name,
             },
         )
@@ -3834,6 +3929,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.ListAddresses:
         """The addresses in an address book (documented; answer shape inferred).
 
@@ -3847,7 +3944,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_ADDRESS_BOOK,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "offset": offset,
                 "limit": limit,
@@ -3862,6 +3961,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.AddressList:
         """Add addresses to an address book (documented; XML body as for address lists).
 
@@ -3874,7 +3975,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ADD_ADDRESS_BOOK_ADDRESSES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "addressList": address_list,
             },
@@ -3888,6 +3991,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.AddressList:
         """Update addresses in an address book (documented).
 
@@ -3901,7 +4006,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_UPDATE_ADDRESS_BOOK_ADDRESSES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "addressList": address_list,
             },
@@ -3914,6 +4021,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Reply:
         """Delete an address book (documented; answer shape inferred).
 
@@ -3925,7 +4034,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DELETE_ADDRESS_BOOK,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -3937,6 +4048,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Reply:
         """Delete one address from an address book ("Delete Address from Address Book" in the
         reference; the path is inferred from a Click2Mail staff app, untested there).
@@ -3949,7 +4062,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DELETE_ADDRESS_BOOK_ENTRY,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -3988,6 +4103,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """Create a draft mailing job (documented): nothing is charged until ``submit_job``.
         Mail a document (``document_id``, or a job copy ``job_document_id``) to an address
@@ -4041,7 +4158,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_JOB,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "documentClass": document_class,
                 "layout": layout,
                 "productionTime": production_time,
@@ -4080,6 +4199,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """A job's state (documented). The status is the job's, not an error: a draft is status
         9 "Editing", a processed job waiting for the printer status 4 "Awaiting Production";
@@ -4093,7 +4214,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_JOB,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -4106,6 +4229,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.JobInfo:
         """Everything about a job (documented; fields as Click2Mail's SDKs read them). With
         ``mapping_headings="yes"`` the answer also names the columns of the list's mapping.
@@ -4120,7 +4245,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_JOB_INFO,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "mappingHeadings": mapping_headings,
             },
@@ -4162,6 +4289,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """Change a draft job (documented); every option is optional. EDDM jobs need ``crid``.
         On the wire the return address lines are ``rtnAddress1``/``rtnAddress2`` here
@@ -4204,7 +4333,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_UPDATE_JOB,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "documentClass": document_class,
                 "layout": layout,
@@ -4248,6 +4379,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Jobs created in a period (documented; the answer's shape is not, so it is returned
         as plain data).
@@ -4263,7 +4396,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_JOBS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "startDate": start_date,
                 "endDate": end_date,
                 "mailClass": mail_class,
@@ -4306,6 +4441,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """Pay for a draft job and release it to production (documented). This spends money. A
         refusal raises: status 1 ``JobNotFoundError`` and status 2
@@ -4351,7 +4488,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_SUBMIT_JOB,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "billingType": billing_type,
                 "billingName": billing_name,
@@ -4394,6 +4533,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.JobCost:
         """The price of a created job (documented; the nested breakdown comes from the legacy
         reference and Click2Mail's SDKs). The price depends on how it will be paid.
@@ -4409,7 +4550,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_JOB_COST,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "details": details,
                 "paymentType": payment_type,
@@ -4424,6 +4567,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """Render a proof of a draft job (documented). Inferred from a Click2Mail staff app:
         the answer's ``id`` is the proof's id and ``status_url`` its URL.
@@ -4436,7 +4581,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_PROOF,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -4450,6 +4597,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """The proof's PDF (documented). ``download(save_to=...)`` streams it to a file; an XML
@@ -4468,7 +4617,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.download(
             _OP_GET_PROOF,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "proofId": proof_id,
                 "sessionId": session_id,
@@ -4484,6 +4635,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """Record the customer's approval of the proof (documented; an audit trail); the job
         moves to PROOF_ACCEPTED.
@@ -4497,7 +4650,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ACCEPT_PROOF,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "acceptId": accept_id,
             },
@@ -4510,6 +4665,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """Cancel a submitted job before production starts ("Cancel a Submitted Job"; path seen
         in Click2Mail's SDKs). Not retried: cancelling is not safe to repeat.
@@ -4522,7 +4679,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CANCEL_JOB,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -4534,6 +4693,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """Delete a draft job ("Delete a Job" in the reference; the path is inferred).
 
@@ -4545,7 +4706,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DELETE_JOB,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -4557,6 +4720,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """Copy a job; the answer's ``id`` is the copy's (reference title; path and answer
         inferred).
@@ -4569,7 +4734,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_DUPLICATE_JOB,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -4581,6 +4748,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """Put a job in the customer's web cart instead of submitting it (reference title; path
         inferred).
@@ -4593,7 +4762,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ADD_JOB_TO_CART,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -4605,6 +4776,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Shipping options and costs of a print-and-ship job ("Check the Job Shipping Cost";
         legacy reference, answer shape inferred, so returned as plain data).
@@ -4617,7 +4790,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_SHIP_ESTIMATE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -4629,6 +4804,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """Create a draft job from a job template made in the web UI (type REST API)
         (documented flow; parameter seen in Click2Mail's SDKs). Then ``update_job`` with a
@@ -4642,7 +4819,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_JOB_FROM_TEMPLATE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "templateName": template_name,
             },
         )
@@ -4655,6 +4834,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """Create a job from a template id and an address list. Inferred: an older variant seen
         only in third-party code; prefer ``create_job_from_template``.
@@ -4668,7 +4849,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_JOB_FROM_TEMPLATE_ID,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "jobtemplateId": job_template_id,
                 "addressId": address_id,
             },
@@ -4684,6 +4867,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """Create **and submit** a one-piece job from a template (seen in Click2Mail's SDKs):
         the PDF, one recipient and how to pay. This spends money.
@@ -4699,7 +4884,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_SUBMIT_SINGLE_PIECE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "templateName": template_name,
                 "address": address,
                 "billingType": billing_type,
@@ -4723,6 +4910,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """The mailer of an EDDM job (seen in Click2Mail's EDDM Postman collection; answer
         inferred).
@@ -4744,7 +4933,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_SET_EDDM_MAILER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "mailerName": mailer_name,
                 "mailerOrganization": mailer_organization,
@@ -4774,6 +4965,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """The post office of entry of an EDDM job (seen in Click2Mail's EDDM Postman
         collection).
@@ -4795,7 +4988,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_SET_EDDM_POST_OFFICE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "poName": po_name,
                 "deliveryType": delivery_type,
@@ -4820,6 +5015,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Job:
         """One carrier route of an EDDM job; call once per route (seen in Click2Mail's EDDM
         Postman collection).
@@ -4836,7 +5033,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ADD_EDDM_ROUTE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "poName": po_name,
                 "route": route,
@@ -4852,6 +5051,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """The EDDM settings of a job (inferred from a third-party reading; returned as plain
         data).
@@ -4864,7 +5065,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_EDDM,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -4879,6 +5082,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.JobTracking:
         """USPS tracking of a mailed job: one ``MailPiece`` per piece with its last scan (seen
         in Click2Mail's SDKs). Data refreshes about daily; staging produces none.
@@ -4894,7 +5099,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_TRACKING,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "trackingType": tracking_type,
                 "barCode": bar_code,
@@ -4910,6 +5117,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.JobTracking:
         """Tracking keyed by each recipient's unique id (a ``c2m_uniqueid`` column in the
         address list) (seen in Click2Mail's SDKs).
@@ -4924,7 +5133,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_TRACKING_BY_UNIQUE_ID,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "trackingType": tracking_type,
             },
@@ -4938,6 +5149,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """USPS electronic return receipts of a certified job (seen in Click2Mail's SDKs): one
@@ -4955,7 +5168,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.download(
             _OP_GET_RETURN_RECEIPT,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "barcode": barcode,
             },
@@ -4970,6 +5185,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """The return receipt of one recipient, by unique id (seen in Click2Mail's SDKs).
@@ -4987,7 +5204,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.download(
             _OP_GET_RETURN_RECEIPT_BY_UNIQUE_ID,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "uniqueId": unique_id,
             },
@@ -5004,6 +5223,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Jobs created with one ``appSignature``. Inferred from a third-party reading;
         returned as plain data.
@@ -5019,7 +5240,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_JOBS_BY_APP_SIGNATURE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "appSignature": app_signature,
                 "offset": offset,
                 "numberOfJobs": number_of_jobs,
@@ -5036,6 +5259,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Jobs of an application id, as a Click2Mail staff app lists them (inferred; returned
         as plain data).
@@ -5050,7 +5275,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_APP_JOBS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "appid": app_id,
                 "offset": offset,
                 "numberOfJobs": number_of_jobs,
@@ -5077,6 +5304,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.CostEstimate:
         """Price a mailing without creating anything (documented request; the answer is read
         with the fields of a job's cost, an inference).
@@ -5105,7 +5334,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_COST_ESTIMATE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "documentClass": document_class,
                 "layout": layout,
                 "productionTime": production_time,
@@ -5129,6 +5360,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Credit:
         """The account's credit balance (documented).
 
@@ -5137,7 +5370,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_CREDIT,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -5159,6 +5394,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Credit:
         """Buy account credit with a card (documented; all eleven card fields are required, the
         minimum is 10 USD, the expiry must be in the future). This spends money. Paying jobs
@@ -5184,7 +5421,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_PURCHASE_CREDIT,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "billingName": billing_name,
                 "billingCompany": billing_company,
                 "billingAddress1": billing_address1,
@@ -5208,6 +5447,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Projects (job folders) of the account (inferred; returned as plain data).
 
@@ -5220,7 +5461,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_PROJECTS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "numberOfProjects": number_of_projects,
                 "offset": offset,
             },
@@ -5233,6 +5476,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Reply:
         """Create a project to file jobs in (inferred).
 
@@ -5244,7 +5489,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_PROJECT,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "projectName": project_name,
             },
         )
@@ -5258,6 +5505,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """The jobs of a project (inferred; returned as plain data).
 
@@ -5271,7 +5520,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_PROJECT_JOBS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "projectName": project_name,
                 "numberOfJobs": number_of_jobs,
                 "offset": offset,
@@ -5286,6 +5537,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """The valid combinations of product options (inferred; returned as plain data).
 
@@ -5298,7 +5551,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_PRODUCT_OPTIONS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "documentClass": document_class,
                 "skipBulkPrint": skip_bulk_print,
             },
@@ -5310,6 +5565,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Reply:
         """Check the credentials (seen in Click2Mail's Java sample): status 0 when valid,
         ``Click2MailAuthenticationError`` (HTTP 401) when not.
@@ -5319,7 +5576,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_AUTHORIZE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -5329,6 +5588,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Reply:
         """ "Create an Account" in the reference. Inferred: the path is unconfirmed and seen
         only through a partner proxy; its parameters are not documented, so none are sent.
@@ -5338,7 +5599,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_CREATE_ACCOUNT,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -5349,6 +5612,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.AccountAddresses:
         """Addresses of one type saved on the account (documented; answer shape inferred from
         Click2Mail's SDKs).
@@ -5361,7 +5626,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_ACCOUNT_ADDRESSES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "addressType": address_type,
             },
         )
@@ -5392,6 +5659,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Reply:
         """Save an address on the account (documented); its id is a job's ``returnAddressId``,
         ``businessReplyAddressId`` or ``courtesyReplyAddressId``. EDDM mailer addresses need
@@ -5425,7 +5694,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_ADD_ACCOUNT_ADDRESS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "type": address_type,
                 "description": description,
                 "prefix": prefix,
@@ -5476,6 +5747,8 @@ class Click2MailClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Reply:
         """Update a saved account address (documented; same fields as ``add_account_address``).
 
@@ -5508,7 +5781,9 @@ class Click2MailClient(_rt.ClientBase):
         return self._client.call(
             _OP_UPDATE_ACCOUNT_ADDRESS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "addressId": address_id,
                 "type": address_type,
                 "description": description,

@@ -10,6 +10,8 @@ action; the account's credentials travel inside that document. Answers are XML d
 whose ``status`` is 100 on success.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .._runtime import NULL, pretty
 from .client import MailCertClient
 from .errors import (
@@ -34,7 +36,21 @@ from .models import (
     RowOrder,
 )
 
+if TYPE_CHECKING:
+    from .async_client import AsyncMailCertClient
+
+
+def __getattr__(name: str) -> Any:
+    """The async client is imported when first asked for (it brings asyncio)."""
+    if name == "AsyncMailCertClient":
+        from .async_client import AsyncMailCertClient
+
+        return AsyncMailCertClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "AsyncMailCertClient",
     "AuthenticationError",
     "CallTimeout",
     "DecodeError",

@@ -249,7 +249,8 @@ class MailCertClient(_rt.ClientBase):
 
     Every method also takes ``timeout`` (seconds this call may take in all: connect, answer,
     body and retries; the client's ``timeout`` otherwise), ``extra_headers`` and
-    ``extra_query`` (added to this call's request); ``last_response`` is the raw answer of
+    ``extra_query`` (added to this call's request), ``retries`` (this call's own number of
+    retries) and ``hooks`` (added to the client's); ``last_response`` is the raw answer of
     the latest call, ``raw_responses()`` collects those of the calls made in a ``with``
     block.
 
@@ -279,6 +280,7 @@ class MailCertClient(_rt.ClientBase):
         retry_attempts: int = 2,
         retry_backoff: float = 0.5,
         auth: _rt.Auth | None = None,
+        hooks: _rt.Hooks | None = None,
         log_level: int | str | None = None,
         session: requests.Session | None = None,
         transport: _rt.Transport | None = None,
@@ -306,6 +308,7 @@ class MailCertClient(_rt.ClientBase):
             retry_attempts=retry_attempts,
             retry_backoff=retry_backoff,
             auth=auth,
+            hooks=hooks,
             log_level=log_level,
             session=session,
             transport=transport,
@@ -317,6 +320,8 @@ class MailCertClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.DefaultSettings:
         """The MailCert settings of the account.
 
@@ -325,7 +330,9 @@ class MailCertClient(_rt.ClientBase):
         return self._client.call(
             _OP_GET_DEFAULT_SETTINGS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -346,6 +353,8 @@ class MailCertClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.ListPdfResult:
         """Certificates of the account, filtered. The vendor does not paginate: narrow the
         filters, one answer can hold every certificate ever issued.
@@ -369,7 +378,9 @@ class MailCertClient(_rt.ClientBase):
         return self._client.call(
             _OP_LIST_PDF,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "mail_from": mail_from,
                 "mail_to": mail_to,
                 "date_min": date_min,
@@ -401,6 +412,8 @@ class MailCertClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> Iterator[models.PdfRow]:
         """``list_pdf``, yielding each item while the answer is still arriving.
 
@@ -426,7 +439,9 @@ class MailCertClient(_rt.ClientBase):
         return self._client.iterate(
             _OP_LIST_PDF,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "mail_from": mail_from,
                 "mail_to": mail_to,
                 "date_min": date_min,
@@ -448,6 +463,8 @@ class MailCertClient(_rt.ClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """The PDF of a certificate. The answer is either the PDF (``has_file`` is true,
@@ -465,7 +482,9 @@ class MailCertClient(_rt.ClientBase):
         return self._client.download(
             _OP_DOWNLOAD_PDF,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "file_id": file_id,
             },
             save_to,

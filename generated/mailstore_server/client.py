@@ -2330,7 +2330,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
     Every method also takes ``timeout`` (seconds this call may take in all: connect, answer,
     body and retries; the client's ``timeout`` otherwise), ``extra_headers`` and
-    ``extra_query`` (added to this call's request); ``last_response`` is the raw answer of
+    ``extra_query`` (added to this call's request), ``retries`` (this call's own number of
+    retries) and ``hooks`` (added to the client's); ``last_response`` is the raw answer of
     the latest call, ``raw_responses()`` collects those of the calls made in a ``with``
     block.
 
@@ -2366,6 +2367,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         poll_interval: float = 0.25,
         status_callback: _rt.StatusCallback | None = None,
         auth: _rt.Auth | None = None,
+        hooks: _rt.Hooks | None = None,
         log_level: int | str | None = None,
         session: requests.Session | None = None,
         transport: _rt.Transport | None = None,
@@ -2399,6 +2401,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
             poll_interval=poll_interval,
             status_callback=status_callback,
             auth=auth,
+            hooks=hooks,
             log_level=log_level,
             session=session,
             transport=transport,
@@ -2413,6 +2416,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> _rt.Status:
         """Status of a long-running task. The server holds the request up to
         ``millisecondsTimeout`` when nothing changed since ``lastKnownStatusVersion``.
@@ -2429,7 +2434,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STATUS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "token": token,
                 "lastKnownStatusVersion": last_known_status_version,
                 "millisecondsTimeout": milliseconds_timeout,
@@ -2442,6 +2449,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> list[models.FunctionInfo]:
         """Every API function the server offers, with its arguments (a bare JSON list, no
         envelope).
@@ -2451,7 +2460,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_METADATA,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -2462,6 +2473,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> _rt.Status:
         """Ask the server to cancel a long-running task. It decides if and when; keep polling
         to see ``cancelled``.
@@ -2474,7 +2487,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CANCEL_ASYNC,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "token": token,
             },
         )
@@ -2485,6 +2500,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> list[models.UserSummary]:
         """All users (name, full name, distinguished name).
 
@@ -2493,7 +2510,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_USERS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -2504,6 +2523,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.UserInfo:
         """Everything about one user: privileges, e-mail addresses, authentication.
 
@@ -2515,7 +2536,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_USER_INFO,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
             },
         )
@@ -2533,6 +2556,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create a user.
 
@@ -2550,7 +2575,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_USER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
                 "privileges": privileges,
                 "fullName": full_name,
@@ -2569,6 +2596,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user authentication.
 
@@ -2582,7 +2611,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_AUTHENTICATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
                 "authentication": authentication,
             },
@@ -2596,6 +2627,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user distinguished name.
 
@@ -2609,7 +2642,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_DISTINGUISHED_NAME,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
                 "distinguishedName": distinguished_name,
             },
@@ -2623,6 +2658,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user email addresses.
 
@@ -2636,7 +2673,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_EMAIL_ADDRESSES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
                 "emailAddresses": email_addresses,
             },
@@ -2650,6 +2689,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user full name.
 
@@ -2662,7 +2703,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_FULL_NAME,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
                 "fullName": full_name,
             },
@@ -2676,6 +2719,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user login privileges.
 
@@ -2689,7 +2734,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_LOGIN_PRIVILEGES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
                 "loginPrivileges": login_privileges,
             },
@@ -2703,6 +2750,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user password.
 
@@ -2715,7 +2764,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_PASSWORD,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
                 "password": password,
             },
@@ -2728,6 +2779,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Initialize mfa.
 
@@ -2739,7 +2792,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_INITIALIZE_MFA,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
             },
         )
@@ -2751,6 +2806,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Disable mfa.
 
@@ -2762,7 +2819,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DISABLE_MFA,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
             },
         )
@@ -2774,6 +2833,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete app passwords.
 
@@ -2785,7 +2846,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_APP_PASSWORDS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
             },
         )
@@ -2798,6 +2861,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user pop3 user names.
 
@@ -2811,7 +2876,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_POP3_USER_NAMES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
                 "pop3UserNames": pop3_user_names,
             },
@@ -2825,6 +2892,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user privileges.
 
@@ -2837,7 +2906,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_PRIVILEGES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
                 "privileges": privileges,
             },
@@ -2851,6 +2922,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Rename user.
 
@@ -2863,7 +2936,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RENAME_USER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "oldUserName": old_user_name,
                 "newUserName": new_user_name,
             },
@@ -2876,6 +2951,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete a user (archived e-mail is kept).
 
@@ -2887,7 +2964,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_USER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
             },
         )
@@ -2901,6 +2980,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user privileges on folder.
 
@@ -2915,7 +2996,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_PRIVILEGES_ON_FOLDER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
                 "folder": folder,
                 "privileges": privileges,
@@ -2929,6 +3012,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Clear user privileges on folders.
 
@@ -2941,7 +3026,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
             },
         )
@@ -2952,6 +3039,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get directory services configuration.
 
@@ -2961,7 +3050,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -2972,6 +3063,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set directory services configuration.
 
@@ -2984,7 +3077,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
             },
         )
@@ -2997,6 +3092,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3010,6 +3107,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3023,6 +3122,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3035,6 +3136,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3067,6 +3170,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3083,7 +3188,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "dryRun": dry_run,
             },
             wait_time_ms=wait_time,
@@ -3096,6 +3203,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get credentials.
 
@@ -3104,7 +3213,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_CREDENTIALS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -3114,6 +3225,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get compliance configuration.
 
@@ -3123,7 +3236,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_COMPLIANCE_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -3134,6 +3249,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set compliance configuration.
 
@@ -3146,7 +3263,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_COMPLIANCE_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
             },
         )
@@ -3157,6 +3276,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get retention policies.
 
@@ -3166,7 +3287,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_RETENTION_POLICIES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -3177,6 +3300,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set retention policies.
 
@@ -3189,7 +3314,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_RETENTION_POLICIES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
             },
         )
@@ -3201,6 +3328,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3213,6 +3342,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3225,6 +3356,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3236,6 +3369,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3263,6 +3398,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3276,7 +3413,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_PROCESS_RETENTION_POLICIES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
             wait_time_ms=wait_time,
             status_callback=status_callback,
@@ -3288,6 +3427,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get smtp settings.
 
@@ -3296,7 +3437,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_SMTP_SETTINGS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -3307,6 +3450,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set smtp settings.
 
@@ -3318,7 +3463,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_SMTP_SETTINGS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "settings": settings,
             },
         )
@@ -3329,6 +3476,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Test smtp settings.
 
@@ -3337,7 +3486,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_TEST_SMTP_SETTINGS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -3348,6 +3499,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3360,6 +3513,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3372,6 +3527,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3383,6 +3540,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3410,6 +3569,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3423,7 +3584,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
             wait_time_ms=wait_time,
             status_callback=status_callback,
@@ -3436,6 +3599,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3448,6 +3613,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3460,6 +3627,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3471,6 +3640,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3498,6 +3669,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3511,7 +3684,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_REFRESH_ALL_STORE_STATISTICS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
             wait_time_ms=wait_time,
             status_callback=status_callback,
@@ -3523,6 +3698,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Retry open stores.
 
@@ -3531,7 +3708,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RETRY_OPEN_STORES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -3542,6 +3721,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> list[models.Store]:
         """All archive stores, optionally with their sizes.
 
@@ -3554,7 +3735,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STORES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "includeSize": include_size,
             },
         )
@@ -3575,6 +3758,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create store.
 
@@ -3595,7 +3780,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "name": name,
                 "type": type,
                 "databasePath": database_path,
@@ -3625,6 +3812,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Attach store.
 
@@ -3645,7 +3834,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_ATTACH_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "name": name,
                 "type": type,
                 "databaseName": database_name,
@@ -3667,6 +3858,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set store requested state.
 
@@ -3680,7 +3873,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_STORE_REQUESTED_STATE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "requestedState": requested_state,
             },
@@ -3694,6 +3889,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Rename store.
 
@@ -3706,7 +3903,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RENAME_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "name": name,
             },
@@ -3719,6 +3918,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Detach store.
 
@@ -3730,7 +3931,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DETACH_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -3743,6 +3946,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3756,6 +3961,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3769,6 +3976,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3781,6 +3990,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3812,6 +4023,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3827,7 +4040,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_COMPACT_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
             wait_time_ms=wait_time,
@@ -3843,6 +4058,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3857,6 +4074,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3871,6 +4090,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3884,6 +4105,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3918,6 +4141,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -3934,7 +4159,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_MERGE_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "sourceId": source_id,
             },
@@ -3952,6 +4179,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3967,6 +4196,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3982,6 +4213,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -3996,6 +4229,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4033,6 +4268,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4050,7 +4287,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RECOVER_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "encryptionKey": encryption_key,
                 "recoverDeletedMessages": recover_deleted_messages,
@@ -4067,6 +4306,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4080,6 +4321,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4093,6 +4336,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4105,6 +4350,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4137,6 +4384,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4153,7 +4402,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RECREATE_RECOVERY_RECORDS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
             wait_time_ms=wait_time,
@@ -4168,6 +4419,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4181,6 +4434,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4194,6 +4449,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4206,6 +4463,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4237,6 +4496,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4252,7 +4513,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_REPAIR_STORE_DATABASE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
             wait_time_ms=wait_time,
@@ -4267,6 +4530,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Unlock store.
 
@@ -4279,7 +4544,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_UNLOCK_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "passphrase": passphrase,
             },
@@ -4293,6 +4560,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4306,6 +4575,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4319,6 +4590,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4331,6 +4604,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4362,6 +4637,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4377,7 +4654,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_UPGRADE_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
             wait_time_ms=wait_time,
@@ -4391,6 +4670,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4403,6 +4684,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4415,6 +4698,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4426,6 +4711,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4452,6 +4739,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4464,7 +4753,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_UPGRADE_STORES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
             wait_time_ms=wait_time,
             status_callback=status_callback,
@@ -4479,6 +4770,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4493,6 +4786,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4507,6 +4802,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4520,6 +4817,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4555,6 +4854,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4572,7 +4873,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_VERIFY_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "includeIndexes": include_indexes,
             },
@@ -4588,6 +4891,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4601,6 +4906,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4614,6 +4921,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4626,6 +4935,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4658,6 +4969,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4674,7 +4987,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_VERIFY_STORES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "includeIndexes": include_indexes,
             },
             wait_time_ms=wait_time,
@@ -4687,6 +5002,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get store auto create configuration.
 
@@ -4696,7 +5013,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -4707,6 +5026,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set store auto create configuration.
 
@@ -4719,7 +5040,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
             },
         )
@@ -4730,6 +5053,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Select all store indexes for rebuild.
 
@@ -4739,7 +5064,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -4750,6 +5077,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4762,6 +5091,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4774,6 +5105,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4785,6 +5118,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4812,6 +5147,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4825,7 +5162,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_REBUILD_SELECTED_STORE_INDEXES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
             wait_time_ms=wait_time,
             status_callback=status_callback,
@@ -4837,6 +5176,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> list[models.Job]:
         """All scheduled jobs.
 
@@ -4845,7 +5186,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_JOBS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -4859,6 +5202,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get job results.
 
@@ -4873,7 +5218,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_JOB_RESULTS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "fromIncluding": from_including,
                 "toExcluding": to_excluding,
                 "timeZoneId": time_zone_id,
@@ -4896,6 +5243,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create job.
 
@@ -4915,7 +5264,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_JOB,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "name": name,
                 "action": action,
                 "owner": owner,
@@ -4936,6 +5287,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Rename job.
 
@@ -4948,7 +5301,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RENAME_JOB,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "name": name,
             },
@@ -4962,6 +5317,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set job enabled.
 
@@ -4974,7 +5331,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_JOB_ENABLED,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "enabled": enabled,
             },
@@ -4993,6 +5352,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set job schedule.
 
@@ -5010,7 +5371,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_JOB_SCHEDULE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "timeZoneId": time_zone_id,
                 "date": date,
@@ -5028,6 +5391,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete job.
 
@@ -5039,7 +5404,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_JOB,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -5052,6 +5419,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5065,6 +5434,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5078,6 +5449,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5090,6 +5463,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5121,6 +5496,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5136,7 +5513,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RUN_JOB_ASYNC,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
             wait_time_ms=wait_time,
@@ -5150,6 +5529,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Cancel job async.
 
@@ -5161,7 +5542,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CANCEL_JOB_ASYNC,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -5173,6 +5556,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> list[models.Profile]:
         """All archiving and export profiles.
 
@@ -5184,7 +5569,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_PROFILES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "raw": raw,
             },
         )
@@ -5200,6 +5587,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get worker results.
 
@@ -5215,7 +5604,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_WORKER_RESULTS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "fromIncluding": from_including,
                 "toExcluding": to_excluding,
                 "timeZoneID": time_zone_id,
@@ -5231,6 +5622,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get worker result report.
 
@@ -5243,7 +5636,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_WORKER_RESULT_REPORT,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -5256,6 +5651,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create profile.
 
@@ -5268,7 +5665,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_PROFILE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "properties": properties,
                 "raw": raw,
             },
@@ -5282,6 +5681,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5295,6 +5696,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5308,6 +5711,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5320,6 +5725,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5351,6 +5758,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5366,7 +5775,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RUN_PROFILE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
             wait_time_ms=wait_time,
@@ -5382,6 +5793,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5396,6 +5809,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5410,6 +5825,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5423,6 +5840,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5457,6 +5876,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5473,7 +5894,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RUN_TEMPORARY_PROFILE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "properties": properties,
                 "raw": raw,
             },
@@ -5488,6 +5911,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete profile.
 
@@ -5499,7 +5924,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_PROFILE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -5514,6 +5941,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set profile server side execution.
 
@@ -5529,7 +5958,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "automatic": automatic,
                 "automaticPauseBetweenExecutions": automatic_pause_between_executions,
@@ -5543,6 +5974,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get folder statistics.
 
@@ -5551,7 +5984,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_FOLDER_STATISTICS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -5563,6 +5998,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get child folders.
 
@@ -5575,7 +6012,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_CHILD_FOLDERS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "folder": folder,
                 "maxLevels": max_levels,
             },
@@ -5589,6 +6028,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Move folder.
 
@@ -5601,7 +6042,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_MOVE_FOLDER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "fromFolder": from_folder,
                 "toFolder": to_folder,
             },
@@ -5614,6 +6057,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete empty folders.
 
@@ -5625,7 +6070,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_EMPTY_FOLDERS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "folder": folder,
             },
         )
@@ -5639,6 +6086,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Send status report.
 
@@ -5652,7 +6101,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SEND_STATUS_REPORT,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "timespan": timespan,
                 "timeZoneId": time_zone_id,
                 "recipients": recipients,
@@ -5665,6 +6116,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get time zones.
 
@@ -5673,7 +6126,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_TIME_ZONES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -5686,6 +6141,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5700,6 +6157,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5714,6 +6173,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5727,6 +6188,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5761,6 +6224,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5777,7 +6242,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_CREATE_BACKUP,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "path": path,
                 "excludeSearchIndexes": exclude_search_indexes,
             },
@@ -5792,6 +6259,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5804,6 +6273,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5816,6 +6287,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5827,6 +6300,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5854,6 +6329,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5867,7 +6344,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_COMPACT_MASTER_DATABASE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
             wait_time_ms=wait_time,
             status_callback=status_callback,
@@ -5879,6 +6358,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Renew master key.
 
@@ -5887,7 +6368,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RENEW_MASTER_KEY,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -5906,6 +6389,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set store properties.
 
@@ -5925,7 +6410,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_STORE_PROPERTIES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "type": type,
                 "databaseName": database_name,
@@ -5945,6 +6432,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get store indexes.
 
@@ -5956,7 +6445,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STORE_INDEXES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
             },
         )
@@ -5970,6 +6461,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5984,6 +6477,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5998,6 +6493,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6011,6 +6508,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6045,6 +6544,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -6061,7 +6562,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_REBUILD_STORE_INDEX,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "folder": folder,
             },
@@ -6076,6 +6579,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get messages.
 
@@ -6087,7 +6592,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_MESSAGES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "folder": folder,
             },
         )
@@ -6100,6 +6607,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete message.
 
@@ -6112,7 +6621,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_MESSAGE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "reason": reason,
             },
@@ -6124,6 +6635,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.ServerInfo:
         """Machine name and version of the server.
 
@@ -6132,7 +6645,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_SERVER_INFO,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -6142,6 +6657,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get service configuration.
 
@@ -6151,7 +6668,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_SERVICE_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -6162,6 +6681,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set service certificate.
 
@@ -6174,7 +6695,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_SERVICE_CERTIFICATE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "thumbprint": thumbprint,
             },
         )
@@ -6185,6 +6708,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get active sessions.
 
@@ -6193,7 +6718,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_ACTIVE_SESSIONS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -6203,6 +6730,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get license information.
 
@@ -6212,6 +6741,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_LICENSE_INFORMATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )

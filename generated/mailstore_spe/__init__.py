@@ -12,6 +12,8 @@ with ``get-status``; the client does that for you, or hands you the task (``begi
 methods).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .._runtime import NULL, pretty
 from .client import MailStoreSpeClient
 from .errors import (
@@ -46,7 +48,21 @@ from .models import (
     UserSummary,
 )
 
+if TYPE_CHECKING:
+    from .async_client import AsyncMailStoreSpeClient
+
+
+def __getattr__(name: str) -> Any:
+    """The async client is imported when first asked for (it brings asyncio)."""
+    if name == "AsyncMailStoreSpeClient":
+        from .async_client import AsyncMailStoreSpeClient
+
+        return AsyncMailStoreSpeClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "AsyncMailStoreSpeClient",
     "AuthenticationError",
     "CallTimeout",
     "DecodeError",

@@ -3567,7 +3567,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
 
     Every method also takes ``timeout`` (seconds this call may take in all: connect, answer,
     body and retries; the client's ``timeout`` otherwise), ``extra_headers`` and
-    ``extra_query`` (added to this call's request); ``last_response`` is the raw answer of
+    ``extra_query`` (added to this call's request), ``retries`` (this call's own number of
+    retries) and ``hooks`` (added to the client's); ``last_response`` is the raw answer of
     the latest call, ``raw_responses()`` collects those of the calls made in a ``with``
     block.
 
@@ -3605,6 +3606,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         poll_interval: float = 0.25,
         status_callback: _rt.StatusCallback | None = None,
         auth: _rt.Auth | None = None,
+        hooks: _rt.Hooks | None = None,
         log_level: int | str | None = None,
         session: requests.Session | None = None,
         transport: _rt.Transport | None = None,
@@ -3639,6 +3641,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             poll_interval=poll_interval,
             status_callback=status_callback,
             auth=auth,
+            hooks=hooks,
             log_level=log_level,
             session=session,
             transport=transport,
@@ -3653,6 +3656,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> _rt.Status:
         """Status of a long-running task. The server holds the request up to
         ``millisecondsTimeout`` when nothing changed since ``lastKnownStatusVersion``.
@@ -3669,7 +3674,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STATUS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "token": token,
                 "lastKnownStatusVersion": last_known_status_version,
                 "millisecondsTimeout": milliseconds_timeout,
@@ -3682,6 +3689,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> list[models.FunctionInfo]:
         """Every API function the server offers, with its arguments (a bare JSON list, no
         envelope).
@@ -3691,7 +3700,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_METADATA,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -3702,6 +3713,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> _rt.Status:
         """Ask the server to cancel a long-running task. It decides if and when; keep polling
         to see ``cancelled``.
@@ -3714,7 +3727,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CANCEL_ASYNC,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "token": token,
             },
         )
@@ -3726,6 +3741,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> list[models.UserSummary]:
         """All users (name, full name, distinguished name).
 
@@ -3738,7 +3755,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_USERS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -3751,6 +3770,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.UserInfo:
         """Everything about one user: privileges, e-mail addresses, authentication.
 
@@ -3764,7 +3785,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_USER_INFO,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
             },
@@ -3784,6 +3807,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create a user.
 
@@ -3803,7 +3828,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_USER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "privileges": privileges,
@@ -3824,6 +3851,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user authentication.
 
@@ -3839,7 +3868,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_AUTHENTICATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "authentication": authentication,
@@ -3855,6 +3886,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user distinguished name.
 
@@ -3870,7 +3903,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_DISTINGUISHED_NAME,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "distinguishedName": distinguished_name,
@@ -3886,6 +3921,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user email addresses.
 
@@ -3901,7 +3938,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_EMAIL_ADDRESSES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "emailAddresses": email_addresses,
@@ -3917,6 +3956,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user full name.
 
@@ -3931,7 +3972,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_FULL_NAME,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "fullName": full_name,
@@ -3947,6 +3990,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user login privileges.
 
@@ -3962,7 +4007,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_LOGIN_PRIVILEGES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "loginPrivileges": login_privileges,
@@ -3978,6 +4025,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user password.
 
@@ -3992,7 +4041,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_PASSWORD,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "password": password,
@@ -4007,6 +4058,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Initialize mfa.
 
@@ -4020,7 +4073,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_INITIALIZE_MFA,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
             },
@@ -4034,6 +4089,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Disable mfa.
 
@@ -4047,7 +4104,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DISABLE_MFA,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
             },
@@ -4061,6 +4120,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete app passwords.
 
@@ -4074,7 +4135,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_APP_PASSWORDS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
             },
@@ -4089,6 +4152,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user pop3 user names.
 
@@ -4104,7 +4169,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_POP3_USER_NAMES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "pop3UserNames": pop3_user_names,
@@ -4120,6 +4187,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user privileges.
 
@@ -4134,7 +4203,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_PRIVILEGES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "privileges": privileges,
@@ -4150,6 +4221,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Rename user.
 
@@ -4164,7 +4237,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RENAME_USER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "oldUserName": old_user_name,
                 "newUserName": new_user_name,
@@ -4179,6 +4254,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete a user (archived e-mail is kept).
 
@@ -4192,7 +4269,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_USER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
             },
@@ -4208,6 +4287,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set user privileges on folder.
 
@@ -4224,7 +4305,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_USER_PRIVILEGES_ON_FOLDER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
                 "folder": folder,
@@ -4240,6 +4323,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Clear user privileges on folders.
 
@@ -4254,7 +4339,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "userName": user_name,
             },
@@ -4267,6 +4354,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get directory services configuration.
 
@@ -4280,7 +4369,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4293,6 +4384,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set directory services configuration.
 
@@ -4307,7 +4400,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "config": config,
             },
@@ -4322,6 +4417,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4336,6 +4433,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4350,6 +4449,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4363,6 +4464,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4399,6 +4502,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4417,7 +4522,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "dryRun": dry_run,
             },
@@ -4432,6 +4539,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get credentials.
 
@@ -4444,7 +4553,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_CREDENTIALS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4456,6 +4567,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get compliance configuration.
 
@@ -4469,7 +4582,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_COMPLIANCE_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4482,6 +4597,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set compliance configuration.
 
@@ -4496,7 +4613,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_COMPLIANCE_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "config": config,
             },
@@ -4509,6 +4628,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get retention policies.
 
@@ -4522,7 +4643,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_RETENTION_POLICIES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4535,6 +4658,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set retention policies.
 
@@ -4549,7 +4674,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_RETENTION_POLICIES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "config": config,
             },
@@ -4563,6 +4690,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4576,6 +4705,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4589,6 +4720,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4601,6 +4734,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4634,6 +4769,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4651,7 +4788,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_PROCESS_RETENTION_POLICIES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
             wait_time_ms=wait_time,
@@ -4665,6 +4804,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get smtp settings.
 
@@ -4677,7 +4818,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_SMTP_SETTINGS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4690,6 +4833,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set smtp settings.
 
@@ -4703,7 +4848,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_SMTP_SETTINGS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "settings": settings,
             },
@@ -4716,6 +4863,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Test smtp settings.
 
@@ -4728,7 +4877,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_TEST_SMTP_SETTINGS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4741,6 +4892,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4754,6 +4907,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4767,6 +4922,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4779,6 +4936,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4812,6 +4971,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4829,7 +4990,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
             wait_time_ms=wait_time,
@@ -4844,6 +5007,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4857,6 +5022,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4870,6 +5037,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4882,6 +5051,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -4915,6 +5086,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -4932,7 +5105,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_REFRESH_ALL_STORE_STATISTICS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
             wait_time_ms=wait_time,
@@ -4946,6 +5121,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Retry open stores.
 
@@ -4958,7 +5135,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RETRY_OPEN_STORES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -4971,6 +5150,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> list[models.Store]:
         """All archive stores, optionally with their sizes.
 
@@ -4985,7 +5166,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STORES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "includeSize": include_size,
             },
@@ -5008,6 +5191,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create store.
 
@@ -5030,7 +5215,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "name": name,
                 "type": type,
@@ -5062,6 +5249,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Attach store.
 
@@ -5084,7 +5273,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_ATTACH_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "name": name,
                 "type": type,
@@ -5108,6 +5299,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set store requested state.
 
@@ -5123,7 +5316,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_STORE_REQUESTED_STATE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "requestedState": requested_state,
@@ -5139,6 +5334,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Rename store.
 
@@ -5153,7 +5350,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RENAME_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "name": name,
@@ -5168,6 +5367,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Detach store.
 
@@ -5181,7 +5382,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DETACH_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -5196,6 +5399,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5210,6 +5415,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5224,6 +5431,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5237,6 +5446,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5272,6 +5483,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5289,7 +5502,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_COMPACT_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -5307,6 +5522,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5322,6 +5539,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5337,6 +5556,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5351,6 +5572,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5389,6 +5612,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5407,7 +5632,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_MERGE_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "sourceId": source_id,
@@ -5427,6 +5654,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5443,6 +5672,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5459,6 +5690,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5474,6 +5707,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5515,6 +5750,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5534,7 +5771,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RECOVER_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "encryptionKey": encryption_key,
@@ -5553,6 +5792,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5567,6 +5808,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5581,6 +5824,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5594,6 +5839,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5630,6 +5877,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5648,7 +5897,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RECREATE_RECOVERY_RECORDS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -5665,6 +5916,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5679,6 +5932,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5693,6 +5948,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5706,6 +5963,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5741,6 +6000,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5758,7 +6019,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_REPAIR_STORE_DATABASE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -5775,6 +6038,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Unlock store.
 
@@ -5789,7 +6054,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_UNLOCK_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "passphrase": passphrase,
@@ -5805,6 +6072,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5819,6 +6088,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5833,6 +6104,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5846,6 +6119,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5881,6 +6156,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -5898,7 +6175,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_UPGRADE_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -5914,6 +6193,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5927,6 +6208,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5940,6 +6223,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5952,6 +6237,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -5984,6 +6271,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -6000,7 +6289,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_UPGRADE_STORES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
             wait_time_ms=wait_time,
@@ -6017,6 +6308,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6032,6 +6325,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6047,6 +6342,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6061,6 +6358,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6100,6 +6399,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -6119,7 +6420,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_VERIFY_STORE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "includeIndexes": include_indexes,
@@ -6137,6 +6440,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6151,6 +6456,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6165,6 +6472,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6178,6 +6487,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6214,6 +6525,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -6232,7 +6545,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_VERIFY_STORES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "includeIndexes": include_indexes,
             },
@@ -6247,6 +6562,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get store auto create configuration.
 
@@ -6260,7 +6577,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -6273,6 +6592,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set store auto create configuration.
 
@@ -6287,7 +6608,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "config": config,
             },
@@ -6300,6 +6623,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Select all store indexes for rebuild.
 
@@ -6313,7 +6638,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -6326,6 +6653,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6339,6 +6668,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6352,6 +6683,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6364,6 +6697,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6397,6 +6732,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -6414,7 +6751,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_REBUILD_SELECTED_STORE_INDEXES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
             wait_time_ms=wait_time,
@@ -6428,6 +6767,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> list[models.Job]:
         """All scheduled jobs.
 
@@ -6440,7 +6781,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_JOBS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -6456,6 +6799,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get job results.
 
@@ -6472,7 +6817,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_JOB_RESULTS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "fromIncluding": from_including,
                 "toExcluding": to_excluding,
@@ -6497,6 +6844,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create job.
 
@@ -6518,7 +6867,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_JOB,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "name": name,
                 "action": action,
@@ -6541,6 +6892,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Rename job.
 
@@ -6555,7 +6908,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RENAME_JOB,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "name": name,
@@ -6571,6 +6926,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set job enabled.
 
@@ -6585,7 +6942,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_JOB_ENABLED,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "enabled": enabled,
@@ -6606,6 +6965,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set job schedule.
 
@@ -6625,7 +6986,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_JOB_SCHEDULE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "timeZoneId": time_zone_id,
@@ -6645,6 +7008,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete job.
 
@@ -6658,7 +7023,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_JOB,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -6673,6 +7040,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6687,6 +7056,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6701,6 +7072,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6714,6 +7087,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6749,6 +7124,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -6766,7 +7143,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RUN_JOB_ASYNC,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -6782,6 +7161,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Cancel job async.
 
@@ -6795,7 +7176,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CANCEL_JOB_ASYNC,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -6809,6 +7192,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> list[models.Profile]:
         """All archiving and export profiles.
 
@@ -6822,7 +7207,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_PROFILES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "raw": raw,
             },
@@ -6840,6 +7227,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get worker results.
 
@@ -6857,7 +7246,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_WORKER_RESULTS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "fromIncluding": from_including,
                 "toExcluding": to_excluding,
@@ -6875,6 +7266,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get worker result report.
 
@@ -6889,7 +7282,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_WORKER_RESULT_REPORT,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -6904,6 +7299,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create profile.
 
@@ -6918,7 +7315,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_PROFILE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "properties": properties,
                 "raw": raw,
@@ -6934,6 +7333,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6948,6 +7349,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6962,6 +7365,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -6975,6 +7380,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7010,6 +7417,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -7027,7 +7436,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RUN_PROFILE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -7045,6 +7456,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7060,6 +7473,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7075,6 +7490,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7089,6 +7506,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7127,6 +7546,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -7145,7 +7566,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RUN_TEMPORARY_PROFILE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "properties": properties,
                 "raw": raw,
@@ -7162,6 +7585,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete profile.
 
@@ -7175,7 +7600,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_PROFILE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
             },
@@ -7192,6 +7619,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set profile server side execution.
 
@@ -7209,7 +7638,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "id": id,
                 "automatic": automatic,
@@ -7225,6 +7656,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get folder statistics.
 
@@ -7237,7 +7670,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_FOLDER_STATISTICS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -7251,6 +7686,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get child folders.
 
@@ -7265,7 +7702,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_CHILD_FOLDERS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "folder": folder,
                 "maxLevels": max_levels,
@@ -7281,6 +7720,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Move folder.
 
@@ -7295,7 +7736,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_MOVE_FOLDER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "fromFolder": from_folder,
                 "toFolder": to_folder,
@@ -7310,6 +7753,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete empty folders.
 
@@ -7323,7 +7768,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_EMPTY_FOLDERS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "folder": folder,
             },
@@ -7339,6 +7786,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Send status report.
 
@@ -7354,7 +7803,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SEND_STATUS_REPORT,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
                 "timespan": timespan,
                 "timeZoneId": time_zone_id,
@@ -7369,6 +7820,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get time zones.
 
@@ -7381,7 +7834,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_TIME_ZONES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceID": instance_id if instance_id is not None else self.instance_id,
             },
         )
@@ -7392,6 +7847,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.EnvironmentInfo:
         """Version, licensee and system properties of the management server.
 
@@ -7400,7 +7857,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_ENVIRONMENT_INFO,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -7410,6 +7869,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get service status.
 
@@ -7418,7 +7879,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_SERVICE_STATUS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -7432,6 +7895,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Pair with management server.
 
@@ -7447,7 +7912,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_PAIR_WITH_MANAGEMENT_SERVER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "serverType": server_type,
                 "serverName": server_name,
                 "port": port,
@@ -7463,6 +7930,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get client access servers.
 
@@ -7476,7 +7945,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_CLIENT_ACCESS_SERVERS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "serverNameFilter": server_name_filter,
                 "withServiceStatus": with_service_status,
             },
@@ -7489,6 +7960,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create client access server.
 
@@ -7501,7 +7974,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_CLIENT_ACCESS_SERVER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
             },
         )
@@ -7513,6 +7988,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set client access server configuration.
 
@@ -7525,7 +8002,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
             },
         )
@@ -7537,6 +8016,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete client access server.
 
@@ -7549,7 +8030,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_CLIENT_ACCESS_SERVER,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "serverName": server_name,
             },
         )
@@ -7561,6 +8044,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get instance hosts.
 
@@ -7572,7 +8057,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_INSTANCE_HOSTS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "serverNameFilter": server_name_filter,
             },
         )
@@ -7584,6 +8071,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create instance host.
 
@@ -7595,7 +8084,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_INSTANCE_HOST,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
             },
         )
@@ -7607,6 +8098,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set instance host configuration.
 
@@ -7619,7 +8112,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_INSTANCE_HOST_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
             },
         )
@@ -7632,6 +8127,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get directories on instance host.
 
@@ -7645,7 +8142,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_DIRECTORIES_ON_INSTANCE_HOST,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "serverName": server_name,
                 "path": path,
             },
@@ -7659,6 +8158,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create directory on instance host.
 
@@ -7672,7 +8173,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_DIRECTORY_ON_INSTANCE_HOST,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "serverName": server_name,
                 "path": path,
             },
@@ -7685,6 +8188,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete instance host.
 
@@ -7696,7 +8201,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_INSTANCE_HOST,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "serverName": server_name,
             },
         )
@@ -7708,6 +8215,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> list[models.Instance]:
         """Instances matching a filter (``*`` for all).
 
@@ -7720,7 +8229,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_INSTANCES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceFilter": instance_filter,
             },
         )
@@ -7733,6 +8244,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7746,6 +8259,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7759,6 +8274,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7771,6 +8288,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7802,6 +8321,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -7817,7 +8338,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_CREATE_INSTANCE,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
             },
             wait_time_ms=wait_time,
@@ -7830,6 +8353,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get instance configuration.
 
@@ -7839,7 +8364,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_INSTANCE_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -7850,6 +8377,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set instance configuration.
 
@@ -7862,7 +8391,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_INSTANCE_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
             },
         )
@@ -7875,6 +8406,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7888,6 +8421,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7901,6 +8436,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7913,6 +8450,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7945,6 +8484,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -7961,7 +8502,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_START_INSTANCES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceFilter": instance_filter,
             },
             wait_time_ms=wait_time,
@@ -7976,6 +8519,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -7989,6 +8534,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8002,6 +8549,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8014,6 +8563,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8046,6 +8597,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -8062,7 +8615,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RESTART_INSTANCES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceFilter": instance_filter,
             },
             wait_time_ms=wait_time,
@@ -8077,6 +8632,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8090,6 +8647,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8103,6 +8662,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8115,6 +8676,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8147,6 +8710,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -8163,7 +8728,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_STOP_INSTANCES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceFilter": instance_filter,
             },
             wait_time_ms=wait_time,
@@ -8178,6 +8745,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8191,6 +8760,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8204,6 +8775,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8216,6 +8789,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8248,6 +8823,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -8264,7 +8841,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_FREEZE_INSTANCES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceFilter": instance_filter,
             },
             wait_time_ms=wait_time,
@@ -8279,6 +8858,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8292,6 +8873,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8305,6 +8888,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8317,6 +8902,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8349,6 +8936,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -8365,7 +8954,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_THAW_INSTANCES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceFilter": instance_filter,
             },
             wait_time_ms=wait_time,
@@ -8378,6 +8969,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get instance statistics.
 
@@ -8387,7 +8980,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_INSTANCE_STATISTICS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -8397,6 +8992,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get instance process live statistics.
 
@@ -8406,7 +9003,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -8418,6 +9017,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8431,6 +9032,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8444,6 +9047,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8456,6 +9061,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -8488,6 +9095,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -8504,7 +9113,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_DELETE_INSTANCES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceFilter": instance_filter,
             },
             wait_time_ms=wait_time,
@@ -8517,6 +9128,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get archive admin enabled.
 
@@ -8526,7 +9139,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_ARCHIVE_ADMIN_ENABLED,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -8537,6 +9152,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set archive admin enabled.
 
@@ -8549,7 +9166,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_ARCHIVE_ADMIN_ENABLED,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "enabled": enabled,
             },
         )
@@ -8561,6 +9180,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create client one time url for archive admin.
 
@@ -8573,7 +9194,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "instanceUrl": instance_url,
             },
         )
@@ -8584,6 +9207,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Can run archive profiles.
 
@@ -8593,7 +9218,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CAN_RUN_ARCHIVE_PROFILES,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -8605,6 +9232,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set store path.
 
@@ -8617,7 +9246,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_STORE_PATH,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "id": id,
                 "path": path,
             },
@@ -8629,6 +9260,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get index configuration.
 
@@ -8638,7 +9271,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_INDEX_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -8649,6 +9284,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set index configuration.
 
@@ -8662,7 +9299,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_INDEX_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
             },
         )
@@ -8673,6 +9312,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> list[models.UserSummary]:
         """Get system administrators.
 
@@ -8682,7 +9323,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_SYSTEM_ADMINISTRATORS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -8694,6 +9337,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create system administrator.
 
@@ -8707,7 +9352,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_SYSTEM_ADMINISTRATOR,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
                 "password": password,
             },
@@ -8720,6 +9367,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set system administrator configuration.
 
@@ -8732,7 +9381,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
             },
         )
@@ -8745,6 +9396,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set system administrator password.
 
@@ -8758,7 +9411,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
                 "password": password,
             },
@@ -8771,6 +9426,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Delete system administrator.
 
@@ -8783,7 +9440,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DELETE_SYSTEM_ADMINISTRATOR,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
             },
         )
@@ -8795,6 +9454,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Initialize system administrator mfa.
 
@@ -8807,7 +9468,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
             },
         )
@@ -8819,6 +9482,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Deactivate system administrator mfa.
 
@@ -8831,7 +9496,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "userName": user_name,
             },
         )
@@ -8842,6 +9509,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create system administrator api password.
 
@@ -8851,7 +9520,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -8861,6 +9532,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Get system smtp configuration.
 
@@ -8870,7 +9543,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_SYSTEM_SMTP_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -8881,6 +9556,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Set system smtp configuration.
 
@@ -8893,7 +9570,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_SET_SYSTEM_SMTP_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "config": config,
             },
         )
@@ -8904,6 +9583,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Test system smtp configuration.
 
@@ -8913,7 +9594,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_TEST_SYSTEM_SMTP_CONFIGURATION,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -8923,6 +9606,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Create license request.
 
@@ -8932,7 +9617,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CREATE_LICENSE_REQUEST,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -8942,6 +9629,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Check that the management server answers.
 
@@ -8950,7 +9639,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_PING,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )
 
@@ -8960,6 +9651,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> JsonValue:
         """Reload branding.
 
@@ -8968,6 +9661,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_RELOAD_BRANDING,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
         )

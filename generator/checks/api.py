@@ -29,6 +29,7 @@ def check_names(spec: Spec) -> Iterator[SpecError]:
     """The classes a package defines have names of their own."""
     owners: dict[str, str] = {name: "a built-in error class" for name in BASE_ERROR_NAMES}
     owners[spec.api.client_class] = "the client class"
+    owners[spec.api.async_client_class] = "the async client class"
     owners["NULL"] = "the package's explicit null"
     for section, names in (
         ("enums", [e.name for e in spec.enums]),

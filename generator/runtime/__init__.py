@@ -74,6 +74,7 @@ from .errors import (
     VendorError,
 )
 from .exchange import NetworkFailure, RetryPolicy, Transport
+from .hooks import CallInfo, Hooks, RequestInfo, ResponseInfo, RetryInfo
 from .options import CALL_OPTIONS_KEY, CallOptions, call_options
 from .pretty import pretty
 from .results import BINARY_RESULT, BinaryResult, FileTarget
@@ -142,6 +143,11 @@ __all__ = [
     "RetryPolicy",
     "NetworkFailure",
     "Transport",
+    "CallInfo",
+    "Hooks",
+    "RequestInfo",
+    "ResponseInfo",
+    "RetryInfo",
     "WireRequest",
     "Setting",
     "Status",

@@ -6,9 +6,9 @@ of a transport as an action.
 A *flow* is a generator: it yields actions (``Send``, ``Read``, ``Release``, ``Wait``, and from
 the layers above ``Poll``, ``Cancel`` and ``Items``), receives what each brought (an ``Answer``,
 bytes, a status) and returns its result. A driver performs the actions: the sync client over
-requests, a test transport from memory; an async driver would await the same actions. A
-transport raises ``NetworkFailure`` (thrown into the flow) when the network fails an action, and
-never decides anything.
+requests (or a test transport answering from memory), the async client (``aio``) over httpx,
+awaiting the same actions. A transport raises ``NetworkFailure`` (thrown into the flow) when the
+network fails an action, and never decides anything.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from .answer import Answer
 from .arguments import ArgumentValueError
 from .descriptors import Operation
 from .encoding import WireRequest
-from .errors import ApiError, ErrorTable
+from .errors import ApiError, ErrorTable, LocalFileError
+from .hooks import Hooks, RequestInfo, ResponseInfo, RetryInfo
 from .policy import (
     ACCEPT_ENCODING,
     BodyDecoder,
@@ -131,7 +132,38 @@ class Items(Action):
         self.values = values
 
 
+class Local(Action):
+    """Local work that may block (creating, writing and renaming a downloaded file): a sync
+    driver does it in place, an async one in a worker thread, so that no file write holds up
+    an event loop. What it raises (a ``LocalFileError``) is thrown back into the flow."""
+
+    __slots__ = ("work", "args")
+
+    def __init__(self, work: Callable[..., Any], *args: Any) -> None:
+        self.work = work
+        self.args = args
+
+
+class Await(Action):
+    """An awaitable a caller's hook returned: an async driver awaits it; a sync one refuses
+    (an async hook was given to a sync client)."""
+
+    __slots__ = ("awaitable",)
+
+    def __init__(self, awaitable: Any) -> None:
+        self.awaitable = awaitable
+
+
 Flow = Generator[Any, Any, T]
+
+
+def notify(functions: Sequence[Callable[[Any], Any]], info: Any) -> Flow[None]:
+    """Run each of a caller's hooks with ``info``; an awaitable one returns is awaited by the
+    async driver (``Await``)."""
+    for function in functions:
+        result = function(info)
+        if result is not None and hasattr(result, "__await__"):
+            yield Await(result)
 
 
 class NetworkFailure(Exception):
@@ -267,19 +299,25 @@ class Exchange:
         hold: float = 0.0,
         timeout: float | None = None,
         deadline: Deadline | None = None,
+        retries: int | None = None,
+        hooks: Hooks | None = None,
     ) -> Flow[Sent]:
         """Send ``wire``, retrying safe operations (and those carrying an idempotency key) on
         network failures and retryable statuses, all within the call's deadline (``deadline``
         when the call sends more than one request, else one from ``timeout``). Any answer
         that arrives is returned, whatever its status; unless ``stream``, with its body read.
         ``hold`` seconds are allowed on top of the read timeout and the deadline (the server
-        holds a long poll that long on purpose)."""
+        holds a long poll that long on purpose). ``retries``: this call's own number of
+        retries, whether or not the spec marks the operation safe (the caller's decision);
+        ``hooks`` see every request, answer and retry."""
         for name, value in wire.headers.items():  # the auth's included
             problem = header_problem(name, value)
             if problem is not None:
                 raise ArgumentValueError(f"{op.name}(): {problem}")
-        retried = op.safe or op.idempotency_header is not None  # the vendor runs it once
-        attempts = 1 + (self.retry.attempts if retried else 0)
+        if retries is None:
+            retried = op.safe or op.idempotency_header is not None  # the vendor runs it once
+            retries = self.retry.attempts if retried else 0
+        attempts = 1 + max(0, retries)
         if deadline is None:
             deadline = self.deadline(timeout, hold)
         read_timeout = self.read_timeout + hold
@@ -291,6 +329,8 @@ class Exchange:
             ) from None
         for attempt in range(1, attempts + 1):
             self._log_request(wire, attempt)
+            if hooks is not None and hooks.request:
+                yield from notify(hooks.request, RequestInfo(op.name, first, attempt))
             arrived = False  # the answer's headers: a failure after them is in the body
             try:
                 answer = yield from self._follow(op, first, wire, deadline, read_timeout)
@@ -304,16 +344,24 @@ class Exchange:
                 if attempt < attempts and self._worth_retrying(failure, error):
                     backoff = self.retry.delay(attempt - 1)
                     if deadline.allows(backoff):
+                        if hooks is not None and hooks.retry:
+                            info = RetryInfo(op.name, attempt, backoff, str(error), None)
+                            yield from notify(hooks.retry, info)
                         yield Wait(backoff)
                         continue
                 raise error from None
             self._record(answer, wire)
+            if hooks is not None and hooks.response:
+                yield from notify(hooks.response, ResponseInfo(op.name, first, answer, attempt))
             if answer.status in self.retry.statuses and attempt < attempts:
                 wait = self.retry.wait_before_retry(answer.headers, attempt - 1)
                 if wait is not None and deadline.allows(wait):
                     if not answer.held:
                         yield Release(answer)
                     self.log.debug("HTTP %s: retrying in %.1f s", answer.status, wait)
+                    if hooks is not None and hooks.retry:
+                        info = RetryInfo(op.name, attempt, wait, f"HTTP {answer.status}", answer)
+                        yield from notify(hooks.retry, info)
                     yield Wait(wait)
                     continue
             return Sent(answer, attempt, deadline)
@@ -532,38 +580,76 @@ def tls_message(op: Operation[Any], url: str, reason: str) -> str:
 # -- driving flows ------------------------------------------------------------------------------
 
 
+class Driving:
+    """The bookkeeping of running one flow, the same for every driver (sync here, async in
+    ``aio``): the next action, what a failed action throws back, the answers the flow
+    opened and did not release (released when it ends, however it ends)."""
+
+    __slots__ = ("flow", "opened", "result")
+
+    DONE: Any = object()  # what ``advance`` returns once the flow has returned ``result``
+
+    def __init__(self, flow: Flow[Any]) -> None:
+        self.flow = flow
+        self.opened: list[Answer] = []
+        self.result: Any = None
+
+    def advance(self, reply: Any = None) -> Any:
+        """The flow's next action, ``reply`` being what the last one brought."""
+        try:
+            return self.flow.send(reply)
+        except StopIteration as done:
+            self.result = done.value
+            return self.DONE
+
+    def fail(self, failure: BaseException) -> Any:
+        """The flow's next action after its last one failed (thrown into it)."""
+        try:
+            return self.flow.throw(failure)
+        except StopIteration as done:
+            self.result = done.value
+            return self.DONE
+
+    def performed(self, action: Any, reply: Any) -> None:
+        if type(action) is Send:
+            self.opened.append(reply)
+        elif type(action) is Release and action.answer in self.opened:
+            self.opened.remove(action.answer)
+
+    def close(self) -> list[Answer]:
+        """End the flow; the answers left to release."""
+        self.flow.close()
+        return self.opened
+
+
+# What a driver throws back into the flow when an action fails: the network, a local file.
+THROWN = (NetworkFailure, LocalFileError)
+
+
 def drive(
     flow: Flow[T], perform: Callable[[Any], Any], release: Callable[[Answer], None]
 ) -> Generator[Any, None, T]:
-    """Run ``flow``: each action is ``perform``ed and its result sent back (a
-    ``NetworkFailure`` thrown back instead); ``Items`` values are yielded to the caller. Every
-    answer the flow leaves unreleased (it failed, or the caller stopped iterating) is released
-    at the end."""
-    opened: list[Answer] = []
-    reply: Any = None
-    failure: NetworkFailure | None = None
+    """Run ``flow``: each action is ``perform``ed and its result sent back (a failure thrown
+    back instead); ``Items`` values are yielded to the caller. Every answer the flow leaves
+    unreleased (it failed, or the caller stopped iterating) is released at the end."""
+    driving = Driving(flow)
     try:
-        while True:
-            try:
-                action = flow.throw(failure) if failure is not None else flow.send(reply)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-            reply, failure = None, None
+        action = driving.advance()
+        while action is not Driving.DONE:
             if type(action) is Items:
                 yield from action.values
+                action = driving.advance()
                 continue
             try:
                 reply = perform(action)
-            except NetworkFailure as exc:
-                failure = exc
+            except THROWN as exc:
+                action = driving.fail(exc)
                 continue
-            if type(action) is Send:
-                opened.append(reply)
-            elif type(action) is Release and action.answer in opened:
-                opened.remove(action.answer)
+            driving.performed(action, reply)
+            action = driving.advance(reply)
+        return driving.result  # type: ignore[no-any-return]
     finally:
-        flow.close()
-        for answer in opened:
+        for answer in driving.close():
             release(answer)
 
 

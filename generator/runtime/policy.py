@@ -3,7 +3,7 @@
 The network is hostile, not only the answer: a redirect may try to carry the credentials to
 another host or to plain http, a small compressed body may inflate without end, a server may
 drip one byte at a time, a task may answer "running" as fast as it is asked. Every transport
-(requests today) asks this module what to do and applies its answer, so every client and every
+(requests, httpx) asks this module what to do and applies its answer, so every client and every
 decoding follows the same rules:
 
 - redirects stay within the vendor's origin, never go from https to http, and are few;
@@ -21,6 +21,7 @@ decoding follows the same rules:
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import time
 import zlib
@@ -539,3 +540,30 @@ def base_url_problem(url: str) -> str | None:
     if parts.query or parts.fragment or "?" in url or "#" in url:
         return f"{url!r} holds a query or fragment; a base URL is scheme, host, port and path"
     return None
+
+
+class UrlSecrets(logging.Filter):
+    """Masks secrets that travel in URLs in an HTTP library's own log lines (urllib3's and
+    httpx's "GET /x?api_key=..."); installed on that library's logger the first time such a
+    secret is sent."""
+
+    def __init__(self, logger: str) -> None:
+        super().__init__()
+        self.logger = logger
+        self.secrets: set[str] = set()
+
+    def watch(self, url: str, secrets: Iterable[str]) -> None:
+        """Mask from now on those of ``secrets`` that ``url`` carries."""
+        in_url = [s for s in secrets if s and mask(url, [s]) != url]
+        if not in_url:
+            return
+        if not self.secrets:
+            logging.getLogger(self.logger).addFilter(self)
+        self.secrets.update(in_url)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        masked = mask(text, self.secrets)
+        if masked != text:
+            record.msg, record.args = masked, ()
+        return True

@@ -6,6 +6,8 @@ A made-up warehouse API used to pin the generator's output. It has a \"quoted\" 
 backslash \\ and a triple quote \"\"\" in its description.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .._runtime import NULL, pretty
 from .client import InventoryClient
 from .errors import (
@@ -31,7 +33,21 @@ from .models import (
     Tag,
 )
 
+if TYPE_CHECKING:
+    from .async_client import AsyncInventoryClient
+
+
+def __getattr__(name: str) -> Any:
+    """The async client is imported when first asked for (it brings asyncio)."""
+    if name == "AsyncInventoryClient":
+        from .async_client import AsyncInventoryClient
+
+        return AsyncInventoryClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "AsyncInventoryClient",
     "AuthenticationError",
     "BadKeyError",
     "CallTimeout",

@@ -328,7 +328,8 @@ class InventoryClient(_rt.TaskClientBase):
 
     Every method also takes ``timeout`` (seconds this call may take in all: connect, answer,
     body and retries; the client's ``timeout`` otherwise), ``extra_headers`` and
-    ``extra_query`` (added to this call's request); ``last_response`` is the raw answer of
+    ``extra_query`` (added to this call's request), ``retries`` (this call's own number of
+    retries) and ``hooks`` (added to the client's); ``last_response`` is the raw answer of
     the latest call, ``raw_responses()`` collects those of the calls made in a ``with``
     block.
 
@@ -362,6 +363,7 @@ class InventoryClient(_rt.TaskClientBase):
         poll_interval: float = 0.25,
         status_callback: _rt.StatusCallback | None = None,
         auth: _rt.Auth | None = None,
+        hooks: _rt.Hooks | None = None,
         log_level: int | str | None = None,
         session: requests.Session | None = None,
         transport: _rt.Transport | None = None,
@@ -388,6 +390,7 @@ class InventoryClient(_rt.TaskClientBase):
             poll_interval=poll_interval,
             status_callback=status_callback,
             auth=auth,
+            hooks=hooks,
             log_level=log_level,
             session=session,
             transport=transport,
@@ -402,6 +405,8 @@ class InventoryClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> _rt.Status:
         """Get status.
 
@@ -415,7 +420,9 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_STATUS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "token": token,
                 "lastKnownStatusVersion": last_known_status_version,
                 "millisecondsTimeout": milliseconds_timeout,
@@ -429,6 +436,8 @@ class InventoryClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> _rt.Status:
         """Cancel.
 
@@ -440,7 +449,9 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_CANCEL,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "token": token,
             },
         )
@@ -453,6 +464,8 @@ class InventoryClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Item:
         """One item by SKU.
 
@@ -465,7 +478,9 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_GET_ITEM,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "sku": sku,
                 "warehouse": warehouse if warehouse is not None else self.warehouse,
             },
@@ -482,6 +497,8 @@ class InventoryClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> list[models.Item]:
         """List items.
 
@@ -497,7 +514,9 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_LIST_ITEMS,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "colours": colours,
                 "since": since,
                 "limit": limit,
@@ -514,6 +533,8 @@ class InventoryClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[True],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -527,6 +548,8 @@ class InventoryClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: Literal[False],
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -540,6 +563,8 @@ class InventoryClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -552,6 +577,8 @@ class InventoryClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         auto_handle_token: bool | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
@@ -583,6 +610,8 @@ class InventoryClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         wait_time: int | None = None,
         status_callback: _rt.StatusCallback | None = None,
     ) -> _rt.Task[JsonValue]:
@@ -598,7 +627,9 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call_long_running(
             _OP_RECOUNT,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "deep": deep,
             },
             wait_time_ms=wait_time,
@@ -613,6 +644,8 @@ class InventoryClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> models.Item:
         """Upload sheet.
 
@@ -625,7 +658,9 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_UPLOAD_SHEET,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "sheet": sheet,
                 "note": note,
             },
@@ -637,6 +672,8 @@ class InventoryClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
         save_to: _rt.FileTarget | None = None,
     ) -> BinaryResult:
         """Download sheet.
@@ -651,7 +688,9 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.download(
             _OP_DOWNLOAD_SHEET,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
             },
             save_to,
         )
@@ -663,6 +702,8 @@ class InventoryClient(_rt.TaskClientBase):
         timeout: float | None = None,
         extra_headers: dict[str, str] | None = None,
         extra_query: dict[str, str] | None = None,
+        retries: int | None = None,
+        hooks: _rt.Hooks | None = None,
     ) -> None:
         """Ping.
 
@@ -674,7 +715,9 @@ class InventoryClient(_rt.TaskClientBase):
         return self._client.call(
             _OP_PING,
             {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(timeout, extra_headers, extra_query),
+                _rt.CALL_OPTIONS_KEY: _rt.call_options(
+                    timeout, extra_headers, extra_query, retries, hooks
+                ),
                 "X-Trace": trace,
             },
         )
