@@ -28,7 +28,35 @@ SECTIONS = [
 ]
 
 
-def write_results(command: str, seconds: float) -> None:
+def _row(row: dict[str, object]) -> str:
+    met = "" if row["met"] is None else ("yes" if row["met"] else "**no**")
+    return (
+        f"| {row['benchmark']} | {row['figure']} | {row['value']} {row['unit']} | "
+        f"{row['target'] or ''} | {met} |"
+    )
+
+
+def write_results(command: str, seconds: float, sections: list[str]) -> None:
+    """bench/RESULTS.md: every figure of a whole run; after a run of some sections, their
+    figures replace that benchmark's rows and a line under the header says when and where
+    they were measured (the other rows keep their own run's header)."""
+    path = common.ROOT / "bench" / "RESULTS.md"
+    ran = {str(row["benchmark"]) for row in common.RESULTS}
+    if sections and path.exists():
+        lines = path.read_text().splitlines()
+        table = lines.index("|---|---|---|---|---|")
+        kept = [line for line in lines[table + 1 :] if line.split(" | ")[0][2:] not in ran]
+        note = (
+            f"Re-run since: {', '.join(sections)} on {common.machine()} "
+            f"(`{command}`, {seconds / 60:.1f} minutes).  "
+        )
+        stale = [line for line in lines if line.startswith("Re-run since:")]
+        stale = [line for line in stale if any(title in line for title in sections)]
+        head = [line for line in lines[: table - 2] if line not in stale]
+        head = [*head[:-1], note, ""] if head and not head[-1] else [*head, note, ""]
+        rows = kept + [_row(row) for row in common.RESULTS]
+        path.write_text("\n".join([*head, *lines[table - 1 : table + 1], *rows]) + "\n")
+        return
     lines = [
         "# Benchmark results",
         "",
@@ -39,14 +67,9 @@ def write_results(command: str, seconds: float) -> None:
         "",
         "| Benchmark | Figure | Value | Target | Met |",
         "|---|---|---|---|---|",
+        *(_row(row) for row in common.RESULTS),
     ]
-    for row in common.RESULTS:
-        met = "" if row["met"] is None else ("yes" if row["met"] else "**no**")
-        lines.append(
-            f"| {row['benchmark']} | {row['figure']} | {row['value']} {row['unit']} | "
-            f"{row['target'] or ''} | {met} |"
-        )
-    (common.ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n")
 
 
 def main() -> None:
@@ -69,8 +92,9 @@ def main() -> None:
         f"\n{len(common.RESULTS)} figures in {elapsed / 60:.1f} min; "
         f"{sum(r['met'] is True for r in common.RESULTS)} targets met, {len(missed)} not met"
     )
-    if not only:
-        write_results("make bench", elapsed)
+    chosen = [title for title, _run in SECTIONS if any(title.startswith(f"{n}.") for n in only)]
+    command = "make bench" if not only else f"python -m bench.run {' '.join(sorted(only))}"
+    write_results(command, elapsed, chosen)
 
 
 if __name__ == "__main__":
