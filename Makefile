@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: generate docs check test fixtures record bench venv clean
+.PHONY: generate docs check test fixtures record bench venv clean packages
 
 venv: $(STAMP)
 
@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml
 
 generate: $(STAMP)
 	$(BIN)/python -m generator generate
+
+# One installable distribution per spec in dist/ (pyproject.toml, README, the client and its
+# own runtime); build a wheel of one with `pip wheel --no-deps dist/<name>-client`.
+packages: $(STAMP)
+	$(BIN)/python -m generator package --out dist
 
 # The Markdown API reference (make generate writes it too).
 docs: $(STAMP)

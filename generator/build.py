@@ -28,6 +28,7 @@ from generator.model import (
     ErrorClass,
     Example,
     Model,
+    Packaging,
     Source,
     Spec,
     split_type,
@@ -132,9 +133,17 @@ class _Builder:
             client_class=data["api"]["client_class"],
             description=data["api"].get("description", "").strip(),
         )
+        given = {**schema_defaults("api"), **data["api"]}
+        default = Packaging.defaults(api.name, given["version"])
         return Spec(
             api=api,
             spec_file=self.loaded.display_name,
+            packaging=Packaging(
+                distribution=given.get("distribution", default.distribution),
+                import_name=given.get("import_name", default.import_name),
+                command=given.get("command", default.command),
+                version=given["version"],
+            ),
             models=tuple(self.model(name, raw) for name, raw in self.models.items()),
             enums=tuple(
                 Enum(

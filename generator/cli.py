@@ -34,6 +34,21 @@ def _parser() -> argparse.ArgumentParser:
             default=None,
             help="folder of templates that override the built-in ones by name",
         )
+    dist = sub.add_parser(
+        "package",
+        help="write one installable distribution per spec (pyproject.toml, README, the client "
+        "and its own runtime)",
+    )
+    dist.add_argument("specs", nargs="*", type=Path, help="spec files (default: specs/*.yaml)")
+    dist.add_argument("--out", type=Path, required=True, help="folder of the distributions")
+    dist.add_argument(
+        "--since",
+        type=Path,
+        default=None,
+        help="the previous version of the (one) spec, whose api.version the new one must "
+        "raise as the change requires (default: the last build in --out)",
+    )
+    dist.add_argument("--force", action="store_true", help="write even if api.version is too small")
     docs = sub.add_parser("docs", help="render the Markdown API reference into docs/")
     docs.add_argument("specs", nargs="*", type=Path, help="spec files (default: specs/*.yaml)")
     docs.add_argument("--output", type=Path, default=pipeline.DOCS_DIR)
@@ -104,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     except SpecErrors as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
-        writes = args.command in ("generate", "docs", "fixtures")
+        writes = args.command in ("generate", "docs", "fixtures", "package")
         print(
             f"{len(exc.errors)} error(s)" + ("; nothing was written." if writes else "."),
             file=sys.stderr,
@@ -190,6 +205,13 @@ def _diff(args: argparse.Namespace) -> int:
     return 1 if any(c.breaking for c in changes) else 0
 
 
+def _package(args: argparse.Namespace) -> int:
+    folders = pipeline.package(args.specs or None, args.out, since=args.since, force=args.force)
+    for folder in folders:
+        print(f"wrote {folder}")
+    return 0
+
+
 def _docs(args: argparse.Namespace) -> int:
     output = pipeline.render_specs(args.specs or None)
     pipeline.write_docs(output, args.output, partial=bool(args.specs))
@@ -266,6 +288,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": _check,
     "validate": _validate,
     "docs": _docs,
+    "package": _package,
     "diff": _diff,
     "export-openapi": _export_openapi,
     "import-mailstore": _import_mailstore,

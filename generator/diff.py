@@ -287,15 +287,37 @@ def _error(name: str, old: ErrorClass, new: ErrorClass) -> Iterator[Change]:
         yield Change(f"error {name}", "raised under different conditions", False)
 
 
+def required_bump(changes: list[Change]) -> str:
+    """The version part a change must raise (semantic versioning): ``major`` when anything
+    breaks, ``minor`` when something is added, ``patch`` for any other change; ``none`` when
+    nothing changed."""
+    if not changes:
+        return "none"
+    if any(c.breaking for c in changes):
+        return "major"
+    if any("added" in c.what for c in changes):
+        return "minor"
+    return "patch"
+
+
+def summary(changes: list[Change]) -> str:
+    breaking = sum(c.breaking for c in changes)
+    return f"{len(changes)} change(s), {breaking} breaking"
+
+
 def report(changes: list[Change], *, as_json: bool = False) -> str:
     if as_json:
         return json.dumps(
-            {"breaking": sum(c.breaking for c in changes), "changes": [asdict(c) for c in changes]},
+            {
+                "breaking": sum(c.breaking for c in changes),
+                "bump": required_bump(changes),
+                "changes": [asdict(c) for c in changes],
+            },
             indent=2,
         )
     if not changes:
-        return "no changes"
+        return "no changes\nversion bump required: none"
     lines = [str(c) for c in sorted(changes, key=lambda c: (not c.breaking, c.subject))]
-    breaking = sum(c.breaking for c in changes)
-    lines.append(f"{len(changes)} change(s), {breaking} breaking")
+    lines.append(summary(changes))
+    lines.append(f"version bump required: {required_bump(changes)}")
     return "\n".join(lines)

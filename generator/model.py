@@ -101,11 +101,29 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Packaging:
+    """How the API's client is shipped as a distribution of its own (``specgen package``)."""
+
+    distribution: str  # its name on an index, e.g. "click2mail-client"
+    import_name: str  # the package users import, e.g. "click2mail"
+    command: str  # the console command it installs
+    version: str  # MAJOR.MINOR.PATCH
+
+    @staticmethod
+    def defaults(api_name: str, version: str) -> Packaging:
+        """The documented defaults: ``<name>-client`` (``-`` for ``_``), imported as the API's
+        name, the command named like the distribution without ``-client``."""
+        dashed = api_name.replace("_", "-")
+        return Packaging(f"{dashed}-client", api_name, dashed, version)
+
+
+@dataclass(frozen=True)
 class Spec:
     """A built spec: the API's descriptor, and the generator's facts beside it."""
 
     api: ApiDescription
     spec_file: str
+    packaging: Packaging | None = None  # None: the defaults (``Packaging.defaults``)
     models: tuple[Model, ...] = ()
     enums: tuple[Enum, ...] = ()
     errors: tuple[ErrorClass, ...] = ()
@@ -122,6 +140,14 @@ class Spec:
     @property
     def operations(self) -> tuple[Operation[Any], ...]:
         return tuple(self.api.operations)
+
+    @property
+    def package(self) -> Packaging:
+        if self.packaging is not None:
+            return self.packaging
+        from generator.loader import schema_defaults  # the version's default lives there
+
+        return Packaging.defaults(self.api.name, schema_defaults("api")["version"])
 
     def examples_of(self, op: Operation[Any]) -> tuple[Example, ...]:
         return self.examples.get(op.wire_name, ())

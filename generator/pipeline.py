@@ -209,3 +209,53 @@ def check(
     if docs_dir is not None:
         diffs += writer.diff_tree(docs_dir, output.docs, doc_scope)
     return diffs
+
+
+def package(
+    paths: Sequence[Path] | None, out_dir: Path, *, since: Path | None = None, force: bool = False
+) -> list[Path]:
+    """One distribution per spec under ``out_dir`` (``specgen package``). Every spec's version
+    is held to its change since the last build in that folder (or since the spec ``since``)
+    before anything is written; each distribution is swapped in whole."""
+    from generator import packaging, writer
+
+    apis = load_apis(paths or discover_specs())
+    if since is not None and len(apis) != 1:
+        raise GenerationError("--since compares one spec: give exactly one")
+    runtime = {
+        name.split("/", 1)[1]: content
+        for name, content in runtime_files().items()
+        if name.startswith(f"{RUNTIME_PACKAGE}/")
+    }
+    built = []
+    for spec in apis:
+        try:
+            sources = packaging.package_sources(spec)
+        except render.RenderError as exc:
+            raise GenerationError(f"{spec.spec_file}: {exc}") from None
+        except formatting.FormatError as exc:
+            raise GenerationError(f"{spec.spec_file}: {exc}") from None
+        dist = packaging.distribution(spec, sources, runtime)
+        folder = out_dir / dist.folder
+        if not force:
+            problem = _version_problem(spec, folder, since)
+            if problem is not None:
+                raise GenerationError(problem)
+        built.append((folder, dist))
+    for folder, dist in built:
+        writer.write_tree(folder, dist.files)
+    return [folder for folder, _dist in built]
+
+
+def _version_problem(spec: Spec, folder: Path, since: Path | None) -> str | None:
+    from generator import packaging
+
+    if since is not None:
+        (previous,) = load_apis([since], check_examples=False)
+        return packaging.version_problem(previous, previous.package.version, spec)
+    found = packaging.previous_build(folder)
+    if found is None:
+        return None
+    spec_copy, version = found
+    (previous,) = load_apis([spec_copy], check_examples=False)
+    return packaging.version_problem(previous, version, spec)

@@ -206,9 +206,16 @@ def summary(text: str) -> str:
     return first_sentence(text)
 
 
-def render_docs(spec: Spec, env: jinja2.Environment) -> str:
+def render_docs(spec: Spec, env: jinja2.Environment, layout: Layout | None = None) -> str:
+    layout = layout or Layout.in_generated(spec)
     try:
-        return env.get_template("docs/api.md.j2").render(spec=spec, api=spec.api, **_strategies())
+        return env.get_template("docs/api.md.j2").render(
+            spec=spec,
+            api=spec.api,
+            import_path=layout.import_path,
+            runtime_path=layout.runtime_path,
+            **_strategies(),
+        )
     except (jinja2.TemplateError, FilterError) as exc:
         raise RenderError(f"template docs/api.md.j2: {exc}") from None
 
@@ -265,13 +272,40 @@ def _strategies() -> dict[str, Any]:
     return {"decodings": DECODINGS, "encodings": ENCODINGS, "paging_styles": PAGINATION_STYLES}
 
 
-def render_package(spec: Spec, env: jinja2.Environment) -> dict[str, str]:
+class Layout(NamedTuple):
+    """Where a package and its runtime are: ``generated.<api>`` beside ``generated._runtime``
+    (this repository), or a distribution's package holding its own ``_runtime``."""
+
+    import_path: str  # what users import
+    runtime_parent: str  # the relative import of the runtime's parent: ".." or "."
+
+    @property
+    def runtime_path(self) -> str:
+        parent = self.import_path if self.runtime_parent == "." else "generated"
+        return f"{parent}._runtime"
+
+    @staticmethod
+    def in_generated(spec: Spec) -> Layout:
+        return Layout(f"generated.{spec.api.name}", "..")
+
+    @staticmethod
+    def in_distribution(spec: Spec) -> Layout:
+        return Layout(spec.package.import_name, ".")
+
+
+def render_package(
+    spec: Spec, env: jinja2.Environment, layout: Layout | None = None
+) -> dict[str, str]:
     """``{file name: source}`` for one API package, before formatting."""
+    layout = layout or Layout.in_generated(spec)
     context = {
         "spec": spec,
         "api": spec.api,
         "client": client_context(spec),
         "models_info": models_context(spec),
+        "import_path": layout.import_path,
+        "runtime_parent": layout.runtime_parent,
+        "runtime_path": layout.runtime_path,
         **_strategies(),
     }
     out: dict[str, str] = {}

@@ -15,12 +15,16 @@ from tests.conftest import ROOT
 BASE = (ROOT / "tests" / "golden" / "spec" / "inventory.yaml").read_text()
 
 
-def changes(tmp_path: Path, old_text: str, new_text: str) -> list[tuple[str, str, bool]]:
+def changes_of(tmp_path: Path, old_text: str, new_text: str) -> list[diff.Change]:
     (tmp_path / "old.yaml").write_text(old_text)
     (tmp_path / "new.yaml").write_text(new_text)
     (old,) = pipeline.load_apis([tmp_path / "old.yaml"], check_examples=False)
     (new,) = pipeline.load_apis([tmp_path / "new.yaml"], check_examples=False)
-    return [(c.subject, c.what, c.breaking) for c in diff.diff(old, new)]
+    return diff.diff(old, new)
+
+
+def changes(tmp_path: Path, old_text: str, new_text: str) -> list[tuple[str, str, bool]]:
+    return [(c.subject, c.what, c.breaking) for c in changes_of(tmp_path, old_text, new_text)]
 
 
 CASES = [
@@ -221,7 +225,29 @@ def test_the_command_exits_1_on_breaking_changes_and_speaks_json(tmp_path: Path)
     assert breaking.returncode == 1
     assert json.loads(breaking.stdout) == {
         "breaking": 1,
+        "bump": "major",
         "changes": [{"subject": "field Item.price", "what": "removed", "breaking": True}],
     }
     same = run(str(tmp_path / "old.yaml"), str(tmp_path / "same.yaml"))
-    assert (same.returncode, same.stdout.strip()) == (0, "no changes")
+    assert (same.returncode, same.stdout.strip()) == (0, "no changes\nversion bump required: none")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "bump"),
+    [
+        ("      price: {type: float}\n", "", "major"),  # a field removed: breaks
+        (
+            "      price: {type: float}\n",
+            "      price: {type: float}\n      note: {type: str}\n",
+            "minor",
+        ),
+        ("      price: {type: float}\n", "      price: {type: float, wire: cost}\n", "patch"),
+    ],
+    ids=["removed", "added", "wire-only"],
+)
+def test_the_report_says_which_version_part_the_change_must_raise(
+    tmp_path: Path, old: str, new: str, bump: str
+) -> None:
+    changed = changes_of(tmp_path, BASE, BASE.replace(old, new))
+    assert diff.required_bump(changed) == bump
+    assert diff.report(changed).splitlines()[-1] == f"version bump required: {bump}"

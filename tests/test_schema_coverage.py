@@ -50,7 +50,12 @@ PROVEN_BY: dict[str, tuple[str, ...]] = {
     "extends*": ("tests/test_compose.py", "tests/test_param_sweep.py", "tests/test_spec_errors.py"),
     # the API, settings, server, auth, transport
     "spec_version": ("tests/test_spec_errors.py",),
-    "api*": ("tests/test_param_sweep.py", "tests/test_generator.py"),
+    "api*": ("tests/test_param_sweep.py", "tests/test_generator.py", "tests/test_distributions.py"),
+    "api.version": ("tests/test_distributions.py", "specs/click2mail.yaml"),
+    **{
+        f"api.{key}": ("tests/test_distributions.py",)
+        for key in ("distribution", "import_name", "command")
+    },
     "settings*": (
         "tests/test_spec_errors.py",
         "tests/test_auth_schemes.py",

@@ -264,6 +264,16 @@ CASES = [
         ],
     ),
     (
+        "import_name_of_the_standard_library",
+        BASE.replace(
+            "  client_class: TinyClient", "  client_class: TinyClient\n  import_name: json"
+        ),
+        [
+            "6:16: api.import_name: import name 'json' is taken by the standard library; set "
+            "api.import_name to another"
+        ],
+    ),
+    (
         "model_named_as_the_async_client",
         BASE + textwrap.dedent("""\
         models:

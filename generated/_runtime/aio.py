@@ -179,6 +179,7 @@ class AsyncClient(Calls):
         self,
         api: ApiDescription,
         *,
+        package: str | None = None,
         base_url: str,
         credentials: tuple[Any, ...] | None = None,
         auth: Auth | None = None,
@@ -206,7 +207,16 @@ class AsyncClient(Calls):
                 f"{api.name}: pass a session or a transport, not both (the transport has its own)"
             )
         if transport is None:
-            from .httpx_transport import HttpxTransport  # httpx is imported here, not before
+            try:
+                from .httpx_transport import HttpxTransport  # httpx is imported here, not before
+            except ModuleNotFoundError as exc:
+                if exc.name not in ("httpx", "httpcore", "h11", "anyio"):
+                    raise
+                raise ModuleNotFoundError(
+                    f"the async client needs httpx ({exc.name} is missing): install the "
+                    "client's 'async' extra (pip install '<distribution>[async]') or httpx",
+                    name=exc.name,
+                ) from None
 
             self.transport: AsyncTransport = HttpxTransport(
                 session, verify_tls=verify_tls, ca_bundle=ca_bundle
@@ -215,6 +225,7 @@ class AsyncClient(Calls):
             self.transport = as_async(transport, api.name)
         super().__init__(
             api,
+            package=package,
             base_url=base_url,
             credentials=credentials,
             auth=auth,

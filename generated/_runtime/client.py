@@ -52,6 +52,7 @@ class Client(Calls):
         self,
         api: ApiDescription,
         *,
+        package: str | None = None,
         base_url: str,
         credentials: tuple[Any, ...] | None = None,  # the settings the spec's scheme uses
         auth: Auth | None = None,  # the caller's own, instead of the spec's scheme
@@ -83,6 +84,7 @@ class Client(Calls):
         )
         super().__init__(
             api,
+            package=package,
             base_url=base_url,
             credentials=credentials,
             auth=auth,

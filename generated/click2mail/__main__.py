@@ -8,5 +8,11 @@ Built at run time from the operation descriptors in ``client.py``.
 from .._runtime.cli import run
 from .client import Click2MailClient
 
-if __name__ == "__main__":
+
+def main() -> None:
+    """The command line (``python -m`` and the console command of a distribution)."""
     run(Click2MailClient)
+
+
+if __name__ == "__main__":
+    main()

@@ -146,6 +146,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         url = base_url or _rt.pick_environment(_API.server.environments, environment)
         self._client = _aio.AsyncClient(
             _API,
+            package=__package__,
             base_url=url,
             credentials=(username, password),
             connect_timeout=connect_timeout,

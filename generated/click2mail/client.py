@@ -3169,6 +3169,7 @@ class Click2MailClient(_rt.ClientBase):
         url = base_url or _rt.pick_environment(_API.server.environments, environment)
         self._client = _rt.Client(
             _API,
+            package=__package__,
             base_url=url,
             credentials=(username, password),
             connect_timeout=connect_timeout,

@@ -87,6 +87,7 @@ class AsyncMailCertClient(_aio.AsyncClientBase):
         )
         self._client = _aio.AsyncClient(
             _API,
+            package=__package__,
             base_url=url,
             credentials=(username, password),
             connect_timeout=connect_timeout,

@@ -295,6 +295,7 @@ class MailCertClient(_rt.ClientBase):
         )
         self._client = _rt.Client(
             _API,
+            package=__package__,
             base_url=url,
             credentials=(username, password),
             connect_timeout=connect_timeout,

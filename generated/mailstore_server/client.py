@@ -2384,6 +2384,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         )
         self._client = _rt.Client(
             _API,
+            package=__package__,
             base_url=url,
             credentials=(username, password),
             connect_timeout=connect_timeout,

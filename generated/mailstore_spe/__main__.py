@@ -9,5 +9,11 @@ Built at run time from the operation descriptors in ``client.py``.
 from .._runtime.cli import run
 from .client import MailStoreSpeClient
 
-if __name__ == "__main__":
+
+def main() -> None:
+    """The command line (``python -m`` and the console command of a distribution)."""
     run(MailStoreSpeClient)
+
+
+if __name__ == "__main__":
+    main()

@@ -219,6 +219,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         )
         self._client = _aio.AsyncClient(
             _API,
+            package=__package__,
             base_url=url,
             credentials=(username, password),
             connect_timeout=connect_timeout,

@@ -3624,6 +3624,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         )
         self._client = _rt.Client(
             _API,
+            package=__package__,
             base_url=url,
             credentials=(username, password),
             connect_timeout=connect_timeout,

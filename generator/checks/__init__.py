@@ -11,6 +11,7 @@ from generator.checks.api import (
     check_enums,
     check_errors,
     check_names,
+    check_packaging,
     check_protocol,
     check_server,
     check_settings,
@@ -27,6 +28,7 @@ def check(spec: Spec, *, examples: bool = True) -> list[SpecError]:
     problems: list[SpecError] = []
     for section in (
         check_names,
+        check_packaging,
         check_settings,
         check_server,
         check_auth,

@@ -3,7 +3,9 @@ protocol sections and the long-running protocol, its enums and error classes."""
 
 from __future__ import annotations
 
+import keyword
 import re
+import sys
 from collections.abc import Iterator
 
 from generator.checks.types import default_problem
@@ -47,6 +49,24 @@ def check_names(spec: Spec) -> Iterator[SpecError]:
                 yield source.error(f"name {name!r} is already {owners[name]}", at_key=True)
             else:
                 owners[name] = f"used in {section}"
+
+
+def check_packaging(spec: Spec) -> Iterator[SpecError]:
+    """A distribution's import name is one Python can import and no other module owns."""
+    name = spec.package.import_name
+    where = ("api", "import_name") if "import_name" in _api_keys(spec) else ("api", "name")
+    if keyword.iskeyword(name):
+        yield spec.source(*where).error(f"{name!r} is a Python keyword; choose another import name")
+    elif name in sys.stdlib_module_names or name in ("generated", "generator"):
+        yield spec.source(*where).error(
+            f"import name {name!r} is taken by "
+            + ("the standard library" if name in sys.stdlib_module_names else "specgen")
+            + "; set api.import_name to another"
+        )
+
+
+def _api_keys(spec: Spec) -> set[str]:
+    return set(spec.loaded.data.get("api", {})) if spec.loaded is not None else set()
 
 
 def check_settings(spec: Spec) -> Iterator[SpecError]:

@@ -59,6 +59,7 @@ class Calls:
         self,
         api: ApiDescription,
         *,
+        package: str | None = None,  # the generated package (its logger's name)
         base_url: str,
         credentials: tuple[Any, ...] | None,
         auth: Auth | None,
@@ -91,7 +92,7 @@ class Calls:
         self.status_callback = status_callback
         self.auto_handle_token = auto_handle_token
         self.poll_interval = poll_interval
-        self.log = logging.getLogger(f"generated.{api.name}")
+        self.log = logging.getLogger(package or f"generated.{api.name}")
         if log_level is not None:
             self.log.setLevel(log_level)
         self.auth = auth  # the spec's scheme with the client's credentials, or the caller's

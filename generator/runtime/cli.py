@@ -55,9 +55,18 @@ def _command(op: Operation[Any]) -> str:
     return op.name.replace("_", "-")
 
 
-def build_parser(api: ApiDescription) -> argparse.ArgumentParser:
+def program_name(client_class: Any, argv0: str | None = None) -> str:
+    """How the command was started, for its usage line: ``python -m <package>`` (the
+    package the client class is in), or the console command a distribution installed."""
+    started = os.path.basename(argv0 if argv0 is not None else sys.argv[0])
+    if started in ("__main__.py", "-c", "") or started.endswith(".py"):
+        return f"python -m {client_class.__module__.rsplit('.', 1)[0]}"
+    return started
+
+
+def build_parser(api: ApiDescription, prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=f"python -m generated.{api.name}",
+        prog=prog or f"python -m generated.{api.name}",
         description=f"{api.title}: one subcommand per operation.",
         epilog="Exit codes: 0 ok, 2 usage, 3 authentication, 4 vendor or HTTP error, "
         "5 transport, 6 undecodable answer, 130 interrupted.",
@@ -342,7 +351,7 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     api: ApiDescription = client_class._api
-    parser = build_parser(api)
+    parser = build_parser(api, program_name(client_class))
     args = parser.parse_args(argv)
     op = next(o for o in api.operations if _command(o) == args.command)
     try:

@@ -85,6 +85,7 @@ class AsyncInventoryClient(_aio.AsyncTaskClientBase):
         url = base_url or _rt.pick_environment(_API.server.environments, environment)
         self._client = _aio.AsyncClient(
             _API,
+            package=__package__,
             base_url=url,
             credentials=(user, api_key),
             connect_timeout=connect_timeout,

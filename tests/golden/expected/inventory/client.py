@@ -373,6 +373,7 @@ class InventoryClient(_rt.TaskClientBase):
         url = base_url or _rt.pick_environment(_API.server.environments, environment)
         self._client = _rt.Client(
             _API,
+            package=__package__,
             base_url=url,
             credentials=(user, api_key),
             connect_timeout=connect_timeout,
