@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 from .answer import Answer
 from .arguments import ArgumentValueError
-from .auth import Auth
 from .calls import Calls
 from .client import SharedBase
 from .codec import JsonValue
-from .descriptors import ApiDescription, Operation
+from .descriptors import Operation
 from .exchange import (
     THROWN,
     Await,
@@ -36,7 +35,6 @@ from .exchange import (
     Wait,
 )
 from .files import FileTarget
-from .hooks import Hooks
 from .results import BinaryResult
 from .status import Status, StatusCallback
 from .tasks import Cancel, Poll, TaskState
@@ -175,76 +173,29 @@ class AsyncClient(Calls):
 
     task_class = AsyncTask
 
-    def __init__(
+    transport: AsyncTransport
+
+    def connect(
         self,
-        api: ApiDescription,
+        session: httpx.AsyncClient | None,
+        transport: AsyncTransport | Transport | None,
         *,
-        package: str | None = None,
-        base_url: str,
-        credentials: tuple[Any, ...] | None = None,
-        auth: Auth | None = None,
-        connect_timeout: float,
-        read_timeout: float,
-        timeout: float,
-        max_answer_bytes: int,
-        max_item_bytes: int,
-        max_inflation: float,
         verify_tls: bool,
         ca_bundle: str | None,
-        retry_attempts: int,
-        retry_backoff: float,
-        session: httpx.AsyncClient | None,
-        log_level: int | str | None,
-        transport: AsyncTransport | Transport | None = None,
-        wait_time: int = 1000,
-        status_callback: StatusCallback | None = None,
-        auto_handle_token: bool = True,
-        poll_interval: float = 0.25,
-        hooks: Hooks | None = None,
-    ) -> None:
-        if transport is not None and session is not None:
-            raise ArgumentValueError(
-                f"{api.name}: pass a session or a transport, not both (the transport has its own)"
-            )
-        if transport is None:
-            try:
-                from .httpx_transport import HttpxTransport  # httpx is imported here, not before
-            except ModuleNotFoundError as exc:
-                if exc.name not in ("httpx", "httpcore", "h11", "anyio"):
-                    raise
-                raise ModuleNotFoundError(
-                    f"the async client needs httpx ({exc.name} is missing): install the "
-                    "client's 'async' extra (pip install '<distribution>[async]') or httpx",
-                    name=exc.name,
-                ) from None
-
-            self.transport: AsyncTransport = HttpxTransport(
-                session, verify_tls=verify_tls, ca_bundle=ca_bundle
-            )
-        else:
-            self.transport = as_async(transport, api.name)
-        super().__init__(
-            api,
-            package=package,
-            base_url=base_url,
-            credentials=credentials,
-            auth=auth,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            timeout=timeout,
-            max_answer_bytes=max_answer_bytes,
-            max_item_bytes=max_item_bytes,
-            max_inflation=max_inflation,
-            retry_attempts=retry_attempts,
-            retry_backoff=retry_backoff,
-            headers=self.transport.default_headers(f"specgen-{api.name}"),
-            log_level=log_level,
-            wait_time=wait_time,
-            status_callback=status_callback,
-            auto_handle_token=auto_handle_token,
-            poll_interval=poll_interval,
-            hooks=hooks,
-        )
+    ) -> AsyncTransport:
+        if transport is not None:
+            return as_async(transport, self.api.name)
+        try:
+            from .httpx_transport import HttpxTransport  # httpx is imported here, not before
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("httpx", "httpcore", "h11", "anyio"):
+                raise
+            raise ModuleNotFoundError(
+                f"the async client needs httpx ({exc.name} is missing): install the client's "
+                "'async' extra (pip install '<distribution>[async]') or httpx",
+                name=exc.name,
+            ) from None
+        return HttpxTransport(session, verify_tls=verify_tls, ca_bundle=ca_bundle)
 
     async def close(self) -> None:
         await self.transport.close()

@@ -73,23 +73,34 @@ class Calls:
         max_inflation: float,
         retry_attempts: int,
         retry_backoff: float,
-        headers: Mapping[str, str],
+        verify_tls: bool,
+        ca_bundle: str | None,
+        session: Any,  # the driver's own kind: a requests.Session, an httpx.AsyncClient
         log_level: int | str | None,
-        wait_time: int,
-        status_callback: StatusCallback | None,
-        auto_handle_token: bool,
-        poll_interval: float,
+        transport: Any = None,  # what moves the bytes instead (a MemoryTransport)
+        wait_time: int = 1000,
+        status_callback: StatusCallback | None = None,
+        auto_handle_token: bool = True,
+        poll_interval: float = 0.25,
         hooks: Hooks | None = None,
     ) -> None:
         problem = base_url_problem(base_url)
         if problem is not None:
             raise ArgumentValueError(f"{api.name}: the server URL: {problem}")
+        if transport is not None and session is not None:
+            raise ArgumentValueError(
+                f"{api.name}: pass a session or a transport, not both (the transport has its own)"
+            )
         if credentials is not None and auth is None:
             problem = api.auth.credentials_problem(credentials)
             if problem is not None:
                 raise ArgumentValueError(f"{api.name}: {problem}")
             auth = api.auth.bind(credentials)
         self.api = api
+        self.transport = self.connect(
+            session, transport, verify_tls=verify_tls, ca_bundle=ca_bundle
+        )
+        headers = self.transport.default_headers(f"specgen-{api.name}")
         self.wait_time_ms = wait_time
         self.status_callback = status_callback
         self.auto_handle_token = auto_handle_token
@@ -117,6 +128,12 @@ class Calls:
             log=self.log,
         )
         self.decoder = Decoder(api)
+
+    def connect(
+        self, session: Any, transport: Any, *, verify_tls: bool, ca_bundle: str | None
+    ) -> Any:
+        """The driver's transport: the one given, else its own over ``session``."""
+        raise NotImplementedError
 
     @property
     def base_url(self) -> str:

@@ -14,7 +14,6 @@ import requests
 
 from .answer import Answer
 from .arguments import ArgumentValueError
-from .auth import Auth
 from .builtin_types import BUILTIN_TYPES
 from .calls import Calls
 from .codec import JsonValue
@@ -33,7 +32,6 @@ from .exchange import (
     run,
 )
 from .files import FileTarget
-from .hooks import Hooks
 from .policy import url_setting_problem
 from .results import BinaryResult
 from .status import Status, StatusCallback
@@ -46,62 +44,17 @@ T = TypeVar("T")
 class Client(Calls):
     """Runtime half of a generated client; the generated class passes its options through."""
 
-    def __init__(
+    transport: Transport
+
+    def connect(
         self,
-        api: ApiDescription,
+        session: requests.Session | None,
+        transport: Transport | None,
         *,
-        package: str | None = None,
-        base_url: str,
-        credentials: tuple[Any, ...] | None = None,  # the settings the spec's scheme uses
-        auth: Auth | None = None,  # the caller's own, instead of the spec's scheme
-        connect_timeout: float,
-        read_timeout: float,
-        timeout: float,
-        max_answer_bytes: int,
-        max_item_bytes: int,
-        max_inflation: float,
         verify_tls: bool,
         ca_bundle: str | None,
-        retry_attempts: int,
-        retry_backoff: float,
-        session: requests.Session | None,
-        log_level: int | str | None,
-        transport: Transport | None = None,
-        wait_time: int = 1000,
-        status_callback: StatusCallback | None = None,
-        auto_handle_token: bool = True,
-        poll_interval: float = 0.25,
-        hooks: Hooks | None = None,
-    ) -> None:
-        if transport is not None and session is not None:
-            raise ArgumentValueError(
-                f"{api.name}: pass a session or a transport, not both (the transport has its own)"
-            )
-        self.transport: Transport = transport or RequestsTransport(
-            session, verify_tls=verify_tls, ca_bundle=ca_bundle
-        )
-        super().__init__(
-            api,
-            package=package,
-            base_url=base_url,
-            credentials=credentials,
-            auth=auth,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            timeout=timeout,
-            max_answer_bytes=max_answer_bytes,
-            max_item_bytes=max_item_bytes,
-            max_inflation=max_inflation,
-            retry_attempts=retry_attempts,
-            retry_backoff=retry_backoff,
-            headers=self.transport.default_headers(f"specgen-{api.name}"),
-            log_level=log_level,
-            wait_time=wait_time,
-            status_callback=status_callback,
-            auto_handle_token=auto_handle_token,
-            poll_interval=poll_interval,
-            hooks=hooks,
-        )
+    ) -> Transport:
+        return transport or RequestsTransport(session, verify_tls=verify_tls, ca_bundle=ca_bundle)
 
     def close(self) -> None:
         self.transport.close()
