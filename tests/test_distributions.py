@@ -15,6 +15,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.requirements import Requirement
@@ -192,57 +193,60 @@ def _run(python: Path, code: str, *args: str) -> subprocess.CompletedProcess[str
     )
 
 
-def test_one_distribution_alone_installs_runs_its_command_and_type_checks(
-    built: dict[str, Path], vendor: Loopback, tmp_path: Path
+@pytest.mark.parametrize("name", sorted(USAGE))
+def test_each_distribution_alone_installs_runs_its_command_and_type_checks(
+    built: dict[str, Path], vendor: Loopback, tmp_path: Path, name: str
 ) -> None:
+    spec = next(s for s in pipeline.load_apis(SPECS) if s.api.name == name)
+    package = spec.package
     python = _fresh_venv(tmp_path / "venv")
-    _install(python, built["click2mail"])
+    _install(python, built[name])
     absent = _run(
         python,
         f"import importlib.util as u; print([m for m in {GENERATOR_ONLY!r} if u.find_spec(m)])",
     )
     assert absent.stdout.strip() == "[]", absent.stderr
-    used = _run(python, f"URL = {vendor.url!r}\n" + textwrap.dedent(USAGE["click2mail"]))
-    assert used.stdout.strip() == "2.5", used.stderr
+    used = _run(python, f"URL = {vendor.url!r}\n" + textwrap.dedent(USAGE[name]))
+    assert used.stdout.strip() == EXPECTED[name], used.stderr
     command = subprocess.run(
-        [str(python.parent / "click2mail"), "--help"], capture_output=True, text=True
+        [str(python.parent / package.command), "--help"], capture_output=True, text=True
     )
-    assert command.returncode == 0 and command.stdout.startswith("usage: click2mail "), command
+    assert command.returncode == 0, command.stderr
+    assert command.stdout.startswith(f"usage: {package.command} "), command.stdout[:80]
     module = subprocess.run(
-        [str(python), "-m", "click2mail", "--help"], capture_output=True, text=True
+        [str(python), "-m", package.import_name, "--help"], capture_output=True, text=True
     )
-    assert module.stdout.startswith("usage: python -m click2mail "), module.stdout[:80]
-    call = subprocess.run(
-        [
-            str(python.parent / "click2mail"),
-            "--username",
-            "u",
-            "--password",
-            "p",
-            "--base-url",
-            vendor.url,
-            "get-credit",
-        ],
-        capture_output=True,
-        text=True,
+    assert module.stdout.startswith(f"usage: python -m {package.import_name} "), module.stdout
+    if name == "click2mail":  # the command does a call, too
+        call = subprocess.run(
+            [str(python.parent / "click2mail"), "--username", "u", "--password", "p"]
+            + ["--base-url", vendor.url, "get-credit"],
+            capture_output=True,
+            text=True,
+        )
+        assert call.returncode == 0 and "2.5" in call.stdout, call.stderr
+        (tmp_path / "user.py").write_text(USER_FILE)
+        _type_check(python, tmp_path)  # the others: together, below (one mypy run)
+
+
+def _user_file(spec: Any) -> str:
+    package, client = spec.package, spec.api.client_class
+    return (
+        f"from {package.import_name} import Async{client}, {client}\n\n\n"
+        f"def both(sync: {client}, aio: Async{client}) -> tuple[{client}, Async{client}]:\n"
+        "    return sync, aio\n"
     )
-    assert call.returncode == 0 and "2.5" in call.stdout, call.stderr
-    user = tmp_path / "user.py"
-    user.write_text(USER_FILE)
+
+
+def _type_check(python: Path, folder: Path) -> None:
+    """``mypy --strict`` over the user files in ``folder``, against what ``python`` has
+    installed."""
     checked = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--strict",
-            "--no-incremental",
-            "--python-executable",
-            str(python),
-            str(user),
-        ],
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental"]
+        + ["--python-executable", str(python), str(folder)],
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=folder,
     )
     assert checked.returncode == 0, checked.stdout
 
@@ -260,6 +264,11 @@ def test_every_distribution_installs_beside_the_others_and_works(
         "import click2mail._runtime as a, lleida_mailcert._runtime as b; print(a is not b)",
     )
     assert runtimes.stdout.strip() == "True"  # each its own runtime: no clash
+    users = tmp_path / "users"
+    users.mkdir()
+    for spec in pipeline.load_apis(SPECS):
+        (users / f"uses_{spec.api.name}.py").write_text(_user_file(spec))
+    _type_check(python, users)
 
 
 def test_packaging_twice_writes_the_same_bytes(built: dict[str, Path], tmp_path: Path) -> None:
