@@ -357,3 +357,46 @@ def test_a_folder_that_cannot_take_the_file_is_refused_before_the_request(
         "lleida_mailcert", *base, "download-pdf", "--file-id", "7", "-o", str(target)
     )
     assert code == 2 and "local file: cannot save to" in err and server.requests == []
+
+
+def test_a_parameter_named_after_a_keyword_is_its_plain_flag(tmp_path: Path) -> None:
+    from tests.spec_packages import build_package
+
+    module = build_package(
+        tmp_path,
+        "spec_version: 1\n"
+        "api: {name: keyword_flags, title: Keyword flags, client_class: FlagsClient}\n"
+        "server: {url: 'http://127.0.0.1:1'}\n"
+        "protocol: {encoding: query, decoding: json, default_method: GET}\n"
+        "operations:\n"
+        "  Send: {path: /send, params: {From: {type: str, name: from_}}}\n",
+    )
+    parser = cli.build_parser(module.FlagsClient._api)
+    args = parser.parse_args(["send", "--from", "+15550100"])
+    assert args.from_ == "+15550100"
+
+
+def test_a_package_generated_elsewhere_names_itself_in_its_usage(tmp_path: Path) -> None:
+    spec = tmp_path / "feed.yaml"
+    spec.write_text(
+        "spec_version: 1\n"
+        "api: {name: feed, title: Feed, client_class: FeedClient}\n"
+        "server: {url: 'https://feed.invalid'}\n"
+        "protocol: {encoding: query, decoding: json, default_method: GET}\n"
+        "operations:\n"
+        "  List: {path: /list}\n"
+    )
+    out = tmp_path / "clients"
+    subprocess.run(
+        [sys.executable, "-m", "generator", "generate", str(spec), "--output", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    shown = subprocess.run(
+        [sys.executable, "-m", "clients.feed", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert shown.stdout.startswith("usage: python -m clients.feed "), shown.stdout + shown.stderr

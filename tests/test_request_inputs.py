@@ -262,3 +262,12 @@ def test_a_refused_redirect_that_echoes_a_secret_masks_it(server: Loopback) -> N
     with pytest.raises(Exception, match="another origin") as caught:
         _purchase(client, billing_cvv="1234")
     assert CARD not in str(caught.value) and "cvv=***" in str(caught.value)
+
+
+def test_a_delete_without_fields_sends_no_body_and_no_content_type(server: Loopback) -> None:
+    server.reply(Reply(200, "<document><id>5</id></document>"))
+    client = Click2MailClient("u", "p", base_url=server.url)
+    client.delete_document(5)
+    (sent,) = server.requests
+    assert (sent.method, sent.body) == ("DELETE", b"")
+    assert "Content-Type" not in sent.headers and sent.headers.get("Content-Length") in (None, "0")

@@ -264,6 +264,19 @@ CASES = [
         ],
     ),
     (
+        "model_field_named_as_a_keyword",
+        BASE + textwrap.dedent("""\
+        models:
+          Message:
+            fields:
+              from: {type: str}
+        """),
+        [
+            "20:7: models.Message.fields.from: 'from' is a Python keyword; name the field "
+            "'from_' and keep the wire name with 'wire: from'"
+        ],
+    ),
+    (
         "import_name_of_the_standard_library",
         BASE.replace(
             "  client_class: TinyClient", "  client_class: TinyClient\n  import_name: json"

@@ -271,8 +271,14 @@ class FormEncoding(Encoding):
     def encode(
         self, api: ApiDescription, op: Operation[Any], request: WireRequest, fields: list[BodyField]
     ) -> None:
+        if not fields and op.method in _NO_BODY_METHODS:
+            return  # a DELETE without fields has no body, so no Content-Type to announce one
         request.headers["Content-Type"] = "application/x-www-form-urlencoded"
         request.body = urlencode(_text_pairs(fields)).encode("ascii")
+
+
+# Methods whose requests carry no body unless they have something to send (RFC 9110 9.3).
+_NO_BODY_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
 
 class QueryEncoding(Encoding):

@@ -3,6 +3,7 @@ of them given how the API reads and sends them."""
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,6 +88,11 @@ def check_models(spec: Spec) -> Iterator[SpecError]:
             source = spec.of_field(model, field)
             problem = python_name_problem(field.name)
             if problem:
+                if keyword.iskeyword(field.name) or keyword.issoftkeyword(field.name):
+                    problem += (
+                        f"; name the field {field.name + '_'!r} and keep the wire name with "
+                        f"'wire: {field.wire}'"
+                    )
                 yield source.error(problem, at_key=True)
             elif field.name == "extra":
                 yield source.error(

@@ -61,8 +61,8 @@ class Calls:
         *,
         package: str | None = None,  # the generated package (its logger's name)
         base_url: str,
-        credentials: tuple[Any, ...] | None,
-        auth: Auth | None,
+        credentials: tuple[Any, ...] | None = None,  # the settings the spec's scheme uses
+        auth: Auth | None = None,  # the caller's own, instead of the spec's scheme
         connect_timeout: float,
         read_timeout: float,
         timeout: float,

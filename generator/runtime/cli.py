@@ -48,7 +48,8 @@ EXIT_INTERRUPTED = 130
 
 
 def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
+    """``--user-name`` for ``user_name``; ``from_`` (a keyword's Python name) is ``--from``."""
+    return "--" + name.rstrip("_").replace("_", "-")
 
 
 def _command(op: Operation[Any]) -> str:
