@@ -308,3 +308,15 @@ def test_the_readme_tracing_example_opens_one_span_per_call(
     sent = [r.headers["X-Request-Id"] for r in server.requests]
     ids = [format(s.context.span_id, "016x") for s in (first, first, second)]
     assert sent == ids  # the retry carries its call's span id too
+
+
+def test_a_streamed_upload_is_sent_once_whatever_the_retries(
+    server: Loopback, flavour: Flavour, tmp_path: Path
+) -> None:
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(b"%PDF-1.4 letter")
+    server.reply(Reply(503, "busy"), Reply(201, "<document><id>1</id></document>"))
+    client = _click2mail(flavour, server)
+    with pytest.raises(Exception, match="503"):  # the file was read once: it cannot go again
+        client.upload_document("Letter", "PDF", "Letter 8.5 x 11", letter, retries=3)
+    assert len(server.requests) == 1

@@ -22,7 +22,18 @@ from .decoding import Decoder
 from .descriptors import ApiDescription, LongRunning, Operation
 from .encoding import WireRequest, build_request
 from .errors import ApiError, ErrorTable, LimitExceeded, LocalFileError
-from .exchange import Body, Exchange, Flow, Items, Local, Release, RetryPolicy, Sent, Wait
+from .exchange import (
+    Body,
+    Exchange,
+    Flow,
+    Items,
+    Local,
+    Release,
+    RetryPolicy,
+    Sent,
+    Wait,
+    replayable,
+)
 from .files import Download, FileTarget
 from .hooks import CallInfo, Hooks, joined
 from .options import CALL_OPTIONS_KEY, CallOptions
@@ -47,11 +58,6 @@ _AUTH_REQUEST: Operation[Any] = Operation(
     safe=True,
 )
 _SNIFF = 256  # bytes looked at to tell the vendor's XML status document from the file
-
-
-def _replayable(body: Any) -> bool:
-    """Whether a request body can be sent a second time (a streamed file cannot)."""
-    return body is None or isinstance(body, bytes | bytearray)
 
 
 class Calls:
@@ -248,7 +254,7 @@ class Calls:
                     yield step
                 elif step is wire:
                     if sent is not None:  # the request again (after a 401): once, if it can be
-                        if resent or not _replayable(wire.body):
+                        if resent or not replayable(wire.body):
                             break
                         resent = True
                         if not sent.answer.held:

@@ -317,7 +317,7 @@ class Exchange:
         if retries is None:
             retried = op.safe or op.idempotency_header is not None  # the vendor runs it once
             retries = self.retry.attempts if retried else 0
-        attempts = 1 + max(0, retries)
+        attempts = 1 + max(0, retries) if replayable(wire.body) else 1  # a stream goes once
         if deadline is None:
             deadline = self.deadline(timeout, hold)
         read_timeout = self.read_timeout + hold
@@ -557,6 +557,11 @@ class Body:
         if isinstance(exc, NetworkFailure):
             return exchange.failure(op, exc, (), sent.deadline, sent.attempts, body=True)
         return exchange.errors.adopt(exc, op.wire_name)
+
+
+def replayable(body: Any) -> bool:
+    """Whether a request body can be sent a second time (a streamed file cannot)."""
+    return body is None or isinstance(body, bytes | bytearray)
 
 
 def _shown_path(wire: WireRequest) -> str:
