@@ -32,8 +32,10 @@ check: $(STAMP)
 	$(BIN)/python -m mypy --strict generated
 	$(BIN)/python -m ruff check generator generated tests
 
+# Every test, offline; the modules are spread over the CPUs (pytest-xdist, whole modules per
+# worker, as their fixtures are module-scoped). One module alone: .venv/bin/python -m pytest FILE.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Rebuild the HTTP cassettes in tests/fixtures/ from the examples in the specs.
 fixtures: $(STAMP)
