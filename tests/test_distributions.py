@@ -321,12 +321,26 @@ def test_the_spec_names_its_distribution_import_and_command(tmp_path: Path) -> N
     assert "from ._runtime import NULL, pretty" in init
 
 
-def test_a_bad_spec_leaves_no_half_written_distribution(tmp_path: Path) -> None:
-    spec = tmp_path / "bad.yaml"
-    spec.write_text("spec_version: 1\napi: {name: bad, title: Bad}\n")
-    with pytest.raises(Exception):  # noqa: B017 - the spec errors themselves: test_spec_errors
-        pipeline.package([spec], tmp_path / "dist")
-    assert not (tmp_path / "dist").exists()
+def test_a_refused_spec_leaves_every_distribution_as_it_was(tmp_path: Path) -> None:
+    """Each spec is checked before any distribution is written: one refusal writes nothing."""
+    base = (ROOT / "tests" / "golden" / "spec" / "inventory.yaml").read_text()
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text(base.replace("name: inventory", "name: good_inventory"))
+    bad.write_text(base.replace("name: inventory", "name: bad_inventory"))
+    out = tmp_path / "dist"
+    first = {folder.name: read_tree(folder) for folder in pipeline.package([good, bad], out)}
+    good.write_text(
+        good.read_text().replace(
+            "client_class: InventoryClient", "client_class: InventoryClient\n  version: 0.2.0"
+        )
+    )
+    bad.write_text(
+        bad.read_text().replace("      price: {type: float}\n", "")
+    )  # breaks, same version
+    with pytest.raises(pipeline.GenerationError, match="bad.yaml: api.version 0.1.0 is too small"):
+        pipeline.package([good, bad], out)
+    assert {name: read_tree(out / name) for name in first} == first
+    assert sorted(p.name for p in out.iterdir()) == sorted(first)  # no staging folder left
 
 
 def test_the_runtime_dependencies_are_the_projects_own() -> None:

@@ -84,7 +84,7 @@ class Client(Calls):
             getattr(action.awaitable, "close", lambda: None)()  # never awaited: no warning
             raise TypeError(
                 "a hook returned an awaitable: async hooks need the async client "
-                f"(Async{type(self).__name__}), a sync client calls plain functions"
+                f"({self.api.async_client_class}), a sync client calls plain functions"
             )
         raise TypeError(f"a flow asked for {action!r}")
 

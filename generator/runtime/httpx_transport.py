@@ -2,7 +2,8 @@
 (``exchange``) over one ``httpx.AsyncClient``, and turns what the network does wrong into
 ``NetworkFailure``. Like the requests transport it decides nothing: httpx follows no redirect
 and decodes no body here; the call's deadline bounds every await on the network, so that a
-server dripping bytes within each read timeout cannot outlive it.
+server dripping bytes within each read timeout cannot outlive it (its ``TimeoutError`` is the
+core's read timeout, which the core words as the deadline's).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import httpx
 
 from .answer import Answer
 from .exchange import NetworkFailure, Read, Send
-from .policy import Deadline, UrlSecrets
+from .policy import UrlSecrets
 
 _CHUNK = 256 * 1024  # bytes read from an upload's file per step
 _URL_SECRETS = UrlSecrets("httpx")
@@ -75,7 +76,7 @@ class HttpxTransport:
                 request = self.client.build_request(
                     hop.method, hop.url, headers=headers, content=content, timeout=timeout
                 )
-            async with _bounded(action.deadline):
+            async with asyncio.timeout(max(action.deadline.remaining(), 0.0)):
                 response = await self.client.send(
                     request,
                     stream=True,
@@ -95,7 +96,7 @@ class HttpxTransport:
         if answer.state is None:
             answer.state = response.aiter_raw().__aiter__()  # what each network read brings
         try:
-            async with _bounded(action.deadline):
+            async with asyncio.timeout(max(action.deadline.remaining(), 0.0)):
                 chunk: bytes = await anext(answer.state, b"")
         except (httpx.HTTPError, OSError, TimeoutError, ssl.SSLError) as exc:
             raise _failure(exc, body=True) from None
@@ -106,25 +107,6 @@ class HttpxTransport:
         if answer.held:
             response._content = answer.content  # ``last_response.content`` as httpx has it
         await response.aclose()  # back to the pool once read whole, else the connection is dropped
-
-
-class _bounded:
-    """``asyncio.timeout`` at the call's deadline, its expiry a read timeout of the core's."""
-
-    __slots__ = ("_timeout",)
-
-    def __init__(self, deadline: Deadline) -> None:
-        self._timeout = asyncio.timeout(max(deadline.remaining(), 0.0))
-
-    async def __aenter__(self) -> None:
-        await self._timeout.__aenter__()
-
-    async def __aexit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
-        try:
-            await self._timeout.__aexit__(kind, exc, tb)
-        except TimeoutError:
-            ran_out = NetworkFailure(NetworkFailure.READ_TIMEOUT, "the call's deadline ran out")
-            raise ran_out from None
 
 
 def _content(body: bytes | IO[bytes] | None, headers: dict[str, str]) -> Any:
@@ -158,8 +140,6 @@ def _length(body: Any) -> int | None:
 
 def _failure(exc: BaseException, *, body: bool) -> NetworkFailure:
     """What went wrong, in the core's terms (``body``: while the answer's body was read)."""
-    if isinstance(exc, NetworkFailure):
-        return exc
     tls = _tls_error(exc)
     if tls is not None:
         return NetworkFailure(NetworkFailure.TLS, tls, retryable=False)
