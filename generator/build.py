@@ -421,6 +421,8 @@ class _Builder:
             cursor_item_field=raw.get("cursor_item_field"),
             has_more=_wire_path(raw.get("has_more")),
             total_pages=_wire_path(raw.get("total_pages")),
+            next_field=_wire_path(raw.get("next_field")),
+            total_items=_wire_path(raw.get("total_items")),
             item=item_type,
         )
 

@@ -127,6 +127,8 @@ class _Writer:
             return "_rt.NONE"
         row = BUILTIN_TYPES[kind.kind]
         text = row.result_descriptor if position == "return" else row.descriptor
+        if kind.format is not None and "{format}" not in text:
+            return f"_rt.formatted({text}, {py_literal(kind.format)})"
         return text.replace("{format}", py_literal(kind.format))
 
 

@@ -84,9 +84,20 @@ def schema_of(kind: Type[Any]) -> dict[str, Any]:
     fmt = kind.format
     if row.formatted and fmt:
         # a vendor format is not an OpenAPI one: say it in an extension and in prose
-        del out["format"]
+        out.pop("format", None)
         out["x-specgen-format"] = fmt
-        out["description"] = f"strftime format {fmt}"
+        if kind.kind == "bool":
+            true, _bar, false = fmt.partition("|")
+            out = {**out, "type": "string", "enum": [true, false]}
+            out["description"] = f"a boolean: true as {true!r}, false as {false!r}"
+        elif kind.kind in ("int", "float"):
+            out = {
+                **out,
+                "type": "string",
+                "description": f"{'an' if kind.kind == 'int' else 'a'} {kind.kind} written as {fmt}",
+            }
+        else:
+            out["description"] = f"strftime format {fmt}"
     return out
 
 

@@ -73,6 +73,20 @@ operations:
     paginate: {style: offset, items: results, param: offset}
     params:
       offset: {type: int}
+  totalled:
+    path: /totalled
+    returns: json
+    paginate: {style: offset, items: items, param: offset, total_items: total}
+    params:
+      offset: {type: int}
+      limit: {type: int}
+  linked:
+    path: /linked
+    returns: json
+    paginate: {style: next_link, items: messages, next_field: meta/next_page_url}
+    params:
+      PageSize: {type: int}
+      To: {type: str}
 """
 
 
@@ -163,7 +177,8 @@ def test_page_numbers_and_offsets_until_an_empty_page(client: Any, server: Loopb
         Reply(200, '{"results": []}'),
     )
     assert list(client.iter_numbered()) == [1, 2, 3]
-    assert [r.query for r in server.requests] == [{"page": ["1"]}, {"page": ["2"]}, {"page": ["3"]}]
+    # the first page goes as the caller asked: no page number the caller did not give
+    assert [r.query for r in server.requests] == [{}, {"page": ["2"]}, {"page": ["3"]}]
     server.reply(Reply(200, '{"results": ["a", "b"]}'), Reply(200, '{"results": []}'))
     assert list(client.iter_skipped(offset=10)) == ["a", "b"]
     assert [r.query for r in server.requests[3:]] == [{"offset": ["10"]}, {"offset": ["12"]}]
@@ -175,7 +190,73 @@ def test_page_numbers_stop_at_the_total_the_answer_gives(client: Any, server: Lo
         Reply(200, '{"results": [3], "meta": {"pages": 2}}'),
     )
     assert list(client.iter_counted()) == [1, 2, 3]  # no third request for an empty page
-    assert [r.query for r in server.requests] == [{"page": ["1"]}, {"page": ["2"]}]
+    assert [r.query for r in server.requests] == [{}, {"page": ["2"]}]
+
+
+def test_offsets_stop_at_the_total_the_answer_gives(client: Any, server: Loopback) -> None:
+    server.reply(
+        Reply(200, '{"items": [1, 2], "total": 3}'), Reply(200, '{"items": [3], "total": 3}')
+    )
+    assert list(client.iter_totalled(limit=2)) == [1, 2, 3]
+    assert [r.query for r in server.requests] == [
+        {"limit": ["2"]},
+        {"limit": ["2"], "offset": ["2"]},
+    ]
+
+
+def page_linking(next_link: str | None, *items: int) -> Reply:
+    return Reply(200, json.dumps({"messages": list(items), "meta": {"next_page_url": next_link}}))
+
+
+@pytest.mark.parametrize("how", ["a path", "an absolute URL"])
+def test_next_links_in_the_answer_are_followed_as_given_until_null(
+    client: Any, server: Loopback, how: str
+) -> None:
+    base = "" if how == "a path" else server.url
+    server.reply(
+        page_linking(f"{base}/linked?PageSize=2&Page=1&PageToken=PA1&To=%2B1555", 1, 2),
+        page_linking(f"{base}/linked?PageSize=2&Page=2&PageToken=PA2&To=%2B1555", 3, 4),
+        page_linking(None, 5),
+    )
+    assert list(client.iter_linked(page_size=2, to="+1555")) == [1, 2, 3, 4, 5]
+    assert [r.query for r in server.requests] == [
+        {"PageSize": ["2"], "To": ["+1555"]},  # the first page: no Page=0, no token
+        {"PageSize": ["2"], "Page": ["1"], "PageToken": ["PA1"], "To": ["+1555"]},
+        {"PageSize": ["2"], "Page": ["2"], "PageToken": ["PA2"], "To": ["+1555"]},
+    ]
+
+
+@pytest.mark.parametrize("last", [None, "", "absent"])
+def test_a_next_link_that_is_null_empty_or_absent_ends_the_walk(
+    client: Any, server: Loopback, last: str | None
+) -> None:
+    body = (
+        {"messages": [1]}
+        if last == "absent"
+        else {"messages": [1], "meta": {"next_page_url": last}}
+    )
+    server.reply(Reply(200, json.dumps(body)))
+    assert list(client.iter_linked()) == [1]
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "link, error",
+    [
+        ("https://evil.example/linked?PageToken=x", "leaves"),
+        ("//evil.example/linked", "leaves"),
+        (7, "int, not a URL"),
+        ("SELF", "same page twice"),
+    ],
+)
+def test_a_next_link_elsewhere_malformed_or_circular_is_refused(
+    package: ModuleType, client: Any, server: Loopback, link: Any, error: str
+) -> None:
+    link = "/linked?PageToken=again" if link == "SELF" else link
+    server.reply(page_linking(link, 1), page_linking(link, 2), page_linking(link, 3))
+    with pytest.raises(package.DecodeError, match=error):
+        list(client.iter_linked())
+    assert len(server.requests) <= 2  # nothing sent to the other host, no third page
 
 
 def test_the_command_line_follows_every_page_with_all(

@@ -326,11 +326,26 @@ CASES = [
         ],
     ),
     (
-        "format_on_non_date",
-        BASE + '      since: {type: int, format: "%Y"}\n',
+        "format_on_a_type_without_formats",
+        BASE + '      since: {type: str, format: "%Y"}\n',
         [
-            "17:34: operations.GetThing.params.since.format: 'format' applies only to datetime and "
-            "date types"
+            "17:34: operations.GetThing.params.since.format: 'format' applies only to int, float, "
+            "bool, datetime and date types"
+        ],
+    ),
+    (
+        "scalar_formats_their_types_cannot_write",
+        BASE
+        + '      month: {type: int, format: "%Y"}\n'
+        + '      paid: {type: bool, format: "yes"}\n'
+        + '      total: {type: float, format: "%d"}\n',
+        [
+            "17:34: operations.GetThing.params.month.format: an int format is a width, "
+            "zero-padded or not: '%02d' writes 1 as 01; not '%Y'",
+            "18:34: operations.GetThing.params.paid.format: a bool format is the wire's true and "
+            "false spellings, two different texts separated by '|' (e.g. '1|0', 'Y|N'), not 'yes'",
+            "19:36: operations.GetThing.params.total.format: a float format gives the decimals: "
+            "'%.2f' writes 2.5 as 2.50; not '%d'",
         ],
     ),
     (

@@ -323,7 +323,7 @@ class Calls:
         paging = op.pagination
         assert paging is not None, f"{op.wire_name} declares no pagination"
         style = PAGINATION_STYLES[paging.style]
-        request: Next | None = Next(style.first(paging, dict(args)))
+        request: Next | None = Next(dict(args))  # the first page: the caller's arguments only
         yielded = 0
         walked: set[str] = set()
         while request is not None and (max_items is None or yielded < max_items):

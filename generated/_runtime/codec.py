@@ -16,6 +16,7 @@ from .builtin_types import (
     BUILTIN_TYPES,
     Type,
     format_datetime,
+    format_scalar,
     parse_date,
     parse_datetime,
     utc_literal,
@@ -89,6 +90,11 @@ def datetime_type(fmt: str | None = None) -> Type[_dt.datetime]:
 
 def date_type(fmt: str | None = None) -> Type[_dt.date]:
     return Type("date", format=fmt)
+
+
+def formatted(kind: Type[T], fmt: str) -> Type[T]:
+    """A scalar type with the vendor's spelling (``formatted(INT, "%02d")``)."""
+    return kind._replace(format=fmt)
 
 
 def list_of(item: Type[T]) -> Type[list[T]]:
@@ -580,6 +586,8 @@ def to_wire_json(value: Any, kind: Type[Any] | None = None) -> JsonValue:
         return [to_wire_json(v, item) for v in value]
     if isinstance(value, _dt.datetime | _dt.date):
         return format_datetime(value, kind.format if kind is not None else None)
+    if kind is not None and kind.format and isinstance(value, int | float):
+        return format_scalar(value, kind.format)  # the vendor's spelling, as text
     if isinstance(value, dict):
         return {str(k): to_wire_json(v) for k, v in value.items()}
     return to_jsonable(value)
@@ -599,6 +607,8 @@ def encode_scalar(kind: Type[Any], value: Any, style: str = "plain") -> str:
         items = value if isinstance(value, list | tuple) else [value]
         item_kind = kind.item or STR
         return ",".join(encode_scalar(item_kind, v) for v in items)
+    if kind.format and isinstance(value, int | float):  # bool included
+        return format_scalar(value, kind.format)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, enum.Enum):

@@ -82,6 +82,8 @@ class Pagination(NamedTuple):
     cursor_item_field: str | None = None  # cursor: the last item's field holding it
     has_more: tuple[str, ...] = ()  # a boolean in the answer: false ends the walk
     total_pages: tuple[str, ...] = ()  # page: the number of pages in the answer
+    next_field: tuple[str, ...] = ()  # next_link: the next page's URL (or path) in the answer
+    total_items: tuple[str, ...] = ()  # offset: the number of items in all pages
     item: Type[Any] | None = None  # what one item is (the page walk yields these)
 
 

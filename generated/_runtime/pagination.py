@@ -76,13 +76,11 @@ class PaginationStyle:
             "cursorField": paging.cursor_field,
             "cursorItemField": paging.cursor_item_field,
             "hasMore": paging.has_more,
+            "nextField": paging.next_field,
+            "totalItems": paging.total_items,
         }
         paths = {k: "/".join(v) if isinstance(v, tuple) else v for k, v in written.items() if v}
         return {"style": self.name, **paths}
-
-    def first(self, paging: Pagination, args: dict[str, Any]) -> dict[str, Any]:
-        """The arguments of the first page."""
-        return args
 
     def next(
         self, paging: Pagination, op: Operation[Any], page: Page, request: Next, state: set[str]
@@ -100,17 +98,13 @@ class PageNumberStyle(PaginationStyle):
     def openapi(self, paging: Pagination) -> dict[str, Any]:
         return {**super().openapi(paging), "firstPage": paging.first_page}
 
-    def first(self, paging: Pagination, args: dict[str, Any]) -> dict[str, Any]:
-        assert paging.param is not None
-        if args.get(paging.param) is None:
-            args = {**args, paging.param: paging.first_page}
-        return args
-
     def next(
         self, paging: Pagination, op: Operation[Any], page: Page, request: Next, state: set[str]
     ) -> Next | None:
         assert paging.param is not None
-        number = int(request.args[paging.param])
+        # the first page goes without a number unless the caller gave one: it is the first
+        given = request.args.get(paging.param)
+        number = paging.first_page if given is None else int(given)
         total = value_at(page.answer, paging.total_pages) if paging.total_pages else None
         if isinstance(total, int) and number >= total:
             return None
@@ -119,6 +113,7 @@ class PageNumberStyle(PaginationStyle):
 
 class OffsetStyle(PaginationStyle):
     name = "offset"
+    KEYS = ("total_items",)
     doc = "skips the items seen"
 
     def next(
@@ -126,6 +121,9 @@ class OffsetStyle(PaginationStyle):
     ) -> Next | None:
         assert paging.param is not None
         offset = int(request.args.get(paging.param) or 0) + len(page.items)
+        total = value_at(page.answer, paging.total_items) if paging.total_items else None
+        if isinstance(total, int) and not isinstance(total, bool) and offset >= total:
+            return None  # every item seen: no request for an empty page
         return Next({**request.args, paging.param: offset})
 
 
@@ -178,6 +176,42 @@ class LinkStyle(PaginationStyle):
         return Next(request.args, urljoin(page.url, link))  # relative to the page it came in
 
 
+class NextLinkStyle(PaginationStyle):
+    name = "next_link"
+    KEYS = ("next_field",)
+    takes_param = False
+    doc = "follows the next page's URL the answer gives"
+
+    def check(self, paging: Pagination, op: Operation[Any], spec: PageView) -> None:
+        super().check(paging, op, spec)
+        if not spec.has("next_field"):
+            spec.problem(
+                "style 'next_link' needs 'next_field': where the answer gives the next page's "
+                "URL (Twilio: next_page_uri, Spotify: next)",
+                at_key=True,
+            )
+
+    def next(
+        self, paging: Pagination, op: Operation[Any], page: Page, request: Next, state: set[str]
+    ) -> Next | None:
+        link = value_at(page.answer, paging.next_field)
+        if link is None or link == "":
+            return None  # the last page links nowhere
+        if not isinstance(link, str):
+            raise DecodeError(
+                f"{op.wire_name}: the next page's link at {'/'.join(paging.next_field)!r} is "
+                f"{type(link).__name__}, not a URL"
+            )
+        url = urljoin(page.url, link)  # a path is on the host of the page it came in
+        if url in state:
+            raise DecodeError(
+                f"{op.wire_name}: the vendor linked the same page twice; stopped instead of "
+                "walking the same pages again"
+            )
+        state.add(url)
+        return Next(request.args, url)
+
+
 def same_origin_link(op: Operation[Any], url: str, origin: Origin, base_url: str) -> None:
     """A vendor's link to a next page is followed only on the API's origin (the credentials
     would go with it)."""
@@ -189,7 +223,14 @@ def same_origin_link(op: Operation[Any], url: str, origin: Origin, base_url: str
 
 
 PAGINATION_STYLES: dict[str, PaginationStyle] = {
-    style.name: style for style in (PageNumberStyle(), OffsetStyle(), CursorStyle(), LinkStyle())
+    style.name: style
+    for style in (
+        PageNumberStyle(),
+        OffsetStyle(),
+        CursorStyle(),
+        LinkStyle(),
+        NextLinkStyle(),
+    )
 }
 
 

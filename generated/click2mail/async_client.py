@@ -1444,7 +1444,8 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             billing_zip: (wire ``billingZip``)
             billing_country: Needed outside the USA. (wire ``billingCountry``)
             billing_number: Card number (never logged). (wire ``billingNumber``)
-            billing_month: Card expiry month. (wire ``billingMonth``)
+            billing_month: Card expiry month, sent in two digits (1 as ``01``). (wire
+                ``billingMonth``)
             billing_year: Card expiry year. (wire ``billingYear``)
             billing_cvv: Card security code (never logged). (wire ``billingCvv``)
             billing_cc_type: (wire ``billingCcType``)
@@ -2391,7 +2392,8 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             billing_amount: Amount in US dollars (at least 10). (wire ``billingAmount``,
                 required)
             billing_number: Card number (never logged). (wire ``billingNumber``, required)
-            billing_month: Expiry month. (wire ``billingMonth``, required)
+            billing_month: Expiry month, sent in two digits (8 as ``08``). (wire
+                ``billingMonth``, required)
             billing_year: Expiry year (2 or 4 digits). (wire ``billingYear``, required)
             billing_cvv: Card security code (never logged). (wire ``billingCvv``, required)
             billing_cc_type: (wire ``billingCcType``, required)

@@ -1431,8 +1431,8 @@ _OP_SUBMIT_JOB: _rt.Operation[models.Job] = _rt.Operation(
         _rt.Param(
             "billing_month",
             "billingMonth",
-            _rt.INT,
-            doc="Card expiry month.",
+            _rt.formatted(_rt.INT, "%02d"),
+            doc="Card expiry month, sent in two digits (1 as ``01``).",
         ),
         _rt.Param(
             "billing_year",
@@ -2518,9 +2518,9 @@ _OP_PURCHASE_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
         _rt.Param(
             "billing_month",
             "billingMonth",
-            _rt.INT,
+            _rt.formatted(_rt.INT, "%02d"),
             required=True,
-            doc="Expiry month.",
+            doc="Expiry month, sent in two digits (8 as ``08``).",
         ),
         _rt.Param(
             "billing_year",
@@ -4467,7 +4467,8 @@ class Click2MailClient(_rt.ClientBase):
             billing_zip: (wire ``billingZip``)
             billing_country: Needed outside the USA. (wire ``billingCountry``)
             billing_number: Card number (never logged). (wire ``billingNumber``)
-            billing_month: Card expiry month. (wire ``billingMonth``)
+            billing_month: Card expiry month, sent in two digits (1 as ``01``). (wire
+                ``billingMonth``)
             billing_year: Card expiry year. (wire ``billingYear``)
             billing_cvv: Card security code (never logged). (wire ``billingCvv``)
             billing_cc_type: (wire ``billingCcType``)
@@ -5414,7 +5415,8 @@ class Click2MailClient(_rt.ClientBase):
             billing_amount: Amount in US dollars (at least 10). (wire ``billingAmount``,
                 required)
             billing_number: Card number (never logged). (wire ``billingNumber``, required)
-            billing_month: Expiry month. (wire ``billingMonth``, required)
+            billing_month: Expiry month, sent in two digits (8 as ``08``). (wire
+                ``billingMonth``, required)
             billing_year: Expiry year (2 or 4 digits). (wire ``billingYear``, required)
             billing_cvv: Card security code (never logged). (wire ``billingCvv``, required)
             billing_cc_type: (wire ``billingCcType``, required)

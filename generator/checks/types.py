@@ -83,14 +83,19 @@ def default_problem(spec: Spec, kind: Type[Any], default: Scalar) -> str | None:
 
 
 def format_problems(source: Source, kind: Type[Any]) -> list[SpecError]:
-    """A format where its type takes none, or an epoch format on a date."""
+    """A format where its type takes none, one its type cannot write (a bool's spellings, an
+    int's width, a float's decimals), or an epoch format on a date."""
     formatted = [leaf for leaf in leaves(kind) if leaf.format is not None]
     if not formatted:
         return []
     whole = kind.item if kind.kind == "list" and kind.item is not None else kind
     if whole.kind not in FORMATTED:
-        return [source.error(f"'format' applies only to {' and '.join(FORMATTED)} types", "format")]
+        names = ", ".join(FORMATTED[:-1]) + " and " + FORMATTED[-1]
+        return [source.error(f"'format' applies only to {names} types", "format")]
     fmt = formatted[0].format
+    assert fmt is not None
     if fmt in EPOCH_FORMATS and whole.kind != "datetime":
         return [source.error(f"{fmt!r} applies to datetime values", "format")]
-    return []
+    check = BUILTIN_ROWS[whole.kind].format_problem
+    problem = check(fmt) if check is not None else None
+    return [source.error(problem, "format")] if problem else []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import os
+import re
 from collections.abc import Callable
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -72,6 +73,57 @@ def parse_bool(text: str) -> bool:
     if lowered in ("false", "0", "no", ""):
         return False
     raise ValueError(f"not a boolean: {text!r}")
+
+
+# Scalar formats: a boolean's two spellings ("1|0", "Y|N"), an integer's width and padding
+# ("%02d"), a float's decimals ("%.2f"). Written as given, read back as given (and as usual).
+_INT_FORMAT = re.compile(r"%0?[1-9]?\d?d")
+_FLOAT_FORMAT = re.compile(r"%(0?[1-9]\d?)?\.\d{1,2}f")
+
+
+def bool_spellings(fmt: str) -> tuple[str, str]:
+    """``"1|0"`` -> ``("1", "0")``: how the wire writes true and false."""
+    true, _bar, false = fmt.partition("|")
+    return true, false
+
+
+def bool_format_problem(fmt: str) -> str | None:
+    true, bar, false = fmt.partition("|")
+    if not bar or not true or not false or "|" in false or true == false:
+        return (
+            f"a bool format is the wire's true and false spellings, two different texts "
+            f"separated by '|' (e.g. '1|0', 'Y|N'), not {fmt!r}"
+        )
+    return None
+
+
+def int_format_problem(fmt: str) -> str | None:
+    if _INT_FORMAT.fullmatch(fmt) is None:
+        return f"an int format is a width, zero-padded or not: '%02d' writes 1 as 01; not {fmt!r}"
+    return None
+
+
+def float_format_problem(fmt: str) -> str | None:
+    if _FLOAT_FORMAT.fullmatch(fmt) is None:
+        return f"a float format gives the decimals: '%.2f' writes 2.5 as 2.50; not {fmt!r}"
+    return None
+
+
+def parse_formatted_bool(text: str, fmt: str | None) -> bool:
+    if fmt:
+        true, false = bool_spellings(fmt)
+        if text == true:
+            return True
+        if text == false:
+            return False
+    return parse_bool(text)
+
+
+def format_scalar(value: Any, fmt: str) -> str:
+    """A bool, int or float as its format writes it."""
+    if isinstance(value, bool):
+        return bool_spellings(fmt)[0 if value else 1]
+    return fmt % value
 
 
 # Formats that are not strftime patterns: seconds or milliseconds since 1970 (UTC).
@@ -163,7 +215,7 @@ def _bool_from_json(value: Any, fmt: str | None) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
-        return parse_bool(value)
+        return parse_formatted_bool(value, fmt)
     raise ValueError(f"expected a boolean, got {_json_type(value)}")
 
 
@@ -190,6 +242,7 @@ class BuiltinType(NamedTuple):
     accepts: tuple[type, ...]  # Python values a parameter of this type takes
     expected: str  # those, in words, for the error when another value is given
     text_parser: Callable[[str], Any] | None = None  # from_text without a format, one call
+    format_problem: Callable[[str], str | None] | None = None  # why a format cannot apply
 
     def parser(self, fmt: str | None) -> Callable[[str], Any]:
         """Text -> value for this format: the one-call parser when the format is irrelevant."""
@@ -224,13 +277,14 @@ _BUILTINS = (
         "_rt.INT",
         (int,),
         True,
-        False,
+        True,
         {"type": "integer"},
         lambda text, _fmt: int(text),
         _int_from_json,
         (int,),
         "an integer (int)",
         int,
+        int_format_problem,
     ),
     BuiltinType(
         "float",
@@ -239,13 +293,14 @@ _BUILTINS = (
         "_rt.FLOAT",
         (int, float),
         True,
-        False,
+        True,
         {"type": "number"},
         lambda text, _fmt: float(text),
         _float_from_json,
         (int, float),
         "a number (int or float)",
         float,
+        float_format_problem,
     ),
     BuiltinType(
         "bool",
@@ -254,13 +309,14 @@ _BUILTINS = (
         "_rt.BOOL",
         (bool,),
         True,
-        False,
+        True,
         {"type": "boolean"},
-        lambda text, _fmt: parse_bool(text),
+        parse_formatted_bool,
         _bool_from_json,
         (bool,),
         "True or False",
         parse_bool,
+        bool_format_problem,
     ),
     BuiltinType(
         "json",
