@@ -94,7 +94,7 @@ def schema_of(kind: Type[Any]) -> dict[str, Any]:
             out = {
                 **out,
                 "type": "string",
-                "description": f"{'an' if kind.kind == 'int' else 'a'} {kind.kind} written as {fmt}",
+                "description": f"{'an int' if kind.kind == 'int' else 'a float'} written as {fmt}",
             }
         else:
             out["description"] = f"strftime format {fmt}"
