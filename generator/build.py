@@ -185,6 +185,7 @@ class _Builder:
             url=raw.get("url"),
             environments=envs,
             default_environment=raw.get("default_environment", next(iter(envs), None)),
+            named=dict(raw.get("named", {})),
         )
 
     def transport(self) -> rt.TransportDefaults:
@@ -337,6 +338,7 @@ class _Builder:
             status_success=None if status_rule is None else tuple(status_rule.get("success", [])),
             status_failure=None if status_rule is None else tuple(status_rule.get("failure", [])),
             sends_credentials=bool(raw.get("auth", True)),
+            server=raw.get("server"),
             pagination=(
                 self.pagination(path, returns, raw["paginate"]) if "paginate" in raw else None
             ),

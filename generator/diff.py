@@ -61,8 +61,14 @@ def _api(old_spec: Spec, new_spec: Spec) -> Iterator[Change]:
         yield Change("package", f"generated.{old.name} -> generated.{new.name}", True)
     if old.client_class != new.client_class:
         yield Change("client class", f"{old.client_class} -> {new.client_class}", True)
-    if old.server != new.server:
+    if old.server._replace(named={}) != new.server._replace(named={}):
         yield Change("server", "address or environments changed", False)
+    for name in sorted(set(old.server.named) | set(new.server.named)):
+        before, after = old.server.named.get(name), new.server.named.get(name)
+        if before != after:
+            # a client's servers= naming a server that is gone is refused: that breaks
+            what = "added" if before is None else "removed" if after is None else "moved"
+            yield Change(f"server {name!r}", what, after is None)
     if old.auth != new.auth:
         yield _auth(old.auth, new.auth)
     limits = ("timeout", "max_answer_bytes", "max_item_bytes", "max_inflation")
@@ -153,6 +159,8 @@ def _operation(wire: str, old: Operation[Any], new: Operation[Any]) -> Iterator[
         )
     elif old.pagination != new.pagination:
         yield Change(subject, "pagination changed", False)
+    if old.server != new.server:
+        yield Change(subject, f"sent to server {new.server or 'of the API'}", False)
     if old.sends_credentials != new.sends_credentials:
         yield Change(
             subject,

@@ -33,7 +33,7 @@ def export(spec: Spec) -> dict[str, Any]:
         "paths": {},
         "components": {"schemas": _schemas(spec)},
     }
-    scheme = api.auth.openapi()
+    scheme = api.auth.openapi(api.server.named)
     if scheme is not None:
         name, definition = scheme
         document["components"]["securitySchemes"] = {name: definition}

@@ -170,6 +170,7 @@ def client_options(api: ApiDescription) -> list[RenderedOption]:
     present = {
         "always": True,
         "environments": bool(api.server.environments),
+        "named_servers": bool(api.server.named),
         "long_running": api.long_running is not None,
     }
     out = []

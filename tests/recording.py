@@ -37,7 +37,9 @@ def _secrets_of_the_specs() -> tuple[frozenset[str], tuple[str, ...]]:
     for spec in pipeline.load_apis(pipeline.discover_specs(), check_examples=False):
         fields.update(spec.api.secret_wire_names)
         # the names of the credentials that travel inside the body (body auth)
-        bound = spec.api.auth.bind(("",) * len(spec.api.auth.settings_used()))
+        bound = spec.api.auth.bind(
+            ("",) * len(spec.api.auth.settings_used()), spec.api.server.named
+        )
         elements.update(name for name, *_ in (bound.body_fields() if bound else ()))
     return frozenset(fields), tuple(sorted(elements))
 

@@ -188,6 +188,19 @@ CASES = [
         ),
         [("operation Ping", "redirects same_origin -> any_origin", False)],
     ),
+    (
+        "an operation sent to a named server",
+        BASE.replace(
+            "  default_environment: sandbox\n",
+            "  default_environment: sandbox\n  named: {files: https://files.example.invalid}\n",
+        ).replace(
+            "  Ping:\n    decoding: none\n", "  Ping:\n    server: files\n    decoding: none\n"
+        ),
+        [
+            ("server 'files'", "added", False),
+            ("operation Ping", "sent to server files", False),
+        ],
+    ),
 ]
 
 

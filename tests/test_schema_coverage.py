@@ -61,7 +61,9 @@ PROVEN_BY: dict[str, tuple[str, ...]] = {
         "tests/test_auth_schemes.py",
         "tests/test_generator.py",
     ),
+    "server.named*": ("tests/test_named_servers.py",),
     "server*": ("tests/test_spec_errors.py", "specs/click2mail.yaml"),
+    "auth.token_server": ("tests/test_named_servers.py", "examples/specs/spotify.yaml"),
     **{
         f"auth.{key}": ("tests/test_oauth2.py",)
         for key in ("token_url", "client_id", "client_secret", "scope", "token_fields")
@@ -115,6 +117,7 @@ PROVEN_BY: dict[str, tuple[str, ...]] = {
     "operations.*.stream_items": ("specs/lleida_mailcert.yaml", "tests/test_status_rules.py"),
     "operations.*.paginate*": ("tests/test_pagination.py",),
     "operations.*.redirects": ("tests/test_hostile_network.py",),
+    "operations.*.server": ("tests/test_named_servers.py",),
 }
 
 

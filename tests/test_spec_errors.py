@@ -107,7 +107,7 @@ CASES = [
             "16:5: operations.GetThing.x: unknown key 'x' (expected one of: auth, decoding, doc, "
             "encoding, "
             "examples, long_running, method, name, paginate, params, path, redirects, returns, "
-            "safe, stream_items, success_status, vendor_status)",
+            "safe, server, stream_items, success_status, vendor_status)",
         ],
     ),
     (

@@ -302,6 +302,11 @@ class SpecView(Protocol):
 
     def setting(self, name: str) -> Setting | None: ...
 
+    @property
+    def named_servers(self) -> Mapping[str, str]:
+        """The spec's ``server.named``."""
+        ...
+
     def problem(self, message: str, key: str | None = None, *, at_key: bool = False) -> None:
         """Report a problem at ``auth`` (or at ``auth.<key>``)."""
         ...
@@ -386,8 +391,9 @@ class AuthScheme:
         """How the API authenticates, in a few words (the API reference)."""
         return "none"
 
-    def openapi(self) -> tuple[str, dict[str, Any]] | None:
-        """The OpenAPI security scheme (name, definition), if there is one."""
+    def openapi(self, servers: Mapping[str, str]) -> tuple[str, dict[str, Any]] | None:
+        """The OpenAPI security scheme (name, definition), if there is one; ``servers``: the
+        spec's named servers."""
         return None
 
     def secret_wire_names(self) -> frozenset[str]:
@@ -399,8 +405,9 @@ class AuthScheme:
         """Why credentials given to a client cannot be sent (None: they can)."""
         return None
 
-    def bind(self, credentials: tuple[Any, ...]) -> Auth | None:
-        """The client's auth: this scheme with the client's credentials (None: no auth)."""
+    def bind(self, credentials: tuple[Any, ...], servers: Mapping[str, str]) -> Auth | None:
+        """The client's auth: this scheme with the client's credentials (None: no auth);
+        ``servers``: the URLs of the spec's named servers, as the client has them."""
         return None
 
 
@@ -424,13 +431,13 @@ class BasicAuth(AuthScheme):
     def doc(self) -> str:
         return "HTTP basic"
 
-    def openapi(self) -> tuple[str, dict[str, Any]] | None:
+    def openapi(self, servers: Mapping[str, str]) -> tuple[str, dict[str, Any]] | None:
         return "basicAuth", {"type": "http", "scheme": "basic"}
 
     def credentials_problem(self, credentials: tuple[Any, ...]) -> str | None:
         return basic_credentials_problem(credentials[0], credentials[1])
 
-    def bind(self, credentials: tuple[Any, ...]) -> Auth:
+    def bind(self, credentials: tuple[Any, ...], servers: Mapping[str, str]) -> Auth:
         return Basic(credentials[0], credentials[1])
 
 
@@ -457,7 +464,7 @@ class BodyAuth(AuthScheme):
     def secret_wire_names(self) -> frozenset[str]:
         return frozenset((self.password_field,)) if self.password_field else frozenset()
 
-    def bind(self, credentials: tuple[Any, ...]) -> Auth:
+    def bind(self, credentials: tuple[Any, ...], servers: Mapping[str, str]) -> Auth:
         return BodyCredentials(
             credentials[0],
             credentials[1],
@@ -483,10 +490,10 @@ class BearerAuth(AuthScheme):
             "function returning the current one)"
         )
 
-    def openapi(self) -> tuple[str, dict[str, Any]] | None:
+    def openapi(self, servers: Mapping[str, str]) -> tuple[str, dict[str, Any]] | None:
         return "bearerAuth", {"type": "http", "scheme": "bearer"}
 
-    def bind(self, credentials: tuple[Any, ...]) -> Auth:
+    def bind(self, credentials: tuple[Any, ...], servers: Mapping[str, str]) -> Auth:
         return Bearer(credentials[0])
 
 
@@ -507,13 +514,13 @@ class ApiKeyAuth(AuthScheme):
         where = "header" if self.location == "header" else "parameter"
         return f"an API key in the {self.location} {where} `{self.name}` (setting `{self.token}`)"
 
-    def openapi(self) -> tuple[str, dict[str, Any]] | None:
+    def openapi(self, servers: Mapping[str, str]) -> tuple[str, dict[str, Any]] | None:
         return "apiKeyAuth", {"type": "apiKey", "in": self.location, "name": self.name}
 
     def secret_wire_names(self) -> frozenset[str]:
         return frozenset((self.name,)) if self.name else frozenset()
 
-    def bind(self, credentials: tuple[Any, ...]) -> Auth:
+    def bind(self, credentials: tuple[Any, ...], servers: Mapping[str, str]) -> Auth:
         return ApiKey(credentials[0], location=self.location, name=self.name)
 
 
@@ -521,8 +528,17 @@ class OAuth2ClientCredentials(AuthScheme):
     """OAuth 2.0 client credentials (``ClientCredentials``): a token from ``token_url`` for
     the client id and secret settings, with an optional ``scope`` and extra ``token_fields``."""
 
-    __slots__ = ("token_url", "client_id", "client_secret", "scope", "token_fields", "client_auth")
+    __slots__ = (
+        "token_url",
+        "token_server",
+        "client_id",
+        "client_secret",
+        "scope",
+        "token_fields",
+        "client_auth",
+    )
     token_url: str
+    token_server: str | None
     client_id: str
     client_secret: str
     scope: str | None
@@ -531,6 +547,7 @@ class OAuth2ClientCredentials(AuthScheme):
     scheme = "oauth2_client_credentials"
     SPEC_KEYS = {
         "token_url": "token_url",
+        "token_server": "token_server",
         "client_id": "client_id",
         "client_secret": "client_secret",
         "scope": "scope",
@@ -539,36 +556,75 @@ class OAuth2ClientCredentials(AuthScheme):
     }
     SETTINGS = ("client_id", "client_secret")
     SECRET = ("client_secret",)
-    OPTIONAL = ("scope", "token_fields")
-    _field_defaults = {"scope": None, "token_fields": None, "client_auth": "basic"}
+    OPTIONAL = ("scope", "token_fields", "token_server")
+    _field_defaults = {
+        "scope": None,
+        "token_fields": None,
+        "client_auth": "basic",
+        "token_server": None,
+    }
 
     def check(self, spec: SpecView) -> None:
         super().check(spec)
-        if self.token_url is not None:
-            problem = token_url_problem(self.token_url)
-            if problem is not None:
-                spec.problem(problem, "token_url")
+        if self.token_url is None:
+            return
+        if self.token_server is not None:
+            named = spec.named_servers
+            if self.token_server not in named:
+                listed = ", ".join(named) or "none; declare them in server.named"
+                spec.problem(
+                    f"{self.token_server!r} is not a named server (server.named: {listed})",
+                    "token_server",
+                )
+                return
+            if not self.token_url.startswith("/"):
+                spec.problem(
+                    f"with token_server, token_url is the path on that server (e.g. "
+                    f"/api/token), not {self.token_url!r}",
+                    "token_url",
+                )
+                return
+            url = named[self.token_server].rstrip("/") + self.token_url
+        elif self.token_url.startswith("/"):
+            spec.problem(
+                f"token_url {self.token_url!r} is a path: say on which server with "
+                "'token_server' (a name in server.named), or give the whole URL",
+                "token_url",
+            )
+            return
+        else:
+            url = self.token_url
+        problem = token_url_problem(url)
+        if problem is not None:
+            spec.problem(problem, "token_server" if self.token_server else "token_url")
 
     def doc(self) -> str:
         scope = f", scope `{self.scope}`" if self.scope else ""
+        where = f" on server `{self.token_server}`" if self.token_server else ""
         return (
-            f"OAuth 2.0 client credentials (a token from `{self.token_url}` for settings "
+            f"OAuth 2.0 client credentials (a token from `{self.token_url}`{where} for settings "
             f"`{self.client_id}` and `{self.client_secret}`{scope}; fetched again when it "
             "expires or is refused)"
         )
 
-    def openapi(self) -> tuple[str, dict[str, Any]] | None:
+    def openapi(self, servers: Mapping[str, str]) -> tuple[str, dict[str, Any]] | None:
         scopes = {name: "" for name in (self.scope or "").split()}
-        flow = {"tokenUrl": self.token_url, "scopes": scopes}
+        url = self.token_url
+        if self.token_server is not None:
+            url = servers[self.token_server].rstrip("/") + url
+        flow = {"tokenUrl": url, "scopes": scopes}
         return "oauth2", {"type": "oauth2", "flows": {"clientCredentials": flow}}
 
     def secret_wire_names(self) -> frozenset[str]:
         # the secret as a form field, and the tokens in the token endpoint's answer
         return frozenset(("client_secret", "access_token", "refresh_token"))
 
-    def bind(self, credentials: tuple[Any, ...]) -> Auth:
+    def bind(self, credentials: tuple[Any, ...], servers: Mapping[str, str]) -> Auth:
+        url = self.token_url
+        if self.token_server is not None:
+            url = servers[self.token_server].rstrip("/") + url
         return ClientCredentials(
-            self.token_url,
+            url,
             credentials[0],
             credentials[1],
             scope=self.scope,

@@ -121,7 +121,7 @@ def parse_formatted_bool(text: str, fmt: str | None) -> bool:
     return parse_bool(text)
 
 
-def format_scalar(value: Any, fmt: str) -> str:
+def format_scalar(value: bool | int | float, fmt: str) -> str:
     """A bool, int or float as its format writes it."""
     if isinstance(value, bool):
         return bool_spellings(fmt)[0 if value else 1]

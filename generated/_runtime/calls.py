@@ -60,6 +60,24 @@ _AUTH_REQUEST: Operation[Any] = Operation(
 _SNIFF = 256  # bytes looked at to tell the vendor's XML status document from the file
 
 
+def named_servers(api: ApiDescription, moved: Mapping[str, str] | None) -> dict[str, str]:
+    """The URLs of the spec's named servers, as the client's ``servers=`` moves them (each
+    checked as the base URL is; a name the spec does not declare is refused)."""
+    unknown = sorted(set(moved or {}) - set(api.server.named))
+    if unknown:
+        declared = ", ".join(api.server.named) or "none"
+        raise ArgumentValueError(
+            f"{api.name}: servers: {', '.join(map(repr, unknown))} is not a named server "
+            f"(declared: {declared})"
+        )
+    urls = {**api.server.named, **(moved or {})}
+    for name, url in urls.items():
+        problem = base_url_problem(url)
+        if problem is not None:
+            raise ArgumentValueError(f"{api.name}: server {name!r}: {problem}")
+    return {name: url.rstrip("/") for name, url in urls.items()}
+
+
 class Calls:
     """The calls of one API with one client's options and credentials."""
 
@@ -89,10 +107,12 @@ class Calls:
         auto_handle_token: bool = True,
         poll_interval: float = 0.25,
         hooks: Hooks | None = None,
+        servers: Mapping[str, str] | None = None,  # named servers moved (by name)
     ) -> None:
         problem = base_url_problem(base_url)
         if problem is not None:
             raise ArgumentValueError(f"{api.name}: the server URL: {problem}")
+        self.servers = named_servers(api, servers)
         if transport is not None and session is not None:
             raise ArgumentValueError(
                 f"{api.name}: pass a session or a transport, not both (the transport has its own)"
@@ -101,7 +121,7 @@ class Calls:
             problem = api.auth.credentials_problem(credentials)
             if problem is not None:
                 raise ArgumentValueError(f"{api.name}: {problem}")
-            auth = api.auth.bind(credentials)
+            auth = api.auth.bind(credentials, self.servers)
         self.api = api
         self.transport = self.connect(
             session, transport, verify_tls=verify_tls, ca_bundle=ca_bundle
@@ -132,6 +152,7 @@ class Calls:
             ),
             headers=headers,
             log=self.log,
+            named_servers=self.servers.values(),
         )
         self.decoder = Decoder(api)
 
@@ -144,6 +165,10 @@ class Calls:
     @property
     def base_url(self) -> str:
         return self.exchange.base_url
+
+    def server_url(self, op: Operation[Any]) -> str:
+        """Where ``op`` is sent: the API's server, or the named one it says."""
+        return self.exchange.base_url if op.server is None else self.servers[op.server]
 
     @property
     def errors(self) -> ErrorTable:
@@ -166,7 +191,7 @@ class Calls:
         auth = self.auth if op.sends_credentials else None
         wire = build_request(self.api, op, args, auth)
         wire.url = url
-        wire.base_url = self.exchange.base_url
+        wire.base_url = self.server_url(op)
         options: CallOptions | None = args.get(CALL_OPTIONS_KEY)
         if options is not None:
             wire.headers.update(options.extra_headers or {})
@@ -341,13 +366,13 @@ class Calls:
                 yielded += len(handed)
             if max_items is not None and yielded >= max_items:
                 return
-            page = Page(decoded, items, answer.links, answer.url or self.base_url)
+            page = Page(decoded, items, answer.links, answer.url or self.server_url(op))
             if not more_after(paging, page):
                 return
             with self.decoder.package_errors():
                 request = style.next(paging, op, page, request, walked)
                 if request is not None and request.url is not None:
-                    same_origin_link(op, request.url, self.exchange.origin, self.base_url)
+                    same_origin_link(op, request.url, self.server_url(op))
 
     def items_flow(self, op: Operation[Any], args: Mapping[str, Any]) -> Flow[None]:
         """Decode and yield the items at the operation's ``stream_items`` path while the XML

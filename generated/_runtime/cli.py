@@ -91,6 +91,13 @@ def build_parser(api: ApiDescription, prog: str | None = None) -> argparse.Argum
             help=f"${env_name(api, 'environment')}",
         )
     connection.add_argument("--base-url", help=f"${env_name(api, 'base_url')}")
+    if api.server.named:
+        connection.add_argument(
+            "--server",
+            action="append",
+            metavar="NAME=URL",
+            help=f"call a named server ({', '.join(api.server.named)}) at URL instead",
+        )
     connection.add_argument(
         "--insecure", action="store_true", help="do not verify the server's TLS certificate"
     )
@@ -236,6 +243,11 @@ def _client(client_class: Any, api: ApiDescription, args: argparse.Namespace) ->
         kwargs["environment"] = args.environment
     if args.base_url:
         kwargs["base_url"] = args.base_url
+    if api.server.named and args.server:
+        moved = dict(item.partition("=")[::2] for item in args.server)
+        if "" in moved.values():
+            raise _Usage("--server takes NAME=URL")
+        kwargs["servers"] = moved
     if args.insecure:
         kwargs["verify_tls"] = False
         _quiet_insecure_warnings()

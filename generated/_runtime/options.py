@@ -23,7 +23,7 @@ class ClientOption(NamedTuple):
     annotation: str
     default: str | None
     doc: str
-    when: str = "always"  # always | environments | long_running
+    when: str = "always"  # always | environments | named_servers | long_running
     to_client: bool = True  # passed on to the runtime client (else: used to find the base URL)
     async_annotation: str | None = None  # in the async client, where it differs
 
@@ -43,6 +43,13 @@ CLIENT_OPTIONS: tuple[ClientOption, ...] = (
         None,
         "Call this address instead (e.g. a test server).",
         to_client=False,
+    ),
+    ClientOption(
+        "servers",
+        "dict[str, str] | None",
+        None,
+        "Call the vendor's named servers at these addresses instead (by name; a test server).",
+        when="named_servers",
     ),
     ClientOption("connect_timeout", "float", "transport.connect_timeout", "Seconds to connect."),
     ClientOption("read_timeout", "float", "transport.read_timeout", "Seconds to wait for data."),

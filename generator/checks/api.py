@@ -6,7 +6,7 @@ from __future__ import annotations
 import keyword
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from generator.checks.types import default_problem
 from generator.errors import SpecError
@@ -23,6 +23,7 @@ from generator.runtime.builtin_types import Type
 from generator.runtime.decoding import DECODINGS
 from generator.runtime.descriptors import Setting
 from generator.runtime.encoding import ENCODINGS
+from generator.runtime.policy import base_url_problem
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -114,12 +115,29 @@ def check_server(spec: Spec) -> Iterator[SpecError]:
         problem = python_name_problem(env_name)
         if problem:
             yield source.error(problem, "environments", env_name, at_key=True)
+    for name, url in server.named.items():
+        problem = python_name_problem(name) or base_url_problem(url)
+        if problem:
+            yield source.error(problem, "named", name)
+    used = {op.server for op in spec.api.operations} | {
+        getattr(spec.api.auth, "token_server", None)
+    }
+    for name in server.named:
+        if name not in used and used <= {None, *server.named}:  # (a misspelt name: said there)
+            yield source.error(
+                f"no operation and no token endpoint uses server {name!r}: remove it, or name it "
+                "in an operation's 'server'",
+                "named",
+                name,
+                at_key=True,
+            )
 
 
 class _AuthView:
     """The spec as an auth scheme's checks see it (``runtime.auth.SpecView``)."""
 
     def __init__(self, spec: Spec) -> None:
+        self.spec = spec
         self.source = spec.source("auth")
         self.settings = {s.name: s for s in spec.api.settings}
         self.problems: list[SpecError] = []
@@ -129,6 +147,10 @@ class _AuthView:
 
     def setting(self, name: str) -> Setting | None:
         return self.settings.get(name)
+
+    @property
+    def named_servers(self) -> Mapping[str, str]:
+        return self.spec.api.server.named
 
     def problem(self, message: str, key: str | None = None, *, at_key: bool = False) -> None:
         keys = (key,) if key is not None else ()

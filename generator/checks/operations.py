@@ -57,6 +57,11 @@ def check_operations(spec: Spec) -> Iterator[SpecError]:
                 "vendor_status",
                 at_key=True,
             )
+        if op.server is not None and op.server not in api.server.named:
+            listed = ", ".join(api.server.named) or "none; declare them in server.named"
+            yield source.error(
+                f"{op.server!r} is not a named server (server.named: {listed})", "server"
+            )
         yield from _check_answer(source, op)
         yield from _check_pagination(spec, op)
         if op.long_running and api.long_running is None:

@@ -103,6 +103,7 @@ class Operation(NamedTuple, Generic[T]):
     status_success: Sequence[str] | None = None
     status_failure: Sequence[str] | None = None
     sends_credentials: bool = True  # False: a public endpoint (spec ``auth: false``)
+    server: str | None = None  # one of ``Server.named``; None: the API's own server
     pagination: Pagination | None = None  # the answer is one page (``iter_<name>`` walks them)
     # a fresh key goes in this header (kept across retries), making the call safe to retry
     idempotency_header: str | None = None
@@ -191,6 +192,9 @@ class Server(NamedTuple):
     url: str | None = None  # e.g. ``https://{host}:{port}``
     environments: Mapping[str, str] = {}
     default_environment: str | None = None
+    # the vendor's other servers by name (a token endpoint, an upload host): an operation or
+    # the OAuth2 scheme says which it uses; the client's ``servers=`` moves them
+    named: Mapping[str, str] = {}
 
 
 class Protocol(NamedTuple):

@@ -270,10 +270,13 @@ class Exchange:
         retry: RetryPolicy,
         headers: Mapping[str, str],
         log: logging.Logger,
+        named_servers: Iterable[str] = (),  # the vendor's other servers (server.named)
     ) -> None:
         self.errors = errors
         self.base_url = base_url.rstrip("/")
         self.origin = origin_of(self.base_url)
+        # the vendor's own origins: a request to any goes as to the API's
+        self.origins = {self.origin, *map(origin_of, named_servers)}
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.timeout = timeout  # the deadline of every call that gives none of its own
@@ -368,11 +371,11 @@ class Exchange:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def first_hop(self, wire: WireRequest) -> Hop:
-        """The request as first sent; one on another origin (an auth's token request) goes
-        alone, without anything of the transport's own."""
-        wire.base_url = self.base_url
+        """The request as first sent; one on an origin not the vendor's (an auth's token request
+        elsewhere) goes alone, without anything of the transport's own."""
+        wire.base_url = wire.base_url or self.base_url  # a named server's, or the API's
         url = wire.full_url()
-        elsewhere = wire.url is not None and origin_of(url) != self.origin
+        elsewhere = origin_of(url) not in self.origins
         return Hop(wire.method, url, {**self.headers, **wire.headers}, wire.body, elsewhere)
 
     def _follow(
@@ -383,7 +386,9 @@ class Exchange:
         deadline: Deadline,
         read_timeout: float,
     ) -> Flow[Answer]:
-        """Send one request and follow its redirects as the policy allows."""
+        """Send one request and follow its redirects as the policy allows: within the origin it
+        was sent to (the API's, a named server's, a token endpoint's)."""
+        origin = origin_of(hop.url)
         for hops in range(1000):
             if deadline.expired():
                 raise deadline.error("before the request was sent")
@@ -400,7 +405,7 @@ class Exchange:
                 hop,
                 answer.status,
                 answer.headers.get("Location"),
-                origin=self.origin,
+                origin=origin,
                 hops=hops,
                 redirects=op.redirects,
                 secrets=wire.secrets,

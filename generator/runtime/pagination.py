@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .codec import value_at
 from .errors import DecodeError
-from .policy import Origin, origin_of
+from .policy import origin_of
 
 if TYPE_CHECKING:
     from .descriptors import Operation, Pagination
@@ -210,10 +210,10 @@ class NextLinkStyle(PaginationStyle):
         return Next(request.args, url)
 
 
-def same_origin_link(op: Operation[Any], url: str, origin: Origin, base_url: str) -> None:
-    """A vendor's link to a next page is followed only on the API's origin (the credentials
-    would go with it)."""
-    if origin_of(url) != origin:
+def same_origin_link(op: Operation[Any], url: str, base_url: str) -> None:
+    """A vendor's link to a next page is followed only on the origin of the operation's server
+    (the credentials would go with it)."""
+    if origin_of(url) != origin_of(base_url):
         raise DecodeError(
             f"{op.wire_name}: the next page's link leaves {urlsplit(base_url).netloc} "
             f"({urlsplit(url).netloc}); not followed"
