@@ -444,8 +444,13 @@ class _Builder:
                 return None
             match = [f for f_name, f in model["fields"].items() if f.get("wire", f_name) == wire]
             if not match:
+                hint = (
+                    f"; paths are written with '/': {wire.replace('.', '/')!r}"
+                    if "." in wire
+                    else ""
+                )
                 self.problems.append(
-                    where.error(f"model {name} has no field with wire name {wire!r}", key)
+                    where.error(f"model {name} has no field with wire name {wire!r}{hint}", key)
                 )
                 return None
             current = match[0]["type"]

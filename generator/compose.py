@@ -85,6 +85,7 @@ class _Composer:
             data={},
             positions=dict(base.positions),
             key_positions=dict(base.key_positions),
+            written={**base.written, **spec.written},
             files=(spec.path, *base.files),
         )
         self.extends: dict[str, Any] = spec.data["extends"]

@@ -35,6 +35,8 @@ class LoadedSpec:
     data: dict[str, Any]
     positions: dict[KeyPath, Position] = field(default_factory=dict)
     key_positions: dict[KeyPath, Position] = field(default_factory=dict)
+    # the text of plain scalars YAML did not read as text (``0000123``, ``yes``): for messages
+    written: dict[KeyPath, str] = field(default_factory=dict)
     # every file the spec is made of, itself first (then what it extends)
     files: tuple[Path, ...] = ()
 
@@ -77,7 +79,10 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        value = self._scalar(node)
+        if value is not None and not isinstance(value, str) and not node.style:
+            self.spec.written[path] = str(node.value)
+        return value
 
     def _merged(self, node: yaml.MappingNode, path: KeyPath) -> list[tuple[yaml.Node, yaml.Node]]:
         """The entries of a mapping with YAML merge keys (``<<: *shared``) resolved in place:

@@ -51,6 +51,10 @@ class Source:
     def at(self, *sub: str | int) -> Source:
         return Source((*self.path, *sub), self.spec)
 
+    def written(self, *sub: str | int) -> str | None:
+        """How the spec writes a scalar YAML did not read as text (``0000123``), if it is one."""
+        return None if self.spec is None else self.spec.written.get((*self.path, *sub))
+
 
 @dataclass(frozen=True)
 class Model:

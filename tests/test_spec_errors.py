@@ -33,6 +33,16 @@ operations:
       thingId: {type: int, required: true}
 """
 
+# A page-walking GetThing: PAGEKEYS is where each case writes its paginate keys.
+PAGED = BASE.replace(
+    "  GetThing:\n",
+    "  GetThing:\n    returns: Page\n"
+    "    paginate: {style: cursor, items: data, param: cursor, PAGEKEYS}\n",
+).replace("      thingId: {type: int, required: true}", "      cursor: {type: str}") + (
+    "models:\n  Meta:\n    fields:\n      next: {type: str}\n  Page:\n    fields:\n"
+    '      data: {type: "list[int]"}\n      meta: {type: Meta}\n      more: {type: str}\n'
+)
+
 # (case id, spec text, expected "line:column: key.path: message" lines)
 CASES = [
     (
@@ -768,6 +778,113 @@ CASES = [
             "21:42: models.Row.fields.subject.mime_decoded: 'mime_decoded' applies to str fields",
             "22:38: models.Row.fields.stats.attribute: an XML attribute holds text: a scalar, not "
             "json",
+        ],
+    ),
+    (
+        "paginate_cursor_field_naming_no_field",
+        PAGED.replace("PAGEKEYS", "cursor_field: nxt"),
+        [
+            "16:73: operations.GetThing.paginate.cursor_field: 'nxt': model Page has no field "
+            "with wire name 'nxt'"
+        ],
+    ),
+    (
+        "paginate_path_written_with_dots",
+        PAGED.replace("PAGEKEYS", "cursor_field: meta.next"),
+        [
+            "16:73: operations.GetThing.paginate.cursor_field: 'meta.next': model Page has no "
+            "field with wire name 'meta.next'; paths are written with '/': 'meta/next'"
+        ],
+    ),
+    (
+        "paginate_has_more_not_a_boolean",
+        PAGED.replace("PAGEKEYS", "cursor_field: meta/next, has_more: more"),
+        [
+            "16:94: operations.GetThing.paginate.has_more: 'more' is a str field; has_more reads a bool"
+        ],
+    ),
+    (
+        "next_link_without_next_field",
+        BASE.replace(
+            "  GetThing:\n", "  GetThing:\n    returns: json\n    paginate: {style: next_link}\n"
+        ),
+        [
+            "16:5: operations.GetThing.paginate: style 'next_link' needs 'next_field': where the "
+            "answer gives the next page's URL (Twilio: next_page_uri, Spotify: next)"
+        ],
+    ),
+    (
+        "json_status_path_with_dots",
+        BASE.replace(
+            "  decoding: json\n", "  decoding: json\n  json: {message_field: error.message}\n"
+        ),
+        [
+            "13:25: protocol.json.message_field: 'error.message': paths are written with '/' in "
+            "every part of a spec (as paginate and stream_items take them): write 'error/message'"
+        ],
+    ),
+    (
+        "example_text_that_yaml_reads_as_a_number",
+        BASE.replace("thingId: {type: int, required: true}", "thingId: {type: str, required: true}")
+        + "    examples:\n      - {name: basic, params: {thingId: 0000123}}\n",
+        [
+            "18:41: operations.GetThing.examples[0].params.thingId: 'thingId': YAML reads 0000123 "
+            "as the int 83, not as text: quote it ('0000123')"
+        ],
+    ),
+    (
+        "example_request_disagrees_with_params",
+        BASE.replace("  GetThing:\n", '  GetThing:\n    path: "/things/{thingId}"\n').replace(
+            "      thingId: {type: int, required: true}",
+            "      thingId: {type: int, in: path, required: true}\n"
+            "      color: {type: str, in: query}\n      deep: {type: bool}",
+        )
+        + "    examples:\n      - name: basic\n        params: {thingId: 12, color: red, deep: true}\n"
+        + "        request: {path: /things/13, query: {color: blue}, body: {deep: 'True'}}\n",
+        [
+            "23:25: operations.GetThing.examples[0].request.path: the params give 'thingId' as 12, "
+            "so the client sends '12'; the example's request has the path segment '13'",
+            "23:52: operations.GetThing.examples[0].request.query.color: the params give 'color' "
+            "as 'red', so the client sends 'red'; the example's request has the query value "
+            "'blue'",
+            "23:72: operations.GetThing.examples[0].request.body.deep: the params give 'deep' as "
+            "True, so the client sends 'true'; the example's request has the body value 'True'",
+        ],
+    ),
+    (
+        "multipart_example_without_body",
+        BASE.replace("  GetThing:\n", "  GetThing:\n    encoding: multipart\n").replace(
+            "      thingId: {type: int, required: true}",
+            "      thingId: {type: int, required: true}\n      scan: {type: binary, in: file}",
+        )
+        + "    examples:\n      - {name: basic, params: {thingId: 1, scan: 'PDF'}, "
+        + "request: {method: POST}}\n",
+        [
+            "20:58: operations.GetThing.examples[0].request: a multipart example needs its "
+            "request body: the parts it sends, as 'body: {thingId: ...}' (a file part as its "
+            "file's text)"
+        ],
+    ),
+    (
+        "example_result_null_for_a_list_field",
+        BASE.replace("  GetThing:\n", "  GetThing:\n    returns: Thing\n")
+        + "    examples:\n      - {name: basic, params: {thingId: 1}, result: {tags: null}}\n"
+        + 'models:\n  Thing:\n    fields:\n      tags: {type: "list[str]"}\n',
+        [
+            "19:53: operations.GetThing.examples[0].result: Thing.tags: null, but the client "
+            "gives [] for a list field without a value: write [] (or declare the field "
+            "'nullable: true')"
+        ],
+    ),
+    (
+        "example_result_null_for_a_required_field",
+        BASE.replace("  GetThing:\n", "  GetThing:\n    returns: Thing\n")
+        + "    examples:\n      - {name: basic, params: {thingId: 1}, result: {name: null}}\n"
+        + "models:\n  Thing:\n    fields:\n      name: {type: str, required: true}\n",
+        [
+            "19:53: operations.GetThing.examples[0].result: Thing.name: null, but the field is "
+            "required and not nullable: the client refuses such an answer (declare it "
+            "'nullable: true' if the vendor sends null, or use 'raises')"
         ],
     ),
     (

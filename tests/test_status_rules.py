@@ -122,7 +122,7 @@ def test_nested_json_error_fields_and_codes_pick_the_class(
     tmp_path: Path, server: Loopback
 ) -> None:
     package, client = json_client(
-        tmp_path, server, "stripe_api", "{message_field: error.message, code_field: error.code}"
+        tmp_path, server, "stripe_api", "{message_field: error/message, code_field: error/code}"
     )
     server.reply(
         Reply(402, '{"error": {"type": "card_error", "code": "card_declined", "message": "No."}}')

@@ -108,7 +108,7 @@ class Decoder:
         rule = self.api.json
         assert rule is not None
         status, code, message, details = (
-            _json_text(value_at(data, path.split(".")) if path else None)
+            _json_text(value_at(data, path.split("/")) if path else None)
             for path in (rule.status_field, rule.code_field, rule.message_field, rule.details_field)
         )
         return status, code, message, details

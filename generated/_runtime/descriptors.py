@@ -150,7 +150,7 @@ class XmlStatus(NamedTuple):
 
 
 class JsonStatus(NamedTuple):
-    """Where JSON answers carry the vendor's status and error (dotted paths: ``error.message``).
+    """Where JSON answers carry the vendor's status and error (paths: ``error/message``).
     With ``status_field``, a successful answer whose status is a failure raises too."""
 
     status_field: str | None = None

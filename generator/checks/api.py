@@ -203,6 +203,17 @@ def check_protocol(spec: Spec) -> Iterator[SpecError]:
                     "xml",
                     key,
                 )
+    if api.json is not None:
+        for key in ("status_field", "code_field", "message_field", "details_field"):
+            path = getattr(api.json, key) or ""
+            if "." in path and "/" not in path:
+                yield root.error(
+                    f"{path!r}: paths are written with '/' in every part of a spec (as paginate "
+                    f"and stream_items take them): write {path.replace('.', '/')!r}",
+                    "protocol",
+                    "json",
+                    key,
+                )
     yield from check_long_running(spec)
 
 

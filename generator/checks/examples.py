@@ -11,10 +11,12 @@ import datetime
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 from generator.errors import SpecError
 from generator.model import BASE_ERROR_NAMES, Example, Model, Source, Spec
 from generator.runtime.builtin_types import BUILTIN_TYPES, Type, class_name, type_expression
+from generator.runtime.codec import encode_scalar
 from generator.runtime.decoding import DECODINGS
 from generator.runtime.descriptors import Operation
 
@@ -62,10 +64,23 @@ class _ExampleChecker:
                         f"the required parameter {param.wire!r} has no value", "params"
                     )
                 continue
-            problem = self.value_problem(param.type, given)
+            problem = self.value_problem(param.type, given) or _yaml_type_problem(
+                param.type, given, where.written("params", param.wire)
+            )
             if problem:
                 yield where.error(f"{param.wire!r}: {problem}", "params", param.wire)
         request = example.request
+        yield from _request_disagreements(op, example, where)
+        body_params = [
+            p for p in op.params if p.location in ("body", "file") and p.wire in example.params
+        ]
+        if op.encoding == "multipart" and body_params and not where.has("request", "body"):
+            yield where.error(
+                "a multipart example needs its request body: the parts it sends, as "
+                f"'body: {{{body_params[0].wire}: ...}}' (a file part as its file's text)",
+                "request" if where.has("request") else "params",
+                at_key=True,
+            )
         method = request.get("method")
         if method is not None and str(method).upper() != op.method:
             yield where.error(
@@ -135,6 +150,19 @@ class _ExampleChecker:
                 if answer is not None and re.search(rf"[<\"]{re.escape(key)}[>\"\s/]", answer):
                     continue  # an undeclared field of the answer, kept in ``extra`` as it came
                 return f"{key!r} is not a field of {model.name}"
+            if item is None and answer is not None and not field.nullable:
+                # an optional scalar left out is None, as written; these are not
+                if field.type.kind == "list":
+                    return (
+                        f"{model.name}.{key}: null, but the client gives [] for a list field "
+                        "without a value: write [] (or declare the field 'nullable: true')"
+                    )
+                if field.required:
+                    return (
+                        f"{model.name}.{key}: null, but the field is required and not "
+                        "nullable: the client refuses such an answer (declare it 'nullable: "
+                        "true' if the vendor sends null, or use 'raises')"
+                    )
             problem = self.value_problem(field.type, item, answer=answer)
             if problem:
                 return f"{model.name}.{key}: {problem}"
@@ -163,6 +191,72 @@ def _builtin_problem(name: str, value: Any, fmt: str | None, *, result: bool) ->
     if not isinstance(value, expected):
         return f"expected {name}, got {_show(value)}"
     return None
+
+
+_TEXT_KINDS = ("str", "int", "float", "bool", "enum")
+
+
+def _yaml_type_problem(kind: Type[Any], value: Any, written: str | None) -> str | None:
+    """A text parameter given a value YAML did not read as text: ``id: 0000123`` is the int
+    83 (octal), ``code: 08.10`` the float 8.1, ``answer: yes`` True."""
+    if kind.kind not in ("str", "enum") or isinstance(value, str) or value is None:
+        return None
+    if isinstance(value, list | dict):
+        return None  # reported by the type check
+    shown = written if written is not None else str(value)
+    what = "boolean" if isinstance(value, bool) else type(value).__name__
+    return f"YAML reads {shown} as the {what} {value!r}, not as text: quote it ('{shown}')"
+
+
+def _request_disagreements(
+    op: Operation[Any], example: Example, where: Source
+) -> Iterator[SpecError]:
+    """The example's request (path segments, query and form values) says what its params
+    send: else the cassette would expect a request the client never makes."""
+    request = example.request
+    path = str(request.get("path", "")).split("?", 1)[0]
+    segments: dict[str, str] = {}
+    if path and _path_matches(op.path, path):
+        pieces = _PLACEHOLDER.split(op.path)
+        pattern = "".join(
+            re.escape(p) if i % 2 == 0 else f"(?P<p{i}>[^/]+)" for i, p in enumerate(pieces)
+        )
+        match = re.fullmatch(pattern, path)
+        assert match is not None
+        segments = {pieces[i]: unquote(match[f"p{i}"]) for i in range(1, len(pieces), 2)}
+    query, body = request.get("query"), request.get("body")
+    sent: dict[str, tuple[dict[str, Any], str]] = {
+        "path": (segments, "path"),
+        "query": (query if isinstance(query, dict) else {}, "query"),
+        "body": (body if isinstance(body, dict) and op.encoding != "json" else {}, "body"),
+    }
+    for param in op.params:
+        given = example.params.get(param.wire)
+        if given is None or param.type.kind not in _TEXT_KINDS or param.secret:
+            continue
+        if isinstance(given, list | dict) or param.location not in sent:
+            continue
+        values, key = sent[param.location]
+        if param.wire not in values or isinstance(values[param.wire], list | dict):
+            continue
+        expected = _wire_text(param.type, given)
+        if str(values[param.wire]) != expected:
+            where_sent = "path segment" if key == "path" else f"{key} value"
+            yield where.error(
+                f"the params give {param.wire!r} as {given!r}, so the client sends "
+                f"{expected!r}; the example's request has the {where_sent} "
+                f"{str(values[param.wire])!r}",
+                "request",
+                "path" if key == "path" else key,
+                *(() if key == "path" else (param.wire,)),
+            )
+
+
+def _wire_text(kind: Type[Any], value: Any) -> str:
+    """A parameter's value as the client writes it (booleans lowercase, formats applied)."""
+    if kind.kind in ("int", "float", "bool") and isinstance(value, int | float):
+        return encode_scalar(kind, value)
+    return str(value)
 
 
 def _path_matches(template: str, path: str) -> bool:

@@ -12,6 +12,7 @@ from generator.checks.types import type_problem
 from generator.errors import SpecError
 from generator.model import RESERVED_METHODS, Source, Spec
 from generator.naming import python_name_problem
+from generator.runtime.builtin_types import Type, class_name, type_expression
 from generator.runtime.decoding import DECODINGS
 from generator.runtime.descriptors import Operation
 from generator.runtime.pagination import PAGINATION_STYLES
@@ -128,3 +129,64 @@ def _check_pagination(spec: Spec, op: Operation[Any]) -> Iterator[SpecError]:
     view = _PageView(source)
     PAGINATION_STYLES[paging.style].check(paging, op, view)
     yield from view.problems
+    yield from _check_page_paths(spec, op, source)
+
+
+# The answer fields a walk reads, by key: the types each may have (None: any scalar).
+_PAGE_PATHS: dict[str, tuple[str, ...]] = {
+    "has_more": ("bool",),
+    "total_pages": ("int",),
+    "total_items": ("int",),
+    "next_field": ("str",),
+    "cursor_field": ("str", "int"),
+}
+
+
+def _check_page_paths(spec: Spec, op: Operation[Any], source: Source) -> Iterator[SpecError]:
+    """Each path a walk reads names a field of the answer model, of a type that works: a walk
+    reading nothing would stop after the first page without a word. (A ``json`` answer has no
+    model to check against.)"""
+    paging = op.pagination
+    assert paging is not None
+    for key, kinds in _PAGE_PATHS.items():
+        steps = getattr(paging, key)
+        if not steps or not source.has(key):
+            continue
+        found = _field_at(spec, op.result, steps)
+        if isinstance(found, str):
+            yield source.error(found, key)
+        elif found is not None and found.kind not in kinds:
+            wanted = " or ".join(kinds)
+            yield source.error(
+                f"{'/'.join(steps)!r} is a {type_expression(found)} field; {key} reads a {wanted}",
+                key,
+            )
+    if paging.cursor_item_field and paging.item is not None and paging.item.kind == "model":
+        found = _field_at(spec, paging.item, (paging.cursor_item_field,))
+        if isinstance(found, str):
+            yield source.error(found.replace("the answer", "an item"), "cursor_item_field")
+
+
+def _field_at(spec: Spec, kind: Type[Any], steps: tuple[str, ...]) -> Type[Any] | str | None:
+    """The type of the field at ``steps`` (wire names) below ``kind``; a problem's text when
+    there is none (with the fix when the path was written with dots); None when the answer has
+    no model to look in."""
+    current = kind
+    for i, wire in enumerate(steps):
+        if current.kind == "json":
+            return None
+        model = spec.model(class_name(current.target)) if current.kind == "model" else None
+        if model is None:
+            where = "/".join(steps[:i]) or "the answer"
+            return f"{'/'.join(steps)!r} leads nowhere: {where} is a {type_expression(current)}"
+        field = next((f for f in model.fields if f.wire == wire), None)
+        if field is None:
+            path = "/".join(steps)
+            hint = ""
+            if "." in wire:
+                dotted = "/".join((*steps[:i], *wire.split("."), *steps[i + 1 :]))
+                if not isinstance(_field_at(spec, kind, tuple(dotted.split("/"))), str):
+                    hint = f"; paths are written with '/': {dotted!r}"
+            return f"{path!r}: model {model.name} has no field with wire name {wire!r}{hint}"
+        current = field.type
+    return current
