@@ -80,7 +80,8 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         value = self._scalar(node)
-        if value is not None and not isinstance(value, str) and not node.style:
+        plain = isinstance(node, yaml.ScalarNode) and not node.style
+        if plain and value is not None and not isinstance(value, str):
             self.spec.written[path] = str(node.value)
         return value
 

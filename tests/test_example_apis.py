@@ -31,6 +31,8 @@ SPECS = pipeline.load_apis(EXAMPLE_SPECS)
 APIS = [spec.api for spec in SPECS]
 CASES = example_cases(SPECS)
 REDACTED = "REDACTED"
+# settings the examples' requests show (Twilio's account is in every path): the rest REDACTED
+SETTING_VALUES = {"account_sid": "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,9 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
 
 
 def client_for(api: Api, package: ModuleType, url: str, **extra: Any) -> Any:
-    secrets = {s.name: REDACTED for s in api.settings if s.secret or s.required}
+    secrets = {
+        s.name: SETTING_VALUES.get(s.name, REDACTED) for s in api.settings if s.secret or s.required
+    }
     if api.auth.scheme == "oauth2_client_credentials":
         # the examples are the API's exchanges: a token given, not fetched from the vendor's
         # token host (the token exchange is compared with spotipy below)
@@ -341,9 +345,33 @@ def test_a_retried_stripe_creation_carries_one_idempotency_key_as_stripe_python_
 
 ARTIST_JSON = '{"id": "0OdUWJ0sBjDrqHygGUXeCF", "name": "Cher", "genres": ["dance pop"]}'
 TRACKS_JSON = '{"tracks": [{"id": "t1", "name": "Believe"}, {"id": "t2", "name": "Strong Enough"}]}'
+ALBUM = "/v1/albums/4aawyAB9vmqN3uQ7FjRGTy/tracks"
 
 
-def test_spotify_calls_send_what_spotipy_sends(tmp_path: Path, server: Loopback) -> None:
+def spotify_vendor(server: Loopback) -> Any:
+    """Spotify's Web API as documented: album tracks in pages whose next is a full URL (null on
+    the last), search results the same way under ``artists``."""
+
+    def answer(request: Request) -> Reply:
+        if request.path.rstrip("/") == ALBUM:  # (spotipy adds a trailing slash)
+            offset = int(request.query.get("offset", ["0"])[0])
+            items = [
+                {"id": f"t{n}", "name": f"Track {n}"} for n in range(offset, min(offset + 2, 3))
+            ]
+            nxt = f"{server.url}{ALBUM}?offset={offset + 2}&limit=2" if offset + 2 < 3 else None
+            page = {"items": items, "limit": 2, "offset": offset, "total": 3, "next": nxt}
+            return Reply(200, json.dumps(page))
+        if request.path.rstrip("/") == "/v1/search":
+            found = {"items": [json.loads(ARTIST_JSON)], "total": 1, "next": None}
+            return Reply(200, json.dumps({"artists": found}))
+        return Reply(200, TRACKS_JSON if request.path.endswith("/top-tracks") else ARTIST_JSON)
+
+    return answer
+
+
+def test_spotify_calls_send_what_spotipy_sends(
+    packages: dict[str, ModuleType], server: Loopback
+) -> None:
     spotipy = pytest.importorskip("spotipy")
     from spotipy.cache_handler import MemoryCacheHandler
     from spotipy.oauth2 import SpotifyClientCredentials
@@ -352,13 +380,10 @@ def test_spotify_calls_send_what_spotipy_sends(tmp_path: Path, server: Loopback)
         accounts.responder = lambda request: Reply(
             200, '{"access_token": "BQD-token", "token_type": "Bearer", "expires_in": 3600}'
         )
-        server.responder = lambda request: Reply(
-            200, TRACKS_JSON if request.path.endswith("/top-tracks") else ARTIST_JSON
+        server.responder = spotify_vendor(server)
+        ours = packages["spotify"].SpotifyClient(
+            "app-id", "app-secret", base_url=server.url, servers={"accounts": accounts.url}
         )
-        spec = (ROOT / "examples" / "specs" / "spotify.yaml").read_text(encoding="utf-8")
-        spec = spec.replace("https://accounts.spotify.com", accounts.url)
-        package = build_package(tmp_path, spec)
-        ours = package.SpotifyClient("app-id", "app-secret", base_url=server.url)
 
         class Credentials(SpotifyClientCredentials):  # type: ignore[misc]
             OAUTH_TOKEN_URL = f"{accounts.url}/api/token"
@@ -374,16 +399,169 @@ def test_spotify_calls_send_what_spotipy_sends(tmp_path: Path, server: Loopback)
         with pytest.warns(DeprecationWarning):  # spotipy's own note on the endpoint
             theirs_tracks = theirs.artist_top_tracks("0OdUWJ0sBjDrqHygGUXeCF", country="ES")
         assert [t.name for t in tracks] == [t["name"] for t in theirs_tracks["tracks"]]
+        found = ours.search_artists("cher", limit=1, offset=0).artists.items
+        assert [a.name for a in found] == [
+            a["name"]
+            for a in theirs.search("cher", limit=1, offset=0, type="artist")["artists"]["items"]
+        ]
+        walked = list(ours.iter_get_album_tracks("4aawyAB9vmqN3uQ7FjRGTy", limit=2, offset=0))
+        page = theirs.album_tracks("4aawyAB9vmqN3uQ7FjRGTy", limit=2)
+        album = page["items"]
+        while page["next"]:
+            page = theirs.next(page)
+            album += page["items"]
+        assert [t.id for t in walked] == [t["id"] for t in album] == ["t0", "t1", "t2"]
 
-        own_token, sdk_token = accounts.requests  # one token each, reused for both calls
+        own_token, sdk_token = accounts.requests  # one token each, reused for every call
         assert (own_token.method, own_token.path) == (sdk_token.method, sdk_token.path)
         assert own_token.form() == sdk_token.form() == {"grant_type": ["client_credentials"]}
         assert own_token.headers["Authorization"] == sdk_token.headers["Authorization"]
         calls = server.requests
-        mine, sdk = [calls[0], calls[2]], [calls[1], calls[3]]
+        mine = [calls[0], calls[2], calls[4], calls[6], calls[7]]
+        sdk = [calls[1], calls[3], calls[5], calls[8], calls[9]]
+        assert len(calls) == 10  # two pages each: no request for a page Spotify did not link
         for own, reference in zip(mine, sdk, strict=True):
-            assert (own.method, own.path) == (reference.method, reference.path)
+            assert own.method == reference.method
+            # spotipy asks for ALBUM + "/", not the documented path (Spotify answers both):
+            # we send the documented one
+            assert own.path == reference.path.rstrip("/")
             assert own.headers["Authorization"] == reference.headers["Authorization"]
+        assert (mine[3].path, sdk[3].path) == (ALBUM, ALBUM + "/")
+        assert mine[4].target == sdk[4].target  # the next page: the URL Spotify gave, as given
         assert mine[0].query == sdk[0].query == {}
         # the documented parameter is market; spotipy still sends its older name, country
         assert mine[1].query == {"market": ["ES"]} and sdk[1].query == {"country": ["ES"]}
+        assert mine[2].query == sdk[2].query  # q, limit, offset, type=artist
+        assert mine[3].query == sdk[3].query == {"limit": ["2"], "offset": ["0"]}
+
+
+def test_spotify_fetches_a_new_token_when_the_api_refuses_an_expired_one(
+    packages: dict[str, ModuleType], server: Loopback
+) -> None:
+    """Spotify says a token lasts an hour (expires_in 3600), but a token revoked early is
+    refused with 401: the client asks the accounts host for a new one, once, and retries."""
+    tokens = iter(["BQD-old", "BQD-new"])
+    with Loopback() as accounts:
+        accounts.responder = lambda request: Reply(
+            200,
+            json.dumps({"access_token": next(tokens), "token_type": "Bearer", "expires_in": 3600}),
+        )
+        server.responder = lambda request: (
+            Reply(401, '{"error": {"status": 401, "message": "The access token expired"}}')
+            if request.headers["Authorization"] == "Bearer BQD-old"
+            else Reply(200, ARTIST_JSON)
+        )
+        client = packages["spotify"].SpotifyClient(
+            "app-id", "app-secret", base_url=server.url, servers={"accounts": accounts.url}
+        )
+        assert client.get_artist("0OdUWJ0sBjDrqHygGUXeCF").name == "Cher"
+        assert len(accounts.requests) == 2
+        assert [r.headers["Authorization"] for r in server.requests] == [
+            "Bearer BQD-old",
+            "Bearer BQD-new",
+        ]
+        assert client.get_artist("0OdUWJ0sBjDrqHygGUXeCF").name == "Cher"  # the new one kept
+        assert len(accounts.requests) == 2
+
+
+# -- Twilio against twilio-python ------------------------------------------------------------
+
+SID = "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+MESSAGES = f"/2010-04-01/Accounts/{SID}/Messages"
+
+
+def twilio_message(sid: str, status: str = "queued") -> dict[str, Any]:
+    return {
+        "sid": sid,
+        "account_sid": SID,
+        "to": "+15558675310",
+        "from": "+15017122661",
+        "body": "Hi there",
+        "status": status,
+        "date_created": "Thu, 24 Aug 2023 05:01:45 +0000",
+        "uri": f"{MESSAGES}/{sid}.json",
+    }
+
+
+def twilio_vendor(request: Request) -> Reply:
+    """Twilio's Message resource as documented: pages linked by next_page_uri, whose
+    PageToken is the only way to the next page."""
+    if request.method == "POST":
+        return Reply(201, json.dumps(twilio_message("SM1")))
+    if request.method == "DELETE":
+        return Reply(204)
+    if request.path != f"{MESSAGES}.json":
+        return Reply(200, json.dumps(twilio_message("SM1", "delivered")))
+    token = request.query.get("PageToken", [None])[0]
+    if token is None and "Page" in request.query:
+        return Reply(400, '{"code": 20001, "message": "Page requested without its token"}')
+    query = "To=%2B15558675310&DateSent=2023-08-24&PageSize=2"
+    second = token == "PASM3"
+    page = {
+        "messages": (
+            [twilio_message("SM3")] if second else [twilio_message("SM1"), twilio_message("SM2")]
+        ),
+        "page": 1 if second else 0,
+        "page_size": 2,
+        "next_page_uri": None if second else f"{MESSAGES}.json?{query}&Page=1&PageToken=PASM3",
+        "uri": f"{MESSAGES}.json?{query}&Page={1 if second else 0}",
+    }
+    return Reply(200, json.dumps(page), {"Content-Type": "application/json"})
+
+
+def test_twilio_calls_send_what_twilio_python_sends(
+    packages: dict[str, ModuleType], server: Loopback
+) -> None:
+    pytest.importorskip("twilio")
+    import datetime as dt
+
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
+    class ToLoopback(TwilioHttpClient):  # type: ignore[misc]
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+            url = url.replace("https://api.twilio.com", server.url)
+            return super().request(method, url, *args, **kwargs)
+
+    server.responder = twilio_vendor
+    ours = packages["twilio"].TwilioClient(SID, "auth-token", base_url=server.url)
+    theirs = Client(SID, "auth-token", http_client=ToLoopback())
+
+    sent = ours.create_message(to="+15558675310", from_="+15017122661", body="Hi there")
+    made = theirs.messages.create(to="+15558675310", from_="+15017122661", body="Hi there")
+    assert (sent.sid, sent.from_, sent.status.value) == (made.sid, made.from_, made.status)
+    assert (
+        sent.date_created == made.date_created == dt.datetime(2023, 8, 24, 5, 1, 45, tzinfo=dt.UTC)
+    )
+    assert ours.fetch_message("SM1").status.value == theirs.messages("SM1").fetch().status
+    day = dt.date(2023, 8, 24)
+    walked = list(ours.iter_list_messages(to="+15558675310", date_sent=day, page_size=2))
+    listed = theirs.messages.list(to="+15558675310", date_sent=day, page_size=2)
+    assert [m.sid for m in walked] == [m.sid for m in listed] == ["SM1", "SM2", "SM3"]
+    assert ours.delete_message("SM1") is None and theirs.messages("SM1").delete() is True
+
+    calls = server.requests
+    mine, sdk = (
+        calls[0::2][:2] + calls[4:6] + calls[8:9],
+        calls[1::2][:2] + calls[6:8] + calls[9:10],
+    )
+    assert len(calls) == 10  # two pages each, no request for a page Twilio did not link
+    for own, reference in zip(mine, sdk, strict=True):
+        assert (own.method, own.path) == (reference.method, reference.path)
+        theirs_sent = sent_fields(reference)
+        if own is mine[2]:
+            # Twilio documents DateSent as YYYY-MM-DD (a day in GMT); twilio-python writes the
+            # day as a midnight timestamp, which Twilio also takes. We send the documented form.
+            assert theirs_sent["DateSent"] == ["2023-08-24T00:00:00Z"]
+            theirs_sent["DateSent"] = ["2023-08-24"]
+        assert sent_fields(own) == theirs_sent
+        assert own.headers["Authorization"] == reference.headers["Authorization"]
+    first_page, second_page = mine[2], mine[3]
+    assert first_page.query == {
+        "To": ["+15558675310"],
+        "DateSent": ["2023-08-24"],
+        "PageSize": ["2"],
+    }  # no Page=0, no token: as twilio-python sends it
+    assert second_page.query["PageToken"] == ["PASM3"]
+    delete = mine[4]
+    assert delete.body == b"" and "Content-Type" not in delete.headers
