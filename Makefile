@@ -33,9 +33,10 @@ check: $(STAMP)
 	$(BIN)/python -m ruff check generator generated tests
 
 # Every test, offline; the modules are spread over the CPUs (pytest-xdist, whole modules per
-# worker, as their fixtures are module-scoped). One module alone: .venv/bin/python -m pytest FILE.
+# worker, as their fixtures are module-scoped; the hostile-answer sweeps function by function:
+# tests/conftest.py). One module alone: .venv/bin/python -m pytest FILE.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 # Rebuild the HTTP cassettes in tests/fixtures/ from the examples in the specs.
 fixtures: $(STAMP)

@@ -63,3 +63,16 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     vcr.register_matcher("body_fields", recording.body_fields)
     vcr.register_matcher("content_type", recording.content_type)
     vcr.register_persister(recording.ProvenancePersister)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Workers take whole modules (``make test`` runs ``--dist loadgroup``: their fixtures are
+    module-scoped), except a module that sets ``SPREAD_BY_FUNCTION = True``: one with no costly
+    shared fixture and so many cases that, whole, it would keep one worker busy long after the
+    others are done. Its test functions go to the workers one by one."""
+    for item in items:
+        module = getattr(item, "module", None)
+        group = module.__name__ if module is not None else item.nodeid.split("::", 1)[0]
+        if getattr(module, "SPREAD_BY_FUNCTION", False):
+            group += "::" + getattr(item, "originalname", item.name)
+        item.add_marker(pytest.mark.xdist_group(group))

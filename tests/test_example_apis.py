@@ -486,6 +486,14 @@ def twilio_message(sid: str, status: str = "queued") -> dict[str, Any]:
 def twilio_vendor(request: Request) -> Reply:
     """Twilio's Message resource as documented: pages linked by next_page_uri, whose
     PageToken is the only way to the next page."""
+    if request.method == "POST" and request.form().get("To") == ["+1555"]:
+        error = {
+            "code": 21211,
+            "message": "Invalid 'To' Phone Number: +1555",
+            "more_info": "https://www.twilio.com/docs/errors/21211",
+            "status": 400,
+        }
+        return Reply(400, json.dumps(error))
     if request.method == "POST":
         return Reply(201, json.dumps(twilio_message("SM1")))
     if request.method == "DELETE":
@@ -539,13 +547,23 @@ def test_twilio_calls_send_what_twilio_python_sends(
     listed = theirs.messages.list(to="+15558675310", date_sent=day, page_size=2)
     assert [m.sid for m in walked] == [m.sid for m in listed] == ["SM1", "SM2", "SM3"]
     assert ours.delete_message("SM1") is None and theirs.messages("SM1").delete() is True
+    from twilio.base.exceptions import TwilioRestException
+
+    with pytest.raises(packages["twilio"].InvalidToNumberError) as refused:
+        ours.create_message(to="+1555", body="Hi")
+    with pytest.raises(TwilioRestException) as sdk_refused:
+        theirs.messages.create(to="+1555", body="Hi")
+    assert refused.value.vendor_status == str(sdk_refused.value.code) == "21211"
+    assert refused.value.vendor_message == "Invalid 'To' Phone Number: +1555"
+    assert refused.value.details == "https://www.twilio.com/docs/errors/21211"  # more_info
+    assert sdk_refused.value.msg.endswith(refused.value.vendor_message)  # (its own prefix)
 
     calls = server.requests
     mine, sdk = (
         calls[0::2][:2] + calls[4:6] + calls[8:9],
         calls[1::2][:2] + calls[6:8] + calls[9:10],
     )
-    assert len(calls) == 10  # two pages each, no request for a page Twilio did not link
+    assert len(calls) == 12  # two pages each, no request for a page Twilio did not link
     for own, reference in zip(mine, sdk, strict=True):
         assert (own.method, own.path) == (reference.method, reference.path)
         theirs_sent = sent_fields(reference)

@@ -1,7 +1,7 @@
 """Only the package's errors escape: every example answer of every spec, made hostile.
 
-Each answer a spec documents is served again truncated at every offset (a stride past 512
-bytes), with bytes flipped, nested 10,000 deep, wrapped in HTML, with other HTTP statuses, cut
+Each answer a spec documents is served again truncated at every offset (160 spread offsets past
+320 bytes), with bytes flipped, nested 10,000 deep, wrapped in HTML, with other HTTP statuses, cut
 off mid-stream and split at random chunk boundaries. Each call must return the example's result
 (any result where the change is legitimately data: flipped bytes, other 2xx statuses, a
 shorter file) or raise a subclass of the package's ``Error`` — never another exception, and
@@ -41,6 +41,7 @@ STATUSES = (200, 201, 202, 204, 301, 302, 400, 401, 403, 404, 409, 422, 429, 500
 HTML_PAGE = b"<html><head><title>Maintenance</title></head><body><p>Back soon</p></body></html>"
 CASES_RUN: dict[str, int] = {}  # hostile answers tried, by kind (printed after the module)
 MAX_REQUESTS = 6  # a task that never ends is cut off here (a TransportError), not polled forever
+SPREAD_BY_FUNCTION = True  # its four sweeps run on several workers at once (tests/conftest.py)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -267,9 +268,11 @@ FLAVOURED_IDS = [f"{flavour}-{_ids(case)}" for flavour, case in FLAVOURED]
 
 
 def _offsets(length: int) -> list[int]:
-    if length <= 512:
+    """Where an answer is cut: every offset of a short one, 160 spread over a longer one (and
+    its last two bytes, where a closing tag or brace ends)."""
+    if length <= 320:
         return list(range(length))
-    step = length // 256 + 1
+    step = length // 160 + 1
     return sorted({*range(0, length, step), length - 1, length - 2})
 
 
