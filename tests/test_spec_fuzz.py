@@ -103,7 +103,7 @@ def mutated_spec(draw: st.DrawFn) -> Any:
 
 
 @settings(
-    max_examples=1000,
+    max_examples=500,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
