@@ -1,7 +1,7 @@
 """Only the package's errors escape: every example answer of every spec, made hostile.
 
-Each answer a spec documents is served again truncated at every offset (160 spread offsets past
-320 bytes), with bytes flipped, nested 10,000 deep, wrapped in HTML, with other HTTP statuses, cut
+Each answer a spec documents is served again truncated at every offset (100 spread offsets past
+200 bytes), with bytes flipped, nested 10,000 deep, wrapped in HTML, with other HTTP statuses, cut
 off mid-stream and split at random chunk boundaries. Each call must return the example's result
 (any result where the change is legitimately data: flipped bytes, other 2xx statuses, a
 shorter file) or raise a subclass of the package's ``Error`` — never another exception, and
@@ -268,11 +268,11 @@ FLAVOURED_IDS = [f"{flavour}-{_ids(case)}" for flavour, case in FLAVOURED]
 
 
 def _offsets(length: int) -> list[int]:
-    """Where an answer is cut: every offset of a short one, 160 spread over a longer one (and
+    """Where an answer is cut: every offset of a short one, 100 spread over a longer one (and
     its last two bytes, where a closing tag or brace ends)."""
-    if length <= 320:
+    if length <= 200:
         return list(range(length))
-    step = length // 160 + 1
+    step = length // 100 + 1
     return sorted({*range(0, length, step), length - 1, length - 2})
 
 
