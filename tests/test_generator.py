@@ -15,6 +15,8 @@ import pytest
 from generator import filters, formatting, pipeline, render, writer
 from tests.conftest import ROOT, tree_digest
 
+SPREAD_BY_FUNCTION = True  # no shared fixture; its slow tests run on several workers
+
 GOLDEN_SPEC = ROOT / "tests" / "golden" / "spec" / "inventory.yaml"
 GOLDEN_TREE = ROOT / "tests" / "golden" / "expected" / "inventory"
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
+SPREAD_BY_FUNCTION = True  # no shared fixture; its slow tests run on several workers
+
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
