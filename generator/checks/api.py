@@ -119,9 +119,7 @@ def check_server(spec: Spec) -> Iterator[SpecError]:
         problem = python_name_problem(name) or base_url_problem(url)
         if problem:
             yield source.error(problem, "named", name)
-    used = {op.server for op in spec.api.operations} | {
-        getattr(spec.api.auth, "token_server", None)
-    }
+    used = {op.server for op in spec.api.operations} | set(spec.api.auth.servers_used())
     for name in server.named:
         if name not in used and used <= {None, *server.named}:  # (a misspelt name: said there)
             yield source.error(

@@ -403,6 +403,10 @@ class AuthScheme:
         """Why credentials given to a client cannot be sent (None: they can)."""
         return None
 
+    def servers_used(self) -> tuple[str, ...]:
+        """The spec's named servers this scheme sends requests to (a token endpoint)."""
+        return ()
+
     def bind(self, credentials: tuple[Any, ...], servers: Mapping[str, str]) -> Auth | None:
         """The client's auth: this scheme with the client's credentials (None: no auth);
         ``servers``: the URLs of the spec's named servers, as the client has them."""
@@ -582,7 +586,7 @@ class OAuth2ClientCredentials(AuthScheme):
                     "token_url",
                 )
                 return
-            url = named[self.token_server].rstrip("/") + self.token_url
+            url = self.token_endpoint(named)
         elif self.token_url.startswith("/"):
             spec.problem(
                 f"token_url {self.token_url!r} is a path: say on which server with "
@@ -607,22 +611,25 @@ class OAuth2ClientCredentials(AuthScheme):
 
     def openapi(self, servers: Mapping[str, str]) -> tuple[str, dict[str, Any]] | None:
         scopes = {name: "" for name in (self.scope or "").split()}
-        url = self.token_url
-        if self.token_server is not None:
-            url = servers[self.token_server].rstrip("/") + url
-        flow = {"tokenUrl": url, "scopes": scopes}
+        flow = {"tokenUrl": self.token_endpoint(servers), "scopes": scopes}
         return "oauth2", {"type": "oauth2", "flows": {"clientCredentials": flow}}
+
+    def servers_used(self) -> tuple[str, ...]:
+        return (self.token_server,) if self.token_server else ()
+
+    def token_endpoint(self, servers: Mapping[str, str]) -> str:
+        """The token URL in full: ``token_url``, on ``token_server`` when it names one."""
+        if self.token_server is None:
+            return self.token_url
+        return servers[self.token_server].rstrip("/") + self.token_url
 
     def secret_wire_names(self) -> frozenset[str]:
         # the secret as a form field, and the tokens in the token endpoint's answer
         return frozenset(("client_secret", "access_token", "refresh_token"))
 
     def bind(self, credentials: tuple[Any, ...], servers: Mapping[str, str]) -> Auth:
-        url = self.token_url
-        if self.token_server is not None:
-            url = servers[self.token_server].rstrip("/") + url
         return ClientCredentials(
-            url,
+            self.token_endpoint(servers),
             credentials[0],
             credentials[1],
             scope=self.scope,
