@@ -65,17 +65,20 @@ def hosts(server: Loopback) -> Any:
         yield server, accounts, uploads
 
 
+def client_of(package: Any, hosts: Any, flavour: Flavour, **options: Any) -> Any:
+    """The client with its API and its two named servers on the loopback hosts."""
+    api, accounts, uploads = hosts
+    servers = {"accounts": accounts.url, "uploads": uploads.url + "/v2"}
+    return flavour.make(
+        package.HostsClient, "app", "s3cret", base_url=api.url, servers=servers, **options
+    )
+
+
 def test_each_operation_goes_to_its_server_and_the_token_to_the_token_server(
     package: Any, hosts: Any, flavour: Flavour
 ) -> None:
     api, accounts, uploads = hosts
-    client = flavour.make(
-        package.HostsClient,
-        "app",
-        "s3cret",
-        base_url=api.url,
-        servers={"accounts": accounts.url, "uploads": uploads.url + "/v2"},
-    )
+    client = client_of(package, hosts, flavour)
     assert client.me() == {"id": 7}
     assert client.upload("a.pdf") == {"stored": True}
     (token,) = accounts.requests  # one token for both calls
@@ -96,14 +99,7 @@ def test_a_redirect_stays_within_the_origin_the_request_was_sent_to(
         Reply(307, "", {"Location": f"{uploads.url}/v2/files/again"}),
         Reply(200, '{"stored": true}'),
     )
-    client = flavour.make(
-        package.HostsClient,
-        "app",
-        "s3cret",
-        base_url=api.url,
-        servers={"accounts": accounts.url, "uploads": uploads.url + "/v2"},
-        retry_attempts=0,
-    )
+    client = client_of(package, hosts, flavour, retry_attempts=0)
     assert client.upload("a.pdf") == {"stored": True}
     assert [r.path for r in uploads.requests] == ["/v2/files", "/v2/files/again"]
     assert uploads.requests[1].headers["Authorization"] == "Bearer tok-1"

@@ -89,7 +89,7 @@ class _ExampleChecker:
                 "method",
             )
         path = request.get("path")
-        if path is not None and not _path_matches(op.path, str(path)):
+        if path is not None and _path_segments(op.path, str(path)) is None:
             yield where.error(
                 f"the operation's path is {op.path!r}, the example's request says {path!r}",
                 "request",
@@ -214,16 +214,7 @@ def _request_disagreements(
     """The example's request (path segments, query and form values) says what its params
     send: else the cassette would expect a request the client never makes."""
     request = example.request
-    path = str(request.get("path", "")).split("?", 1)[0]
-    segments: dict[str, str] = {}
-    if path and _path_matches(op.path, path):
-        pieces = _PLACEHOLDER.split(op.path)
-        pattern = "".join(
-            re.escape(p) if i % 2 == 0 else f"(?P<p{i}>[^/]+)" for i, p in enumerate(pieces)
-        )
-        match = re.fullmatch(pattern, path)
-        assert match is not None
-        segments = {pieces[i]: unquote(match[f"p{i}"]) for i in range(1, len(pieces), 2)}
+    segments = _path_segments(op.path, str(request.get("path", ""))) or {}
     query, body = request.get("query"), request.get("body")
     sent: dict[str, tuple[dict[str, Any], str]] = {
         "path": (segments, "path"),
@@ -239,7 +230,7 @@ def _request_disagreements(
         values, key = sent[param.location]
         if param.wire not in values or isinstance(values[param.wire], list | dict):
             continue
-        expected = _wire_text(param.type, given)
+        expected = encode_scalar(param.type, given)  # as the client writes it
         if str(values[param.wire]) != expected:
             where_sent = "path segment" if key == "path" else f"{key} value"
             yield where.error(
@@ -252,18 +243,17 @@ def _request_disagreements(
             )
 
 
-def _wire_text(kind: Type[Any], value: Any) -> str:
-    """A parameter's value as the client writes it (booleans lowercase, formats applied)."""
-    if kind.kind in ("int", "float", "bool") and isinstance(value, int | float):
-        return encode_scalar(kind, value)
-    return str(value)
-
-
-def _path_matches(template: str, path: str) -> bool:
-    """Whether an example's request path is the operation's, placeholders filled in."""
+def _path_segments(template: str, path: str) -> dict[str, str] | None:
+    """The placeholders' values in an example's request path (None: it is not the
+    operation's path, placeholders filled in)."""
     pieces = _PLACEHOLDER.split(template)  # literal, name, literal, name, ..., literal
-    pattern = "".join(re.escape(p) if i % 2 == 0 else "[^/]+" for i, p in enumerate(pieces))
-    return re.fullmatch(pattern, path.split("?", 1)[0]) is not None
+    pattern = "".join(
+        re.escape(p) if i % 2 == 0 else f"(?P<p{i}>[^/]+)" for i, p in enumerate(pieces)
+    )
+    match = re.fullmatch(pattern, path.split("?", 1)[0])
+    if match is None:
+        return None
+    return {pieces[i]: unquote(match[f"p{i}"]) for i in range(1, len(pieces), 2)}
 
 
 def _show(value: Any) -> str:

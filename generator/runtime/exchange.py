@@ -35,6 +35,7 @@ from .policy import (
     Deadline,
     Hop,
     Limits,
+    Origin,
     answer_too_large,
     header_problem,
     mask,
@@ -275,8 +276,11 @@ class Exchange:
         self.errors = errors
         self.base_url = base_url.rstrip("/")
         self.origin = origin_of(self.base_url)
-        # the vendor's own origins: a request to any goes as to the API's
-        self.origins = {self.origin, *map(origin_of, named_servers)}
+        # the vendor's own origins by base URL (a request to any goes as to the API's), worked
+        # out once: a request below one of them needs no URL parsing to know its origin
+        self.origins = {self.base_url: self.origin}
+        self.origins.update((url, origin_of(url)) for url in named_servers)
+        self.vendor_origins = set(self.origins.values())
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.timeout = timeout  # the deadline of every call that gives none of its own
@@ -325,7 +329,7 @@ class Exchange:
             deadline = self.deadline(timeout, hold)
         read_timeout = self.read_timeout + hold
         try:
-            first = self.first_hop(wire)
+            first, origin = self.first_hop(wire)
         except UnicodeEncodeError as exc:  # an extra_query value that is not Unicode text
             raise ArgumentValueError(
                 f"{op.name}(): a query value cannot be encoded ({exc.reason}); nothing was sent"
@@ -336,7 +340,7 @@ class Exchange:
                 yield from notify(hooks.request, RequestInfo(op.name, first, attempt))
             arrived = False  # the answer's headers: a failure after them is in the body
             try:
-                answer = yield from self._follow(op, first, wire, deadline, read_timeout)
+                answer = yield from self._follow(op, first, origin, wire, deadline, read_timeout)
                 arrived = True
                 if not stream:
                     yield from self.hold(answer, deadline)
@@ -370,25 +374,30 @@ class Exchange:
             return Sent(answer, attempt, deadline)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def first_hop(self, wire: WireRequest) -> Hop:
-        """The request as first sent; one on an origin not the vendor's (an auth's token request
-        elsewhere) goes alone, without anything of the transport's own."""
+    def first_hop(self, wire: WireRequest) -> tuple[Hop, Origin]:
+        """The request as first sent, and the origin it goes to; one on an origin not the
+        vendor's (an auth's token request elsewhere) goes alone, without anything of the
+        transport's own."""
         wire.base_url = wire.base_url or self.base_url  # a named server's, or the API's
         url = wire.full_url()
-        elsewhere = origin_of(url) not in self.origins
-        return Hop(wire.method, url, {**self.headers, **wire.headers}, wire.body, elsewhere)
+        origin = self.origins.get(wire.base_url) if wire.url is None else None
+        if origin is None:
+            origin = origin_of(url)  # the vendor's own link, a token endpoint
+        elsewhere = origin not in self.vendor_origins
+        hop = Hop(wire.method, url, {**self.headers, **wire.headers}, wire.body, elsewhere)
+        return hop, origin
 
     def _follow(
         self,
         op: Operation[Any],
         hop: Hop,
+        origin: Origin,
         wire: WireRequest,
         deadline: Deadline,
         read_timeout: float,
     ) -> Flow[Answer]:
-        """Send one request and follow its redirects as the policy allows: within the origin it
-        was sent to (the API's, a named server's, a token endpoint's)."""
-        origin = origin_of(hop.url)
+        """Send one request and follow its redirects as the policy allows: within ``origin``,
+        the one it was sent to (the API's, a named server's, a token endpoint's)."""
         for hops in range(1000):
             if deadline.expired():
                 raise deadline.error("before the request was sent")

@@ -103,8 +103,8 @@ class PageNumberStyle(PaginationStyle):
         # the first page goes without a number unless the caller gave one: it is the first
         given = request.args.get(paging.param)
         number = paging.first_page if given is None else int(given)
-        total = value_at(page.answer, paging.total_pages) if paging.total_pages else None
-        if isinstance(total, int) and number >= total:
+        total = _count_at(page.answer, paging.total_pages)
+        if total is not None and number >= total:
             return None
         return Next({**request.args, paging.param: number + 1})
 
@@ -119,10 +119,16 @@ class OffsetStyle(PaginationStyle):
     ) -> Next | None:
         assert paging.param is not None
         offset = int(request.args.get(paging.param) or 0) + len(page.items)
-        total = value_at(page.answer, paging.total_items) if paging.total_items else None
-        if isinstance(total, int) and not isinstance(total, bool) and offset >= total:
+        total = _count_at(page.answer, paging.total_items)
+        if total is not None and offset >= total:
             return None  # every item seen: no request for an empty page
         return Next({**request.args, paging.param: offset})
+
+
+def _count_at(answer: Any, path: tuple[str, ...]) -> int | None:
+    """The number at ``path`` in the answer (a total the walk stops at), if it gives one."""
+    count = value_at(answer, path) if path else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
 
 
 class CursorStyle(PaginationStyle):
