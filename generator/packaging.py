@@ -23,7 +23,7 @@ from generator.model import Spec
 # project's own pyproject.toml by a test.
 RUNTIME_DEPENDENCIES = (
     "requests>=2.31,<3",
-    "defusedxml>=0.7.1,<0.8",
+    "lxml>=5.3,<7",
     "requests-toolbelt>=1.0,<2",
     "tqdm>=4.66,<5",
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from typing import Any, TypeVar, cast
 
@@ -36,7 +36,7 @@ from .files import Download, FileTarget
 from .hooks import CallInfo, Hooks, joined
 from .options import CALL_OPTIONS_KEY, CallOptions
 from .pagination import PAGINATION_STYLES, Next, Page, items_of, more_after, same_origin_link
-from .policy import Limits, PollPacer, base_url_problem, collect, mask
+from .policy import Deadline, Limits, PollPacer, base_url_problem, collect, mask
 from .results import BinaryResult
 from .status import Status, StatusCallback
 from .tasks import LONG_RUNNING_PROTOCOLS, Task, TaskState, resumed
@@ -181,11 +181,13 @@ class Calls:
         stream: bool = False,
         hold: float = 0.0,
         url: str | None = None,
+        read: Callable[[Answer, Deadline], Flow[None]] | None = None,
     ) -> Flow[Sent]:
         """Build and send the request; raise on an HTTP status the operation does not accept.
         ``hold``: seconds the server may keep the request open on purpose (a long poll), allowed
         on top of the read timeout and the deadline; ``url``: the vendor's own URL for it (a
-        next page). Unless ``stream``, the answer's body has been read."""
+        next page). Unless ``stream``, the answer's body has been read (by ``read``: see
+        ``Exchange.send``)."""
         auth = self.auth if op.sends_credentials else None
         wire = build_request(self.api, op, args, auth)
         wire.url = url
@@ -203,13 +205,13 @@ class Calls:
             auth = None
         hooks = joined(self.hooks, options.hooks if options else None)
         if hooks is None or not hooks.call:
-            sent = yield from self._exchange(op, wire, auth, stream, hold, options, hooks)
+            sent = yield from self._exchange(op, wire, auth, stream, hold, options, hooks, read)
         else:
             with ExitStack() as spans:  # the caller's context around the whole exchange
                 info = CallInfo(op.name, op.wire_name, wire.method, self._shown_url(wire))
                 for enter in hooks.call:
                     spans.enter_context(enter(info))
-                sent = yield from self._exchange(op, wire, auth, stream, hold, options, hooks)
+                sent = yield from self._exchange(op, wire, auth, stream, hold, options, hooks, read)
         if not self.decoder.accepted(op, sent.answer.status):
             if stream:
                 yield from self.exchange.read_error_body(sent)
@@ -225,6 +227,7 @@ class Calls:
         hold: float,
         options: CallOptions | None,
         hooks: Hooks | None,
+        read: Callable[[Answer, Deadline], Flow[None]] | None = None,
     ) -> Flow[Sent]:
         timeout = options.timeout if options else None
         retries = options.retries if options else None
@@ -238,10 +241,13 @@ class Calls:
                     timeout=timeout,
                     retries=retries,
                     hooks=hooks,
+                    read=read,
                 )
             )
         return (
-            yield from self._authenticated(op, wire, auth, stream, hold, timeout, retries, hooks)
+            yield from self._authenticated(
+                op, wire, auth, stream, hold, timeout, retries, hooks, read
+            )
         )
 
     def _shown_url(self, wire: WireRequest) -> str:
@@ -261,6 +267,7 @@ class Calls:
         timeout: float | None,
         retries: int | None,
         hooks: Hooks | None,
+        read: Callable[[Answer, Deadline], Flow[None]] | None = None,
     ) -> Flow[Sent]:
         """Send ``wire`` as the auth's flow says: the requests it yields are sent (its own, a
         token request, too) and their answers handed back; the request itself may be sent
@@ -290,6 +297,7 @@ class Calls:
                         deadline=deadline,
                         retries=retries,
                         hooks=hooks,
+                        read=read,
                     )
                     reply = sent.answer
                 else:  # the auth's own request (a token request)
@@ -312,8 +320,9 @@ class Calls:
     def call_flow(self, op: Operation[T], args: Mapping[str, Any]) -> Flow[T]:
         """Send one operation and return its decoded result; long-running answers are polled to
         the end (with the client's wait time and status callback)."""
-        sent = yield from self.send_flow(op, args)
-        result = self.decoder.decode(op, sent.answer)
+        reading = Reading(self, op)
+        sent = yield from self.send_flow(op, args, read=reading)
+        result = reading.result(sent.answer)
         if isinstance(result, Status):
             if op.result.kind == "status":
                 return cast(T, result)  # status/cancel calls hand back the envelope itself
@@ -350,8 +359,10 @@ class Calls:
         yielded = 0
         walked: set[str] = set()
         while request is not None and (max_items is None or yielded < max_items):
-            answer = (yield from self.send_flow(op, request.args, url=request.url)).answer
-            decoded = self.decoder.decode(op, answer)
+            reading = Reading(self, op)
+            sent = yield from self.send_flow(op, request.args, url=request.url, read=reading)
+            answer = sent.answer
+            decoded = reading.result(answer)
             if isinstance(decoded, Status):  # an envelope: its result is the page
                 decoded = self.decoder.final_result(op, decoded)
             with self.decoder.package_errors():
@@ -390,9 +401,9 @@ class Calls:
             name for name in (xml.status_element, xml.message_element, xml.code_element) if name
         )
         elements = ElementStream(
-            op.stream_items,
+            [op.stream_items],
             watch=watch,
-            expect_root=decoder.expected_root(op),
+            check_root=lambda tag: decoder.check_root(op, tag),
             max_item_bytes=self.limits.max_item_bytes,
         )
         while True:
@@ -551,3 +562,34 @@ class Calls:
         if self.api.long_running is None:
             raise TypeError(f"{self.api.name} declares no long-running protocol")
         return self.api.long_running
+
+
+class Reading:
+    """How the body of a plain call's answer is read (``Exchange.send``'s ``read``): an answer
+    the operation accepts, in a decoding that can decode as it arrives (XML), is decoded while
+    it is read, so that neither its body nor its whole tree is held beside the result; any
+    other is held whole, then decoded by ``result``."""
+
+    __slots__ = ("calls", "op", "decoded", "answer")
+
+    def __init__(self, calls: Calls, op: Operation[Any]) -> None:
+        self.calls = calls
+        self.op = op
+        self.decoded: Any = None
+        self.answer: Answer | None = None  # the answer ``decoded`` was read from
+
+    def __call__(self, answer: Answer, deadline: Deadline) -> Flow[None]:
+        decoder, exchange = self.calls.decoder, self.calls.exchange
+        accepted = decoder.accepted(self.op, answer.status)
+        reader = decoder.reader(self.op, answer) if accepted else None
+        if reader is None:
+            yield from exchange.hold(answer, deadline)
+            return
+        yield from exchange.read_into(answer, deadline, reader.feed)
+        self.decoded, self.answer = reader.close(), answer
+
+    def result(self, answer: Answer) -> Any:
+        """The decoded result of ``answer`` (the one ``send`` returned)."""
+        if answer is self.answer:
+            return self.decoded
+        return self.calls.decoder.decode(self.op, answer)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import enum
+import functools
 import json
+import keyword
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
@@ -58,11 +61,29 @@ class Model:
     """Base of generated models. ``extra`` keeps wire fields the spec does not declare."""
 
     extra: dict[str, JsonValue] = field(default_factory=dict, repr=False)
-    # The wire text of XML values decoded into non-text types (e.g. a date as the vendor sent it).
-    raw: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # The wire texts of XML values whose type would not write them back the same way (``007``
+    # for an int, ``1`` for a bool, an empty element): with the values, all ``raw`` needs. A
+    # listing's rows keep none, so their wire text is not held a second time.
+    _wire_texts: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     __wire_fields__: ClassVar[tuple[Field, ...]] = ()
     __xml_element__: ClassVar[str | None] = None
+
+    @property
+    def raw(self) -> dict[str, str]:
+        """The wire text of each field of a non-text scalar type, by wire name (a date as the
+        vendor wrote it, ``raw["mail_date"] == "20171108124802"``): exactly as it came when
+        its type would write it otherwise, else as the type writes the value."""
+        odd = self._wire_texts or {}
+        texts: dict[str, str] = {}
+        for spec in self.__wire_fields__:
+            if spec.wire in odd:
+                texts[spec.wire] = odd[spec.wire]
+                continue
+            value = getattr(self, spec.name)
+            if value is not None and value is not NULL and spec.type.kind in _RAW_KINDS:
+                texts[spec.wire] = encode_scalar(spec.type, value)
+        return texts
 
     def to_dict(self) -> dict[str, JsonValue]:
         """The model as JSON-ready data keyed by Python field names (plus unknown wire fields)."""
@@ -71,6 +92,10 @@ class Model:
             out[spec.name] = to_jsonable(getattr(self, spec.name))
         out.update(self.extra)
         return out
+
+
+# The kinds whose wire text ``raw`` reports: scalars that are not text.
+_RAW_KINDS = frozenset(("int", "float", "bool", "datetime", "date", "enum"))
 
 
 STR: Type[str] = Type("str")
@@ -281,14 +306,22 @@ def _add(parent: dict[str, JsonValue], key: str, value: JsonValue) -> None:
         parent[key] = [existing, value]
 
 
-def decode_xml(kind: Type[T], element: Element, where: str = "") -> T:
+# Lists decoded while their document arrives (a plain call's long listing): the decoded items
+# by the element that held them and their tag, put in place when the rest is decoded.
+Spliced = dict[Any, dict[str, list[Any]]]
+
+
+def decode_xml(
+    kind: Type[T], element: Element, where: str = "", spliced: Spliced | None = None
+) -> T:
     """Convert an XML element into the declared type. Repeated children make lists, so a list
-    field holds 0, 1 or many items however many the vendor sent."""
+    field holds 0, 1 or many items however many the vendor sent. ``spliced``: items already
+    decoded and taken out of the tree (``list_paths``), by the element that held them."""
     where = where or element.tag
     if kind.kind == "union":
         kind = _decoded_option(kind, [*(child.tag for child in element), *element.attrib])
     if kind.kind == "model":
-        return cast(T, _model_from_element(kind.target, element, where))
+        return cast(T, _model_from_element(kind.target, element, where, spliced))
     if kind.kind == "json":
         return cast(T, element_to_json(element))
     return _decode_xml_text(kind, element.text or "", where)
@@ -303,6 +336,47 @@ def _decode_xml_text(kind: Type[T], text: str, where: str) -> T:
         return cast(T, _SCALAR_PARSERS[kind.kind](text, kind.format))
     except (ValueError, TypeError) as exc:
         raise DecodeError(f"cannot decode {where}: {exc}", body_excerpt=text[:200]) from None
+
+
+class ListPath(NamedTuple):
+    """A list of an answer that can be decoded item by item while the document arrives: its
+    items' path of tags below the root, their type, and whether the element holding them has
+    a model that reads its own text (which then must not be dropped as items go)."""
+
+    tags: tuple[str, ...]
+    item: Type[Any]
+    keep_text: bool
+
+
+@functools.cache
+def list_paths(kind: Type[Any]) -> tuple[ListPath, ...]:
+    """The lists of an XML answer of type ``kind`` (a model) whose items can be taken out of the
+    tree one by one as they are complete: every list field reached through single model
+    fields, the outermost only (a list inside a list's item goes with its item)."""
+    paths: list[ListPath] = []
+    if kind.kind == "model":
+        _collect_lists(kind.target, (), paths, set())
+    return tuple(paths)
+
+
+def _collect_lists(
+    cls: type[Model], prefix: tuple[str, ...], paths: list[ListPath], seen: set[type]
+) -> None:
+    if cls in seen:
+        return  # a model that holds itself: its inner lists go with the outer element
+    seen = seen | {cls}
+    reads_text = any(spec.text for spec in cls.__wire_fields__)
+    for spec in cls.__wire_fields__:
+        if spec.attribute or spec.text:
+            continue
+        kind = spec.type
+        if kind.kind == "list" and kind.item is not None:
+            if spec.item_wire:
+                paths.append(ListPath((*prefix, spec.wire, spec.item_wire), kind.item, False))
+            else:
+                paths.append(ListPath((*prefix, spec.wire), kind.item, reads_text))
+        elif kind.kind == "model":
+            _collect_lists(kind.target, (*prefix, spec.wire), paths, seen)
 
 
 # Per-model decoding plans, built once per class: for each wire name, the field and a direct
@@ -324,24 +398,24 @@ class _Step(NamedTuple):
 
 class _Plan(NamedTuple):
     steps: dict[str, _Step]
-    attributes: tuple[Field, ...]
+    attributes: tuple[Field, ...]  # and the field holding the element's own text, if any
     required: tuple[Field, ...]
-    # For rows of scalar children only (the bulk of a listing): the wire names that may appear,
-    # the ones needing a parser, and the ones whose attribute name differs.
-    scalar_wires: frozenset[str]
-    parsed: tuple[tuple[str, Callable[[str], Any], bool], ...]  # wire, parse, empty is None
-    renamed: tuple[tuple[str, str], ...]
-    required_names: tuple[str, ...]
-    has_text: bool = False  # a field holds the element's own text (no fast path then)
+    # Rows of distinct, declared scalar children (the bulk of a listing) take a decoder
+    # compiled for the class: ``rows(element)`` gives the model, or None when the row is not
+    # such a row or a value needs the general path (which reports the first bad one).
+    rows: Callable[[Any], Any] | None
 
 
 _PLANS: dict[type, _Plan] = {}
 
 
-def _fixed_width_parser(fmt: str, kind: str) -> Callable[[str], Any] | None:
+def _fixed_width_parser(
+    fmt: str, kind: str, *, strict: bool = False
+) -> Callable[[str], Any] | None:
     """A fast parser for formats like ``%Y%m%d%H%M%S`` (fixed-width digit fields and literal
     separators); None when the format needs strptime. Anything unexpected falls back to strptime,
-    which raises the usual error."""
+    which raises the usual error; ``strict``: it raises ValueError instead, so that what it
+    returns is always what the format writes back (a year from 1000 on)."""
     spans: dict[str, tuple[int, int]] = {}
     literals: list[tuple[int, str]] = []
     position = i = 0
@@ -360,7 +434,13 @@ def _fixed_width_parser(fmt: str, kind: str) -> Callable[[str], Any] | None:
     if "%Y" not in spans:
         return None
     total = position
-    slow = _parse_datetime if kind == "datetime" else _parse_date
+    lenient = _parse_datetime if kind == "datetime" else _parse_date
+
+    def slow(text: str, fmt: str) -> Any:
+        if strict:
+            raise ValueError(f"not exactly {fmt!r}: {text!r}")
+        return lenient(text, fmt)
+
     # (start, end) of each part; (0, 0) for a part the format lacks (month/day 1, time 0)
     (y0, y1), (m0, m1), (d0, d1), (h0, h1), (n0, n1), (s0, s1) = (
         spans.get(code, (0, 0)) for code in ("%Y", "%m", "%d", "%H", "%M", "%S")
@@ -374,6 +454,7 @@ def _fixed_width_parser(fmt: str, kind: str) -> Callable[[str], Any] | None:
             len(text) == total
             and text.isascii()
             and (text.isdigit() if digits_only else all(text[p] == c for p, c in literals))
+            and text[y0] != "0"
         ):
             try:
                 # the constructor checks ranges: month 13 or day 32 raise ValueError
@@ -429,50 +510,123 @@ def _plan(cls: type[Model]) -> _Plan:
                 mode = _OTHER
             empty_is_none = kind not in ("str", "enum") or spec.nullable
             steps[spec.wire] = _Step(spec.name, mode, parse, empty_is_none, spec)
-        scalars = [step for step in steps.values() if step.mode == _SCALAR]
         plan = _PLANS[cls] = _Plan(
             steps,
             tuple(spec for spec in cls.__wire_fields__ if spec.attribute or spec.text),
             tuple(spec for spec in cls.__wire_fields__ if spec.required),
-            frozenset(step.spec.wire for step in scalars),
-            tuple(
-                (step.spec.wire, step.parse, step.empty_is_none)
-                for step in scalars
-                if step.parse is not None
-            ),
-            tuple((step.spec.wire, step.name) for step in scalars if step.spec.wire != step.name),
-            tuple(spec.name for spec in cls.__wire_fields__ if spec.required),
-            any(spec.text for spec in cls.__wire_fields__),
+            _compile_rows(cls, steps),
         )
     return plan
 
 
-def _model_from_element(cls: type[M], element: Element, where: str) -> M:
+def _compile_rows(cls: type[Model], steps: dict[str, _Step]) -> Callable[[Any], Any] | None:
+    """A decoder for rows of distinct, declared scalar children without attributes: the bulk
+    of a listing. Compiled once per model class, as ``dataclasses`` compiles ``__init__``: one
+    line per field, so a row costs a dict of its children's texts and one step per field. It
+    gives what the general path gives, or None to hand the row over to it (an empty element,
+    a missing required field, a value that does not parse: the general path reports it).
+    None when the class cannot take this path (a field holds the element's own text, or a
+    required field is not a child scalar)."""
+    fields = cls.__wire_fields__
+    if any(spec.text for spec in fields):
+        return None
+    scalar = {wire for wire, step in steps.items() if step.mode == _SCALAR}
+    if any(spec.required and spec.wire not in scalar for spec in fields):
+        return None
+    defaults = {f.name: f for f in dataclasses.fields(cls)}
+    env: dict[str, Any] = {"new": object.__new__, "cls": cls, "wires": frozenset(scalar)}
+    body: list[str] = []
+    for i, spec in enumerate(fields):
+        attribute = spec.name
+        if not attribute.isidentifier() or keyword.iskeyword(attribute):
+            return None  # never for a generated model: its fields are checked names
+        step = steps.get(spec.wire)
+        if step is None or step.mode != _SCALAR:  # absent on this path: its default
+            default = defaults[attribute]
+            if default.default_factory is not dataclasses.MISSING:
+                env[f"d{i}"] = default.default_factory
+                body.append(f"row.{attribute} = d{i}()")
+            else:
+                env[f"d{i}"] = None if default.default is dataclasses.MISSING else default.default
+                body.append(f"row.{attribute} = d{i}")
+            continue
+        env[f"w{i}"] = spec.wire
+        body += [f"v = get(w{i})", "if v is None:", f"    if w{i} in texts:", "        return None"]
+        if spec.required:
+            body.append("    return None")
+        body += [f"    row.{attribute} = None", "else:"]
+        if step.parse is None:
+            body.append(f"    row.{attribute} = v")
+            continue
+        parse, check = _exact_parser(spec.type, step.parse)
+        env[f"p{i}"] = parse
+        body.append(f"    x = p{i}(v)")
+        if check is not None:  # a text its type would write otherwise is kept for ``raw``
+            env[f"c{i}"] = check
+            body += [f"    if c{i}(x) != v:", "        odd = odd or {}", f"        odd[w{i}] = v"]
+        body.append(f"    row.{attribute} = x")
+    source = "\n".join(
+        [
+            "def rows(element):",
+            "    texts = {child.tag: child.text for child in element}",
+            "    if len(texts) != len(element) or not texts.keys() <= wires or element.attrib:",
+            "        return None",
+            "    get = texts.get",
+            "    row = new(cls)",
+            "    odd = None",
+            "    try:",
+            *(f"        {line}" for line in body),
+            "    except (ValueError, TypeError):",
+            "        return None",
+            "    row.extra = {}",
+            "    row._wire_texts = odd",
+            "    return row",
+        ]
+    )
+    exec(compile(source, f"<rows of {cls.__qualname__}>", "exec"), env)  # noqa: S102
+    return cast(Callable[[Any], Any], env["rows"])
+
+
+def _exact_parser(
+    kind: Type[Any], parse: Callable[[str], Any]
+) -> tuple[Callable[[str], Any], Callable[[Any], str] | None]:
+    """The compiled path's parser of a scalar, and how to tell a text its type would write
+    otherwise (None: it always writes it back the same)."""
+    if kind.kind in ("enum", "str"):
+        return parse, None  # a member's value is its text; an unknown text is kept as is
+    if kind.kind == "int" and not kind.format:
+        return int, str
+    if kind.kind in ("datetime", "date") and kind.format:
+        exact = _fixed_width_parser(kind.format, kind.kind, strict=True)
+        if exact is not None:
+            return exact, None
+    return parse, lambda value: encode_scalar(kind, value)
+
+
+def _model_from_element(
+    cls: type[M], element: Element, where: str, spliced: Spliced | None = None
+) -> M:
     plan = _plan(cls)
-    if not element.attrib and not plan.has_text:
-        # Fast path: every child a distinct, declared scalar. The texts are gathered at C speed
-        # and only the typed fields run Python code.
-        texts = {child.tag: child.text or "" for child in element}
-        if len(texts) == len(element) and texts.keys() <= plan.scalar_wires:
-            row = _scalar_row(cls, plan, texts)
-            if row is not None:
-                return row
-            # a value failed: the general path below reports the first bad one in document order
+    taken = spliced.get(element) if spliced else None
+    if plan.rows is not None and taken is None:
+        row = plan.rows(element)
+        if row is not None:
+            return cast(M, row)
     steps, attributes, required = plan.steps, plan.attributes, plan.required
     values: dict[str, Any] = {}
     extra: dict[str, JsonValue] = {}
-    raw: dict[str, str] = {}
+    odd: dict[str, str] = {}
     for spec in attributes:  # and the element's own text, for a text field
         text = (element.text or "").strip() if spec.text else element.attrib.get(spec.wire)
         if text is not None and (text or not spec.text):
-            values[spec.name] = _decode_xml_text(spec.type, text, f"{where}@{spec.wire}")
-            if spec.type.kind != "str":
-                raw[spec.wire] = text
+            value = _decode_xml_text(spec.type, text, f"{where}@{spec.wire}")
+            values[spec.name] = value
+            _keep_odd(odd, spec, value, text)
     if element.attrib:
         known = {spec.wire for spec in attributes if spec.attribute}
-        for name, value in element.attrib.items():
+        for name, text in element.attrib.items():
             if name not in known:
-                extra[f"@{name}"] = value
+                extra[f"@{name}"] = text
     for child in element:
         tag = child.tag
         step = steps.get(tag)
@@ -483,65 +637,56 @@ def _model_from_element(cls: type[M], element: Element, where: str) -> M:
             parse = step.parse
             if parse is None:
                 values[step.name] = text
-            else:
-                raw[tag] = text
-                if not text and step.empty_is_none:
-                    values[step.name] = None
-                    continue
-                try:
-                    values[step.name] = parse(text)
-                except (ValueError, TypeError) as exc:
-                    raise DecodeError(
-                        f"cannot decode {where}.{tag}: {exc}", body_excerpt=text[:200]
-                    ) from None
+                continue
+            if not text and step.empty_is_none:
+                values[step.name] = None
+                _keep_odd(odd, step.spec, None, text)
+                continue
+            try:
+                value = values[step.name] = parse(text)
+            except (ValueError, TypeError) as exc:
+                raise DecodeError(
+                    f"cannot decode {where}.{tag}: {exc}", body_excerpt=text[:200]
+                ) from None
+            _keep_odd(odd, step.spec, value, text)
         else:
-            _decode_structured(step, child, values, f"{where}.{tag}")
+            _decode_structured(step, child, values, f"{where}.{tag}", spliced)
+    if taken:
+        for tag, items in taken.items():
+            values.setdefault(steps[tag].name, []).extend(items)
     for spec in required:
         if spec.name not in values:
             raise DecodeError(f"{where}: required element {spec.wire!r} is missing")
-    return cls(**values, extra=extra, raw=raw)
+    return cls(**values, extra=extra, _wire_texts=odd or None)
 
 
-def _scalar_row(cls: type[M], plan: _Plan, texts: dict[str, Any]) -> M | None:
-    """A model from ``{wire name: text}`` of scalar fields (the fast path; same results), or
-    None when a value does not parse or a required field is missing."""
-    raw: dict[str, str] = {}
-    for wire, parse, empty_is_none in plan.parsed:
-        text = texts.get(wire)
-        if text is None:
-            continue
-        raw[wire] = text
-        if not text and empty_is_none:
-            texts[wire] = None
-            continue
-        try:
-            texts[wire] = parse(text)
-        except (ValueError, TypeError):
-            return None
-    for wire, name in plan.renamed:
-        if wire in texts:
-            texts[name] = texts.pop(wire)
-    for name in plan.required_names:
-        if name not in texts:
-            return None
-    return cls(**texts, extra={}, raw=raw)
+def _keep_odd(odd: dict[str, str], spec: Field, value: Any, text: str) -> None:
+    """Keep ``text`` for ``raw`` when the field's type would not write ``value`` as it."""
+    if spec.type.kind in _RAW_KINDS and (value is None or encode_scalar(spec.type, value) != text):
+        odd[spec.wire] = text
 
 
-def _decode_structured(step: _Step, child: Element, values: dict[str, Any], where: str) -> None:
+def _decode_structured(
+    step: _Step, child: Element, values: dict[str, Any], where: str, spliced: Spliced | None
+) -> None:
     """A child that is a model, a list item, a wrapped list or anything else."""
     spec = step.spec
     if step.mode == _LIST:
         assert spec.type.item is not None
-        values.setdefault(step.name, []).append(decode_xml(spec.type.item, child, where))
+        values.setdefault(step.name, []).append(decode_xml(spec.type.item, child, where, spliced))
     elif step.mode == _WRAPPED_LIST:
         assert spec.type.item is not None
-        values.setdefault(step.name, []).extend(
-            decode_xml(spec.type.item, item, f"{where}.{item.tag}")
+        items = values.setdefault(step.name, [])
+        items.extend(
+            decode_xml(spec.type.item, item, f"{where}.{item.tag}", spliced)
             for item in child
             if item.tag == spec.item_wire
         )
+        taken = spliced.get(child) if spliced else None
+        if taken and spec.item_wire in taken:
+            items.extend(taken[spec.item_wire])
     else:
-        values[step.name] = decode_xml(spec.type, child, where)
+        values[step.name] = decode_xml(spec.type, child, where, spliced)
 
 
 # -- encoding ------------------------------------------------------------------------------------

@@ -7,18 +7,18 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from .answer import Answer
 from .builtin_types import Type, type_expression
-from .codec import decode_json, decode_xml, value_at
+from .codec import Spliced, decode_json, decode_xml, list_paths, value_at
 from .descriptors import ApiDescription, Operation
 from .errors import ApiError, DecodeError, HttpError, VendorError
 from .exchange import retry_after
 from .policy import header_problem
 from .results import BinaryResult
 from .status import Status, parse_status
-from .xml import looks_like_xml, parse_xml, xml_value
+from .xml import ElementStream, looks_like_xml, parse_xml, xml_value
 
 _BODY_EXCERPT = 2000
 
@@ -34,6 +34,11 @@ class Decoder:
     def decode(self, op: Operation[Any], answer: Answer) -> Any:
         with self.package_errors():
             return DECODINGS[op.decoding].decode(self, op, answer)
+
+    def reader(self, op: Operation[Any], answer: Answer) -> AnswerReader | None:
+        """What decodes ``answer`` while its body arrives, when its decoding can (None: the
+        body is held whole and ``decode`` decodes it)."""
+        return DECODINGS[op.decoding].reader(self, op, answer)
 
     @contextlib.contextmanager
     def package_errors(self) -> Iterator[None]:
@@ -317,6 +322,103 @@ class Decoder:
             ) from None
 
 
+class AnswerReader(Protocol):
+    """Decodes an answer while its body arrives: ``feed`` each piece, ``close`` at its end
+    for the result."""
+
+    def feed(self, data: bytes) -> None: ...
+
+    def close(self) -> Any: ...
+
+
+class XmlAnswerReader:
+    """An XML answer of a plain call, decoded as it arrives: the items of its lists
+    (``list_paths``: a listing's rows) are decoded as soon as each is complete and taken out
+    of the tree, so that neither the body nor the whole tree is held beside the result; the
+    rest of the document is decoded at its end. Errors come in the order of a document decoded
+    whole: the root, then the vendor status (checked before the first item when it comes
+    before them), then the first item that did not decode."""
+
+    def __init__(self, decoder: Decoder, op: Operation[Any], http_status: int) -> None:
+        self.decoder = decoder
+        self.op = op
+        self.http_status = http_status
+        self.paths = list_paths(op.result)
+        self.stream = ElementStream(
+            [path.tags for path in self.paths],
+            check_root=self._check_root,
+            take=self._take if self.paths else None,
+            keep_text=[path.keep_text for path in self.paths],
+        )
+        self.spliced: Spliced = {}
+        self.failure: ApiError | None = None
+        self.checked = False
+        self._last: tuple[Any, int, list[Any]] | None = None  # container, path, its items
+        self._where: dict[int, str] = {}
+
+    def feed(self, data: bytes) -> None:
+        with self.decoder.package_errors():
+            try:
+                for _events in self.stream.steps((data,)):
+                    pass
+            except DecodeError as exc:
+                raise self._unreadable(exc) from None
+
+    def close(self) -> Any:
+        decoder = self.decoder
+        with decoder.package_errors():
+            try:
+                self.stream.close()
+            except DecodeError as exc:
+                raise self._unreadable(exc) from None
+            root = self.stream.root
+            status, code, message = decoder.xml_status(root)
+            decoder.check_xml_status(
+                self.op, status, message, self.http_status, payload=root, code=code
+            )
+            if self.failure is not None:
+                raise self.failure
+            return decode_xml(self.op.result, root, spliced=self.spliced or None)
+
+    def _check_root(self, tag: str) -> None:
+        self.decoder.check_root(self.op, tag)
+
+    def _unreadable(self, exc: DecodeError) -> ApiError:
+        """A document that cannot be read (not a value that cannot be decoded), as
+        ``Decoder.parse_xml`` words it."""
+        if isinstance(exc, self.decoder.errors.decode):
+            return exc  # already worded (the wrong root)
+        return self.decoder.errors.decode(
+            f"{self.op.wire_name}: {exc}", body_excerpt=exc.body_excerpt
+        )
+
+    def _take(self, index: int, container: Any, element: Any) -> None:
+        if self.failure is not None:
+            return  # an item did not decode: the rest is only read (the status may say why)
+        if not self.checked:
+            self.checked = True
+            root = self.stream.root
+            status, code, message = self.decoder.xml_status(root)
+            if status is not None:
+                self.decoder.check_xml_status(
+                    self.op, status, message, self.http_status, payload=root, code=code
+                )
+        path = self.paths[index]
+        where = self._where.get(index)
+        if where is None:
+            where = self._where[index] = ".".join((self.stream.root.tag, *path.tags))
+        try:
+            item = decode_xml(path.item, element, where)
+        except ApiError as exc:
+            self.failure = exc
+            return
+        last = self._last
+        if last is None or last[0] is not container or last[1] != index:
+            items = self.spliced.setdefault(container, {}).setdefault(path.tags[-1], [])
+            last = self._last = (container, index, items)
+        last[2].append(item)
+
+
 class Decoding:
     """How an operation's answer is read: one class per spec ``decoding``, in ``DECODINGS``.
     Besides decoding it says which answer types it can produce and what the checks, the
@@ -334,6 +436,10 @@ class Decoding:
 
     def decode(self, decoder: Decoder, op: Operation[Any], answer: Answer) -> Any:
         raise NotImplementedError
+
+    def reader(self, decoder: Decoder, op: Operation[Any], answer: Answer) -> AnswerReader | None:
+        """A reader decoding the answer as it arrives (None: it is decoded once held whole)."""
+        return None
 
     def result_problem(self, result: Type[Any]) -> str | None:
         """Why this decoding cannot produce ``result`` (None: it can)."""
@@ -376,6 +482,9 @@ class XmlDecoding(Decoding):
 
     def decode(self, decoder: Decoder, op: Operation[Any], answer: Answer) -> Any:
         return decoder._decode_xml(op, answer)
+
+    def reader(self, decoder: Decoder, op: Operation[Any], answer: Answer) -> AnswerReader:
+        return XmlAnswerReader(decoder, op, answer.status)
 
     def result_problem(self, result: Type[Any]) -> str | None:
         if result.kind == "list":

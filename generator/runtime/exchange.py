@@ -45,6 +45,8 @@ from .policy import (
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
+# An answer decoded as it is read keeps its body too while it is no larger than this.
+KEPT_BYTES = 1 << 20
 
 
 # -- actions ------------------------------------------------------------------------------------
@@ -308,6 +310,7 @@ class Exchange:
         deadline: Deadline | None = None,
         retries: int | None = None,
         hooks: Hooks | None = None,
+        read: Callable[[Answer, Deadline], Flow[None]] | None = None,
     ) -> Flow[Sent]:
         """Send ``wire``, retrying safe operations (and those carrying an idempotency key) on
         network failures and retryable statuses, all within the call's deadline (``deadline``
@@ -316,7 +319,9 @@ class Exchange:
         ``hold`` seconds are allowed on top of the read timeout and the deadline (the server
         holds a long poll that long on purpose). ``retries``: this call's own number of
         retries, whether or not the spec marks the operation safe (the caller's decision);
-        ``hooks`` see every request, answer and retry."""
+        ``hooks`` see every request, answer and retry. ``read``: how the body of an answer
+        that is not streamed is read (default: ``hold``, whole into ``content``); a failure
+        while reading it is retried as one before the answer."""
         for name, value in wire.headers.items():  # the auth's included
             problem = header_problem(name, value)
             if problem is not None:
@@ -343,7 +348,7 @@ class Exchange:
                 answer = yield from self._follow(op, first, origin, wire, deadline, read_timeout)
                 arrived = True
                 if not stream:
-                    yield from self.hold(answer, deadline)
+                    yield from (read or self.hold)(answer, deadline)
             except ApiError as exc:  # the policy refused: a redirect, a limit, a cut stream
                 raise self.errors.adopt(exc, op.wire_name) from None
             except NetworkFailure as failure:
@@ -453,6 +458,28 @@ class Exchange:
         while (pieces := (yield from body.next())) is not None:
             parts.extend(pieces)
         answer.content = b"".join(parts)
+        answer.held = True
+        yield Release(answer)
+
+    def read_into(
+        self, answer: Answer, deadline: Deadline, feed: Callable[[bytes], None]
+    ) -> Flow[None]:
+        """Read the whole body as ``hold`` does (bounded by ``max_answer_bytes``), handing each
+        piece to ``feed`` as it arrives instead of holding it. A small answer is kept in
+        ``content`` too (``last_response.content``); one larger than ``KEPT_BYTES`` is not."""
+        body = self.reader(answer, deadline, held=True, whole=True)
+        kept: list[bytes] | None = []
+        size = 0
+        while (pieces := (yield from body.next())) is not None:
+            for piece in pieces:
+                if kept is not None:
+                    size += len(piece)
+                    if size <= KEPT_BYTES:
+                        kept.append(piece)
+                    else:
+                        kept = None
+                feed(piece)
+        answer.content = b"".join(kept) if kept else b""
         answer.held = True
         yield Release(answer)
 

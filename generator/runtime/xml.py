@@ -1,49 +1,57 @@
-"""XML in and out. Parsing goes through defusedxml: entity expansion and DTDs are refused."""
+"""XML in and out. Answers are parsed by lxml (libxml2, in C) as they arrive, configured to trust
+nothing: a DTD is refused before any of it reaches the parser, so no entity can be declared,
+let alone expanded or fetched; no entity is resolved, nothing is loaded from the network, and
+libxml2's own limits stay on (no huge-tree mode: 256 levels deep, 10 MB in one text node).
+Request documents are written with the standard library's ElementTree."""
 
 from __future__ import annotations
 
+import codecs
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
+from xml.etree.ElementTree import Element, SubElement, tostring
 
 from .builtin_types import Type
 from .codec import NULL, TEXT_KEY, Model, encode_scalar, union_option
 from .errors import DecodeError
 from .policy import item_too_large
 
-# Errors the XML parser raises for an encoding it cannot read: an unknown name (LookupError),
-# a multi-byte one expat does not support (ValueError), bytes that lie about it.
-_ENCODING_ERRORS = (LookupError, ValueError, UnicodeError)
-_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
+# How every answer is parsed (lxml's XMLParser options). Comments and processing instructions
+# are left out of the tree, as ElementTree leaves them out: the tree holds elements only.
+_PARSER_OPTIONS: dict[str, bool] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+    "collect_ids": False,
+}
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def parse_xml(body: bytes) -> Element:
-    """Parse a whole XML document safely."""
-    import defusedxml.ElementTree as safe_et  # imported on first use: keeps package import fast
-    from defusedxml import DefusedXmlException
+@functools.cache
+def _etree() -> Any:
+    """lxml.etree, imported on first use: importing a package stays fast (it is measured)."""
+    from lxml import etree
 
-    source: bytes | str = body
-    try:
-        if body[:4] in _UTF32_BOMS:  # XML allows UTF-32; expat reads only UTF-8 and UTF-16
-            source = body.decode("utf-32")
-        root: Element = safe_et.fromstring(source, forbid_dtd=True)
-    except DefusedXmlException as exc:
-        raise DecodeError(f"refused unsafe XML: {exc}", body_excerpt=_excerpt(body)) from None
-    except safe_et.ParseError as exc:
-        raise DecodeError(f"invalid XML: {exc}", body_excerpt=_excerpt(body)) from None
-    except _ENCODING_ERRORS as exc:
-        raise DecodeError(
-            f"invalid XML: its encoding cannot be read ({exc})", body_excerpt=_excerpt(body)
-        ) from None
-    return root
+    return etree
+
+
+def parse_xml(body: bytes) -> Any:
+    """Parse a whole XML document safely (an lxml element)."""
+    feed = XmlFeed(_etree().XMLParser(**_PARSER_OPTIONS))
+    feed.feed(body)
+    return feed.close()
 
 
 # Byte-order marks, and the first bytes of a BOM-less document in a wide encoding ("<" or
 # whitespace then "<"), as the XML specification's appendix F lists them.
 _BOMS = (
-    (b"\xef\xbb\xbf", "utf-8"),
+    (_UTF8_BOM, "utf-8"),
     (b"\xff\xfe\x00\x00", "utf-32-le"),
     (b"\x00\x00\xfe\xff", "utf-32-be"),
     (b"\xff\xfe", "utf-16-le"),
@@ -68,6 +76,167 @@ def _starts_with_markup(head: bytes, codec: str) -> bool:
     width = 4 if "32" in codec else 2 if "16" in codec else 1
     text = head[: len(head) // width * width].decode(codec, errors="replace")
     return text.lstrip(" \t\r\n").startswith("<")
+
+
+def _wide_codec(head: bytes) -> str | None:
+    """The codec of a document in UTF-16 or UTF-32 that starts with ``head`` (its first four
+    bytes at least, or all of it): by its byte-order mark, else by where the NULs around its
+    first "<" fall. None for the byte encodings, whose declaration libxml2 reads itself."""
+    for bom, codec in _BOMS[1:]:
+        if head.startswith(bom):
+            return codec[:6]  # "utf-16"/"utf-32": the codec reads the mark and drops it
+    if b"\x00" in head[:4]:
+        for codec in _WIDE:
+            if _starts_with_markup(head, codec):
+                return codec
+    return None
+
+
+class _Prolog:
+    """Reads what comes before the root element (the XML declaration, comments, processing
+    instructions, whitespace) across chunks, and refuses a DTD (or any other ``<!``
+    declaration) before any of it reaches the parser. ``done`` once the root element starts."""
+
+    __slots__ = ("carry", "closer", "done")
+
+    def __init__(self) -> None:
+        self.carry = ""  # the unread end of the last chunk (a marker may straddle two)
+        self.closer: str | None = None  # what ends the comment or instruction we are in
+        self.done = False
+
+    def read(self, text: str) -> None:
+        data = self.carry + text
+        position = 0
+        while True:
+            if self.closer is not None:
+                end = data.find(self.closer, position)
+                if end < 0:  # keep enough to see the closer cut in two
+                    self.carry = data[max(position, len(data) - len(self.closer) + 1) :]
+                    return
+                position = end + len(self.closer)
+                self.closer = None
+            rest = data[position:].lstrip(" \t\r\n\ufeff")
+            position = len(data) - len(rest)
+            opening = rest[:4]
+            if opening.startswith("<?"):
+                self.closer, position = "?>", position + 2
+            elif opening == "<!--":
+                self.closer, position = "-->", position + 4
+            elif len(opening) < 4 and "<!--".startswith(opening):  # "", "<", "<!", "<!-"
+                self.carry = rest
+                return
+            elif opening.startswith("<!"):
+                raise DecodeError("refused unsafe XML: a DTD (<!DOCTYPE>) is not accepted")
+            else:  # the root element (or what is not XML: the parser says so)
+                self.done = True
+                self.carry = ""
+                return
+
+
+class XmlFeed:
+    """The bytes of one XML document, fed to an lxml parser as they arrive: the encoding is
+    sniffed from the first bytes (UTF-16 and UTF-32, which libxml2's push parser does not read
+    without help, are decoded here and fed as text), the prolog is read for a DTD before the
+    parser sees it, and what goes wrong is a ``DecodeError`` with the start of the document."""
+
+    __slots__ = ("parser", "excerpt", "_pending", "_text", "_prolog")
+
+    def __init__(self, parser: Any) -> None:
+        self.parser = parser
+        self.excerpt = b""  # the first bytes of the document, for error messages
+        self._pending: bytes | None = b""  # the first bytes, until the encoding is known
+        self._text: codecs.IncrementalDecoder | None = None
+        self._prolog: _Prolog | None = _Prolog()
+
+    def feed(self, chunk: bytes) -> None:
+        if self._pending is not None:
+            chunk = self._pending + chunk
+            if len(chunk) < 4:
+                self._pending = chunk
+                return
+            self._start(chunk)
+        self._feed(chunk)
+
+    def close(self) -> Any:
+        """The end of the document: its root element (a cut or empty one is a DecodeError)."""
+        if self._pending is not None:  # a document shorter than four bytes
+            pending = self._pending
+            self._start(pending)
+            if pending:
+                self._feed(pending)
+        try:
+            if self._text is not None:
+                rest = self._text.decode(b"", final=True)
+                if rest:
+                    self.parser.feed(rest)
+            root = self.parser.close()
+        except UnicodeDecodeError as exc:
+            raise self._encoding_error(exc) from None
+        except _etree().ParseError as exc:
+            raise self.error(exc) from None
+        if root.getroottree().docinfo.doctype:  # never: the prolog was read for one
+            raise DecodeError("refused unsafe XML: a DTD (<!DOCTYPE>) is not accepted")
+        return root
+
+    def _feed(self, chunk: bytes) -> None:
+        data: bytes | str = chunk
+        try:
+            if self._text is not None:
+                data = self._text.decode(chunk)
+            if self._prolog is not None:
+                self._read_prolog(data)
+            self.parser.feed(data)
+        except UnicodeDecodeError as exc:
+            raise self._encoding_error(exc) from None
+        except _etree().ParseError as exc:
+            raise self.error(exc) from None
+
+    def _start(self, first: bytes) -> None:
+        self._pending = None
+        self.excerpt = first[:500]
+        codec = _wide_codec(first)
+        if codec is not None:
+            self._text = codecs.getincrementaldecoder(codec)()
+
+    def _read_prolog(self, data: bytes | str) -> None:
+        assert self._prolog is not None
+        if isinstance(data, bytes):  # a byte encoding: the markup is ASCII whatever it is
+            if data.startswith(_UTF8_BOM) and not self._prolog.carry:
+                data = data[len(_UTF8_BOM) :]
+            data = data.decode("latin-1")
+        self._prolog.read(data)
+        if self._prolog.done:
+            self._prolog = None
+
+    def error(self, exc: Exception) -> DecodeError:
+        """A parse error as the package's, with the parser's first complaint (lxml's push
+        parser may report a later consequence of it)."""
+        log = getattr(self.parser, "error_log", None)
+        first = next((entry for entry in log or () if entry.level_name in _ERRORS), None)
+        if first is not None:
+            text, where = first.message.strip(), f"line {first.line}, column {first.column}"
+        else:
+            text, where = getattr(exc, "msg", None) or str(exc), ""
+        for limit, words in _LIMITS:  # libxml2's limits, in words for the caller
+            if limit in text:
+                text = words
+                break
+        message = f"{text}, {where}" if where else text
+        return DecodeError(f"invalid XML: {message}", body_excerpt=_excerpt(self.excerpt))
+
+    def _encoding_error(self, exc: UnicodeError) -> DecodeError:
+        return DecodeError(
+            f"invalid XML: its encoding cannot be read ({exc})",
+            body_excerpt=_excerpt(self.excerpt),
+        )
+
+
+_ERRORS = ("ERROR", "FATAL")
+_LIMITS = (
+    ("Excessive depth", "the document is nested more than 256 elements deep"),
+    ("Text node too long", "a text in the document is longer than 10,000,000 bytes"),
+    ("Resource limit exceeded", "the document is larger than the parser's limits"),
+)
 
 
 # What XML 1.0 cannot carry as text: control characters but tab, LF and CR; lone surrogates;
@@ -220,62 +389,72 @@ def model_to_element(value: Model, tag: str) -> Element:
     return element
 
 
-_DOCTYPE = b"<!DOCTYPE"
-
-
 # What a parser step completes: ``(tag, element)`` for a watched child of the root, or
 # ``("item", [elements])`` for the items it completed.
 Event = tuple[str, Any]
+# What a plain call does with each item as soon as it is complete: (path index, the element
+# that held it, the item, detached).
+TakeItem = Callable[[int, Any, Any], None]
 
 
 class ElementStream:
-    """An XML answer fed as it arrives: ``steps`` gives ``(tag, element)`` for the root's
-    children named in ``watch`` (e.g. the status) that come before the items, then
-    ``("item", [elements])`` for the elements at ``item_path`` below the root as soon as they
-    are complete; ``close`` (at the end of the answer) the remaining watched children. Items are
-    detached once returned, so memory stays flat however many the document holds. No I/O:
-    the caller reads the bytes.
+    """An XML answer fed as it arrives, its items taken out as soon as each is complete.
 
-    The C parser builds the tree; after each chunk the completed items are taken off the
-    container, so no Python code runs per element. Every child but the last is complete; the
-    last is too when the chunk ends with its closing tag outside any CDATA section, comment or
-    processing instruction (``_Markup`` follows those across chunks) and no descendant shares
-    its name. A root other than ``expect_root`` is a ``DecodeError``. A DTD is refused before
-    any of it reaches the parser; without a DTD no entity can be declared, so neither entity
-    expansion nor external entities are possible (undeclared entities are parse errors). This
-    gives defusedxml's guarantees at C speed.
+    ``item_paths`` are paths of tags below the root (``("pdf_list", "pdf_row")``). Streaming
+    (no ``take``): ``steps`` gives, for each parser step, ``("item", [elements])`` for the items
+    it completed and ``(tag, element)`` for the root's children named in ``watch`` (the vendor
+    status) that end before the first item; ``close`` gives the rest of those at the end.
+    Items are detached from the tree, and so is whatever came before them in their container,
+    so memory stays flat however many the document holds. A plain call passes ``take``, which
+    gets each item with its container as soon as it is complete (the container keeps its other
+    children: the tree left at ``close`` is the document without its items). No I/O: the
+    caller reads the bytes.
 
-    No item may take more than ``max_item_bytes`` (nor the data between two items, nor what
-    comes before the first): the parser holds an open item, or text, whole, so an endless one
-    is refused (the policy's ``LimitExceeded``) instead of growing without bound."""
+    lxml's pull parser reports the end of the items' tags only (filtered in C), so no Python
+    code runs for the elements inside an item. ``check_root`` sees the root's tag before the
+    first item is handed out (it raises for the wrong document). No item may take more than
+    ``max_item_bytes`` (nor the data between two items, nor what comes before the first): the
+    parser holds an open item whole, so an endless one is refused (the policy's
+    ``LimitExceeded``) instead of growing without bound."""
 
     def __init__(
         self,
-        item_path: tuple[str, ...],
+        item_paths: Sequence[tuple[str, ...]],
         watch: Iterable[str] = (),
-        expect_root: str | None = None,
+        check_root: Callable[[str], None] | None = None,
         max_item_bytes: int | None = None,
+        take: TakeItem | None = None,
+        keep_text: Sequence[bool] = (),
     ) -> None:
-        from xml.etree.ElementTree import XMLPullParser
-
-        self._parser: XMLPullParser[Element] = XMLPullParser(events=("start",))  # the root
-        # The parser's own event queue (a deque filled in C): read in place, cleared in C.
-        self._queue: Any = self._parser._events_queue  # type: ignore[attr-defined]
-        self._container_path = "/".join(item_path[:-1]) or "."
-        self._item_tag = item_path[-1]
-        self._end_tag = f"</{self._item_tag}>".encode()
-        self._markup = _Markup()
-        self._watched = list(watch)
+        self._paths = [tuple(path) for path in item_paths]
+        self._watched = tuple(watch)
+        tags = sorted({path[-1] for path in self._paths} | set(self._watched))
+        etree = _etree()
+        if tags:
+            parser = etree.XMLPullParser(events=("end",), tag=tags, **_PARSER_OPTIONS)
+            self._read_events: Callable[[], Iterable[tuple[str, Any]]] = parser.read_events
+        else:  # nothing to take out as it ends: the parser only builds the tree
+            parser = etree.XMLParser(**_PARSER_OPTIONS)
+            self._read_events = tuple
+        self._feed = XmlFeed(parser)
+        self._check_root = check_root
+        self._take = take
+        # a container's own text is dropped as items go (whitespace between them would pile up
+        # in it) unless its model reads that text
+        self._keep_text = tuple(keep_text) or (False,) * len(self._paths)
+        self._containers: dict[Any, int] = {}  # container element -> index of its path
         self._reported: set[str] = set()
-        self._expect_root = expect_root
-        self._root: Element | None = None
-        self._container: Element | None = None
-        self._in_prolog = True
-        self._tail = b""
+        self._root: Any = None
+        self._items_seen = False
         # bytes fed since the last item was completed: an upper bound of the open item's size
         self._open_bytes = 0
         self._max_item_bytes = max_item_bytes
         self._item_limit = max_item_bytes if max_item_bytes is not None else float("inf")
+
+    @property
+    def excerpt(self) -> str:
+        """The start of the document, for error messages."""
+        return _excerpt(self._feed.excerpt)
 
     def steps(self, pieces: Iterable[bytes]) -> Iterator[list[Event]]:
         """The events each parser step over the next pieces of the answer completes (a step
@@ -294,123 +473,90 @@ class ElementStream:
         self._step(b"", events)
         return events
 
-    def _step(self, chunk: bytes, events: list[Event]) -> None:
-        try:
-            self._parse(chunk, events)
-        except ParseError as exc:
-            raise DecodeError(f"invalid XML: {exc}") from None
-        except _ENCODING_ERRORS as exc:
-            raise DecodeError(f"invalid XML: its encoding cannot be read ({exc})") from None
+    @property
+    def root(self) -> Any:
+        """The document's root element once ``close`` has run (without the items taken)."""
+        return self._root
 
-    def _parse(self, chunk: bytes, events: list[Event]) -> None:
-        queue = self._queue
+    def _step(self, chunk: bytes, events: list[Event]) -> None:
         self._open_bytes += len(chunk)
-        if self._in_prolog and chunk:
-            window = (self._tail + chunk).replace(b"\x00", b"")  # UTF-16 prologs too
-            if _DOCTYPE in window.upper():
-                raise DecodeError("refused unsafe XML: a DTD (<!DOCTYPE>) is not accepted")
-            self._tail = window[-len(_DOCTYPE) :]
         if chunk:
-            self._parser.feed(chunk)
-        else:
-            self._parser.close()
-        if queue and isinstance(queue[-1], Exception):
-            raise queue[-1]  # a parse error the parser queued
-        if self._root is None and queue:
-            root = self._root = queue[0][1]
-            self._in_prolog = False
-            assert root is not None
-            if self._expect_root is not None and root.tag != self._expect_root:
-                raise DecodeError(
-                    f"expected an XML document with root <{self._expect_root}>, got <{root.tag}>"
-                )
-        queue.clear()
-        inside = self._markup.inside_after(chunk)
-        root, container = self._root, self._container
-        if root is not None and container is None:
-            container = self._container = root.find(self._container_path)
-            if container is not None:
-                events.extend(_watched(root, self._watched, self._reported, before=container))
-        if container is not None and len(container):
-            done = len(container)
-            if chunk and (
-                inside or not _closed(container[-1], self._item_tag, self._end_tag, chunk)
-            ):
-                done -= 1  # the last child may still be open: keep it for the next chunk
-            if done > 0:
-                self._open_bytes = len(chunk)  # what is still open began in this chunk
-                finished = container[:done]
-                del container[:done]
-                item_tag = self._item_tag
-                items = [element for element in finished if element.tag == item_tag]
-                if items:
-                    events.append(("item", items))
+            self._feed.feed(chunk)
+        items: list[Any] = []
+        completed = 0
+        for _event, element in self._read_events():
+            if self._root is None:
+                self._found(element.getroottree().getroot())
+            tag = element.tag
+            if tag in self._watched and tag not in self._reported:
+                if not self._items_seen and element.getparent() is self._root:
+                    self._reported.add(tag)
+                    events.append((tag, element))
+                continue
+            completed += self._item(element, items)
+        if completed:
+            self._open_bytes = len(chunk)  # what is still open began in this chunk
+        if items:
+            events.append(("item", items))
         if self._open_bytes > self._item_limit:
             assert self._max_item_bytes is not None
             raise item_too_large(self._max_item_bytes)
-        if not chunk and root is not None:
-            events.extend(_watched(root, self._watched, self._reported, before=None))
+        if not chunk:
+            root = self._feed.close()
+            if self._root is None:
+                self._found(root)
+            events.extend(_watched(root, self._watched, self._reported))
+
+    def _found(self, root: Any) -> None:
+        self._root = root
+        if self._check_root is not None:
+            self._check_root(root.tag)
+
+    def _item(self, element: Any, items: list[Any]) -> int:
+        """Take out an item that just ended (1), or leave an element of that name elsewhere,
+        part of what holds it (0)."""
+        container = element.getparent()
+        index = self._containers.get(container)
+        if index is None:
+            index = self._path_index(element, container)
+            if index is None:
+                return 0
+        self._items_seen = True
+        previous = element.getprevious()
+        if self._take is None:  # streaming: nothing before it in its container is needed
+            while previous is not None:
+                container.remove(previous)
+                previous = element.getprevious()
+            items.append(element)
+        else:
+            if previous is not None:
+                previous.tail = None  # whitespace after the items taken would pile up there
+            self._take(index, container, element)
+        container.remove(element)
+        if not self._keep_text[index]:
+            container.text = None
+        return 1
+
+    def _path_index(self, element: Any, container: Any) -> int | None:
+        """The index of the path ``element`` is at (checked once per container)."""
+        tags = [element.tag]
+        node = container
+        while node is not None and node is not self._root:
+            tags.append(node.tag)
+            node = node.getparent()
+        if node is None:
+            return None
+        found = tuple(reversed(tags))
+        for index, path in enumerate(self._paths):
+            if path == found:
+                self._containers[container] = index
+                return index
+        return None
 
 
-def _closed(last: Element, item_tag: str, end_tag: bytes, chunk: bytes) -> bool:
-    """Whether the container's last child is complete, given that the chunk does not end inside
-    a CDATA section, comment or processing instruction: the data so far ends with its closing
-    tag and no descendant has its name (so that tag cannot be a descendant's)."""
-    return (
-        last.tag == item_tag
-        and chunk.rstrip().endswith(end_tag)
-        and last.find(".//" + item_tag) is None
-    )
-
-
-class _Markup:
-    """Follows, across chunks, whether the data so far ends inside a CDATA section, a comment
-    or a processing instruction (where a closing tag is only text). Outside them ``<`` always
-    starts markup in well-formed XML, so finding the openers is enough: ``<![CDATA[`` and
-    ``<!--`` through their rare ``!`` (``bytes.find`` skims for one byte at memory speed),
-    ``<?`` directly (``?`` is common in text, e.g. RFC 2047 subjects)."""
-
-    _BANG = ((b"<![CDATA[", b"]]>"), (b"<!--", b"-->"))
-
-    def __init__(self) -> None:
-        self.closer: bytes | None = None  # what ends the construct we are in
-        self.carry = b""  # the end of the last chunk: a marker may straddle two chunks
-
-    def inside_after(self, chunk: bytes) -> bool:
-        data = self.carry + chunk
-        position = 0
-        while True:
-            if self.closer is not None:
-                end = data.find(self.closer, position)
-                if end < 0:
-                    break
-                position = end + len(self.closer)
-                self.closer = None
-            bang = data.find(b"!", position)
-            pi = data.find(b"<?", position)
-            if bang < 0 and pi < 0:
-                break
-            if pi >= 0 and (bang < 0 or pi < bang - 1):
-                self.closer, position = b"?>", pi + 2
-                continue
-            position = bang + 1
-            for opener, closer in self._BANG:
-                if data.startswith(opener, bang - 1):
-                    self.closer, position = closer, bang - 1 + len(opener)
-                    break
-        # keep enough to see a marker cut in two, but never re-read what was consumed
-        keep = max(len(data) - 8, position)
-        self.carry = data[keep:]
-        return self.closer is not None
-
-
-def _watched(
-    root: Element, tags: list[str], reported: set[str], before: Element | None
-) -> Iterator[tuple[str, Element]]:
-    """The root's children named in ``tags`` (each once), up to ``before`` when given."""
+def _watched(root: Any, tags: Sequence[str], reported: set[str]) -> Iterator[tuple[str, Any]]:
+    """The root's children named in ``tags`` not reported yet (each once)."""
     for child in root:
-        if child is before:
-            return
         if child.tag in tags and child.tag not in reported:
             reported.add(child.tag)
             yield child.tag, child
