@@ -33,6 +33,7 @@ from .exchange import (
     Send,
     Transport,
     Wait,
+    handed,
 )
 from .files import FileTarget
 from .results import BinaryResult
@@ -121,7 +122,7 @@ async def adrive(flow: Flow[Any], perform: Perform, release: Perform) -> AsyncGe
     driving = Driving(flow)
     try:
         while (action := await _to_items(driving, perform)) is not Driving.DONE:
-            for value in action.values:
+            for value in handed(action):
                 yield value
     finally:
         for answer in driving.close():

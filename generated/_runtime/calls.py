@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from typing import Any, TypeVar, cast
 
 from .answer import Answer
 from .arguments import ArgumentValueError
 from .auth import Auth
-from .codec import JSON, JsonValue, decode_xml
+from .codec import JSON, JsonValue, xml_decoder
 from .decoding import Decoder
 from .descriptors import ApiDescription, LongRunning, Operation
 from .encoding import WireRequest, build_request
@@ -399,6 +399,8 @@ class Calls:
         seen: dict[str, str] = {}
         checked = False
         body = self.exchange.streamed(op, sent)
+        decode = xml_decoder(op.stream_item)
+        errors = self.errors
         watch = tuple(
             name for name in (xml.status_element, xml.message_element, xml.code_element) if name
         )
@@ -423,18 +425,12 @@ class Calls:
                             decoder.check_streamed_status(op, seen, answer.status)
                             checked = True
                         handed = clock()
-                        yield Items(self._decoded(op, payload))  # decoded as they are taken
+                        yield Items(map(decode, payload), errors)  # decoded as taken
                         deadline.held += clock() - handed
             if pieces is None:
                 break
         yield Release(answer)
         decoder.check_streamed_status(op, seen, answer.status)
-
-    def _decoded(self, op: Operation[Any], elements: list[Any]) -> Iterator[Any]:
-        assert op.stream_item is not None
-        with self.decoder.package_errors():
-            for element in elements:
-                yield decode_xml(op.stream_item, element)
 
     def download_flow(
         self, op: Operation[BinaryResult], args: Mapping[str, Any], save_to: FileTarget | None

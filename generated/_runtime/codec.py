@@ -13,7 +13,7 @@ import keyword
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import IO, TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar, cast
 
 from .builtin_types import (
     BUILTIN_TYPES,
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 FileInput = str | PathLike[str] | bytes | IO[bytes] | tuple[str, bytes | IO[bytes]]
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 M = TypeVar("M", bound="Model")
 
 
@@ -402,10 +403,10 @@ class _Plan(NamedTuple):
     steps: dict[str, _Step]
     attributes: tuple[Field, ...]  # and the field holding the element's own text, if any
     required: tuple[Field, ...]
-    # Rows of distinct, declared scalar children (the bulk of a listing) take a decoder
-    # compiled for the class: ``rows(element)`` gives the model, or None when the row is not
-    # such a row or a value needs the general path (which reports the first bad one).
-    rows: Callable[[Any], Any] | None
+    # The decoders compiled for the class (``_compile_rows``): ``rows(element, where)``, and
+    # a maker of the decoders of rows that are kept
+    rows: Callable[[Any, str], Any] | None
+    kept_rows: Callable[[], Callable[[Any, str], Any]] | None
 
 
 _PLANS: dict[type, _Plan] = {}
@@ -448,18 +449,35 @@ def _fixed_width_parser(
         spans.get(code, (0, 0)) for code in ("%Y", "%m", "%d", "%H", "%M", "%S")
     )
     digits_only = not literals
+    fields = tuple(spans.values())
     datetime_type = _dt.datetime
-    zone = _dt.UTC if kind == "datetime" and utc_literal(fmt) else None  # a literal Z: UTC
+    utc = kind == "datetime" and utc_literal(fmt)
+    zone = _dt.UTC if utc else None  # a literal Z: UTC
+    # an ISO 8601 layout is read by ``fromisoformat`` (in C): where to put its "T", if anywhere
+    iso = _ISO_LAYOUTS.get(fmt[:-1] if utc_literal(fmt) else fmt, -1)
+    if iso >= 0 and not utc:  # the common layouts: one check, then ``fromisoformat`` in C
+        return _iso_parser(fmt, kind, total, iso, digits_only, literals, slow)
+    from_iso = datetime_type.fromisoformat
 
     def parse(text: str) -> Any:
+        # digits where the format has fields, its literals elsewhere (a year from 1000)
         if (
-            len(text) == total
-            and text.isascii()
-            and (text.isdigit() if digits_only else all(text[p] == c for p, c in literals))
-            and text[y0] != "0"
+            len(text) != total
+            or not text.isascii()
+            or text[y0] == "0"
+            or not (
+                text.isdigit()
+                if digits_only
+                else all(text[p] == c for p, c in literals)
+                and all(text[start:end].isdigit() for start, end in fields)
+            )
         ):
-            try:
-                # the constructor checks ranges: month 13 or day 32 raise ValueError
+            return slow(text, fmt)
+        try:
+            if iso >= 0:  # with a literal Z
+                moment = from_iso(f"{text[:iso]}T{text[iso:-1]}" if iso else text[:-1])
+                moment = moment.replace(tzinfo=zone)
+            else:  # the constructor checks ranges: month 13 or day 32 raise ValueError
                 moment = datetime_type(
                     int(text[y0:y1]),
                     int(text[m0:m1]) if m1 else 1,
@@ -469,12 +487,70 @@ def _fixed_width_parser(
                     int(text[s0:s1]) if s1 else 0,
                     tzinfo=zone,
                 )
-            except ValueError:
-                return slow(text, fmt)  # the usual message
-            return moment if kind == "datetime" else moment.date()
-        return slow(text, fmt)
+        except ValueError:
+            return slow(text, fmt)  # the usual message
+        return moment if kind == "datetime" else moment.date()
 
     return parse
+
+
+def _iso_parser(
+    fmt: str,
+    kind: str,
+    total: int,
+    iso: int,
+    digits_only: bool,
+    literals: list[tuple[int, str]],
+    slow: Callable[[str, str], Any],
+) -> Callable[[str], Any]:
+    """The parser of an ISO 8601 layout (without a zone): the text's shape checked (its length,
+    its literals, a year from 1000), the rest to ``fromisoformat``, which reads only ASCII
+    digits and checks every range."""
+    from_iso = _dt.datetime.fromisoformat
+    date = kind == "date"
+
+    if digits_only and iso:  # %Y%m%d%H%M%S: the "T" goes in
+
+        def parse(text: str) -> Any:
+            if len(text) == total and text.isdigit() and text.isascii() and text[0] != "0":
+                try:
+                    moment = from_iso(text[:iso] + "T" + text[iso:])
+                except ValueError:
+                    return slow(text, fmt)
+                return moment.date() if date else moment
+            return slow(text, fmt)
+
+        return parse
+
+    def exact(text: str) -> Any:
+        if (
+            len(text) == total
+            and text.isascii()
+            and text[0] != "0"
+            and (text.isdigit() if digits_only else all(text[p] == c for p, c in literals))
+        ):
+            try:
+                moment = from_iso(text)
+            except ValueError:
+                return slow(text, fmt)
+            return moment.date() if date else moment
+        return slow(text, fmt)
+
+    return exact
+
+
+# Formats that are ISO 8601 layouts as they stand (0), or once a "T" goes at a position.
+_ISO_LAYOUTS = {
+    "%Y-%m-%d": 0,
+    "%Y%m%d": 0,
+    "%Y-%m-%dT%H:%M:%S": 0,
+    "%Y-%m-%d %H:%M:%S": 0,
+    "%Y-%m-%dT%H:%M": 0,
+    "%Y-%m-%d %H:%M": 0,
+    "%Y%m%dT%H%M%S": 0,
+    "%Y%m%d%H%M%S": 8,
+    "%Y%m%d%H%M": 8,
+}
 
 
 def _text_parser(kind: Type[Any]) -> Callable[[str], Any] | None:
@@ -516,77 +592,165 @@ def _plan(cls: type[Model]) -> _Plan:
             steps,
             tuple(spec for spec in cls.__wire_fields__ if spec.attribute or spec.text),
             tuple(spec for spec in cls.__wire_fields__ if spec.required),
-            _compile_rows(cls, steps),
+            *(_compile_rows(cls, steps) or (None, None)),
         )
     return plan
 
 
-def _compile_rows(cls: type[Model], steps: dict[str, _Step]) -> Callable[[Any], Any] | None:
-    """A decoder for rows of distinct, declared scalar children without attributes: the bulk
-    of a listing. Compiled once per model class, as ``dataclasses`` compiles ``__init__``: one
-    line per field, so a row costs a dict of its children's texts and one step per field. It
-    gives what the general path gives, or None to hand the row over to it (an empty element,
-    a missing required field, a value that does not parse: the general path reports it).
-    None when the class cannot take this path (a field holds the element's own text, or a
-    required field is not a child scalar)."""
+def _compile_rows(
+    cls: type[Model], steps: dict[str, _Step]
+) -> tuple[Callable[[Any, str], Any], Callable[[], Callable[[Any, str], Any]]] | None:
+    """A decoder of ``cls`` for rows of distinct, declared scalar children without attributes:
+    the bulk of a listing. Compiled once per model class, as ``dataclasses`` compiles
+    ``__init__``: a row costs a dict of its children's texts and a few operations a field (a
+    row that has every field takes the shortest path). Any other element, or a value it does
+    not take as it stands (an empty element, a value that does not parse), goes to the
+    general path, which gives the same results and reports the first bad value. None when the
+    class cannot take this path (a field holds the element's own text, or a required field is
+    not a child scalar).
+
+    Two of them: ``rows``, and a maker of decoders for rows that are kept (a plain call's
+    listing), which share equal texts between rows (a status, a sender, a date): each text
+    field remembers up to ``_SHARED_TEXTS`` texts, so a field whose values repeat costs one
+    string for all its rows, and one whose values do not stops growing."""
     fields = cls.__wire_fields__
     if any(spec.text for spec in fields):
         return None
-    scalar = {wire for wire, step in steps.items() if step.mode == _SCALAR}
-    if any(spec.required and spec.wire not in scalar for spec in fields):
+    scalar = [spec for spec in fields if _scalar_step(steps, spec)]
+    if any(spec.required and spec not in scalar for spec in fields):
         return None
     defaults = {f.name: f for f in dataclasses.fields(cls)}
-    env: dict[str, Any] = {"new": object.__new__, "cls": cls, "wires": frozenset(scalar)}
-    body: list[str] = []
+    env: dict[str, Any] = {
+        "new": object.__new__,
+        "cls": cls,
+        "absent": object(),
+        "general": lambda element, where: _general_model(cls, element, where or element.tag),
+        "shared": _SHARED_TEXTS,
+    }
+    every: list[str] = []  # every scalar child is there
+    some: list[str] = []  # some are missing
+    texts: list[int] = []  # the text fields, whose texts rows that are kept share
     for i, spec in enumerate(fields):
         attribute = spec.name
         if not attribute.isidentifier() or keyword.iskeyword(attribute):
             return None  # never for a generated model: its fields are checked names
         step = steps.get(spec.wire)
-        if step is None or step.mode != _SCALAR:  # absent on this path: its default
+        if step is None or spec not in scalar:  # not a child scalar: its default
             default = defaults[attribute]
             if default.default_factory is not dataclasses.MISSING:
                 env[f"d{i}"] = default.default_factory
-                body.append(f"row.{attribute} = d{i}()")
+                line = f"row.{attribute} = d{i}()"
             else:
                 env[f"d{i}"] = None if default.default is dataclasses.MISSING else default.default
-                body.append(f"row.{attribute} = d{i}")
+                line = f"row.{attribute} = d{i}"
+            every.append(line)
+            some.append(line)
             continue
         env[f"w{i}"] = spec.wire
-        body += [f"v = get(w{i})", "if v is None:", f"    if w{i} in texts:", "        return None"]
-        if spec.required:
-            body.append("    return None")
-        body += [f"    row.{attribute} = None", "else:"]
-        if step.parse is None:
-            body.append(f"    row.{attribute} = v")
+        missing = "return general(element, where)" if spec.required else f"row.{attribute} = None"
+        some += [f"v = pop(w{i}, absent)", "if v is absent:", f"    {missing}"]
+        some += ["elif v is None:", "    return general(element, where)", "else:"]  # empty
+        if step.parse is None:  # text: an empty element is "" (None when nullable)
+            texts.append(i)
+            empty = "" if spec.nullable else ' or ""'
+            every += [f"v = texts[w{i}]{empty}", f"#share {i}", f"row.{attribute} = v"]
+            some += [f"    #share {i}", f"    row.{attribute} = v"]
             continue
         parse, check = _exact_parser(spec.type, step.parse)
         env[f"p{i}"] = parse
-        body.append(f"    x = p{i}(v)")
+        value = [f"x = p{i}(v)"]
         if check is not None:  # a text its type would write otherwise is kept for ``raw``
             env[f"c{i}"] = check
-            body += [f"    if c{i}(x) != v:", "        odd = odd or {}", f"        odd[w{i}] = v"]
-        body.append(f"    row.{attribute} = x")
-    source = "\n".join(
-        [
-            "def rows(element):",
-            "    texts = {child.tag: child.text for child in element}",
-            "    if len(texts) != len(element) or not texts.keys() <= wires or element.attrib:",
-            "        return None",
-            "    get = texts.get",
-            "    row = new(cls)",
-            "    odd = None",
-            "    try:",
-            *(f"        {line}" for line in body),
-            "    except (ValueError, TypeError):",
-            "        return None",
-            "    row.extra = {}",
-            "    row._wire_texts = odd",
-            "    return row",
-        ]
-    )
+            value += [f"if c{i}(x) != v:", "    odd = odd or {}", f"    odd[w{i}] = v"]
+        if parse is int:  # counts and codes: looked up (written as their type writes them)
+            env["small"] = _small_ints()
+            value = ["x = small.get(v)", "if x is None:", *(f"    {line}" for line in value)]
+        value.append(f"row.{attribute} = x")
+        every.append(f"v = texts[w{i}]")
+        if parse is not int:  # int(None) raises TypeError itself
+            every += ["if v is None:", "    return general(element, where)"]
+        every += value
+        some += [f"    {line}" for line in value]
+    body = [
+        'def rows(element, where=""):',
+        "    texts = {child.tag: child.text for child in element}",
+        "    count = len(texts)",
+        "    if count != len(element) or element.keys():",
+        "        return general(element, where)",
+        "    row = new(cls)",
+        "    odd = None",
+        f"    if count == {len(scalar)}:",
+        "        try:",
+        *(f"            {line}" for line in every),
+        "        except (KeyError, ValueError, TypeError):",
+        "            return general(element, where)",
+        "    else:",
+        "        pop = texts.pop",
+        "        try:",
+        *(f"            {line}" for line in some),
+        "        except (ValueError, TypeError):",
+        "            return general(element, where)",
+        "        if texts:",
+        "            return general(element, where)",
+        "    row.extra = {}",
+        "    row._wire_texts = odd",
+        "    return row",
+    ]
+    alone = [line for line in body if not line.lstrip().startswith("#share")]
+    kept = ["def kept():", *(f"    m{i} = {{}}" for i in texts)]
+    for line in body:
+        if line.lstrip().startswith("#share"):
+            pad, memo = line[: len(line) - len(line.lstrip())], f"m{line.split()[-1]}"
+            kept += [
+                f"    {pad}u = {memo}.get(v)",
+                f"    {pad}if u is not None:",
+                f"    {pad}    v = u",
+                f"    {pad}elif len({memo}) < shared:",
+                f"    {pad}    {memo}[v] = v",
+            ]
+        else:
+            kept.append(f"    {line}")
+    kept.append("    return rows")
+    source = "\n".join([*alone, "", "", *kept])
     exec(compile(source, f"<rows of {cls.__qualname__}>", "exec"), env)  # noqa: S102
-    return cast(Callable[[Any], Any], env["rows"])
+    return env["rows"], env["kept"]
+
+
+# The texts a text field of rows that are kept remembers, to share them between rows.
+_SHARED_TEXTS = 256
+
+
+@functools.cache
+def _small_ints() -> dict[str, int]:
+    """``"0"`` to ``"999"`` as their ints: a listing's counts and codes at a lookup each."""
+    return {str(number): number for number in range(1000)}
+
+
+def _scalar_step(steps: dict[str, _Step], spec: Field) -> bool:
+    step = steps.get(spec.wire)
+    return step is not None and step.mode == _SCALAR and not spec.attribute and not spec.text
+
+
+class ElementDecoder(Protocol[T_co]):
+    """Decodes one element (``where``: its place, for error messages)."""
+
+    def __call__(self, element: Any, where: str = "") -> T_co: ...
+
+
+def xml_decoder(kind: Type[T], *, kept: bool = False) -> ElementDecoder[T]:
+    """``decode_xml`` for many elements of one type (a listing's rows): a model's compiled
+    decoder itself, with no dispatch per row. ``kept``: the rows are kept together (a plain
+    call's result), and share their equal texts."""
+    if kind.kind == "model":
+        plan = _plan(kind.target)
+        rows = plan.kept_rows() if kept and plan.kept_rows is not None else plan.rows
+        if rows is not None:
+            return cast(ElementDecoder[T], rows)
+
+    def decode(element: Any, where: str = "") -> T:
+        return decode_xml(kind, element, where)
+
+    return decode
 
 
 def _exact_parser(
@@ -608,12 +772,17 @@ def _exact_parser(
 def _model_from_element(
     cls: type[M], element: Element, where: str, spliced: Spliced | None = None
 ) -> M:
+    rows = _plan(cls).rows
+    if rows is not None and not spliced:  # what is left of a listing: the general path
+        return cast(M, rows(element, where))
+    return _general_model(cls, element, where, spliced)
+
+
+def _general_model(cls: type[M], element: Element, where: str, spliced: Spliced | None = None) -> M:
+    """Any element as a model: attributes, the element's own text, unknown children into
+    ``extra``, nested models and lists, ``spliced`` items put in place."""
     plan = _plan(cls)
     taken = spliced.get(element) if spliced else None
-    if plan.rows is not None and taken is None:
-        row = plan.rows(element)
-        if row is not None:
-            return cast(M, row)
     steps, attributes, required = plan.steps, plan.attributes, plan.required
     values: dict[str, Any] = {}
     extra: dict[str, JsonValue] = {}

@@ -13,10 +13,10 @@ from typing import Any, ClassVar, Protocol
 
 from .answer import Answer
 from .builtin_types import Type, type_expression
-from .codec import Spliced, decode_json, decode_xml, list_paths, value_at
+from .codec import Spliced, decode_json, decode_xml, list_paths, value_at, xml_decoder
 from .descriptors import ApiDescription, Operation
 from .errors import ApiError, DecodeError, HttpError, VendorError
-from .exchange import retry_after
+from .exchange import TOO_DEEP, retry_after
 from .policy import header_problem
 from .results import BinaryResult
 from .status import Status, parse_status
@@ -53,7 +53,7 @@ class Decoder:
                 raise
             raise adopted from None
         except RecursionError:
-            raise self.errors.decode("the answer is nested too deeply to decode") from None
+            raise self.errors.decode(TOO_DEEP) from None
 
     # -- HTTP status -----------------------------------------------------------------------------
     @staticmethod
@@ -346,6 +346,7 @@ class XmlAnswerReader:
         self.op = op
         self.http_status = http_status
         self.paths = list_paths(op.result)
+        self.decoders = [xml_decoder(path.item, kept=True) for path in self.paths]
         self.stream = ElementStream(
             [path.tags for path in self.paths],
             check_root=self._check_root,
@@ -410,7 +411,7 @@ class XmlAnswerReader:
         if where is None:
             where = self._where[index] = ".".join((self.stream.root.tag, *path.tags))
         try:
-            item = decode_xml(path.item, element, where)
+            item = self.decoders[index](element, where)
         except ApiError as exc:
             self.failure = exc
             return

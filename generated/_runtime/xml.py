@@ -445,6 +445,9 @@ class ElementStream:
         # in it) unless its model reads that text
         self._keep_text = tuple(keep_text) or (False,) * len(self._paths)
         self._containers: dict[Any, int] = {}  # container element -> index of its path
+        # streaming: the last item each container completed in this step
+        self._last_items: dict[Any, Any] = {}
+        self._taken: list[None] = []  # a plain call: one entry per item taken
         self._reported: set[str] = set()
         self._root: Any = None
         self._items_seen = False
@@ -482,62 +485,73 @@ class ElementStream:
 
     def _step(self, chunk: bytes, events: list[Event]) -> None:
         self._open_bytes += len(chunk)
+        root = self._feed.close() if not chunk else None
         if chunk:
             self._feed.feed(chunk)
         items: list[Any] = []
-        completed = 0
+        completed = len(self._taken)
+        last_items = self._last_items
+        containers = self._containers
+        streaming = self._take is None
         for _event, element in self._read_events():
-            if self._root is None:
-                self._found(element.getroottree().getroot())
-            tag = element.tag
-            if tag in self._watched and tag not in self._reported:
-                if not self._items_seen and element.getparent() is self._root:
-                    self._reported.add(tag)
-                    events.append((tag, element))
-                continue
-            completed += self._item(element, items)
-        if completed:
+            container = element.getparent()
+            if streaming and container in containers:  # the hot path: an item of a listing
+                items.append(element)
+                last_items[container] = element
+            else:
+                self._event(element, container, items, events)
+        if last_items:  # streaming: each container loses what it held up to its last item
+            for container, last in last_items.items():
+                del container[: container.index(last) + 1]
+                if not self._keep_text[containers[container]]:
+                    container.text = None
+            last_items.clear()
+        if items or len(self._taken) > completed:
             self._open_bytes = len(chunk)  # what is still open began in this chunk
         if items:
             events.append(("item", items))
         if self._open_bytes > self._item_limit:
             assert self._max_item_bytes is not None
             raise item_too_large(self._max_item_bytes)
-        if not chunk:
-            root = self._feed.close()
+        if root is not None:
             if self._root is None:
                 self._found(root)
             events.extend(_watched(root, self._watched, self._reported))
+
+    def _event(self, element: Any, container: Any, items: list[Any], events: list[Event]) -> None:
+        """An end event off the hot path: the first (the root is checked), a watched child of
+        the root, the first item of a container, every item of a plain call."""
+        if self._root is None:
+            self._found(element.getroottree().getroot())
+        tag = element.tag
+        if tag in self._watched and container is self._root:
+            if tag not in self._reported and not self._taken and not self._items_seen:
+                self._reported.add(tag)
+                events.append((tag, element))
+            return
+        index = self._containers.get(container)
+        if index is None:
+            index = self._path_index(element, container)
+            if index is None:
+                return  # an element of that name elsewhere: part of what holds it
+        self._items_seen = True
+        if self._take is None:
+            items.append(element)
+            self._last_items[container] = element
+            return
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = None  # whitespace after the items taken would pile up there
+        self._take(index, container, element)
+        self._taken.append(None)
+        container.remove(element)
+        if not self._keep_text[index]:
+            container.text = None
 
     def _found(self, root: Any) -> None:
         self._root = root
         if self._check_root is not None:
             self._check_root(root.tag)
-
-    def _item(self, element: Any, items: list[Any]) -> int:
-        """Take out an item that just ended (1), or leave an element of that name elsewhere,
-        part of what holds it (0)."""
-        container = element.getparent()
-        index = self._containers.get(container)
-        if index is None:
-            index = self._path_index(element, container)
-            if index is None:
-                return 0
-        self._items_seen = True
-        previous = element.getprevious()
-        if self._take is None:  # streaming: nothing before it in its container is needed
-            while previous is not None:
-                container.remove(previous)
-                previous = element.getprevious()
-            items.append(element)
-        else:
-            if previous is not None:
-                previous.tail = None  # whitespace after the items taken would pile up there
-            self._take(index, container, element)
-        container.remove(element)
-        if not self._keep_text[index]:
-            container.text = None
-        return 1
 
     def _path_index(self, element: Any, container: Any) -> int | None:
         """The index of the path ``element`` is at (checked once per container)."""

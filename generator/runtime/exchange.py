@@ -127,12 +127,14 @@ class Wait(Action):
 class Items(Action):
     """Values for the caller of an iterating flow (a page's items, the elements a step of a
     streamed answer completed, decoded as they are taken): handed out in turn, the flow
-    resumes after the last."""
+    resumes after the last. ``errors``: the package whose errors a value that fails to decode
+    raises (the runtime's own are adopted)."""
 
-    __slots__ = ("values",)
+    __slots__ = ("values", "errors")
 
-    def __init__(self, values: Iterable[Any]) -> None:
+    def __init__(self, values: Iterable[Any], errors: ErrorTable | None = None) -> None:
         self.values = values
+        self.errors = errors
 
 
 class Local(Action):
@@ -683,7 +685,12 @@ def drive(
         action = driving.advance()
         while action is not Driving.DONE:
             if type(action) is Items:
-                yield from action.values
+                try:
+                    yield from action.values
+                except (ApiError, RecursionError) as exc:
+                    if action.errors is None:
+                        raise
+                    raise adopted(action.errors, exc) from None
                 action = driving.advance()
                 continue
             try:
@@ -697,6 +704,27 @@ def drive(
     finally:
         for answer in driving.close():
             release(answer)
+
+
+def handed(action: Items) -> Iterator[Any]:
+    """The values of an ``Items``, a failure to decode one raised as the package's error."""
+    try:
+        yield from action.values
+    except (ApiError, RecursionError) as exc:
+        if action.errors is None:
+            raise
+        raise adopted(action.errors, exc) from None
+
+
+def adopted(errors: ErrorTable, exc: ApiError | RecursionError) -> BaseException:
+    """The package's error for one the runtime raised while decoding (too deep to decode,
+    a decode error)."""
+    if isinstance(exc, RecursionError):
+        return errors.decode(TOO_DEEP)
+    return errors.adopt(exc)
+
+
+TOO_DEEP = "the answer is nested too deeply to decode"
 
 
 def run(flow: Flow[T], perform: Callable[[Any], Any], release: Callable[[Answer], None]) -> T:
