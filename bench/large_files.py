@@ -34,7 +34,7 @@ import time
 import requests_toolbelt.multipart.encoder  # imported by the first upload: not the upload's cost
 from generated.click2mail import Click2MailClient
 client = Click2MailClient("u", "p", base_url="{url}/upload")
-baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+baseline = peak_kib()
 t = time.perf_counter()
 document = client.upload_document("big", "PDF", "Letter 8.5 x 11", "{source}")
 assert document.id == 1

@@ -234,8 +234,7 @@ class XmlFeed:
 _ERRORS = ("ERROR", "FATAL")
 _LIMITS = (
     ("Excessive depth", "the document is nested more than 256 elements deep"),
-    ("Text node too long", "a text in the document is longer than 10,000,000 bytes"),
-    ("Resource limit exceeded", "the document is larger than the parser's limits"),
+    ("Resource limit exceeded", "a text in the document is longer than 10,000,000 bytes"),
 )
 
 
