@@ -1,4 +1,6 @@
-"""Descriptors as Python source: the one literal filter the templates write them with.
+"""Descriptors written out: as Python source (the one literal filter the templates write the
+models' fields and the error table with) and as data (``api_data``: the API's description and
+its operations, the ``api.json`` a generated package builds them from when first used).
 
 A descriptor (a named tuple or dataclass of ``generator.runtime``) becomes the call that builds
 it again, ``_rt.<Class>(field=value, ...)``, each field the spec set written out (fields equal to
@@ -12,6 +14,7 @@ boundary); the layout is black's, so black finds nothing to change.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -130,6 +133,44 @@ class _Writer:
         if kind.format is not None and "{format}" not in text:
             return f"_rt.formatted({text}, {py_literal(kind.format)})"
         return text.replace("{format}", py_literal(kind.format))
+
+
+def api_data(api: ApiDescription) -> str:
+    """The ``api.json`` of a generated package: the API's description (but its error table,
+    which ``errors.py`` defines) and each operation, by Python name, as ``runtime.data`` reads
+    them back. Deterministic: the same descriptors give the same bytes."""
+    description = {
+        name: to_data(value)
+        for name, value in _written_fields(api)
+        if name not in ("operations", "errors")
+    }
+    lines = ['{"api": ' + _compact(description) + ',', ' "operations": {']
+    entries = [f"  {_compact(op.name)}: {_compact(to_data(op))}" for op in api.operations]
+    lines.append(",\n".join(entries))
+    lines.append(" }}")
+    return "\n".join(lines) + "\n"  # an operation a line: a change shows as its own line
+
+
+def _compact(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def to_data(value: Any) -> Any:
+    """One descriptor (or value) as JSON data: ``{"@": class name, field: value, ...}`` with
+    the fields that differ from their class default, a frozenset as ``{"@set": [...]}``."""
+    if _is_descriptor(value):
+        data = {"@": type(value).__name__}
+        data.update((name, to_data(item)) for name, item in _written_fields(value))
+        return data
+    if isinstance(value, frozenset):
+        return {"@set": sorted(to_data(item) for item in value)}
+    if isinstance(value, list | tuple):
+        return [to_data(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): to_data(item) for key, item in value.items()}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise FilterError(f"{value!r} cannot be written as data")
 
 
 def _is_descriptor(value: Any) -> bool:

@@ -18,6 +18,7 @@ import yaml
 
 from generator import diff, filters, formatting, render
 from generator.model import Spec
+from generator.runtime.data import DATA_FILE
 
 # What the runtime needs, and what the async clients add (an extra): one home, held to the
 # project's own pyproject.toml by a test.
@@ -100,7 +101,7 @@ def pyproject(spec: Spec) -> str:
             f"packages = {json.dumps([name, f'{name}._runtime'])}",
             "",
             "[tool.setuptools.package-data]",
-            f'{name} = ["py.typed"]',
+            f'{name} = ["py.typed", "{DATA_FILE}"]',
             "",
         ]
     )
@@ -122,8 +123,9 @@ def package_sources(spec: Spec) -> dict[str, str]:
     env = render.environment()
     header = HEADER.format(source=filters.comment(spec.spec_file))
     sources = render.render_package(spec, env, render.Layout.in_distribution(spec))
-    formatted = formatting.format_sources({name: header + text for name, text in sources.items()})
-    return formatted
+    modules = {name: header + text for name, text in sources.items() if name.endswith(".py")}
+    formatted = formatting.format_sources(modules)
+    return {**formatted, **{name: text for name, text in sources.items() if name not in modules}}
 
 
 def version_problem(previous: Spec, previous_version: str, spec: Spec) -> str | None:

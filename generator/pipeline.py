@@ -93,6 +93,9 @@ def render_apis(apis: Sequence[Spec], template_dir: Path | None = None) -> Outpu
         except render.RenderError as exc:
             raise GenerationError(f"{api.spec_file}: {exc}") from None
         for name, source in sources.items():
+            if not name.endswith(".py"):  # data: written as rendered
+                files[f"{api.name}/{name}"] = source.encode("utf-8")
+                continue
             rendered[f"{api.name}/{name}"] = header + source
             spec_of[f"{api.name}/{name}"] = api.spec_file
     try:
@@ -101,6 +104,7 @@ def render_apis(apis: Sequence[Spec], template_dir: Path | None = None) -> Outpu
         raise GenerationError(f"{spec_of[exc.filename]}: {exc}") from None
     files.update((name, text.encode("utf-8")) for name, text in formatted.items())
     files.update((f"{api.name}/py.typed", b"") for api in apis)
+
     docs: dict[str, bytes] = {}
     for api in apis:
         try:

@@ -27,7 +27,7 @@ from generator.filters import (
     py_text,
 )
 from generator.formatting import CHUNK_MARK
-from generator.literals import descriptor
+from generator.literals import api_data, descriptor
 from generator.model import BASE_ERROR_NAMES, Spec
 from generator.naming import snake_case
 from generator.runtime.builtin_types import (
@@ -38,6 +38,7 @@ from generator.runtime.builtin_types import (
     leaves,
     type_expression,
 )
+from generator.runtime.data import DATA_FILE
 from generator.runtime.decoding import DECODINGS
 from generator.runtime.descriptors import ApiDescription, Operation, Param, Setting, first_sentence
 from generator.runtime.encoding import ENCODINGS
@@ -297,7 +298,8 @@ class Layout(NamedTuple):
 def render_package(
     spec: Spec, env: jinja2.Environment, layout: Layout | None = None
 ) -> dict[str, str]:
-    """``{file name: source}`` for one API package, before formatting."""
+    """``{file name: source}`` for one API package, before formatting: its modules, and the
+    ``api.json`` they build their descriptors from (data, not formatted)."""
     layout = layout or Layout.in_generated(spec)
     context = {
         "spec": spec,
@@ -309,7 +311,7 @@ def render_package(
         "runtime_path": layout.runtime_path,
         **_strategies(),
     }
-    out: dict[str, str] = {}
+    out: dict[str, str] = {DATA_FILE: api_data(spec.api)}  # the descriptors, as data
     for name in PACKAGE_TEMPLATES:
         try:
             out[name] = env.get_template(f"package/{name}.j2").render(context)

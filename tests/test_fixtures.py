@@ -153,7 +153,7 @@ def test_json_examples_become_json_cassettes_and_a_call_without_fields_sends_no_
     )
     from generated.mailstore_server.client import _API as any_api
 
-    request = build_request(any_api, ping, {}, None)
+    request = build_request(any_api.description, ping, {}, None)
     assert request.body is None and "Content-Type" not in request.headers
 
 

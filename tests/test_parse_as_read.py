@@ -68,7 +68,7 @@ def test_a_small_answer_is_kept_for_last_response(server: Loopback) -> None:
 
 
 def test_the_tree_left_after_the_rows_are_taken_is_the_document_without_them() -> None:
-    op = next(op for op in _API.operations if op.name == "list_pdf")
+    op = next(op for op in _API.description.operations if op.name == "list_pdf")
     reader = XmlAnswerReader(MailCertClient("u", "p")._client.decoder, op, 200)
     body = listing(1_000)
     for start in range(0, len(body), 4096):

@@ -45,6 +45,7 @@ from .codec import (
     model,
     union_of,
 )
+from .data import ApiData, OperationRef, OperationTable
 from .descriptors import (
     ApiDescription,
     Envelope,
@@ -85,6 +86,9 @@ from .status import STATUS, Status, StatusCallback
 from .tasks import Task, TaskBackend
 
 __all__ = [
+    "ApiData",
+    "OperationRef",
+    "OperationTable",
     "ApiKey",
     "Auth",
     "Basic",

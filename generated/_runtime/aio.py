@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 from .answer import Answer
 from .arguments import ArgumentValueError
-from .calls import Calls
+from .calls import Calls, call_arguments
 from .client import SharedBase
 from .codec import JsonValue
-from .descriptors import Operation
+from .data import OperationRef
 from .exchange import (
     THROWN,
     Await,
@@ -35,9 +35,8 @@ from .exchange import (
     Wait,
     handed,
 )
-from .files import FileTarget
 from .results import BinaryResult
-from .status import Status, StatusCallback
+from .status import Status
 from .tasks import Cancel, Poll, TaskState
 
 if TYPE_CHECKING:
@@ -235,38 +234,48 @@ class AsyncClient(Calls):
     def task_backend(self) -> AsyncClient:
         return self
 
-    # -- what the generated methods call -------------------------------------------------------
-    async def call(self, op: Operation[T], args: Mapping[str, Any]) -> T:
-        return await self.run(self.call_flow(op, args))
+    # -- what the generated methods call (as ``Client``'s, awaited) ----------------------------
+    async def call(self, op: OperationRef[T], values: Mapping[str, Any]) -> T:
+        operation = op.operation
+        return await self.run(self.call_flow(operation, call_arguments(operation, values)))
 
     async def call_long_running(
-        self,
-        op: Operation[T],
-        args: Mapping[str, Any],
-        *,
-        wait_time_ms: int | None = None,
-        status_callback: StatusCallback | None = None,
-    ) -> AsyncTask[T]:
-        flow = self.start_flow(op, args, wait_time_ms=wait_time_ms, status_callback=status_callback)
-        return cast(AsyncTask[T], await self.run(flow))
-
-    async def settle(self, task: AsyncTask[T], auto_handle_token: bool | None) -> T | AsyncTask[T]:
-        """Wait for ``task`` when token handling is automatic (per call, else per client)."""
-        automatic = self.auto_handle_token if auto_handle_token is None else auto_handle_token
+        self, op: OperationRef[T], values: Mapping[str, Any]
+    ) -> T | AsyncTask[T]:
+        task = await self.begin(op, values)
+        automatic = values.get("auto_handle_token")
+        if automatic is None:
+            automatic = self.auto_handle_token
         return await task.wait() if automatic else task
 
-    def paginate(
-        self, op: Operation[Any], args: Mapping[str, Any], max_items: int | None = None
-    ) -> AsyncIterator[Any]:
-        return adrive(self.pages_flow(op, args, max_items), self.perform, self._release)
+    async def begin(self, op: OperationRef[T], values: Mapping[str, Any]) -> AsyncTask[T]:
+        operation = op.operation
+        flow = self.start_flow(
+            operation,
+            call_arguments(operation, values),
+            wait_time_ms=values.get("wait_time"),
+            status_callback=values.get("status_callback"),
+        )
+        return cast(AsyncTask[T], await self.run(flow))
 
-    def iterate(self, op: Operation[Any], args: Mapping[str, Any]) -> AsyncIterator[Any]:
-        return adrive(self.items_flow(op, args), self.perform, self._release)
+    def paginate(self, op: OperationRef[Any], values: Mapping[str, Any]) -> AsyncIterator[Any]:
+        operation = op.operation
+        flow = self.pages_flow(
+            operation, call_arguments(operation, values), values.get("max_items")
+        )
+        return adrive(flow, self.perform, self._release)
+
+    def iterate(self, op: OperationRef[Any], values: Mapping[str, Any]) -> AsyncIterator[Any]:
+        operation = op.operation
+        flow = self.items_flow(operation, call_arguments(operation, values))
+        return adrive(flow, self.perform, self._release)
 
     async def download(
-        self, op: Operation[BinaryResult], args: Mapping[str, Any], save_to: FileTarget | None
+        self, op: OperationRef[BinaryResult], values: Mapping[str, Any]
     ) -> BinaryResult:
-        return await self.run(self.download_flow(op, args, save_to))
+        operation = op.operation
+        arguments = call_arguments(operation, values)
+        return await self.run(self.download_flow(operation, arguments, values.get("save_to")))
 
 
 class AsyncClientBase(SharedBase):

@@ -17,9 +17,10 @@ import requests
 from .answer import Answer
 from .arguments import ArgumentValueError
 from .builtin_types import BUILTIN_TYPES
-from .calls import Calls
+from .calls import Calls, call_arguments
 from .codec import JsonValue
-from .descriptors import ApiDescription, Operation
+from .data import ApiData, ApiOf, OperationRef
+from .descriptors import ApiDescription
 from .exchange import (
     Await,
     Flow,
@@ -33,10 +34,9 @@ from .exchange import (
     responses_seen,
     run,
 )
-from .files import FileTarget
 from .policy import url_setting_problem
 from .results import BinaryResult
-from .status import Status, StatusCallback
+from .status import Status
 from .tasks import Cancel, Poll, Task
 from .transport import RequestsTransport
 
@@ -100,18 +100,26 @@ class Client(Calls):
         return self
 
     # -- what the generated methods call -------------------------------------------------------
-    def call(self, op: Operation[T], args: Mapping[str, Any]) -> T:
-        return self.run(self.call_flow(op, args))
+    # Each takes the method's operation and its own arguments (``locals()``: the parameters
+    # by Python name, the call options, the client as ``self``).
+    def call(self, op: OperationRef[T], values: Mapping[str, Any]) -> T:
+        operation = op.operation
+        return self.run(self.call_flow(operation, call_arguments(operation, values)))
 
-    def call_long_running(
-        self,
-        op: Operation[T],
-        args: Mapping[str, Any],
-        *,
-        wait_time_ms: int | None = None,
-        status_callback: StatusCallback | None = None,
-    ) -> Task[T]:
-        flow = self.start_flow(op, args, wait_time_ms=wait_time_ms, status_callback=status_callback)
+    def call_long_running(self, op: OperationRef[T], values: Mapping[str, Any]) -> T | Task[T]:
+        """Start the task and wait for its end when token handling is automatic (the call's
+        ``auto_handle_token``, else the client's); else its handle."""
+        return self.settle(self.begin(op, values), values.get("auto_handle_token"))
+
+    def begin(self, op: OperationRef[T], values: Mapping[str, Any]) -> Task[T]:
+        """Start a long-running operation and return its task handle without waiting."""
+        operation = op.operation
+        flow = self.start_flow(
+            operation,
+            call_arguments(operation, values),
+            wait_time_ms=values.get("wait_time"),
+            status_callback=values.get("status_callback"),
+        )
         return cast(Task[T], self.run(flow))
 
     def settle(self, task: Task[T], auto_handle_token: bool | None) -> T | Task[T]:
@@ -119,18 +127,22 @@ class Client(Calls):
         automatic = self.auto_handle_token if auto_handle_token is None else auto_handle_token
         return task.wait() if automatic else task
 
-    def paginate(
-        self, op: Operation[Any], args: Mapping[str, Any], max_items: int | None = None
-    ) -> Iterator[Any]:
-        return drive(self.pages_flow(op, args, max_items), self.perform, self._release)
+    def paginate(self, op: OperationRef[Any], values: Mapping[str, Any]) -> Iterator[Any]:
+        operation = op.operation
+        flow = self.pages_flow(
+            operation, call_arguments(operation, values), values.get("max_items")
+        )
+        return drive(flow, self.perform, self._release)
 
-    def iterate(self, op: Operation[Any], args: Mapping[str, Any]) -> Iterator[Any]:
-        return drive(self.items_flow(op, args), self.perform, self._release)
+    def iterate(self, op: OperationRef[Any], values: Mapping[str, Any]) -> Iterator[Any]:
+        operation = op.operation
+        flow = self.items_flow(operation, call_arguments(operation, values))
+        return drive(flow, self.perform, self._release)
 
-    def download(
-        self, op: Operation[BinaryResult], args: Mapping[str, Any], save_to: FileTarget | None
-    ) -> BinaryResult:
-        return self.run(self.download_flow(op, args, save_to))
+    def download(self, op: OperationRef[BinaryResult], values: Mapping[str, Any]) -> BinaryResult:
+        operation = op.operation
+        arguments = call_arguments(operation, values)
+        return self.run(self.download_flow(operation, arguments, values.get("save_to")))
 
     # -- the TaskBackend of its tasks ----------------------------------------------------------
     def poll_status(self, token: str, version: int, wait_time_ms: int) -> Status:
@@ -190,7 +202,8 @@ class SharedBase:
     """What the sync and the async client classes have alike: settings from the environment,
     raw response access."""
 
-    _api: ClassVar[ApiDescription]
+    _api_data: ClassVar[ApiData]  # the generated package's descriptors
+    _api = ApiOf()  # their ApiDescription, built when first read
     _client: Calls
 
     @classmethod

@@ -255,6 +255,12 @@ class ApiDescription(NamedTuple):
 
     def operation(self, wire_name: str) -> Operation[Any]:
         """The operation of that wire name (e.g. the long-running protocol's status poll)."""
+        wired = getattr(self.operations, "wired", None)  # a generated package's table
+        if wired is not None:
+            found: Operation[Any] | None = wired(wire_name)
+            if found is not None:
+                return found
+            raise KeyError(wire_name)
         for op in self.operations:
             if op.wire_name == wire_name:
                 return op

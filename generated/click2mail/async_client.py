@@ -3,9 +3,8 @@
 """Click2Mail MOLPro REST API async client: the methods of ``Click2MailClient`` as coroutines,
 on httpx.
 
-The same operations, parameters, results and errors as the sync client; the operation
-descriptors are the sync module's, every decision the shared runtime's
-(``generated._runtime``).
+The same operations, parameters, results and errors as the sync client; the operations are
+the sync client's, every decision the shared runtime's (``generated._runtime``).
 """
 
 from __future__ import annotations
@@ -17,77 +16,7 @@ from .. import _runtime as _rt
 from .._runtime import BinaryResult, FileInput, JsonValue
 from .._runtime import aio as _aio
 from . import models
-from .client import (
-    _API,
-    _OP_ACCEPT_PROOF,
-    _OP_ADD_ACCOUNT_ADDRESS,
-    _OP_ADD_ADDRESS_BOOK_ADDRESSES,
-    _OP_ADD_ADDRESS_BOOK_ADDRESSES_TO_LIST,
-    _OP_ADD_ADDRESSES_TO_LIST,
-    _OP_ADD_EDDM_ROUTE,
-    _OP_ADD_JOB_TO_CART,
-    _OP_AUTHORIZE,
-    _OP_CANCEL_JOB,
-    _OP_CHECK_ADDRESS_LIST_NAME,
-    _OP_CHECK_DOCUMENT_NAME,
-    _OP_CONVERT_TO_PDF,
-    _OP_CORRECT_ADDRESSES,
-    _OP_CREATE_ACCOUNT,
-    _OP_CREATE_ADDRESS_BOOK,
-    _OP_CREATE_ADDRESS_LIST,
-    _OP_CREATE_DOCUMENT_FROM_URL,
-    _OP_CREATE_JOB,
-    _OP_CREATE_JOB_FROM_TEMPLATE,
-    _OP_CREATE_JOB_FROM_TEMPLATE_ID,
-    _OP_CREATE_LIST_FROM_ADDRESS_BOOK,
-    _OP_CREATE_PROJECT,
-    _OP_CREATE_PROOF,
-    _OP_DELETE_ADDRESS_BOOK,
-    _OP_DELETE_ADDRESS_BOOK_ENTRY,
-    _OP_DELETE_ADDRESS_LIST,
-    _OP_DELETE_ADDRESSES_FROM_LIST,
-    _OP_DELETE_DOCUMENT,
-    _OP_DELETE_JOB,
-    _OP_DUPLICATE_JOB,
-    _OP_GET_ADDRESS_BOOK,
-    _OP_GET_ADDRESS_LIST,
-    _OP_GET_ADDRESS_LIST_CONTENTS,
-    _OP_GET_COST_ESTIMATE,
-    _OP_GET_CREDIT,
-    _OP_GET_EDDM,
-    _OP_GET_JOB,
-    _OP_GET_JOB_COST,
-    _OP_GET_JOB_INFO,
-    _OP_GET_PRODUCT_OPTIONS,
-    _OP_GET_PROOF,
-    _OP_GET_RETURN_RECEIPT,
-    _OP_GET_RETURN_RECEIPT_BY_UNIQUE_ID,
-    _OP_GET_SHIP_ESTIMATE,
-    _OP_GET_TRACKING,
-    _OP_GET_TRACKING_BY_UNIQUE_ID,
-    _OP_GET_VARIABLE_DATA,
-    _OP_LIST_ACCOUNT_ADDRESSES,
-    _OP_LIST_ADDRESS_BOOKS,
-    _OP_LIST_ADDRESS_LISTS,
-    _OP_LIST_APP_JOBS,
-    _OP_LIST_DOCUMENTS,
-    _OP_LIST_JOB_DOCUMENTS,
-    _OP_LIST_JOBS,
-    _OP_LIST_JOBS_BY_APP_SIGNATURE,
-    _OP_LIST_PROJECT_JOBS,
-    _OP_LIST_PROJECTS,
-    _OP_MERGE_DOCUMENTS,
-    _OP_PURCHASE_CREDIT,
-    _OP_SET_EDDM_MAILER,
-    _OP_SET_EDDM_POST_OFFICE,
-    _OP_SUBMIT_JOB,
-    _OP_SUBMIT_SINGLE_PIECE,
-    _OP_UPDATE_ACCOUNT_ADDRESS,
-    _OP_UPDATE_ADDRESS_BOOK_ADDRESSES,
-    _OP_UPDATE_ADDRESSES_IN_LIST,
-    _OP_UPDATE_JOB,
-    _OP_UPLOAD_DOCUMENT,
-)
+from .client import _API, Click2MailClient
 
 if TYPE_CHECKING:
     import httpx
@@ -117,7 +46,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         password: Click2Mail account password (never logged).
     """
 
-    _api = _API
+    _api_data = _API
 
     def __init__(
         self,
@@ -143,9 +72,10 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         transport: _aio.AsyncTransport | _rt.Transport | None = None,
     ) -> None:
         self.username = username
-        url = base_url or _rt.pick_environment(_API.server.environments, environment)
+        api = _API.description
+        url = base_url or _rt.pick_environment(api.server.environments, environment)
         self._client = _aio.AsyncClient(
-            _API,
+            api,
             package=__package__,
             base_url=url,
             credentials=(username, password),
@@ -195,18 +125,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             file: The document: a path, bytes, a binary file object, or ``(file name,
                 data)``. (required)
         """
-        return await self._client.call(
-            _OP_UPLOAD_DOCUMENT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentName": document_name,
-                "documentFormat": document_format,
-                "documentClass": document_class,
-                "file": file,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_upload_document, locals())
 
     async def create_document_from_url(
         self,
@@ -232,18 +151,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             url: A URL the vendor can download the file from. (required)
             document_name: (wire ``documentName``)
         """
-        return await self._client.call(
-            _OP_CREATE_DOCUMENT_FROM_URL,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentFormat": document_format,
-                "documentClass": document_class,
-                "url": url,
-                "documentName": document_name,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_create_document_from_url, locals())
 
     async def list_documents(
         self,
@@ -266,17 +174,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             offset: Documents to skip.
             document_class: Only documents of this product. (wire ``documentClass``)
         """
-        return await self._client.call(
-            _OP_LIST_DOCUMENTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "numberOfDocuments": number_of_documents,
-                "offset": offset,
-                "documentClass": document_class,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_list_documents, locals())
 
     async def merge_documents(
         self,
@@ -298,16 +196,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             document_name: Name of the merged document. (wire ``documentName``, required)
             documents: The documents, in order. (wire ``documentList``, required)
         """
-        return await self._client.call(
-            _OP_MERGE_DOCUMENTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentName": document_name,
-                "documentList": documents,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_merge_documents, locals())
 
     async def convert_to_pdf(
         self,
@@ -332,16 +221,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
                 it in memory (``content`` is then None and ``size`` tells how much was
                 written).
         """
-        return await self._client.download(
-            _OP_CONVERT_TO_PDF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "file": file,
-            },
-            save_to,
-        )
+        return await self._client.download(Click2MailClient._op_convert_to_pdf, locals())
 
     async def check_document_name(
         self,
@@ -361,15 +241,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             document_name: (wire ``documentName``, required)
         """
-        return await self._client.call(
-            _OP_CHECK_DOCUMENT_NAME,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentName": document_name,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_check_document_name, locals())
 
     async def get_variable_data(
         self,
@@ -389,15 +261,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: Document identifier. (required)
         """
-        return await self._client.call(
-            _OP_GET_VARIABLE_DATA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_variable_data, locals())
 
     async def list_job_documents(
         self,
@@ -421,17 +285,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             offset:
             number_of_documents: (wire ``numberOfDocuments``)
         """
-        return await self._client.call(
-            _OP_LIST_JOB_DOCUMENTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentId": document_id,
-                "offset": offset,
-                "numberOfDocuments": number_of_documents,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_list_job_documents, locals())
 
     async def delete_document(
         self,
@@ -450,15 +304,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: (required)
         """
-        return await self._client.call(
-            _OP_DELETE_DOCUMENT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_delete_document, locals())
 
     async def create_address_list(
         self,
@@ -479,15 +325,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             address_list: The list to upload. (wire ``addressList``, required)
         """
-        return await self._client.call(
-            _OP_CREATE_ADDRESS_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "addressList": address_list,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_create_address_list, locals())
 
     async def get_address_list(
         self,
@@ -507,15 +345,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: Address list identifier. (required)
         """
-        return await self._client.call(
-            _OP_GET_ADDRESS_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_address_list, locals())
 
     async def list_address_lists(
         self,
@@ -541,18 +371,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             searchkey: Only lists whose name contains this.
             count: Return only the number of lists.
         """
-        return await self._client.call(
-            _OP_LIST_ADDRESS_LISTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "numberOfLists": number_of_lists,
-                "offset": offset,
-                "searchkey": searchkey,
-                "count": count,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_list_address_lists, locals())
 
     async def delete_address_list(
         self,
@@ -571,15 +390,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: (required)
         """
-        return await self._client.call(
-            _OP_DELETE_ADDRESS_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_delete_address_list, locals())
 
     async def get_address_list_contents(
         self,
@@ -607,19 +418,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             offset:
             limit: Page size (vendor default 10).
         """
-        return await self._client.call(
-            _OP_GET_ADDRESS_LIST_CONTENTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "baseAddressListId": base_address_list_id,
-                "jobAddressListId": job_address_list_id,
-                "addressType": address_type,
-                "offset": offset,
-                "limit": limit,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_address_list_contents, locals())
 
     async def check_address_list_name(
         self,
@@ -639,15 +438,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             address_list_name: (wire ``addressListName``, required)
         """
-        return await self._client.call(
-            _OP_CHECK_ADDRESS_LIST_NAME,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "addressListName": address_list_name,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_check_address_list_name, locals())
 
     async def add_addresses_to_list(
         self,
@@ -670,17 +461,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             job_address_list_id: (wire ``jobAddressListId``)
             address_list: The addresses and their mapping. (wire ``addressList``, required)
         """
-        return await self._client.call(
-            _OP_ADD_ADDRESSES_TO_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "baseAddressListId": base_address_list_id,
-                "jobAddressListId": job_address_list_id,
-                "addressList": address_list,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_add_addresses_to_list, locals())
 
     async def update_addresses_in_list(
         self,
@@ -704,17 +485,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             job_address_list_id: (wire ``jobAddressListId``)
             address_list: The addresses and their mapping. (wire ``addressList``, required)
         """
-        return await self._client.call(
-            _OP_UPDATE_ADDRESSES_IN_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "baseAddressListId": base_address_list_id,
-                "jobAddressListId": job_address_list_id,
-                "addressList": address_list,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_update_addresses_in_list, locals())
 
     async def delete_addresses_from_list(
         self,
@@ -740,18 +511,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             address_ids: Addresses to remove (sent as ``id[]=1&id[]=2``). (wire ``id[]``)
             address_type: Remove every address of this kind. (wire ``addressType``)
         """
-        return await self._client.call(
-            _OP_DELETE_ADDRESSES_FROM_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "baseAddressListId": base_address_list_id,
-                "jobAddressListId": job_address_list_id,
-                "id[]": address_ids,
-                "addressType": address_type,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_delete_addresses_from_list, locals())
 
     async def create_list_from_address_book(
         self,
@@ -774,16 +534,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
                 required)
             name: Name of the new list.
         """
-        return await self._client.call(
-            _OP_CREATE_LIST_FROM_ADDRESS_BOOK,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": address_ids,
-                "name": name,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_create_list_from_address_book, locals())
 
     async def add_address_book_addresses_to_list(
         self,
@@ -809,15 +560,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             job_address_list_id: (wire ``jobAddressListId``)
         """
         return await self._client.call(
-            _OP_ADD_ADDRESS_BOOK_ADDRESSES_TO_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": address_ids,
-                "baseAddressListId": base_address_list_id,
-                "jobAddressListId": job_address_list_id,
-            },
+            Click2MailClient._op_add_address_book_addresses_to_list, locals()
         )
 
     async def correct_addresses(
@@ -839,15 +582,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             addresses: (required)
         """
-        return await self._client.call(
-            _OP_CORRECT_ADDRESSES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "addresses": addresses,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_correct_addresses, locals())
 
     async def list_address_books(
         self,
@@ -862,14 +597,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
 
         Wire: ``GET /addressBook`` (operation ``list_address_books``).
         """
-        return await self._client.call(
-            _OP_LIST_ADDRESS_BOOKS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(Click2MailClient._op_list_address_books, locals())
 
     async def create_address_book(
         self,
@@ -888,15 +616,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             address_book_name: (wire ``addressBookName``, required)
         """
-        return await self._client.call(
-            _OP_CREATE_ADDRESS_BOOK,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "addressBookName": address_book_name,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_create_address_book, locals())
 
     async def get_address_book(
         self,
@@ -919,17 +639,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             offset:
             limit:
         """
-        return await self._client.call(
-            _OP_GET_ADDRESS_BOOK,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "offset": offset,
-                "limit": limit,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_address_book, locals())
 
     async def add_address_book_addresses(
         self,
@@ -950,16 +660,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             id: (required)
             address_list: (wire ``addressList``, required)
         """
-        return await self._client.call(
-            _OP_ADD_ADDRESS_BOOK_ADDRESSES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "addressList": address_list,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_add_address_book_addresses, locals())
 
     async def update_address_book_addresses(
         self,
@@ -981,16 +682,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             id: (required)
             address_list: (wire ``addressList``, required)
         """
-        return await self._client.call(
-            _OP_UPDATE_ADDRESS_BOOK_ADDRESSES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "addressList": address_list,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_update_address_book_addresses, locals())
 
     async def delete_address_book(
         self,
@@ -1009,15 +701,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: (required)
         """
-        return await self._client.call(
-            _OP_DELETE_ADDRESS_BOOK,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_delete_address_book, locals())
 
     async def delete_address_book_entry(
         self,
@@ -1037,15 +721,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: (required)
         """
-        return await self._client.call(
-            _OP_DELETE_ADDRESS_BOOK_ENTRY,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_delete_address_book_entry, locals())
 
     async def create_job(
         self,
@@ -1133,42 +809,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
                 ``jobAddressId``)
             enclosure: A special enclosure arranged with Click2Mail in advance.
         """
-        return await self._client.call(
-            _OP_CREATE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentClass": document_class,
-                "layout": layout,
-                "productionTime": production_time,
-                "envelope": envelope,
-                "color": color,
-                "paperType": paper_type,
-                "printOption": print_option,
-                "documentId": document_id,
-                "addressId": address_id,
-                "mailClass": mail_class,
-                "rtnName": return_name,
-                "rtnOrganization": return_organization,
-                "rtnaddress1": return_address1,
-                "rtnaddress2": return_address2,
-                "rtnCity": return_city,
-                "rtnState": return_state,
-                "rtnZip": return_zip,
-                "returnAddressId": return_address_id,
-                "businessReplyAddressId": business_reply_address_id,
-                "courtesyReplyAddressId": courtesy_reply_address_id,
-                "endorsement": endorsement,
-                "appSignature": app_signature,
-                "projectId": project_id,
-                "mailingDate": mailing_date,
-                "quantity": quantity,
-                "jobDocumentId": job_document_id,
-                "jobAddressId": job_address_id,
-                "enclosure": enclosure,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_create_job, locals())
 
     async def get_job(
         self,
@@ -1189,15 +830,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: Job identifier. (required)
         """
-        return await self._client.call(
-            _OP_GET_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_job, locals())
 
     async def get_job_info(
         self,
@@ -1220,16 +853,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             mapping_headings: ``yes`` to include the mapping's column headings. (wire
                 ``mappingHeadings``)
         """
-        return await self._client.call(
-            _OP_GET_JOB_INFO,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "mappingHeadings": mapping_headings,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_job_info, locals())
 
     async def update_job(
         self,
@@ -1308,44 +932,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             return_address_id: (wire ``returnAddressId``)
             enclosure:
         """
-        return await self._client.call(
-            _OP_UPDATE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "documentClass": document_class,
-                "layout": layout,
-                "productionTime": production_time,
-                "envelope": envelope,
-                "color": color,
-                "paperType": paper_type,
-                "printOption": print_option,
-                "documentId": document_id,
-                "addressId": address_id,
-                "rtnName": return_name,
-                "rtnOrganization": return_organization,
-                "rtnAddress1": return_address1,
-                "rtnAddress2": return_address2,
-                "rtnCity": return_city,
-                "rtnState": return_state,
-                "rtnZip": return_zip,
-                "endorsement": endorsement,
-                "mailClass": mail_class,
-                "appSignature": app_signature,
-                "projectId": project_id,
-                "mailingDate": mailing_date,
-                "quantity": quantity,
-                "crid": crid,
-                "jobDocumentId": job_document_id,
-                "jobAddressId": job_address_id,
-                "businessReplyAddressId": business_reply_address_id,
-                "courtesyReplyAddressId": courtesy_reply_address_id,
-                "returnAddressId": return_address_id,
-                "enclosure": enclosure,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_update_job, locals())
 
     async def list_jobs(
         self,
@@ -1371,18 +958,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             mail_class: (wire ``mailClass``)
             sku:
         """
-        return await self._client.call(
-            _OP_LIST_JOBS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "startDate": start_date,
-                "endDate": end_date,
-                "mailClass": mail_class,
-                "sku": sku,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_list_jobs, locals())
 
     async def submit_job(
         self,
@@ -1464,43 +1040,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             com: Seen (disabled) in the vendor's Postman collection; meaning not documented.
                 (wire ``CoM``)
         """
-        return await self._client.call(
-            _OP_SUBMIT_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "billingType": billing_type,
-                "billingName": billing_name,
-                "billingCompany": billing_company,
-                "billingAddress1": billing_address1,
-                "billingAddress2": billing_address2,
-                "billingAddress3": billing_address3,
-                "billingCity": billing_city,
-                "billingState": billing_state,
-                "billingZip": billing_zip,
-                "billingCountry": billing_country,
-                "billingNumber": billing_number,
-                "billingMonth": billing_month,
-                "billingYear": billing_year,
-                "billingCvv": billing_cvv,
-                "billingCcType": billing_cc_type,
-                "shipName": ship_name,
-                "shipOrganization": ship_organization,
-                "shipAddress1": ship_address1,
-                "shipaddress2": ship_address2,
-                "shipCity": ship_city,
-                "shipState": ship_state,
-                "shipZip": ship_zip,
-                "shipCountry": ship_country,
-                "shipperName": shipper_name,
-                "shipMethod": ship_method,
-                "couponCode": coupon_code,
-                "opaqueDataValue": opaque_data_value,
-                "CoM": com,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_submit_job, locals())
 
     async def get_job_cost(
         self,
@@ -1526,18 +1066,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             payment_type: Vendor default ``Credit Card``. (wire ``paymentType``)
             coupon_code: (wire ``couponCode``)
         """
-        return await self._client.call(
-            _OP_GET_JOB_COST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "details": details,
-                "paymentType": payment_type,
-                "couponCode": coupon_code,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_job_cost, locals())
 
     async def create_proof(
         self,
@@ -1557,15 +1086,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: (required)
         """
-        return await self._client.call(
-            _OP_CREATE_PROOF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_create_proof, locals())
 
     async def get_proof(
         self,
@@ -1593,18 +1114,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
                 it in memory (``content`` is then None and ``size`` tells how much was
                 written).
         """
-        return await self._client.download(
-            _OP_GET_PROOF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "proofId": proof_id,
-                "sessionId": session_id,
-            },
-            save_to,
-        )
+        return await self._client.download(Click2MailClient._op_get_proof, locals())
 
     async def accept_proof(
         self,
@@ -1626,16 +1136,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             id: (required)
             accept_id: Who accepted, e.g. their initials. (wire ``acceptId``, required)
         """
-        return await self._client.call(
-            _OP_ACCEPT_PROOF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "acceptId": accept_id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_accept_proof, locals())
 
     async def cancel_job(
         self,
@@ -1655,15 +1156,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: Job identifier. (required)
         """
-        return await self._client.call(
-            _OP_CANCEL_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_cancel_job, locals())
 
     async def delete_job(
         self,
@@ -1682,15 +1175,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: (required)
         """
-        return await self._client.call(
-            _OP_DELETE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_delete_job, locals())
 
     async def duplicate_job(
         self,
@@ -1710,15 +1195,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: (required)
         """
-        return await self._client.call(
-            _OP_DUPLICATE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_duplicate_job, locals())
 
     async def add_job_to_cart(
         self,
@@ -1738,15 +1215,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: (required)
         """
-        return await self._client.call(
-            _OP_ADD_JOB_TO_CART,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_add_job_to_cart, locals())
 
     async def get_ship_estimate(
         self,
@@ -1766,15 +1235,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: (required)
         """
-        return await self._client.call(
-            _OP_GET_SHIP_ESTIMATE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_ship_estimate, locals())
 
     async def create_job_from_template(
         self,
@@ -1795,15 +1256,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             template_name: (wire ``templateName``, required)
         """
-        return await self._client.call(
-            _OP_CREATE_JOB_FROM_TEMPLATE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "templateName": template_name,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_create_job_from_template, locals())
 
     async def create_job_from_template_id(
         self,
@@ -1825,16 +1278,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             job_template_id: (wire ``jobtemplateId``, required)
             address_id: (wire ``addressId``, required)
         """
-        return await self._client.call(
-            _OP_CREATE_JOB_FROM_TEMPLATE_ID,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "jobtemplateId": job_template_id,
-                "addressId": address_id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_create_job_from_template_id, locals())
 
     async def submit_single_piece(
         self,
@@ -1860,18 +1304,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             billing_type: (wire ``billingType``, required)
             document: The PDF to mail. (required)
         """
-        return await self._client.call(
-            _OP_SUBMIT_SINGLE_PIECE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "templateName": template_name,
-                "address": address,
-                "billingType": billing_type,
-                "document": document,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_submit_single_piece, locals())
 
     async def set_eddm_mailer(
         self,
@@ -1909,24 +1342,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             mailer_postalcode: (wire ``mailerPostalcode``)
             mailer_phone: ``XXX-XXX-XXXX``, optionally `` ext XXXX``. (wire ``mailerPhone``)
         """
-        return await self._client.call(
-            _OP_SET_EDDM_MAILER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "mailerName": mailer_name,
-                "mailerOrganization": mailer_organization,
-                "mailerAddress1": mailer_address1,
-                "mailerAddress2": mailer_address2,
-                "mailerAddress3": mailer_address3,
-                "mailerCity": mailer_city,
-                "mailerState": mailer_state,
-                "mailerPostalcode": mailer_postalcode,
-                "mailerPhone": mailer_phone,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_set_eddm_mailer, locals())
 
     async def set_eddm_post_office(
         self,
@@ -1964,24 +1380,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             phone:
             route_type: e.g. ``City``. (wire ``routeType``)
         """
-        return await self._client.call(
-            _OP_SET_EDDM_POST_OFFICE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "poName": po_name,
-                "deliveryType": delivery_type,
-                "totalPieces": total_pieces,
-                "poAddress": po_address,
-                "poCity": po_city,
-                "poState": po_state,
-                "poPostalCode": po_postal_code,
-                "phone": phone,
-                "routeType": route_type,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_set_eddm_post_office, locals())
 
     async def add_eddm_route(
         self,
@@ -2009,19 +1408,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             postal_code: (wire ``postalCode``)
             total_pieces: (wire ``totalPieces``)
         """
-        return await self._client.call(
-            _OP_ADD_EDDM_ROUTE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "poName": po_name,
-                "route": route,
-                "postalCode": postal_code,
-                "totalPieces": total_pieces,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_add_eddm_route, locals())
 
     async def get_eddm(
         self,
@@ -2041,15 +1428,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             id: (required)
         """
-        return await self._client.call(
-            _OP_GET_EDDM,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_eddm, locals())
 
     async def get_tracking(
         self,
@@ -2075,18 +1454,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             bar_code: One piece only (inferred). (wire ``barCode``)
             tracking_detail: Inferred from third-party code. (wire ``trackingDetail``)
         """
-        return await self._client.call(
-            _OP_GET_TRACKING,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "trackingType": tracking_type,
-                "barCode": bar_code,
-                "trackingDetail": tracking_detail,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_tracking, locals())
 
     async def get_tracking_by_unique_id(
         self,
@@ -2109,16 +1477,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             id: (required)
             tracking_type: (wire ``trackingType``, required)
         """
-        return await self._client.call(
-            _OP_GET_TRACKING_BY_UNIQUE_ID,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "trackingType": tracking_type,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_tracking_by_unique_id, locals())
 
     async def get_return_receipt(
         self,
@@ -2144,17 +1503,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
                 it in memory (``content`` is then None and ``size`` tells how much was
                 written).
         """
-        return await self._client.download(
-            _OP_GET_RETURN_RECEIPT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "barcode": barcode,
-            },
-            save_to,
-        )
+        return await self._client.download(Click2MailClient._op_get_return_receipt, locals())
 
     async def get_return_receipt_by_unique_id(
         self,
@@ -2181,15 +1530,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
                 written).
         """
         return await self._client.download(
-            _OP_GET_RETURN_RECEIPT_BY_UNIQUE_ID,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "uniqueId": unique_id,
-            },
-            save_to,
+            Click2MailClient._op_get_return_receipt_by_unique_id, locals()
         )
 
     async def list_jobs_by_app_signature(
@@ -2216,18 +1557,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             number_of_jobs: (wire ``numberOfJobs``)
             ignore_tracking_data: (wire ``ignoreTrackingData``)
         """
-        return await self._client.call(
-            _OP_LIST_JOBS_BY_APP_SIGNATURE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "appSignature": app_signature,
-                "offset": offset,
-                "numberOfJobs": number_of_jobs,
-                "ignoreTrackingData": ignore_tracking_data,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_list_jobs_by_app_signature, locals())
 
     async def list_app_jobs(
         self,
@@ -2251,17 +1581,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             offset:
             number_of_jobs: (wire ``numberOfJobs``)
         """
-        return await self._client.call(
-            _OP_LIST_APP_JOBS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "appid": app_id,
-                "offset": offset,
-                "numberOfJobs": number_of_jobs,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_list_app_jobs, locals())
 
     async def get_cost_estimate(
         self,
@@ -2310,28 +1630,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             payment_type: Vendor default ``Credit Card``. (wire ``paymentType``)
             coupon_code: (wire ``couponCode``)
         """
-        return await self._client.call(
-            _OP_GET_COST_ESTIMATE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentClass": document_class,
-                "layout": layout,
-                "productionTime": production_time,
-                "envelope": envelope,
-                "color": color,
-                "paperType": paper_type,
-                "printOption": print_option,
-                "mailClass": mail_class,
-                "quantity": quantity,
-                "nonStandardQuantity": non_standard_quantity,
-                "internationalQuantity": international_quantity,
-                "numberOfPages": number_of_pages,
-                "paymentType": payment_type,
-                "couponCode": coupon_code,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_cost_estimate, locals())
 
     async def get_credit(
         self,
@@ -2346,14 +1645,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
 
         Wire: ``GET /credit`` (operation ``get_credit``).
         """
-        return await self._client.call(
-            _OP_GET_CREDIT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_credit, locals())
 
     async def purchase_credit(
         self,
@@ -2398,26 +1690,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             billing_cvv: Card security code (never logged). (wire ``billingCvv``, required)
             billing_cc_type: (wire ``billingCcType``, required)
         """
-        return await self._client.call(
-            _OP_PURCHASE_CREDIT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "billingName": billing_name,
-                "billingCompany": billing_company,
-                "billingAddress1": billing_address1,
-                "billingCity": billing_city,
-                "billingState": billing_state,
-                "billingZip": billing_zip,
-                "billingAmount": billing_amount,
-                "billingNumber": billing_number,
-                "billingMonth": billing_month,
-                "billingYear": billing_year,
-                "billingCvv": billing_cvv,
-                "billingCcType": billing_cc_type,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_purchase_credit, locals())
 
     async def list_projects(
         self,
@@ -2438,16 +1711,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             number_of_projects: (wire ``numberOfProjects``)
             offset:
         """
-        return await self._client.call(
-            _OP_LIST_PROJECTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "numberOfProjects": number_of_projects,
-                "offset": offset,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_list_projects, locals())
 
     async def create_project(
         self,
@@ -2466,15 +1730,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             project_name: (wire ``projectName``, required)
         """
-        return await self._client.call(
-            _OP_CREATE_PROJECT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "projectName": project_name,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_create_project, locals())
 
     async def list_project_jobs(
         self,
@@ -2497,17 +1753,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             number_of_jobs: (wire ``numberOfJobs``)
             offset:
         """
-        return await self._client.call(
-            _OP_LIST_PROJECT_JOBS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "projectName": project_name,
-                "numberOfJobs": number_of_jobs,
-                "offset": offset,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_list_project_jobs, locals())
 
     async def get_product_options(
         self,
@@ -2528,16 +1774,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             document_class: (wire ``documentClass``)
             skip_bulk_print: (wire ``skipBulkPrint``)
         """
-        return await self._client.call(
-            _OP_GET_PRODUCT_OPTIONS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentClass": document_class,
-                "skipBulkPrint": skip_bulk_print,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_get_product_options, locals())
 
     async def authorize(
         self,
@@ -2553,14 +1790,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
 
         Wire: ``POST /account/authorize`` (operation ``authorize``).
         """
-        return await self._client.call(
-            _OP_AUTHORIZE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(Click2MailClient._op_authorize, locals())
 
     async def create_account(
         self,
@@ -2576,14 +1806,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
 
         Wire: ``POST /account/create`` (operation ``create_account``).
         """
-        return await self._client.call(
-            _OP_CREATE_ACCOUNT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(Click2MailClient._op_create_account, locals())
 
     async def list_account_addresses(
         self,
@@ -2603,15 +1826,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
         Args:
             address_type: (wire ``addressType``, required)
         """
-        return await self._client.call(
-            _OP_LIST_ACCOUNT_ADDRESSES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "addressType": address_type,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_list_account_addresses, locals())
 
     async def add_account_address(
         self,
@@ -2671,34 +1886,7 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             reply_city: (wire ``replyCity``)
             reply_region_id: (wire ``replyRegionId``)
         """
-        return await self._client.call(
-            _OP_ADD_ACCOUNT_ADDRESS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "type": address_type,
-                "description": description,
-                "prefix": prefix,
-                "firstName": first_name,
-                "middleName": middle_name,
-                "lastName": last_name,
-                "suffix": suffix,
-                "organization": organization,
-                "address1": address1,
-                "address2": address2,
-                "address3": address3,
-                "city": city,
-                "state": state,
-                "zip": zip,
-                "country": country,
-                "phone": phone,
-                "makeDefault": make_default,
-                "permitNumber": permit_number,
-                "replyCity": reply_city,
-                "replyRegionId": reply_region_id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_add_account_address, locals())
 
     async def update_account_address(
         self,
@@ -2758,32 +1946,4 @@ class AsyncClick2MailClient(_aio.AsyncClientBase):
             reply_city: (wire ``replyCity``)
             reply_region_id: (wire ``replyRegionId``)
         """
-        return await self._client.call(
-            _OP_UPDATE_ACCOUNT_ADDRESS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "addressId": address_id,
-                "type": address_type,
-                "description": description,
-                "prefix": prefix,
-                "firstName": first_name,
-                "middleName": middle_name,
-                "lastName": last_name,
-                "suffix": suffix,
-                "organization": organization,
-                "address1": address1,
-                "address2": address2,
-                "address3": address3,
-                "city": city,
-                "state": state,
-                "zip": zip,
-                "country": country,
-                "phone": phone,
-                "makeDefault": make_default,
-                "permitNumber": permit_number,
-                "replyCity": reply_city,
-                "replyRegionId": reply_region_id,
-            },
-        )
+        return await self._client.call(Click2MailClient._op_update_account_address, locals())

@@ -9,7 +9,7 @@ long-running tasks) happens in the shared runtime ``generated._runtime``.
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 import requests
 
@@ -18,3102 +18,9 @@ from .._runtime import BinaryResult, FileInput, JsonValue
 from . import models
 from .errors import ERROR_TABLE
 
-_OP_UPLOAD_DOCUMENT: _rt.Operation[models.Document] = _rt.Operation(
-    name="upload_document",
-    wire_name="create_document",
-    method="POST",
-    path="/documents",
-    params=(
-        _rt.Param(
-            "document_name",
-            "documentName",
-            _rt.STR,
-            required=True,
-            doc="Name shown in the dashboard.",
-        ),
-        _rt.Param(
-            "document_format",
-            "documentFormat",
-            _rt.enum_of(models.DocumentFormat),
-            required=True,
-            doc="File format of the upload.",
-        ),
-        _rt.Param(
-            "document_class",
-            "documentClass",
-            _rt.enum_of(models.DocumentClass),
-            required=True,
-            doc="Physical product, e.g. ``Letter 8.5 x 11``.",
-        ),
-        _rt.Param(
-            "file",
-            "file",
-            _rt.BINARY,
-            location="file",
-            required=True,
-            doc="The document: a path, bytes, a binary file object, or ``(file name, data)``.",
-            extension_from="documentFormat",
-        ),
-    ),
-    result=_rt.model(models.Document),
-    encoding="multipart",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Upload a document (documented; seed 003). The file is "
-        "streamed from a path, bytes or a binary file object; a file "
-        "the caller does not name is sent as ``file.<format>`` (the "
-        "vendor requires the extension to match ``documentFormat``); "
-        "pass ``(name, data)`` to name it. The document must fit the "
-        "dimensions and page limits of ``documentClass``."
-    ),
-)
-
-_OP_CREATE_DOCUMENT_FROM_URL: _rt.Operation[models.Document] = _rt.Operation(
-    name="create_document_from_url",
-    wire_name="create_document_from_url",
-    method="POST",
-    path="/documents/url",
-    params=(
-        _rt.Param(
-            "document_format",
-            "documentFormat",
-            _rt.enum_of(models.DocumentFormat),
-            required=True,
-        ),
-        _rt.Param(
-            "document_class",
-            "documentClass",
-            _rt.enum_of(models.DocumentClass),
-            required=True,
-        ),
-        _rt.Param(
-            "url",
-            "url",
-            _rt.STR,
-            required=True,
-            doc="A URL the vendor can download the file from.",
-        ),
-        _rt.Param(
-            "document_name",
-            "documentName",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.model(models.Document),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Create a document from a public URL (documented). The "
-        "answer is read as an upload's; its shape is inferred."
-    ),
-)
-
-_OP_LIST_DOCUMENTS: _rt.Operation[models.DocumentList] = _rt.Operation(
-    name="list_documents",
-    wire_name="list_documents",
-    method="GET",
-    path="/documents",
-    params=(
-        _rt.Param(
-            "number_of_documents",
-            "numberOfDocuments",
-            _rt.INT,
-            location="query",
-            doc="Page size.",
-        ),
-        _rt.Param(
-            "offset",
-            "offset",
-            _rt.INT,
-            location="query",
-            doc="Documents to skip.",
-        ),
-        _rt.Param(
-            "document_class",
-            "documentClass",
-            _rt.enum_of(models.DocumentClass),
-            location="query",
-            doc="Only documents of this product.",
-        ),
-    ),
-    result=_rt.model(models.DocumentList),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc="Documents of the account, a page at a time (documented; answer shape inferred).",
-)
-
-_OP_MERGE_DOCUMENTS: _rt.Operation[models.Document] = _rt.Operation(
-    name="merge_documents",
-    wire_name="merge_documents",
-    method="POST",
-    path="/documents/merge",
-    params=(
-        _rt.Param(
-            "document_name",
-            "documentName",
-            _rt.STR,
-            location="query",
-            required=True,
-            doc="Name of the merged document.",
-        ),
-        _rt.Param(
-            "documents",
-            "documentList",
-            _rt.model(models.DocumentIds),
-            required=True,
-            doc="The documents, in order.",
-        ),
-    ),
-    result=_rt.model(models.Document),
-    encoding="xml_body",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Concatenate uploaded documents into a new one, such as the "
-        "two sides of a postcard (documented; the XML document list "
-        "is what Click2Mail's Python SDK sends)."
-    ),
-)
-
-_OP_CONVERT_TO_PDF: _rt.Operation[BinaryResult] = _rt.Operation(
-    name="convert_to_pdf",
-    wire_name="convert_to_pdf",
-    method="POST",
-    path="/documents/convertToPdf",
-    params=(
-        _rt.Param(
-            "file",
-            "file",
-            _rt.BINARY,
-            location="file",
-            required=True,
-            doc="The file to convert.",
-        ),
-    ),
-    result=_rt.BINARY_RESULT,
-    encoding="multipart",
-    decoding="binary_or_xml",
-    status_success=(),
-    status_failure=("4", "9"),
-    doc=(
-        "Convert a DOC, DOCX, PUB, PPT, PPTX, PNG, JPEG or ODT file "
-        "to PDF and return the PDF's bytes; nothing is stored "
-        "(documented). Name the file (a path or ``(name, data)``) so "
-        "its extension says its format."
-    ),
-)
-
-_OP_CHECK_DOCUMENT_NAME: _rt.Operation[models.Reply] = _rt.Operation(
-    name="check_document_name",
-    wire_name="check_document_name",
-    method="POST",
-    path="/documents/checkName",
-    params=(
-        _rt.Param(
-            "document_name",
-            "documentName",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Reply),
-    encoding="form",
-    decoding="xml",
-    status_success=(),
-    status_failure=(),
-    doc=(
-        "Whether a document name is still free (documented). The "
-        "answer's shape is inferred: its status is returned as data "
-        "(status 0: free), not raised."
-    ),
-)
-
-_OP_GET_VARIABLE_DATA: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_variable_data",
-    wire_name="get_variable_data",
-    method="GET",
-    path="/documents/variableData/{id}",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-            doc="Document identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc=(
-        "Merge fields defined on a document built in the web editor "
-        "(documented; the answer's shape is not, so it is returned "
-        "as plain data)."
-    ),
-)
-
-_OP_LIST_JOB_DOCUMENTS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="list_job_documents",
-    wire_name="list_job_documents",
-    method="GET",
-    path="/documents/jobDocuments",
-    params=(
-        _rt.Param(
-            "document_id",
-            "documentId",
-            _rt.INT,
-            location="query",
-            required=True,
-        ),
-        _rt.Param(
-            "offset",
-            "offset",
-            _rt.INT,
-            location="query",
-        ),
-        _rt.Param(
-            "number_of_documents",
-            "numberOfDocuments",
-            _rt.INT,
-            location="query",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc=(
-        'The job copies ("versions") of a base document (documented; '
-        "answer shape inferred, so it is returned as plain data)."
-    ),
-)
-
-_OP_DELETE_DOCUMENT: _rt.Operation[models.Reply] = _rt.Operation(
-    name="delete_document",
-    wire_name="delete_document",
-    method="DELETE",
-    path="/documents/{id}",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Reply),
-    encoding="form",
-    decoding="xml",
-    doc='Delete a document ("Delete Document" in the reference; the path is inferred).',
-)
-
-_OP_CREATE_ADDRESS_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
-    name="create_address_list",
-    wire_name="create_address_list",
-    method="POST",
-    path="/addressLists",
-    params=(
-        _rt.Param(
-            "address_list",
-            "addressList",
-            _rt.model(models.NewAddressList),
-            required=True,
-            doc="The list to upload.",
-        ),
-    ),
-    result=_rt.model(models.AddressList),
-    encoding="xml_body",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Upload an address list (documented). Processing is "
-        "asynchronous: poll ``get_address_list`` until its status is "
-        "3 (CASS standardized, ready for a job); 9 means it failed."
-    ),
-)
-
-_OP_GET_ADDRESS_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
-    name="get_address_list",
-    wire_name="get_address_list",
-    method="GET",
-    path="/addressLists/{id}",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-            doc="Address list identifier.",
-        ),
-    ),
-    result=_rt.model(models.AddressList),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc=(
-        "An address list's processing state (documented): 0 "
-        "uploaded, 1 mapped, 2 created, 3 CASS standardized (ready); "
-        "status 9 (the list failed) raises ``AddressListError``."
-    ),
-)
-
-_OP_LIST_ADDRESS_LISTS: _rt.Operation[models.AddressLists] = _rt.Operation(
-    name="list_address_lists",
-    wire_name="list_address_lists",
-    method="GET",
-    path="/addressLists",
-    params=(
-        _rt.Param(
-            "number_of_lists",
-            "numberOfLists",
-            _rt.INT,
-            location="query",
-            doc="Page size.",
-        ),
-        _rt.Param(
-            "offset",
-            "offset",
-            _rt.INT,
-            location="query",
-            doc="Lists to skip.",
-        ),
-        _rt.Param(
-            "searchkey",
-            "searchkey",
-            _rt.STR,
-            location="query",
-            doc="Only lists whose name contains this.",
-        ),
-        _rt.Param(
-            "count",
-            "count",
-            _rt.BOOL,
-            location="query",
-            doc="Return only the number of lists.",
-        ),
-    ),
-    result=_rt.model(models.AddressLists),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc="The account's address lists (documented; XML shape inferred from a Click2Mail staff app).",
-)
-
-_OP_DELETE_ADDRESS_LIST: _rt.Operation[models.Reply] = _rt.Operation(
-    name="delete_address_list",
-    wire_name="delete_address_list",
-    method="DELETE",
-    path="/addressLists/{id}",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Reply),
-    encoding="form",
-    decoding="xml",
-    doc="Delete an address list (documented; answer shape inferred).",
-)
-
-_OP_GET_ADDRESS_LIST_CONTENTS: _rt.Operation[models.ListAddresses] = _rt.Operation(
-    name="get_address_list_contents",
-    wire_name="get_address_list_contents",
-    method="GET",
-    path="/addressLists/info",
-    params=(
-        _rt.Param(
-            "base_address_list_id",
-            "baseAddressListId",
-            _rt.INT,
-            location="query",
-            conflicts_with=("jobAddressListId",),
-        ),
-        _rt.Param(
-            "job_address_list_id",
-            "jobAddressListId",
-            _rt.INT,
-            location="query",
-            conflicts_with=("baseAddressListId",),
-        ),
-        _rt.Param(
-            "address_type",
-            "addressType",
-            _rt.STR,
-            location="query",
-            doc="Only addresses of this kind.",
-        ),
-        _rt.Param(
-            "offset",
-            "offset",
-            _rt.INT,
-            location="query",
-        ),
-        _rt.Param(
-            "limit",
-            "limit",
-            _rt.INT,
-            location="query",
-            doc="Page size (vendor default 10).",
-        ),
-    ),
-    result=_rt.model(models.ListAddresses),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc=(
-        "The addresses inside a list (documented; answer shape "
-        "inferred). Give the account's (base) list id or a job's "
-        "copy of it."
-    ),
-)
-
-_OP_CHECK_ADDRESS_LIST_NAME: _rt.Operation[models.Reply] = _rt.Operation(
-    name="check_address_list_name",
-    wire_name="check_address_list_name",
-    method="POST",
-    path="/addressLists/checkName",
-    params=(
-        _rt.Param(
-            "address_list_name",
-            "addressListName",
-            _rt.STR,
-            location="query",
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Reply),
-    encoding="query",
-    decoding="xml",
-    status_success=(),
-    status_failure=(),
-    doc=(
-        "Whether an address list name is still free (documented). "
-        "The answer's shape is inferred: its status is returned as "
-        "data (status 0: free), not raised."
-    ),
-)
-
-_OP_ADD_ADDRESSES_TO_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
-    name="add_addresses_to_list",
-    wire_name="add_addresses_to_list",
-    method="POST",
-    path="/addressLists/address2",
-    params=(
-        _rt.Param(
-            "base_address_list_id",
-            "baseAddressListId",
-            _rt.INT,
-            location="query",
-            conflicts_with=("jobAddressListId",),
-        ),
-        _rt.Param(
-            "job_address_list_id",
-            "jobAddressListId",
-            _rt.INT,
-            location="query",
-            conflicts_with=("baseAddressListId",),
-        ),
-        _rt.Param(
-            "address_list",
-            "addressList",
-            _rt.model(models.NewAddressList),
-            required=True,
-            doc="The addresses and their mapping.",
-        ),
-    ),
-    result=_rt.model(models.AddressList),
-    encoding="xml_body",
-    decoding="xml",
-    success_status=(200, 201),
-    doc="Add addresses to an existing base or job list (documented; answer shape inferred).",
-)
-
-_OP_UPDATE_ADDRESSES_IN_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
-    name="update_addresses_in_list",
-    wire_name="update_addresses_in_list",
-    method="PUT",
-    path="/addressLists/address2",
-    params=(
-        _rt.Param(
-            "base_address_list_id",
-            "baseAddressListId",
-            _rt.INT,
-            location="query",
-            conflicts_with=("jobAddressListId",),
-        ),
-        _rt.Param(
-            "job_address_list_id",
-            "jobAddressListId",
-            _rt.INT,
-            location="query",
-            conflicts_with=("baseAddressListId",),
-        ),
-        _rt.Param(
-            "address_list",
-            "addressList",
-            _rt.model(models.NewAddressList),
-            required=True,
-            doc="The addresses and their mapping.",
-        ),
-    ),
-    result=_rt.model(models.AddressList),
-    encoding="xml_body",
-    decoding="xml",
-    success_status=(200, 201),
-    doc="Update addresses in an existing base or job list (documented; answer shape inferred).",
-)
-
-_OP_DELETE_ADDRESSES_FROM_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
-    name="delete_addresses_from_list",
-    wire_name="delete_addresses_from_list",
-    method="DELETE",
-    path="/addressLists",
-    params=(
-        _rt.Param(
-            "base_address_list_id",
-            "baseAddressListId",
-            _rt.INT,
-            location="query",
-            conflicts_with=("jobAddressListId",),
-        ),
-        _rt.Param(
-            "job_address_list_id",
-            "jobAddressListId",
-            _rt.INT,
-            location="query",
-            conflicts_with=("baseAddressListId",),
-        ),
-        _rt.Param(
-            "address_ids",
-            "id[]",
-            _rt.list_of(_rt.INT),
-            location="query",
-            style="repeat",
-            doc="Addresses to remove (sent as ``id[]=1&id[]=2``).",
-            conflicts_with=("addressType",),
-        ),
-        _rt.Param(
-            "address_type",
-            "addressType",
-            _rt.STR,
-            location="query",
-            doc="Remove every address of this kind.",
-            conflicts_with=("id[]",),
-        ),
-    ),
-    result=_rt.model(models.AddressList),
-    encoding="query",
-    decoding="xml",
-    doc=(
-        "Remove addresses from a base or job list (documented): the "
-        "addresses with the given ids, or all addresses of one kind."
-    ),
-)
-
-_OP_CREATE_LIST_FROM_ADDRESS_BOOK: _rt.Operation[models.AddressList] = _rt.Operation(
-    name="create_list_from_address_book",
-    wire_name="create_list_from_address_book",
-    method="POST",
-    path="/addressLists/address",
-    params=(
-        _rt.Param(
-            "address_ids",
-            "id",
-            _rt.list_of(_rt.INT),
-            location="query",
-            style="repeat",
-            required=True,
-            doc="Address-book addresses (sent as ``id=1&id=2``).",
-        ),
-        _rt.Param(
-            "name",
-            "name",
-            _rt.STR,
-            location="query",
-            doc="Name of the new list.",
-        ),
-    ),
-    result=_rt.model(models.AddressList),
-    encoding="query",
-    decoding="xml",
-    success_status=(200, 201),
-    doc="Make a new address list from address-book entries (documented; answer shape inferred).",
-)
-
-_OP_ADD_ADDRESS_BOOK_ADDRESSES_TO_LIST: _rt.Operation[models.AddressList] = _rt.Operation(
-    name="add_address_book_addresses_to_list",
-    wire_name="add_address_book_addresses_to_list",
-    method="POST",
-    path="/addressLists/address/addressBook",
-    params=(
-        _rt.Param(
-            "address_ids",
-            "id",
-            _rt.list_of(_rt.INT),
-            location="query",
-            style="repeat",
-            required=True,
-            doc="Address-book addresses (sent as ``id=1&id=2``).",
-        ),
-        _rt.Param(
-            "base_address_list_id",
-            "baseAddressListId",
-            _rt.INT,
-            location="query",
-            conflicts_with=("jobAddressListId",),
-        ),
-        _rt.Param(
-            "job_address_list_id",
-            "jobAddressListId",
-            _rt.INT,
-            location="query",
-            conflicts_with=("baseAddressListId",),
-        ),
-    ),
-    result=_rt.model(models.AddressList),
-    encoding="query",
-    decoding="xml",
-    success_status=(200, 201),
-    doc="Add address-book entries to a base or job list (documented; answer shape inferred).",
-)
-
-_OP_CORRECT_ADDRESSES: _rt.Operation[models.CorrectedAddresses] = _rt.Operation(
-    name="correct_addresses",
-    wire_name="correct_addresses",
-    method="POST",
-    path="/addressCorrection",
-    params=(
-        _rt.Param(
-            "addresses",
-            "addresses",
-            _rt.model(models.AddressesToCorrect),
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.CorrectedAddresses),
-    encoding="xml_body",
-    decoding="xml",
-    doc=(
-        "Standardize US addresses now (CASS), without creating a "
-        "list: one answer per address, in order, flagged standard, "
-        "international or non-mailable (documented; the XML body and "
-        "answer fields are those of Click2Mail's SDKs)."
-    ),
-)
-
-_OP_LIST_ADDRESS_BOOKS: _rt.Operation[models.AddressBooks] = _rt.Operation(
-    name="list_address_books",
-    wire_name="list_address_books",
-    method="GET",
-    path="/addressBook",
-    params=(),
-    result=_rt.model(models.AddressBooks),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc="The account's address books (documented; XML shape inferred).",
-)
-
-_OP_CREATE_ADDRESS_BOOK: _rt.Operation[models.Reply] = _rt.Operation(
-    name="create_address_book",
-    wire_name="create_address_book",
-    method="POST",
-    path="/addressBook",
-    params=(
-        _rt.Param(
-            "address_book_name",
-            "addressBookName",
-            _rt.STR,
-            location="query",
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Reply),
-    encoding="query",
-    decoding="xml",
-    success_status=(200, 201),
-    doc="Create an address book (documented; answer shape inferred).",
-)
-
-_OP_GET_ADDRESS_BOOK: _rt.Operation[models.ListAddresses] = _rt.Operation(
-    name="get_address_book",
-    wire_name="get_address_book",
-    method="GET",
-    path="/addressBook/{id}",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "offset",
-            "offset",
-            _rt.INT,
-            location="query",
-        ),
-        _rt.Param(
-            "limit",
-            "limit",
-            _rt.INT,
-            location="query",
-        ),
-    ),
-    result=_rt.model(models.ListAddresses),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc="The addresses in an address book (documented; answer shape inferred).",
-)
-
-_OP_ADD_ADDRESS_BOOK_ADDRESSES: _rt.Operation[models.AddressList] = _rt.Operation(
-    name="add_address_book_addresses",
-    wire_name="add_address_book_addresses",
-    method="POST",
-    path="/addressBook/{id}/address",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "address_list",
-            "addressList",
-            _rt.model(models.NewAddressList),
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.AddressList),
-    encoding="xml_body",
-    decoding="xml",
-    success_status=(200, 201),
-    doc="Add addresses to an address book (documented; XML body as for address lists).",
-)
-
-_OP_UPDATE_ADDRESS_BOOK_ADDRESSES: _rt.Operation[models.AddressList] = _rt.Operation(
-    name="update_address_book_addresses",
-    wire_name="update_address_book_addresses",
-    method="PUT",
-    path="/addressBook/{id}/address",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "address_list",
-            "addressList",
-            _rt.model(models.NewAddressList),
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.AddressList),
-    encoding="xml_body",
-    decoding="xml",
-    success_status=(200, 201),
-    doc="Update addresses in an address book (documented).",
-)
-
-_OP_DELETE_ADDRESS_BOOK: _rt.Operation[models.Reply] = _rt.Operation(
-    name="delete_address_book",
-    wire_name="delete_address_book",
-    method="DELETE",
-    path="/addressBook/{id}",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Reply),
-    encoding="form",
-    decoding="xml",
-    doc="Delete an address book (documented; answer shape inferred).",
-)
-
-_OP_DELETE_ADDRESS_BOOK_ENTRY: _rt.Operation[models.Reply] = _rt.Operation(
-    name="delete_address_book_entry",
-    wire_name="delete_address_book_entry",
-    method="DELETE",
-    path="/address/{id}",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Reply),
-    encoding="form",
-    decoding="xml",
-    doc=(
-        'Delete one address from an address book ("Delete Address '
-        'from Address Book" in the reference; the path is inferred '
-        "from a Click2Mail staff app, untested there)."
-    ),
-)
-
-_OP_CREATE_JOB: _rt.Operation[models.Job] = _rt.Operation(
-    name="create_job",
-    wire_name="create_job",
-    method="POST",
-    path="/jobs",
-    params=(
-        _rt.Param(
-            "document_class",
-            "documentClass",
-            _rt.enum_of(models.DocumentClass),
-            required=True,
-            doc="Product, e.g. ``Letter 8.5 x 11``.",
-        ),
-        _rt.Param(
-            "layout",
-            "layout",
-            _rt.STR,
-            required=True,
-            doc="e.g. ``Address on Separate Page``.",
-        ),
-        _rt.Param(
-            "production_time",
-            "productionTime",
-            _rt.STR,
-            required=True,
-            doc="e.g. ``Next Day``.",
-        ),
-        _rt.Param(
-            "envelope",
-            "envelope",
-            _rt.STR,
-            required=True,
-            doc="e.g. ``#10 Double Window``; empty for products without an envelope.",
-        ),
-        _rt.Param(
-            "color",
-            "color",
-            _rt.STR,
-            required=True,
-            doc="``Black and White`` or ``Full Color``.",
-        ),
-        _rt.Param(
-            "paper_type",
-            "paperType",
-            _rt.STR,
-            required=True,
-            doc="e.g. ``White 24#``.",
-        ),
-        _rt.Param(
-            "print_option",
-            "printOption",
-            _rt.STR,
-            required=True,
-            doc="``Printing One side`` or ``Printing both sides``.",
-        ),
-        _rt.Param(
-            "document_id",
-            "documentId",
-            _rt.INT,
-            doc="The document to mail.",
-            conflicts_with=("jobDocumentId",),
-        ),
-        _rt.Param(
-            "address_id",
-            "addressId",
-            _rt.INT,
-            doc="The address list to mail it to.",
-            conflicts_with=("jobAddressId",),
-        ),
-        _rt.Param(
-            "mail_class",
-            "mailClass",
-            _rt.STR,
-            doc="Defaults to ``First Class``.",
-        ),
-        _rt.Param(
-            "return_name",
-            "rtnName",
-            _rt.STR,
-            doc="One-off return address.",
-        ),
-        _rt.Param(
-            "return_organization",
-            "rtnOrganization",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "return_address1",
-            "rtnaddress1",
-            _rt.STR,
-            doc="(lower-case ``a`` on the wire when creating)",
-        ),
-        _rt.Param(
-            "return_address2",
-            "rtnaddress2",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "return_city",
-            "rtnCity",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "return_state",
-            "rtnState",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "return_zip",
-            "rtnZip",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "return_address_id",
-            "returnAddressId",
-            _rt.INT,
-            doc="A saved return address (``add_account_address``).",
-        ),
-        _rt.Param(
-            "business_reply_address_id",
-            "businessReplyAddressId",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "courtesy_reply_address_id",
-            "courtesyReplyAddressId",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "endorsement",
-            "endorsement",
-            _rt.STR,
-            doc="Ancillary endorsement, e.g. ``Return Service Requested``; default none.",
-        ),
-        _rt.Param(
-            "app_signature",
-            "appSignature",
-            _rt.STR,
-            doc="A short tag for your application's orders.",
-        ),
-        _rt.Param(
-            "project_id",
-            "projectId",
-            _rt.INT,
-            doc="File the job in this project.",
-        ),
-        _rt.Param(
-            "mailing_date",
-            "mailingDate",
-            _rt.date_type("%Y%m%d"),
-            doc="A future date; default: the next business day (cut-off 8 PM Eastern).",
-        ),
-        _rt.Param(
-            "quantity",
-            "quantity",
-            _rt.INT,
-            doc="Pieces, for products without an address list.",
-        ),
-        _rt.Param(
-            "job_document_id",
-            "jobDocumentId",
-            _rt.INT,
-            doc="A job copy of a document instead of the base one.",
-            conflicts_with=("documentId",),
-        ),
-        _rt.Param(
-            "job_address_id",
-            "jobAddressId",
-            _rt.INT,
-            doc="A job copy of a list instead of the base one.",
-            conflicts_with=("addressId",),
-        ),
-        _rt.Param(
-            "enclosure",
-            "enclosure",
-            _rt.STR,
-            doc="A special enclosure arranged with Click2Mail in advance.",
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Create a draft mailing job (documented): nothing is charged "
-        "until ``submit_job``. Mail a document (``document_id``, or "
-        "a job copy ``job_document_id``) to an address list "
-        "(``address_id``); products without a list (EDDM, "
-        "print-and-ship) take ``quantity`` instead. Option strings "
-        "are the vendor's, e.g. ``Address on Separate Page``, ``Next "
-        "Day``, ``#10 Double Window`` (empty for postcards), ``Black "
-        "and White``, ``White 24#``, ``Printing One side``."
-    ),
-)
-
-_OP_GET_JOB: _rt.Operation[models.Job] = _rt.Operation(
-    name="get_job",
-    wire_name="get_job",
-    method="GET",
-    path="/jobs/{id}",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-            doc="Job identifier.",
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    success_status=(200, 201),
-    status_success=(),
-    status_failure=(),
-    doc=(
-        "A job's state (documented). The status is the job's, not an "
-        'error: a draft is status 9 "Editing", a processed job '
-        'waiting for the printer status 4 "Awaiting Production"; key '
-        "on ``description``. Poll it: there are no webhooks."
-    ),
-)
-
-_OP_GET_JOB_INFO: _rt.Operation[models.JobInfo] = _rt.Operation(
-    name="get_job_info",
-    wire_name="get_job_info",
-    method="GET",
-    path="/jobs/info/{id}",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "mapping_headings",
-            "mappingHeadings",
-            _rt.STR,
-            location="query",
-            doc="``yes`` to include the mapping's column headings.",
-        ),
-    ),
-    result=_rt.model(models.JobInfo),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    status_success=(),
-    status_failure=(),
-    doc=(
-        "Everything about a job (documented; fields as Click2Mail's "
-        'SDKs read them). With ``mapping_headings="yes"`` the answer '
-        "also names the columns of the list's mapping."
-    ),
-)
-
-_OP_UPDATE_JOB: _rt.Operation[models.Job] = _rt.Operation(
-    name="update_job",
-    wire_name="update_job",
-    method="POST",
-    path="/jobs/{id}/update",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "document_class",
-            "documentClass",
-            _rt.enum_of(models.DocumentClass),
-        ),
-        _rt.Param(
-            "layout",
-            "layout",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "production_time",
-            "productionTime",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "envelope",
-            "envelope",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "color",
-            "color",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "paper_type",
-            "paperType",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "print_option",
-            "printOption",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "document_id",
-            "documentId",
-            _rt.INT,
-            conflicts_with=("jobDocumentId",),
-        ),
-        _rt.Param(
-            "address_id",
-            "addressId",
-            _rt.INT,
-            conflicts_with=("jobAddressId",),
-        ),
-        _rt.Param(
-            "return_name",
-            "rtnName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "return_organization",
-            "rtnOrganization",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "return_address1",
-            "rtnAddress1",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "return_address2",
-            "rtnAddress2",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "return_city",
-            "rtnCity",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "return_state",
-            "rtnState",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "return_zip",
-            "rtnZip",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "endorsement",
-            "endorsement",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "mail_class",
-            "mailClass",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "app_signature",
-            "appSignature",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "project_id",
-            "projectId",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "mailing_date",
-            "mailingDate",
-            _rt.date_type("%Y%m%d"),
-        ),
-        _rt.Param(
-            "quantity",
-            "quantity",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "crid",
-            "crid",
-            _rt.STR,
-            doc="The customer's CRID (required for EDDM).",
-        ),
-        _rt.Param(
-            "job_document_id",
-            "jobDocumentId",
-            _rt.INT,
-            conflicts_with=("documentId",),
-        ),
-        _rt.Param(
-            "job_address_id",
-            "jobAddressId",
-            _rt.INT,
-            conflicts_with=("addressId",),
-        ),
-        _rt.Param(
-            "business_reply_address_id",
-            "businessReplyAddressId",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "courtesy_reply_address_id",
-            "courtesyReplyAddressId",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "return_address_id",
-            "returnAddressId",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "enclosure",
-            "enclosure",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Change a draft job (documented); every option is optional. "
-        "EDDM jobs need ``crid``. On the wire the return address "
-        "lines are ``rtnAddress1``/``rtnAddress2`` here (capital A), "
-        "unlike ``create_job``."
-    ),
-)
-
-_OP_LIST_JOBS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="list_jobs",
-    wire_name="list_jobs",
-    method="GET",
-    path="/jobs",
-    params=(
-        _rt.Param(
-            "start_date",
-            "startDate",
-            _rt.date_type("%Y-%m-%d"),
-            location="query",
-            required=True,
-        ),
-        _rt.Param(
-            "end_date",
-            "endDate",
-            _rt.date_type("%Y-%m-%d"),
-            location="query",
-        ),
-        _rt.Param(
-            "mail_class",
-            "mailClass",
-            _rt.STR,
-            location="query",
-        ),
-        _rt.Param(
-            "sku",
-            "sku",
-            _rt.STR,
-            location="query",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc=(
-        "Jobs created in a period (documented; the answer's shape is "
-        "not, so it is returned as plain data)."
-    ),
-)
-
-_OP_SUBMIT_JOB: _rt.Operation[models.Job] = _rt.Operation(
-    name="submit_job",
-    wire_name="submit_job",
-    method="POST",
-    path="/jobs/{id}/submit",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-            doc="Job identifier.",
-        ),
-        _rt.Param(
-            "billing_type",
-            "billingType",
-            _rt.enum_of(models.BillingType),
-            required=True,
-            doc="How to pay, e.g. ``User Credit``.",
-        ),
-        _rt.Param(
-            "billing_name",
-            "billingName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "billing_company",
-            "billingCompany",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "billing_address1",
-            "billingAddress1",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "billing_address2",
-            "billingAddress2",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "billing_address3",
-            "billingAddress3",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "billing_city",
-            "billingCity",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "billing_state",
-            "billingState",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "billing_zip",
-            "billingZip",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "billing_country",
-            "billingCountry",
-            _rt.STR,
-            doc="Needed outside the USA.",
-        ),
-        _rt.Param(
-            "billing_number",
-            "billingNumber",
-            _rt.STR,
-            secret=True,
-            doc="Card number (never logged).",
-        ),
-        _rt.Param(
-            "billing_month",
-            "billingMonth",
-            _rt.formatted(_rt.INT, "%02d"),
-            doc="Card expiry month, sent in two digits (1 as ``01``).",
-        ),
-        _rt.Param(
-            "billing_year",
-            "billingYear",
-            _rt.INT,
-            doc="Card expiry year.",
-        ),
-        _rt.Param(
-            "billing_cvv",
-            "billingCvv",
-            _rt.STR,
-            secret=True,
-            doc="Card security code (never logged).",
-        ),
-        _rt.Param(
-            "billing_cc_type",
-            "billingCcType",
-            _rt.enum_of(models.CardType),
-        ),
-        _rt.Param(
-            "ship_name",
-            "shipName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "ship_organization",
-            "shipOrganization",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "ship_address1",
-            "shipAddress1",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "ship_address2",
-            "shipaddress2",
-            _rt.STR,
-            doc="(lower-case ``a`` on the wire)",
-        ),
-        _rt.Param(
-            "ship_city",
-            "shipCity",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "ship_state",
-            "shipState",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "ship_zip",
-            "shipZip",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "ship_country",
-            "shipCountry",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "shipper_name",
-            "shipperName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "ship_method",
-            "shipMethod",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "coupon_code",
-            "couponCode",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "opaque_data_value",
-            "opaqueDataValue",
-            _rt.STR,
-            secret=True,
-            doc="Apple Pay or Google Pay token.",
-        ),
-        _rt.Param(
-            "com",
-            "CoM",
-            _rt.BOOL,
-            doc="Seen (disabled) in the vendor's Postman collection; meaning not documented.",
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    status_success=("0",),
-    status_failure=(),
-    doc=(
-        "Pay for a draft job and release it to production "
-        "(documented). This spends money. A refusal raises: status 1 "
-        "``JobNotFoundError`` and status 2 "
-        "``PaymentNotAuthorizedError`` (both sent with HTTP 200), "
-        "status 9 ``JobError``. After a refusal for lack of funds "
-        "the job stays a draft: add credit and submit again. "
-        "``Credit Card`` needs the ``billing_*`` card fields; "
-        "print-and-ship products take the ``ship_*`` fields."
-    ),
-)
-
-_OP_GET_JOB_COST: _rt.Operation[models.JobCost] = _rt.Operation(
-    name="get_job_cost",
-    wire_name="get_job_cost",
-    method="GET",
-    path="/jobs/{id}/cost",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-            doc="Job identifier.",
-        ),
-        _rt.Param(
-            "details",
-            "details",
-            _rt.BOOL,
-            location="query",
-            doc="Include the itemized breakdown.",
-        ),
-        _rt.Param(
-            "payment_type",
-            "paymentType",
-            _rt.enum_of(models.BillingType),
-            location="query",
-            doc="Vendor default ``Credit Card``.",
-        ),
-        _rt.Param(
-            "coupon_code",
-            "couponCode",
-            _rt.STR,
-            location="query",
-        ),
-    ),
-    result=_rt.model(models.JobCost),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc=(
-        "The price of a created job (documented; the nested "
-        "breakdown comes from the legacy reference and Click2Mail's "
-        "SDKs). The price depends on how it will be paid."
-    ),
-)
-
-_OP_CREATE_PROOF: _rt.Operation[models.Job] = _rt.Operation(
-    name="create_proof",
-    wire_name="create_proof",
-    method="POST",
-    path="/jobs/{id}/proof",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Render a proof of a draft job (documented). Inferred from a "
-        "Click2Mail staff app: the answer's ``id`` is the proof's id "
-        "and ``status_url`` its URL."
-    ),
-)
-
-_OP_GET_PROOF: _rt.Operation[BinaryResult] = _rt.Operation(
-    name="get_proof",
-    wire_name="get_proof",
-    method="GET",
-    path="/jobs/{id}/proof/{proofId}/{sessionId}",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "proof_id",
-            "proofId",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "session_id",
-            "sessionId",
-            _rt.STR,
-            location="path",
-            required=True,
-        ),
-    ),
-    result=_rt.BINARY_RESULT,
-    encoding="query",
-    decoding="binary_or_xml",
-    safe=True,
-    status_success=(),
-    status_failure=("9",),
-    doc=(
-        "The proof's PDF (documented). ``download(save_to=...)`` "
-        "streams it to a file; an XML status instead of the file "
-        "raises ``JobError``."
-    ),
-)
-
-_OP_ACCEPT_PROOF: _rt.Operation[models.Job] = _rt.Operation(
-    name="accept_proof",
-    wire_name="accept_proof",
-    method="POST",
-    path="/jobs/{id}/proof/accept",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "accept_id",
-            "acceptId",
-            _rt.STR,
-            required=True,
-            doc="Who accepted, e.g. their initials.",
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Record the customer's approval of the proof (documented; an "
-        "audit trail); the job moves to PROOF_ACCEPTED."
-    ),
-)
-
-_OP_CANCEL_JOB: _rt.Operation[models.Job] = _rt.Operation(
-    name="cancel_job",
-    wire_name="cancel_job",
-    method="POST",
-    path="/jobs/{id}/cancel",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-            doc="Job identifier.",
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        'Cancel a submitted job before production starts ("Cancel a '
-        "Submitted Job\"; path seen in Click2Mail's SDKs). Not "
-        "retried: cancelling is not safe to repeat."
-    ),
-)
-
-_OP_DELETE_JOB: _rt.Operation[models.Job] = _rt.Operation(
-    name="delete_job",
-    wire_name="delete_job",
-    method="POST",
-    path="/jobs/{id}/delete",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc='Delete a draft job ("Delete a Job" in the reference; the path is inferred).',
-)
-
-_OP_DUPLICATE_JOB: _rt.Operation[models.Job] = _rt.Operation(
-    name="duplicate_job",
-    wire_name="duplicate_job",
-    method="POST",
-    path="/jobs/{id}/duplicate",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Copy a job; the answer's ``id`` is the copy's (reference "
-        "title; path and answer inferred)."
-    ),
-)
-
-_OP_ADD_JOB_TO_CART: _rt.Operation[models.Job] = _rt.Operation(
-    name="add_job_to_cart",
-    wire_name="add_job_to_cart",
-    method="POST",
-    path="/jobs/{id}/addToCart",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Put a job in the customer's web cart instead of submitting "
-        "it (reference title; path inferred)."
-    ),
-)
-
-_OP_GET_SHIP_ESTIMATE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_ship_estimate",
-    wire_name="get_ship_estimate",
-    method="GET",
-    path="/jobs/{id}/shipEstimate",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc=(
-        'Shipping options and costs of a print-and-ship job ("Check '
-        'the Job Shipping Cost"; legacy reference, answer shape '
-        "inferred, so returned as plain data)."
-    ),
-)
-
-_OP_CREATE_JOB_FROM_TEMPLATE: _rt.Operation[models.Job] = _rt.Operation(
-    name="create_job_from_template",
-    wire_name="create_job_from_template",
-    method="POST",
-    path="/jobs/jobTemplate",
-    params=(
-        _rt.Param(
-            "template_name",
-            "templateName",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Create a draft job from a job template made in the web UI "
-        "(type REST API) (documented flow; parameter seen in "
-        "Click2Mail's SDKs). Then ``update_job`` with a document and "
-        "a list, and submit."
-    ),
-)
-
-_OP_CREATE_JOB_FROM_TEMPLATE_ID: _rt.Operation[models.Job] = _rt.Operation(
-    name="create_job_from_template_id",
-    wire_name="create_job_from_template_id",
-    method="POST",
-    path="/jobs/template",
-    params=(
-        _rt.Param(
-            "job_template_id",
-            "jobtemplateId",
-            _rt.INT,
-            required=True,
-        ),
-        _rt.Param(
-            "address_id",
-            "addressId",
-            _rt.INT,
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Create a job from a template id and an address list. "
-        "Inferred: an older variant seen only in third-party code; "
-        "prefer ``create_job_from_template``."
-    ),
-)
-
-_OP_SUBMIT_SINGLE_PIECE: _rt.Operation[models.Job] = _rt.Operation(
-    name="submit_single_piece",
-    wire_name="submit_single_piece",
-    method="POST",
-    path="/jobs/jobTemplate/submitonepiece",
-    params=(
-        _rt.Param(
-            "template_name",
-            "templateName",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "address",
-            "address",
-            _rt.model(models.SinglePieceAddress),
-            style="xml",
-            required=True,
-            doc="The recipient (sent as an XML text field).",
-        ),
-        _rt.Param(
-            "billing_type",
-            "billingType",
-            _rt.enum_of(models.BillingType),
-            required=True,
-        ),
-        _rt.Param(
-            "document",
-            "document",
-            _rt.BINARY,
-            location="file",
-            required=True,
-            doc="The PDF to mail.",
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="multipart",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Create **and submit** a one-piece job from a template (seen "
-        "in Click2Mail's SDKs): the PDF, one recipient and how to "
-        "pay. This spends money."
-    ),
-)
-
-_OP_SET_EDDM_MAILER: _rt.Operation[models.Job] = _rt.Operation(
-    name="set_eddm_mailer",
-    wire_name="set_eddm_mailer",
-    method="POST",
-    path="/jobs/{id}/eddmInfo",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "mailer_name",
-            "mailerName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "mailer_organization",
-            "mailerOrganization",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "mailer_address1",
-            "mailerAddress1",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "mailer_address2",
-            "mailerAddress2",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "mailer_address3",
-            "mailerAddress3",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "mailer_city",
-            "mailerCity",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "mailer_state",
-            "mailerState",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "mailer_postalcode",
-            "mailerPostalcode",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "mailer_phone",
-            "mailerPhone",
-            _rt.STR,
-            doc="``XXX-XXX-XXXX``, optionally `` ext XXXX``.",
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "The mailer of an EDDM job (seen in Click2Mail's EDDM "
-        "Postman collection; answer inferred)."
-    ),
-)
-
-_OP_SET_EDDM_POST_OFFICE: _rt.Operation[models.Job] = _rt.Operation(
-    name="set_eddm_post_office",
-    wire_name="set_eddm_post_office",
-    method="POST",
-    path="/jobs/{id}/eddmPo",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "po_name",
-            "poName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "delivery_type",
-            "deliveryType",
-            _rt.STR,
-            doc="e.g. ``Residential``.",
-        ),
-        _rt.Param(
-            "total_pieces",
-            "totalPieces",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "po_address",
-            "poAddress",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "po_city",
-            "poCity",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "po_state",
-            "poState",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "po_postal_code",
-            "poPostalCode",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "phone",
-            "phone",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "route_type",
-            "routeType",
-            _rt.STR,
-            doc="e.g. ``City``.",
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc="The post office of entry of an EDDM job (seen in Click2Mail's EDDM Postman collection).",
-)
-
-_OP_ADD_EDDM_ROUTE: _rt.Operation[models.Job] = _rt.Operation(
-    name="add_eddm_route",
-    wire_name="add_eddm_route",
-    method="POST",
-    path="/jobs/{id}/eddmRoute",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "po_name",
-            "poName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "route",
-            "route",
-            _rt.STR,
-            doc="e.g. ``20852-C083``.",
-        ),
-        _rt.Param(
-            "postal_code",
-            "postalCode",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "total_pieces",
-            "totalPieces",
-            _rt.INT,
-        ),
-    ),
-    result=_rt.model(models.Job),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "One carrier route of an EDDM job; call once per route (seen "
-        "in Click2Mail's EDDM Postman collection)."
-    ),
-)
-
-_OP_GET_EDDM: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_eddm",
-    wire_name="get_eddm",
-    method="GET",
-    path="/jobs/{id}/eddm",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc="The EDDM settings of a job (inferred from a third-party reading; returned as plain data).",
-)
-
-_OP_GET_TRACKING: _rt.Operation[models.JobTracking] = _rt.Operation(
-    name="get_tracking",
-    wire_name="get_tracking",
-    method="GET",
-    path="/jobs/{id}/tracking",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "tracking_type",
-            "trackingType",
-            _rt.enum_of(models.TrackingType),
-            location="query",
-            required=True,
-        ),
-        _rt.Param(
-            "bar_code",
-            "barCode",
-            _rt.STR,
-            location="query",
-            doc="One piece only (inferred).",
-        ),
-        _rt.Param(
-            "tracking_detail",
-            "trackingDetail",
-            _rt.STR,
-            location="query",
-            doc="Inferred from third-party code.",
-        ),
-    ),
-    result=_rt.model(models.JobTracking),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc=(
-        "USPS tracking of a mailed job: one ``MailPiece`` per piece "
-        "with its last scan (seen in Click2Mail's SDKs). Data "
-        "refreshes about daily; staging produces none."
-    ),
-)
-
-_OP_GET_TRACKING_BY_UNIQUE_ID: _rt.Operation[models.JobTracking] = _rt.Operation(
-    name="get_tracking_by_unique_id",
-    wire_name="get_tracking_by_unique_id",
-    method="GET",
-    path="/jobs/{id}/uniqueid/tracking",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "tracking_type",
-            "trackingType",
-            _rt.enum_of(models.TrackingType),
-            location="query",
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.JobTracking),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc=(
-        "Tracking keyed by each recipient's unique id (a "
-        "``c2m_uniqueid`` column in the address list) (seen in "
-        "Click2Mail's SDKs)."
-    ),
-)
-
-_OP_GET_RETURN_RECEIPT: _rt.Operation[BinaryResult] = _rt.Operation(
-    name="get_return_receipt",
-    wire_name="get_return_receipt",
-    method="GET",
-    path="/jobs/{id}/returnReceipt",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "barcode",
-            "barcode",
-            _rt.STR,
-            location="query",
-        ),
-    ),
-    result=_rt.BINARY_RESULT,
-    encoding="query",
-    decoding="binary_or_xml",
-    safe=True,
-    status_success=(),
-    status_failure=("9",),
-    doc=(
-        "USPS electronic return receipts of a certified job (seen in "
-        "Click2Mail's SDKs): one PDF for ``barcode``, else a ZIP of "
-        "all receipts."
-    ),
-)
-
-_OP_GET_RETURN_RECEIPT_BY_UNIQUE_ID: _rt.Operation[BinaryResult] = _rt.Operation(
-    name="get_return_receipt_by_unique_id",
-    wire_name="get_return_receipt_by_unique_id",
-    method="GET",
-    path="/jobs/{id}/uniqueid/returnReceipt",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "unique_id",
-            "uniqueId",
-            _rt.STR,
-            location="query",
-            required=True,
-        ),
-    ),
-    result=_rt.BINARY_RESULT,
-    encoding="query",
-    decoding="binary_or_xml",
-    safe=True,
-    status_success=(),
-    status_failure=("9",),
-    doc="The return receipt of one recipient, by unique id (seen in Click2Mail's SDKs).",
-)
-
-_OP_LIST_JOBS_BY_APP_SIGNATURE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="list_jobs_by_app_signature",
-    wire_name="list_jobs_by_app_signature",
-    method="GET",
-    path="/jobs/appSignature",
-    params=(
-        _rt.Param(
-            "app_signature",
-            "appSignature",
-            _rt.STR,
-            location="query",
-            required=True,
-        ),
-        _rt.Param(
-            "offset",
-            "offset",
-            _rt.INT,
-            location="query",
-        ),
-        _rt.Param(
-            "number_of_jobs",
-            "numberOfJobs",
-            _rt.INT,
-            location="query",
-        ),
-        _rt.Param(
-            "ignore_tracking_data",
-            "ignoreTrackingData",
-            _rt.BOOL,
-            location="query",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc=(
-        "Jobs created with one ``appSignature``. Inferred from a "
-        "third-party reading; returned as plain data."
-    ),
-)
-
-_OP_LIST_APP_JOBS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="list_app_jobs",
-    wire_name="list_app_jobs",
-    method="GET",
-    path="/jobs/appSignature2",
-    params=(
-        _rt.Param(
-            "app_id",
-            "appid",
-            _rt.STR,
-            location="query",
-            required=True,
-        ),
-        _rt.Param(
-            "offset",
-            "offset",
-            _rt.INT,
-            location="query",
-        ),
-        _rt.Param(
-            "number_of_jobs",
-            "numberOfJobs",
-            _rt.INT,
-            location="query",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc=(
-        "Jobs of an application id, as a Click2Mail staff app lists "
-        "them (inferred; returned as plain data)."
-    ),
-)
-
-_OP_GET_COST_ESTIMATE: _rt.Operation[models.CostEstimate] = _rt.Operation(
-    name="get_cost_estimate",
-    wire_name="get_cost_estimate",
-    method="GET",
-    path="/costEstimate",
-    params=(
-        _rt.Param(
-            "document_class",
-            "documentClass",
-            _rt.enum_of(models.DocumentClass),
-            location="query",
-            required=True,
-            doc="Product, e.g. ``Letter 8.5 x 11``.",
-        ),
-        _rt.Param(
-            "layout",
-            "layout",
-            _rt.STR,
-            location="query",
-            required=True,
-            doc="e.g. ``Address on Separate Page``.",
-        ),
-        _rt.Param(
-            "production_time",
-            "productionTime",
-            _rt.STR,
-            location="query",
-            required=True,
-            doc="e.g. ``Next Day``.",
-        ),
-        _rt.Param(
-            "envelope",
-            "envelope",
-            _rt.STR,
-            location="query",
-            required=True,
-            doc="e.g. ``#10 Double Window``; empty for products without an envelope.",
-        ),
-        _rt.Param(
-            "color",
-            "color",
-            _rt.STR,
-            location="query",
-            required=True,
-            doc="``Black and White`` or ``Full Color``.",
-        ),
-        _rt.Param(
-            "paper_type",
-            "paperType",
-            _rt.STR,
-            location="query",
-            required=True,
-            doc="e.g. ``White 24#``.",
-        ),
-        _rt.Param(
-            "print_option",
-            "printOption",
-            _rt.STR,
-            location="query",
-            required=True,
-            doc="``Printing One side`` or ``Printing both sides``.",
-        ),
-        _rt.Param(
-            "mail_class",
-            "mailClass",
-            _rt.STR,
-            location="query",
-        ),
-        _rt.Param(
-            "quantity",
-            "quantity",
-            _rt.INT,
-            location="query",
-            doc="Standard pieces.",
-        ),
-        _rt.Param(
-            "non_standard_quantity",
-            "nonStandardQuantity",
-            _rt.INT,
-            location="query",
-        ),
-        _rt.Param(
-            "international_quantity",
-            "internationalQuantity",
-            _rt.INT,
-            location="query",
-        ),
-        _rt.Param(
-            "number_of_pages",
-            "numberOfPages",
-            _rt.INT,
-            location="query",
-            doc="Pages per piece.",
-        ),
-        _rt.Param(
-            "payment_type",
-            "paymentType",
-            _rt.enum_of(models.BillingType),
-            location="query",
-            doc="Vendor default ``Credit Card``.",
-        ),
-        _rt.Param(
-            "coupon_code",
-            "couponCode",
-            _rt.STR,
-            location="query",
-        ),
-    ),
-    result=_rt.model(models.CostEstimate),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc=(
-        "Price a mailing without creating anything (documented "
-        "request; the answer is read with the fields of a job's "
-        "cost, an inference)."
-    ),
-)
-
-_OP_GET_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
-    name="get_credit",
-    wire_name="get_credit",
-    method="GET",
-    path="/credit",
-    params=(),
-    result=_rt.model(models.Credit),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc="The account's credit balance (documented).",
-)
-
-_OP_PURCHASE_CREDIT: _rt.Operation[models.Credit] = _rt.Operation(
-    name="purchase_credit",
-    wire_name="purchase_credit",
-    method="POST",
-    path="/credit/purchase",
-    params=(
-        _rt.Param(
-            "billing_name",
-            "billingName",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "billing_company",
-            "billingCompany",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "billing_address1",
-            "billingAddress1",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "billing_city",
-            "billingCity",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "billing_state",
-            "billingState",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "billing_zip",
-            "billingZip",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "billing_amount",
-            "billingAmount",
-            _rt.FLOAT,
-            required=True,
-            doc="Amount in US dollars (at least 10).",
-        ),
-        _rt.Param(
-            "billing_number",
-            "billingNumber",
-            _rt.STR,
-            secret=True,
-            required=True,
-            doc="Card number (never logged).",
-        ),
-        _rt.Param(
-            "billing_month",
-            "billingMonth",
-            _rt.formatted(_rt.INT, "%02d"),
-            required=True,
-            doc="Expiry month, sent in two digits (8 as ``08``).",
-        ),
-        _rt.Param(
-            "billing_year",
-            "billingYear",
-            _rt.INT,
-            required=True,
-            doc="Expiry year (2 or 4 digits).",
-        ),
-        _rt.Param(
-            "billing_cvv",
-            "billingCvv",
-            _rt.STR,
-            secret=True,
-            required=True,
-            doc="Card security code (never logged).",
-        ),
-        _rt.Param(
-            "billing_cc_type",
-            "billingCcType",
-            _rt.enum_of(models.CardType),
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Credit),
-    encoding="form",
-    decoding="xml",
-    doc=(
-        "Buy account credit with a card (documented; all eleven card "
-        "fields are required, the minimum is 10 USD, the expiry must "
-        "be in the future). This spends money. Paying jobs from "
-        "credit avoids the 2 USD minimum production fee."
-    ),
-)
-
-_OP_LIST_PROJECTS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="list_projects",
-    wire_name="list_projects",
-    method="GET",
-    path="/projects",
-    params=(
-        _rt.Param(
-            "number_of_projects",
-            "numberOfProjects",
-            _rt.INT,
-            location="query",
-        ),
-        _rt.Param(
-            "offset",
-            "offset",
-            _rt.INT,
-            location="query",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc="Projects (job folders) of the account (inferred; returned as plain data).",
-)
-
-_OP_CREATE_PROJECT: _rt.Operation[models.Reply] = _rt.Operation(
-    name="create_project",
-    wire_name="create_project",
-    method="POST",
-    path="/projects",
-    params=(
-        _rt.Param(
-            "project_name",
-            "projectName",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.Reply),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc="Create a project to file jobs in (inferred).",
-)
-
-_OP_LIST_PROJECT_JOBS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="list_project_jobs",
-    wire_name="list_project_jobs",
-    method="GET",
-    path="/projects/jobs",
-    params=(
-        _rt.Param(
-            "project_name",
-            "projectName",
-            _rt.STR,
-            location="query",
-            required=True,
-        ),
-        _rt.Param(
-            "number_of_jobs",
-            "numberOfJobs",
-            _rt.INT,
-            location="query",
-        ),
-        _rt.Param(
-            "offset",
-            "offset",
-            _rt.INT,
-            location="query",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc="The jobs of a project (inferred; returned as plain data).",
-)
-
-_OP_GET_PRODUCT_OPTIONS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_product_options",
-    wire_name="get_product_options",
-    method="GET",
-    path="/productOptions",
-    params=(
-        _rt.Param(
-            "document_class",
-            "documentClass",
-            _rt.enum_of(models.DocumentClass),
-            location="query",
-        ),
-        _rt.Param(
-            "skip_bulk_print",
-            "skipBulkPrint",
-            _rt.BOOL,
-            location="query",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc="The valid combinations of product options (inferred; returned as plain data).",
-)
-
-_OP_AUTHORIZE: _rt.Operation[models.Reply] = _rt.Operation(
-    name="authorize",
-    wire_name="authorize",
-    method="POST",
-    path="/account/authorize",
-    params=(),
-    result=_rt.model(models.Reply),
-    encoding="form",
-    decoding="xml",
-    doc=(
-        "Check the credentials (seen in Click2Mail's Java sample): "
-        "status 0 when valid, ``Click2MailAuthenticationError`` "
-        "(HTTP 401) when not."
-    ),
-)
-
-_OP_CREATE_ACCOUNT: _rt.Operation[models.Reply] = _rt.Operation(
-    name="create_account",
-    wire_name="create_account",
-    method="POST",
-    path="/account/create",
-    params=(),
-    result=_rt.model(models.Reply),
-    encoding="form",
-    decoding="xml",
-    doc=(
-        '"Create an Account" in the reference. Inferred: the path is '
-        "unconfirmed and seen only through a partner proxy; its "
-        "parameters are not documented, so none are sent."
-    ),
-)
-
-_OP_LIST_ACCOUNT_ADDRESSES: _rt.Operation[models.AccountAddresses] = _rt.Operation(
-    name="list_account_addresses",
-    wire_name="list_account_addresses",
-    method="GET",
-    path="/account/addresses",
-    params=(
-        _rt.Param(
-            "address_type",
-            "addressType",
-            _rt.enum_of(models.AccountAddressType),
-            location="query",
-            required=True,
-        ),
-    ),
-    result=_rt.model(models.AccountAddresses),
-    encoding="query",
-    decoding="xml",
-    safe=True,
-    doc=(
-        "Addresses of one type saved on the account (documented; "
-        "answer shape inferred from Click2Mail's SDKs)."
-    ),
-)
-
-_OP_ADD_ACCOUNT_ADDRESS: _rt.Operation[models.Reply] = _rt.Operation(
-    name="add_account_address",
-    wire_name="add_account_address",
-    method="POST",
-    path="/account/addresses",
-    params=(
-        _rt.Param(
-            "address_type",
-            "type",
-            _rt.enum_of(models.AccountAddressType),
-            required=True,
-        ),
-        _rt.Param(
-            "description",
-            "description",
-            _rt.STR,
-            required=True,
-            doc="A label.",
-        ),
-        _rt.Param(
-            "prefix",
-            "prefix",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "first_name",
-            "firstName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "middle_name",
-            "middleName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "last_name",
-            "lastName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "suffix",
-            "suffix",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "organization",
-            "organization",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "address1",
-            "address1",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "address2",
-            "address2",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "address3",
-            "address3",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "city",
-            "city",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "state",
-            "state",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "zip",
-            "zip",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "country",
-            "country",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "phone",
-            "phone",
-            _rt.STR,
-            doc="``XXX-XXX-XXXX``, optionally `` ext XXXX``.",
-        ),
-        _rt.Param(
-            "make_default",
-            "makeDefault",
-            _rt.STR,
-            doc="``yes`` to make it the default of its type.",
-        ),
-        _rt.Param(
-            "permit_number",
-            "permitNumber",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "reply_city",
-            "replyCity",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "reply_region_id",
-            "replyRegionId",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.model(models.Reply),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc=(
-        "Save an address on the account (documented); its id is a "
-        "job's ``returnAddressId``, ``businessReplyAddressId`` or "
-        "``courtesyReplyAddressId``. EDDM mailer addresses need "
-        "``phone``; business-reply addresses need ``permitNumber``, "
-        "``replyCity`` and ``replyRegionId``."
-    ),
-)
-
-_OP_UPDATE_ACCOUNT_ADDRESS: _rt.Operation[models.Reply] = _rt.Operation(
-    name="update_account_address",
-    wire_name="update_account_address",
-    method="POST",
-    path="/account/addresses/{addressId}",
-    params=(
-        _rt.Param(
-            "address_id",
-            "addressId",
-            _rt.INT,
-            location="path",
-            required=True,
-        ),
-        _rt.Param(
-            "address_type",
-            "type",
-            _rt.enum_of(models.AccountAddressType),
-            required=True,
-        ),
-        _rt.Param(
-            "description",
-            "description",
-            _rt.STR,
-            required=True,
-            doc="A label.",
-        ),
-        _rt.Param(
-            "prefix",
-            "prefix",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "first_name",
-            "firstName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "middle_name",
-            "middleName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "last_name",
-            "lastName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "suffix",
-            "suffix",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "organization",
-            "organization",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "address1",
-            "address1",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "address2",
-            "address2",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "address3",
-            "address3",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "city",
-            "city",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "state",
-            "state",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "zip",
-            "zip",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "country",
-            "country",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "phone",
-            "phone",
-            _rt.STR,
-            doc="``XXX-XXX-XXXX``, optionally `` ext XXXX``.",
-        ),
-        _rt.Param(
-            "make_default",
-            "makeDefault",
-            _rt.STR,
-            doc="``yes`` to make it the default of its type.",
-        ),
-        _rt.Param(
-            "permit_number",
-            "permitNumber",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "reply_city",
-            "replyCity",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "reply_region_id",
-            "replyRegionId",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.model(models.Reply),
-    encoding="form",
-    decoding="xml",
-    success_status=(200, 201),
-    doc="Update a saved account address (documented; same fields as ``add_account_address``).",
-)
-
-_API = _rt.ApiDescription(
-    name="click2mail",
-    title="Click2Mail MOLPro REST API",
-    errors=ERROR_TABLE,
-    envelope=_rt.Envelope(
-        status_field="statusCode",
-        result_field="result",
-        error_field="error",
-        message_field="message",
-        details_field="details",
-        version_field="statusVersion",
-        token_field="token",
-        progress_field="percentProgress",
-        text_field="statusText",
-        log_field="logOutput",
-        success=("succeeded",),
-        running=("running",),
-        cancelled=("cancelled",),
-    ),
-    xml=_rt.XmlStatus(
-        status_element="status",
-        message_element="description",
-        success=(),
-        failure=("9",),
-        root_element=None,
-    ),
-    auth=_rt.BasicAuth(
-        username="username",
-        password="password",
-    ),
-    server=_rt.Server(
-        environments={
-            "production": "https://rest.click2mail.com/molpro",
-            "staging": "https://stage-rest.click2mail.com/molpro",
-        },
-        default_environment="production",
-    ),
-    protocol=_rt.Protocol(
-        encoding="form",
-        decoding="xml",
-        default_method="POST",
-        path_template="/{operation}",
-        xml_declaration_encoding="UTF-8",
-    ),
-    transport=_rt.TransportDefaults(
-        connect_timeout=10.0,
-        read_timeout=110.0,
-        verify_tls=True,
-        retry_attempts=2,
-        retry_backoff=0.5,
-        retry_statuses=(502, 503, 504, 524),
-        retry_after_max=60.0,
-        timeout=300.0,
-        max_answer_bytes=67108864,
-        max_item_bytes=8388608,
-        max_inflation=200.0,
-    ),
-    operations=(
-        _OP_UPLOAD_DOCUMENT,
-        _OP_CREATE_DOCUMENT_FROM_URL,
-        _OP_LIST_DOCUMENTS,
-        _OP_MERGE_DOCUMENTS,
-        _OP_CONVERT_TO_PDF,
-        _OP_CHECK_DOCUMENT_NAME,
-        _OP_GET_VARIABLE_DATA,
-        _OP_LIST_JOB_DOCUMENTS,
-        _OP_DELETE_DOCUMENT,
-        _OP_CREATE_ADDRESS_LIST,
-        _OP_GET_ADDRESS_LIST,
-        _OP_LIST_ADDRESS_LISTS,
-        _OP_DELETE_ADDRESS_LIST,
-        _OP_GET_ADDRESS_LIST_CONTENTS,
-        _OP_CHECK_ADDRESS_LIST_NAME,
-        _OP_ADD_ADDRESSES_TO_LIST,
-        _OP_UPDATE_ADDRESSES_IN_LIST,
-        _OP_DELETE_ADDRESSES_FROM_LIST,
-        _OP_CREATE_LIST_FROM_ADDRESS_BOOK,
-        _OP_ADD_ADDRESS_BOOK_ADDRESSES_TO_LIST,
-        _OP_CORRECT_ADDRESSES,
-        _OP_LIST_ADDRESS_BOOKS,
-        _OP_CREATE_ADDRESS_BOOK,
-        _OP_GET_ADDRESS_BOOK,
-        _OP_ADD_ADDRESS_BOOK_ADDRESSES,
-        _OP_UPDATE_ADDRESS_BOOK_ADDRESSES,
-        _OP_DELETE_ADDRESS_BOOK,
-        _OP_DELETE_ADDRESS_BOOK_ENTRY,
-        _OP_CREATE_JOB,
-        _OP_GET_JOB,
-        _OP_GET_JOB_INFO,
-        _OP_UPDATE_JOB,
-        _OP_LIST_JOBS,
-        _OP_SUBMIT_JOB,
-        _OP_GET_JOB_COST,
-        _OP_CREATE_PROOF,
-        _OP_GET_PROOF,
-        _OP_ACCEPT_PROOF,
-        _OP_CANCEL_JOB,
-        _OP_DELETE_JOB,
-        _OP_DUPLICATE_JOB,
-        _OP_ADD_JOB_TO_CART,
-        _OP_GET_SHIP_ESTIMATE,
-        _OP_CREATE_JOB_FROM_TEMPLATE,
-        _OP_CREATE_JOB_FROM_TEMPLATE_ID,
-        _OP_SUBMIT_SINGLE_PIECE,
-        _OP_SET_EDDM_MAILER,
-        _OP_SET_EDDM_POST_OFFICE,
-        _OP_ADD_EDDM_ROUTE,
-        _OP_GET_EDDM,
-        _OP_GET_TRACKING,
-        _OP_GET_TRACKING_BY_UNIQUE_ID,
-        _OP_GET_RETURN_RECEIPT,
-        _OP_GET_RETURN_RECEIPT_BY_UNIQUE_ID,
-        _OP_LIST_JOBS_BY_APP_SIGNATURE,
-        _OP_LIST_APP_JOBS,
-        _OP_GET_COST_ESTIMATE,
-        _OP_GET_CREDIT,
-        _OP_PURCHASE_CREDIT,
-        _OP_LIST_PROJECTS,
-        _OP_CREATE_PROJECT,
-        _OP_LIST_PROJECT_JOBS,
-        _OP_GET_PRODUCT_OPTIONS,
-        _OP_AUTHORIZE,
-        _OP_CREATE_ACCOUNT,
-        _OP_LIST_ACCOUNT_ADDRESSES,
-        _OP_ADD_ACCOUNT_ADDRESS,
-        _OP_UPDATE_ACCOUNT_ADDRESS,
-    ),
-    settings=(
-        _rt.Setting(
-            "username",
-            "str",
-            doc="Click2Mail account user name (HTTP basic authentication).",
-        ),
-        _rt.Setting(
-            "password",
-            "str",
-            secret=True,
-            doc="Click2Mail account password (never logged).",
-        ),
-    ),
-    secret_wire_names=frozenset(("billingCvv", "billingNumber", "opaqueDataValue")),
-    client_class="Click2MailClient",
-)
+# The operations and the rest of the API's description are data (api.json beside this module),
+# built when first used: importing the package builds none of them.
+_API = _rt.ApiData(__package__, models, ERROR_TABLE)
 
 
 class Click2MailClient(_rt.ClientBase):
@@ -3140,7 +47,7 @@ class Click2MailClient(_rt.ClientBase):
         password: Click2Mail account password (never logged).
     """
 
-    _api = _API
+    _api_data = _API
 
     def __init__(
         self,
@@ -3166,9 +73,10 @@ class Click2MailClient(_rt.ClientBase):
         transport: _rt.Transport | None = None,
     ) -> None:
         self.username = username
-        url = base_url or _rt.pick_environment(_API.server.environments, environment)
+        api = _API.description
+        url = base_url or _rt.pick_environment(api.server.environments, environment)
         self._client = _rt.Client(
-            _API,
+            api,
             package=__package__,
             base_url=url,
             credentials=(username, password),
@@ -3188,6 +96,10 @@ class Click2MailClient(_rt.ClientBase):
             session=session,
             transport=transport,
         )
+
+    _op_upload_document: ClassVar[_rt.OperationRef[models.Document]] = _API.operation(
+        "upload_document"
+    )
 
     def upload_document(
         self,
@@ -3218,18 +130,11 @@ class Click2MailClient(_rt.ClientBase):
             file: The document: a path, bytes, a binary file object, or ``(file name,
                 data)``. (required)
         """
-        return self._client.call(
-            _OP_UPLOAD_DOCUMENT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentName": document_name,
-                "documentFormat": document_format,
-                "documentClass": document_class,
-                "file": file,
-            },
-        )
+        return self._client.call(self._op_upload_document, locals())
+
+    _op_create_document_from_url: ClassVar[_rt.OperationRef[models.Document]] = _API.operation(
+        "create_document_from_url"
+    )
 
     def create_document_from_url(
         self,
@@ -3255,18 +160,11 @@ class Click2MailClient(_rt.ClientBase):
             url: A URL the vendor can download the file from. (required)
             document_name: (wire ``documentName``)
         """
-        return self._client.call(
-            _OP_CREATE_DOCUMENT_FROM_URL,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentFormat": document_format,
-                "documentClass": document_class,
-                "url": url,
-                "documentName": document_name,
-            },
-        )
+        return self._client.call(self._op_create_document_from_url, locals())
+
+    _op_list_documents: ClassVar[_rt.OperationRef[models.DocumentList]] = _API.operation(
+        "list_documents"
+    )
 
     def list_documents(
         self,
@@ -3289,17 +187,11 @@ class Click2MailClient(_rt.ClientBase):
             offset: Documents to skip.
             document_class: Only documents of this product. (wire ``documentClass``)
         """
-        return self._client.call(
-            _OP_LIST_DOCUMENTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "numberOfDocuments": number_of_documents,
-                "offset": offset,
-                "documentClass": document_class,
-            },
-        )
+        return self._client.call(self._op_list_documents, locals())
+
+    _op_merge_documents: ClassVar[_rt.OperationRef[models.Document]] = _API.operation(
+        "merge_documents"
+    )
 
     def merge_documents(
         self,
@@ -3321,16 +213,9 @@ class Click2MailClient(_rt.ClientBase):
             document_name: Name of the merged document. (wire ``documentName``, required)
             documents: The documents, in order. (wire ``documentList``, required)
         """
-        return self._client.call(
-            _OP_MERGE_DOCUMENTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentName": document_name,
-                "documentList": documents,
-            },
-        )
+        return self._client.call(self._op_merge_documents, locals())
+
+    _op_convert_to_pdf: ClassVar[_rt.OperationRef[BinaryResult]] = _API.operation("convert_to_pdf")
 
     def convert_to_pdf(
         self,
@@ -3355,16 +240,11 @@ class Click2MailClient(_rt.ClientBase):
                 it in memory (``content`` is then None and ``size`` tells how much was
                 written).
         """
-        return self._client.download(
-            _OP_CONVERT_TO_PDF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "file": file,
-            },
-            save_to,
-        )
+        return self._client.download(self._op_convert_to_pdf, locals())
+
+    _op_check_document_name: ClassVar[_rt.OperationRef[models.Reply]] = _API.operation(
+        "check_document_name"
+    )
 
     def check_document_name(
         self,
@@ -3384,15 +264,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             document_name: (wire ``documentName``, required)
         """
-        return self._client.call(
-            _OP_CHECK_DOCUMENT_NAME,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentName": document_name,
-            },
-        )
+        return self._client.call(self._op_check_document_name, locals())
+
+    _op_get_variable_data: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_variable_data"
+    )
 
     def get_variable_data(
         self,
@@ -3412,15 +288,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: Document identifier. (required)
         """
-        return self._client.call(
-            _OP_GET_VARIABLE_DATA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_get_variable_data, locals())
+
+    _op_list_job_documents: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "list_job_documents"
+    )
 
     def list_job_documents(
         self,
@@ -3444,17 +316,11 @@ class Click2MailClient(_rt.ClientBase):
             offset:
             number_of_documents: (wire ``numberOfDocuments``)
         """
-        return self._client.call(
-            _OP_LIST_JOB_DOCUMENTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentId": document_id,
-                "offset": offset,
-                "numberOfDocuments": number_of_documents,
-            },
-        )
+        return self._client.call(self._op_list_job_documents, locals())
+
+    _op_delete_document: ClassVar[_rt.OperationRef[models.Reply]] = _API.operation(
+        "delete_document"
+    )
 
     def delete_document(
         self,
@@ -3473,15 +339,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: (required)
         """
-        return self._client.call(
-            _OP_DELETE_DOCUMENT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_delete_document, locals())
+
+    _op_create_address_list: ClassVar[_rt.OperationRef[models.AddressList]] = _API.operation(
+        "create_address_list"
+    )
 
     def create_address_list(
         self,
@@ -3502,15 +364,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             address_list: The list to upload. (wire ``addressList``, required)
         """
-        return self._client.call(
-            _OP_CREATE_ADDRESS_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "addressList": address_list,
-            },
-        )
+        return self._client.call(self._op_create_address_list, locals())
+
+    _op_get_address_list: ClassVar[_rt.OperationRef[models.AddressList]] = _API.operation(
+        "get_address_list"
+    )
 
     def get_address_list(
         self,
@@ -3530,15 +388,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: Address list identifier. (required)
         """
-        return self._client.call(
-            _OP_GET_ADDRESS_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_get_address_list, locals())
+
+    _op_list_address_lists: ClassVar[_rt.OperationRef[models.AddressLists]] = _API.operation(
+        "list_address_lists"
+    )
 
     def list_address_lists(
         self,
@@ -3564,18 +418,11 @@ class Click2MailClient(_rt.ClientBase):
             searchkey: Only lists whose name contains this.
             count: Return only the number of lists.
         """
-        return self._client.call(
-            _OP_LIST_ADDRESS_LISTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "numberOfLists": number_of_lists,
-                "offset": offset,
-                "searchkey": searchkey,
-                "count": count,
-            },
-        )
+        return self._client.call(self._op_list_address_lists, locals())
+
+    _op_delete_address_list: ClassVar[_rt.OperationRef[models.Reply]] = _API.operation(
+        "delete_address_list"
+    )
 
     def delete_address_list(
         self,
@@ -3594,15 +441,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: (required)
         """
-        return self._client.call(
-            _OP_DELETE_ADDRESS_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_delete_address_list, locals())
+
+    _op_get_address_list_contents: ClassVar[_rt.OperationRef[models.ListAddresses]] = (
+        _API.operation("get_address_list_contents")
+    )
 
     def get_address_list_contents(
         self,
@@ -3630,19 +473,11 @@ class Click2MailClient(_rt.ClientBase):
             offset:
             limit: Page size (vendor default 10).
         """
-        return self._client.call(
-            _OP_GET_ADDRESS_LIST_CONTENTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "baseAddressListId": base_address_list_id,
-                "jobAddressListId": job_address_list_id,
-                "addressType": address_type,
-                "offset": offset,
-                "limit": limit,
-            },
-        )
+        return self._client.call(self._op_get_address_list_contents, locals())
+
+    _op_check_address_list_name: ClassVar[_rt.OperationRef[models.Reply]] = _API.operation(
+        "check_address_list_name"
+    )
 
     def check_address_list_name(
         self,
@@ -3662,15 +497,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             address_list_name: (wire ``addressListName``, required)
         """
-        return self._client.call(
-            _OP_CHECK_ADDRESS_LIST_NAME,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "addressListName": address_list_name,
-            },
-        )
+        return self._client.call(self._op_check_address_list_name, locals())
+
+    _op_add_addresses_to_list: ClassVar[_rt.OperationRef[models.AddressList]] = _API.operation(
+        "add_addresses_to_list"
+    )
 
     def add_addresses_to_list(
         self,
@@ -3693,17 +524,11 @@ class Click2MailClient(_rt.ClientBase):
             job_address_list_id: (wire ``jobAddressListId``)
             address_list: The addresses and their mapping. (wire ``addressList``, required)
         """
-        return self._client.call(
-            _OP_ADD_ADDRESSES_TO_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "baseAddressListId": base_address_list_id,
-                "jobAddressListId": job_address_list_id,
-                "addressList": address_list,
-            },
-        )
+        return self._client.call(self._op_add_addresses_to_list, locals())
+
+    _op_update_addresses_in_list: ClassVar[_rt.OperationRef[models.AddressList]] = _API.operation(
+        "update_addresses_in_list"
+    )
 
     def update_addresses_in_list(
         self,
@@ -3727,17 +552,11 @@ class Click2MailClient(_rt.ClientBase):
             job_address_list_id: (wire ``jobAddressListId``)
             address_list: The addresses and their mapping. (wire ``addressList``, required)
         """
-        return self._client.call(
-            _OP_UPDATE_ADDRESSES_IN_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "baseAddressListId": base_address_list_id,
-                "jobAddressListId": job_address_list_id,
-                "addressList": address_list,
-            },
-        )
+        return self._client.call(self._op_update_addresses_in_list, locals())
+
+    _op_delete_addresses_from_list: ClassVar[_rt.OperationRef[models.AddressList]] = _API.operation(
+        "delete_addresses_from_list"
+    )
 
     def delete_addresses_from_list(
         self,
@@ -3763,18 +582,11 @@ class Click2MailClient(_rt.ClientBase):
             address_ids: Addresses to remove (sent as ``id[]=1&id[]=2``). (wire ``id[]``)
             address_type: Remove every address of this kind. (wire ``addressType``)
         """
-        return self._client.call(
-            _OP_DELETE_ADDRESSES_FROM_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "baseAddressListId": base_address_list_id,
-                "jobAddressListId": job_address_list_id,
-                "id[]": address_ids,
-                "addressType": address_type,
-            },
-        )
+        return self._client.call(self._op_delete_addresses_from_list, locals())
+
+    _op_create_list_from_address_book: ClassVar[_rt.OperationRef[models.AddressList]] = (
+        _API.operation("create_list_from_address_book")
+    )
 
     def create_list_from_address_book(
         self,
@@ -3797,16 +609,11 @@ class Click2MailClient(_rt.ClientBase):
                 required)
             name: Name of the new list.
         """
-        return self._client.call(
-            _OP_CREATE_LIST_FROM_ADDRESS_BOOK,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": address_ids,
-                "name": name,
-            },
-        )
+        return self._client.call(self._op_create_list_from_address_book, locals())
+
+    _op_add_address_book_addresses_to_list: ClassVar[_rt.OperationRef[models.AddressList]] = (
+        _API.operation("add_address_book_addresses_to_list")
+    )
 
     def add_address_book_addresses_to_list(
         self,
@@ -3831,17 +638,11 @@ class Click2MailClient(_rt.ClientBase):
             base_address_list_id: (wire ``baseAddressListId``)
             job_address_list_id: (wire ``jobAddressListId``)
         """
-        return self._client.call(
-            _OP_ADD_ADDRESS_BOOK_ADDRESSES_TO_LIST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": address_ids,
-                "baseAddressListId": base_address_list_id,
-                "jobAddressListId": job_address_list_id,
-            },
-        )
+        return self._client.call(self._op_add_address_book_addresses_to_list, locals())
+
+    _op_correct_addresses: ClassVar[_rt.OperationRef[models.CorrectedAddresses]] = _API.operation(
+        "correct_addresses"
+    )
 
     def correct_addresses(
         self,
@@ -3862,15 +663,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             addresses: (required)
         """
-        return self._client.call(
-            _OP_CORRECT_ADDRESSES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "addresses": addresses,
-            },
-        )
+        return self._client.call(self._op_correct_addresses, locals())
+
+    _op_list_address_books: ClassVar[_rt.OperationRef[models.AddressBooks]] = _API.operation(
+        "list_address_books"
+    )
 
     def list_address_books(
         self,
@@ -3885,14 +682,11 @@ class Click2MailClient(_rt.ClientBase):
 
         Wire: ``GET /addressBook`` (operation ``list_address_books``).
         """
-        return self._client.call(
-            _OP_LIST_ADDRESS_BOOKS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_list_address_books, locals())
+
+    _op_create_address_book: ClassVar[_rt.OperationRef[models.Reply]] = _API.operation(
+        "create_address_book"
+    )
 
     def create_address_book(
         self,
@@ -3911,15 +705,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             address_book_name: (wire ``addressBookName``, required)
         """
-        return self._client.call(
-            _OP_CREATE_ADDRESS_BOOK,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "addressBookName": address_book_name,
-            },
-        )
+        return self._client.call(self._op_create_address_book, locals())
+
+    _op_get_address_book: ClassVar[_rt.OperationRef[models.ListAddresses]] = _API.operation(
+        "get_address_book"
+    )
 
     def get_address_book(
         self,
@@ -3942,17 +732,11 @@ class Click2MailClient(_rt.ClientBase):
             offset:
             limit:
         """
-        return self._client.call(
-            _OP_GET_ADDRESS_BOOK,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "offset": offset,
-                "limit": limit,
-            },
-        )
+        return self._client.call(self._op_get_address_book, locals())
+
+    _op_add_address_book_addresses: ClassVar[_rt.OperationRef[models.AddressList]] = _API.operation(
+        "add_address_book_addresses"
+    )
 
     def add_address_book_addresses(
         self,
@@ -3973,16 +757,11 @@ class Click2MailClient(_rt.ClientBase):
             id: (required)
             address_list: (wire ``addressList``, required)
         """
-        return self._client.call(
-            _OP_ADD_ADDRESS_BOOK_ADDRESSES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "addressList": address_list,
-            },
-        )
+        return self._client.call(self._op_add_address_book_addresses, locals())
+
+    _op_update_address_book_addresses: ClassVar[_rt.OperationRef[models.AddressList]] = (
+        _API.operation("update_address_book_addresses")
+    )
 
     def update_address_book_addresses(
         self,
@@ -4004,16 +783,11 @@ class Click2MailClient(_rt.ClientBase):
             id: (required)
             address_list: (wire ``addressList``, required)
         """
-        return self._client.call(
-            _OP_UPDATE_ADDRESS_BOOK_ADDRESSES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "addressList": address_list,
-            },
-        )
+        return self._client.call(self._op_update_address_book_addresses, locals())
+
+    _op_delete_address_book: ClassVar[_rt.OperationRef[models.Reply]] = _API.operation(
+        "delete_address_book"
+    )
 
     def delete_address_book(
         self,
@@ -4032,15 +806,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: (required)
         """
-        return self._client.call(
-            _OP_DELETE_ADDRESS_BOOK,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_delete_address_book, locals())
+
+    _op_delete_address_book_entry: ClassVar[_rt.OperationRef[models.Reply]] = _API.operation(
+        "delete_address_book_entry"
+    )
 
     def delete_address_book_entry(
         self,
@@ -4060,15 +830,9 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: (required)
         """
-        return self._client.call(
-            _OP_DELETE_ADDRESS_BOOK_ENTRY,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_delete_address_book_entry, locals())
+
+    _op_create_job: ClassVar[_rt.OperationRef[models.Job]] = _API.operation("create_job")
 
     def create_job(
         self,
@@ -4156,42 +920,9 @@ class Click2MailClient(_rt.ClientBase):
                 ``jobAddressId``)
             enclosure: A special enclosure arranged with Click2Mail in advance.
         """
-        return self._client.call(
-            _OP_CREATE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentClass": document_class,
-                "layout": layout,
-                "productionTime": production_time,
-                "envelope": envelope,
-                "color": color,
-                "paperType": paper_type,
-                "printOption": print_option,
-                "documentId": document_id,
-                "addressId": address_id,
-                "mailClass": mail_class,
-                "rtnName": return_name,
-                "rtnOrganization": return_organization,
-                "rtnaddress1": return_address1,
-                "rtnaddress2": return_address2,
-                "rtnCity": return_city,
-                "rtnState": return_state,
-                "rtnZip": return_zip,
-                "returnAddressId": return_address_id,
-                "businessReplyAddressId": business_reply_address_id,
-                "courtesyReplyAddressId": courtesy_reply_address_id,
-                "endorsement": endorsement,
-                "appSignature": app_signature,
-                "projectId": project_id,
-                "mailingDate": mailing_date,
-                "quantity": quantity,
-                "jobDocumentId": job_document_id,
-                "jobAddressId": job_address_id,
-                "enclosure": enclosure,
-            },
-        )
+        return self._client.call(self._op_create_job, locals())
+
+    _op_get_job: ClassVar[_rt.OperationRef[models.Job]] = _API.operation("get_job")
 
     def get_job(
         self,
@@ -4212,15 +943,9 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: Job identifier. (required)
         """
-        return self._client.call(
-            _OP_GET_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_get_job, locals())
+
+    _op_get_job_info: ClassVar[_rt.OperationRef[models.JobInfo]] = _API.operation("get_job_info")
 
     def get_job_info(
         self,
@@ -4243,16 +968,9 @@ class Click2MailClient(_rt.ClientBase):
             mapping_headings: ``yes`` to include the mapping's column headings. (wire
                 ``mappingHeadings``)
         """
-        return self._client.call(
-            _OP_GET_JOB_INFO,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "mappingHeadings": mapping_headings,
-            },
-        )
+        return self._client.call(self._op_get_job_info, locals())
+
+    _op_update_job: ClassVar[_rt.OperationRef[models.Job]] = _API.operation("update_job")
 
     def update_job(
         self,
@@ -4331,44 +1049,9 @@ class Click2MailClient(_rt.ClientBase):
             return_address_id: (wire ``returnAddressId``)
             enclosure:
         """
-        return self._client.call(
-            _OP_UPDATE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "documentClass": document_class,
-                "layout": layout,
-                "productionTime": production_time,
-                "envelope": envelope,
-                "color": color,
-                "paperType": paper_type,
-                "printOption": print_option,
-                "documentId": document_id,
-                "addressId": address_id,
-                "rtnName": return_name,
-                "rtnOrganization": return_organization,
-                "rtnAddress1": return_address1,
-                "rtnAddress2": return_address2,
-                "rtnCity": return_city,
-                "rtnState": return_state,
-                "rtnZip": return_zip,
-                "endorsement": endorsement,
-                "mailClass": mail_class,
-                "appSignature": app_signature,
-                "projectId": project_id,
-                "mailingDate": mailing_date,
-                "quantity": quantity,
-                "crid": crid,
-                "jobDocumentId": job_document_id,
-                "jobAddressId": job_address_id,
-                "businessReplyAddressId": business_reply_address_id,
-                "courtesyReplyAddressId": courtesy_reply_address_id,
-                "returnAddressId": return_address_id,
-                "enclosure": enclosure,
-            },
-        )
+        return self._client.call(self._op_update_job, locals())
+
+    _op_list_jobs: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("list_jobs")
 
     def list_jobs(
         self,
@@ -4394,18 +1077,9 @@ class Click2MailClient(_rt.ClientBase):
             mail_class: (wire ``mailClass``)
             sku:
         """
-        return self._client.call(
-            _OP_LIST_JOBS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "startDate": start_date,
-                "endDate": end_date,
-                "mailClass": mail_class,
-                "sku": sku,
-            },
-        )
+        return self._client.call(self._op_list_jobs, locals())
+
+    _op_submit_job: ClassVar[_rt.OperationRef[models.Job]] = _API.operation("submit_job")
 
     def submit_job(
         self,
@@ -4487,43 +1161,9 @@ class Click2MailClient(_rt.ClientBase):
             com: Seen (disabled) in the vendor's Postman collection; meaning not documented.
                 (wire ``CoM``)
         """
-        return self._client.call(
-            _OP_SUBMIT_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "billingType": billing_type,
-                "billingName": billing_name,
-                "billingCompany": billing_company,
-                "billingAddress1": billing_address1,
-                "billingAddress2": billing_address2,
-                "billingAddress3": billing_address3,
-                "billingCity": billing_city,
-                "billingState": billing_state,
-                "billingZip": billing_zip,
-                "billingCountry": billing_country,
-                "billingNumber": billing_number,
-                "billingMonth": billing_month,
-                "billingYear": billing_year,
-                "billingCvv": billing_cvv,
-                "billingCcType": billing_cc_type,
-                "shipName": ship_name,
-                "shipOrganization": ship_organization,
-                "shipAddress1": ship_address1,
-                "shipaddress2": ship_address2,
-                "shipCity": ship_city,
-                "shipState": ship_state,
-                "shipZip": ship_zip,
-                "shipCountry": ship_country,
-                "shipperName": shipper_name,
-                "shipMethod": ship_method,
-                "couponCode": coupon_code,
-                "opaqueDataValue": opaque_data_value,
-                "CoM": com,
-            },
-        )
+        return self._client.call(self._op_submit_job, locals())
+
+    _op_get_job_cost: ClassVar[_rt.OperationRef[models.JobCost]] = _API.operation("get_job_cost")
 
     def get_job_cost(
         self,
@@ -4549,18 +1189,9 @@ class Click2MailClient(_rt.ClientBase):
             payment_type: Vendor default ``Credit Card``. (wire ``paymentType``)
             coupon_code: (wire ``couponCode``)
         """
-        return self._client.call(
-            _OP_GET_JOB_COST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "details": details,
-                "paymentType": payment_type,
-                "couponCode": coupon_code,
-            },
-        )
+        return self._client.call(self._op_get_job_cost, locals())
+
+    _op_create_proof: ClassVar[_rt.OperationRef[models.Job]] = _API.operation("create_proof")
 
     def create_proof(
         self,
@@ -4580,15 +1211,9 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: (required)
         """
-        return self._client.call(
-            _OP_CREATE_PROOF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_create_proof, locals())
+
+    _op_get_proof: ClassVar[_rt.OperationRef[BinaryResult]] = _API.operation("get_proof")
 
     def get_proof(
         self,
@@ -4616,18 +1241,9 @@ class Click2MailClient(_rt.ClientBase):
                 it in memory (``content`` is then None and ``size`` tells how much was
                 written).
         """
-        return self._client.download(
-            _OP_GET_PROOF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "proofId": proof_id,
-                "sessionId": session_id,
-            },
-            save_to,
-        )
+        return self._client.download(self._op_get_proof, locals())
+
+    _op_accept_proof: ClassVar[_rt.OperationRef[models.Job]] = _API.operation("accept_proof")
 
     def accept_proof(
         self,
@@ -4649,16 +1265,9 @@ class Click2MailClient(_rt.ClientBase):
             id: (required)
             accept_id: Who accepted, e.g. their initials. (wire ``acceptId``, required)
         """
-        return self._client.call(
-            _OP_ACCEPT_PROOF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "acceptId": accept_id,
-            },
-        )
+        return self._client.call(self._op_accept_proof, locals())
+
+    _op_cancel_job: ClassVar[_rt.OperationRef[models.Job]] = _API.operation("cancel_job")
 
     def cancel_job(
         self,
@@ -4678,15 +1287,9 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: Job identifier. (required)
         """
-        return self._client.call(
-            _OP_CANCEL_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_cancel_job, locals())
+
+    _op_delete_job: ClassVar[_rt.OperationRef[models.Job]] = _API.operation("delete_job")
 
     def delete_job(
         self,
@@ -4705,15 +1308,9 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: (required)
         """
-        return self._client.call(
-            _OP_DELETE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_delete_job, locals())
+
+    _op_duplicate_job: ClassVar[_rt.OperationRef[models.Job]] = _API.operation("duplicate_job")
 
     def duplicate_job(
         self,
@@ -4733,15 +1330,9 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: (required)
         """
-        return self._client.call(
-            _OP_DUPLICATE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_duplicate_job, locals())
+
+    _op_add_job_to_cart: ClassVar[_rt.OperationRef[models.Job]] = _API.operation("add_job_to_cart")
 
     def add_job_to_cart(
         self,
@@ -4761,15 +1352,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: (required)
         """
-        return self._client.call(
-            _OP_ADD_JOB_TO_CART,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_add_job_to_cart, locals())
+
+    _op_get_ship_estimate: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_ship_estimate"
+    )
 
     def get_ship_estimate(
         self,
@@ -4789,15 +1376,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: (required)
         """
-        return self._client.call(
-            _OP_GET_SHIP_ESTIMATE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_get_ship_estimate, locals())
+
+    _op_create_job_from_template: ClassVar[_rt.OperationRef[models.Job]] = _API.operation(
+        "create_job_from_template"
+    )
 
     def create_job_from_template(
         self,
@@ -4818,15 +1401,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             template_name: (wire ``templateName``, required)
         """
-        return self._client.call(
-            _OP_CREATE_JOB_FROM_TEMPLATE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "templateName": template_name,
-            },
-        )
+        return self._client.call(self._op_create_job_from_template, locals())
+
+    _op_create_job_from_template_id: ClassVar[_rt.OperationRef[models.Job]] = _API.operation(
+        "create_job_from_template_id"
+    )
 
     def create_job_from_template_id(
         self,
@@ -4848,16 +1427,11 @@ class Click2MailClient(_rt.ClientBase):
             job_template_id: (wire ``jobtemplateId``, required)
             address_id: (wire ``addressId``, required)
         """
-        return self._client.call(
-            _OP_CREATE_JOB_FROM_TEMPLATE_ID,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "jobtemplateId": job_template_id,
-                "addressId": address_id,
-            },
-        )
+        return self._client.call(self._op_create_job_from_template_id, locals())
+
+    _op_submit_single_piece: ClassVar[_rt.OperationRef[models.Job]] = _API.operation(
+        "submit_single_piece"
+    )
 
     def submit_single_piece(
         self,
@@ -4883,18 +1457,9 @@ class Click2MailClient(_rt.ClientBase):
             billing_type: (wire ``billingType``, required)
             document: The PDF to mail. (required)
         """
-        return self._client.call(
-            _OP_SUBMIT_SINGLE_PIECE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "templateName": template_name,
-                "address": address,
-                "billingType": billing_type,
-                "document": document,
-            },
-        )
+        return self._client.call(self._op_submit_single_piece, locals())
+
+    _op_set_eddm_mailer: ClassVar[_rt.OperationRef[models.Job]] = _API.operation("set_eddm_mailer")
 
     def set_eddm_mailer(
         self,
@@ -4932,24 +1497,11 @@ class Click2MailClient(_rt.ClientBase):
             mailer_postalcode: (wire ``mailerPostalcode``)
             mailer_phone: ``XXX-XXX-XXXX``, optionally `` ext XXXX``. (wire ``mailerPhone``)
         """
-        return self._client.call(
-            _OP_SET_EDDM_MAILER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "mailerName": mailer_name,
-                "mailerOrganization": mailer_organization,
-                "mailerAddress1": mailer_address1,
-                "mailerAddress2": mailer_address2,
-                "mailerAddress3": mailer_address3,
-                "mailerCity": mailer_city,
-                "mailerState": mailer_state,
-                "mailerPostalcode": mailer_postalcode,
-                "mailerPhone": mailer_phone,
-            },
-        )
+        return self._client.call(self._op_set_eddm_mailer, locals())
+
+    _op_set_eddm_post_office: ClassVar[_rt.OperationRef[models.Job]] = _API.operation(
+        "set_eddm_post_office"
+    )
 
     def set_eddm_post_office(
         self,
@@ -4987,24 +1539,9 @@ class Click2MailClient(_rt.ClientBase):
             phone:
             route_type: e.g. ``City``. (wire ``routeType``)
         """
-        return self._client.call(
-            _OP_SET_EDDM_POST_OFFICE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "poName": po_name,
-                "deliveryType": delivery_type,
-                "totalPieces": total_pieces,
-                "poAddress": po_address,
-                "poCity": po_city,
-                "poState": po_state,
-                "poPostalCode": po_postal_code,
-                "phone": phone,
-                "routeType": route_type,
-            },
-        )
+        return self._client.call(self._op_set_eddm_post_office, locals())
+
+    _op_add_eddm_route: ClassVar[_rt.OperationRef[models.Job]] = _API.operation("add_eddm_route")
 
     def add_eddm_route(
         self,
@@ -5032,19 +1569,9 @@ class Click2MailClient(_rt.ClientBase):
             postal_code: (wire ``postalCode``)
             total_pieces: (wire ``totalPieces``)
         """
-        return self._client.call(
-            _OP_ADD_EDDM_ROUTE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "poName": po_name,
-                "route": route,
-                "postalCode": postal_code,
-                "totalPieces": total_pieces,
-            },
-        )
+        return self._client.call(self._op_add_eddm_route, locals())
+
+    _op_get_eddm: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("get_eddm")
 
     def get_eddm(
         self,
@@ -5064,15 +1591,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             id: (required)
         """
-        return self._client.call(
-            _OP_GET_EDDM,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_get_eddm, locals())
+
+    _op_get_tracking: ClassVar[_rt.OperationRef[models.JobTracking]] = _API.operation(
+        "get_tracking"
+    )
 
     def get_tracking(
         self,
@@ -5098,18 +1621,11 @@ class Click2MailClient(_rt.ClientBase):
             bar_code: One piece only (inferred). (wire ``barCode``)
             tracking_detail: Inferred from third-party code. (wire ``trackingDetail``)
         """
-        return self._client.call(
-            _OP_GET_TRACKING,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "trackingType": tracking_type,
-                "barCode": bar_code,
-                "trackingDetail": tracking_detail,
-            },
-        )
+        return self._client.call(self._op_get_tracking, locals())
+
+    _op_get_tracking_by_unique_id: ClassVar[_rt.OperationRef[models.JobTracking]] = _API.operation(
+        "get_tracking_by_unique_id"
+    )
 
     def get_tracking_by_unique_id(
         self,
@@ -5132,16 +1648,11 @@ class Click2MailClient(_rt.ClientBase):
             id: (required)
             tracking_type: (wire ``trackingType``, required)
         """
-        return self._client.call(
-            _OP_GET_TRACKING_BY_UNIQUE_ID,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "trackingType": tracking_type,
-            },
-        )
+        return self._client.call(self._op_get_tracking_by_unique_id, locals())
+
+    _op_get_return_receipt: ClassVar[_rt.OperationRef[BinaryResult]] = _API.operation(
+        "get_return_receipt"
+    )
 
     def get_return_receipt(
         self,
@@ -5167,17 +1678,11 @@ class Click2MailClient(_rt.ClientBase):
                 it in memory (``content`` is then None and ``size`` tells how much was
                 written).
         """
-        return self._client.download(
-            _OP_GET_RETURN_RECEIPT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "barcode": barcode,
-            },
-            save_to,
-        )
+        return self._client.download(self._op_get_return_receipt, locals())
+
+    _op_get_return_receipt_by_unique_id: ClassVar[_rt.OperationRef[BinaryResult]] = _API.operation(
+        "get_return_receipt_by_unique_id"
+    )
 
     def get_return_receipt_by_unique_id(
         self,
@@ -5203,17 +1708,11 @@ class Click2MailClient(_rt.ClientBase):
                 it in memory (``content`` is then None and ``size`` tells how much was
                 written).
         """
-        return self._client.download(
-            _OP_GET_RETURN_RECEIPT_BY_UNIQUE_ID,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "uniqueId": unique_id,
-            },
-            save_to,
-        )
+        return self._client.download(self._op_get_return_receipt_by_unique_id, locals())
+
+    _op_list_jobs_by_app_signature: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "list_jobs_by_app_signature"
+    )
 
     def list_jobs_by_app_signature(
         self,
@@ -5239,18 +1738,9 @@ class Click2MailClient(_rt.ClientBase):
             number_of_jobs: (wire ``numberOfJobs``)
             ignore_tracking_data: (wire ``ignoreTrackingData``)
         """
-        return self._client.call(
-            _OP_LIST_JOBS_BY_APP_SIGNATURE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "appSignature": app_signature,
-                "offset": offset,
-                "numberOfJobs": number_of_jobs,
-                "ignoreTrackingData": ignore_tracking_data,
-            },
-        )
+        return self._client.call(self._op_list_jobs_by_app_signature, locals())
+
+    _op_list_app_jobs: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("list_app_jobs")
 
     def list_app_jobs(
         self,
@@ -5274,17 +1764,11 @@ class Click2MailClient(_rt.ClientBase):
             offset:
             number_of_jobs: (wire ``numberOfJobs``)
         """
-        return self._client.call(
-            _OP_LIST_APP_JOBS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "appid": app_id,
-                "offset": offset,
-                "numberOfJobs": number_of_jobs,
-            },
-        )
+        return self._client.call(self._op_list_app_jobs, locals())
+
+    _op_get_cost_estimate: ClassVar[_rt.OperationRef[models.CostEstimate]] = _API.operation(
+        "get_cost_estimate"
+    )
 
     def get_cost_estimate(
         self,
@@ -5333,28 +1817,9 @@ class Click2MailClient(_rt.ClientBase):
             payment_type: Vendor default ``Credit Card``. (wire ``paymentType``)
             coupon_code: (wire ``couponCode``)
         """
-        return self._client.call(
-            _OP_GET_COST_ESTIMATE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentClass": document_class,
-                "layout": layout,
-                "productionTime": production_time,
-                "envelope": envelope,
-                "color": color,
-                "paperType": paper_type,
-                "printOption": print_option,
-                "mailClass": mail_class,
-                "quantity": quantity,
-                "nonStandardQuantity": non_standard_quantity,
-                "internationalQuantity": international_quantity,
-                "numberOfPages": number_of_pages,
-                "paymentType": payment_type,
-                "couponCode": coupon_code,
-            },
-        )
+        return self._client.call(self._op_get_cost_estimate, locals())
+
+    _op_get_credit: ClassVar[_rt.OperationRef[models.Credit]] = _API.operation("get_credit")
 
     def get_credit(
         self,
@@ -5369,14 +1834,11 @@ class Click2MailClient(_rt.ClientBase):
 
         Wire: ``GET /credit`` (operation ``get_credit``).
         """
-        return self._client.call(
-            _OP_GET_CREDIT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_credit, locals())
+
+    _op_purchase_credit: ClassVar[_rt.OperationRef[models.Credit]] = _API.operation(
+        "purchase_credit"
+    )
 
     def purchase_credit(
         self,
@@ -5421,26 +1883,9 @@ class Click2MailClient(_rt.ClientBase):
             billing_cvv: Card security code (never logged). (wire ``billingCvv``, required)
             billing_cc_type: (wire ``billingCcType``, required)
         """
-        return self._client.call(
-            _OP_PURCHASE_CREDIT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "billingName": billing_name,
-                "billingCompany": billing_company,
-                "billingAddress1": billing_address1,
-                "billingCity": billing_city,
-                "billingState": billing_state,
-                "billingZip": billing_zip,
-                "billingAmount": billing_amount,
-                "billingNumber": billing_number,
-                "billingMonth": billing_month,
-                "billingYear": billing_year,
-                "billingCvv": billing_cvv,
-                "billingCcType": billing_cc_type,
-            },
-        )
+        return self._client.call(self._op_purchase_credit, locals())
+
+    _op_list_projects: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("list_projects")
 
     def list_projects(
         self,
@@ -5461,16 +1906,9 @@ class Click2MailClient(_rt.ClientBase):
             number_of_projects: (wire ``numberOfProjects``)
             offset:
         """
-        return self._client.call(
-            _OP_LIST_PROJECTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "numberOfProjects": number_of_projects,
-                "offset": offset,
-            },
-        )
+        return self._client.call(self._op_list_projects, locals())
+
+    _op_create_project: ClassVar[_rt.OperationRef[models.Reply]] = _API.operation("create_project")
 
     def create_project(
         self,
@@ -5489,15 +1927,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             project_name: (wire ``projectName``, required)
         """
-        return self._client.call(
-            _OP_CREATE_PROJECT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "projectName": project_name,
-            },
-        )
+        return self._client.call(self._op_create_project, locals())
+
+    _op_list_project_jobs: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "list_project_jobs"
+    )
 
     def list_project_jobs(
         self,
@@ -5520,17 +1954,11 @@ class Click2MailClient(_rt.ClientBase):
             number_of_jobs: (wire ``numberOfJobs``)
             offset:
         """
-        return self._client.call(
-            _OP_LIST_PROJECT_JOBS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "projectName": project_name,
-                "numberOfJobs": number_of_jobs,
-                "offset": offset,
-            },
-        )
+        return self._client.call(self._op_list_project_jobs, locals())
+
+    _op_get_product_options: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_product_options"
+    )
 
     def get_product_options(
         self,
@@ -5551,16 +1979,9 @@ class Click2MailClient(_rt.ClientBase):
             document_class: (wire ``documentClass``)
             skip_bulk_print: (wire ``skipBulkPrint``)
         """
-        return self._client.call(
-            _OP_GET_PRODUCT_OPTIONS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "documentClass": document_class,
-                "skipBulkPrint": skip_bulk_print,
-            },
-        )
+        return self._client.call(self._op_get_product_options, locals())
+
+    _op_authorize: ClassVar[_rt.OperationRef[models.Reply]] = _API.operation("authorize")
 
     def authorize(
         self,
@@ -5576,14 +1997,9 @@ class Click2MailClient(_rt.ClientBase):
 
         Wire: ``POST /account/authorize`` (operation ``authorize``).
         """
-        return self._client.call(
-            _OP_AUTHORIZE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_authorize, locals())
+
+    _op_create_account: ClassVar[_rt.OperationRef[models.Reply]] = _API.operation("create_account")
 
     def create_account(
         self,
@@ -5599,14 +2015,11 @@ class Click2MailClient(_rt.ClientBase):
 
         Wire: ``POST /account/create`` (operation ``create_account``).
         """
-        return self._client.call(
-            _OP_CREATE_ACCOUNT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_create_account, locals())
+
+    _op_list_account_addresses: ClassVar[_rt.OperationRef[models.AccountAddresses]] = (
+        _API.operation("list_account_addresses")
+    )
 
     def list_account_addresses(
         self,
@@ -5626,15 +2039,11 @@ class Click2MailClient(_rt.ClientBase):
         Args:
             address_type: (wire ``addressType``, required)
         """
-        return self._client.call(
-            _OP_LIST_ACCOUNT_ADDRESSES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "addressType": address_type,
-            },
-        )
+        return self._client.call(self._op_list_account_addresses, locals())
+
+    _op_add_account_address: ClassVar[_rt.OperationRef[models.Reply]] = _API.operation(
+        "add_account_address"
+    )
 
     def add_account_address(
         self,
@@ -5694,34 +2103,11 @@ class Click2MailClient(_rt.ClientBase):
             reply_city: (wire ``replyCity``)
             reply_region_id: (wire ``replyRegionId``)
         """
-        return self._client.call(
-            _OP_ADD_ACCOUNT_ADDRESS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "type": address_type,
-                "description": description,
-                "prefix": prefix,
-                "firstName": first_name,
-                "middleName": middle_name,
-                "lastName": last_name,
-                "suffix": suffix,
-                "organization": organization,
-                "address1": address1,
-                "address2": address2,
-                "address3": address3,
-                "city": city,
-                "state": state,
-                "zip": zip,
-                "country": country,
-                "phone": phone,
-                "makeDefault": make_default,
-                "permitNumber": permit_number,
-                "replyCity": reply_city,
-                "replyRegionId": reply_region_id,
-            },
-        )
+        return self._client.call(self._op_add_account_address, locals())
+
+    _op_update_account_address: ClassVar[_rt.OperationRef[models.Reply]] = _API.operation(
+        "update_account_address"
+    )
 
     def update_account_address(
         self,
@@ -5781,32 +2167,4 @@ class Click2MailClient(_rt.ClientBase):
             reply_city: (wire ``replyCity``)
             reply_region_id: (wire ``replyRegionId``)
         """
-        return self._client.call(
-            _OP_UPDATE_ACCOUNT_ADDRESS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "addressId": address_id,
-                "type": address_type,
-                "description": description,
-                "prefix": prefix,
-                "firstName": first_name,
-                "middleName": middle_name,
-                "lastName": last_name,
-                "suffix": suffix,
-                "organization": organization,
-                "address1": address1,
-                "address2": address2,
-                "address3": address3,
-                "city": city,
-                "state": state,
-                "zip": zip,
-                "country": country,
-                "phone": phone,
-                "makeDefault": make_default,
-                "permitNumber": permit_number,
-                "replyCity": reply_city,
-                "replyRegionId": reply_region_id,
-            },
-        )
+        return self._client.call(self._op_update_account_address, locals())

@@ -3,9 +3,8 @@
 """Lleida.net MailCert API async client: the methods of ``MailCertClient`` as coroutines, on
 httpx.
 
-The same operations, parameters, results and errors as the sync client; the operation
-descriptors are the sync module's, every decision the shared runtime's
-(``generated._runtime``).
+The same operations, parameters, results and errors as the sync client; the operations are
+the sync client's, every decision the shared runtime's (``generated._runtime``).
 """
 
 from __future__ import annotations
@@ -18,12 +17,7 @@ from .. import _runtime as _rt
 from .._runtime import BinaryResult
 from .._runtime import aio as _aio
 from . import models
-from .client import (
-    _API,
-    _OP_DOWNLOAD_PDF,
-    _OP_GET_DEFAULT_SETTINGS,
-    _OP_LIST_PDF,
-)
+from .client import _API, MailCertClient
 
 if TYPE_CHECKING:
     import httpx
@@ -52,7 +46,7 @@ class AsyncMailCertClient(_aio.AsyncClientBase):
         endpoint: Scheme and host of the API.
     """
 
-    _api = _API
+    _api_data = _API
 
     def __init__(
         self,
@@ -79,6 +73,7 @@ class AsyncMailCertClient(_aio.AsyncClientBase):
     ) -> None:
         self.username = username
         self.endpoint = endpoint
+        api = _API.description
         url = base_url or _rt.expand_url(
             "{endpoint}",
             {
@@ -86,7 +81,7 @@ class AsyncMailCertClient(_aio.AsyncClientBase):
             },
         )
         self._client = _aio.AsyncClient(
-            _API,
+            api,
             package=__package__,
             base_url=url,
             credentials=(username, password),
@@ -120,14 +115,7 @@ class AsyncMailCertClient(_aio.AsyncClientBase):
 
         Wire: ``POST /cgi-bin/mailcertapi.cgi`` (operation ``get_default_settings``).
         """
-        return await self._client.call(
-            _OP_GET_DEFAULT_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailCertClient._op_get_default_settings, locals())
 
     async def list_pdf(
         self,
@@ -168,25 +156,7 @@ class AsyncMailCertClient(_aio.AsyncClientBase):
             only_last_file_id: Return only the most recent certificate (sent instead of the
                 filters).
         """
-        return await self._client.call(
-            _OP_LIST_PDF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "mail_from": mail_from,
-                "mail_to": mail_to,
-                "date_min": date_min,
-                "date_max": date_max,
-                "file_id_min": file_id_min,
-                "file_id_max": file_id_max,
-                "file_type": file_type,
-                "subjrw": subjrw,
-                "mail_message_id": mail_message_id,
-                "row_order": row_order,
-                "only_last_file_id": only_last_file_id,
-            },
-        )
+        return await self._client.call(MailCertClient._op_list_pdf, locals())
 
     def iter_list_pdf(
         self,
@@ -229,25 +199,7 @@ class AsyncMailCertClient(_aio.AsyncClientBase):
             only_last_file_id: Return only the most recent certificate (sent instead of the
                 filters).
         """
-        return self._client.iterate(
-            _OP_LIST_PDF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "mail_from": mail_from,
-                "mail_to": mail_to,
-                "date_min": date_min,
-                "date_max": date_max,
-                "file_id_min": file_id_min,
-                "file_id_max": file_id_max,
-                "file_type": file_type,
-                "subjrw": subjrw,
-                "mail_message_id": mail_message_id,
-                "row_order": row_order,
-                "only_last_file_id": only_last_file_id,
-            },
-        )
+        return self._client.iterate(MailCertClient._op_list_pdf, locals())
 
     async def download_pdf(
         self,
@@ -272,13 +224,4 @@ class AsyncMailCertClient(_aio.AsyncClientBase):
                 it in memory (``content`` is then None and ``size`` tells how much was
                 written).
         """
-        return await self._client.download(
-            _OP_DOWNLOAD_PDF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "file_id": file_id,
-            },
-            save_to,
-        )
+        return await self._client.download(MailCertClient._op_download_pdf, locals())

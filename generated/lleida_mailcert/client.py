@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from typing import ClassVar
 
 import requests
 
@@ -18,223 +19,9 @@ from .._runtime import BinaryResult
 from . import models
 from .errors import ERROR_TABLE
 
-_OP_GET_DEFAULT_SETTINGS: _rt.Operation[models.DefaultSettings] = _rt.Operation(
-    name="get_default_settings",
-    wire_name="get_default_settings",
-    method="POST",
-    path="/cgi-bin/mailcertapi.cgi",
-    params=(),
-    result=_rt.model(models.DefaultSettings),
-    encoding="xml_field",
-    decoding="xml",
-    safe=True,
-    doc="The MailCert settings of the account.",
-)
-
-_OP_LIST_PDF: _rt.Operation[models.ListPdfResult] = _rt.Operation(
-    name="list_pdf",
-    wire_name="list_pdf",
-    method="POST",
-    path="/cgi-bin/mailcertapi.cgi",
-    params=(
-        _rt.Param(
-            "mail_from",
-            "mail_from",
-            _rt.STR,
-            doc="Sender address.",
-        ),
-        _rt.Param(
-            "mail_to",
-            "mail_to",
-            _rt.STR,
-            doc="Recipient address.",
-        ),
-        _rt.Param(
-            "date_min",
-            "date_min",
-            _rt.datetime_type("%Y%m%d%H%M"),
-            doc="Certified at or after this time.",
-        ),
-        _rt.Param(
-            "date_max",
-            "date_max",
-            _rt.datetime_type("%Y%m%d%H%M"),
-            doc="Certified at or before this time.",
-        ),
-        _rt.Param(
-            "file_id_min",
-            "file_id_min",
-            _rt.INT,
-            doc="Smallest file identifier.",
-        ),
-        _rt.Param(
-            "file_id_max",
-            "file_id_max",
-            _rt.INT,
-            doc="Largest file identifier.",
-        ),
-        _rt.Param(
-            "file_type",
-            "file_type",
-            _rt.STR,
-            doc="Kind of certificate (e.g. ``S``).",
-        ),
-        _rt.Param(
-            "subjrw",
-            "subjrw",
-            _rt.STR,
-            doc="Text the subject contains.",
-        ),
-        _rt.Param(
-            "mail_message_id",
-            "mail_message_id",
-            _rt.STR,
-            doc="Message-ID of the certified e-mail.",
-        ),
-        _rt.Param(
-            "row_order",
-            "row_order",
-            _rt.enum_of(models.RowOrder),
-            doc="Sort order by file identifier.",
-        ),
-        _rt.Param(
-            "only_last_file_id",
-            "only_last_file_id",
-            _rt.BOOL,
-            style="flag",
-            doc="Return only the most recent certificate (sent instead of the filters).",
-            conflicts_with=(
-                "mail_from",
-                "mail_to",
-                "date_min",
-                "date_max",
-                "file_id_min",
-                "file_id_max",
-                "file_type",
-                "subjrw",
-                "mail_message_id",
-            ),
-        ),
-    ),
-    result=_rt.model(models.ListPdfResult),
-    encoding="xml_field",
-    decoding="xml",
-    safe=True,
-    stream_items=("pdf_list", "pdf_row"),
-    stream_item=_rt.model(models.PdfRow),
-    doc=(
-        "Certificates of the account, filtered. The vendor does not "
-        "paginate: narrow the filters,\none answer can hold every "
-        "certificate ever issued."
-    ),
-)
-
-_OP_DOWNLOAD_PDF: _rt.Operation[BinaryResult] = _rt.Operation(
-    name="download_pdf",
-    wire_name="download_pdf",
-    method="POST",
-    path="/cgi-bin/mailcertapi.cgi",
-    params=(
-        _rt.Param(
-            "file_id",
-            "file_id",
-            _rt.INT,
-            required=True,
-            doc="Identifier of the PDF (``PdfRow.file_id``).",
-        ),
-    ),
-    result=_rt.BINARY_RESULT,
-    encoding="xml_field",
-    decoding="binary_or_xml",
-    safe=True,
-    doc=(
-        "The PDF of a certificate. The answer is either the PDF "
-        "(``has_file`` is true, ``content``\nholds it) or the "
-        "vendor's XML status explaining why there is none yet "
-        "(``status``/``msg``)."
-    ),
-)
-
-_API = _rt.ApiDescription(
-    name="lleida_mailcert",
-    title="Lleida.net MailCert API",
-    errors=ERROR_TABLE,
-    envelope=_rt.Envelope(
-        status_field="statusCode",
-        result_field="result",
-        error_field="error",
-        message_field="message",
-        details_field="details",
-        version_field="statusVersion",
-        token_field="token",
-        progress_field="percentProgress",
-        text_field="statusText",
-        log_field="logOutput",
-        success=("succeeded",),
-        running=("running",),
-        cancelled=("cancelled",),
-    ),
-    xml=_rt.XmlStatus(
-        status_element="status",
-        message_element="msg",
-        success=("100",),
-        failure=(),
-        root_element="result",
-    ),
-    auth=_rt.BodyAuth(
-        username="username",
-        password="password",
-        username_field="user",
-        password_field="password",
-    ),
-    server=_rt.Server(
-        url="{endpoint}",
-    ),
-    protocol=_rt.Protocol(
-        encoding="xml_field",
-        decoding="xml",
-        default_method="POST",
-        path_template="/cgi-bin/mailcertapi.cgi",
-        xml_declaration_encoding="ISO-8859-1",
-        xml_field="xml",
-    ),
-    transport=_rt.TransportDefaults(
-        connect_timeout=10.0,
-        read_timeout=120.0,
-        verify_tls=True,
-        retry_attempts=2,
-        retry_backoff=0.5,
-        retry_statuses=(502, 503, 504, 524),
-        retry_after_max=60.0,
-        timeout=300.0,
-        max_answer_bytes=67108864,
-        max_item_bytes=8388608,
-        max_inflation=200.0,
-    ),
-    operations=(_OP_GET_DEFAULT_SETTINGS, _OP_LIST_PDF, _OP_DOWNLOAD_PDF),
-    settings=(
-        _rt.Setting(
-            "username",
-            "str",
-            doc="Account user name (sent as the ``<user>`` element).",
-        ),
-        _rt.Setting(
-            "password",
-            "str",
-            secret=True,
-            doc="Account password (sent as the ``<password>`` element, never logged).",
-        ),
-        _rt.Setting(
-            "endpoint",
-            "str",
-            default="https://tsa.lleida.net",
-            required=False,
-            doc="Scheme and host of the API.",
-        ),
-    ),
-    secret_wire_names=frozenset(("password",)),
-    client_class="MailCertClient",
-)
+# The operations and the rest of the API's description are data (api.json beside this module),
+# built when first used: importing the package builds none of them.
+_API = _rt.ApiData(__package__, models, ERROR_TABLE)
 
 
 class MailCertClient(_rt.ClientBase):
@@ -260,7 +47,7 @@ class MailCertClient(_rt.ClientBase):
         endpoint: Scheme and host of the API.
     """
 
-    _api = _API
+    _api_data = _API
 
     def __init__(
         self,
@@ -287,6 +74,7 @@ class MailCertClient(_rt.ClientBase):
     ) -> None:
         self.username = username
         self.endpoint = endpoint
+        api = _API.description
         url = base_url or _rt.expand_url(
             "{endpoint}",
             {
@@ -294,7 +82,7 @@ class MailCertClient(_rt.ClientBase):
             },
         )
         self._client = _rt.Client(
-            _API,
+            api,
             package=__package__,
             base_url=url,
             credentials=(username, password),
@@ -315,6 +103,10 @@ class MailCertClient(_rt.ClientBase):
             transport=transport,
         )
 
+    _op_get_default_settings: ClassVar[_rt.OperationRef[models.DefaultSettings]] = _API.operation(
+        "get_default_settings"
+    )
+
     def get_default_settings(
         self,
         *,
@@ -328,14 +120,9 @@ class MailCertClient(_rt.ClientBase):
 
         Wire: ``POST /cgi-bin/mailcertapi.cgi`` (operation ``get_default_settings``).
         """
-        return self._client.call(
-            _OP_GET_DEFAULT_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_default_settings, locals())
+
+    _op_list_pdf: ClassVar[_rt.OperationRef[models.ListPdfResult]] = _API.operation("list_pdf")
 
     def list_pdf(
         self,
@@ -376,25 +163,7 @@ class MailCertClient(_rt.ClientBase):
             only_last_file_id: Return only the most recent certificate (sent instead of the
                 filters).
         """
-        return self._client.call(
-            _OP_LIST_PDF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "mail_from": mail_from,
-                "mail_to": mail_to,
-                "date_min": date_min,
-                "date_max": date_max,
-                "file_id_min": file_id_min,
-                "file_id_max": file_id_max,
-                "file_type": file_type,
-                "subjrw": subjrw,
-                "mail_message_id": mail_message_id,
-                "row_order": row_order,
-                "only_last_file_id": only_last_file_id,
-            },
-        )
+        return self._client.call(self._op_list_pdf, locals())
 
     def iter_list_pdf(
         self,
@@ -437,25 +206,9 @@ class MailCertClient(_rt.ClientBase):
             only_last_file_id: Return only the most recent certificate (sent instead of the
                 filters).
         """
-        return self._client.iterate(
-            _OP_LIST_PDF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "mail_from": mail_from,
-                "mail_to": mail_to,
-                "date_min": date_min,
-                "date_max": date_max,
-                "file_id_min": file_id_min,
-                "file_id_max": file_id_max,
-                "file_type": file_type,
-                "subjrw": subjrw,
-                "mail_message_id": mail_message_id,
-                "row_order": row_order,
-                "only_last_file_id": only_last_file_id,
-            },
-        )
+        return self._client.iterate(self._op_list_pdf, locals())
+
+    _op_download_pdf: ClassVar[_rt.OperationRef[BinaryResult]] = _API.operation("download_pdf")
 
     def download_pdf(
         self,
@@ -480,13 +233,4 @@ class MailCertClient(_rt.ClientBase):
                 it in memory (``content`` is then None and ``size`` tells how much was
                 written).
         """
-        return self._client.download(
-            _OP_DOWNLOAD_PDF,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "file_id": file_id,
-            },
-            save_to,
-        )
+        return self._client.download(self._op_download_pdf, locals())

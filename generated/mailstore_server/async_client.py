@@ -3,9 +3,8 @@
 """MailStore Server Administration API async client: the methods of ``MailStoreServerClient``
 as coroutines, on httpx.
 
-The same operations, parameters, results and errors as the sync client; the operation
-descriptors are the sync module's, every decision the shared runtime's
-(``generated._runtime``).
+The same operations, parameters, results and errors as the sync client; the operations are
+the sync client's, every decision the shared runtime's (``generated._runtime``).
 """
 
 from __future__ import annotations
@@ -16,101 +15,7 @@ from .. import _runtime as _rt
 from .._runtime import JsonValue
 from .._runtime import aio as _aio
 from . import models
-from .client import (
-    _API,
-    _OP_ATTACH_STORE,
-    _OP_CANCEL_ASYNC,
-    _OP_CANCEL_JOB_ASYNC,
-    _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
-    _OP_COMPACT_MASTER_DATABASE,
-    _OP_COMPACT_STORE,
-    _OP_CREATE_BACKUP,
-    _OP_CREATE_JOB,
-    _OP_CREATE_PROFILE,
-    _OP_CREATE_STORE,
-    _OP_CREATE_USER,
-    _OP_DELETE_APP_PASSWORDS,
-    _OP_DELETE_EMPTY_FOLDERS,
-    _OP_DELETE_JOB,
-    _OP_DELETE_MESSAGE,
-    _OP_DELETE_PROFILE,
-    _OP_DELETE_USER,
-    _OP_DETACH_STORE,
-    _OP_DISABLE_MFA,
-    _OP_GET_ACTIVE_SESSIONS,
-    _OP_GET_CHILD_FOLDERS,
-    _OP_GET_COMPLIANCE_CONFIGURATION,
-    _OP_GET_CREDENTIALS,
-    _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
-    _OP_GET_FOLDER_STATISTICS,
-    _OP_GET_JOB_RESULTS,
-    _OP_GET_JOBS,
-    _OP_GET_LICENSE_INFORMATION,
-    _OP_GET_MESSAGES,
-    _OP_GET_METADATA,
-    _OP_GET_PROFILES,
-    _OP_GET_RETENTION_POLICIES,
-    _OP_GET_SERVER_INFO,
-    _OP_GET_SERVICE_CONFIGURATION,
-    _OP_GET_SMTP_SETTINGS,
-    _OP_GET_STATUS,
-    _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
-    _OP_GET_STORE_INDEXES,
-    _OP_GET_STORES,
-    _OP_GET_TIME_ZONES,
-    _OP_GET_USER_INFO,
-    _OP_GET_USERS,
-    _OP_GET_WORKER_RESULT_REPORT,
-    _OP_GET_WORKER_RESULTS,
-    _OP_INITIALIZE_MFA,
-    _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
-    _OP_MERGE_STORE,
-    _OP_MOVE_FOLDER,
-    _OP_PROCESS_RETENTION_POLICIES,
-    _OP_REBUILD_SELECTED_STORE_INDEXES,
-    _OP_REBUILD_STORE_INDEX,
-    _OP_RECOVER_STORE,
-    _OP_RECREATE_RECOVERY_RECORDS,
-    _OP_REFRESH_ALL_STORE_STATISTICS,
-    _OP_RENAME_JOB,
-    _OP_RENAME_STORE,
-    _OP_RENAME_USER,
-    _OP_RENEW_MASTER_KEY,
-    _OP_REPAIR_STORE_DATABASE,
-    _OP_RETRY_OPEN_STORES,
-    _OP_RUN_JOB_ASYNC,
-    _OP_RUN_PROFILE,
-    _OP_RUN_TEMPORARY_PROFILE,
-    _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
-    _OP_SEND_STATUS_REPORT,
-    _OP_SET_COMPLIANCE_CONFIGURATION,
-    _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
-    _OP_SET_JOB_ENABLED,
-    _OP_SET_JOB_SCHEDULE,
-    _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
-    _OP_SET_RETENTION_POLICIES,
-    _OP_SET_SERVICE_CERTIFICATE,
-    _OP_SET_SMTP_SETTINGS,
-    _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
-    _OP_SET_STORE_PROPERTIES,
-    _OP_SET_STORE_REQUESTED_STATE,
-    _OP_SET_USER_AUTHENTICATION,
-    _OP_SET_USER_DISTINGUISHED_NAME,
-    _OP_SET_USER_EMAIL_ADDRESSES,
-    _OP_SET_USER_FULL_NAME,
-    _OP_SET_USER_LOGIN_PRIVILEGES,
-    _OP_SET_USER_PASSWORD,
-    _OP_SET_USER_POP3_USER_NAMES,
-    _OP_SET_USER_PRIVILEGES,
-    _OP_SET_USER_PRIVILEGES_ON_FOLDER,
-    _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
-    _OP_TEST_SMTP_SETTINGS,
-    _OP_UNLOCK_STORE,
-    _OP_UPGRADE_STORE,
-    _OP_UPGRADE_STORES,
-    _OP_VERIFY_STORE,
-    _OP_VERIFY_STORES,
-)
+from .client import _API, MailStoreServerClient
 
 if TYPE_CHECKING:
     import httpx
@@ -141,7 +46,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         port: TCP port of the administration API.
     """
 
-    _api = _API
+    _api_data = _API
 
     def __init__(
         self,
@@ -174,6 +79,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         self.username = username
         self.host = host
         self.port = port
+        api = _API.description
         url = base_url or _rt.expand_url(
             "https://{host}:{port}",
             {
@@ -182,7 +88,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             },
         )
         self._client = _aio.AsyncClient(
-            _API,
+            api,
             package=__package__,
             base_url=url,
             credentials=(username, password),
@@ -231,17 +137,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             milliseconds_timeout: How long the server may hold the request waiting for a new
                 status. (wire ``millisecondsTimeout``, required)
         """
-        return await self._client.call(
-            _OP_GET_STATUS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "token": token,
-                "lastKnownStatusVersion": last_known_status_version,
-                "millisecondsTimeout": milliseconds_timeout,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_status, locals())
 
     async def get_metadata(
         self,
@@ -257,14 +153,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/get-metadata`` (operation ``get-metadata``).
         """
-        return await self._client.call(
-            _OP_GET_METADATA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_metadata, locals())
 
     async def cancel_async(
         self,
@@ -284,15 +173,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             token: Token of the task (from the answer that started it). (required)
         """
-        return await self._client.call(
-            _OP_CANCEL_ASYNC,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "token": token,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_cancel_async, locals())
 
     async def get_users(
         self,
@@ -307,14 +188,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/GetUsers`` (operation ``GetUsers``).
         """
-        return await self._client.call(
-            _OP_GET_USERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_users, locals())
 
     async def get_user_info(
         self,
@@ -333,15 +207,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return await self._client.call(
-            _OP_GET_USER_INFO,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_user_info, locals())
 
     async def create_user(
         self,
@@ -372,21 +238,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             password: Password (never logged).
             login_privileges: (wire ``loginPrivileges``)
         """
-        return await self._client.call(
-            _OP_CREATE_USER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "privileges": privileges,
-                "fullName": full_name,
-                "distinguishedName": distinguished_name,
-                "authentication": authentication,
-                "password": password,
-                "loginPrivileges": login_privileges,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_create_user, locals())
 
     async def set_user_authentication(
         self,
@@ -408,16 +260,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             authentication: (required)
         """
-        return await self._client.call(
-            _OP_SET_USER_AUTHENTICATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "authentication": authentication,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_set_user_authentication, locals())
 
     async def set_user_distinguished_name(
         self,
@@ -440,14 +283,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             distinguished_name: (wire ``distinguishedName``)
         """
         return await self._client.call(
-            _OP_SET_USER_DISTINGUISHED_NAME,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "distinguishedName": distinguished_name,
-            },
+            MailStoreServerClient._op_set_user_distinguished_name, locals()
         )
 
     async def set_user_email_addresses(
@@ -470,16 +306,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             email_addresses: E-mail addresses of the user. (wire ``emailAddresses``)
         """
-        return await self._client.call(
-            _OP_SET_USER_EMAIL_ADDRESSES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "emailAddresses": email_addresses,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_set_user_email_addresses, locals())
 
     async def set_user_full_name(
         self,
@@ -500,16 +327,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             full_name: (wire ``fullName``)
         """
-        return await self._client.call(
-            _OP_SET_USER_FULL_NAME,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "fullName": full_name,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_set_user_full_name, locals())
 
     async def set_user_login_privileges(
         self,
@@ -532,14 +350,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             login_privileges: (wire ``loginPrivileges``, required)
         """
         return await self._client.call(
-            _OP_SET_USER_LOGIN_PRIVILEGES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "loginPrivileges": login_privileges,
-            },
+            MailStoreServerClient._op_set_user_login_privileges, locals()
         )
 
     async def set_user_password(
@@ -561,16 +372,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             password: Password (never logged). (required)
         """
-        return await self._client.call(
-            _OP_SET_USER_PASSWORD,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "password": password,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_set_user_password, locals())
 
     async def initialize_mfa(
         self,
@@ -589,15 +391,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return await self._client.call(
-            _OP_INITIALIZE_MFA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_initialize_mfa, locals())
 
     async def disable_mfa(
         self,
@@ -616,15 +410,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return await self._client.call(
-            _OP_DISABLE_MFA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_disable_mfa, locals())
 
     async def delete_app_passwords(
         self,
@@ -643,15 +429,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return await self._client.call(
-            _OP_DELETE_APP_PASSWORDS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_delete_app_passwords, locals())
 
     async def set_user_pop3_user_names(
         self,
@@ -673,16 +451,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             pop3_user_names: (wire ``pop3UserNames``)
         """
-        return await self._client.call(
-            _OP_SET_USER_POP3_USER_NAMES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "pop3UserNames": pop3_user_names,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_set_user_pop3_user_names, locals())
 
     async def set_user_privileges(
         self,
@@ -703,16 +472,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             privileges: Privileges, e.g. ``admin``, ``login``. (required)
         """
-        return await self._client.call(
-            _OP_SET_USER_PRIVILEGES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "privileges": privileges,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_set_user_privileges, locals())
 
     async def rename_user(
         self,
@@ -733,16 +493,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             old_user_name: (wire ``oldUserName``, required)
             new_user_name: (wire ``newUserName``, required)
         """
-        return await self._client.call(
-            _OP_RENAME_USER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "oldUserName": old_user_name,
-                "newUserName": new_user_name,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_rename_user, locals())
 
     async def delete_user(
         self,
@@ -761,15 +512,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return await self._client.call(
-            _OP_DELETE_USER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_delete_user, locals())
 
     async def set_user_privileges_on_folder(
         self,
@@ -794,15 +537,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             privileges: Privileges, e.g. ``admin``, ``login``. (required)
         """
         return await self._client.call(
-            _OP_SET_USER_PRIVILEGES_ON_FOLDER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "folder": folder,
-                "privileges": privileges,
-            },
+            MailStoreServerClient._op_set_user_privileges_on_folder, locals()
         )
 
     async def clear_user_privileges_on_folders(
@@ -824,13 +559,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
         """
         return await self._client.call(
-            _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
+            MailStoreServerClient._op_clear_user_privileges_on_folders, locals()
         )
 
     async def get_directory_services_configuration(
@@ -848,12 +577,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         ``GetDirectoryServicesConfiguration``).
         """
         return await self._client.call(
-            _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
+            MailStoreServerClient._op_get_directory_services_configuration, locals()
         )
 
     async def set_directory_services_configuration(
@@ -875,13 +599,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             config: Configuration object (sent as JSON text). (required)
         """
         return await self._client.call(
-            _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
+            MailStoreServerClient._op_set_directory_services_configuration, locals()
         )
 
     @overload
@@ -953,15 +671,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             dry_run: Only report what would change. (wire ``dryRun``, required)
         """
-        task = await self.begin_sync_users_with_directory_services(
-            dry_run=dry_run,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_sync_users_with_directory_services, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_sync_users_with_directory_services(
         self,
@@ -985,16 +697,8 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             dry_run: Only report what would change. (wire ``dryRun``, required)
         """
-        return await self._client.call_long_running(
-            _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "dryRun": dry_run,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
+        return await self._client.begin(
+            MailStoreServerClient._op_sync_users_with_directory_services, locals()
         )
 
     async def get_credentials(
@@ -1010,14 +714,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/GetCredentials`` (operation ``GetCredentials``).
         """
-        return await self._client.call(
-            _OP_GET_CREDENTIALS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_credentials, locals())
 
     async def get_compliance_configuration(
         self,
@@ -1034,12 +731,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         ``GetComplianceConfiguration``).
         """
         return await self._client.call(
-            _OP_GET_COMPLIANCE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
+            MailStoreServerClient._op_get_compliance_configuration, locals()
         )
 
     async def set_compliance_configuration(
@@ -1061,13 +753,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             config: Configuration object (sent as JSON text). (required)
         """
         return await self._client.call(
-            _OP_SET_COMPLIANCE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
+            MailStoreServerClient._op_set_compliance_configuration, locals()
         )
 
     async def get_retention_policies(
@@ -1084,14 +770,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/GetRetentionPolicies`` (operation
         ``GetRetentionPolicies``).
         """
-        return await self._client.call(
-            _OP_GET_RETENTION_POLICIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_retention_policies, locals())
 
     async def set_retention_policies(
         self,
@@ -1111,15 +790,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return await self._client.call(
-            _OP_SET_RETENTION_POLICIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_set_retention_policies, locals())
 
     @overload
     async def process_retention_policies(
@@ -1183,14 +854,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         polling its status and calling ``status_callback`` on every update; otherwise it
         returns the task handle.
         """
-        task = await self.begin_process_retention_policies(
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_process_retention_policies, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_process_retention_policies(
         self,
@@ -1210,15 +876,8 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/ProcessRetentionPolicies`` (operation
         ``ProcessRetentionPolicies``).
         """
-        return await self._client.call_long_running(
-            _OP_PROCESS_RETENTION_POLICIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
+        return await self._client.begin(
+            MailStoreServerClient._op_process_retention_policies, locals()
         )
 
     async def get_smtp_settings(
@@ -1234,14 +893,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/GetSmtpSettings`` (operation ``GetSmtpSettings``).
         """
-        return await self._client.call(
-            _OP_GET_SMTP_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_smtp_settings, locals())
 
     async def set_smtp_settings(
         self,
@@ -1260,15 +912,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             settings: Settings object (sent as JSON text). (required)
         """
-        return await self._client.call(
-            _OP_SET_SMTP_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "settings": settings,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_set_smtp_settings, locals())
 
     async def test_smtp_settings(
         self,
@@ -1283,14 +927,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/TestSmtpSettings`` (operation ``TestSmtpSettings``).
         """
-        return await self._client.call(
-            _OP_TEST_SMTP_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_test_smtp_settings, locals())
 
     @overload
     async def maintain_file_system_databases(
@@ -1354,14 +991,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         polling its status and calling ``status_callback`` on every update; otherwise it
         returns the task handle.
         """
-        task = await self.begin_maintain_file_system_databases(
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_maintain_file_system_databases, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_maintain_file_system_databases(
         self,
@@ -1381,15 +1013,8 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/MaintainFileSystemDatabases`` (operation
         ``MaintainFileSystemDatabases``).
         """
-        return await self._client.call_long_running(
-            _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
+        return await self._client.begin(
+            MailStoreServerClient._op_maintain_file_system_databases, locals()
         )
 
     @overload
@@ -1454,14 +1079,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         polling its status and calling ``status_callback`` on every update; otherwise it
         returns the task handle.
         """
-        task = await self.begin_refresh_all_store_statistics(
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_refresh_all_store_statistics, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_refresh_all_store_statistics(
         self,
@@ -1481,15 +1101,8 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/RefreshAllStoreStatistics`` (operation
         ``RefreshAllStoreStatistics``).
         """
-        return await self._client.call_long_running(
-            _OP_REFRESH_ALL_STORE_STATISTICS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
+        return await self._client.begin(
+            MailStoreServerClient._op_refresh_all_store_statistics, locals()
         )
 
     async def retry_open_stores(
@@ -1505,14 +1118,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/RetryOpenStores`` (operation ``RetryOpenStores``).
         """
-        return await self._client.call(
-            _OP_RETRY_OPEN_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_retry_open_stores, locals())
 
     async def get_stores(
         self,
@@ -1532,15 +1138,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             include_size: Also report the size of each store. (wire ``includeSize``,
                 required)
         """
-        return await self._client.call(
-            _OP_GET_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "includeSize": include_size,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_stores, locals())
 
     async def create_store(
         self,
@@ -1577,24 +1175,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             database_name: (wire ``databaseName``)
             requested_state: (wire ``requestedState``)
         """
-        return await self._client.call(
-            _OP_CREATE_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "name": name,
-                "type": type,
-                "databasePath": database_path,
-                "contentPath": content_path,
-                "indexPath": index_path,
-                "serverName": server_name,
-                "userName": user_name,
-                "password": password,
-                "databaseName": database_name,
-                "requestedState": requested_state,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_create_store, locals())
 
     async def attach_store(
         self,
@@ -1631,24 +1212,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             password: Password (never logged).
             requested_state: (wire ``requestedState``)
         """
-        return await self._client.call(
-            _OP_ATTACH_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "name": name,
-                "type": type,
-                "databaseName": database_name,
-                "databasePath": database_path,
-                "contentPath": content_path,
-                "indexPath": index_path,
-                "serverName": server_name,
-                "userName": user_name,
-                "password": password,
-                "requestedState": requested_state,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_attach_store, locals())
 
     async def set_store_requested_state(
         self,
@@ -1671,14 +1235,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             requested_state: (wire ``requestedState``, required)
         """
         return await self._client.call(
-            _OP_SET_STORE_REQUESTED_STATE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "requestedState": requested_state,
-            },
+            MailStoreServerClient._op_set_store_requested_state, locals()
         )
 
     async def rename_store(
@@ -1700,16 +1257,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             name: (required)
         """
-        return await self._client.call(
-            _OP_RENAME_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "name": name,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_rename_store, locals())
 
     async def detach_store(
         self,
@@ -1728,15 +1276,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return await self._client.call(
-            _OP_DETACH_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_detach_store, locals())
 
     @overload
     async def compact_store(
@@ -1806,15 +1346,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        task = await self.begin_compact_store(
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_compact_store, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_compact_store(
         self,
@@ -1837,17 +1371,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return await self._client.call_long_running(
-            _OP_COMPACT_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_compact_store, locals())
 
     @overload
     async def merge_store(
@@ -1922,16 +1446,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             source_id: (wire ``sourceId``, required)
         """
-        task = await self.begin_merge_store(
-            id=id,
-            source_id=source_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(MailStoreServerClient._op_merge_store, locals())
 
     async def begin_merge_store(
         self,
@@ -1956,18 +1471,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             source_id: (wire ``sourceId``, required)
         """
-        return await self._client.call_long_running(
-            _OP_MERGE_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "sourceId": source_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_merge_store, locals())
 
     @overload
     async def recover_store(
@@ -2047,17 +1551,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             encryption_key: (wire ``encryptionKey``)
             recover_deleted_messages: (wire ``recoverDeletedMessages``)
         """
-        task = await self.begin_recover_store(
-            id=id,
-            encryption_key=encryption_key,
-            recover_deleted_messages=recover_deleted_messages,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_recover_store, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_recover_store(
         self,
@@ -2084,19 +1580,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             encryption_key: (wire ``encryptionKey``)
             recover_deleted_messages: (wire ``recoverDeletedMessages``)
         """
-        return await self._client.call_long_running(
-            _OP_RECOVER_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "encryptionKey": encryption_key,
-                "recoverDeletedMessages": recover_deleted_messages,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_recover_store, locals())
 
     @overload
     async def recreate_recovery_records(
@@ -2167,15 +1651,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        task = await self.begin_recreate_recovery_records(
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_recreate_recovery_records, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_recreate_recovery_records(
         self,
@@ -2199,16 +1677,8 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return await self._client.call_long_running(
-            _OP_RECREATE_RECOVERY_RECORDS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
+        return await self._client.begin(
+            MailStoreServerClient._op_recreate_recovery_records, locals()
         )
 
     @overload
@@ -2279,15 +1749,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        task = await self.begin_repair_store_database(
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_repair_store_database, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_repair_store_database(
         self,
@@ -2310,17 +1774,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return await self._client.call_long_running(
-            _OP_REPAIR_STORE_DATABASE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_repair_store_database, locals())
 
     async def unlock_store(
         self,
@@ -2341,16 +1795,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             passphrase: (required)
         """
-        return await self._client.call(
-            _OP_UNLOCK_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "passphrase": passphrase,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_unlock_store, locals())
 
     @overload
     async def upgrade_store(
@@ -2420,15 +1865,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        task = await self.begin_upgrade_store(
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_upgrade_store, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_upgrade_store(
         self,
@@ -2451,17 +1890,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return await self._client.call_long_running(
-            _OP_UPGRADE_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_upgrade_store, locals())
 
     @overload
     async def upgrade_stores(
@@ -2524,14 +1953,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         this call's) it blocks until the task ends, polling its status and calling
         ``status_callback`` on every update; otherwise it returns the task handle.
         """
-        task = await self.begin_upgrade_stores(
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_upgrade_stores, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_upgrade_stores(
         self,
@@ -2550,16 +1974,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/UpgradeStores`` (operation ``UpgradeStores``).
         """
-        return await self._client.call_long_running(
-            _OP_UPGRADE_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_upgrade_stores, locals())
 
     @overload
     async def verify_store(
@@ -2635,16 +2050,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        task = await self.begin_verify_store(
-            id=id,
-            include_indexes=include_indexes,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_verify_store, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_verify_store(
         self,
@@ -2670,18 +2078,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        return await self._client.call_long_running(
-            _OP_VERIFY_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "includeIndexes": include_indexes,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_verify_store, locals())
 
     @overload
     async def verify_stores(
@@ -2752,15 +2149,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        task = await self.begin_verify_stores(
-            include_indexes=include_indexes,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_verify_stores, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_verify_stores(
         self,
@@ -2784,17 +2175,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        return await self._client.call_long_running(
-            _OP_VERIFY_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "includeIndexes": include_indexes,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_verify_stores, locals())
 
     async def get_store_auto_create_configuration(
         self,
@@ -2811,12 +2192,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         ``GetStoreAutoCreateConfiguration``).
         """
         return await self._client.call(
-            _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
+            MailStoreServerClient._op_get_store_auto_create_configuration, locals()
         )
 
     async def set_store_auto_create_configuration(
@@ -2838,13 +2214,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             config: Configuration object (sent as JSON text). (required)
         """
         return await self._client.call(
-            _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
+            MailStoreServerClient._op_set_store_auto_create_configuration, locals()
         )
 
     async def select_all_store_indexes_for_rebuild(
@@ -2862,12 +2232,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         ``SelectAllStoreIndexesForRebuild``).
         """
         return await self._client.call(
-            _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
+            MailStoreServerClient._op_select_all_store_indexes_for_rebuild, locals()
         )
 
     @overload
@@ -2932,14 +2297,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         polling its status and calling ``status_callback`` on every update; otherwise it
         returns the task handle.
         """
-        task = await self.begin_rebuild_selected_store_indexes(
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_rebuild_selected_store_indexes, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_rebuild_selected_store_indexes(
         self,
@@ -2959,15 +2319,8 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/RebuildSelectedStoreIndexes`` (operation
         ``RebuildSelectedStoreIndexes``).
         """
-        return await self._client.call_long_running(
-            _OP_REBUILD_SELECTED_STORE_INDEXES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
+        return await self._client.begin(
+            MailStoreServerClient._op_rebuild_selected_store_indexes, locals()
         )
 
     async def get_jobs(
@@ -2983,14 +2336,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/GetJobs`` (operation ``GetJobs``).
         """
-        return await self._client.call(
-            _OP_GET_JOBS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_jobs, locals())
 
     async def get_job_results(
         self,
@@ -3015,18 +2361,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             time_zone_id: (wire ``timeZoneId``, required)
             job_id: (wire ``jobId``)
         """
-        return await self._client.call(
-            _OP_GET_JOB_RESULTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "fromIncluding": from_including,
-                "toExcluding": to_excluding,
-                "timeZoneId": time_zone_id,
-                "jobId": job_id,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_job_results, locals())
 
     async def create_job(
         self,
@@ -3061,23 +2396,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             day_of_week: (wire ``dayOfWeek``)
             day_of_month: (wire ``dayOfMonth``)
         """
-        return await self._client.call(
-            _OP_CREATE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "name": name,
-                "action": action,
-                "owner": owner,
-                "timeZoneId": time_zone_id,
-                "date": date,
-                "interval": interval,
-                "time": time,
-                "dayOfWeek": day_of_week,
-                "dayOfMonth": day_of_month,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_create_job, locals())
 
     async def rename_job(
         self,
@@ -3098,16 +2417,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             name: (required)
         """
-        return await self._client.call(
-            _OP_RENAME_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "name": name,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_rename_job, locals())
 
     async def set_job_enabled(
         self,
@@ -3128,16 +2438,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             enabled: (required)
         """
-        return await self._client.call(
-            _OP_SET_JOB_ENABLED,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "enabled": enabled,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_set_job_enabled, locals())
 
     async def set_job_schedule(
         self,
@@ -3168,21 +2469,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             day_of_week: (wire ``dayOfWeek``)
             day_of_month: (wire ``dayOfMonth``)
         """
-        return await self._client.call(
-            _OP_SET_JOB_SCHEDULE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "timeZoneId": time_zone_id,
-                "date": date,
-                "interval": interval,
-                "time": time,
-                "dayOfWeek": day_of_week,
-                "dayOfMonth": day_of_month,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_set_job_schedule, locals())
 
     async def delete_job(
         self,
@@ -3201,15 +2488,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return await self._client.call(
-            _OP_DELETE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_delete_job, locals())
 
     @overload
     async def run_job_async(
@@ -3279,15 +2558,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        task = await self.begin_run_job_async(
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_run_job_async, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_run_job_async(
         self,
@@ -3310,17 +2583,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return await self._client.call_long_running(
-            _OP_RUN_JOB_ASYNC,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_run_job_async, locals())
 
     async def cancel_job_async(
         self,
@@ -3339,15 +2602,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return await self._client.call(
-            _OP_CANCEL_JOB_ASYNC,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_cancel_job_async, locals())
 
     async def get_profiles(
         self,
@@ -3366,15 +2621,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             raw: Return properties as stored, without interpretation. (required)
         """
-        return await self._client.call(
-            _OP_GET_PROFILES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "raw": raw,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_profiles, locals())
 
     async def get_worker_results(
         self,
@@ -3401,19 +2648,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             profile_id: (wire ``profileID``)
             user_name: Login name of the user. (wire ``userName``)
         """
-        return await self._client.call(
-            _OP_GET_WORKER_RESULTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "fromIncluding": from_including,
-                "toExcluding": to_excluding,
-                "timeZoneID": time_zone_id,
-                "profileID": profile_id,
-                "userName": user_name,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_worker_results, locals())
 
     async def get_worker_result_report(
         self,
@@ -3433,15 +2668,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return await self._client.call(
-            _OP_GET_WORKER_RESULT_REPORT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_worker_result_report, locals())
 
     async def create_profile(
         self,
@@ -3462,16 +2689,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        return await self._client.call(
-            _OP_CREATE_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "properties": properties,
-                "raw": raw,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_create_profile, locals())
 
     @overload
     async def run_profile(
@@ -3541,15 +2759,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        task = await self.begin_run_profile(
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(MailStoreServerClient._op_run_profile, locals())
 
     async def begin_run_profile(
         self,
@@ -3572,17 +2782,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return await self._client.call_long_running(
-            _OP_RUN_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_run_profile, locals())
 
     @overload
     async def run_temporary_profile(
@@ -3657,16 +2857,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        task = await self.begin_run_temporary_profile(
-            properties=properties,
-            raw=raw,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_run_temporary_profile, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_run_temporary_profile(
         self,
@@ -3691,18 +2884,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        return await self._client.call_long_running(
-            _OP_RUN_TEMPORARY_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "properties": properties,
-                "raw": raw,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_run_temporary_profile, locals())
 
     async def delete_profile(
         self,
@@ -3721,15 +2903,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return await self._client.call(
-            _OP_DELETE_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_delete_profile, locals())
 
     async def set_profile_server_side_execution(
         self,
@@ -3756,16 +2930,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             automatic_maintenance_windows: (wire ``automaticMaintenanceWindows``)
         """
         return await self._client.call(
-            _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "automatic": automatic,
-                "automaticPauseBetweenExecutions": automatic_pause_between_executions,
-                "automaticMaintenanceWindows": automatic_maintenance_windows,
-            },
+            MailStoreServerClient._op_set_profile_server_side_execution, locals()
         )
 
     async def get_folder_statistics(
@@ -3781,14 +2946,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/GetFolderStatistics`` (operation ``GetFolderStatistics``).
         """
-        return await self._client.call(
-            _OP_GET_FOLDER_STATISTICS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_folder_statistics, locals())
 
     async def get_child_folders(
         self,
@@ -3809,16 +2967,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             folder:
             max_levels: (wire ``maxLevels``)
         """
-        return await self._client.call(
-            _OP_GET_CHILD_FOLDERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "folder": folder,
-                "maxLevels": max_levels,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_child_folders, locals())
 
     async def move_folder(
         self,
@@ -3839,16 +2988,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             from_folder: (wire ``fromFolder``, required)
             to_folder: (wire ``toFolder``, required)
         """
-        return await self._client.call(
-            _OP_MOVE_FOLDER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "fromFolder": from_folder,
-                "toFolder": to_folder,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_move_folder, locals())
 
     async def delete_empty_folders(
         self,
@@ -3867,15 +3007,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             folder:
         """
-        return await self._client.call(
-            _OP_DELETE_EMPTY_FOLDERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "folder": folder,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_delete_empty_folders, locals())
 
     async def send_status_report(
         self,
@@ -3898,17 +3030,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             time_zone_id: (wire ``timeZoneId``, required)
             recipients: (required)
         """
-        return await self._client.call(
-            _OP_SEND_STATUS_REPORT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "timespan": timespan,
-                "timeZoneId": time_zone_id,
-                "recipients": recipients,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_send_status_report, locals())
 
     async def get_time_zones(
         self,
@@ -3923,14 +3045,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/GetTimeZones`` (operation ``GetTimeZones``).
         """
-        return await self._client.call(
-            _OP_GET_TIME_ZONES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_time_zones, locals())
 
     @overload
     async def create_backup(
@@ -4005,16 +3120,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             path: (required)
             exclude_search_indexes: (wire ``excludeSearchIndexes``, required)
         """
-        task = await self.begin_create_backup(
-            path=path,
-            exclude_search_indexes=exclude_search_indexes,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_create_backup, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_create_backup(
         self,
@@ -4039,18 +3147,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             path: (required)
             exclude_search_indexes: (wire ``excludeSearchIndexes``, required)
         """
-        return await self._client.call_long_running(
-            _OP_CREATE_BACKUP,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "path": path,
-                "excludeSearchIndexes": exclude_search_indexes,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_create_backup, locals())
 
     @overload
     async def compact_master_database(
@@ -4114,14 +3211,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         polling its status and calling ``status_callback`` on every update; otherwise it
         returns the task handle.
         """
-        task = await self.begin_compact_master_database(
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_compact_master_database, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_compact_master_database(
         self,
@@ -4141,16 +3233,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/CompactMasterDatabase`` (operation
         ``CompactMasterDatabase``).
         """
-        return await self._client.call_long_running(
-            _OP_COMPACT_MASTER_DATABASE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_compact_master_database, locals())
 
     async def renew_master_key(
         self,
@@ -4165,14 +3248,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/RenewMasterKey`` (operation ``RenewMasterKey``).
         """
-        return await self._client.call(
-            _OP_RENEW_MASTER_KEY,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_renew_master_key, locals())
 
     async def set_store_properties(
         self,
@@ -4207,23 +3283,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``)
             password: Password (never logged).
         """
-        return await self._client.call(
-            _OP_SET_STORE_PROPERTIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "type": type,
-                "databaseName": database_name,
-                "databasePath": database_path,
-                "contentPath": content_path,
-                "indexPath": index_path,
-                "serverName": server_name,
-                "userName": user_name,
-                "password": password,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_set_store_properties, locals())
 
     async def get_store_indexes(
         self,
@@ -4242,15 +3302,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             id: Numeric identifier.
         """
-        return await self._client.call(
-            _OP_GET_STORE_INDEXES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_store_indexes, locals())
 
     @overload
     async def rebuild_store_index(
@@ -4325,16 +3377,9 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             folder: (required)
         """
-        task = await self.begin_rebuild_store_index(
-            id=id,
-            folder=folder,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreServerClient._op_rebuild_store_index, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_rebuild_store_index(
         self,
@@ -4359,18 +3404,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             folder: (required)
         """
-        return await self._client.call_long_running(
-            _OP_REBUILD_STORE_INDEX,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "folder": folder,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreServerClient._op_rebuild_store_index, locals())
 
     async def get_messages(
         self,
@@ -4389,15 +3423,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             folder: (required)
         """
-        return await self._client.call(
-            _OP_GET_MESSAGES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "folder": folder,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_messages, locals())
 
     async def delete_message(
         self,
@@ -4418,16 +3444,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             reason: (required)
         """
-        return await self._client.call(
-            _OP_DELETE_MESSAGE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "reason": reason,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_delete_message, locals())
 
     async def get_server_info(
         self,
@@ -4442,14 +3459,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/GetServerInfo`` (operation ``GetServerInfo``).
         """
-        return await self._client.call(
-            _OP_GET_SERVER_INFO,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_server_info, locals())
 
     async def get_service_configuration(
         self,
@@ -4466,12 +3476,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         ``GetServiceConfiguration``).
         """
         return await self._client.call(
-            _OP_GET_SERVICE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
+            MailStoreServerClient._op_get_service_configuration, locals()
         )
 
     async def set_service_certificate(
@@ -4492,15 +3497,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Args:
             thumbprint: (required)
         """
-        return await self._client.call(
-            _OP_SET_SERVICE_CERTIFICATE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "thumbprint": thumbprint,
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_set_service_certificate, locals())
 
     async def get_active_sessions(
         self,
@@ -4515,14 +3512,7 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/GetActiveSessions`` (operation ``GetActiveSessions``).
         """
-        return await self._client.call(
-            _OP_GET_ACTIVE_SESSIONS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_active_sessions, locals())
 
     async def get_license_information(
         self,
@@ -4538,11 +3528,4 @@ class AsyncMailStoreServerClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/GetLicenseInformation`` (operation
         ``GetLicenseInformation``).
         """
-        return await self._client.call(
-            _OP_GET_LICENSE_INFORMATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreServerClient._op_get_license_information, locals())

@@ -8,7 +8,7 @@ long-running tasks) happens in the shared runtime ``generated._runtime``.
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import ClassVar, Literal, overload
 
 import requests
 
@@ -17,2304 +17,9 @@ from .._runtime import JsonValue
 from . import models
 from .errors import ERROR_TABLE
 
-_OP_GET_STATUS: _rt.Operation[_rt.Status] = _rt.Operation(
-    name="get_status",
-    wire_name="get-status",
-    method="POST",
-    path="/api/get-status",
-    params=(
-        _rt.Param(
-            "token",
-            "token",
-            _rt.STR,
-            required=True,
-            doc="Token of the task (from the answer that started it).",
-        ),
-        _rt.Param(
-            "last_known_status_version",
-            "lastKnownStatusVersion",
-            _rt.INT,
-            required=True,
-            doc="Version of the last status seen; the server answers when it changes.",
-        ),
-        _rt.Param(
-            "milliseconds_timeout",
-            "millisecondsTimeout",
-            _rt.INT,
-            required=True,
-            doc="How long the server may hold the request waiting for a new status.",
-        ),
-    ),
-    result=_rt.STATUS,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc=(
-        "Status of a long-running task. The server holds the request "
-        "up to ``millisecondsTimeout`` when nothing changed since "
-        "``lastKnownStatusVersion``."
-    ),
-)
-
-_OP_GET_METADATA: _rt.Operation[list[models.FunctionInfo]] = _rt.Operation(
-    name="get_metadata",
-    wire_name="get-metadata",
-    method="POST",
-    path="/api/get-metadata",
-    params=(),
-    result=_rt.list_of(_rt.model(models.FunctionInfo)),
-    encoding="form",
-    decoding="json",
-    safe=True,
-    doc="Every API function the server offers, with its arguments (a bare JSON list, no envelope).",
-)
-
-_OP_CANCEL_ASYNC: _rt.Operation[_rt.Status] = _rt.Operation(
-    name="cancel_async",
-    wire_name="cancel-async",
-    method="POST",
-    path="/api/cancel-async",
-    params=(
-        _rt.Param(
-            "token",
-            "token",
-            _rt.STR,
-            required=True,
-            doc="Token of the task (from the answer that started it).",
-        ),
-    ),
-    result=_rt.STATUS,
-    encoding="form",
-    decoding="envelope",
-    doc=(
-        "Ask the server to cancel a long-running task. It decides if "
-        "and when; keep polling to see ``cancelled``."
-    ),
-)
-
-_OP_GET_USERS: _rt.Operation[list[models.UserSummary]] = _rt.Operation(
-    name="get_users",
-    wire_name="GetUsers",
-    method="POST",
-    path="/api/invoke/GetUsers",
-    params=(),
-    result=_rt.list_of(_rt.model(models.UserSummary)),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="All users (name, full name, distinguished name).",
-)
-
-_OP_GET_USER_INFO: _rt.Operation[models.UserInfo] = _rt.Operation(
-    name="get_user_info",
-    wire_name="GetUserInfo",
-    method="POST",
-    path="/api/invoke/GetUserInfo",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.model(models.UserInfo),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="Everything about one user: privileges, e-mail addresses, authentication.",
-)
-
-_OP_CREATE_USER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_user",
-    wire_name="CreateUser",
-    method="POST",
-    path="/api/invoke/CreateUser",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "privileges",
-            "privileges",
-            _rt.list_of(_rt.STR),
-            style="csv",
-            doc="Privileges, e.g. ``admin``, ``login``.",
-        ),
-        _rt.Param(
-            "full_name",
-            "fullName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "distinguished_name",
-            "distinguishedName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "authentication",
-            "authentication",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "password",
-            "password",
-            _rt.STR,
-            secret=True,
-            doc="Password (never logged).",
-        ),
-        _rt.Param(
-            "login_privileges",
-            "loginPrivileges",
-            _rt.list_of(_rt.STR),
-            style="csv",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    doc="Create a user.",
-)
-
-_OP_SET_USER_AUTHENTICATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_authentication",
-    wire_name="SetUserAuthentication",
-    method="POST",
-    path="/api/invoke/SetUserAuthentication",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "authentication",
-            "authentication",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_DISTINGUISHED_NAME: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_distinguished_name",
-    wire_name="SetUserDistinguishedName",
-    method="POST",
-    path="/api/invoke/SetUserDistinguishedName",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "distinguished_name",
-            "distinguishedName",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_EMAIL_ADDRESSES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_email_addresses",
-    wire_name="SetUserEmailAddresses",
-    method="POST",
-    path="/api/invoke/SetUserEmailAddresses",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "email_addresses",
-            "emailAddresses",
-            _rt.list_of(_rt.STR),
-            style="csv",
-            doc="E-mail addresses of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_FULL_NAME: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_full_name",
-    wire_name="SetUserFullName",
-    method="POST",
-    path="/api/invoke/SetUserFullName",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "full_name",
-            "fullName",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_LOGIN_PRIVILEGES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_login_privileges",
-    wire_name="SetUserLoginPrivileges",
-    method="POST",
-    path="/api/invoke/SetUserLoginPrivileges",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "login_privileges",
-            "loginPrivileges",
-            _rt.list_of(_rt.STR),
-            style="csv",
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_password",
-    wire_name="SetUserPassword",
-    method="POST",
-    path="/api/invoke/SetUserPassword",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "password",
-            "password",
-            _rt.STR,
-            secret=True,
-            required=True,
-            doc="Password (never logged).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_INITIALIZE_MFA: _rt.Operation[JsonValue] = _rt.Operation(
-    name="initialize_mfa",
-    wire_name="InitializeMFA",
-    method="POST",
-    path="/api/invoke/InitializeMFA",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DISABLE_MFA: _rt.Operation[JsonValue] = _rt.Operation(
-    name="disable_mfa",
-    wire_name="DisableMFA",
-    method="POST",
-    path="/api/invoke/DisableMFA",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_APP_PASSWORDS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_app_passwords",
-    wire_name="DeleteAppPasswords",
-    method="POST",
-    path="/api/invoke/DeleteAppPasswords",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_POP3_USER_NAMES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_pop3_user_names",
-    wire_name="SetUserPop3UserNames",
-    method="POST",
-    path="/api/invoke/SetUserPop3UserNames",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "pop3_user_names",
-            "pop3UserNames",
-            _rt.list_of(_rt.STR),
-            style="csv",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_PRIVILEGES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_privileges",
-    wire_name="SetUserPrivileges",
-    method="POST",
-    path="/api/invoke/SetUserPrivileges",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "privileges",
-            "privileges",
-            _rt.list_of(_rt.STR),
-            style="csv",
-            required=True,
-            doc="Privileges, e.g. ``admin``, ``login``.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_RENAME_USER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="rename_user",
-    wire_name="RenameUser",
-    method="POST",
-    path="/api/invoke/RenameUser",
-    params=(
-        _rt.Param(
-            "old_user_name",
-            "oldUserName",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "new_user_name",
-            "newUserName",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_USER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_user",
-    wire_name="DeleteUser",
-    method="POST",
-    path="/api/invoke/DeleteUser",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    doc="Delete a user (archived e-mail is kept).",
-)
-
-_OP_SET_USER_PRIVILEGES_ON_FOLDER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_privileges_on_folder",
-    wire_name="SetUserPrivilegesOnFolder",
-    method="POST",
-    path="/api/invoke/SetUserPrivilegesOnFolder",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "folder",
-            "folder",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "privileges",
-            "privileges",
-            _rt.list_of(_rt.STR),
-            style="csv",
-            required=True,
-            doc="Privileges, e.g. ``admin``, ``login``.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="clear_user_privileges_on_folders",
-    wire_name="ClearUserPrivilegesOnFolders",
-    method="POST",
-    path="/api/invoke/ClearUserPrivilegesOnFolders",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_DIRECTORY_SERVICES_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_directory_services_configuration",
-    wire_name="GetDirectoryServicesConfiguration",
-    method="POST",
-    path="/api/invoke/GetDirectoryServicesConfiguration",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_DIRECTORY_SERVICES_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_directory_services_configuration",
-    wire_name="SetDirectoryServicesConfiguration",
-    method="POST",
-    path="/api/invoke/SetDirectoryServicesConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SYNC_USERS_WITH_DIRECTORY_SERVICES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="sync_users_with_directory_services",
-    wire_name="SyncUsersWithDirectoryServices",
-    method="POST",
-    path="/api/invoke/SyncUsersWithDirectoryServices",
-    params=(
-        _rt.Param(
-            "dry_run",
-            "dryRun",
-            _rt.BOOL,
-            required=True,
-            doc="Only report what would change.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_GET_CREDENTIALS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_credentials",
-    wire_name="GetCredentials",
-    method="POST",
-    path="/api/invoke/GetCredentials",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_GET_COMPLIANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_compliance_configuration",
-    wire_name="GetComplianceConfiguration",
-    method="POST",
-    path="/api/invoke/GetComplianceConfiguration",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_COMPLIANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_compliance_configuration",
-    wire_name="SetComplianceConfiguration",
-    method="POST",
-    path="/api/invoke/SetComplianceConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_retention_policies",
-    wire_name="GetRetentionPolicies",
-    method="POST",
-    path="/api/invoke/GetRetentionPolicies",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_retention_policies",
-    wire_name="SetRetentionPolicies",
-    method="POST",
-    path="/api/invoke/SetRetentionPolicies",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_PROCESS_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="process_retention_policies",
-    wire_name="ProcessRetentionPolicies",
-    method="POST",
-    path="/api/invoke/ProcessRetentionPolicies",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_GET_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_smtp_settings",
-    wire_name="GetSmtpSettings",
-    method="POST",
-    path="/api/invoke/GetSmtpSettings",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_smtp_settings",
-    wire_name="SetSmtpSettings",
-    method="POST",
-    path="/api/invoke/SetSmtpSettings",
-    params=(
-        _rt.Param(
-            "settings",
-            "settings",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Settings object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_TEST_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="test_smtp_settings",
-    wire_name="TestSmtpSettings",
-    method="POST",
-    path="/api/invoke/TestSmtpSettings",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_MAINTAIN_FILE_SYSTEM_DATABASES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="maintain_file_system_databases",
-    wire_name="MaintainFileSystemDatabases",
-    method="POST",
-    path="/api/invoke/MaintainFileSystemDatabases",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_REFRESH_ALL_STORE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="refresh_all_store_statistics",
-    wire_name="RefreshAllStoreStatistics",
-    method="POST",
-    path="/api/invoke/RefreshAllStoreStatistics",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_RETRY_OPEN_STORES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="retry_open_stores",
-    wire_name="RetryOpenStores",
-    method="POST",
-    path="/api/invoke/RetryOpenStores",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_STORES: _rt.Operation[list[models.Store]] = _rt.Operation(
-    name="get_stores",
-    wire_name="GetStores",
-    method="POST",
-    path="/api/invoke/GetStores",
-    params=(
-        _rt.Param(
-            "include_size",
-            "includeSize",
-            _rt.BOOL,
-            required=True,
-            doc="Also report the size of each store.",
-        ),
-    ),
-    result=_rt.list_of(_rt.model(models.Store)),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="All archive stores, optionally with their sizes.",
-)
-
-_OP_CREATE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_store",
-    wire_name="CreateStore",
-    method="POST",
-    path="/api/invoke/CreateStore",
-    params=(
-        _rt.Param(
-            "name",
-            "name",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "type",
-            "type",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "database_path",
-            "databasePath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "content_path",
-            "contentPath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "index_path",
-            "indexPath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "password",
-            "password",
-            _rt.STR,
-            secret=True,
-            doc="Password (never logged).",
-        ),
-        _rt.Param(
-            "database_name",
-            "databaseName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "requested_state",
-            "requestedState",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_ATTACH_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="attach_store",
-    wire_name="AttachStore",
-    method="POST",
-    path="/api/invoke/AttachStore",
-    params=(
-        _rt.Param(
-            "name",
-            "name",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "type",
-            "type",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "database_name",
-            "databaseName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "database_path",
-            "databasePath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "content_path",
-            "contentPath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "index_path",
-            "indexPath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "password",
-            "password",
-            _rt.STR,
-            secret=True,
-            doc="Password (never logged).",
-        ),
-        _rt.Param(
-            "requested_state",
-            "requestedState",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_STORE_REQUESTED_STATE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_store_requested_state",
-    wire_name="SetStoreRequestedState",
-    method="POST",
-    path="/api/invoke/SetStoreRequestedState",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "requested_state",
-            "requestedState",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_RENAME_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="rename_store",
-    wire_name="RenameStore",
-    method="POST",
-    path="/api/invoke/RenameStore",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "name",
-            "name",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DETACH_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="detach_store",
-    wire_name="DetachStore",
-    method="POST",
-    path="/api/invoke/DetachStore",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_COMPACT_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="compact_store",
-    wire_name="CompactStore",
-    method="POST",
-    path="/api/invoke/CompactStore",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_MERGE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="merge_store",
-    wire_name="MergeStore",
-    method="POST",
-    path="/api/invoke/MergeStore",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "source_id",
-            "sourceId",
-            _rt.INT,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_RECOVER_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="recover_store",
-    wire_name="RecoverStore",
-    method="POST",
-    path="/api/invoke/RecoverStore",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "encryption_key",
-            "encryptionKey",
-            _rt.STR,
-            secret=True,
-        ),
-        _rt.Param(
-            "recover_deleted_messages",
-            "recoverDeletedMessages",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_RECREATE_RECOVERY_RECORDS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="recreate_recovery_records",
-    wire_name="RecreateRecoveryRecords",
-    method="POST",
-    path="/api/invoke/RecreateRecoveryRecords",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_REPAIR_STORE_DATABASE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="repair_store_database",
-    wire_name="RepairStoreDatabase",
-    method="POST",
-    path="/api/invoke/RepairStoreDatabase",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_UNLOCK_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="unlock_store",
-    wire_name="UnlockStore",
-    method="POST",
-    path="/api/invoke/UnlockStore",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "passphrase",
-            "passphrase",
-            _rt.STR,
-            secret=True,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_UPGRADE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="upgrade_store",
-    wire_name="UpgradeStore",
-    method="POST",
-    path="/api/invoke/UpgradeStore",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_UPGRADE_STORES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="upgrade_stores",
-    wire_name="UpgradeStores",
-    method="POST",
-    path="/api/invoke/UpgradeStores",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_VERIFY_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="verify_store",
-    wire_name="VerifyStore",
-    method="POST",
-    path="/api/invoke/VerifyStore",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "include_indexes",
-            "includeIndexes",
-            _rt.BOOL,
-            required=True,
-            doc="Also verify the search indexes.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-    doc="Verify the integrity of one archive store.",
-)
-
-_OP_VERIFY_STORES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="verify_stores",
-    wire_name="VerifyStores",
-    method="POST",
-    path="/api/invoke/VerifyStores",
-    params=(
-        _rt.Param(
-            "include_indexes",
-            "includeIndexes",
-            _rt.BOOL,
-            required=True,
-            doc="Also verify the search indexes.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-    doc="Verify the integrity of every archive store.",
-)
-
-_OP_GET_STORE_AUTO_CREATE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_store_auto_create_configuration",
-    wire_name="GetStoreAutoCreateConfiguration",
-    method="POST",
-    path="/api/invoke/GetStoreAutoCreateConfiguration",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_STORE_AUTO_CREATE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_store_auto_create_configuration",
-    wire_name="SetStoreAutoCreateConfiguration",
-    method="POST",
-    path="/api/invoke/SetStoreAutoCreateConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD: _rt.Operation[JsonValue] = _rt.Operation(
-    name="select_all_store_indexes_for_rebuild",
-    wire_name="SelectAllStoreIndexesForRebuild",
-    method="POST",
-    path="/api/invoke/SelectAllStoreIndexesForRebuild",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_REBUILD_SELECTED_STORE_INDEXES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="rebuild_selected_store_indexes",
-    wire_name="RebuildSelectedStoreIndexes",
-    method="POST",
-    path="/api/invoke/RebuildSelectedStoreIndexes",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_GET_JOBS: _rt.Operation[list[models.Job]] = _rt.Operation(
-    name="get_jobs",
-    wire_name="GetJobs",
-    method="POST",
-    path="/api/invoke/GetJobs",
-    params=(),
-    result=_rt.list_of(_rt.model(models.Job)),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="All scheduled jobs.",
-)
-
-_OP_GET_JOB_RESULTS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_job_results",
-    wire_name="GetJobResults",
-    method="POST",
-    path="/api/invoke/GetJobResults",
-    params=(
-        _rt.Param(
-            "from_including",
-            "fromIncluding",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "to_excluding",
-            "toExcluding",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "time_zone_id",
-            "timeZoneId",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "job_id",
-            "jobId",
-            _rt.INT,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CREATE_JOB: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_job",
-    wire_name="CreateJob",
-    method="POST",
-    path="/api/invoke/CreateJob",
-    params=(
-        _rt.Param(
-            "name",
-            "name",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "action",
-            "action",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "owner",
-            "owner",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "time_zone_id",
-            "timeZoneId",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "date",
-            "date",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "interval",
-            "interval",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "time",
-            "time",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "day_of_week",
-            "dayOfWeek",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "day_of_month",
-            "dayOfMonth",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_RENAME_JOB: _rt.Operation[JsonValue] = _rt.Operation(
-    name="rename_job",
-    wire_name="RenameJob",
-    method="POST",
-    path="/api/invoke/RenameJob",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "name",
-            "name",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_JOB_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_job_enabled",
-    wire_name="SetJobEnabled",
-    method="POST",
-    path="/api/invoke/SetJobEnabled",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "enabled",
-            "enabled",
-            _rt.BOOL,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_JOB_SCHEDULE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_job_schedule",
-    wire_name="SetJobSchedule",
-    method="POST",
-    path="/api/invoke/SetJobSchedule",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "time_zone_id",
-            "timeZoneId",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "date",
-            "date",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "interval",
-            "interval",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "time",
-            "time",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "day_of_week",
-            "dayOfWeek",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "day_of_month",
-            "dayOfMonth",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_JOB: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_job",
-    wire_name="DeleteJob",
-    method="POST",
-    path="/api/invoke/DeleteJob",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_RUN_JOB_ASYNC: _rt.Operation[JsonValue] = _rt.Operation(
-    name="run_job_async",
-    wire_name="RunJobAsync",
-    method="POST",
-    path="/api/invoke/RunJobAsync",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-    doc="Run a scheduled job now.",
-)
-
-_OP_CANCEL_JOB_ASYNC: _rt.Operation[JsonValue] = _rt.Operation(
-    name="cancel_job_async",
-    wire_name="CancelJobAsync",
-    method="POST",
-    path="/api/invoke/CancelJobAsync",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_PROFILES: _rt.Operation[list[models.Profile]] = _rt.Operation(
-    name="get_profiles",
-    wire_name="GetProfiles",
-    method="POST",
-    path="/api/invoke/GetProfiles",
-    params=(
-        _rt.Param(
-            "raw",
-            "raw",
-            _rt.BOOL,
-            required=True,
-            doc="Return properties as stored, without interpretation.",
-        ),
-    ),
-    result=_rt.list_of(_rt.model(models.Profile)),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="All archiving and export profiles.",
-)
-
-_OP_GET_WORKER_RESULTS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_worker_results",
-    wire_name="GetWorkerResults",
-    method="POST",
-    path="/api/invoke/GetWorkerResults",
-    params=(
-        _rt.Param(
-            "from_including",
-            "fromIncluding",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "to_excluding",
-            "toExcluding",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "time_zone_id",
-            "timeZoneID",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "profile_id",
-            "profileID",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_GET_WORKER_RESULT_REPORT: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_worker_result_report",
-    wire_name="GetWorkerResultReport",
-    method="POST",
-    path="/api/invoke/GetWorkerResultReport",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CREATE_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_profile",
-    wire_name="CreateProfile",
-    method="POST",
-    path="/api/invoke/CreateProfile",
-    params=(
-        _rt.Param(
-            "properties",
-            "properties",
-            _rt.JSON,
-            style="json",
-            doc="Profile properties (sent as JSON text).",
-        ),
-        _rt.Param(
-            "raw",
-            "raw",
-            _rt.BOOL,
-            required=True,
-            doc="Return properties as stored, without interpretation.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_RUN_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="run_profile",
-    wire_name="RunProfile",
-    method="POST",
-    path="/api/invoke/RunProfile",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-    doc="Run an archiving or export profile now.",
-)
-
-_OP_RUN_TEMPORARY_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="run_temporary_profile",
-    wire_name="RunTemporaryProfile",
-    method="POST",
-    path="/api/invoke/RunTemporaryProfile",
-    params=(
-        _rt.Param(
-            "properties",
-            "properties",
-            _rt.JSON,
-            style="json",
-            doc="Profile properties (sent as JSON text).",
-        ),
-        _rt.Param(
-            "raw",
-            "raw",
-            _rt.BOOL,
-            required=True,
-            doc="Return properties as stored, without interpretation.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_DELETE_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_profile",
-    wire_name="DeleteProfile",
-    method="POST",
-    path="/api/invoke/DeleteProfile",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_PROFILE_SERVER_SIDE_EXECUTION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_profile_server_side_execution",
-    wire_name="SetProfileServerSideExecution",
-    method="POST",
-    path="/api/invoke/SetProfileServerSideExecution",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "automatic",
-            "automatic",
-            _rt.BOOL,
-            required=True,
-        ),
-        _rt.Param(
-            "automatic_pause_between_executions",
-            "automaticPauseBetweenExecutions",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "automatic_maintenance_windows",
-            "automaticMaintenanceWindows",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_FOLDER_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_folder_statistics",
-    wire_name="GetFolderStatistics",
-    method="POST",
-    path="/api/invoke/GetFolderStatistics",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_GET_CHILD_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_child_folders",
-    wire_name="GetChildFolders",
-    method="POST",
-    path="/api/invoke/GetChildFolders",
-    params=(
-        _rt.Param(
-            "folder",
-            "folder",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "max_levels",
-            "maxLevels",
-            _rt.INT,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_MOVE_FOLDER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="move_folder",
-    wire_name="MoveFolder",
-    method="POST",
-    path="/api/invoke/MoveFolder",
-    params=(
-        _rt.Param(
-            "from_folder",
-            "fromFolder",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "to_folder",
-            "toFolder",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_EMPTY_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_empty_folders",
-    wire_name="DeleteEmptyFolders",
-    method="POST",
-    path="/api/invoke/DeleteEmptyFolders",
-    params=(
-        _rt.Param(
-            "folder",
-            "folder",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SEND_STATUS_REPORT: _rt.Operation[JsonValue] = _rt.Operation(
-    name="send_status_report",
-    wire_name="SendStatusReport",
-    method="POST",
-    path="/api/invoke/SendStatusReport",
-    params=(
-        _rt.Param(
-            "timespan",
-            "timespan",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "time_zone_id",
-            "timeZoneId",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "recipients",
-            "recipients",
-            _rt.list_of(_rt.STR),
-            style="csv",
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_TIME_ZONES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_time_zones",
-    wire_name="GetTimeZones",
-    method="POST",
-    path="/api/invoke/GetTimeZones",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CREATE_BACKUP: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_backup",
-    wire_name="CreateBackup",
-    method="POST",
-    path="/api/invoke/CreateBackup",
-    params=(
-        _rt.Param(
-            "path",
-            "path",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "exclude_search_indexes",
-            "excludeSearchIndexes",
-            _rt.BOOL,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-    doc="Back up the server's data to a folder.",
-)
-
-_OP_COMPACT_MASTER_DATABASE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="compact_master_database",
-    wire_name="CompactMasterDatabase",
-    method="POST",
-    path="/api/invoke/CompactMasterDatabase",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_RENEW_MASTER_KEY: _rt.Operation[JsonValue] = _rt.Operation(
-    name="renew_master_key",
-    wire_name="RenewMasterKey",
-    method="POST",
-    path="/api/invoke/RenewMasterKey",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_STORE_PROPERTIES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_store_properties",
-    wire_name="SetStoreProperties",
-    method="POST",
-    path="/api/invoke/SetStoreProperties",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "type",
-            "type",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "database_name",
-            "databaseName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "database_path",
-            "databasePath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "content_path",
-            "contentPath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "index_path",
-            "indexPath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "password",
-            "password",
-            _rt.STR,
-            secret=True,
-            doc="Password (never logged).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_STORE_INDEXES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_store_indexes",
-    wire_name="GetStoreIndexes",
-    method="POST",
-    path="/api/invoke/GetStoreIndexes",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_REBUILD_STORE_INDEX: _rt.Operation[JsonValue] = _rt.Operation(
-    name="rebuild_store_index",
-    wire_name="RebuildStoreIndex",
-    method="POST",
-    path="/api/invoke/RebuildStoreIndex",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "folder",
-            "folder",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_GET_MESSAGES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_messages",
-    wire_name="GetMessages",
-    method="POST",
-    path="/api/invoke/GetMessages",
-    params=(
-        _rt.Param(
-            "folder",
-            "folder",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_DELETE_MESSAGE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_message",
-    wire_name="DeleteMessage",
-    method="POST",
-    path="/api/invoke/DeleteMessage",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.STR,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "reason",
-            "reason",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_SERVER_INFO: _rt.Operation[models.ServerInfo] = _rt.Operation(
-    name="get_server_info",
-    wire_name="GetServerInfo",
-    method="POST",
-    path="/api/invoke/GetServerInfo",
-    params=(),
-    result=_rt.model(models.ServerInfo),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="Machine name and version of the server.",
-)
-
-_OP_GET_SERVICE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_service_configuration",
-    wire_name="GetServiceConfiguration",
-    method="POST",
-    path="/api/invoke/GetServiceConfiguration",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_SERVICE_CERTIFICATE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_service_certificate",
-    wire_name="SetServiceCertificate",
-    method="POST",
-    path="/api/invoke/SetServiceCertificate",
-    params=(
-        _rt.Param(
-            "thumbprint",
-            "thumbprint",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_ACTIVE_SESSIONS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_active_sessions",
-    wire_name="GetActiveSessions",
-    method="POST",
-    path="/api/invoke/GetActiveSessions",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_GET_LICENSE_INFORMATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_license_information",
-    wire_name="GetLicenseInformation",
-    method="POST",
-    path="/api/invoke/GetLicenseInformation",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_API = _rt.ApiDescription(
-    name="mailstore_server",
-    title="MailStore Server Administration API",
-    errors=ERROR_TABLE,
-    envelope=_rt.Envelope(
-        status_field="statusCode",
-        result_field="result",
-        error_field="error",
-        message_field="message",
-        details_field="details",
-        version_field="statusVersion",
-        token_field="token",
-        progress_field="percentProgress",
-        text_field="statusText",
-        log_field="logOutput",
-        success=("succeeded",),
-        running=("running",),
-        cancelled=("cancelled",),
-    ),
-    xml=_rt.XmlStatus(
-        status_element="status",
-        message_element="msg",
-        success=(),
-        failure=(),
-        root_element=None,
-    ),
-    auth=_rt.BasicAuth(
-        username="username",
-        password="password",
-    ),
-    server=_rt.Server(
-        url="https://{host}:{port}",
-    ),
-    protocol=_rt.Protocol(
-        encoding="form",
-        decoding="envelope",
-        default_method="POST",
-        path_template="/api/invoke/{operation}",
-        xml_declaration_encoding="UTF-8",
-    ),
-    transport=_rt.TransportDefaults(
-        connect_timeout=10.0,
-        read_timeout=120.0,
-        verify_tls=True,
-        retry_attempts=2,
-        retry_backoff=0.5,
-        retry_statuses=(502, 503, 504, 524),
-        retry_after_max=60.0,
-        timeout=300.0,
-        max_answer_bytes=67108864,
-        max_item_bytes=8388608,
-        max_inflation=200.0,
-    ),
-    operations=(
-        _OP_GET_STATUS,
-        _OP_GET_METADATA,
-        _OP_CANCEL_ASYNC,
-        _OP_GET_USERS,
-        _OP_GET_USER_INFO,
-        _OP_CREATE_USER,
-        _OP_SET_USER_AUTHENTICATION,
-        _OP_SET_USER_DISTINGUISHED_NAME,
-        _OP_SET_USER_EMAIL_ADDRESSES,
-        _OP_SET_USER_FULL_NAME,
-        _OP_SET_USER_LOGIN_PRIVILEGES,
-        _OP_SET_USER_PASSWORD,
-        _OP_INITIALIZE_MFA,
-        _OP_DISABLE_MFA,
-        _OP_DELETE_APP_PASSWORDS,
-        _OP_SET_USER_POP3_USER_NAMES,
-        _OP_SET_USER_PRIVILEGES,
-        _OP_RENAME_USER,
-        _OP_DELETE_USER,
-        _OP_SET_USER_PRIVILEGES_ON_FOLDER,
-        _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
-        _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
-        _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
-        _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
-        _OP_GET_CREDENTIALS,
-        _OP_GET_COMPLIANCE_CONFIGURATION,
-        _OP_SET_COMPLIANCE_CONFIGURATION,
-        _OP_GET_RETENTION_POLICIES,
-        _OP_SET_RETENTION_POLICIES,
-        _OP_PROCESS_RETENTION_POLICIES,
-        _OP_GET_SMTP_SETTINGS,
-        _OP_SET_SMTP_SETTINGS,
-        _OP_TEST_SMTP_SETTINGS,
-        _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
-        _OP_REFRESH_ALL_STORE_STATISTICS,
-        _OP_RETRY_OPEN_STORES,
-        _OP_GET_STORES,
-        _OP_CREATE_STORE,
-        _OP_ATTACH_STORE,
-        _OP_SET_STORE_REQUESTED_STATE,
-        _OP_RENAME_STORE,
-        _OP_DETACH_STORE,
-        _OP_COMPACT_STORE,
-        _OP_MERGE_STORE,
-        _OP_RECOVER_STORE,
-        _OP_RECREATE_RECOVERY_RECORDS,
-        _OP_REPAIR_STORE_DATABASE,
-        _OP_UNLOCK_STORE,
-        _OP_UPGRADE_STORE,
-        _OP_UPGRADE_STORES,
-        _OP_VERIFY_STORE,
-        _OP_VERIFY_STORES,
-        _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
-        _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
-        _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
-        _OP_REBUILD_SELECTED_STORE_INDEXES,
-        _OP_GET_JOBS,
-        _OP_GET_JOB_RESULTS,
-        _OP_CREATE_JOB,
-        _OP_RENAME_JOB,
-        _OP_SET_JOB_ENABLED,
-        _OP_SET_JOB_SCHEDULE,
-        _OP_DELETE_JOB,
-        _OP_RUN_JOB_ASYNC,
-        _OP_CANCEL_JOB_ASYNC,
-        _OP_GET_PROFILES,
-        _OP_GET_WORKER_RESULTS,
-        _OP_GET_WORKER_RESULT_REPORT,
-        _OP_CREATE_PROFILE,
-        _OP_RUN_PROFILE,
-        _OP_RUN_TEMPORARY_PROFILE,
-        _OP_DELETE_PROFILE,
-        _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
-        _OP_GET_FOLDER_STATISTICS,
-        _OP_GET_CHILD_FOLDERS,
-        _OP_MOVE_FOLDER,
-        _OP_DELETE_EMPTY_FOLDERS,
-        _OP_SEND_STATUS_REPORT,
-        _OP_GET_TIME_ZONES,
-        _OP_CREATE_BACKUP,
-        _OP_COMPACT_MASTER_DATABASE,
-        _OP_RENEW_MASTER_KEY,
-        _OP_SET_STORE_PROPERTIES,
-        _OP_GET_STORE_INDEXES,
-        _OP_REBUILD_STORE_INDEX,
-        _OP_GET_MESSAGES,
-        _OP_DELETE_MESSAGE,
-        _OP_GET_SERVER_INFO,
-        _OP_GET_SERVICE_CONFIGURATION,
-        _OP_SET_SERVICE_CERTIFICATE,
-        _OP_GET_ACTIVE_SESSIONS,
-        _OP_GET_LICENSE_INFORMATION,
-    ),
-    settings=(
-        _rt.Setting(
-            "username",
-            "str",
-            default="admin",
-            required=False,
-            doc="Administrator user name.",
-        ),
-        _rt.Setting(
-            "password",
-            "str",
-            default="admin",
-            required=False,
-            secret=True,
-            doc="Administrator password (never logged).",
-        ),
-        _rt.Setting(
-            "host",
-            "str",
-            default="127.0.0.1",
-            required=False,
-            doc="Host name or address of the server.",
-        ),
-        _rt.Setting(
-            "port",
-            "int",
-            default=8463,
-            required=False,
-            doc="TCP port of the administration API.",
-        ),
-    ),
-    long_running=_rt.LongRunning(
-        status_operation="get-status",
-        cancel_operation="cancel-async",
-        token_param="token",
-        version_param="lastKnownStatusVersion",
-        timeout_param="millisecondsTimeout",
-        wait_time_ms=1000,
-        auto_handle=True,
-        poll_interval=0.25,
-        poll_interval_max=5.0,
-        protocol="status_envelope",
-    ),
-    secret_wire_names=frozenset(("encryptionKey", "passphrase", "password")),
-    client_class="MailStoreServerClient",
-)
+# The operations and the rest of the API's description are data (api.json beside this module),
+# built when first used: importing the package builds none of them.
+_API = _rt.ApiData(__package__, models, ERROR_TABLE)
 
 
 class MailStoreServerClient(_rt.TaskClientBase):
@@ -2342,7 +47,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         port: TCP port of the administration API.
     """
 
-    _api = _API
+    _api_data = _API
 
     def __init__(
         self,
@@ -2375,6 +80,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         self.username = username
         self.host = host
         self.port = port
+        api = _API.description
         url = base_url or _rt.expand_url(
             "https://{host}:{port}",
             {
@@ -2383,7 +89,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
             },
         )
         self._client = _rt.Client(
-            _API,
+            api,
             package=__package__,
             base_url=url,
             credentials=(username, password),
@@ -2407,6 +113,8 @@ class MailStoreServerClient(_rt.TaskClientBase):
             session=session,
             transport=transport,
         )
+
+    _op_get_status: ClassVar[_rt.OperationRef[_rt.Status]] = _API.operation("get_status")
 
     def get_status(
         self,
@@ -2432,17 +140,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             milliseconds_timeout: How long the server may hold the request waiting for a new
                 status. (wire ``millisecondsTimeout``, required)
         """
-        return self._client.call(
-            _OP_GET_STATUS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "token": token,
-                "lastKnownStatusVersion": last_known_status_version,
-                "millisecondsTimeout": milliseconds_timeout,
-            },
-        )
+        return self._client.call(self._op_get_status, locals())
+
+    _op_get_metadata: ClassVar[_rt.OperationRef[list[models.FunctionInfo]]] = _API.operation(
+        "get_metadata"
+    )
 
     def get_metadata(
         self,
@@ -2458,14 +160,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/get-metadata`` (operation ``get-metadata``).
         """
-        return self._client.call(
-            _OP_GET_METADATA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_metadata, locals())
+
+    _op_cancel_async: ClassVar[_rt.OperationRef[_rt.Status]] = _API.operation("cancel_async")
 
     def cancel_async(
         self,
@@ -2485,15 +182,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             token: Token of the task (from the answer that started it). (required)
         """
-        return self._client.call(
-            _OP_CANCEL_ASYNC,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "token": token,
-            },
-        )
+        return self._client.call(self._op_cancel_async, locals())
+
+    _op_get_users: ClassVar[_rt.OperationRef[list[models.UserSummary]]] = _API.operation(
+        "get_users"
+    )
 
     def get_users(
         self,
@@ -2508,14 +201,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/GetUsers`` (operation ``GetUsers``).
         """
-        return self._client.call(
-            _OP_GET_USERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_users, locals())
+
+    _op_get_user_info: ClassVar[_rt.OperationRef[models.UserInfo]] = _API.operation("get_user_info")
 
     def get_user_info(
         self,
@@ -2534,15 +222,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_GET_USER_INFO,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_get_user_info, locals())
+
+    _op_create_user: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("create_user")
 
     def create_user(
         self,
@@ -2573,21 +255,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             password: Password (never logged).
             login_privileges: (wire ``loginPrivileges``)
         """
-        return self._client.call(
-            _OP_CREATE_USER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "privileges": privileges,
-                "fullName": full_name,
-                "distinguishedName": distinguished_name,
-                "authentication": authentication,
-                "password": password,
-                "loginPrivileges": login_privileges,
-            },
-        )
+        return self._client.call(self._op_create_user, locals())
+
+    _op_set_user_authentication: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_authentication"
+    )
 
     def set_user_authentication(
         self,
@@ -2609,16 +281,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             authentication: (required)
         """
-        return self._client.call(
-            _OP_SET_USER_AUTHENTICATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "authentication": authentication,
-            },
-        )
+        return self._client.call(self._op_set_user_authentication, locals())
+
+    _op_set_user_distinguished_name: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_distinguished_name"
+    )
 
     def set_user_distinguished_name(
         self,
@@ -2640,16 +307,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             distinguished_name: (wire ``distinguishedName``)
         """
-        return self._client.call(
-            _OP_SET_USER_DISTINGUISHED_NAME,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "distinguishedName": distinguished_name,
-            },
-        )
+        return self._client.call(self._op_set_user_distinguished_name, locals())
+
+    _op_set_user_email_addresses: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_email_addresses"
+    )
 
     def set_user_email_addresses(
         self,
@@ -2671,16 +333,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             email_addresses: E-mail addresses of the user. (wire ``emailAddresses``)
         """
-        return self._client.call(
-            _OP_SET_USER_EMAIL_ADDRESSES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "emailAddresses": email_addresses,
-            },
-        )
+        return self._client.call(self._op_set_user_email_addresses, locals())
+
+    _op_set_user_full_name: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_full_name"
+    )
 
     def set_user_full_name(
         self,
@@ -2701,16 +358,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             full_name: (wire ``fullName``)
         """
-        return self._client.call(
-            _OP_SET_USER_FULL_NAME,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "fullName": full_name,
-            },
-        )
+        return self._client.call(self._op_set_user_full_name, locals())
+
+    _op_set_user_login_privileges: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_login_privileges"
+    )
 
     def set_user_login_privileges(
         self,
@@ -2732,16 +384,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             login_privileges: (wire ``loginPrivileges``, required)
         """
-        return self._client.call(
-            _OP_SET_USER_LOGIN_PRIVILEGES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "loginPrivileges": login_privileges,
-            },
-        )
+        return self._client.call(self._op_set_user_login_privileges, locals())
+
+    _op_set_user_password: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_password"
+    )
 
     def set_user_password(
         self,
@@ -2762,16 +409,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             password: Password (never logged). (required)
         """
-        return self._client.call(
-            _OP_SET_USER_PASSWORD,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "password": password,
-            },
-        )
+        return self._client.call(self._op_set_user_password, locals())
+
+    _op_initialize_mfa: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("initialize_mfa")
 
     def initialize_mfa(
         self,
@@ -2790,15 +430,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_INITIALIZE_MFA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_initialize_mfa, locals())
+
+    _op_disable_mfa: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("disable_mfa")
 
     def disable_mfa(
         self,
@@ -2817,15 +451,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_DISABLE_MFA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_disable_mfa, locals())
+
+    _op_delete_app_passwords: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "delete_app_passwords"
+    )
 
     def delete_app_passwords(
         self,
@@ -2844,15 +474,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_DELETE_APP_PASSWORDS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_delete_app_passwords, locals())
+
+    _op_set_user_pop3_user_names: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_pop3_user_names"
+    )
 
     def set_user_pop3_user_names(
         self,
@@ -2874,16 +500,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             pop3_user_names: (wire ``pop3UserNames``)
         """
-        return self._client.call(
-            _OP_SET_USER_POP3_USER_NAMES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "pop3UserNames": pop3_user_names,
-            },
-        )
+        return self._client.call(self._op_set_user_pop3_user_names, locals())
+
+    _op_set_user_privileges: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_privileges"
+    )
 
     def set_user_privileges(
         self,
@@ -2904,16 +525,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             privileges: Privileges, e.g. ``admin``, ``login``. (required)
         """
-        return self._client.call(
-            _OP_SET_USER_PRIVILEGES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "privileges": privileges,
-            },
-        )
+        return self._client.call(self._op_set_user_privileges, locals())
+
+    _op_rename_user: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("rename_user")
 
     def rename_user(
         self,
@@ -2934,16 +548,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             old_user_name: (wire ``oldUserName``, required)
             new_user_name: (wire ``newUserName``, required)
         """
-        return self._client.call(
-            _OP_RENAME_USER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "oldUserName": old_user_name,
-                "newUserName": new_user_name,
-            },
-        )
+        return self._client.call(self._op_rename_user, locals())
+
+    _op_delete_user: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("delete_user")
 
     def delete_user(
         self,
@@ -2962,15 +569,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_DELETE_USER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_delete_user, locals())
+
+    _op_set_user_privileges_on_folder: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_privileges_on_folder"
+    )
 
     def set_user_privileges_on_folder(
         self,
@@ -2994,17 +597,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             folder: (required)
             privileges: Privileges, e.g. ``admin``, ``login``. (required)
         """
-        return self._client.call(
-            _OP_SET_USER_PRIVILEGES_ON_FOLDER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "folder": folder,
-                "privileges": privileges,
-            },
-        )
+        return self._client.call(self._op_set_user_privileges_on_folder, locals())
+
+    _op_clear_user_privileges_on_folders: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "clear_user_privileges_on_folders"
+    )
 
     def clear_user_privileges_on_folders(
         self,
@@ -3024,15 +621,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_clear_user_privileges_on_folders, locals())
+
+    _op_get_directory_services_configuration: ClassVar[_rt.OperationRef[JsonValue]] = (
+        _API.operation("get_directory_services_configuration")
+    )
 
     def get_directory_services_configuration(
         self,
@@ -3048,14 +641,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/GetDirectoryServicesConfiguration`` (operation
         ``GetDirectoryServicesConfiguration``).
         """
-        return self._client.call(
-            _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_directory_services_configuration, locals())
+
+    _op_set_directory_services_configuration: ClassVar[_rt.OperationRef[JsonValue]] = (
+        _API.operation("set_directory_services_configuration")
+    )
 
     def set_directory_services_configuration(
         self,
@@ -3075,15 +665,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_directory_services_configuration, locals())
+
+    _op_sync_users_with_directory_services: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "sync_users_with_directory_services"
+    )
 
     @overload
     def sync_users_with_directory_services(
@@ -3154,15 +740,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             dry_run: Only report what would change. (wire ``dryRun``, required)
         """
-        task = self.begin_sync_users_with_directory_services(
-            dry_run=dry_run,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_sync_users_with_directory_services, locals())
 
     def begin_sync_users_with_directory_services(
         self,
@@ -3186,17 +764,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             dry_run: Only report what would change. (wire ``dryRun``, required)
         """
-        return self._client.call_long_running(
-            _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "dryRun": dry_run,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_sync_users_with_directory_services, locals())
+
+    _op_get_credentials: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("get_credentials")
 
     def get_credentials(
         self,
@@ -3211,14 +781,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/GetCredentials`` (operation ``GetCredentials``).
         """
-        return self._client.call(
-            _OP_GET_CREDENTIALS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_credentials, locals())
+
+    _op_get_compliance_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_compliance_configuration"
+    )
 
     def get_compliance_configuration(
         self,
@@ -3234,14 +801,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/GetComplianceConfiguration`` (operation
         ``GetComplianceConfiguration``).
         """
-        return self._client.call(
-            _OP_GET_COMPLIANCE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_compliance_configuration, locals())
+
+    _op_set_compliance_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_compliance_configuration"
+    )
 
     def set_compliance_configuration(
         self,
@@ -3261,15 +825,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_COMPLIANCE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_compliance_configuration, locals())
+
+    _op_get_retention_policies: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_retention_policies"
+    )
 
     def get_retention_policies(
         self,
@@ -3285,14 +845,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/GetRetentionPolicies`` (operation
         ``GetRetentionPolicies``).
         """
-        return self._client.call(
-            _OP_GET_RETENTION_POLICIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_retention_policies, locals())
+
+    _op_set_retention_policies: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_retention_policies"
+    )
 
     def set_retention_policies(
         self,
@@ -3312,15 +869,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_RETENTION_POLICIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_retention_policies, locals())
+
+    _op_process_retention_policies: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "process_retention_policies"
+    )
 
     @overload
     def process_retention_policies(
@@ -3384,14 +937,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         polling its status and calling ``status_callback`` on every update; otherwise it
         returns the task handle.
         """
-        task = self.begin_process_retention_policies(
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_process_retention_policies, locals())
 
     def begin_process_retention_policies(
         self,
@@ -3411,16 +957,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/ProcessRetentionPolicies`` (operation
         ``ProcessRetentionPolicies``).
         """
-        return self._client.call_long_running(
-            _OP_PROCESS_RETENTION_POLICIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_process_retention_policies, locals())
+
+    _op_get_smtp_settings: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_smtp_settings"
+    )
 
     def get_smtp_settings(
         self,
@@ -3435,14 +976,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/GetSmtpSettings`` (operation ``GetSmtpSettings``).
         """
-        return self._client.call(
-            _OP_GET_SMTP_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_smtp_settings, locals())
+
+    _op_set_smtp_settings: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_smtp_settings"
+    )
 
     def set_smtp_settings(
         self,
@@ -3461,15 +999,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             settings: Settings object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_SMTP_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "settings": settings,
-            },
-        )
+        return self._client.call(self._op_set_smtp_settings, locals())
+
+    _op_test_smtp_settings: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "test_smtp_settings"
+    )
 
     def test_smtp_settings(
         self,
@@ -3484,14 +1018,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/TestSmtpSettings`` (operation ``TestSmtpSettings``).
         """
-        return self._client.call(
-            _OP_TEST_SMTP_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_test_smtp_settings, locals())
+
+    _op_maintain_file_system_databases: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "maintain_file_system_databases"
+    )
 
     @overload
     def maintain_file_system_databases(
@@ -3555,14 +1086,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         polling its status and calling ``status_callback`` on every update; otherwise it
         returns the task handle.
         """
-        task = self.begin_maintain_file_system_databases(
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_maintain_file_system_databases, locals())
 
     def begin_maintain_file_system_databases(
         self,
@@ -3582,16 +1106,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/MaintainFileSystemDatabases`` (operation
         ``MaintainFileSystemDatabases``).
         """
-        return self._client.call_long_running(
-            _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_maintain_file_system_databases, locals())
+
+    _op_refresh_all_store_statistics: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "refresh_all_store_statistics"
+    )
 
     @overload
     def refresh_all_store_statistics(
@@ -3655,14 +1174,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         polling its status and calling ``status_callback`` on every update; otherwise it
         returns the task handle.
         """
-        task = self.begin_refresh_all_store_statistics(
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_refresh_all_store_statistics, locals())
 
     def begin_refresh_all_store_statistics(
         self,
@@ -3682,16 +1194,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/RefreshAllStoreStatistics`` (operation
         ``RefreshAllStoreStatistics``).
         """
-        return self._client.call_long_running(
-            _OP_REFRESH_ALL_STORE_STATISTICS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_refresh_all_store_statistics, locals())
+
+    _op_retry_open_stores: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "retry_open_stores"
+    )
 
     def retry_open_stores(
         self,
@@ -3706,14 +1213,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/RetryOpenStores`` (operation ``RetryOpenStores``).
         """
-        return self._client.call(
-            _OP_RETRY_OPEN_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_retry_open_stores, locals())
+
+    _op_get_stores: ClassVar[_rt.OperationRef[list[models.Store]]] = _API.operation("get_stores")
 
     def get_stores(
         self,
@@ -3733,15 +1235,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             include_size: Also report the size of each store. (wire ``includeSize``,
                 required)
         """
-        return self._client.call(
-            _OP_GET_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "includeSize": include_size,
-            },
-        )
+        return self._client.call(self._op_get_stores, locals())
+
+    _op_create_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("create_store")
 
     def create_store(
         self,
@@ -3778,24 +1274,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             database_name: (wire ``databaseName``)
             requested_state: (wire ``requestedState``)
         """
-        return self._client.call(
-            _OP_CREATE_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "name": name,
-                "type": type,
-                "databasePath": database_path,
-                "contentPath": content_path,
-                "indexPath": index_path,
-                "serverName": server_name,
-                "userName": user_name,
-                "password": password,
-                "databaseName": database_name,
-                "requestedState": requested_state,
-            },
-        )
+        return self._client.call(self._op_create_store, locals())
+
+    _op_attach_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("attach_store")
 
     def attach_store(
         self,
@@ -3832,24 +1313,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             password: Password (never logged).
             requested_state: (wire ``requestedState``)
         """
-        return self._client.call(
-            _OP_ATTACH_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "name": name,
-                "type": type,
-                "databaseName": database_name,
-                "databasePath": database_path,
-                "contentPath": content_path,
-                "indexPath": index_path,
-                "serverName": server_name,
-                "userName": user_name,
-                "password": password,
-                "requestedState": requested_state,
-            },
-        )
+        return self._client.call(self._op_attach_store, locals())
+
+    _op_set_store_requested_state: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_store_requested_state"
+    )
 
     def set_store_requested_state(
         self,
@@ -3871,16 +1339,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             requested_state: (wire ``requestedState``, required)
         """
-        return self._client.call(
-            _OP_SET_STORE_REQUESTED_STATE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "requestedState": requested_state,
-            },
-        )
+        return self._client.call(self._op_set_store_requested_state, locals())
+
+    _op_rename_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("rename_store")
 
     def rename_store(
         self,
@@ -3901,16 +1362,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             name: (required)
         """
-        return self._client.call(
-            _OP_RENAME_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "name": name,
-            },
-        )
+        return self._client.call(self._op_rename_store, locals())
+
+    _op_detach_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("detach_store")
 
     def detach_store(
         self,
@@ -3929,15 +1383,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return self._client.call(
-            _OP_DETACH_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_detach_store, locals())
+
+    _op_compact_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("compact_store")
 
     @overload
     def compact_store(
@@ -4007,15 +1455,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        task = self.begin_compact_store(
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_compact_store, locals())
 
     def begin_compact_store(
         self,
@@ -4038,17 +1478,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return self._client.call_long_running(
-            _OP_COMPACT_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_compact_store, locals())
+
+    _op_merge_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("merge_store")
 
     @overload
     def merge_store(
@@ -4123,16 +1555,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             source_id: (wire ``sourceId``, required)
         """
-        task = self.begin_merge_store(
-            id=id,
-            source_id=source_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_merge_store, locals())
 
     def begin_merge_store(
         self,
@@ -4157,18 +1580,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             source_id: (wire ``sourceId``, required)
         """
-        return self._client.call_long_running(
-            _OP_MERGE_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "sourceId": source_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_merge_store, locals())
+
+    _op_recover_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("recover_store")
 
     @overload
     def recover_store(
@@ -4248,17 +1662,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
             encryption_key: (wire ``encryptionKey``)
             recover_deleted_messages: (wire ``recoverDeletedMessages``)
         """
-        task = self.begin_recover_store(
-            id=id,
-            encryption_key=encryption_key,
-            recover_deleted_messages=recover_deleted_messages,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_recover_store, locals())
 
     def begin_recover_store(
         self,
@@ -4285,19 +1689,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             encryption_key: (wire ``encryptionKey``)
             recover_deleted_messages: (wire ``recoverDeletedMessages``)
         """
-        return self._client.call_long_running(
-            _OP_RECOVER_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "encryptionKey": encryption_key,
-                "recoverDeletedMessages": recover_deleted_messages,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_recover_store, locals())
+
+    _op_recreate_recovery_records: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "recreate_recovery_records"
+    )
 
     @overload
     def recreate_recovery_records(
@@ -4368,15 +1764,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        task = self.begin_recreate_recovery_records(
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_recreate_recovery_records, locals())
 
     def begin_recreate_recovery_records(
         self,
@@ -4400,17 +1788,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return self._client.call_long_running(
-            _OP_RECREATE_RECOVERY_RECORDS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_recreate_recovery_records, locals())
+
+    _op_repair_store_database: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "repair_store_database"
+    )
 
     @overload
     def repair_store_database(
@@ -4480,15 +1862,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        task = self.begin_repair_store_database(
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_repair_store_database, locals())
 
     def begin_repair_store_database(
         self,
@@ -4511,17 +1885,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return self._client.call_long_running(
-            _OP_REPAIR_STORE_DATABASE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_repair_store_database, locals())
+
+    _op_unlock_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("unlock_store")
 
     def unlock_store(
         self,
@@ -4542,16 +1908,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             passphrase: (required)
         """
-        return self._client.call(
-            _OP_UNLOCK_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "passphrase": passphrase,
-            },
-        )
+        return self._client.call(self._op_unlock_store, locals())
+
+    _op_upgrade_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("upgrade_store")
 
     @overload
     def upgrade_store(
@@ -4621,15 +1980,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        task = self.begin_upgrade_store(
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_upgrade_store, locals())
 
     def begin_upgrade_store(
         self,
@@ -4652,17 +2003,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return self._client.call_long_running(
-            _OP_UPGRADE_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_upgrade_store, locals())
+
+    _op_upgrade_stores: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("upgrade_stores")
 
     @overload
     def upgrade_stores(
@@ -4725,14 +2068,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         this call's) it blocks until the task ends, polling its status and calling
         ``status_callback`` on every update; otherwise it returns the task handle.
         """
-        task = self.begin_upgrade_stores(
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_upgrade_stores, locals())
 
     def begin_upgrade_stores(
         self,
@@ -4751,16 +2087,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/UpgradeStores`` (operation ``UpgradeStores``).
         """
-        return self._client.call_long_running(
-            _OP_UPGRADE_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_upgrade_stores, locals())
+
+    _op_verify_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("verify_store")
 
     @overload
     def verify_store(
@@ -4836,16 +2165,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        task = self.begin_verify_store(
-            id=id,
-            include_indexes=include_indexes,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_verify_store, locals())
 
     def begin_verify_store(
         self,
@@ -4871,18 +2191,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        return self._client.call_long_running(
-            _OP_VERIFY_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "includeIndexes": include_indexes,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_verify_store, locals())
+
+    _op_verify_stores: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("verify_stores")
 
     @overload
     def verify_stores(
@@ -4953,15 +2264,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        task = self.begin_verify_stores(
-            include_indexes=include_indexes,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_verify_stores, locals())
 
     def begin_verify_stores(
         self,
@@ -4985,17 +2288,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        return self._client.call_long_running(
-            _OP_VERIFY_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "includeIndexes": include_indexes,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_verify_stores, locals())
+
+    _op_get_store_auto_create_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_store_auto_create_configuration"
+    )
 
     def get_store_auto_create_configuration(
         self,
@@ -5011,14 +2308,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/GetStoreAutoCreateConfiguration`` (operation
         ``GetStoreAutoCreateConfiguration``).
         """
-        return self._client.call(
-            _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_store_auto_create_configuration, locals())
+
+    _op_set_store_auto_create_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_store_auto_create_configuration"
+    )
 
     def set_store_auto_create_configuration(
         self,
@@ -5038,15 +2332,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_store_auto_create_configuration, locals())
+
+    _op_select_all_store_indexes_for_rebuild: ClassVar[_rt.OperationRef[JsonValue]] = (
+        _API.operation("select_all_store_indexes_for_rebuild")
+    )
 
     def select_all_store_indexes_for_rebuild(
         self,
@@ -5062,14 +2352,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/SelectAllStoreIndexesForRebuild`` (operation
         ``SelectAllStoreIndexesForRebuild``).
         """
-        return self._client.call(
-            _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_select_all_store_indexes_for_rebuild, locals())
+
+    _op_rebuild_selected_store_indexes: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "rebuild_selected_store_indexes"
+    )
 
     @overload
     def rebuild_selected_store_indexes(
@@ -5133,14 +2420,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         polling its status and calling ``status_callback`` on every update; otherwise it
         returns the task handle.
         """
-        task = self.begin_rebuild_selected_store_indexes(
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_rebuild_selected_store_indexes, locals())
 
     def begin_rebuild_selected_store_indexes(
         self,
@@ -5160,16 +2440,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/RebuildSelectedStoreIndexes`` (operation
         ``RebuildSelectedStoreIndexes``).
         """
-        return self._client.call_long_running(
-            _OP_REBUILD_SELECTED_STORE_INDEXES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_rebuild_selected_store_indexes, locals())
+
+    _op_get_jobs: ClassVar[_rt.OperationRef[list[models.Job]]] = _API.operation("get_jobs")
 
     def get_jobs(
         self,
@@ -5184,14 +2457,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/GetJobs`` (operation ``GetJobs``).
         """
-        return self._client.call(
-            _OP_GET_JOBS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_jobs, locals())
+
+    _op_get_job_results: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("get_job_results")
 
     def get_job_results(
         self,
@@ -5216,18 +2484,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             time_zone_id: (wire ``timeZoneId``, required)
             job_id: (wire ``jobId``)
         """
-        return self._client.call(
-            _OP_GET_JOB_RESULTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "fromIncluding": from_including,
-                "toExcluding": to_excluding,
-                "timeZoneId": time_zone_id,
-                "jobId": job_id,
-            },
-        )
+        return self._client.call(self._op_get_job_results, locals())
+
+    _op_create_job: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("create_job")
 
     def create_job(
         self,
@@ -5262,23 +2521,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             day_of_week: (wire ``dayOfWeek``)
             day_of_month: (wire ``dayOfMonth``)
         """
-        return self._client.call(
-            _OP_CREATE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "name": name,
-                "action": action,
-                "owner": owner,
-                "timeZoneId": time_zone_id,
-                "date": date,
-                "interval": interval,
-                "time": time,
-                "dayOfWeek": day_of_week,
-                "dayOfMonth": day_of_month,
-            },
-        )
+        return self._client.call(self._op_create_job, locals())
+
+    _op_rename_job: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("rename_job")
 
     def rename_job(
         self,
@@ -5299,16 +2544,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             name: (required)
         """
-        return self._client.call(
-            _OP_RENAME_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "name": name,
-            },
-        )
+        return self._client.call(self._op_rename_job, locals())
+
+    _op_set_job_enabled: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("set_job_enabled")
 
     def set_job_enabled(
         self,
@@ -5329,16 +2567,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             enabled: (required)
         """
-        return self._client.call(
-            _OP_SET_JOB_ENABLED,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "enabled": enabled,
-            },
-        )
+        return self._client.call(self._op_set_job_enabled, locals())
+
+    _op_set_job_schedule: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("set_job_schedule")
 
     def set_job_schedule(
         self,
@@ -5369,21 +2600,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             day_of_week: (wire ``dayOfWeek``)
             day_of_month: (wire ``dayOfMonth``)
         """
-        return self._client.call(
-            _OP_SET_JOB_SCHEDULE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "timeZoneId": time_zone_id,
-                "date": date,
-                "interval": interval,
-                "time": time,
-                "dayOfWeek": day_of_week,
-                "dayOfMonth": day_of_month,
-            },
-        )
+        return self._client.call(self._op_set_job_schedule, locals())
+
+    _op_delete_job: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("delete_job")
 
     def delete_job(
         self,
@@ -5402,15 +2621,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return self._client.call(
-            _OP_DELETE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_delete_job, locals())
+
+    _op_run_job_async: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("run_job_async")
 
     @overload
     def run_job_async(
@@ -5480,15 +2693,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        task = self.begin_run_job_async(
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_run_job_async, locals())
 
     def begin_run_job_async(
         self,
@@ -5511,17 +2716,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return self._client.call_long_running(
-            _OP_RUN_JOB_ASYNC,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_run_job_async, locals())
+
+    _op_cancel_job_async: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("cancel_job_async")
 
     def cancel_job_async(
         self,
@@ -5540,15 +2737,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return self._client.call(
-            _OP_CANCEL_JOB_ASYNC,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_cancel_job_async, locals())
+
+    _op_get_profiles: ClassVar[_rt.OperationRef[list[models.Profile]]] = _API.operation(
+        "get_profiles"
+    )
 
     def get_profiles(
         self,
@@ -5567,15 +2760,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             raw: Return properties as stored, without interpretation. (required)
         """
-        return self._client.call(
-            _OP_GET_PROFILES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "raw": raw,
-            },
-        )
+        return self._client.call(self._op_get_profiles, locals())
+
+    _op_get_worker_results: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_worker_results"
+    )
 
     def get_worker_results(
         self,
@@ -5602,19 +2791,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             profile_id: (wire ``profileID``)
             user_name: Login name of the user. (wire ``userName``)
         """
-        return self._client.call(
-            _OP_GET_WORKER_RESULTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "fromIncluding": from_including,
-                "toExcluding": to_excluding,
-                "timeZoneID": time_zone_id,
-                "profileID": profile_id,
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_get_worker_results, locals())
+
+    _op_get_worker_result_report: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_worker_result_report"
+    )
 
     def get_worker_result_report(
         self,
@@ -5634,15 +2815,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return self._client.call(
-            _OP_GET_WORKER_RESULT_REPORT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_get_worker_result_report, locals())
+
+    _op_create_profile: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("create_profile")
 
     def create_profile(
         self,
@@ -5663,16 +2838,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        return self._client.call(
-            _OP_CREATE_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "properties": properties,
-                "raw": raw,
-            },
-        )
+        return self._client.call(self._op_create_profile, locals())
+
+    _op_run_profile: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("run_profile")
 
     @overload
     def run_profile(
@@ -5742,15 +2910,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        task = self.begin_run_profile(
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_run_profile, locals())
 
     def begin_run_profile(
         self,
@@ -5773,17 +2933,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return self._client.call_long_running(
-            _OP_RUN_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_run_profile, locals())
+
+    _op_run_temporary_profile: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "run_temporary_profile"
+    )
 
     @overload
     def run_temporary_profile(
@@ -5858,16 +3012,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        task = self.begin_run_temporary_profile(
-            properties=properties,
-            raw=raw,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_run_temporary_profile, locals())
 
     def begin_run_temporary_profile(
         self,
@@ -5892,18 +3037,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        return self._client.call_long_running(
-            _OP_RUN_TEMPORARY_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "properties": properties,
-                "raw": raw,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_run_temporary_profile, locals())
+
+    _op_delete_profile: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("delete_profile")
 
     def delete_profile(
         self,
@@ -5922,15 +3058,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier. (required)
         """
-        return self._client.call(
-            _OP_DELETE_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_delete_profile, locals())
+
+    _op_set_profile_server_side_execution: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_profile_server_side_execution"
+    )
 
     def set_profile_server_side_execution(
         self,
@@ -5956,18 +3088,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             automatic_pause_between_executions: (wire ``automaticPauseBetweenExecutions``)
             automatic_maintenance_windows: (wire ``automaticMaintenanceWindows``)
         """
-        return self._client.call(
-            _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "automatic": automatic,
-                "automaticPauseBetweenExecutions": automatic_pause_between_executions,
-                "automaticMaintenanceWindows": automatic_maintenance_windows,
-            },
-        )
+        return self._client.call(self._op_set_profile_server_side_execution, locals())
+
+    _op_get_folder_statistics: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_folder_statistics"
+    )
 
     def get_folder_statistics(
         self,
@@ -5982,14 +3107,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/GetFolderStatistics`` (operation ``GetFolderStatistics``).
         """
-        return self._client.call(
-            _OP_GET_FOLDER_STATISTICS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_folder_statistics, locals())
+
+    _op_get_child_folders: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_child_folders"
+    )
 
     def get_child_folders(
         self,
@@ -6010,16 +3132,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             folder:
             max_levels: (wire ``maxLevels``)
         """
-        return self._client.call(
-            _OP_GET_CHILD_FOLDERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "folder": folder,
-                "maxLevels": max_levels,
-            },
-        )
+        return self._client.call(self._op_get_child_folders, locals())
+
+    _op_move_folder: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("move_folder")
 
     def move_folder(
         self,
@@ -6040,16 +3155,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             from_folder: (wire ``fromFolder``, required)
             to_folder: (wire ``toFolder``, required)
         """
-        return self._client.call(
-            _OP_MOVE_FOLDER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "fromFolder": from_folder,
-                "toFolder": to_folder,
-            },
-        )
+        return self._client.call(self._op_move_folder, locals())
+
+    _op_delete_empty_folders: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "delete_empty_folders"
+    )
 
     def delete_empty_folders(
         self,
@@ -6068,15 +3178,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             folder:
         """
-        return self._client.call(
-            _OP_DELETE_EMPTY_FOLDERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "folder": folder,
-            },
-        )
+        return self._client.call(self._op_delete_empty_folders, locals())
+
+    _op_send_status_report: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "send_status_report"
+    )
 
     def send_status_report(
         self,
@@ -6099,17 +3205,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             time_zone_id: (wire ``timeZoneId``, required)
             recipients: (required)
         """
-        return self._client.call(
-            _OP_SEND_STATUS_REPORT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "timespan": timespan,
-                "timeZoneId": time_zone_id,
-                "recipients": recipients,
-            },
-        )
+        return self._client.call(self._op_send_status_report, locals())
+
+    _op_get_time_zones: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("get_time_zones")
 
     def get_time_zones(
         self,
@@ -6124,14 +3222,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/GetTimeZones`` (operation ``GetTimeZones``).
         """
-        return self._client.call(
-            _OP_GET_TIME_ZONES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_time_zones, locals())
+
+    _op_create_backup: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("create_backup")
 
     @overload
     def create_backup(
@@ -6206,16 +3299,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
             path: (required)
             exclude_search_indexes: (wire ``excludeSearchIndexes``, required)
         """
-        task = self.begin_create_backup(
-            path=path,
-            exclude_search_indexes=exclude_search_indexes,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_create_backup, locals())
 
     def begin_create_backup(
         self,
@@ -6240,18 +3324,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             path: (required)
             exclude_search_indexes: (wire ``excludeSearchIndexes``, required)
         """
-        return self._client.call_long_running(
-            _OP_CREATE_BACKUP,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "path": path,
-                "excludeSearchIndexes": exclude_search_indexes,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_create_backup, locals())
+
+    _op_compact_master_database: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "compact_master_database"
+    )
 
     @overload
     def compact_master_database(
@@ -6315,14 +3392,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
         polling its status and calling ``status_callback`` on every update; otherwise it
         returns the task handle.
         """
-        task = self.begin_compact_master_database(
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_compact_master_database, locals())
 
     def begin_compact_master_database(
         self,
@@ -6342,16 +3412,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/CompactMasterDatabase`` (operation
         ``CompactMasterDatabase``).
         """
-        return self._client.call_long_running(
-            _OP_COMPACT_MASTER_DATABASE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_compact_master_database, locals())
+
+    _op_renew_master_key: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("renew_master_key")
 
     def renew_master_key(
         self,
@@ -6366,14 +3429,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/RenewMasterKey`` (operation ``RenewMasterKey``).
         """
-        return self._client.call(
-            _OP_RENEW_MASTER_KEY,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_renew_master_key, locals())
+
+    _op_set_store_properties: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_store_properties"
+    )
 
     def set_store_properties(
         self,
@@ -6408,23 +3468,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``)
             password: Password (never logged).
         """
-        return self._client.call(
-            _OP_SET_STORE_PROPERTIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "type": type,
-                "databaseName": database_name,
-                "databasePath": database_path,
-                "contentPath": content_path,
-                "indexPath": index_path,
-                "serverName": server_name,
-                "userName": user_name,
-                "password": password,
-            },
-        )
+        return self._client.call(self._op_set_store_properties, locals())
+
+    _op_get_store_indexes: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_store_indexes"
+    )
 
     def get_store_indexes(
         self,
@@ -6443,15 +3491,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             id: Numeric identifier.
         """
-        return self._client.call(
-            _OP_GET_STORE_INDEXES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_get_store_indexes, locals())
+
+    _op_rebuild_store_index: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "rebuild_store_index"
+    )
 
     @overload
     def rebuild_store_index(
@@ -6526,16 +3570,7 @@ class MailStoreServerClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             folder: (required)
         """
-        task = self.begin_rebuild_store_index(
-            id=id,
-            folder=folder,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_rebuild_store_index, locals())
 
     def begin_rebuild_store_index(
         self,
@@ -6560,18 +3595,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             folder: (required)
         """
-        return self._client.call_long_running(
-            _OP_REBUILD_STORE_INDEX,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "folder": folder,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_rebuild_store_index, locals())
+
+    _op_get_messages: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("get_messages")
 
     def get_messages(
         self,
@@ -6590,15 +3616,9 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             folder: (required)
         """
-        return self._client.call(
-            _OP_GET_MESSAGES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "folder": folder,
-            },
-        )
+        return self._client.call(self._op_get_messages, locals())
+
+    _op_delete_message: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("delete_message")
 
     def delete_message(
         self,
@@ -6619,16 +3639,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             reason: (required)
         """
-        return self._client.call(
-            _OP_DELETE_MESSAGE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "reason": reason,
-            },
-        )
+        return self._client.call(self._op_delete_message, locals())
+
+    _op_get_server_info: ClassVar[_rt.OperationRef[models.ServerInfo]] = _API.operation(
+        "get_server_info"
+    )
 
     def get_server_info(
         self,
@@ -6643,14 +3658,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/GetServerInfo`` (operation ``GetServerInfo``).
         """
-        return self._client.call(
-            _OP_GET_SERVER_INFO,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_server_info, locals())
+
+    _op_get_service_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_service_configuration"
+    )
 
     def get_service_configuration(
         self,
@@ -6666,14 +3678,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/GetServiceConfiguration`` (operation
         ``GetServiceConfiguration``).
         """
-        return self._client.call(
-            _OP_GET_SERVICE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_service_configuration, locals())
+
+    _op_set_service_certificate: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_service_certificate"
+    )
 
     def set_service_certificate(
         self,
@@ -6693,15 +3702,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Args:
             thumbprint: (required)
         """
-        return self._client.call(
-            _OP_SET_SERVICE_CERTIFICATE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "thumbprint": thumbprint,
-            },
-        )
+        return self._client.call(self._op_set_service_certificate, locals())
+
+    _op_get_active_sessions: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_active_sessions"
+    )
 
     def get_active_sessions(
         self,
@@ -6716,14 +3721,11 @@ class MailStoreServerClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/GetActiveSessions`` (operation ``GetActiveSessions``).
         """
-        return self._client.call(
-            _OP_GET_ACTIVE_SESSIONS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_active_sessions, locals())
+
+    _op_get_license_information: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_license_information"
+    )
 
     def get_license_information(
         self,
@@ -6739,11 +3741,4 @@ class MailStoreServerClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/GetLicenseInformation`` (operation
         ``GetLicenseInformation``).
         """
-        return self._client.call(
-            _OP_GET_LICENSE_INFORMATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_license_information, locals())

@@ -3,9 +3,8 @@
 """MailStore Service Provider Edition Management API async client: the methods of
 ``MailStoreSpeClient`` as coroutines, on httpx.
 
-The same operations, parameters, results and errors as the sync client; the operation
-descriptors are the sync module's, every decision the shared runtime's
-(``generated._runtime``).
+The same operations, parameters, results and errors as the sync client; the operations are
+the sync client's, every decision the shared runtime's (``generated._runtime``).
 """
 
 from __future__ import annotations
@@ -16,134 +15,7 @@ from .. import _runtime as _rt
 from .._runtime import JsonValue
 from .._runtime import aio as _aio
 from . import models
-from .client import (
-    _API,
-    _OP_ATTACH_STORE,
-    _OP_CAN_RUN_ARCHIVE_PROFILES,
-    _OP_CANCEL_ASYNC,
-    _OP_CANCEL_JOB_ASYNC,
-    _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
-    _OP_COMPACT_STORE,
-    _OP_CREATE_CLIENT_ACCESS_SERVER,
-    _OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN,
-    _OP_CREATE_DIRECTORY_ON_INSTANCE_HOST,
-    _OP_CREATE_INSTANCE,
-    _OP_CREATE_INSTANCE_HOST,
-    _OP_CREATE_JOB,
-    _OP_CREATE_LICENSE_REQUEST,
-    _OP_CREATE_PROFILE,
-    _OP_CREATE_STORE,
-    _OP_CREATE_SYSTEM_ADMINISTRATOR,
-    _OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD,
-    _OP_CREATE_USER,
-    _OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA,
-    _OP_DELETE_APP_PASSWORDS,
-    _OP_DELETE_CLIENT_ACCESS_SERVER,
-    _OP_DELETE_EMPTY_FOLDERS,
-    _OP_DELETE_INSTANCE_HOST,
-    _OP_DELETE_INSTANCES,
-    _OP_DELETE_JOB,
-    _OP_DELETE_PROFILE,
-    _OP_DELETE_SYSTEM_ADMINISTRATOR,
-    _OP_DELETE_USER,
-    _OP_DETACH_STORE,
-    _OP_DISABLE_MFA,
-    _OP_FREEZE_INSTANCES,
-    _OP_GET_ARCHIVE_ADMIN_ENABLED,
-    _OP_GET_CHILD_FOLDERS,
-    _OP_GET_CLIENT_ACCESS_SERVERS,
-    _OP_GET_COMPLIANCE_CONFIGURATION,
-    _OP_GET_CREDENTIALS,
-    _OP_GET_DIRECTORIES_ON_INSTANCE_HOST,
-    _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
-    _OP_GET_ENVIRONMENT_INFO,
-    _OP_GET_FOLDER_STATISTICS,
-    _OP_GET_INDEX_CONFIGURATION,
-    _OP_GET_INSTANCE_CONFIGURATION,
-    _OP_GET_INSTANCE_HOSTS,
-    _OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS,
-    _OP_GET_INSTANCE_STATISTICS,
-    _OP_GET_INSTANCES,
-    _OP_GET_JOB_RESULTS,
-    _OP_GET_JOBS,
-    _OP_GET_METADATA,
-    _OP_GET_PROFILES,
-    _OP_GET_RETENTION_POLICIES,
-    _OP_GET_SERVICE_STATUS,
-    _OP_GET_SMTP_SETTINGS,
-    _OP_GET_STATUS,
-    _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
-    _OP_GET_STORES,
-    _OP_GET_SYSTEM_ADMINISTRATORS,
-    _OP_GET_SYSTEM_SMTP_CONFIGURATION,
-    _OP_GET_TIME_ZONES,
-    _OP_GET_USER_INFO,
-    _OP_GET_USERS,
-    _OP_GET_WORKER_RESULT_REPORT,
-    _OP_GET_WORKER_RESULTS,
-    _OP_INITIALIZE_MFA,
-    _OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA,
-    _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
-    _OP_MERGE_STORE,
-    _OP_MOVE_FOLDER,
-    _OP_PAIR_WITH_MANAGEMENT_SERVER,
-    _OP_PING,
-    _OP_PROCESS_RETENTION_POLICIES,
-    _OP_REBUILD_SELECTED_STORE_INDEXES,
-    _OP_RECOVER_STORE,
-    _OP_RECREATE_RECOVERY_RECORDS,
-    _OP_REFRESH_ALL_STORE_STATISTICS,
-    _OP_RELOAD_BRANDING,
-    _OP_RENAME_JOB,
-    _OP_RENAME_STORE,
-    _OP_RENAME_USER,
-    _OP_REPAIR_STORE_DATABASE,
-    _OP_RESTART_INSTANCES,
-    _OP_RETRY_OPEN_STORES,
-    _OP_RUN_JOB_ASYNC,
-    _OP_RUN_PROFILE,
-    _OP_RUN_TEMPORARY_PROFILE,
-    _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
-    _OP_SEND_STATUS_REPORT,
-    _OP_SET_ARCHIVE_ADMIN_ENABLED,
-    _OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION,
-    _OP_SET_COMPLIANCE_CONFIGURATION,
-    _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
-    _OP_SET_INDEX_CONFIGURATION,
-    _OP_SET_INSTANCE_CONFIGURATION,
-    _OP_SET_INSTANCE_HOST_CONFIGURATION,
-    _OP_SET_JOB_ENABLED,
-    _OP_SET_JOB_SCHEDULE,
-    _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
-    _OP_SET_RETENTION_POLICIES,
-    _OP_SET_SMTP_SETTINGS,
-    _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
-    _OP_SET_STORE_PATH,
-    _OP_SET_STORE_REQUESTED_STATE,
-    _OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION,
-    _OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD,
-    _OP_SET_SYSTEM_SMTP_CONFIGURATION,
-    _OP_SET_USER_AUTHENTICATION,
-    _OP_SET_USER_DISTINGUISHED_NAME,
-    _OP_SET_USER_EMAIL_ADDRESSES,
-    _OP_SET_USER_FULL_NAME,
-    _OP_SET_USER_LOGIN_PRIVILEGES,
-    _OP_SET_USER_PASSWORD,
-    _OP_SET_USER_POP3_USER_NAMES,
-    _OP_SET_USER_PRIVILEGES,
-    _OP_SET_USER_PRIVILEGES_ON_FOLDER,
-    _OP_START_INSTANCES,
-    _OP_STOP_INSTANCES,
-    _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
-    _OP_TEST_SMTP_SETTINGS,
-    _OP_TEST_SYSTEM_SMTP_CONFIGURATION,
-    _OP_THAW_INSTANCES,
-    _OP_UNLOCK_STORE,
-    _OP_UPGRADE_STORE,
-    _OP_UPGRADE_STORES,
-    _OP_VERIFY_STORE,
-    _OP_VERIFY_STORES,
-)
+from .client import _API, MailStoreSpeClient
 
 if TYPE_CHECKING:
     import httpx
@@ -175,7 +47,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         instance_id: Instance used by instance-scoped functions when a call names none.
     """
 
-    _api = _API
+    _api_data = _API
 
     def __init__(
         self,
@@ -210,6 +82,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         self.host = host
         self.port = port
         self.instance_id = instance_id
+        api = _API.description
         url = base_url or _rt.expand_url(
             "https://{host}:{port}",
             {
@@ -218,7 +91,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             },
         )
         self._client = _aio.AsyncClient(
-            _API,
+            api,
             package=__package__,
             base_url=url,
             credentials=(username, password),
@@ -267,17 +140,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             milliseconds_timeout: How long the server may hold the request waiting for a new
                 status. (wire ``millisecondsTimeout``, required)
         """
-        return await self._client.call(
-            _OP_GET_STATUS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "token": token,
-                "lastKnownStatusVersion": last_known_status_version,
-                "millisecondsTimeout": milliseconds_timeout,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_status, locals())
 
     async def get_metadata(
         self,
@@ -293,14 +156,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/get-metadata`` (operation ``get-metadata``).
         """
-        return await self._client.call(
-            _OP_GET_METADATA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_metadata, locals())
 
     async def cancel_async(
         self,
@@ -320,15 +176,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Args:
             token: Token of the task (from the answer that started it). (required)
         """
-        return await self._client.call(
-            _OP_CANCEL_ASYNC,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "token": token,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_cancel_async, locals())
 
     async def get_users(
         self,
@@ -348,15 +196,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call(
-            _OP_GET_USERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_users, locals())
 
     async def get_user_info(
         self,
@@ -378,16 +218,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return await self._client.call(
-            _OP_GET_USER_INFO,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_user_info, locals())
 
     async def create_user(
         self,
@@ -421,22 +252,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             password: Password (never logged).
             login_privileges: (wire ``loginPrivileges``)
         """
-        return await self._client.call(
-            _OP_CREATE_USER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "privileges": privileges,
-                "fullName": full_name,
-                "distinguishedName": distinguished_name,
-                "authentication": authentication,
-                "password": password,
-                "loginPrivileges": login_privileges,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_create_user, locals())
 
     async def set_user_authentication(
         self,
@@ -461,17 +277,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             authentication: (required)
         """
-        return await self._client.call(
-            _OP_SET_USER_AUTHENTICATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "authentication": authentication,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_user_authentication, locals())
 
     async def set_user_distinguished_name(
         self,
@@ -496,17 +302,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             distinguished_name: (wire ``distinguishedName``)
         """
-        return await self._client.call(
-            _OP_SET_USER_DISTINGUISHED_NAME,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "distinguishedName": distinguished_name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_user_distinguished_name, locals())
 
     async def set_user_email_addresses(
         self,
@@ -531,17 +327,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             email_addresses: E-mail addresses of the user. (wire ``emailAddresses``)
         """
-        return await self._client.call(
-            _OP_SET_USER_EMAIL_ADDRESSES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "emailAddresses": email_addresses,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_user_email_addresses, locals())
 
     async def set_user_full_name(
         self,
@@ -565,17 +351,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             full_name: (wire ``fullName``)
         """
-        return await self._client.call(
-            _OP_SET_USER_FULL_NAME,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "fullName": full_name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_user_full_name, locals())
 
     async def set_user_login_privileges(
         self,
@@ -600,17 +376,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             login_privileges: (wire ``loginPrivileges``, required)
         """
-        return await self._client.call(
-            _OP_SET_USER_LOGIN_PRIVILEGES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "loginPrivileges": login_privileges,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_user_login_privileges, locals())
 
     async def set_user_password(
         self,
@@ -634,17 +400,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             password: Password (never logged). (required)
         """
-        return await self._client.call(
-            _OP_SET_USER_PASSWORD,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "password": password,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_user_password, locals())
 
     async def initialize_mfa(
         self,
@@ -666,16 +422,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return await self._client.call(
-            _OP_INITIALIZE_MFA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_initialize_mfa, locals())
 
     async def disable_mfa(
         self,
@@ -697,16 +444,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return await self._client.call(
-            _OP_DISABLE_MFA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_disable_mfa, locals())
 
     async def delete_app_passwords(
         self,
@@ -728,16 +466,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return await self._client.call(
-            _OP_DELETE_APP_PASSWORDS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_delete_app_passwords, locals())
 
     async def set_user_pop3_user_names(
         self,
@@ -762,17 +491,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             pop3_user_names: (wire ``pop3UserNames``)
         """
-        return await self._client.call(
-            _OP_SET_USER_POP3_USER_NAMES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "pop3UserNames": pop3_user_names,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_user_pop3_user_names, locals())
 
     async def set_user_privileges(
         self,
@@ -796,17 +515,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             privileges: Privileges, e.g. ``admin``, ``login``. (required)
         """
-        return await self._client.call(
-            _OP_SET_USER_PRIVILEGES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "privileges": privileges,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_user_privileges, locals())
 
     async def rename_user(
         self,
@@ -830,17 +539,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             old_user_name: (wire ``oldUserName``, required)
             new_user_name: (wire ``newUserName``, required)
         """
-        return await self._client.call(
-            _OP_RENAME_USER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "oldUserName": old_user_name,
-                "newUserName": new_user_name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_rename_user, locals())
 
     async def delete_user(
         self,
@@ -862,16 +561,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return await self._client.call(
-            _OP_DELETE_USER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_delete_user, locals())
 
     async def set_user_privileges_on_folder(
         self,
@@ -899,16 +589,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             privileges: Privileges, e.g. ``admin``, ``login``. (required)
         """
         return await self._client.call(
-            _OP_SET_USER_PRIVILEGES_ON_FOLDER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "folder": folder,
-                "privileges": privileges,
-            },
+            MailStoreSpeClient._op_set_user_privileges_on_folder, locals()
         )
 
     async def clear_user_privileges_on_folders(
@@ -933,14 +614,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
         """
         return await self._client.call(
-            _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-            },
+            MailStoreSpeClient._op_clear_user_privileges_on_folders, locals()
         )
 
     async def get_directory_services_configuration(
@@ -963,13 +637,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
         """
         return await self._client.call(
-            _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
+            MailStoreSpeClient._op_get_directory_services_configuration, locals()
         )
 
     async def set_directory_services_configuration(
@@ -994,14 +662,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             config: Configuration object (sent as JSON text). (required)
         """
         return await self._client.call(
-            _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "config": config,
-            },
+            MailStoreSpeClient._op_set_directory_services_configuration, locals()
         )
 
     @overload
@@ -1079,16 +740,9 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             dry_run: Only report what would change. (wire ``dryRun``, required)
         """
-        task = await self.begin_sync_users_with_directory_services(
-            instance_id=instance_id,
-            dry_run=dry_run,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreSpeClient._op_sync_users_with_directory_services, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_sync_users_with_directory_services(
         self,
@@ -1115,17 +769,8 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             dry_run: Only report what would change. (wire ``dryRun``, required)
         """
-        return await self._client.call_long_running(
-            _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "dryRun": dry_run,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
+        return await self._client.begin(
+            MailStoreSpeClient._op_sync_users_with_directory_services, locals()
         )
 
     async def get_credentials(
@@ -1146,15 +791,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call(
-            _OP_GET_CREDENTIALS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_credentials, locals())
 
     async def get_compliance_configuration(
         self,
@@ -1176,13 +813,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
         """
         return await self._client.call(
-            _OP_GET_COMPLIANCE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
+            MailStoreSpeClient._op_get_compliance_configuration, locals()
         )
 
     async def set_compliance_configuration(
@@ -1207,14 +838,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             config: Configuration object (sent as JSON text). (required)
         """
         return await self._client.call(
-            _OP_SET_COMPLIANCE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "config": config,
-            },
+            MailStoreSpeClient._op_set_compliance_configuration, locals()
         )
 
     async def get_retention_policies(
@@ -1236,15 +860,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call(
-            _OP_GET_RETENTION_POLICIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_retention_policies, locals())
 
     async def set_retention_policies(
         self,
@@ -1267,16 +883,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             config: Configuration object (sent as JSON text). (required)
         """
-        return await self._client.call(
-            _OP_SET_RETENTION_POLICIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "config": config,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_retention_policies, locals())
 
     @overload
     async def process_retention_policies(
@@ -1348,15 +955,9 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        task = await self.begin_process_retention_policies(
-            instance_id=instance_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreSpeClient._op_process_retention_policies, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_process_retention_policies(
         self,
@@ -1381,17 +982,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call_long_running(
-            _OP_PROCESS_RETENTION_POLICIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_process_retention_policies, locals())
 
     async def get_smtp_settings(
         self,
@@ -1411,15 +1002,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call(
-            _OP_GET_SMTP_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_smtp_settings, locals())
 
     async def set_smtp_settings(
         self,
@@ -1441,16 +1024,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             settings: Settings object (sent as JSON text). (required)
         """
-        return await self._client.call(
-            _OP_SET_SMTP_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "settings": settings,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_smtp_settings, locals())
 
     async def test_smtp_settings(
         self,
@@ -1470,15 +1044,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call(
-            _OP_TEST_SMTP_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_test_smtp_settings, locals())
 
     @overload
     async def maintain_file_system_databases(
@@ -1550,15 +1116,9 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        task = await self.begin_maintain_file_system_databases(
-            instance_id=instance_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreSpeClient._op_maintain_file_system_databases, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_maintain_file_system_databases(
         self,
@@ -1583,16 +1143,8 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call_long_running(
-            _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
+        return await self._client.begin(
+            MailStoreSpeClient._op_maintain_file_system_databases, locals()
         )
 
     @overload
@@ -1665,15 +1217,9 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        task = await self.begin_refresh_all_store_statistics(
-            instance_id=instance_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreSpeClient._op_refresh_all_store_statistics, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_refresh_all_store_statistics(
         self,
@@ -1698,16 +1244,8 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call_long_running(
-            _OP_REFRESH_ALL_STORE_STATISTICS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
+        return await self._client.begin(
+            MailStoreSpeClient._op_refresh_all_store_statistics, locals()
         )
 
     async def retry_open_stores(
@@ -1728,15 +1266,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call(
-            _OP_RETRY_OPEN_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_retry_open_stores, locals())
 
     async def get_stores(
         self,
@@ -1759,16 +1289,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             include_size: Also report the size of each store. (wire ``includeSize``,
                 required)
         """
-        return await self._client.call(
-            _OP_GET_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "includeSize": include_size,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_stores, locals())
 
     async def create_store(
         self,
@@ -1808,25 +1329,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             database_name: (wire ``databaseName``)
             requested_state: (wire ``requestedState``)
         """
-        return await self._client.call(
-            _OP_CREATE_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "name": name,
-                "type": type,
-                "databasePath": database_path,
-                "contentPath": content_path,
-                "indexPath": index_path,
-                "serverName": server_name,
-                "userName": user_name,
-                "password": password,
-                "databaseName": database_name,
-                "requestedState": requested_state,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_create_store, locals())
 
     async def attach_store(
         self,
@@ -1866,25 +1369,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             password: Password (never logged).
             requested_state: (wire ``requestedState``)
         """
-        return await self._client.call(
-            _OP_ATTACH_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "name": name,
-                "type": type,
-                "databaseName": database_name,
-                "databasePath": database_path,
-                "contentPath": content_path,
-                "indexPath": index_path,
-                "serverName": server_name,
-                "userName": user_name,
-                "password": password,
-                "requestedState": requested_state,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_attach_store, locals())
 
     async def set_store_requested_state(
         self,
@@ -1909,17 +1394,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             requested_state: (wire ``requestedState``, required)
         """
-        return await self._client.call(
-            _OP_SET_STORE_REQUESTED_STATE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "requestedState": requested_state,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_store_requested_state, locals())
 
     async def rename_store(
         self,
@@ -1943,17 +1418,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             name: (required)
         """
-        return await self._client.call(
-            _OP_RENAME_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "name": name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_rename_store, locals())
 
     async def detach_store(
         self,
@@ -1975,16 +1440,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return await self._client.call(
-            _OP_DETACH_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_detach_store, locals())
 
     @overload
     async def compact_store(
@@ -2060,16 +1516,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        task = await self.begin_compact_store(
-            instance_id=instance_id,
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(MailStoreSpeClient._op_compact_store, locals())
 
     async def begin_compact_store(
         self,
@@ -2095,18 +1542,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return await self._client.call_long_running(
-            _OP_COMPACT_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_compact_store, locals())
 
     @overload
     async def merge_store(
@@ -2187,17 +1623,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             source_id: (wire ``sourceId``, required)
         """
-        task = await self.begin_merge_store(
-            instance_id=instance_id,
-            id=id,
-            source_id=source_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(MailStoreSpeClient._op_merge_store, locals())
 
     async def begin_merge_store(
         self,
@@ -2225,19 +1651,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             source_id: (wire ``sourceId``, required)
         """
-        return await self._client.call_long_running(
-            _OP_MERGE_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "sourceId": source_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_merge_store, locals())
 
     @overload
     async def recover_store(
@@ -2323,18 +1737,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             encryption_key: (wire ``encryptionKey``)
             recover_deleted_messages: (wire ``recoverDeletedMessages``)
         """
-        task = await self.begin_recover_store(
-            instance_id=instance_id,
-            id=id,
-            encryption_key=encryption_key,
-            recover_deleted_messages=recover_deleted_messages,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(MailStoreSpeClient._op_recover_store, locals())
 
     async def begin_recover_store(
         self,
@@ -2364,20 +1767,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             encryption_key: (wire ``encryptionKey``)
             recover_deleted_messages: (wire ``recoverDeletedMessages``)
         """
-        return await self._client.call_long_running(
-            _OP_RECOVER_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "encryptionKey": encryption_key,
-                "recoverDeletedMessages": recover_deleted_messages,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_recover_store, locals())
 
     @overload
     async def recreate_recovery_records(
@@ -2454,16 +1844,9 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        task = await self.begin_recreate_recovery_records(
-            instance_id=instance_id,
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreSpeClient._op_recreate_recovery_records, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_recreate_recovery_records(
         self,
@@ -2490,18 +1873,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return await self._client.call_long_running(
-            _OP_RECREATE_RECOVERY_RECORDS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_recreate_recovery_records, locals())
 
     @overload
     async def repair_store_database(
@@ -2577,16 +1949,9 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        task = await self.begin_repair_store_database(
-            instance_id=instance_id,
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreSpeClient._op_repair_store_database, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_repair_store_database(
         self,
@@ -2612,18 +1977,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return await self._client.call_long_running(
-            _OP_REPAIR_STORE_DATABASE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_repair_store_database, locals())
 
     async def unlock_store(
         self,
@@ -2647,17 +2001,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             passphrase: (required)
         """
-        return await self._client.call(
-            _OP_UNLOCK_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "passphrase": passphrase,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_unlock_store, locals())
 
     @overload
     async def upgrade_store(
@@ -2733,16 +2077,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        task = await self.begin_upgrade_store(
-            instance_id=instance_id,
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(MailStoreSpeClient._op_upgrade_store, locals())
 
     async def begin_upgrade_store(
         self,
@@ -2768,18 +2103,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return await self._client.call_long_running(
-            _OP_UPGRADE_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_upgrade_store, locals())
 
     @overload
     async def upgrade_stores(
@@ -2850,15 +2174,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        task = await self.begin_upgrade_stores(
-            instance_id=instance_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(MailStoreSpeClient._op_upgrade_stores, locals())
 
     async def begin_upgrade_stores(
         self,
@@ -2882,17 +2198,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call_long_running(
-            _OP_UPGRADE_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_upgrade_stores, locals())
 
     @overload
     async def verify_store(
@@ -2974,17 +2280,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        task = await self.begin_verify_store(
-            instance_id=instance_id,
-            id=id,
-            include_indexes=include_indexes,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(MailStoreSpeClient._op_verify_store, locals())
 
     async def begin_verify_store(
         self,
@@ -3013,19 +2309,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        return await self._client.call_long_running(
-            _OP_VERIFY_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "includeIndexes": include_indexes,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_verify_store, locals())
 
     @overload
     async def verify_stores(
@@ -3102,16 +2386,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        task = await self.begin_verify_stores(
-            instance_id=instance_id,
-            include_indexes=include_indexes,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(MailStoreSpeClient._op_verify_stores, locals())
 
     async def begin_verify_stores(
         self,
@@ -3138,18 +2413,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        return await self._client.call_long_running(
-            _OP_VERIFY_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "includeIndexes": include_indexes,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_verify_stores, locals())
 
     async def get_store_auto_create_configuration(
         self,
@@ -3171,13 +2435,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
         """
         return await self._client.call(
-            _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
+            MailStoreSpeClient._op_get_store_auto_create_configuration, locals()
         )
 
     async def set_store_auto_create_configuration(
@@ -3202,14 +2460,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             config: Configuration object (sent as JSON text). (required)
         """
         return await self._client.call(
-            _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "config": config,
-            },
+            MailStoreSpeClient._op_set_store_auto_create_configuration, locals()
         )
 
     async def select_all_store_indexes_for_rebuild(
@@ -3232,13 +2483,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
         """
         return await self._client.call(
-            _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
+            MailStoreSpeClient._op_select_all_store_indexes_for_rebuild, locals()
         )
 
     @overload
@@ -3311,15 +2556,9 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        task = await self.begin_rebuild_selected_store_indexes(
-            instance_id=instance_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreSpeClient._op_rebuild_selected_store_indexes, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_rebuild_selected_store_indexes(
         self,
@@ -3344,16 +2583,8 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call_long_running(
-            _OP_REBUILD_SELECTED_STORE_INDEXES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
+        return await self._client.begin(
+            MailStoreSpeClient._op_rebuild_selected_store_indexes, locals()
         )
 
     async def get_jobs(
@@ -3374,15 +2605,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call(
-            _OP_GET_JOBS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_jobs, locals())
 
     async def get_job_results(
         self,
@@ -3410,19 +2633,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             time_zone_id: (wire ``timeZoneId``, required)
             job_id: (wire ``jobId``)
         """
-        return await self._client.call(
-            _OP_GET_JOB_RESULTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "fromIncluding": from_including,
-                "toExcluding": to_excluding,
-                "timeZoneId": time_zone_id,
-                "jobId": job_id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_job_results, locals())
 
     async def create_job(
         self,
@@ -3460,24 +2671,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             day_of_week: (wire ``dayOfWeek``)
             day_of_month: (wire ``dayOfMonth``)
         """
-        return await self._client.call(
-            _OP_CREATE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "name": name,
-                "action": action,
-                "owner": owner,
-                "timeZoneId": time_zone_id,
-                "date": date,
-                "interval": interval,
-                "time": time,
-                "dayOfWeek": day_of_week,
-                "dayOfMonth": day_of_month,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_create_job, locals())
 
     async def rename_job(
         self,
@@ -3501,17 +2695,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             name: (required)
         """
-        return await self._client.call(
-            _OP_RENAME_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "name": name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_rename_job, locals())
 
     async def set_job_enabled(
         self,
@@ -3535,17 +2719,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             enabled: (required)
         """
-        return await self._client.call(
-            _OP_SET_JOB_ENABLED,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "enabled": enabled,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_job_enabled, locals())
 
     async def set_job_schedule(
         self,
@@ -3579,22 +2753,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             day_of_week: (wire ``dayOfWeek``)
             day_of_month: (wire ``dayOfMonth``)
         """
-        return await self._client.call(
-            _OP_SET_JOB_SCHEDULE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "timeZoneId": time_zone_id,
-                "date": date,
-                "interval": interval,
-                "time": time,
-                "dayOfWeek": day_of_week,
-                "dayOfMonth": day_of_month,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_job_schedule, locals())
 
     async def delete_job(
         self,
@@ -3616,16 +2775,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return await self._client.call(
-            _OP_DELETE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_delete_job, locals())
 
     @overload
     async def run_job_async(
@@ -3701,16 +2851,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        task = await self.begin_run_job_async(
-            instance_id=instance_id,
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(MailStoreSpeClient._op_run_job_async, locals())
 
     async def begin_run_job_async(
         self,
@@ -3736,18 +2877,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return await self._client.call_long_running(
-            _OP_RUN_JOB_ASYNC,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_run_job_async, locals())
 
     async def cancel_job_async(
         self,
@@ -3769,16 +2899,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return await self._client.call(
-            _OP_CANCEL_JOB_ASYNC,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_cancel_job_async, locals())
 
     async def get_profiles(
         self,
@@ -3800,16 +2921,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             raw: Return properties as stored, without interpretation. (required)
         """
-        return await self._client.call(
-            _OP_GET_PROFILES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "raw": raw,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_profiles, locals())
 
     async def get_worker_results(
         self,
@@ -3839,20 +2951,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             profile_id: (wire ``profileID``)
             user_name: Login name of the user. (wire ``userName``)
         """
-        return await self._client.call(
-            _OP_GET_WORKER_RESULTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "fromIncluding": from_including,
-                "toExcluding": to_excluding,
-                "timeZoneID": time_zone_id,
-                "profileID": profile_id,
-                "userName": user_name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_worker_results, locals())
 
     async def get_worker_result_report(
         self,
@@ -3875,16 +2974,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return await self._client.call(
-            _OP_GET_WORKER_RESULT_REPORT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_worker_result_report, locals())
 
     async def create_profile(
         self,
@@ -3908,17 +2998,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        return await self._client.call(
-            _OP_CREATE_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "properties": properties,
-                "raw": raw,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_create_profile, locals())
 
     @overload
     async def run_profile(
@@ -3994,16 +3074,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        task = await self.begin_run_profile(
-            instance_id=instance_id,
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(MailStoreSpeClient._op_run_profile, locals())
 
     async def begin_run_profile(
         self,
@@ -4029,18 +3100,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return await self._client.call_long_running(
-            _OP_RUN_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_run_profile, locals())
 
     @overload
     async def run_temporary_profile(
@@ -4121,17 +3181,9 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        task = await self.begin_run_temporary_profile(
-            instance_id=instance_id,
-            properties=properties,
-            raw=raw,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreSpeClient._op_run_temporary_profile, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_run_temporary_profile(
         self,
@@ -4159,19 +3211,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        return await self._client.call_long_running(
-            _OP_RUN_TEMPORARY_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "properties": properties,
-                "raw": raw,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_run_temporary_profile, locals())
 
     async def delete_profile(
         self,
@@ -4193,16 +3233,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return await self._client.call(
-            _OP_DELETE_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_delete_profile, locals())
 
     async def set_profile_server_side_execution(
         self,
@@ -4232,17 +3263,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             automatic_maintenance_windows: (wire ``automaticMaintenanceWindows``)
         """
         return await self._client.call(
-            _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "automatic": automatic,
-                "automaticPauseBetweenExecutions": automatic_pause_between_executions,
-                "automaticMaintenanceWindows": automatic_maintenance_windows,
-            },
+            MailStoreSpeClient._op_set_profile_server_side_execution, locals()
         )
 
     async def get_folder_statistics(
@@ -4263,15 +3284,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call(
-            _OP_GET_FOLDER_STATISTICS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_folder_statistics, locals())
 
     async def get_child_folders(
         self,
@@ -4295,17 +3308,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             folder:
             max_levels: (wire ``maxLevels``)
         """
-        return await self._client.call(
-            _OP_GET_CHILD_FOLDERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "folder": folder,
-                "maxLevels": max_levels,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_child_folders, locals())
 
     async def move_folder(
         self,
@@ -4329,17 +3332,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             from_folder: (wire ``fromFolder``, required)
             to_folder: (wire ``toFolder``, required)
         """
-        return await self._client.call(
-            _OP_MOVE_FOLDER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "fromFolder": from_folder,
-                "toFolder": to_folder,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_move_folder, locals())
 
     async def delete_empty_folders(
         self,
@@ -4361,16 +3354,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
                 client's ``instance_id``)
             folder:
         """
-        return await self._client.call(
-            _OP_DELETE_EMPTY_FOLDERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "folder": folder,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_delete_empty_folders, locals())
 
     async def send_status_report(
         self,
@@ -4396,18 +3380,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             time_zone_id: (wire ``timeZoneId``, required)
             recipients: (required)
         """
-        return await self._client.call(
-            _OP_SEND_STATUS_REPORT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "timespan": timespan,
-                "timeZoneId": time_zone_id,
-                "recipients": recipients,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_send_status_report, locals())
 
     async def get_time_zones(
         self,
@@ -4427,15 +3400,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return await self._client.call(
-            _OP_GET_TIME_ZONES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_time_zones, locals())
 
     async def get_environment_info(
         self,
@@ -4450,14 +3415,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/GetEnvironmentInfo`` (operation ``GetEnvironmentInfo``).
         """
-        return await self._client.call(
-            _OP_GET_ENVIRONMENT_INFO,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_environment_info, locals())
 
     async def get_service_status(
         self,
@@ -4472,14 +3430,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/GetServiceStatus`` (operation ``GetServiceStatus``).
         """
-        return await self._client.call(
-            _OP_GET_SERVICE_STATUS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_service_status, locals())
 
     async def pair_with_management_server(
         self,
@@ -4505,18 +3456,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             port: (required)
             thumbprint: (required)
         """
-        return await self._client.call(
-            _OP_PAIR_WITH_MANAGEMENT_SERVER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverType": server_type,
-                "serverName": server_name,
-                "port": port,
-                "thumbprint": thumbprint,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_pair_with_management_server, locals())
 
     async def get_client_access_servers(
         self,
@@ -4538,16 +3478,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             server_name_filter: (wire ``serverNameFilter``)
             with_service_status: (wire ``withServiceStatus``, required)
         """
-        return await self._client.call(
-            _OP_GET_CLIENT_ACCESS_SERVERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverNameFilter": server_name_filter,
-                "withServiceStatus": with_service_status,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_client_access_servers, locals())
 
     async def create_client_access_server(
         self,
@@ -4567,15 +3498,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return await self._client.call(
-            _OP_CREATE_CLIENT_ACCESS_SERVER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_create_client_access_server, locals())
 
     async def set_client_access_server_configuration(
         self,
@@ -4596,13 +3519,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             config: Configuration object (sent as JSON text). (required)
         """
         return await self._client.call(
-            _OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
+            MailStoreSpeClient._op_set_client_access_server_configuration, locals()
         )
 
     async def delete_client_access_server(
@@ -4623,15 +3540,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Args:
             server_name: (wire ``serverName``, required)
         """
-        return await self._client.call(
-            _OP_DELETE_CLIENT_ACCESS_SERVER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverName": server_name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_delete_client_access_server, locals())
 
     async def get_instance_hosts(
         self,
@@ -4650,15 +3559,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Args:
             server_name_filter: (wire ``serverNameFilter``)
         """
-        return await self._client.call(
-            _OP_GET_INSTANCE_HOSTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverNameFilter": server_name_filter,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_instance_hosts, locals())
 
     async def create_instance_host(
         self,
@@ -4677,15 +3578,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return await self._client.call(
-            _OP_CREATE_INSTANCE_HOST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_create_instance_host, locals())
 
     async def set_instance_host_configuration(
         self,
@@ -4706,13 +3599,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             config: Configuration object (sent as JSON text). (required)
         """
         return await self._client.call(
-            _OP_SET_INSTANCE_HOST_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
+            MailStoreSpeClient._op_set_instance_host_configuration, locals()
         )
 
     async def get_directories_on_instance_host(
@@ -4736,14 +3623,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             path:
         """
         return await self._client.call(
-            _OP_GET_DIRECTORIES_ON_INSTANCE_HOST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverName": server_name,
-                "path": path,
-            },
+            MailStoreSpeClient._op_get_directories_on_instance_host, locals()
         )
 
     async def create_directory_on_instance_host(
@@ -4767,14 +3647,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             path: (required)
         """
         return await self._client.call(
-            _OP_CREATE_DIRECTORY_ON_INSTANCE_HOST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverName": server_name,
-                "path": path,
-            },
+            MailStoreSpeClient._op_create_directory_on_instance_host, locals()
         )
 
     async def delete_instance_host(
@@ -4794,15 +3667,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Args:
             server_name: (wire ``serverName``, required)
         """
-        return await self._client.call(
-            _OP_DELETE_INSTANCE_HOST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverName": server_name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_delete_instance_host, locals())
 
     async def get_instances(
         self,
@@ -4822,15 +3687,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return await self._client.call(
-            _OP_GET_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_instances, locals())
 
     @overload
     async def create_instance(
@@ -4900,15 +3757,9 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        task = await self.begin_create_instance(
-            config=config,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreSpeClient._op_create_instance, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_create_instance(
         self,
@@ -4931,17 +3782,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return await self._client.call_long_running(
-            _OP_CREATE_INSTANCE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_create_instance, locals())
 
     async def get_instance_configuration(
         self,
@@ -4957,14 +3798,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/GetInstanceConfiguration`` (operation
         ``GetInstanceConfiguration``).
         """
-        return await self._client.call(
-            _OP_GET_INSTANCE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_instance_configuration, locals())
 
     async def set_instance_configuration(
         self,
@@ -4984,15 +3818,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return await self._client.call(
-            _OP_SET_INSTANCE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_instance_configuration, locals())
 
     @overload
     async def start_instances(
@@ -5063,15 +3889,9 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        task = await self.begin_start_instances(
-            instance_filter=instance_filter,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreSpeClient._op_start_instances, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_start_instances(
         self,
@@ -5095,17 +3915,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return await self._client.call_long_running(
-            _OP_START_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_start_instances, locals())
 
     @overload
     async def restart_instances(
@@ -5176,15 +3986,9 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        task = await self.begin_restart_instances(
-            instance_filter=instance_filter,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreSpeClient._op_restart_instances, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_restart_instances(
         self,
@@ -5208,17 +4012,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return await self._client.call_long_running(
-            _OP_RESTART_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_restart_instances, locals())
 
     @overload
     async def stop_instances(
@@ -5289,15 +4083,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        task = await self.begin_stop_instances(
-            instance_filter=instance_filter,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(MailStoreSpeClient._op_stop_instances, locals())
 
     async def begin_stop_instances(
         self,
@@ -5321,17 +4107,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return await self._client.call_long_running(
-            _OP_STOP_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_stop_instances, locals())
 
     @overload
     async def freeze_instances(
@@ -5402,15 +4178,9 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        task = await self.begin_freeze_instances(
-            instance_filter=instance_filter,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreSpeClient._op_freeze_instances, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_freeze_instances(
         self,
@@ -5434,17 +4204,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return await self._client.call_long_running(
-            _OP_FREEZE_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_freeze_instances, locals())
 
     @overload
     async def thaw_instances(
@@ -5515,15 +4275,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        task = await self.begin_thaw_instances(
-            instance_filter=instance_filter,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(MailStoreSpeClient._op_thaw_instances, locals())
 
     async def begin_thaw_instances(
         self,
@@ -5547,17 +4299,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return await self._client.call_long_running(
-            _OP_THAW_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_thaw_instances, locals())
 
     async def get_instance_statistics(
         self,
@@ -5573,14 +4315,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/GetInstanceStatistics`` (operation
         ``GetInstanceStatistics``).
         """
-        return await self._client.call(
-            _OP_GET_INSTANCE_STATISTICS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_instance_statistics, locals())
 
     async def get_instance_process_live_statistics(
         self,
@@ -5597,12 +4332,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         ``GetInstanceProcessLiveStatistics``).
         """
         return await self._client.call(
-            _OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
+            MailStoreSpeClient._op_get_instance_process_live_statistics, locals()
         )
 
     @overload
@@ -5674,15 +4404,9 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        task = await self.begin_delete_instances(
-            instance_filter=instance_filter,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
+        return await self._client.call_long_running(
+            MailStoreSpeClient._op_delete_instances, locals()
         )
-        return await self._client.settle(task, auto_handle_token)
 
     async def begin_delete_instances(
         self,
@@ -5706,17 +4430,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return await self._client.call_long_running(
-            _OP_DELETE_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(MailStoreSpeClient._op_delete_instances, locals())
 
     async def get_archive_admin_enabled(
         self,
@@ -5732,14 +4446,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/GetArchiveAdminEnabled`` (operation
         ``GetArchiveAdminEnabled``).
         """
-        return await self._client.call(
-            _OP_GET_ARCHIVE_ADMIN_ENABLED,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_archive_admin_enabled, locals())
 
     async def set_archive_admin_enabled(
         self,
@@ -5759,15 +4466,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Args:
             enabled: (required)
         """
-        return await self._client.call(
-            _OP_SET_ARCHIVE_ADMIN_ENABLED,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "enabled": enabled,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_archive_admin_enabled, locals())
 
     async def create_client_one_time_url_for_archive_admin(
         self,
@@ -5788,13 +4487,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             instance_url: (wire ``instanceUrl``)
         """
         return await self._client.call(
-            _OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceUrl": instance_url,
-            },
+            MailStoreSpeClient._op_create_client_one_time_url_for_archive_admin, locals()
         )
 
     async def can_run_archive_profiles(
@@ -5811,14 +4504,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/CanRunArchiveProfiles`` (operation
         ``CanRunArchiveProfiles``).
         """
-        return await self._client.call(
-            _OP_CAN_RUN_ARCHIVE_PROFILES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_can_run_archive_profiles, locals())
 
     async def set_store_path(
         self,
@@ -5839,16 +4525,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             id: Numeric identifier. (required)
             path: (required)
         """
-        return await self._client.call(
-            _OP_SET_STORE_PATH,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "path": path,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_store_path, locals())
 
     async def get_index_configuration(
         self,
@@ -5864,14 +4541,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/GetIndexConfiguration`` (operation
         ``GetIndexConfiguration``).
         """
-        return await self._client.call(
-            _OP_GET_INDEX_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_index_configuration, locals())
 
     async def set_index_configuration(
         self,
@@ -5892,15 +4562,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             config: Configuration object (a dict, sent as JSON text; the metadata types it
                 as a string). (required)
         """
-        return await self._client.call(
-            _OP_SET_INDEX_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_set_index_configuration, locals())
 
     async def get_system_administrators(
         self,
@@ -5916,14 +4578,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/GetSystemAdministrators`` (operation
         ``GetSystemAdministrators``).
         """
-        return await self._client.call(
-            _OP_GET_SYSTEM_ADMINISTRATORS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_get_system_administrators, locals())
 
     async def create_system_administrator(
         self,
@@ -5945,16 +4600,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             config: Configuration object (sent as JSON text). (required)
             password: Password (never logged). (required)
         """
-        return await self._client.call(
-            _OP_CREATE_SYSTEM_ADMINISTRATOR,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-                "password": password,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_create_system_administrator, locals())
 
     async def set_system_administrator_configuration(
         self,
@@ -5975,13 +4621,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             config: Configuration object (sent as JSON text). (required)
         """
         return await self._client.call(
-            _OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
+            MailStoreSpeClient._op_set_system_administrator_configuration, locals()
         )
 
     async def set_system_administrator_password(
@@ -6005,14 +4645,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             password: Password (never logged). (required)
         """
         return await self._client.call(
-            _OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "password": password,
-            },
+            MailStoreSpeClient._op_set_system_administrator_password, locals()
         )
 
     async def delete_system_administrator(
@@ -6033,15 +4666,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return await self._client.call(
-            _OP_DELETE_SYSTEM_ADMINISTRATOR,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_delete_system_administrator, locals())
 
     async def initialize_system_administrator_mfa(
         self,
@@ -6062,13 +4687,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
         """
         return await self._client.call(
-            _OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
+            MailStoreSpeClient._op_initialize_system_administrator_mfa, locals()
         )
 
     async def deactivate_system_administrator_mfa(
@@ -6090,13 +4709,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
         """
         return await self._client.call(
-            _OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
+            MailStoreSpeClient._op_deactivate_system_administrator_mfa, locals()
         )
 
     async def create_system_administrator_api_password(
@@ -6114,12 +4727,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         ``CreateSystemAdministratorAPIPassword``).
         """
         return await self._client.call(
-            _OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
+            MailStoreSpeClient._op_create_system_administrator_api_password, locals()
         )
 
     async def get_system_smtp_configuration(
@@ -6137,12 +4745,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         ``GetSystemSmtpConfiguration``).
         """
         return await self._client.call(
-            _OP_GET_SYSTEM_SMTP_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
+            MailStoreSpeClient._op_get_system_smtp_configuration, locals()
         )
 
     async def set_system_smtp_configuration(
@@ -6164,13 +4767,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
             config: Configuration object (sent as JSON text). (required)
         """
         return await self._client.call(
-            _OP_SET_SYSTEM_SMTP_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
+            MailStoreSpeClient._op_set_system_smtp_configuration, locals()
         )
 
     async def test_system_smtp_configuration(
@@ -6188,12 +4785,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         ``TestSystemSmtpConfiguration``).
         """
         return await self._client.call(
-            _OP_TEST_SYSTEM_SMTP_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
+            MailStoreSpeClient._op_test_system_smtp_configuration, locals()
         )
 
     async def create_license_request(
@@ -6210,14 +4802,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
         Wire: ``POST /api/invoke/CreateLicenseRequest`` (operation
         ``CreateLicenseRequest``).
         """
-        return await self._client.call(
-            _OP_CREATE_LICENSE_REQUEST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_create_license_request, locals())
 
     async def ping(
         self,
@@ -6232,14 +4817,7 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/Ping`` (operation ``Ping``).
         """
-        return await self._client.call(
-            _OP_PING,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_ping, locals())
 
     async def reload_branding(
         self,
@@ -6254,11 +4832,4 @@ class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):
 
         Wire: ``POST /api/invoke/ReloadBranding`` (operation ``ReloadBranding``).
         """
-        return await self._client.call(
-            _OP_RELOAD_BRANDING,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return await self._client.call(MailStoreSpeClient._op_reload_branding, locals())

@@ -8,7 +8,7 @@ long-running tasks) happens in the shared runtime ``generated._runtime``.
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import ClassVar, Literal, overload
 
 import requests
 
@@ -17,3541 +17,9 @@ from .._runtime import JsonValue
 from . import models
 from .errors import ERROR_TABLE
 
-_OP_GET_STATUS: _rt.Operation[_rt.Status] = _rt.Operation(
-    name="get_status",
-    wire_name="get-status",
-    method="POST",
-    path="/api/get-status",
-    params=(
-        _rt.Param(
-            "token",
-            "token",
-            _rt.STR,
-            required=True,
-            doc="Token of the task (from the answer that started it).",
-        ),
-        _rt.Param(
-            "last_known_status_version",
-            "lastKnownStatusVersion",
-            _rt.INT,
-            required=True,
-            doc="Version of the last status seen; the server answers when it changes.",
-        ),
-        _rt.Param(
-            "milliseconds_timeout",
-            "millisecondsTimeout",
-            _rt.INT,
-            required=True,
-            doc="How long the server may hold the request waiting for a new status.",
-        ),
-    ),
-    result=_rt.STATUS,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc=(
-        "Status of a long-running task. The server holds the request "
-        "up to ``millisecondsTimeout`` when nothing changed since "
-        "``lastKnownStatusVersion``."
-    ),
-)
-
-_OP_GET_METADATA: _rt.Operation[list[models.FunctionInfo]] = _rt.Operation(
-    name="get_metadata",
-    wire_name="get-metadata",
-    method="POST",
-    path="/api/get-metadata",
-    params=(),
-    result=_rt.list_of(_rt.model(models.FunctionInfo)),
-    encoding="form",
-    decoding="json",
-    safe=True,
-    doc="Every API function the server offers, with its arguments (a bare JSON list, no envelope).",
-)
-
-_OP_CANCEL_ASYNC: _rt.Operation[_rt.Status] = _rt.Operation(
-    name="cancel_async",
-    wire_name="cancel-async",
-    method="POST",
-    path="/api/cancel-async",
-    params=(
-        _rt.Param(
-            "token",
-            "token",
-            _rt.STR,
-            required=True,
-            doc="Token of the task (from the answer that started it).",
-        ),
-    ),
-    result=_rt.STATUS,
-    encoding="form",
-    decoding="envelope",
-    doc=(
-        "Ask the server to cancel a long-running task. It decides if "
-        "and when; keep polling to see ``cancelled``."
-    ),
-)
-
-_OP_GET_USERS: _rt.Operation[list[models.UserSummary]] = _rt.Operation(
-    name="get_users",
-    wire_name="GetUsers",
-    method="POST",
-    path="/api/invoke/GetUsers",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.list_of(_rt.model(models.UserSummary)),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="All users (name, full name, distinguished name).",
-)
-
-_OP_GET_USER_INFO: _rt.Operation[models.UserInfo] = _rt.Operation(
-    name="get_user_info",
-    wire_name="GetUserInfo",
-    method="POST",
-    path="/api/invoke/GetUserInfo",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.model(models.UserInfo),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="Everything about one user: privileges, e-mail addresses, authentication.",
-)
-
-_OP_CREATE_USER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_user",
-    wire_name="CreateUser",
-    method="POST",
-    path="/api/invoke/CreateUser",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "privileges",
-            "privileges",
-            _rt.list_of(_rt.STR),
-            style="csv",
-            doc="Privileges, e.g. ``admin``, ``login``.",
-        ),
-        _rt.Param(
-            "full_name",
-            "fullName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "distinguished_name",
-            "distinguishedName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "authentication",
-            "authentication",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "password",
-            "password",
-            _rt.STR,
-            secret=True,
-            doc="Password (never logged).",
-        ),
-        _rt.Param(
-            "login_privileges",
-            "loginPrivileges",
-            _rt.list_of(_rt.STR),
-            style="csv",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    doc="Create a user.",
-)
-
-_OP_SET_USER_AUTHENTICATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_authentication",
-    wire_name="SetUserAuthentication",
-    method="POST",
-    path="/api/invoke/SetUserAuthentication",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "authentication",
-            "authentication",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_DISTINGUISHED_NAME: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_distinguished_name",
-    wire_name="SetUserDistinguishedName",
-    method="POST",
-    path="/api/invoke/SetUserDistinguishedName",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "distinguished_name",
-            "distinguishedName",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_EMAIL_ADDRESSES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_email_addresses",
-    wire_name="SetUserEmailAddresses",
-    method="POST",
-    path="/api/invoke/SetUserEmailAddresses",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "email_addresses",
-            "emailAddresses",
-            _rt.list_of(_rt.STR),
-            style="csv",
-            doc="E-mail addresses of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_FULL_NAME: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_full_name",
-    wire_name="SetUserFullName",
-    method="POST",
-    path="/api/invoke/SetUserFullName",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "full_name",
-            "fullName",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_LOGIN_PRIVILEGES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_login_privileges",
-    wire_name="SetUserLoginPrivileges",
-    method="POST",
-    path="/api/invoke/SetUserLoginPrivileges",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "login_privileges",
-            "loginPrivileges",
-            _rt.list_of(_rt.STR),
-            style="csv",
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_password",
-    wire_name="SetUserPassword",
-    method="POST",
-    path="/api/invoke/SetUserPassword",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "password",
-            "password",
-            _rt.STR,
-            secret=True,
-            required=True,
-            doc="Password (never logged).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_INITIALIZE_MFA: _rt.Operation[JsonValue] = _rt.Operation(
-    name="initialize_mfa",
-    wire_name="InitializeMFA",
-    method="POST",
-    path="/api/invoke/InitializeMFA",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DISABLE_MFA: _rt.Operation[JsonValue] = _rt.Operation(
-    name="disable_mfa",
-    wire_name="DisableMFA",
-    method="POST",
-    path="/api/invoke/DisableMFA",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_APP_PASSWORDS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_app_passwords",
-    wire_name="DeleteAppPasswords",
-    method="POST",
-    path="/api/invoke/DeleteAppPasswords",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_POP3_USER_NAMES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_pop3_user_names",
-    wire_name="SetUserPop3UserNames",
-    method="POST",
-    path="/api/invoke/SetUserPop3UserNames",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "pop3_user_names",
-            "pop3UserNames",
-            _rt.list_of(_rt.STR),
-            style="csv",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_USER_PRIVILEGES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_privileges",
-    wire_name="SetUserPrivileges",
-    method="POST",
-    path="/api/invoke/SetUserPrivileges",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "privileges",
-            "privileges",
-            _rt.list_of(_rt.STR),
-            style="csv",
-            required=True,
-            doc="Privileges, e.g. ``admin``, ``login``.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_RENAME_USER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="rename_user",
-    wire_name="RenameUser",
-    method="POST",
-    path="/api/invoke/RenameUser",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "old_user_name",
-            "oldUserName",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "new_user_name",
-            "newUserName",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_USER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_user",
-    wire_name="DeleteUser",
-    method="POST",
-    path="/api/invoke/DeleteUser",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    doc="Delete a user (archived e-mail is kept).",
-)
-
-_OP_SET_USER_PRIVILEGES_ON_FOLDER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_user_privileges_on_folder",
-    wire_name="SetUserPrivilegesOnFolder",
-    method="POST",
-    path="/api/invoke/SetUserPrivilegesOnFolder",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "folder",
-            "folder",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "privileges",
-            "privileges",
-            _rt.list_of(_rt.STR),
-            style="csv",
-            required=True,
-            doc="Privileges, e.g. ``admin``, ``login``.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="clear_user_privileges_on_folders",
-    wire_name="ClearUserPrivilegesOnFolders",
-    method="POST",
-    path="/api/invoke/ClearUserPrivilegesOnFolders",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_DIRECTORY_SERVICES_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_directory_services_configuration",
-    wire_name="GetDirectoryServicesConfiguration",
-    method="POST",
-    path="/api/invoke/GetDirectoryServicesConfiguration",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_DIRECTORY_SERVICES_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_directory_services_configuration",
-    wire_name="SetDirectoryServicesConfiguration",
-    method="POST",
-    path="/api/invoke/SetDirectoryServicesConfiguration",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SYNC_USERS_WITH_DIRECTORY_SERVICES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="sync_users_with_directory_services",
-    wire_name="SyncUsersWithDirectoryServices",
-    method="POST",
-    path="/api/invoke/SyncUsersWithDirectoryServices",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "dry_run",
-            "dryRun",
-            _rt.BOOL,
-            required=True,
-            doc="Only report what would change.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_GET_CREDENTIALS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_credentials",
-    wire_name="GetCredentials",
-    method="POST",
-    path="/api/invoke/GetCredentials",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_GET_COMPLIANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_compliance_configuration",
-    wire_name="GetComplianceConfiguration",
-    method="POST",
-    path="/api/invoke/GetComplianceConfiguration",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_COMPLIANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_compliance_configuration",
-    wire_name="SetComplianceConfiguration",
-    method="POST",
-    path="/api/invoke/SetComplianceConfiguration",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_retention_policies",
-    wire_name="GetRetentionPolicies",
-    method="POST",
-    path="/api/invoke/GetRetentionPolicies",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_retention_policies",
-    wire_name="SetRetentionPolicies",
-    method="POST",
-    path="/api/invoke/SetRetentionPolicies",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_PROCESS_RETENTION_POLICIES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="process_retention_policies",
-    wire_name="ProcessRetentionPolicies",
-    method="POST",
-    path="/api/invoke/ProcessRetentionPolicies",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_GET_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_smtp_settings",
-    wire_name="GetSmtpSettings",
-    method="POST",
-    path="/api/invoke/GetSmtpSettings",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_smtp_settings",
-    wire_name="SetSmtpSettings",
-    method="POST",
-    path="/api/invoke/SetSmtpSettings",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "settings",
-            "settings",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Settings object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_TEST_SMTP_SETTINGS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="test_smtp_settings",
-    wire_name="TestSmtpSettings",
-    method="POST",
-    path="/api/invoke/TestSmtpSettings",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_MAINTAIN_FILE_SYSTEM_DATABASES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="maintain_file_system_databases",
-    wire_name="MaintainFileSystemDatabases",
-    method="POST",
-    path="/api/invoke/MaintainFileSystemDatabases",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_REFRESH_ALL_STORE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="refresh_all_store_statistics",
-    wire_name="RefreshAllStoreStatistics",
-    method="POST",
-    path="/api/invoke/RefreshAllStoreStatistics",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_RETRY_OPEN_STORES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="retry_open_stores",
-    wire_name="RetryOpenStores",
-    method="POST",
-    path="/api/invoke/RetryOpenStores",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_STORES: _rt.Operation[list[models.Store]] = _rt.Operation(
-    name="get_stores",
-    wire_name="GetStores",
-    method="POST",
-    path="/api/invoke/GetStores",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "include_size",
-            "includeSize",
-            _rt.BOOL,
-            required=True,
-            doc="Also report the size of each store.",
-        ),
-    ),
-    result=_rt.list_of(_rt.model(models.Store)),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="All archive stores, optionally with their sizes.",
-)
-
-_OP_CREATE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_store",
-    wire_name="CreateStore",
-    method="POST",
-    path="/api/invoke/CreateStore",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "name",
-            "name",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "type",
-            "type",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "database_path",
-            "databasePath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "content_path",
-            "contentPath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "index_path",
-            "indexPath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "password",
-            "password",
-            _rt.STR,
-            secret=True,
-            doc="Password (never logged).",
-        ),
-        _rt.Param(
-            "database_name",
-            "databaseName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "requested_state",
-            "requestedState",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_ATTACH_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="attach_store",
-    wire_name="AttachStore",
-    method="POST",
-    path="/api/invoke/AttachStore",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "name",
-            "name",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "type",
-            "type",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "database_name",
-            "databaseName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "database_path",
-            "databasePath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "content_path",
-            "contentPath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "index_path",
-            "indexPath",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "password",
-            "password",
-            _rt.STR,
-            secret=True,
-            doc="Password (never logged).",
-        ),
-        _rt.Param(
-            "requested_state",
-            "requestedState",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_STORE_REQUESTED_STATE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_store_requested_state",
-    wire_name="SetStoreRequestedState",
-    method="POST",
-    path="/api/invoke/SetStoreRequestedState",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "requested_state",
-            "requestedState",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_RENAME_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="rename_store",
-    wire_name="RenameStore",
-    method="POST",
-    path="/api/invoke/RenameStore",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "name",
-            "name",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DETACH_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="detach_store",
-    wire_name="DetachStore",
-    method="POST",
-    path="/api/invoke/DetachStore",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_COMPACT_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="compact_store",
-    wire_name="CompactStore",
-    method="POST",
-    path="/api/invoke/CompactStore",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_MERGE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="merge_store",
-    wire_name="MergeStore",
-    method="POST",
-    path="/api/invoke/MergeStore",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "source_id",
-            "sourceId",
-            _rt.INT,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_RECOVER_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="recover_store",
-    wire_name="RecoverStore",
-    method="POST",
-    path="/api/invoke/RecoverStore",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "encryption_key",
-            "encryptionKey",
-            _rt.STR,
-            secret=True,
-        ),
-        _rt.Param(
-            "recover_deleted_messages",
-            "recoverDeletedMessages",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_RECREATE_RECOVERY_RECORDS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="recreate_recovery_records",
-    wire_name="RecreateRecoveryRecords",
-    method="POST",
-    path="/api/invoke/RecreateRecoveryRecords",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_REPAIR_STORE_DATABASE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="repair_store_database",
-    wire_name="RepairStoreDatabase",
-    method="POST",
-    path="/api/invoke/RepairStoreDatabase",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_UNLOCK_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="unlock_store",
-    wire_name="UnlockStore",
-    method="POST",
-    path="/api/invoke/UnlockStore",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "passphrase",
-            "passphrase",
-            _rt.STR,
-            secret=True,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_UPGRADE_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="upgrade_store",
-    wire_name="UpgradeStore",
-    method="POST",
-    path="/api/invoke/UpgradeStore",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_UPGRADE_STORES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="upgrade_stores",
-    wire_name="UpgradeStores",
-    method="POST",
-    path="/api/invoke/UpgradeStores",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_VERIFY_STORE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="verify_store",
-    wire_name="VerifyStore",
-    method="POST",
-    path="/api/invoke/VerifyStore",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "include_indexes",
-            "includeIndexes",
-            _rt.BOOL,
-            required=True,
-            doc="Also verify the search indexes.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-    doc="Verify the integrity of one archive store.",
-)
-
-_OP_VERIFY_STORES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="verify_stores",
-    wire_name="VerifyStores",
-    method="POST",
-    path="/api/invoke/VerifyStores",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "include_indexes",
-            "includeIndexes",
-            _rt.BOOL,
-            required=True,
-            doc="Also verify the search indexes.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-    doc="Verify the integrity of every archive store.",
-)
-
-_OP_GET_STORE_AUTO_CREATE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_store_auto_create_configuration",
-    wire_name="GetStoreAutoCreateConfiguration",
-    method="POST",
-    path="/api/invoke/GetStoreAutoCreateConfiguration",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_STORE_AUTO_CREATE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_store_auto_create_configuration",
-    wire_name="SetStoreAutoCreateConfiguration",
-    method="POST",
-    path="/api/invoke/SetStoreAutoCreateConfiguration",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD: _rt.Operation[JsonValue] = _rt.Operation(
-    name="select_all_store_indexes_for_rebuild",
-    wire_name="SelectAllStoreIndexesForRebuild",
-    method="POST",
-    path="/api/invoke/SelectAllStoreIndexesForRebuild",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_REBUILD_SELECTED_STORE_INDEXES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="rebuild_selected_store_indexes",
-    wire_name="RebuildSelectedStoreIndexes",
-    method="POST",
-    path="/api/invoke/RebuildSelectedStoreIndexes",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_GET_JOBS: _rt.Operation[list[models.Job]] = _rt.Operation(
-    name="get_jobs",
-    wire_name="GetJobs",
-    method="POST",
-    path="/api/invoke/GetJobs",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.list_of(_rt.model(models.Job)),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="All scheduled jobs.",
-)
-
-_OP_GET_JOB_RESULTS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_job_results",
-    wire_name="GetJobResults",
-    method="POST",
-    path="/api/invoke/GetJobResults",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "from_including",
-            "fromIncluding",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "to_excluding",
-            "toExcluding",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "time_zone_id",
-            "timeZoneId",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "job_id",
-            "jobId",
-            _rt.INT,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CREATE_JOB: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_job",
-    wire_name="CreateJob",
-    method="POST",
-    path="/api/invoke/CreateJob",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "name",
-            "name",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "action",
-            "action",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "owner",
-            "owner",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "time_zone_id",
-            "timeZoneId",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "date",
-            "date",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "interval",
-            "interval",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "time",
-            "time",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "day_of_week",
-            "dayOfWeek",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "day_of_month",
-            "dayOfMonth",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_RENAME_JOB: _rt.Operation[JsonValue] = _rt.Operation(
-    name="rename_job",
-    wire_name="RenameJob",
-    method="POST",
-    path="/api/invoke/RenameJob",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "name",
-            "name",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_JOB_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_job_enabled",
-    wire_name="SetJobEnabled",
-    method="POST",
-    path="/api/invoke/SetJobEnabled",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "enabled",
-            "enabled",
-            _rt.BOOL,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_JOB_SCHEDULE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_job_schedule",
-    wire_name="SetJobSchedule",
-    method="POST",
-    path="/api/invoke/SetJobSchedule",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "time_zone_id",
-            "timeZoneId",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "date",
-            "date",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "interval",
-            "interval",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "time",
-            "time",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "day_of_week",
-            "dayOfWeek",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "day_of_month",
-            "dayOfMonth",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_JOB: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_job",
-    wire_name="DeleteJob",
-    method="POST",
-    path="/api/invoke/DeleteJob",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_RUN_JOB_ASYNC: _rt.Operation[JsonValue] = _rt.Operation(
-    name="run_job_async",
-    wire_name="RunJobAsync",
-    method="POST",
-    path="/api/invoke/RunJobAsync",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-    doc="Run a scheduled job now.",
-)
-
-_OP_CANCEL_JOB_ASYNC: _rt.Operation[JsonValue] = _rt.Operation(
-    name="cancel_job_async",
-    wire_name="CancelJobAsync",
-    method="POST",
-    path="/api/invoke/CancelJobAsync",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_PROFILES: _rt.Operation[list[models.Profile]] = _rt.Operation(
-    name="get_profiles",
-    wire_name="GetProfiles",
-    method="POST",
-    path="/api/invoke/GetProfiles",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "raw",
-            "raw",
-            _rt.BOOL,
-            required=True,
-            doc="Return properties as stored, without interpretation.",
-        ),
-    ),
-    result=_rt.list_of(_rt.model(models.Profile)),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="All archiving and export profiles.",
-)
-
-_OP_GET_WORKER_RESULTS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_worker_results",
-    wire_name="GetWorkerResults",
-    method="POST",
-    path="/api/invoke/GetWorkerResults",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "from_including",
-            "fromIncluding",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "to_excluding",
-            "toExcluding",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "time_zone_id",
-            "timeZoneID",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "profile_id",
-            "profileID",
-            _rt.INT,
-        ),
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_GET_WORKER_RESULT_REPORT: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_worker_result_report",
-    wire_name="GetWorkerResultReport",
-    method="POST",
-    path="/api/invoke/GetWorkerResultReport",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CREATE_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_profile",
-    wire_name="CreateProfile",
-    method="POST",
-    path="/api/invoke/CreateProfile",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "properties",
-            "properties",
-            _rt.JSON,
-            style="json",
-            doc="Profile properties (sent as JSON text).",
-        ),
-        _rt.Param(
-            "raw",
-            "raw",
-            _rt.BOOL,
-            required=True,
-            doc="Return properties as stored, without interpretation.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_RUN_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="run_profile",
-    wire_name="RunProfile",
-    method="POST",
-    path="/api/invoke/RunProfile",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-    doc="Run an archiving or export profile now.",
-)
-
-_OP_RUN_TEMPORARY_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="run_temporary_profile",
-    wire_name="RunTemporaryProfile",
-    method="POST",
-    path="/api/invoke/RunTemporaryProfile",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "properties",
-            "properties",
-            _rt.JSON,
-            style="json",
-            doc="Profile properties (sent as JSON text).",
-        ),
-        _rt.Param(
-            "raw",
-            "raw",
-            _rt.BOOL,
-            required=True,
-            doc="Return properties as stored, without interpretation.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_DELETE_PROFILE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_profile",
-    wire_name="DeleteProfile",
-    method="POST",
-    path="/api/invoke/DeleteProfile",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_PROFILE_SERVER_SIDE_EXECUTION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_profile_server_side_execution",
-    wire_name="SetProfileServerSideExecution",
-    method="POST",
-    path="/api/invoke/SetProfileServerSideExecution",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "automatic",
-            "automatic",
-            _rt.BOOL,
-            required=True,
-        ),
-        _rt.Param(
-            "automatic_pause_between_executions",
-            "automaticPauseBetweenExecutions",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "automatic_maintenance_windows",
-            "automaticMaintenanceWindows",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_FOLDER_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_folder_statistics",
-    wire_name="GetFolderStatistics",
-    method="POST",
-    path="/api/invoke/GetFolderStatistics",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_GET_CHILD_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_child_folders",
-    wire_name="GetChildFolders",
-    method="POST",
-    path="/api/invoke/GetChildFolders",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "folder",
-            "folder",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "max_levels",
-            "maxLevels",
-            _rt.INT,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_MOVE_FOLDER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="move_folder",
-    wire_name="MoveFolder",
-    method="POST",
-    path="/api/invoke/MoveFolder",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "from_folder",
-            "fromFolder",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "to_folder",
-            "toFolder",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_EMPTY_FOLDERS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_empty_folders",
-    wire_name="DeleteEmptyFolders",
-    method="POST",
-    path="/api/invoke/DeleteEmptyFolders",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "folder",
-            "folder",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SEND_STATUS_REPORT: _rt.Operation[JsonValue] = _rt.Operation(
-    name="send_status_report",
-    wire_name="SendStatusReport",
-    method="POST",
-    path="/api/invoke/SendStatusReport",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-        _rt.Param(
-            "timespan",
-            "timespan",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "time_zone_id",
-            "timeZoneId",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "recipients",
-            "recipients",
-            _rt.list_of(_rt.STR),
-            style="csv",
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_TIME_ZONES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_time_zones",
-    wire_name="GetTimeZones",
-    method="POST",
-    path="/api/invoke/GetTimeZones",
-    params=(
-        _rt.Param(
-            "instance_id",
-            "instanceID",
-            _rt.STR,
-            required=True,
-            client_default="instance_id",
-            doc="Identifier of the instance.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_GET_ENVIRONMENT_INFO: _rt.Operation[models.EnvironmentInfo] = _rt.Operation(
-    name="get_environment_info",
-    wire_name="GetEnvironmentInfo",
-    method="POST",
-    path="/api/invoke/GetEnvironmentInfo",
-    params=(),
-    result=_rt.model(models.EnvironmentInfo),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="Version, licensee and system properties of the management server.",
-)
-
-_OP_GET_SERVICE_STATUS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_service_status",
-    wire_name="GetServiceStatus",
-    method="POST",
-    path="/api/invoke/GetServiceStatus",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_PAIR_WITH_MANAGEMENT_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="pair_with_management_server",
-    wire_name="PairWithManagementServer",
-    method="POST",
-    path="/api/invoke/PairWithManagementServer",
-    params=(
-        _rt.Param(
-            "server_type",
-            "serverType",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "port",
-            "port",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "thumbprint",
-            "thumbprint",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_CLIENT_ACCESS_SERVERS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_client_access_servers",
-    wire_name="GetClientAccessServers",
-    method="POST",
-    path="/api/invoke/GetClientAccessServers",
-    params=(
-        _rt.Param(
-            "server_name_filter",
-            "serverNameFilter",
-            _rt.STR,
-        ),
-        _rt.Param(
-            "with_service_status",
-            "withServiceStatus",
-            _rt.BOOL,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CREATE_CLIENT_ACCESS_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_client_access_server",
-    wire_name="CreateClientAccessServer",
-    method="POST",
-    path="/api/invoke/CreateClientAccessServer",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_client_access_server_configuration",
-    wire_name="SetClientAccessServerConfiguration",
-    method="POST",
-    path="/api/invoke/SetClientAccessServerConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_CLIENT_ACCESS_SERVER: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_client_access_server",
-    wire_name="DeleteClientAccessServer",
-    method="POST",
-    path="/api/invoke/DeleteClientAccessServer",
-    params=(
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_INSTANCE_HOSTS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_instance_hosts",
-    wire_name="GetInstanceHosts",
-    method="POST",
-    path="/api/invoke/GetInstanceHosts",
-    params=(
-        _rt.Param(
-            "server_name_filter",
-            "serverNameFilter",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CREATE_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_instance_host",
-    wire_name="CreateInstanceHost",
-    method="POST",
-    path="/api/invoke/CreateInstanceHost",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_INSTANCE_HOST_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_instance_host_configuration",
-    wire_name="SetInstanceHostConfiguration",
-    method="POST",
-    path="/api/invoke/SetInstanceHostConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_DIRECTORIES_ON_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_directories_on_instance_host",
-    wire_name="GetDirectoriesOnInstanceHost",
-    method="POST",
-    path="/api/invoke/GetDirectoriesOnInstanceHost",
-    params=(
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "path",
-            "path",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CREATE_DIRECTORY_ON_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_directory_on_instance_host",
-    wire_name="CreateDirectoryOnInstanceHost",
-    method="POST",
-    path="/api/invoke/CreateDirectoryOnInstanceHost",
-    params=(
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "path",
-            "path",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_INSTANCE_HOST: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_instance_host",
-    wire_name="DeleteInstanceHost",
-    method="POST",
-    path="/api/invoke/DeleteInstanceHost",
-    params=(
-        _rt.Param(
-            "server_name",
-            "serverName",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_INSTANCES: _rt.Operation[list[models.Instance]] = _rt.Operation(
-    name="get_instances",
-    wire_name="GetInstances",
-    method="POST",
-    path="/api/invoke/GetInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.list_of(_rt.model(models.Instance)),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="Instances matching a filter (``*`` for all).",
-)
-
-_OP_CREATE_INSTANCE: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_instance",
-    wire_name="CreateInstance",
-    method="POST",
-    path="/api/invoke/CreateInstance",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_GET_INSTANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_instance_configuration",
-    wire_name="GetInstanceConfiguration",
-    method="POST",
-    path="/api/invoke/GetInstanceConfiguration",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_INSTANCE_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_instance_configuration",
-    wire_name="SetInstanceConfiguration",
-    method="POST",
-    path="/api/invoke/SetInstanceConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_START_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="start_instances",
-    wire_name="StartInstances",
-    method="POST",
-    path="/api/invoke/StartInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_RESTART_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="restart_instances",
-    wire_name="RestartInstances",
-    method="POST",
-    path="/api/invoke/RestartInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_STOP_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="stop_instances",
-    wire_name="StopInstances",
-    method="POST",
-    path="/api/invoke/StopInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_FREEZE_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="freeze_instances",
-    wire_name="FreezeInstances",
-    method="POST",
-    path="/api/invoke/FreezeInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_THAW_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="thaw_instances",
-    wire_name="ThawInstances",
-    method="POST",
-    path="/api/invoke/ThawInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_GET_INSTANCE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_instance_statistics",
-    wire_name="GetInstanceStatistics",
-    method="POST",
-    path="/api/invoke/GetInstanceStatistics",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_instance_process_live_statistics",
-    wire_name="GetInstanceProcessLiveStatistics",
-    method="POST",
-    path="/api/invoke/GetInstanceProcessLiveStatistics",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_DELETE_INSTANCES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_instances",
-    wire_name="DeleteInstances",
-    method="POST",
-    path="/api/invoke/DeleteInstances",
-    params=(
-        _rt.Param(
-            "instance_filter",
-            "instanceFilter",
-            _rt.STR,
-            required=True,
-            doc="Instance identifiers to match (``*`` for all).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-)
-
-_OP_GET_ARCHIVE_ADMIN_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_archive_admin_enabled",
-    wire_name="GetArchiveAdminEnabled",
-    method="POST",
-    path="/api/invoke/GetArchiveAdminEnabled",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_ARCHIVE_ADMIN_ENABLED: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_archive_admin_enabled",
-    wire_name="SetArchiveAdminEnabled",
-    method="POST",
-    path="/api/invoke/SetArchiveAdminEnabled",
-    params=(
-        _rt.Param(
-            "enabled",
-            "enabled",
-            _rt.BOOL,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_client_one_time_url_for_archive_admin",
-    wire_name="CreateClientOneTimeUrlForArchiveAdmin",
-    method="POST",
-    path="/api/invoke/CreateClientOneTimeUrlForArchiveAdmin",
-    params=(
-        _rt.Param(
-            "instance_url",
-            "instanceUrl",
-            _rt.STR,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_CAN_RUN_ARCHIVE_PROFILES: _rt.Operation[JsonValue] = _rt.Operation(
-    name="can_run_archive_profiles",
-    wire_name="CanRunArchiveProfiles",
-    method="POST",
-    path="/api/invoke/CanRunArchiveProfiles",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_STORE_PATH: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_store_path",
-    wire_name="SetStorePath",
-    method="POST",
-    path="/api/invoke/SetStorePath",
-    params=(
-        _rt.Param(
-            "id",
-            "id",
-            _rt.INT,
-            required=True,
-            doc="Numeric identifier.",
-        ),
-        _rt.Param(
-            "path",
-            "path",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_INDEX_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_index_configuration",
-    wire_name="GetIndexConfiguration",
-    method="POST",
-    path="/api/invoke/GetIndexConfiguration",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_INDEX_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_index_configuration",
-    wire_name="SetIndexConfiguration",
-    method="POST",
-    path="/api/invoke/SetIndexConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc=(
-                "Configuration object (a dict, sent as JSON text; the "
-                "metadata types it as a string)."
-            ),
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_SYSTEM_ADMINISTRATORS: _rt.Operation[list[models.UserSummary]] = _rt.Operation(
-    name="get_system_administrators",
-    wire_name="GetSystemAdministrators",
-    method="POST",
-    path="/api/invoke/GetSystemAdministrators",
-    params=(),
-    result=_rt.list_of(_rt.model(models.UserSummary)),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CREATE_SYSTEM_ADMINISTRATOR: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_system_administrator",
-    wire_name="CreateSystemAdministrator",
-    method="POST",
-    path="/api/invoke/CreateSystemAdministrator",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-        _rt.Param(
-            "password",
-            "password",
-            _rt.STR,
-            secret=True,
-            required=True,
-            doc="Password (never logged).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_system_administrator_configuration",
-    wire_name="SetSystemAdministratorConfiguration",
-    method="POST",
-    path="/api/invoke/SetSystemAdministratorConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_system_administrator_password",
-    wire_name="SetSystemAdministratorPassword",
-    method="POST",
-    path="/api/invoke/SetSystemAdministratorPassword",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-        _rt.Param(
-            "password",
-            "password",
-            _rt.STR,
-            secret=True,
-            required=True,
-            doc="Password (never logged).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DELETE_SYSTEM_ADMINISTRATOR: _rt.Operation[JsonValue] = _rt.Operation(
-    name="delete_system_administrator",
-    wire_name="DeleteSystemAdministrator",
-    method="POST",
-    path="/api/invoke/DeleteSystemAdministrator",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA: _rt.Operation[JsonValue] = _rt.Operation(
-    name="initialize_system_administrator_mfa",
-    wire_name="InitializeSystemAdministratorMFA",
-    method="POST",
-    path="/api/invoke/InitializeSystemAdministratorMFA",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA: _rt.Operation[JsonValue] = _rt.Operation(
-    name="deactivate_system_administrator_mfa",
-    wire_name="DeactivateSystemAdministratorMFA",
-    method="POST",
-    path="/api/invoke/DeactivateSystemAdministratorMFA",
-    params=(
-        _rt.Param(
-            "user_name",
-            "userName",
-            _rt.STR,
-            required=True,
-            doc="Login name of the user.",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_system_administrator_api_password",
-    wire_name="CreateSystemAdministratorAPIPassword",
-    method="POST",
-    path="/api/invoke/CreateSystemAdministratorAPIPassword",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="get_system_smtp_configuration",
-    wire_name="GetSystemSmtpConfiguration",
-    method="POST",
-    path="/api/invoke/GetSystemSmtpConfiguration",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_SET_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="set_system_smtp_configuration",
-    wire_name="SetSystemSmtpConfiguration",
-    method="POST",
-    path="/api/invoke/SetSystemSmtpConfiguration",
-    params=(
-        _rt.Param(
-            "config",
-            "config",
-            _rt.JSON,
-            style="json",
-            required=True,
-            doc="Configuration object (sent as JSON text).",
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_TEST_SYSTEM_SMTP_CONFIGURATION: _rt.Operation[JsonValue] = _rt.Operation(
-    name="test_system_smtp_configuration",
-    wire_name="TestSystemSmtpConfiguration",
-    method="POST",
-    path="/api/invoke/TestSystemSmtpConfiguration",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_CREATE_LICENSE_REQUEST: _rt.Operation[JsonValue] = _rt.Operation(
-    name="create_license_request",
-    wire_name="CreateLicenseRequest",
-    method="POST",
-    path="/api/invoke/CreateLicenseRequest",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_PING: _rt.Operation[JsonValue] = _rt.Operation(
-    name="ping",
-    wire_name="Ping",
-    method="POST",
-    path="/api/invoke/Ping",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-    doc="Check that the management server answers.",
-)
-
-_OP_RELOAD_BRANDING: _rt.Operation[JsonValue] = _rt.Operation(
-    name="reload_branding",
-    wire_name="ReloadBranding",
-    method="POST",
-    path="/api/invoke/ReloadBranding",
-    params=(),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-)
-
-_API = _rt.ApiDescription(
-    name="mailstore_spe",
-    title="MailStore Service Provider Edition Management API",
-    errors=ERROR_TABLE,
-    envelope=_rt.Envelope(
-        status_field="statusCode",
-        result_field="result",
-        error_field="error",
-        message_field="message",
-        details_field="details",
-        version_field="statusVersion",
-        token_field="token",
-        progress_field="percentProgress",
-        text_field="statusText",
-        log_field="logOutput",
-        success=("succeeded",),
-        running=("running",),
-        cancelled=("cancelled",),
-        echo_field="antiXsrfToken",
-        echo_header="X-XSRF-Token",
-    ),
-    xml=_rt.XmlStatus(
-        status_element="status",
-        message_element="msg",
-        success=(),
-        failure=(),
-        root_element=None,
-    ),
-    auth=_rt.BasicAuth(
-        username="username",
-        password="password",
-    ),
-    server=_rt.Server(
-        url="https://{host}:{port}",
-    ),
-    protocol=_rt.Protocol(
-        encoding="form",
-        decoding="envelope",
-        default_method="POST",
-        path_template="/api/invoke/{operation}",
-        xml_declaration_encoding="UTF-8",
-    ),
-    transport=_rt.TransportDefaults(
-        connect_timeout=10.0,
-        read_timeout=120.0,
-        verify_tls=True,
-        retry_attempts=2,
-        retry_backoff=0.5,
-        retry_statuses=(502, 503, 504, 524),
-        retry_after_max=60.0,
-        timeout=300.0,
-        max_answer_bytes=67108864,
-        max_item_bytes=8388608,
-        max_inflation=200.0,
-    ),
-    operations=(
-        _OP_GET_STATUS,
-        _OP_GET_METADATA,
-        _OP_CANCEL_ASYNC,
-        _OP_GET_USERS,
-        _OP_GET_USER_INFO,
-        _OP_CREATE_USER,
-        _OP_SET_USER_AUTHENTICATION,
-        _OP_SET_USER_DISTINGUISHED_NAME,
-        _OP_SET_USER_EMAIL_ADDRESSES,
-        _OP_SET_USER_FULL_NAME,
-        _OP_SET_USER_LOGIN_PRIVILEGES,
-        _OP_SET_USER_PASSWORD,
-        _OP_INITIALIZE_MFA,
-        _OP_DISABLE_MFA,
-        _OP_DELETE_APP_PASSWORDS,
-        _OP_SET_USER_POP3_USER_NAMES,
-        _OP_SET_USER_PRIVILEGES,
-        _OP_RENAME_USER,
-        _OP_DELETE_USER,
-        _OP_SET_USER_PRIVILEGES_ON_FOLDER,
-        _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
-        _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
-        _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
-        _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
-        _OP_GET_CREDENTIALS,
-        _OP_GET_COMPLIANCE_CONFIGURATION,
-        _OP_SET_COMPLIANCE_CONFIGURATION,
-        _OP_GET_RETENTION_POLICIES,
-        _OP_SET_RETENTION_POLICIES,
-        _OP_PROCESS_RETENTION_POLICIES,
-        _OP_GET_SMTP_SETTINGS,
-        _OP_SET_SMTP_SETTINGS,
-        _OP_TEST_SMTP_SETTINGS,
-        _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
-        _OP_REFRESH_ALL_STORE_STATISTICS,
-        _OP_RETRY_OPEN_STORES,
-        _OP_GET_STORES,
-        _OP_CREATE_STORE,
-        _OP_ATTACH_STORE,
-        _OP_SET_STORE_REQUESTED_STATE,
-        _OP_RENAME_STORE,
-        _OP_DETACH_STORE,
-        _OP_COMPACT_STORE,
-        _OP_MERGE_STORE,
-        _OP_RECOVER_STORE,
-        _OP_RECREATE_RECOVERY_RECORDS,
-        _OP_REPAIR_STORE_DATABASE,
-        _OP_UNLOCK_STORE,
-        _OP_UPGRADE_STORE,
-        _OP_UPGRADE_STORES,
-        _OP_VERIFY_STORE,
-        _OP_VERIFY_STORES,
-        _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
-        _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
-        _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
-        _OP_REBUILD_SELECTED_STORE_INDEXES,
-        _OP_GET_JOBS,
-        _OP_GET_JOB_RESULTS,
-        _OP_CREATE_JOB,
-        _OP_RENAME_JOB,
-        _OP_SET_JOB_ENABLED,
-        _OP_SET_JOB_SCHEDULE,
-        _OP_DELETE_JOB,
-        _OP_RUN_JOB_ASYNC,
-        _OP_CANCEL_JOB_ASYNC,
-        _OP_GET_PROFILES,
-        _OP_GET_WORKER_RESULTS,
-        _OP_GET_WORKER_RESULT_REPORT,
-        _OP_CREATE_PROFILE,
-        _OP_RUN_PROFILE,
-        _OP_RUN_TEMPORARY_PROFILE,
-        _OP_DELETE_PROFILE,
-        _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
-        _OP_GET_FOLDER_STATISTICS,
-        _OP_GET_CHILD_FOLDERS,
-        _OP_MOVE_FOLDER,
-        _OP_DELETE_EMPTY_FOLDERS,
-        _OP_SEND_STATUS_REPORT,
-        _OP_GET_TIME_ZONES,
-        _OP_GET_ENVIRONMENT_INFO,
-        _OP_GET_SERVICE_STATUS,
-        _OP_PAIR_WITH_MANAGEMENT_SERVER,
-        _OP_GET_CLIENT_ACCESS_SERVERS,
-        _OP_CREATE_CLIENT_ACCESS_SERVER,
-        _OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION,
-        _OP_DELETE_CLIENT_ACCESS_SERVER,
-        _OP_GET_INSTANCE_HOSTS,
-        _OP_CREATE_INSTANCE_HOST,
-        _OP_SET_INSTANCE_HOST_CONFIGURATION,
-        _OP_GET_DIRECTORIES_ON_INSTANCE_HOST,
-        _OP_CREATE_DIRECTORY_ON_INSTANCE_HOST,
-        _OP_DELETE_INSTANCE_HOST,
-        _OP_GET_INSTANCES,
-        _OP_CREATE_INSTANCE,
-        _OP_GET_INSTANCE_CONFIGURATION,
-        _OP_SET_INSTANCE_CONFIGURATION,
-        _OP_START_INSTANCES,
-        _OP_RESTART_INSTANCES,
-        _OP_STOP_INSTANCES,
-        _OP_FREEZE_INSTANCES,
-        _OP_THAW_INSTANCES,
-        _OP_GET_INSTANCE_STATISTICS,
-        _OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS,
-        _OP_DELETE_INSTANCES,
-        _OP_GET_ARCHIVE_ADMIN_ENABLED,
-        _OP_SET_ARCHIVE_ADMIN_ENABLED,
-        _OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN,
-        _OP_CAN_RUN_ARCHIVE_PROFILES,
-        _OP_SET_STORE_PATH,
-        _OP_GET_INDEX_CONFIGURATION,
-        _OP_SET_INDEX_CONFIGURATION,
-        _OP_GET_SYSTEM_ADMINISTRATORS,
-        _OP_CREATE_SYSTEM_ADMINISTRATOR,
-        _OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION,
-        _OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD,
-        _OP_DELETE_SYSTEM_ADMINISTRATOR,
-        _OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA,
-        _OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA,
-        _OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD,
-        _OP_GET_SYSTEM_SMTP_CONFIGURATION,
-        _OP_SET_SYSTEM_SMTP_CONFIGURATION,
-        _OP_TEST_SYSTEM_SMTP_CONFIGURATION,
-        _OP_CREATE_LICENSE_REQUEST,
-        _OP_PING,
-        _OP_RELOAD_BRANDING,
-    ),
-    settings=(
-        _rt.Setting(
-            "username",
-            "str",
-            default="admin",
-            required=False,
-            doc="Administrator user name.",
-        ),
-        _rt.Setting(
-            "password",
-            "str",
-            default="admin",
-            required=False,
-            secret=True,
-            doc="Administrator password (never logged).",
-        ),
-        _rt.Setting(
-            "host",
-            "str",
-            default="localhost",
-            required=False,
-            doc="Host name or address of the server.",
-        ),
-        _rt.Setting(
-            "port",
-            "int",
-            default=8474,
-            required=False,
-            doc="TCP port of the administration API.",
-        ),
-        _rt.Setting(
-            "instance_id",
-            "str",
-            required=False,
-            doc="Instance used by instance-scoped functions when a call names none.",
-        ),
-    ),
-    long_running=_rt.LongRunning(
-        status_operation="get-status",
-        cancel_operation="cancel-async",
-        token_param="token",
-        version_param="lastKnownStatusVersion",
-        timeout_param="millisecondsTimeout",
-        wait_time_ms=2000,
-        auto_handle=True,
-        poll_interval=0.25,
-        poll_interval_max=5.0,
-        protocol="status_envelope",
-    ),
-    secret_wire_names=frozenset(("encryptionKey", "passphrase", "password")),
-    client_class="MailStoreSpeClient",
-)
+# The operations and the rest of the API's description are data (api.json beside this module),
+# built when first used: importing the package builds none of them.
+_API = _rt.ApiData(__package__, models, ERROR_TABLE)
 
 
 class MailStoreSpeClient(_rt.TaskClientBase):
@@ -3580,7 +48,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         instance_id: Instance used by instance-scoped functions when a call names none.
     """
 
-    _api = _API
+    _api_data = _API
 
     def __init__(
         self,
@@ -3615,6 +83,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         self.host = host
         self.port = port
         self.instance_id = instance_id
+        api = _API.description
         url = base_url or _rt.expand_url(
             "https://{host}:{port}",
             {
@@ -3623,7 +92,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             },
         )
         self._client = _rt.Client(
-            _API,
+            api,
             package=__package__,
             base_url=url,
             credentials=(username, password),
@@ -3647,6 +116,8 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             session=session,
             transport=transport,
         )
+
+    _op_get_status: ClassVar[_rt.OperationRef[_rt.Status]] = _API.operation("get_status")
 
     def get_status(
         self,
@@ -3672,17 +143,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             milliseconds_timeout: How long the server may hold the request waiting for a new
                 status. (wire ``millisecondsTimeout``, required)
         """
-        return self._client.call(
-            _OP_GET_STATUS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "token": token,
-                "lastKnownStatusVersion": last_known_status_version,
-                "millisecondsTimeout": milliseconds_timeout,
-            },
-        )
+        return self._client.call(self._op_get_status, locals())
+
+    _op_get_metadata: ClassVar[_rt.OperationRef[list[models.FunctionInfo]]] = _API.operation(
+        "get_metadata"
+    )
 
     def get_metadata(
         self,
@@ -3698,14 +163,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/get-metadata`` (operation ``get-metadata``).
         """
-        return self._client.call(
-            _OP_GET_METADATA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_metadata, locals())
+
+    _op_cancel_async: ClassVar[_rt.OperationRef[_rt.Status]] = _API.operation("cancel_async")
 
     def cancel_async(
         self,
@@ -3725,15 +185,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             token: Token of the task (from the answer that started it). (required)
         """
-        return self._client.call(
-            _OP_CANCEL_ASYNC,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "token": token,
-            },
-        )
+        return self._client.call(self._op_cancel_async, locals())
+
+    _op_get_users: ClassVar[_rt.OperationRef[list[models.UserSummary]]] = _API.operation(
+        "get_users"
+    )
 
     def get_users(
         self,
@@ -3753,15 +209,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call(
-            _OP_GET_USERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return self._client.call(self._op_get_users, locals())
+
+    _op_get_user_info: ClassVar[_rt.OperationRef[models.UserInfo]] = _API.operation("get_user_info")
 
     def get_user_info(
         self,
@@ -3783,16 +233,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_GET_USER_INFO,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_get_user_info, locals())
+
+    _op_create_user: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("create_user")
 
     def create_user(
         self,
@@ -3826,22 +269,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             password: Password (never logged).
             login_privileges: (wire ``loginPrivileges``)
         """
-        return self._client.call(
-            _OP_CREATE_USER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "privileges": privileges,
-                "fullName": full_name,
-                "distinguishedName": distinguished_name,
-                "authentication": authentication,
-                "password": password,
-                "loginPrivileges": login_privileges,
-            },
-        )
+        return self._client.call(self._op_create_user, locals())
+
+    _op_set_user_authentication: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_authentication"
+    )
 
     def set_user_authentication(
         self,
@@ -3866,17 +298,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             authentication: (required)
         """
-        return self._client.call(
-            _OP_SET_USER_AUTHENTICATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "authentication": authentication,
-            },
-        )
+        return self._client.call(self._op_set_user_authentication, locals())
+
+    _op_set_user_distinguished_name: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_distinguished_name"
+    )
 
     def set_user_distinguished_name(
         self,
@@ -3901,17 +327,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             distinguished_name: (wire ``distinguishedName``)
         """
-        return self._client.call(
-            _OP_SET_USER_DISTINGUISHED_NAME,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "distinguishedName": distinguished_name,
-            },
-        )
+        return self._client.call(self._op_set_user_distinguished_name, locals())
+
+    _op_set_user_email_addresses: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_email_addresses"
+    )
 
     def set_user_email_addresses(
         self,
@@ -3936,17 +356,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             email_addresses: E-mail addresses of the user. (wire ``emailAddresses``)
         """
-        return self._client.call(
-            _OP_SET_USER_EMAIL_ADDRESSES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "emailAddresses": email_addresses,
-            },
-        )
+        return self._client.call(self._op_set_user_email_addresses, locals())
+
+    _op_set_user_full_name: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_full_name"
+    )
 
     def set_user_full_name(
         self,
@@ -3970,17 +384,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             full_name: (wire ``fullName``)
         """
-        return self._client.call(
-            _OP_SET_USER_FULL_NAME,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "fullName": full_name,
-            },
-        )
+        return self._client.call(self._op_set_user_full_name, locals())
+
+    _op_set_user_login_privileges: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_login_privileges"
+    )
 
     def set_user_login_privileges(
         self,
@@ -4005,17 +413,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             login_privileges: (wire ``loginPrivileges``, required)
         """
-        return self._client.call(
-            _OP_SET_USER_LOGIN_PRIVILEGES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "loginPrivileges": login_privileges,
-            },
-        )
+        return self._client.call(self._op_set_user_login_privileges, locals())
+
+    _op_set_user_password: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_password"
+    )
 
     def set_user_password(
         self,
@@ -4039,17 +441,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             password: Password (never logged). (required)
         """
-        return self._client.call(
-            _OP_SET_USER_PASSWORD,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "password": password,
-            },
-        )
+        return self._client.call(self._op_set_user_password, locals())
+
+    _op_initialize_mfa: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("initialize_mfa")
 
     def initialize_mfa(
         self,
@@ -4071,16 +465,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_INITIALIZE_MFA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_initialize_mfa, locals())
+
+    _op_disable_mfa: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("disable_mfa")
 
     def disable_mfa(
         self,
@@ -4102,16 +489,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_DISABLE_MFA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_disable_mfa, locals())
+
+    _op_delete_app_passwords: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "delete_app_passwords"
+    )
 
     def delete_app_passwords(
         self,
@@ -4133,16 +515,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_DELETE_APP_PASSWORDS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_delete_app_passwords, locals())
+
+    _op_set_user_pop3_user_names: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_pop3_user_names"
+    )
 
     def set_user_pop3_user_names(
         self,
@@ -4167,17 +544,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             pop3_user_names: (wire ``pop3UserNames``)
         """
-        return self._client.call(
-            _OP_SET_USER_POP3_USER_NAMES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "pop3UserNames": pop3_user_names,
-            },
-        )
+        return self._client.call(self._op_set_user_pop3_user_names, locals())
+
+    _op_set_user_privileges: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_privileges"
+    )
 
     def set_user_privileges(
         self,
@@ -4201,17 +572,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             privileges: Privileges, e.g. ``admin``, ``login``. (required)
         """
-        return self._client.call(
-            _OP_SET_USER_PRIVILEGES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "privileges": privileges,
-            },
-        )
+        return self._client.call(self._op_set_user_privileges, locals())
+
+    _op_rename_user: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("rename_user")
 
     def rename_user(
         self,
@@ -4235,17 +598,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             old_user_name: (wire ``oldUserName``, required)
             new_user_name: (wire ``newUserName``, required)
         """
-        return self._client.call(
-            _OP_RENAME_USER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "oldUserName": old_user_name,
-                "newUserName": new_user_name,
-            },
-        )
+        return self._client.call(self._op_rename_user, locals())
+
+    _op_delete_user: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("delete_user")
 
     def delete_user(
         self,
@@ -4267,16 +622,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_DELETE_USER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_delete_user, locals())
+
+    _op_set_user_privileges_on_folder: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_user_privileges_on_folder"
+    )
 
     def set_user_privileges_on_folder(
         self,
@@ -4303,18 +653,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             folder: (required)
             privileges: Privileges, e.g. ``admin``, ``login``. (required)
         """
-        return self._client.call(
-            _OP_SET_USER_PRIVILEGES_ON_FOLDER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-                "folder": folder,
-                "privileges": privileges,
-            },
-        )
+        return self._client.call(self._op_set_user_privileges_on_folder, locals())
+
+    _op_clear_user_privileges_on_folders: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "clear_user_privileges_on_folders"
+    )
 
     def clear_user_privileges_on_folders(
         self,
@@ -4337,16 +680,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_CLEAR_USER_PRIVILEGES_ON_FOLDERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_clear_user_privileges_on_folders, locals())
+
+    _op_get_directory_services_configuration: ClassVar[_rt.OperationRef[JsonValue]] = (
+        _API.operation("get_directory_services_configuration")
+    )
 
     def get_directory_services_configuration(
         self,
@@ -4367,15 +705,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call(
-            _OP_GET_DIRECTORY_SERVICES_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return self._client.call(self._op_get_directory_services_configuration, locals())
+
+    _op_set_directory_services_configuration: ClassVar[_rt.OperationRef[JsonValue]] = (
+        _API.operation("set_directory_services_configuration")
+    )
 
     def set_directory_services_configuration(
         self,
@@ -4398,16 +732,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_DIRECTORY_SERVICES_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_directory_services_configuration, locals())
+
+    _op_sync_users_with_directory_services: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "sync_users_with_directory_services"
+    )
 
     @overload
     def sync_users_with_directory_services(
@@ -4484,16 +813,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             dry_run: Only report what would change. (wire ``dryRun``, required)
         """
-        task = self.begin_sync_users_with_directory_services(
-            instance_id=instance_id,
-            dry_run=dry_run,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_sync_users_with_directory_services, locals())
 
     def begin_sync_users_with_directory_services(
         self,
@@ -4520,18 +840,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             dry_run: Only report what would change. (wire ``dryRun``, required)
         """
-        return self._client.call_long_running(
-            _OP_SYNC_USERS_WITH_DIRECTORY_SERVICES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "dryRun": dry_run,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_sync_users_with_directory_services, locals())
+
+    _op_get_credentials: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("get_credentials")
 
     def get_credentials(
         self,
@@ -4551,15 +862,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call(
-            _OP_GET_CREDENTIALS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return self._client.call(self._op_get_credentials, locals())
+
+    _op_get_compliance_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_compliance_configuration"
+    )
 
     def get_compliance_configuration(
         self,
@@ -4580,15 +887,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call(
-            _OP_GET_COMPLIANCE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return self._client.call(self._op_get_compliance_configuration, locals())
+
+    _op_set_compliance_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_compliance_configuration"
+    )
 
     def set_compliance_configuration(
         self,
@@ -4611,16 +914,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_COMPLIANCE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_compliance_configuration, locals())
+
+    _op_get_retention_policies: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_retention_policies"
+    )
 
     def get_retention_policies(
         self,
@@ -4641,15 +939,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call(
-            _OP_GET_RETENTION_POLICIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return self._client.call(self._op_get_retention_policies, locals())
+
+    _op_set_retention_policies: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_retention_policies"
+    )
 
     def set_retention_policies(
         self,
@@ -4672,16 +966,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_RETENTION_POLICIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_retention_policies, locals())
+
+    _op_process_retention_policies: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "process_retention_policies"
+    )
 
     @overload
     def process_retention_policies(
@@ -4753,15 +1042,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        task = self.begin_process_retention_policies(
-            instance_id=instance_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_process_retention_policies, locals())
 
     def begin_process_retention_policies(
         self,
@@ -4786,17 +1067,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call_long_running(
-            _OP_PROCESS_RETENTION_POLICIES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_process_retention_policies, locals())
+
+    _op_get_smtp_settings: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_smtp_settings"
+    )
 
     def get_smtp_settings(
         self,
@@ -4816,15 +1091,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call(
-            _OP_GET_SMTP_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return self._client.call(self._op_get_smtp_settings, locals())
+
+    _op_set_smtp_settings: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_smtp_settings"
+    )
 
     def set_smtp_settings(
         self,
@@ -4846,16 +1117,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             settings: Settings object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_SMTP_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "settings": settings,
-            },
-        )
+        return self._client.call(self._op_set_smtp_settings, locals())
+
+    _op_test_smtp_settings: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "test_smtp_settings"
+    )
 
     def test_smtp_settings(
         self,
@@ -4875,15 +1141,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call(
-            _OP_TEST_SMTP_SETTINGS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return self._client.call(self._op_test_smtp_settings, locals())
+
+    _op_maintain_file_system_databases: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "maintain_file_system_databases"
+    )
 
     @overload
     def maintain_file_system_databases(
@@ -4955,15 +1217,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        task = self.begin_maintain_file_system_databases(
-            instance_id=instance_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_maintain_file_system_databases, locals())
 
     def begin_maintain_file_system_databases(
         self,
@@ -4988,17 +1242,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call_long_running(
-            _OP_MAINTAIN_FILE_SYSTEM_DATABASES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_maintain_file_system_databases, locals())
+
+    _op_refresh_all_store_statistics: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "refresh_all_store_statistics"
+    )
 
     @overload
     def refresh_all_store_statistics(
@@ -5070,15 +1318,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        task = self.begin_refresh_all_store_statistics(
-            instance_id=instance_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_refresh_all_store_statistics, locals())
 
     def begin_refresh_all_store_statistics(
         self,
@@ -5103,17 +1343,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call_long_running(
-            _OP_REFRESH_ALL_STORE_STATISTICS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_refresh_all_store_statistics, locals())
+
+    _op_retry_open_stores: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "retry_open_stores"
+    )
 
     def retry_open_stores(
         self,
@@ -5133,15 +1367,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call(
-            _OP_RETRY_OPEN_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return self._client.call(self._op_retry_open_stores, locals())
+
+    _op_get_stores: ClassVar[_rt.OperationRef[list[models.Store]]] = _API.operation("get_stores")
 
     def get_stores(
         self,
@@ -5164,16 +1392,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             include_size: Also report the size of each store. (wire ``includeSize``,
                 required)
         """
-        return self._client.call(
-            _OP_GET_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "includeSize": include_size,
-            },
-        )
+        return self._client.call(self._op_get_stores, locals())
+
+    _op_create_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("create_store")
 
     def create_store(
         self,
@@ -5213,25 +1434,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             database_name: (wire ``databaseName``)
             requested_state: (wire ``requestedState``)
         """
-        return self._client.call(
-            _OP_CREATE_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "name": name,
-                "type": type,
-                "databasePath": database_path,
-                "contentPath": content_path,
-                "indexPath": index_path,
-                "serverName": server_name,
-                "userName": user_name,
-                "password": password,
-                "databaseName": database_name,
-                "requestedState": requested_state,
-            },
-        )
+        return self._client.call(self._op_create_store, locals())
+
+    _op_attach_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("attach_store")
 
     def attach_store(
         self,
@@ -5271,25 +1476,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             password: Password (never logged).
             requested_state: (wire ``requestedState``)
         """
-        return self._client.call(
-            _OP_ATTACH_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "name": name,
-                "type": type,
-                "databaseName": database_name,
-                "databasePath": database_path,
-                "contentPath": content_path,
-                "indexPath": index_path,
-                "serverName": server_name,
-                "userName": user_name,
-                "password": password,
-                "requestedState": requested_state,
-            },
-        )
+        return self._client.call(self._op_attach_store, locals())
+
+    _op_set_store_requested_state: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_store_requested_state"
+    )
 
     def set_store_requested_state(
         self,
@@ -5314,17 +1505,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             requested_state: (wire ``requestedState``, required)
         """
-        return self._client.call(
-            _OP_SET_STORE_REQUESTED_STATE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "requestedState": requested_state,
-            },
-        )
+        return self._client.call(self._op_set_store_requested_state, locals())
+
+    _op_rename_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("rename_store")
 
     def rename_store(
         self,
@@ -5348,17 +1531,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             name: (required)
         """
-        return self._client.call(
-            _OP_RENAME_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "name": name,
-            },
-        )
+        return self._client.call(self._op_rename_store, locals())
+
+    _op_detach_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("detach_store")
 
     def detach_store(
         self,
@@ -5380,16 +1555,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self._client.call(
-            _OP_DETACH_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_detach_store, locals())
+
+    _op_compact_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("compact_store")
 
     @overload
     def compact_store(
@@ -5465,16 +1633,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        task = self.begin_compact_store(
-            instance_id=instance_id,
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_compact_store, locals())
 
     def begin_compact_store(
         self,
@@ -5500,18 +1659,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self._client.call_long_running(
-            _OP_COMPACT_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_compact_store, locals())
+
+    _op_merge_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("merge_store")
 
     @overload
     def merge_store(
@@ -5592,17 +1742,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             source_id: (wire ``sourceId``, required)
         """
-        task = self.begin_merge_store(
-            instance_id=instance_id,
-            id=id,
-            source_id=source_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_merge_store, locals())
 
     def begin_merge_store(
         self,
@@ -5630,19 +1770,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             source_id: (wire ``sourceId``, required)
         """
-        return self._client.call_long_running(
-            _OP_MERGE_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "sourceId": source_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_merge_store, locals())
+
+    _op_recover_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("recover_store")
 
     @overload
     def recover_store(
@@ -5728,18 +1858,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             encryption_key: (wire ``encryptionKey``)
             recover_deleted_messages: (wire ``recoverDeletedMessages``)
         """
-        task = self.begin_recover_store(
-            instance_id=instance_id,
-            id=id,
-            encryption_key=encryption_key,
-            recover_deleted_messages=recover_deleted_messages,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_recover_store, locals())
 
     def begin_recover_store(
         self,
@@ -5769,20 +1888,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             encryption_key: (wire ``encryptionKey``)
             recover_deleted_messages: (wire ``recoverDeletedMessages``)
         """
-        return self._client.call_long_running(
-            _OP_RECOVER_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "encryptionKey": encryption_key,
-                "recoverDeletedMessages": recover_deleted_messages,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_recover_store, locals())
+
+    _op_recreate_recovery_records: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "recreate_recovery_records"
+    )
 
     @overload
     def recreate_recovery_records(
@@ -5859,16 +1969,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        task = self.begin_recreate_recovery_records(
-            instance_id=instance_id,
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_recreate_recovery_records, locals())
 
     def begin_recreate_recovery_records(
         self,
@@ -5895,18 +1996,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self._client.call_long_running(
-            _OP_RECREATE_RECOVERY_RECORDS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_recreate_recovery_records, locals())
+
+    _op_repair_store_database: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "repair_store_database"
+    )
 
     @overload
     def repair_store_database(
@@ -5982,16 +2076,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        task = self.begin_repair_store_database(
-            instance_id=instance_id,
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_repair_store_database, locals())
 
     def begin_repair_store_database(
         self,
@@ -6017,18 +2102,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self._client.call_long_running(
-            _OP_REPAIR_STORE_DATABASE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_repair_store_database, locals())
+
+    _op_unlock_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("unlock_store")
 
     def unlock_store(
         self,
@@ -6052,17 +2128,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             passphrase: (required)
         """
-        return self._client.call(
-            _OP_UNLOCK_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "passphrase": passphrase,
-            },
-        )
+        return self._client.call(self._op_unlock_store, locals())
+
+    _op_upgrade_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("upgrade_store")
 
     @overload
     def upgrade_store(
@@ -6138,16 +2206,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        task = self.begin_upgrade_store(
-            instance_id=instance_id,
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_upgrade_store, locals())
 
     def begin_upgrade_store(
         self,
@@ -6173,18 +2232,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self._client.call_long_running(
-            _OP_UPGRADE_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_upgrade_store, locals())
+
+    _op_upgrade_stores: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("upgrade_stores")
 
     @overload
     def upgrade_stores(
@@ -6255,15 +2305,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        task = self.begin_upgrade_stores(
-            instance_id=instance_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_upgrade_stores, locals())
 
     def begin_upgrade_stores(
         self,
@@ -6287,17 +2329,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call_long_running(
-            _OP_UPGRADE_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_upgrade_stores, locals())
+
+    _op_verify_store: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("verify_store")
 
     @overload
     def verify_store(
@@ -6379,17 +2413,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        task = self.begin_verify_store(
-            instance_id=instance_id,
-            id=id,
-            include_indexes=include_indexes,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_verify_store, locals())
 
     def begin_verify_store(
         self,
@@ -6418,19 +2442,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        return self._client.call_long_running(
-            _OP_VERIFY_STORE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "includeIndexes": include_indexes,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_verify_store, locals())
+
+    _op_verify_stores: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("verify_stores")
 
     @overload
     def verify_stores(
@@ -6507,16 +2521,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        task = self.begin_verify_stores(
-            instance_id=instance_id,
-            include_indexes=include_indexes,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_verify_stores, locals())
 
     def begin_verify_stores(
         self,
@@ -6543,18 +2548,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             include_indexes: Also verify the search indexes. (wire ``includeIndexes``,
                 required)
         """
-        return self._client.call_long_running(
-            _OP_VERIFY_STORES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "includeIndexes": include_indexes,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_verify_stores, locals())
+
+    _op_get_store_auto_create_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_store_auto_create_configuration"
+    )
 
     def get_store_auto_create_configuration(
         self,
@@ -6575,15 +2573,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call(
-            _OP_GET_STORE_AUTO_CREATE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return self._client.call(self._op_get_store_auto_create_configuration, locals())
+
+    _op_set_store_auto_create_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_store_auto_create_configuration"
+    )
 
     def set_store_auto_create_configuration(
         self,
@@ -6606,16 +2600,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_STORE_AUTO_CREATE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_store_auto_create_configuration, locals())
+
+    _op_select_all_store_indexes_for_rebuild: ClassVar[_rt.OperationRef[JsonValue]] = (
+        _API.operation("select_all_store_indexes_for_rebuild")
+    )
 
     def select_all_store_indexes_for_rebuild(
         self,
@@ -6636,15 +2625,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call(
-            _OP_SELECT_ALL_STORE_INDEXES_FOR_REBUILD,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return self._client.call(self._op_select_all_store_indexes_for_rebuild, locals())
+
+    _op_rebuild_selected_store_indexes: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "rebuild_selected_store_indexes"
+    )
 
     @overload
     def rebuild_selected_store_indexes(
@@ -6716,15 +2701,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        task = self.begin_rebuild_selected_store_indexes(
-            instance_id=instance_id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_rebuild_selected_store_indexes, locals())
 
     def begin_rebuild_selected_store_indexes(
         self,
@@ -6749,17 +2726,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call_long_running(
-            _OP_REBUILD_SELECTED_STORE_INDEXES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_rebuild_selected_store_indexes, locals())
+
+    _op_get_jobs: ClassVar[_rt.OperationRef[list[models.Job]]] = _API.operation("get_jobs")
 
     def get_jobs(
         self,
@@ -6779,15 +2748,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call(
-            _OP_GET_JOBS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return self._client.call(self._op_get_jobs, locals())
+
+    _op_get_job_results: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("get_job_results")
 
     def get_job_results(
         self,
@@ -6815,19 +2778,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             time_zone_id: (wire ``timeZoneId``, required)
             job_id: (wire ``jobId``)
         """
-        return self._client.call(
-            _OP_GET_JOB_RESULTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "fromIncluding": from_including,
-                "toExcluding": to_excluding,
-                "timeZoneId": time_zone_id,
-                "jobId": job_id,
-            },
-        )
+        return self._client.call(self._op_get_job_results, locals())
+
+    _op_create_job: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("create_job")
 
     def create_job(
         self,
@@ -6865,24 +2818,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             day_of_week: (wire ``dayOfWeek``)
             day_of_month: (wire ``dayOfMonth``)
         """
-        return self._client.call(
-            _OP_CREATE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "name": name,
-                "action": action,
-                "owner": owner,
-                "timeZoneId": time_zone_id,
-                "date": date,
-                "interval": interval,
-                "time": time,
-                "dayOfWeek": day_of_week,
-                "dayOfMonth": day_of_month,
-            },
-        )
+        return self._client.call(self._op_create_job, locals())
+
+    _op_rename_job: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("rename_job")
 
     def rename_job(
         self,
@@ -6906,17 +2844,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             name: (required)
         """
-        return self._client.call(
-            _OP_RENAME_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "name": name,
-            },
-        )
+        return self._client.call(self._op_rename_job, locals())
+
+    _op_set_job_enabled: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("set_job_enabled")
 
     def set_job_enabled(
         self,
@@ -6940,17 +2870,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             enabled: (required)
         """
-        return self._client.call(
-            _OP_SET_JOB_ENABLED,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "enabled": enabled,
-            },
-        )
+        return self._client.call(self._op_set_job_enabled, locals())
+
+    _op_set_job_schedule: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("set_job_schedule")
 
     def set_job_schedule(
         self,
@@ -6984,22 +2906,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             day_of_week: (wire ``dayOfWeek``)
             day_of_month: (wire ``dayOfMonth``)
         """
-        return self._client.call(
-            _OP_SET_JOB_SCHEDULE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "timeZoneId": time_zone_id,
-                "date": date,
-                "interval": interval,
-                "time": time,
-                "dayOfWeek": day_of_week,
-                "dayOfMonth": day_of_month,
-            },
-        )
+        return self._client.call(self._op_set_job_schedule, locals())
+
+    _op_delete_job: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("delete_job")
 
     def delete_job(
         self,
@@ -7021,16 +2930,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self._client.call(
-            _OP_DELETE_JOB,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_delete_job, locals())
+
+    _op_run_job_async: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("run_job_async")
 
     @overload
     def run_job_async(
@@ -7106,16 +3008,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        task = self.begin_run_job_async(
-            instance_id=instance_id,
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_run_job_async, locals())
 
     def begin_run_job_async(
         self,
@@ -7141,18 +3034,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self._client.call_long_running(
-            _OP_RUN_JOB_ASYNC,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_run_job_async, locals())
+
+    _op_cancel_job_async: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("cancel_job_async")
 
     def cancel_job_async(
         self,
@@ -7174,16 +3058,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self._client.call(
-            _OP_CANCEL_JOB_ASYNC,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_cancel_job_async, locals())
+
+    _op_get_profiles: ClassVar[_rt.OperationRef[list[models.Profile]]] = _API.operation(
+        "get_profiles"
+    )
 
     def get_profiles(
         self,
@@ -7205,16 +3084,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             raw: Return properties as stored, without interpretation. (required)
         """
-        return self._client.call(
-            _OP_GET_PROFILES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "raw": raw,
-            },
-        )
+        return self._client.call(self._op_get_profiles, locals())
+
+    _op_get_worker_results: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_worker_results"
+    )
 
     def get_worker_results(
         self,
@@ -7244,20 +3118,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             profile_id: (wire ``profileID``)
             user_name: Login name of the user. (wire ``userName``)
         """
-        return self._client.call(
-            _OP_GET_WORKER_RESULTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "fromIncluding": from_including,
-                "toExcluding": to_excluding,
-                "timeZoneID": time_zone_id,
-                "profileID": profile_id,
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_get_worker_results, locals())
+
+    _op_get_worker_result_report: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_worker_result_report"
+    )
 
     def get_worker_result_report(
         self,
@@ -7280,16 +3145,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self._client.call(
-            _OP_GET_WORKER_RESULT_REPORT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_get_worker_result_report, locals())
+
+    _op_create_profile: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("create_profile")
 
     def create_profile(
         self,
@@ -7313,17 +3171,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        return self._client.call(
-            _OP_CREATE_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "properties": properties,
-                "raw": raw,
-            },
-        )
+        return self._client.call(self._op_create_profile, locals())
+
+    _op_run_profile: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("run_profile")
 
     @overload
     def run_profile(
@@ -7399,16 +3249,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        task = self.begin_run_profile(
-            instance_id=instance_id,
-            id=id,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_run_profile, locals())
 
     def begin_run_profile(
         self,
@@ -7434,18 +3275,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self._client.call_long_running(
-            _OP_RUN_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_run_profile, locals())
+
+    _op_run_temporary_profile: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "run_temporary_profile"
+    )
 
     @overload
     def run_temporary_profile(
@@ -7526,17 +3360,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        task = self.begin_run_temporary_profile(
-            instance_id=instance_id,
-            properties=properties,
-            raw=raw,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_run_temporary_profile, locals())
 
     def begin_run_temporary_profile(
         self,
@@ -7564,19 +3388,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             properties: Profile properties (sent as JSON text).
             raw: Return properties as stored, without interpretation. (required)
         """
-        return self._client.call_long_running(
-            _OP_RUN_TEMPORARY_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "properties": properties,
-                "raw": raw,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_run_temporary_profile, locals())
+
+    _op_delete_profile: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("delete_profile")
 
     def delete_profile(
         self,
@@ -7598,16 +3412,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             id: Numeric identifier. (required)
         """
-        return self._client.call(
-            _OP_DELETE_PROFILE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-            },
-        )
+        return self._client.call(self._op_delete_profile, locals())
+
+    _op_set_profile_server_side_execution: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_profile_server_side_execution"
+    )
 
     def set_profile_server_side_execution(
         self,
@@ -7636,19 +3445,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             automatic_pause_between_executions: (wire ``automaticPauseBetweenExecutions``)
             automatic_maintenance_windows: (wire ``automaticMaintenanceWindows``)
         """
-        return self._client.call(
-            _OP_SET_PROFILE_SERVER_SIDE_EXECUTION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "id": id,
-                "automatic": automatic,
-                "automaticPauseBetweenExecutions": automatic_pause_between_executions,
-                "automaticMaintenanceWindows": automatic_maintenance_windows,
-            },
-        )
+        return self._client.call(self._op_set_profile_server_side_execution, locals())
+
+    _op_get_folder_statistics: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_folder_statistics"
+    )
 
     def get_folder_statistics(
         self,
@@ -7668,15 +3469,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call(
-            _OP_GET_FOLDER_STATISTICS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return self._client.call(self._op_get_folder_statistics, locals())
+
+    _op_get_child_folders: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_child_folders"
+    )
 
     def get_child_folders(
         self,
@@ -7700,17 +3497,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             folder:
             max_levels: (wire ``maxLevels``)
         """
-        return self._client.call(
-            _OP_GET_CHILD_FOLDERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "folder": folder,
-                "maxLevels": max_levels,
-            },
-        )
+        return self._client.call(self._op_get_child_folders, locals())
+
+    _op_move_folder: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("move_folder")
 
     def move_folder(
         self,
@@ -7734,17 +3523,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             from_folder: (wire ``fromFolder``, required)
             to_folder: (wire ``toFolder``, required)
         """
-        return self._client.call(
-            _OP_MOVE_FOLDER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "fromFolder": from_folder,
-                "toFolder": to_folder,
-            },
-        )
+        return self._client.call(self._op_move_folder, locals())
+
+    _op_delete_empty_folders: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "delete_empty_folders"
+    )
 
     def delete_empty_folders(
         self,
@@ -7766,16 +3549,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
                 client's ``instance_id``)
             folder:
         """
-        return self._client.call(
-            _OP_DELETE_EMPTY_FOLDERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "folder": folder,
-            },
-        )
+        return self._client.call(self._op_delete_empty_folders, locals())
+
+    _op_send_status_report: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "send_status_report"
+    )
 
     def send_status_report(
         self,
@@ -7801,18 +3579,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             time_zone_id: (wire ``timeZoneId``, required)
             recipients: (required)
         """
-        return self._client.call(
-            _OP_SEND_STATUS_REPORT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-                "timespan": timespan,
-                "timeZoneId": time_zone_id,
-                "recipients": recipients,
-            },
-        )
+        return self._client.call(self._op_send_status_report, locals())
+
+    _op_get_time_zones: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("get_time_zones")
 
     def get_time_zones(
         self,
@@ -7832,15 +3601,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_id: Identifier of the instance. (wire ``instanceID``, defaults to the
                 client's ``instance_id``)
         """
-        return self._client.call(
-            _OP_GET_TIME_ZONES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceID": instance_id if instance_id is not None else self.instance_id,
-            },
-        )
+        return self._client.call(self._op_get_time_zones, locals())
+
+    _op_get_environment_info: ClassVar[_rt.OperationRef[models.EnvironmentInfo]] = _API.operation(
+        "get_environment_info"
+    )
 
     def get_environment_info(
         self,
@@ -7855,14 +3620,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/GetEnvironmentInfo`` (operation ``GetEnvironmentInfo``).
         """
-        return self._client.call(
-            _OP_GET_ENVIRONMENT_INFO,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_environment_info, locals())
+
+    _op_get_service_status: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_service_status"
+    )
 
     def get_service_status(
         self,
@@ -7877,14 +3639,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/GetServiceStatus`` (operation ``GetServiceStatus``).
         """
-        return self._client.call(
-            _OP_GET_SERVICE_STATUS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_service_status, locals())
+
+    _op_pair_with_management_server: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "pair_with_management_server"
+    )
 
     def pair_with_management_server(
         self,
@@ -7910,18 +3669,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             port: (required)
             thumbprint: (required)
         """
-        return self._client.call(
-            _OP_PAIR_WITH_MANAGEMENT_SERVER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverType": server_type,
-                "serverName": server_name,
-                "port": port,
-                "thumbprint": thumbprint,
-            },
-        )
+        return self._client.call(self._op_pair_with_management_server, locals())
+
+    _op_get_client_access_servers: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_client_access_servers"
+    )
 
     def get_client_access_servers(
         self,
@@ -7943,16 +3695,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             server_name_filter: (wire ``serverNameFilter``)
             with_service_status: (wire ``withServiceStatus``, required)
         """
-        return self._client.call(
-            _OP_GET_CLIENT_ACCESS_SERVERS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverNameFilter": server_name_filter,
-                "withServiceStatus": with_service_status,
-            },
-        )
+        return self._client.call(self._op_get_client_access_servers, locals())
+
+    _op_create_client_access_server: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "create_client_access_server"
+    )
 
     def create_client_access_server(
         self,
@@ -7972,15 +3719,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_CREATE_CLIENT_ACCESS_SERVER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_create_client_access_server, locals())
+
+    _op_set_client_access_server_configuration: ClassVar[_rt.OperationRef[JsonValue]] = (
+        _API.operation("set_client_access_server_configuration")
+    )
 
     def set_client_access_server_configuration(
         self,
@@ -8000,15 +3743,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_CLIENT_ACCESS_SERVER_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_client_access_server_configuration, locals())
+
+    _op_delete_client_access_server: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "delete_client_access_server"
+    )
 
     def delete_client_access_server(
         self,
@@ -8028,15 +3767,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             server_name: (wire ``serverName``, required)
         """
-        return self._client.call(
-            _OP_DELETE_CLIENT_ACCESS_SERVER,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverName": server_name,
-            },
-        )
+        return self._client.call(self._op_delete_client_access_server, locals())
+
+    _op_get_instance_hosts: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_instance_hosts"
+    )
 
     def get_instance_hosts(
         self,
@@ -8055,15 +3790,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             server_name_filter: (wire ``serverNameFilter``)
         """
-        return self._client.call(
-            _OP_GET_INSTANCE_HOSTS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverNameFilter": server_name_filter,
-            },
-        )
+        return self._client.call(self._op_get_instance_hosts, locals())
+
+    _op_create_instance_host: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "create_instance_host"
+    )
 
     def create_instance_host(
         self,
@@ -8082,15 +3813,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_CREATE_INSTANCE_HOST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_create_instance_host, locals())
+
+    _op_set_instance_host_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_instance_host_configuration"
+    )
 
     def set_instance_host_configuration(
         self,
@@ -8110,15 +3837,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_INSTANCE_HOST_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_instance_host_configuration, locals())
+
+    _op_get_directories_on_instance_host: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_directories_on_instance_host"
+    )
 
     def get_directories_on_instance_host(
         self,
@@ -8140,16 +3863,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             server_name: (wire ``serverName``, required)
             path:
         """
-        return self._client.call(
-            _OP_GET_DIRECTORIES_ON_INSTANCE_HOST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverName": server_name,
-                "path": path,
-            },
-        )
+        return self._client.call(self._op_get_directories_on_instance_host, locals())
+
+    _op_create_directory_on_instance_host: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "create_directory_on_instance_host"
+    )
 
     def create_directory_on_instance_host(
         self,
@@ -8171,16 +3889,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             server_name: (wire ``serverName``, required)
             path: (required)
         """
-        return self._client.call(
-            _OP_CREATE_DIRECTORY_ON_INSTANCE_HOST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverName": server_name,
-                "path": path,
-            },
-        )
+        return self._client.call(self._op_create_directory_on_instance_host, locals())
+
+    _op_delete_instance_host: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "delete_instance_host"
+    )
 
     def delete_instance_host(
         self,
@@ -8199,15 +3912,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             server_name: (wire ``serverName``, required)
         """
-        return self._client.call(
-            _OP_DELETE_INSTANCE_HOST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "serverName": server_name,
-            },
-        )
+        return self._client.call(self._op_delete_instance_host, locals())
+
+    _op_get_instances: ClassVar[_rt.OperationRef[list[models.Instance]]] = _API.operation(
+        "get_instances"
+    )
 
     def get_instances(
         self,
@@ -8227,15 +3936,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return self._client.call(
-            _OP_GET_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-        )
+        return self._client.call(self._op_get_instances, locals())
+
+    _op_create_instance: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("create_instance")
 
     @overload
     def create_instance(
@@ -8305,15 +4008,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        task = self.begin_create_instance(
-            config=config,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_create_instance, locals())
 
     def begin_create_instance(
         self,
@@ -8336,17 +4031,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call_long_running(
-            _OP_CREATE_INSTANCE,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_create_instance, locals())
+
+    _op_get_instance_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_instance_configuration"
+    )
 
     def get_instance_configuration(
         self,
@@ -8362,14 +4051,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/GetInstanceConfiguration`` (operation
         ``GetInstanceConfiguration``).
         """
-        return self._client.call(
-            _OP_GET_INSTANCE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_instance_configuration, locals())
+
+    _op_set_instance_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_instance_configuration"
+    )
 
     def set_instance_configuration(
         self,
@@ -8389,15 +4075,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_INSTANCE_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_instance_configuration, locals())
+
+    _op_start_instances: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("start_instances")
 
     @overload
     def start_instances(
@@ -8468,15 +4148,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        task = self.begin_start_instances(
-            instance_filter=instance_filter,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_start_instances, locals())
 
     def begin_start_instances(
         self,
@@ -8500,17 +4172,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return self._client.call_long_running(
-            _OP_START_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_start_instances, locals())
+
+    _op_restart_instances: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "restart_instances"
+    )
 
     @overload
     def restart_instances(
@@ -8581,15 +4247,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        task = self.begin_restart_instances(
-            instance_filter=instance_filter,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_restart_instances, locals())
 
     def begin_restart_instances(
         self,
@@ -8613,17 +4271,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return self._client.call_long_running(
-            _OP_RESTART_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_restart_instances, locals())
+
+    _op_stop_instances: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("stop_instances")
 
     @overload
     def stop_instances(
@@ -8694,15 +4344,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        task = self.begin_stop_instances(
-            instance_filter=instance_filter,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_stop_instances, locals())
 
     def begin_stop_instances(
         self,
@@ -8726,17 +4368,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return self._client.call_long_running(
-            _OP_STOP_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_stop_instances, locals())
+
+    _op_freeze_instances: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("freeze_instances")
 
     @overload
     def freeze_instances(
@@ -8807,15 +4441,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        task = self.begin_freeze_instances(
-            instance_filter=instance_filter,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_freeze_instances, locals())
 
     def begin_freeze_instances(
         self,
@@ -8839,17 +4465,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return self._client.call_long_running(
-            _OP_FREEZE_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_freeze_instances, locals())
+
+    _op_thaw_instances: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("thaw_instances")
 
     @overload
     def thaw_instances(
@@ -8920,15 +4538,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        task = self.begin_thaw_instances(
-            instance_filter=instance_filter,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_thaw_instances, locals())
 
     def begin_thaw_instances(
         self,
@@ -8952,17 +4562,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return self._client.call_long_running(
-            _OP_THAW_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_thaw_instances, locals())
+
+    _op_get_instance_statistics: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_instance_statistics"
+    )
 
     def get_instance_statistics(
         self,
@@ -8978,14 +4582,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/GetInstanceStatistics`` (operation
         ``GetInstanceStatistics``).
         """
-        return self._client.call(
-            _OP_GET_INSTANCE_STATISTICS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_instance_statistics, locals())
+
+    _op_get_instance_process_live_statistics: ClassVar[_rt.OperationRef[JsonValue]] = (
+        _API.operation("get_instance_process_live_statistics")
+    )
 
     def get_instance_process_live_statistics(
         self,
@@ -9001,14 +4602,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/GetInstanceProcessLiveStatistics`` (operation
         ``GetInstanceProcessLiveStatistics``).
         """
-        return self._client.call(
-            _OP_GET_INSTANCE_PROCESS_LIVE_STATISTICS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_instance_process_live_statistics, locals())
+
+    _op_delete_instances: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("delete_instances")
 
     @overload
     def delete_instances(
@@ -9079,15 +4675,7 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        task = self.begin_delete_instances(
-            instance_filter=instance_filter,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_delete_instances, locals())
 
     def begin_delete_instances(
         self,
@@ -9111,17 +4699,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             instance_filter: Instance identifiers to match (``*`` for all). (wire
                 ``instanceFilter``, required)
         """
-        return self._client.call_long_running(
-            _OP_DELETE_INSTANCES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceFilter": instance_filter,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_delete_instances, locals())
+
+    _op_get_archive_admin_enabled: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_archive_admin_enabled"
+    )
 
     def get_archive_admin_enabled(
         self,
@@ -9137,14 +4719,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/GetArchiveAdminEnabled`` (operation
         ``GetArchiveAdminEnabled``).
         """
-        return self._client.call(
-            _OP_GET_ARCHIVE_ADMIN_ENABLED,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_archive_admin_enabled, locals())
+
+    _op_set_archive_admin_enabled: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_archive_admin_enabled"
+    )
 
     def set_archive_admin_enabled(
         self,
@@ -9164,15 +4743,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             enabled: (required)
         """
-        return self._client.call(
-            _OP_SET_ARCHIVE_ADMIN_ENABLED,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "enabled": enabled,
-            },
-        )
+        return self._client.call(self._op_set_archive_admin_enabled, locals())
+
+    _op_create_client_one_time_url_for_archive_admin: ClassVar[_rt.OperationRef[JsonValue]] = (
+        _API.operation("create_client_one_time_url_for_archive_admin")
+    )
 
     def create_client_one_time_url_for_archive_admin(
         self,
@@ -9192,15 +4767,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             instance_url: (wire ``instanceUrl``)
         """
-        return self._client.call(
-            _OP_CREATE_CLIENT_ONE_TIME_URL_FOR_ARCHIVE_ADMIN,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "instanceUrl": instance_url,
-            },
-        )
+        return self._client.call(self._op_create_client_one_time_url_for_archive_admin, locals())
+
+    _op_can_run_archive_profiles: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "can_run_archive_profiles"
+    )
 
     def can_run_archive_profiles(
         self,
@@ -9216,14 +4787,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/CanRunArchiveProfiles`` (operation
         ``CanRunArchiveProfiles``).
         """
-        return self._client.call(
-            _OP_CAN_RUN_ARCHIVE_PROFILES,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_can_run_archive_profiles, locals())
+
+    _op_set_store_path: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("set_store_path")
 
     def set_store_path(
         self,
@@ -9244,16 +4810,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             id: Numeric identifier. (required)
             path: (required)
         """
-        return self._client.call(
-            _OP_SET_STORE_PATH,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "id": id,
-                "path": path,
-            },
-        )
+        return self._client.call(self._op_set_store_path, locals())
+
+    _op_get_index_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_index_configuration"
+    )
 
     def get_index_configuration(
         self,
@@ -9269,14 +4830,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/GetIndexConfiguration`` (operation
         ``GetIndexConfiguration``).
         """
-        return self._client.call(
-            _OP_GET_INDEX_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_index_configuration, locals())
+
+    _op_set_index_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_index_configuration"
+    )
 
     def set_index_configuration(
         self,
@@ -9297,15 +4855,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             config: Configuration object (a dict, sent as JSON text; the metadata types it
                 as a string). (required)
         """
-        return self._client.call(
-            _OP_SET_INDEX_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_index_configuration, locals())
+
+    _op_get_system_administrators: ClassVar[_rt.OperationRef[list[models.UserSummary]]] = (
+        _API.operation("get_system_administrators")
+    )
 
     def get_system_administrators(
         self,
@@ -9321,14 +4875,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/GetSystemAdministrators`` (operation
         ``GetSystemAdministrators``).
         """
-        return self._client.call(
-            _OP_GET_SYSTEM_ADMINISTRATORS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_system_administrators, locals())
+
+    _op_create_system_administrator: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "create_system_administrator"
+    )
 
     def create_system_administrator(
         self,
@@ -9350,16 +4901,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             config: Configuration object (sent as JSON text). (required)
             password: Password (never logged). (required)
         """
-        return self._client.call(
-            _OP_CREATE_SYSTEM_ADMINISTRATOR,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-                "password": password,
-            },
-        )
+        return self._client.call(self._op_create_system_administrator, locals())
+
+    _op_set_system_administrator_configuration: ClassVar[_rt.OperationRef[JsonValue]] = (
+        _API.operation("set_system_administrator_configuration")
+    )
 
     def set_system_administrator_configuration(
         self,
@@ -9379,15 +4925,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_SYSTEM_ADMINISTRATOR_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_system_administrator_configuration, locals())
+
+    _op_set_system_administrator_password: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_system_administrator_password"
+    )
 
     def set_system_administrator_password(
         self,
@@ -9409,16 +4951,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
             user_name: Login name of the user. (wire ``userName``, required)
             password: Password (never logged). (required)
         """
-        return self._client.call(
-            _OP_SET_SYSTEM_ADMINISTRATOR_PASSWORD,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-                "password": password,
-            },
-        )
+        return self._client.call(self._op_set_system_administrator_password, locals())
+
+    _op_delete_system_administrator: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "delete_system_administrator"
+    )
 
     def delete_system_administrator(
         self,
@@ -9438,15 +4975,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_DELETE_SYSTEM_ADMINISTRATOR,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_delete_system_administrator, locals())
+
+    _op_initialize_system_administrator_mfa: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "initialize_system_administrator_mfa"
+    )
 
     def initialize_system_administrator_mfa(
         self,
@@ -9466,15 +4999,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_INITIALIZE_SYSTEM_ADMINISTRATOR_MFA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_initialize_system_administrator_mfa, locals())
+
+    _op_deactivate_system_administrator_mfa: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "deactivate_system_administrator_mfa"
+    )
 
     def deactivate_system_administrator_mfa(
         self,
@@ -9494,15 +5023,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             user_name: Login name of the user. (wire ``userName``, required)
         """
-        return self._client.call(
-            _OP_DEACTIVATE_SYSTEM_ADMINISTRATOR_MFA,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "userName": user_name,
-            },
-        )
+        return self._client.call(self._op_deactivate_system_administrator_mfa, locals())
+
+    _op_create_system_administrator_api_password: ClassVar[_rt.OperationRef[JsonValue]] = (
+        _API.operation("create_system_administrator_api_password")
+    )
 
     def create_system_administrator_api_password(
         self,
@@ -9518,14 +5043,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/CreateSystemAdministratorAPIPassword`` (operation
         ``CreateSystemAdministratorAPIPassword``).
         """
-        return self._client.call(
-            _OP_CREATE_SYSTEM_ADMINISTRATOR_API_PASSWORD,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_create_system_administrator_api_password, locals())
+
+    _op_get_system_smtp_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "get_system_smtp_configuration"
+    )
 
     def get_system_smtp_configuration(
         self,
@@ -9541,14 +5063,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/GetSystemSmtpConfiguration`` (operation
         ``GetSystemSmtpConfiguration``).
         """
-        return self._client.call(
-            _OP_GET_SYSTEM_SMTP_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_get_system_smtp_configuration, locals())
+
+    _op_set_system_smtp_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "set_system_smtp_configuration"
+    )
 
     def set_system_smtp_configuration(
         self,
@@ -9568,15 +5087,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Args:
             config: Configuration object (sent as JSON text). (required)
         """
-        return self._client.call(
-            _OP_SET_SYSTEM_SMTP_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "config": config,
-            },
-        )
+        return self._client.call(self._op_set_system_smtp_configuration, locals())
+
+    _op_test_system_smtp_configuration: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "test_system_smtp_configuration"
+    )
 
     def test_system_smtp_configuration(
         self,
@@ -9592,14 +5107,11 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/TestSystemSmtpConfiguration`` (operation
         ``TestSystemSmtpConfiguration``).
         """
-        return self._client.call(
-            _OP_TEST_SYSTEM_SMTP_CONFIGURATION,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_test_system_smtp_configuration, locals())
+
+    _op_create_license_request: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation(
+        "create_license_request"
+    )
 
     def create_license_request(
         self,
@@ -9615,14 +5127,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
         Wire: ``POST /api/invoke/CreateLicenseRequest`` (operation
         ``CreateLicenseRequest``).
         """
-        return self._client.call(
-            _OP_CREATE_LICENSE_REQUEST,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_create_license_request, locals())
+
+    _op_ping: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("ping")
 
     def ping(
         self,
@@ -9637,14 +5144,9 @@ class MailStoreSpeClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/Ping`` (operation ``Ping``).
         """
-        return self._client.call(
-            _OP_PING,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_ping, locals())
+
+    _op_reload_branding: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("reload_branding")
 
     def reload_branding(
         self,
@@ -9659,11 +5161,4 @@ class MailStoreSpeClient(_rt.TaskClientBase):
 
         Wire: ``POST /api/invoke/ReloadBranding`` (operation ``ReloadBranding``).
         """
-        return self._client.call(
-            _OP_RELOAD_BRANDING,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-        )
+        return self._client.call(self._op_reload_branding, locals())

@@ -34,7 +34,7 @@ from .exchange import (
 )
 from .files import Download, FileTarget
 from .hooks import CallInfo, Hooks, joined
-from .options import CALL_OPTIONS_KEY, CallOptions
+from .options import CALL_OPTIONS, CALL_OPTIONS_KEY, CallOptions, call_options
 from .pagination import PAGINATION_STYLES, Next, Page, items_of, more_after, same_origin_link
 from .policy import Deadline, Limits, PollPacer, base_url_problem, collect, mask
 from .results import BinaryResult
@@ -74,6 +74,22 @@ def named_servers(api: ApiDescription, moved: Mapping[str, str] | None) -> dict[
         if problem is not None:
             raise ArgumentValueError(f"{api.name}: server {name!r}: {problem}")
     return {name: url.rstrip("/") for name, url in urls.items()}
+
+
+def call_arguments(op: Operation[Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """A call's arguments by wire name, from a generated method's own (``locals()``: its
+    parameters by Python name, the call options, the client as ``self``); a parameter left
+    out takes the client setting it defaults to."""
+    options = call_options(*(values.get(name) for name in CALL_OPTIONS["always"]))
+    arguments: dict[str, Any] = {CALL_OPTIONS_KEY: options}
+    for param in op.params:
+        if param.const is not None:
+            continue  # sent as the spec says: the method has no argument for it
+        value = values[param.name]
+        if value is None and param.client_default is not None:
+            value = getattr(values["self"], param.client_default)
+        arguments[param.wire] = value
+    return arguments
 
 
 class Calls:

@@ -2,9 +2,8 @@
 # Do not edit: change the spec and run `make generate`.
 """Inventory API async client: the methods of ``InventoryClient`` as coroutines, on httpx.
 
-The same operations, parameters, results and errors as the sync client; the operation
-descriptors are the sync module's, every decision the shared runtime's
-(``generated._runtime``).
+The same operations, parameters, results and errors as the sync client; the operations are
+the sync client's, every decision the shared runtime's (``generated._runtime``).
 """
 
 from __future__ import annotations
@@ -16,17 +15,7 @@ from .. import _runtime as _rt
 from .._runtime import BinaryResult, FileInput, JsonValue
 from .._runtime import aio as _aio
 from . import models
-from .client import (
-    _API,
-    _OP_CANCEL,
-    _OP_DOWNLOAD_SHEET,
-    _OP_GET_ITEM,
-    _OP_GET_STATUS,
-    _OP_LIST_ITEMS,
-    _OP_PING,
-    _OP_RECOUNT,
-    _OP_UPLOAD_SHEET,
-)
+from .client import _API, InventoryClient
 
 if TYPE_CHECKING:
     import httpx
@@ -50,7 +39,7 @@ class AsyncInventoryClient(_aio.AsyncTaskClientBase):
         warehouse: Warehouse used when a call names none.
     """
 
-    _api = _API
+    _api_data = _API
 
     def __init__(
         self,
@@ -82,9 +71,10 @@ class AsyncInventoryClient(_aio.AsyncTaskClientBase):
     ) -> None:
         self.user = user
         self.warehouse = warehouse
-        url = base_url or _rt.pick_environment(_API.server.environments, environment)
+        api = _API.description
+        url = base_url or _rt.pick_environment(api.server.environments, environment)
         self._client = _aio.AsyncClient(
-            _API,
+            api,
             package=__package__,
             base_url=url,
             credentials=(user, api_key),
@@ -130,17 +120,7 @@ class AsyncInventoryClient(_aio.AsyncTaskClientBase):
             last_known_status_version: (wire ``lastKnownStatusVersion``, required)
             milliseconds_timeout: (wire ``millisecondsTimeout``, required)
         """
-        return await self._client.call(
-            _OP_GET_STATUS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "token": token,
-                "lastKnownStatusVersion": last_known_status_version,
-                "millisecondsTimeout": milliseconds_timeout,
-            },
-        )
+        return await self._client.call(InventoryClient._op_get_status, locals())
 
     async def cancel(
         self,
@@ -159,15 +139,7 @@ class AsyncInventoryClient(_aio.AsyncTaskClientBase):
         Args:
             token: (required)
         """
-        return await self._client.call(
-            _OP_CANCEL,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "token": token,
-            },
-        )
+        return await self._client.call(InventoryClient._op_cancel, locals())
 
     async def get_item(
         self,
@@ -188,16 +160,7 @@ class AsyncInventoryClient(_aio.AsyncTaskClientBase):
             sku: The item. (required)
             warehouse: (defaults to the client's ``warehouse``)
         """
-        return await self._client.call(
-            _OP_GET_ITEM,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "sku": sku,
-                "warehouse": warehouse if warehouse is not None else self.warehouse,
-            },
-        )
+        return await self._client.call(InventoryClient._op_get_item, locals())
 
     async def list_items(
         self,
@@ -224,19 +187,7 @@ class AsyncInventoryClient(_aio.AsyncTaskClientBase):
             filter_spec: (wire ``filter``)
             verbose:
         """
-        return await self._client.call(
-            _OP_LIST_ITEMS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "colours": colours,
-                "since": since,
-                "limit": limit,
-                "filter": filter_spec,
-                "verbose": verbose,
-            },
-        )
+        return await self._client.call(InventoryClient._op_list_items, locals())
 
     @overload
     async def recount(
@@ -306,15 +257,7 @@ class AsyncInventoryClient(_aio.AsyncTaskClientBase):
         Args:
             deep: (required)
         """
-        task = await self.begin_recount(
-            deep=deep,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return await self._client.settle(task, auto_handle_token)
+        return await self._client.call_long_running(InventoryClient._op_recount, locals())
 
     async def begin_recount(
         self,
@@ -337,17 +280,7 @@ class AsyncInventoryClient(_aio.AsyncTaskClientBase):
         Args:
             deep: (required)
         """
-        return await self._client.call_long_running(
-            _OP_RECOUNT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "deep": deep,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return await self._client.begin(InventoryClient._op_recount, locals())
 
     async def upload_sheet(
         self,
@@ -368,16 +301,7 @@ class AsyncInventoryClient(_aio.AsyncTaskClientBase):
             sheet: (required)
             note:
         """
-        return await self._client.call(
-            _OP_UPLOAD_SHEET,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "sheet": sheet,
-                "note": note,
-            },
-        )
+        return await self._client.call(InventoryClient._op_upload_sheet, locals())
 
     async def download_sheet(
         self,
@@ -398,15 +322,7 @@ class AsyncInventoryClient(_aio.AsyncTaskClientBase):
                 it in memory (``content`` is then None and ``size`` tells how much was
                 written).
         """
-        return await self._client.download(
-            _OP_DOWNLOAD_SHEET,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            save_to,
-        )
+        return await self._client.download(InventoryClient._op_download_sheet, locals())
 
     async def ping(
         self,
@@ -425,12 +341,4 @@ class AsyncInventoryClient(_aio.AsyncTaskClientBase):
         Args:
             trace: (wire ``X-Trace``)
         """
-        return await self._client.call(
-            _OP_PING,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "X-Trace": trace,
-            },
-        )
+        return await self._client.call(InventoryClient._op_ping, locals())

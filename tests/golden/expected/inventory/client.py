@@ -9,7 +9,7 @@ long-running tasks) happens in the shared runtime ``generated._runtime``.
 from __future__ import annotations
 
 import datetime
-from typing import Literal, overload
+from typing import ClassVar, Literal, overload
 
 import requests
 
@@ -18,306 +18,9 @@ from .._runtime import BinaryResult, FileInput, JsonValue
 from . import models
 from .errors import ERROR_TABLE
 
-_OP_GET_STATUS: _rt.Operation[_rt.Status] = _rt.Operation(
-    name="get_status",
-    wire_name="get-status",
-    method="POST",
-    path="/rpc/status",
-    params=(
-        _rt.Param(
-            "token",
-            "token",
-            _rt.STR,
-            required=True,
-        ),
-        _rt.Param(
-            "last_known_status_version",
-            "lastKnownStatusVersion",
-            _rt.INT,
-            required=True,
-        ),
-        _rt.Param(
-            "milliseconds_timeout",
-            "millisecondsTimeout",
-            _rt.INT,
-            required=True,
-        ),
-    ),
-    result=_rt.STATUS,
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_CANCEL: _rt.Operation[_rt.Status] = _rt.Operation(
-    name="cancel",
-    wire_name="cancel",
-    method="POST",
-    path="/rpc/cancel",
-    params=(
-        _rt.Param(
-            "token",
-            "token",
-            _rt.STR,
-            required=True,
-        ),
-    ),
-    result=_rt.STATUS,
-    encoding="form",
-    decoding="envelope",
-)
-
-_OP_GET_ITEM: _rt.Operation[models.Item] = _rt.Operation(
-    name="get_item",
-    wire_name="GetItem",
-    method="GET",
-    path="/items/{sku}",
-    params=(
-        _rt.Param(
-            "sku",
-            "sku",
-            _rt.STR,
-            location="path",
-            required=True,
-            doc="The item.",
-        ),
-        _rt.Param(
-            "warehouse",
-            "warehouse",
-            _rt.STR,
-            location="query",
-            required=True,
-            client_default="warehouse",
-        ),
-    ),
-    result=_rt.model(models.Item),
-    encoding="query",
-    decoding="json",
-    safe=True,
-    doc="One item by SKU.",
-)
-
-_OP_LIST_ITEMS: _rt.Operation[list[models.Item]] = _rt.Operation(
-    name="list_items",
-    wire_name="ListItems",
-    method="POST",
-    path="/rpc/ListItems",
-    params=(
-        _rt.Param(
-            "colours",
-            "colours",
-            _rt.list_of(_rt.enum_of(models.Colour)),
-            style="csv",
-            doc="Only these colours.",
-        ),
-        _rt.Param(
-            "since",
-            "since",
-            _rt.datetime_type("%Y-%m-%d"),
-        ),
-        _rt.Param(
-            "limit",
-            "limit",
-            _rt.INT,
-            default=50,
-        ),
-        _rt.Param(
-            "filter_spec",
-            "filter",
-            _rt.JSON,
-            style="json",
-        ),
-        _rt.Param(
-            "verbose",
-            "verbose",
-            _rt.BOOL,
-            style="flag",
-        ),
-    ),
-    result=_rt.list_of(_rt.model(models.Item)),
-    encoding="form",
-    decoding="envelope",
-    safe=True,
-)
-
-_OP_RECOUNT: _rt.Operation[JsonValue] = _rt.Operation(
-    name="recount",
-    wire_name="Recount",
-    method="POST",
-    path="/rpc/Recount",
-    params=(
-        _rt.Param(
-            "deep",
-            "deep",
-            _rt.BOOL,
-            required=True,
-        ),
-    ),
-    result=_rt.JSON,
-    encoding="form",
-    decoding="envelope",
-    long_running=True,
-    doc="Count every item again.",
-)
-
-_OP_UPLOAD_SHEET: _rt.Operation[models.Item] = _rt.Operation(
-    name="upload_sheet",
-    wire_name="UploadSheet",
-    method="POST",
-    path="/rpc/UploadSheet",
-    params=(
-        _rt.Param(
-            "sheet",
-            "sheet",
-            _rt.BINARY,
-            location="file",
-            required=True,
-        ),
-        _rt.Param(
-            "note",
-            "note",
-            _rt.STR,
-            secret=True,
-        ),
-    ),
-    result=_rt.model(models.Item),
-    encoding="multipart",
-    decoding="xml",
-    success_status=(201,),
-)
-
-_OP_DOWNLOAD_SHEET: _rt.Operation[BinaryResult] = _rt.Operation(
-    name="download_sheet",
-    wire_name="DownloadSheet",
-    method="POST",
-    path="/rpc/DownloadSheet",
-    params=(),
-    result=_rt.BINARY_RESULT,
-    encoding="form",
-    decoding="binary_or_xml",
-)
-
-_OP_PING: _rt.Operation[None] = _rt.Operation(
-    name="ping",
-    wire_name="Ping",
-    method="GET",
-    path="/rpc/Ping",
-    params=(
-        _rt.Param(
-            "trace",
-            "X-Trace",
-            _rt.STR,
-            location="header",
-        ),
-    ),
-    result=_rt.NONE,
-    encoding="query",
-    decoding="none",
-    safe=True,
-)
-
-_API = _rt.ApiDescription(
-    name="inventory",
-    title="Inventory API",
-    errors=ERROR_TABLE,
-    envelope=_rt.Envelope(
-        status_field="statusCode",
-        result_field="result",
-        error_field="error",
-        message_field="message",
-        details_field="details",
-        version_field="statusVersion",
-        token_field="token",
-        progress_field="percentProgress",
-        text_field="statusText",
-        log_field="logOutput",
-        success=("succeeded",),
-        running=("running",),
-        cancelled=("cancelled",),
-    ),
-    xml=_rt.XmlStatus(
-        status_element="status",
-        message_element="msg",
-        success=(),
-        failure=(),
-        root_element=None,
-    ),
-    auth=_rt.BasicAuth(
-        username="user",
-        password="api_key",
-    ),
-    server=_rt.Server(
-        environments={
-            "live": "https://inventory.example.invalid/v2",
-            "sandbox": "https://sandbox.inventory.example.invalid/v2",
-        },
-        default_environment="sandbox",
-    ),
-    protocol=_rt.Protocol(
-        encoding="form",
-        decoding="envelope",
-        default_method="POST",
-        path_template="/rpc/{operation}",
-        xml_declaration_encoding="UTF-8",
-    ),
-    transport=_rt.TransportDefaults(
-        connect_timeout=10.0,
-        read_timeout=30.0,
-        verify_tls=True,
-        retry_attempts=3,
-        retry_backoff=0.5,
-        retry_statuses=(502, 503, 504, 524),
-        retry_after_max=60.0,
-        timeout=300.0,
-        max_answer_bytes=67108864,
-        max_item_bytes=8388608,
-        max_inflation=200.0,
-    ),
-    operations=(
-        _OP_GET_STATUS,
-        _OP_CANCEL,
-        _OP_GET_ITEM,
-        _OP_LIST_ITEMS,
-        _OP_RECOUNT,
-        _OP_UPLOAD_SHEET,
-        _OP_DOWNLOAD_SHEET,
-        _OP_PING,
-    ),
-    settings=(
-        _rt.Setting(
-            "api_key",
-            "str",
-            secret=True,
-            doc="Key of the account.",
-        ),
-        _rt.Setting(
-            "user",
-            "str",
-            default="admin",
-            required=False,
-        ),
-        _rt.Setting(
-            "warehouse",
-            "str",
-            required=False,
-            doc="Warehouse used when a call names none.",
-        ),
-    ),
-    long_running=_rt.LongRunning(
-        status_operation="get-status",
-        cancel_operation="cancel",
-        token_param="token",
-        version_param="lastKnownStatusVersion",
-        timeout_param="millisecondsTimeout",
-        wait_time_ms=500,
-        auto_handle=True,
-        poll_interval=0.25,
-        poll_interval_max=5.0,
-        protocol="status_envelope",
-    ),
-    secret_wire_names=frozenset(("note",)),
-    client_class="InventoryClient",
-)
+# The operations and the rest of the API's description are data (api.json beside this module),
+# built when first used: importing the package builds none of them.
+_API = _rt.ApiData(__package__, models, ERROR_TABLE)
 
 
 class InventoryClient(_rt.TaskClientBase):
@@ -338,7 +41,7 @@ class InventoryClient(_rt.TaskClientBase):
         warehouse: Warehouse used when a call names none.
     """
 
-    _api = _API
+    _api_data = _API
 
     def __init__(
         self,
@@ -370,9 +73,10 @@ class InventoryClient(_rt.TaskClientBase):
     ) -> None:
         self.user = user
         self.warehouse = warehouse
-        url = base_url or _rt.pick_environment(_API.server.environments, environment)
+        api = _API.description
+        url = base_url or _rt.pick_environment(api.server.environments, environment)
         self._client = _rt.Client(
-            _API,
+            api,
             package=__package__,
             base_url=url,
             credentials=(user, api_key),
@@ -397,6 +101,8 @@ class InventoryClient(_rt.TaskClientBase):
             transport=transport,
         )
 
+    _op_get_status: ClassVar[_rt.OperationRef[_rt.Status]] = _API.operation("get_status")
+
     def get_status(
         self,
         token: str,
@@ -418,17 +124,9 @@ class InventoryClient(_rt.TaskClientBase):
             last_known_status_version: (wire ``lastKnownStatusVersion``, required)
             milliseconds_timeout: (wire ``millisecondsTimeout``, required)
         """
-        return self._client.call(
-            _OP_GET_STATUS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "token": token,
-                "lastKnownStatusVersion": last_known_status_version,
-                "millisecondsTimeout": milliseconds_timeout,
-            },
-        )
+        return self._client.call(self._op_get_status, locals())
+
+    _op_cancel: ClassVar[_rt.OperationRef[_rt.Status]] = _API.operation("cancel")
 
     def cancel(
         self,
@@ -447,15 +145,9 @@ class InventoryClient(_rt.TaskClientBase):
         Args:
             token: (required)
         """
-        return self._client.call(
-            _OP_CANCEL,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "token": token,
-            },
-        )
+        return self._client.call(self._op_cancel, locals())
+
+    _op_get_item: ClassVar[_rt.OperationRef[models.Item]] = _API.operation("get_item")
 
     def get_item(
         self,
@@ -476,16 +168,9 @@ class InventoryClient(_rt.TaskClientBase):
             sku: The item. (required)
             warehouse: (defaults to the client's ``warehouse``)
         """
-        return self._client.call(
-            _OP_GET_ITEM,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "sku": sku,
-                "warehouse": warehouse if warehouse is not None else self.warehouse,
-            },
-        )
+        return self._client.call(self._op_get_item, locals())
+
+    _op_list_items: ClassVar[_rt.OperationRef[list[models.Item]]] = _API.operation("list_items")
 
     def list_items(
         self,
@@ -512,19 +197,9 @@ class InventoryClient(_rt.TaskClientBase):
             filter_spec: (wire ``filter``)
             verbose:
         """
-        return self._client.call(
-            _OP_LIST_ITEMS,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "colours": colours,
-                "since": since,
-                "limit": limit,
-                "filter": filter_spec,
-                "verbose": verbose,
-            },
-        )
+        return self._client.call(self._op_list_items, locals())
+
+    _op_recount: ClassVar[_rt.OperationRef[JsonValue]] = _API.operation("recount")
 
     @overload
     def recount(
@@ -594,15 +269,7 @@ class InventoryClient(_rt.TaskClientBase):
         Args:
             deep: (required)
         """
-        task = self.begin_recount(
-            deep=deep,
-            timeout=timeout,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            wait_time=wait_time,
-            status_callback=status_callback,
-        )
-        return self._client.settle(task, auto_handle_token)
+        return self._client.call_long_running(self._op_recount, locals())
 
     def begin_recount(
         self,
@@ -625,17 +292,9 @@ class InventoryClient(_rt.TaskClientBase):
         Args:
             deep: (required)
         """
-        return self._client.call_long_running(
-            _OP_RECOUNT,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "deep": deep,
-            },
-            wait_time_ms=wait_time,
-            status_callback=status_callback,
-        )
+        return self._client.begin(self._op_recount, locals())
+
+    _op_upload_sheet: ClassVar[_rt.OperationRef[models.Item]] = _API.operation("upload_sheet")
 
     def upload_sheet(
         self,
@@ -656,16 +315,9 @@ class InventoryClient(_rt.TaskClientBase):
             sheet: (required)
             note:
         """
-        return self._client.call(
-            _OP_UPLOAD_SHEET,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "sheet": sheet,
-                "note": note,
-            },
-        )
+        return self._client.call(self._op_upload_sheet, locals())
+
+    _op_download_sheet: ClassVar[_rt.OperationRef[BinaryResult]] = _API.operation("download_sheet")
 
     def download_sheet(
         self,
@@ -686,15 +338,9 @@ class InventoryClient(_rt.TaskClientBase):
                 it in memory (``content`` is then None and ``size`` tells how much was
                 written).
         """
-        return self._client.download(
-            _OP_DOWNLOAD_SHEET,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-            },
-            save_to,
-        )
+        return self._client.download(self._op_download_sheet, locals())
+
+    _op_ping: ClassVar[_rt.OperationRef[None]] = _API.operation("ping")
 
     def ping(
         self,
@@ -713,12 +359,4 @@ class InventoryClient(_rt.TaskClientBase):
         Args:
             trace: (wire ``X-Trace``)
         """
-        return self._client.call(
-            _OP_PING,
-            {
-                _rt.CALL_OPTIONS_KEY: _rt.call_options(
-                    timeout, extra_headers, extra_query, retries, hooks
-                ),
-                "X-Trace": trace,
-            },
-        )
+        return self._client.call(self._op_ping, locals())
