@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import SpecError
+from generator.runtime.bases import TaskClientBase
 from generator.runtime.builtin_types import BUILTIN_TYPES as _BUILTIN_ROWS
-from generator.runtime.client import TaskClientBase
 from generator.runtime.codec import Field
 from generator.runtime.descriptors import ApiDescription, Operation, Param
 from generator.runtime.errors import ErrorRule

@@ -4,7 +4,7 @@ the spec's bound; a longer wait is not held: the error carries ``retry_after`` i
 from __future__ import annotations
 
 import email.utils
-import sys
+import importlib
 import time
 from pathlib import Path
 from types import ModuleType
@@ -40,7 +40,7 @@ def package(tmp_path: Path, request: pytest.FixtureRequest) -> ModuleType:
 @pytest.fixture
 def waits(package: ModuleType, monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The seconds the client sleeps between tries (recorded, not slept)."""
-    client = sys.modules[package.__name__.rsplit(".", 1)[0] + "._runtime.client"]
+    client = importlib.import_module(package.__name__.rsplit(".", 1)[0] + "._runtime.client")
     slept: list[float] = []
     monkeypatch.setattr(client.time, "sleep", slept.append)
     return slept

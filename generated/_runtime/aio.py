@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 
 from .answer import Answer
 from .arguments import ArgumentValueError
+from .bases import SharedBase
 from .calls import Calls, call_arguments
-from .client import SharedBase
 from .codec import JsonValue
 from .data import OperationRef
 from .exchange import (

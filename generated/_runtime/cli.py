@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from .arguments import ArgumentTypeError, ArgumentValueError
+from .bases import env_name, settings_from_env
 from .builtin_types import BUILTIN_TYPES, Type, type_expression
-from .client import env_name, settings_from_env
 from .codec import decode_json
 from .decoding import DECODINGS
 from .descriptors import ApiDescription, Operation, Param, Setting, first_sentence

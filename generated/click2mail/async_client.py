@@ -13,13 +13,14 @@ import datetime
 from typing import TYPE_CHECKING, Literal
 
 from .. import _runtime as _rt
-from .._runtime import BinaryResult, FileInput, JsonValue
 from .._runtime import aio as _aio
 from . import models
 from .client import _API, Click2MailClient
 
 if TYPE_CHECKING:
     import httpx
+
+    from .._runtime import BinaryResult, FileInput, JsonValue
 
 
 class AsyncClick2MailClient(_aio.AsyncClientBase):

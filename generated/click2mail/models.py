@@ -104,7 +104,7 @@ class TrackingType(enum.StrEnum):
     IMPB = "IMPB"
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class Reply(_rt.Model):
     """The vendor's generic answer (``id``, ``status``, ``description``), for operations whose
     answer root is not documented (its root element is not checked).
@@ -124,7 +124,7 @@ class Reply(_rt.Model):
     count: int | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class Document(_rt.Model):
     """An uploaded document.
 
@@ -148,7 +148,7 @@ class Document(_rt.Model):
     document_format: DocumentFormat | str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class DocumentList(_rt.Model):
     """A page of documents (root element inferred: JSON clients read an array ``document``).
 
@@ -160,7 +160,7 @@ class DocumentList(_rt.Model):
     document: list[Document] = dataclasses.field(default_factory=list)
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class DocumentIds(_rt.Model):
     """Documents to merge, in order (sent as ``<documentList><documentId/>...``).
 
@@ -172,7 +172,7 @@ class DocumentIds(_rt.Model):
     document_ids: list[int]
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class Mapping1Address(_rt.Model):
     """One recipient in Click2Mail's address mapping 1 (``addressMappingId`` 1).
 
@@ -202,7 +202,7 @@ class Mapping1Address(_rt.Model):
     country: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class Mapping2Address(_rt.Model):
     """One recipient in Click2Mail's address mapping 2 (``addressMappingId`` 2); ``country``
     stays empty for US addresses.
@@ -234,7 +234,7 @@ class Mapping2Address(_rt.Model):
     country: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class NewAddressList(_rt.Model):
     """An address list to upload. Each address is a ``Mapping1Address`` (with
     ``address_mapping_id=1``), a ``Mapping2Address`` (with ``address_mapping_id=2``), or a
@@ -257,7 +257,7 @@ class NewAddressList(_rt.Model):
     )
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class AddressList(_rt.Model):
     """An uploaded address list and its processing state.
 
@@ -279,7 +279,7 @@ class AddressList(_rt.Model):
     status_location: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class AddressListStatistics(_rt.Model):
     """How the addresses of a list were classified (names from the reference; shape inferred).
 
@@ -299,7 +299,7 @@ class AddressListStatistics(_rt.Model):
     not_guaranteed_delivery: int | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class AddressListSummary(_rt.Model):
     """One address list of the account.
 
@@ -315,7 +315,7 @@ class AddressListSummary(_rt.Model):
     statistics: AddressListStatistics | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class AddressLists(_rt.Model):
     """The account's address lists (XML shape inferred from a Click2Mail staff app).
 
@@ -328,7 +328,7 @@ class AddressLists(_rt.Model):
     count: int | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class ListAddress(_rt.Model):
     """One address stored in an address list or an address book (shape inferred).
 
@@ -349,7 +349,7 @@ class ListAddress(_rt.Model):
     country: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class ListAddresses(_rt.Model):
     """Addresses of a list or an address book (root element inferred)."""
 
@@ -357,7 +357,7 @@ class ListAddresses(_rt.Model):
     address: list[ListAddress] = dataclasses.field(default_factory=list)
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class AddressBook(_rt.Model):
     """An address book (stored contacts, distinct from address lists)."""
 
@@ -365,7 +365,7 @@ class AddressBook(_rt.Model):
     name: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class AddressBooks(_rt.Model):
     """The account's address books (XML shape inferred)."""
 
@@ -373,7 +373,7 @@ class AddressBooks(_rt.Model):
     addressbooks: list[AddressBook] = dataclasses.field(default_factory=list)
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class AddressToCorrect(_rt.Model):
     """One address to standardize (US addresses)."""
 
@@ -387,7 +387,7 @@ class AddressToCorrect(_rt.Model):
     zip: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class AddressesToCorrect(_rt.Model):
     """Addresses to standardize, sent as ``<addresses><address>...``."""
 
@@ -395,7 +395,7 @@ class AddressesToCorrect(_rt.Model):
     address: list[AddressToCorrect]
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class CorrectedAddress(_rt.Model):
     """One standardized address, in the order sent. Non-mailable addresses are dropped from
     jobs at no cost; non-standard ones are mailed at First Class rate.
@@ -421,7 +421,7 @@ class CorrectedAddress(_rt.Model):
     non_mailable: bool | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class CorrectedAddresses(_rt.Model):
     """The standardized addresses."""
 
@@ -429,7 +429,7 @@ class CorrectedAddresses(_rt.Model):
     address: list[CorrectedAddress] = dataclasses.field(default_factory=list)
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class SinglePieceAddress(_rt.Model):
     """The recipient of a single-piece job (sent as an XML text field).
 
@@ -449,7 +449,7 @@ class SinglePieceAddress(_rt.Model):
     country: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class Job(_rt.Model):
     """A mailing job and its state. ``description`` names the state (``Editing`` for a draft,
     status 9; ``Awaiting Production``, status 4; ...): key on it, the numeric values of most
@@ -474,7 +474,7 @@ class Job(_rt.Model):
     error_message: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class JobInfo(_rt.Model):
     """Everything about a job (fields seen in the SDKs).
 
@@ -523,7 +523,7 @@ class JobInfo(_rt.Model):
     tracking: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class PostageCost(_rt.Model):
     """One postage line of a price (standard, non-standard or international pieces).
 
@@ -540,7 +540,7 @@ class PostageCost(_rt.Model):
     subtotal: float | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class ProductionCost(_rt.Model):
     """The printing line of a price.
 
@@ -555,7 +555,7 @@ class ProductionCost(_rt.Model):
     subtotal: float | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class JobCost(_rt.Model):
     """The price of a job, in US dollars; the breakdown comes with ``details=True``.
 
@@ -582,7 +582,7 @@ class JobCost(_rt.Model):
     status_url: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class CostEstimate(_rt.Model):
     """A price estimate. Inferred: the vendor documents the request, not the answer; it is read
     with the fields of a job's cost, whatever its root element.
@@ -606,7 +606,7 @@ class CostEstimate(_rt.Model):
     production_cost: ProductionCost | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class MailPiece(_rt.Model):
     """USPS scans of one mail piece.
 
@@ -626,7 +626,7 @@ class MailPiece(_rt.Model):
     unique_id: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class JobTracking(_rt.Model):
     """USPS tracking of a mailed job (refreshed about daily; none on staging).
 
@@ -643,7 +643,7 @@ class JobTracking(_rt.Model):
     mail_pieces: list[MailPiece] = dataclasses.field(default_factory=list)
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class Credit(_rt.Model):
     """Account credit.
 
@@ -657,7 +657,7 @@ class Credit(_rt.Model):
     allow_negative: bool | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class AccountAddress(_rt.Model):
     """An address saved on the account.
 
@@ -688,7 +688,7 @@ class AccountAddress(_rt.Model):
     phone: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class AccountAddresses(_rt.Model):
     """Addresses saved on the account, of one type."""
 

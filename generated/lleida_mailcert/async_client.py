@@ -14,13 +14,14 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from .. import _runtime as _rt
-from .._runtime import BinaryResult
 from .._runtime import aio as _aio
 from . import models
 from .client import _API, MailCertClient
 
 if TYPE_CHECKING:
     import httpx
+
+    from .._runtime import BinaryResult
 
 
 class AsyncMailCertClient(_aio.AsyncClientBase):

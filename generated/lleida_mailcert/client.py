@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import requests
 
 from .. import _runtime as _rt
-from .._runtime import BinaryResult
 from . import models
 from .errors import ERROR_TABLE
+
+if TYPE_CHECKING:  # annotations only: importing the package does not import them
+    from .._runtime import BinaryResult
 
 # The operations and the rest of the API's description are data (api.json beside this module),
 # built when first used: importing the package builds none of them.

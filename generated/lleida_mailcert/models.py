@@ -21,7 +21,7 @@ class RowOrder(enum.StrEnum):
     DESC = "desc"
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class DefaultSettings(_rt.Model):
     """Answer of ``get_default_settings``; the settings themselves are vendor-defined elements.
 
@@ -35,7 +35,7 @@ class DefaultSettings(_rt.Model):
     msg: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class PdfRow(_rt.Model):
     """One certificate document found by ``list_pdf``.
 
@@ -87,7 +87,7 @@ class PdfRow(_rt.Model):
         return _rt.decode_mime_header(self.mail_subj)
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class PdfList(_rt.Model):
     """The rows found by ``list_pdf`` with the vendor's counters.
 
@@ -104,7 +104,7 @@ class PdfList(_rt.Model):
     pdf_row: list[PdfRow] = dataclasses.field(default_factory=list)
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class ListPdfResult(_rt.Model):
     """Answer of ``list_pdf``.
 

@@ -12,7 +12,7 @@ import dataclasses
 from .. import _runtime as _rt
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class FunctionArgument(_rt.Model):
     """One argument of an API function, as ``get-metadata`` describes it.
 
@@ -26,7 +26,7 @@ class FunctionArgument(_rt.Model):
     nullable: bool | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class FunctionInfo(_rt.Model):
     """One API function, as ``get-metadata`` describes it.
 
@@ -39,7 +39,7 @@ class FunctionInfo(_rt.Model):
     path: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class UserSummary(_rt.Model):
     """A user as listed by ``GetUsers``.
 
@@ -54,7 +54,7 @@ class UserSummary(_rt.Model):
     distinguished_name: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class FolderPrivileges(_rt.Model):
     """A user's privileges on one archive folder."""
 
@@ -62,7 +62,7 @@ class FolderPrivileges(_rt.Model):
     privileges: list[str] = dataclasses.field(default_factory=list)
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class UserInfo(_rt.Model):
     """Everything about one user.
 
@@ -92,7 +92,7 @@ class UserInfo(_rt.Model):
     mfa_status: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class Store(_rt.Model):
     """An archive store.
 
@@ -120,7 +120,7 @@ class Store(_rt.Model):
     size: int | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class Job(_rt.Model):
     """A scheduled job.
 
@@ -143,7 +143,7 @@ class Job(_rt.Model):
     day_of_month: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class Profile(_rt.Model):
     """An archiving or export profile (connector-specific properties stay in ``extra``).
 
@@ -157,7 +157,7 @@ class Profile(_rt.Model):
     owner_user_name: str | None = None
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class ServerInfo(_rt.Model):
     """Machine name and version of the server.
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, overload
 
 from .. import _runtime as _rt
-from .._runtime import JsonValue
 from .._runtime import aio as _aio
 from . import models
 from .client import _API, MailStoreSpeClient
 
 if TYPE_CHECKING:
     import httpx
+
+    from .._runtime import JsonValue
 
 
 class AsyncMailStoreSpeClient(_aio.AsyncTaskClientBase):

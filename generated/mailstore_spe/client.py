@@ -8,14 +8,16 @@ long-running tasks) happens in the shared runtime ``generated._runtime``.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal, overload
+from typing import TYPE_CHECKING, ClassVar, Literal, overload
 
 import requests
 
 from .. import _runtime as _rt
-from .._runtime import JsonValue
 from . import models
 from .errors import ERROR_TABLE
+
+if TYPE_CHECKING:  # annotations only: importing the package does not import them
+    from .._runtime import JsonValue
 
 # The operations and the rest of the API's description are data (api.json beside this module),
 # built when first used: importing the package builds none of them.

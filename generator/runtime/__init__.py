@@ -1,24 +1,22 @@
-"""Hand-written runtime shared by the generated clients (shipped verbatim by the generator)."""
+"""Hand-written runtime shared by the generated clients (shipped verbatim by the generator).
 
-from .arguments import ArgumentTypeError, ArgumentValueError, MissingFileError
-from .auth import (
-    ApiKey,
-    ApiKeyAuth,
-    Auth,
-    AuthScheme,
-    Basic,
-    BasicAuth,
-    Bearer,
-    BearerAuth,
-    BodyAuth,
-    BodyCredentials,
-    ClientCredentials,
-    NoAuth,
-    OAuth2ClientCredentials,
-    TokenSource,
+What a generated package uses while it is imported (types, models, errors, its descriptors as
+data, the client base classes) is imported with the runtime; the rest (the client, the flows,
+the transports, auth, tasks) when first used, so that importing a package stays fast: it is
+measured."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .bases import (
+    ClientBase,
+    TaskClientBase,
 )
-from .builtin_types import Type
-from .client import Client, ClientBase, TaskClientBase, expand_url, pick_environment
+from .builtin_types import (
+    Type,
+)
 from .codec import (
     BINARY,
     BOOL,
@@ -43,22 +41,11 @@ from .codec import (
     model,
     union_of,
 )
-from .data import ApiData, OperationRef, OperationTable
-from .descriptors import (
-    ApiDescription,
-    Envelope,
-    JsonStatus,
-    LongRunning,
-    Operation,
-    Pagination,
-    Param,
-    Protocol,
-    Server,
-    Setting,
-    TransportDefaults,
-    XmlStatus,
+from .data import (
+    ApiData,
+    OperationRef,
+    OperationTable,
 )
-from .encoding import WireRequest
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -75,13 +62,152 @@ from .errors import (
     TransportError,
     VendorError,
 )
-from .exchange import NetworkFailure, RetryPolicy, Transport
-from .hooks import CallInfo, Hooks, RequestInfo, ResponseInfo, RetryInfo
-from .options import CALL_OPTIONS_KEY, CallOptions, call_options
-from .pretty import pretty
-from .results import BINARY_RESULT, BinaryResult, FileTarget
-from .status import STATUS, Status, StatusCallback
-from .tasks import Task, TaskBackend
+
+if TYPE_CHECKING:
+    from .arguments import (
+        ArgumentTypeError,
+        ArgumentValueError,
+        MissingFileError,
+    )
+    from .auth import (
+        ApiKey,
+        ApiKeyAuth,
+        Auth,
+        AuthScheme,
+        Basic,
+        BasicAuth,
+        Bearer,
+        BearerAuth,
+        BodyAuth,
+        BodyCredentials,
+        ClientCredentials,
+        NoAuth,
+        OAuth2ClientCredentials,
+        TokenSource,
+    )
+    from .client import (
+        Client,
+        expand_url,
+        pick_environment,
+    )
+    from .descriptors import (
+        ApiDescription,
+        Envelope,
+        JsonStatus,
+        LongRunning,
+        Operation,
+        Pagination,
+        Param,
+        Protocol,
+        Server,
+        Setting,
+        TransportDefaults,
+        XmlStatus,
+    )
+    from .encoding import (
+        WireRequest,
+    )
+    from .exchange import (
+        NetworkFailure,
+        RetryPolicy,
+        Transport,
+    )
+    from .hooks import (
+        CallInfo,
+        Hooks,
+        RequestInfo,
+        ResponseInfo,
+        RetryInfo,
+    )
+    from .options import (
+        CALL_OPTIONS_KEY,
+        CallOptions,
+        call_options,
+    )
+    from .pretty import (
+        pretty,
+    )
+    from .results import (
+        BINARY_RESULT,
+        BinaryResult,
+        FileTarget,
+    )
+    from .status import (
+        STATUS,
+        Status,
+        StatusCallback,
+    )
+    from .tasks import (
+        Task,
+        TaskBackend,
+    )
+
+# The rest of the runtime's names, by the module that defines them (imported when first used).
+_LAZY = {
+    "ApiDescription": "descriptors",
+    "ApiKey": "auth",
+    "ApiKeyAuth": "auth",
+    "ArgumentTypeError": "arguments",
+    "ArgumentValueError": "arguments",
+    "Auth": "auth",
+    "AuthScheme": "auth",
+    "BINARY_RESULT": "results",
+    "Basic": "auth",
+    "BasicAuth": "auth",
+    "Bearer": "auth",
+    "BearerAuth": "auth",
+    "BinaryResult": "results",
+    "BodyAuth": "auth",
+    "BodyCredentials": "auth",
+    "CALL_OPTIONS_KEY": "options",
+    "CallInfo": "hooks",
+    "CallOptions": "options",
+    "Client": "client",
+    "ClientCredentials": "auth",
+    "Envelope": "descriptors",
+    "FileTarget": "results",
+    "Hooks": "hooks",
+    "JsonStatus": "descriptors",
+    "LongRunning": "descriptors",
+    "MissingFileError": "arguments",
+    "NetworkFailure": "exchange",
+    "NoAuth": "auth",
+    "OAuth2ClientCredentials": "auth",
+    "Operation": "descriptors",
+    "Pagination": "descriptors",
+    "Param": "descriptors",
+    "Protocol": "descriptors",
+    "RequestInfo": "hooks",
+    "ResponseInfo": "hooks",
+    "RetryInfo": "hooks",
+    "RetryPolicy": "exchange",
+    "STATUS": "status",
+    "Server": "descriptors",
+    "Setting": "descriptors",
+    "Status": "status",
+    "StatusCallback": "status",
+    "Task": "tasks",
+    "TaskBackend": "tasks",
+    "TokenSource": "auth",
+    "Transport": "exchange",
+    "TransportDefaults": "descriptors",
+    "WireRequest": "encoding",
+    "XmlStatus": "descriptors",
+    "call_options": "options",
+    "expand_url": "client",
+    "pick_environment": "client",
+    "pretty": "pretty",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # the next use is a plain lookup
+    return value
+
 
 __all__ = [
     "ApiData",

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from .codec import Model, to_jsonable
-from .results import BinaryResult
-from .status import Status
 
 
 def pretty(value: Any, indent: int = 0) -> str:
@@ -21,6 +19,9 @@ def plain(value: Any) -> Any:
     their internal bookkeeping (the raw envelope, derived flags)."""
     if isinstance(value, Model):
         return value.to_dict()
+    from .results import BinaryResult  # here, not at import: importing a package stays fast
+    from .status import Status
+
     if isinstance(value, Status | BinaryResult):
         data = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         for internal in ("raw", "running", "succeeded", "errors"):

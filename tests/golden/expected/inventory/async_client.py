@@ -12,13 +12,14 @@ import datetime
 from typing import TYPE_CHECKING, Literal, overload
 
 from .. import _runtime as _rt
-from .._runtime import BinaryResult, FileInput, JsonValue
 from .._runtime import aio as _aio
 from . import models
 from .client import _API, InventoryClient
 
 if TYPE_CHECKING:
     import httpx
+
+    from .._runtime import BinaryResult, FileInput, JsonValue
 
 
 class AsyncInventoryClient(_aio.AsyncTaskClientBase):

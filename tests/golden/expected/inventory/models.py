@@ -23,14 +23,14 @@ class Colour(enum.StrEnum):
     V_8_BIT = "8-bit"
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class Tag(_rt.Model):
     """The ``Tag`` model."""
 
     label: str
 
 
-@dataclasses.dataclass(kw_only=True, slots=True)
+@dataclasses.dataclass(kw_only=True, slots=True, repr=False, eq=False)
 class Item(_rt.Model):
     """A stock item.
 
