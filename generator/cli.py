@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from generator import pipeline
+from generator import cache, pipeline
 from generator.errors import SpecErrors
 
 
@@ -131,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        cache.save()  # what this command read, validated, checked and rendered, for the next
 
 
 def _generate(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -34,7 +34,23 @@ LINE_LENGTH = 100
 # A line of its own in rendered source: "a chunk starts here". A control character cannot come
 # from spec text (every filter escapes control characters), so a spec cannot forge a cut.
 CHUNK_MARK = "#\x01chunk"
-_BLACK_VERSION = importlib.metadata.version("black")
+
+
+@functools.cache
+def black_version() -> str:
+    """The installed black's version (part of every chunk's key), found without importing
+    black or ``importlib.metadata`` (a few hundredths of a second): the name of the
+    ``black-<version>.dist-info`` folder beside the package, else the metadata."""
+    spec = importlib.util.find_spec("black")
+    if spec is not None and spec.origin:
+        found = sorted(Path(spec.origin).parent.parent.glob("black-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name[len("black-") : -len(".dist-info")]
+    from importlib import metadata
+
+    return metadata.version("black")
+
+
 _MEMORY: dict[str, str] = {}
 # Below this much unformatted source, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD = 300_000
@@ -60,7 +76,7 @@ class Chunk:
 
     @functools.cached_property
     def key(self) -> str:  # read three times per chunk: hashed once
-        digest = hashlib.sha256(f"{_BLACK_VERSION}\n{LINE_LENGTH}\n{self.indent}\n".encode())
+        digest = hashlib.sha256(f"{black_version()}\n{LINE_LENGTH}\n{self.indent}\n".encode())
         digest.update(self.text.encode("utf-8"))
         return digest.hexdigest()
 
@@ -141,11 +157,42 @@ def format_sources(sources: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+# Workers started ahead (``warm_up``): they import black while this process reads, checks and
+# renders the specs.
+_READY: list[ProcessPoolExecutor] = []
+
+
+def warm_up() -> None:
+    """Start the formatting workers now, each importing black, when there are CPUs to spare:
+    by the time a changed chunk needs formatting, black is ready (the import is a tenth of a
+    second, a good part of regenerating one changed operation of a large spec). ``done``
+    stops them."""
+    workers = (os.cpu_count() or 1) - 1  # this process keeps a CPU
+    if _READY or workers < 1:
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    for _ in range(workers):
+        pool.submit(_import_black)
+    _READY.append(pool)
+
+
+def done() -> None:
+    """Stop the workers ``warm_up`` started (without waiting for them)."""
+    while _READY:
+        _READY.pop().shutdown(wait=False, cancel_futures=True)
+
+
+def _import_black() -> None:
+    import black  # noqa: F401  (imported for what follows)
+
+
 def _format_all(missing: dict[str, tuple[str, Chunk]]) -> dict[str, str]:
     items = list(missing.items())
     workers = min(len(items), os.cpu_count() or 1)
     size = sum(len(chunk.text) for _, (_, chunk) in items)
-    if workers > 1 and size >= _PARALLEL_THRESHOLD:
+    if _READY:  # workers that already imported black
+        results = list(_READY[0].map(_format_chunk, [v for _, v in items]))
+    elif workers > 1 and size >= _PARALLEL_THRESHOLD:
         # Largest first, so the longest job starts at once and the small ones fill in.
         items.sort(key=lambda item: -len(item[1][1].text))
         context = multiprocessing.get_context("fork")

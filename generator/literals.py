@@ -16,13 +16,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from generator.filters import FilterError, py_literal, py_text, str_literal
 from generator.formatting import LINE_LENGTH
 from generator.runtime.builtin_types import BUILTIN_TYPES, Type, TypeName
 from generator.runtime.codec import Field
-from generator.runtime.descriptors import ApiDescription, Pagination, Param, Setting
+from generator.runtime.descriptors import ApiDescription, Operation, Pagination, Param, Setting
 from generator.runtime.errors import ErrorRule
 
 # Fields only the generator reads: the generated code does not write them out.
@@ -135,20 +135,52 @@ class _Writer:
         return text.replace("{format}", py_literal(kind.format))
 
 
-def api_data(api: ApiDescription) -> str:
-    """The ``api.json`` of a generated package: the API's description (but its error table,
-    which ``errors.py`` defines) and each operation, by Python name, as ``runtime.data`` reads
-    them back. Deterministic: the same descriptors give the same bytes."""
+class ApiDocument(NamedTuple):
+    """The ``api.json`` of a generated package in its parts: the API's description (but its
+    error table, which ``errors.py`` defines) and each operation by Python name, each as
+    compact JSON, as ``runtime.data`` reads them back."""
+
+    frame: str
+    operations: dict[str, str]
+
+    def text(self) -> str:
+        """The file: an operation a line, so that a change shows as its own line."""
+        lines = ['{"api": ' + self.frame + ",", ' "operations": {']
+        entries = [f"  {_compact(name)}: {data}" for name, data in self.operations.items()]
+        lines += [",\n".join(entries), " }}"]
+        return "\n".join(lines) + "\n"
+
+
+class Remembered(Protocol):
+    """Where an operation's data was kept from an earlier run (``render.OperationData``)."""
+
+    def get(self, op: Operation[Any]) -> str | None: ...
+
+    def put(self, op: Operation[Any], data: str) -> None: ...
+
+
+def api_document(api: ApiDescription, remembered: Remembered | None = None) -> ApiDocument:
+    """The descriptors of ``api`` as data (deterministic: the same descriptors give the same
+    bytes); an operation's data is taken from ``remembered`` when it has it."""
     description = {
         name: to_data(value)
         for name, value in _written_fields(api)
         if name not in ("operations", "errors")
     }
-    lines = ['{"api": ' + _compact(description) + ',', ' "operations": {']
-    entries = [f"  {_compact(op.name)}: {_compact(to_data(op))}" for op in api.operations]
-    lines.append(",\n".join(entries))
-    lines.append(" }}")
-    return "\n".join(lines) + "\n"  # an operation a line: a change shows as its own line
+    operations: dict[str, str] = {}
+    for op in api.operations:
+        data = remembered.get(op) if remembered is not None else None
+        if data is None:
+            data = _compact(to_data(op))
+            if remembered is not None:
+                remembered.put(op, data)
+        operations[op.name] = data
+    return ApiDocument(_compact(description), operations)
+
+
+def api_data(api: ApiDescription) -> str:
+    """The ``api.json`` of a generated package (``ApiDocument.text``)."""
+    return api_document(api).text()
 
 
 def _compact(data: Any) -> str:

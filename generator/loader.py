@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema
 import yaml
@@ -39,6 +40,49 @@ class LoadedSpec:
     written: dict[KeyPath, str] = field(default_factory=dict)
     # every file the spec is made of, itself first (then what it extends)
     files: tuple[Path, ...] = ()
+    # a digest of each operation's data and written texts, by wire name (``operation_digest``)
+    operation_digests: dict[str, str] = field(default_factory=dict)
+    _written_of: dict[str | int, list[list[Any]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    _frame_digest: str | None = field(default=None, repr=False, compare=False)
+
+    def operation_digest(self, wire_name: str) -> str:
+        """A digest of everything the spec says of one operation (its data and the texts of
+        its non-text scalars): what the caches of its validation, checks and descriptor are
+        keyed by. An operation read on its own has its text's; a composed one, its data's."""
+        found = self.operation_digests.get(wire_name)
+        if found is None:
+            from generator import cache
+
+            if self._written_of is None:  # grouped once: a spec may have thousands
+                self._written_of = {}
+                for path, text in self.written.items():
+                    if path[:1] == ("operations",) and len(path) > 1:
+                        self._written_of.setdefault(path[1], []).append([list(path), text])
+            written = self._written_of.get(wire_name, [])
+            raw = self.data.get("operations", {}).get(wire_name)
+            found = cache.digest(
+                json.dumps(raw, sort_keys=True, default=repr), json.dumps(written, default=repr)
+            )
+            self.operation_digests[wire_name] = found
+        return found
+
+    def frame_digest(self) -> str:
+        """A digest of everything the spec says but its operations (data and written texts)
+        and of the generator's code: with an operation's own digest, all that its checks and
+        its descriptor can depend on."""
+        if self._frame_digest is None:
+            from generator import cache
+
+            frame = {key: value for key, value in self.data.items() if key != "operations"}
+            written = [[list(p), t] for p, t in self.written.items() if p[:1] != ("operations",)]
+            self._frame_digest = cache.digest(
+                cache.fingerprint(),
+                json.dumps(frame, sort_keys=True, default=repr),
+                json.dumps(written, default=repr),
+            )
+        return self._frame_digest
 
     def error(self, path: KeyPath, message: str, *, at_key: bool = False) -> SpecError:
         """An error located at the value (or, with ``at_key``, the key) found at ``path``."""
@@ -172,6 +216,13 @@ def parse_file(path: Path) -> LoadedSpec:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecErrors([SpecError(name, 1, 1, "", f"cannot read spec: {exc}")]) from None
+    if _read_by_operation(spec, text):
+        return spec
+    return _read_whole(spec, text)
+
+
+def _read_whole(spec: LoadedSpec, text: str) -> LoadedSpec:
+    name = spec.display_name
     try:
         root = _compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -194,6 +245,161 @@ def parse_file(path: Path) -> LoadedSpec:
         raise SpecErrors([spec.error((), "the spec must be a mapping at the top level")])
     spec.data = data
     return spec
+
+
+# -- reading a spec operation by operation, each remembered by its text ----------------------------
+
+# What YAML could tie one part of a file to another: anchors, aliases, tags (a node starting
+# with & * !), merge keys, several documents, directives. A file holding any is read whole.
+# A node's anchor or tag comes first in it: at the start of a line, or after ": ", "- ", "? ",
+# "[", "{" or ","; an alias is a node. (Inside quoted text such a match only costs speed.)
+_INDICATORS = re.compile(r"[&*!]|<<[ ]*:")
+_DOCUMENTS = re.compile(r"^(?:---|\.\.\.|%)", re.M)
+
+
+def _tied(text: str) -> bool:
+    """Whether YAML could tie one part of ``text`` to another (see ``_INDICATORS``)."""
+    if _DOCUMENTS.search(text):
+        return True
+    for found in _INDICATORS.finditer(text):
+        if found.group().startswith("<<"):
+            return True
+        before = text[text.rfind("\n", 0, found.start()) + 1 : found.start()].rstrip(" ")
+        if not before or before[-1] in ":-?,[{":
+            return True
+    return False
+
+
+_OPERATIONS = re.compile(r"^operations:[ \t]*(?:#.*)?$", re.M)
+_TOP_LEVEL = re.compile(r"^[^ #\n]", re.M)  # a line at column 0: not a comment, not blank
+_CONTENT = re.compile(r"^( *)[^ #\n]", re.M)  # a line with content (not a comment)
+
+
+class _Part(NamedTuple):
+    """A part of the file read on its own: its data and where each node is written (lines
+    as in the part)."""
+
+    data: Any
+    positions: tuple[tuple[KeyPath, int, int], ...]
+    key_positions: tuple[tuple[KeyPath, int, int], ...]
+    written: tuple[tuple[KeyPath, str], ...]
+
+
+def cut_operations(text: str) -> tuple[str, list[tuple[int, str]]] | None:
+    """The file cut in two: the frame (the file with the lines of its operations blanked, so
+    every other node keeps its line) and each operation's lines (with the index of its first
+    line). None when the file cannot be cut safely: no block-style ``operations:`` section,
+    something YAML ties across parts (anchors, aliases, tags, merge keys), tabs, a line
+    indented less than the operations' keys."""
+    if "\t" in text or _tied(text):
+        return None
+    found = _OPERATIONS.search(text)
+    if found is None:
+        return None
+    body_start = text.find("\n", found.end()) + 1
+    if body_start == 0:
+        return None
+    after = _TOP_LEVEL.search(text, body_start)  # the next top-level key, if any
+    body_end = after.start() if after else len(text)
+    body = text[body_start:body_end]
+    first = _CONTENT.search(body)
+    if first is None:
+        return None
+    indent = len(first.group(1))
+    if indent == 0 or re.search(rf"^ {{1,{indent - 1}}}[^ #\n]", body, re.M):
+        return None  # a line indented less than the operations' keys
+    starts = [m.start() for m in re.finditer(rf"^ {{{indent}}}[^ #\n]", body, re.M)]
+    line = text.count("\n", 0, body_start)
+    pieces: list[tuple[int, str]] = []
+    for index, start in enumerate(starts):
+        stop = starts[index + 1] if index + 1 < len(starts) else len(body)
+        line += body.count("\n", starts[index - 1] if index else 0, start)
+        pieces.append((line, body[start:stop]))
+    frame = text[:body_start] + "\n" * body.count("\n") + text[body_end:]
+    return frame, pieces
+
+
+def _read_by_operation(spec: LoadedSpec, text: str) -> bool:
+    """Read ``spec`` part by part (``cut_operations``), each part's reading remembered by its
+    text: the same data, positions and written texts as reading it whole, at the cost of the
+    parts that changed. False (nothing read) when the file cannot be cut, or when a part has a
+    problem: reading the file whole reports it where it is."""
+    cut = cut_operations(text)
+    if cut is None:
+        return False
+    frame_text, pieces = cut
+    from generator import cache
+
+    remembered = cache.store(spec.path, "yaml")
+    frame = _part(remembered, frame_text, ())
+    if frame is None or not isinstance(frame.data, dict) or frame.data.get("operations"):
+        return False
+    operations: dict[str, Any] = {}
+    digests: dict[str, str] = {}
+    _place(spec, frame, 0)
+    for first, piece_text in pieces:
+        piece = _part(remembered, piece_text, ("operations",))
+        if piece is None or not isinstance(piece.data, dict) or len(piece.data) != 1:
+            return False
+        ((op_name, op),) = piece.data.items()
+        if op_name in operations:
+            return False  # a duplicate: reported by the whole reading
+        operations[op_name] = op
+        digests[op_name] = cache.digest(piece_text)
+        _place(spec, piece, first)
+        if len(operations) == 1:  # the operations' mapping starts where the first one does
+            start = spec.positions[("operations",)]
+    spec.positions[("operations",)] = start
+    spec.data = {**frame.data, "operations": operations}
+    spec.operation_digests = digests  # an operation's text says all about it
+    return True
+
+
+def _place(spec: LoadedSpec, part: _Part, first: int) -> None:
+    """Record a part's positions in ``spec``, its lines moved to the file's."""
+    name = spec.display_name
+    positions, key_positions = spec.positions, spec.key_positions
+    for path, line, column in part.positions:
+        positions[path] = (name, line + first, column)
+    for path, line, column in part.key_positions:
+        key_positions[path] = (name, line + first, column)
+    spec.written.update(part.written)
+
+
+def _part(remembered: Any, text: str, prefix: KeyPath) -> _Part | None:
+    """One part read on its own, its paths below ``prefix`` (None: it has a problem);
+    remembered by its text when its data is plain (what the cache's format keeps exactly)."""
+    import marshal
+
+    from generator import cache
+
+    key = cache.digest(text, str(prefix))
+    stored = remembered.get(key)
+    if stored is not None:
+        return _Part(*stored)
+    scratch = LoadedSpec(path=Path(), display_name="", data={})
+    try:
+        root = _compose(text)
+        if root is None:
+            return None
+        builder = _Builder(scratch)
+        data = builder.build(root, prefix)
+    except yaml.YAMLError:
+        return None
+    if builder.errors:
+        return None
+    part = _Part(
+        data,
+        tuple((path, line, column) for path, (_, line, column) in scratch.positions.items()),
+        tuple((path, line, column) for path, (_, line, column) in scratch.key_positions.items()),
+        tuple(scratch.written.items()),
+    )
+    try:
+        marshal.dumps(data)  # plain data only (a YAML date is not)
+    except ValueError:
+        return part
+    remembered.put(key, tuple(part))
+    return part
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -250,6 +456,9 @@ def schema_errors(spec: LoadedSpec, only: str | None = None) -> list[SpecError]:
     if only is not None:
         schema = {**schema, "required": []}
         data = {only: data[only]}
+    operations = data.get("operations")
+    if only is None and isinstance(operations, dict) and operations:
+        return _schema_errors_by_operation(spec, schema, operations)
     validator = jsonschema.Draft202012Validator(schema)
     errors: list[SpecError] = []
     for err in validator.iter_errors(data):
@@ -257,8 +466,54 @@ def schema_errors(spec: LoadedSpec, only: str | None = None) -> list[SpecError]:
     return errors
 
 
-def _explain(spec: LoadedSpec, err: jsonschema.ValidationError) -> list[SpecError]:
-    path: KeyPath = tuple(err.absolute_path)
+def _schema_errors_by_operation(
+    spec: LoadedSpec, schema: dict[str, Any], operations: dict[str, Any]
+) -> list[SpecError]:
+    """The schema's verdict in parts: the spec but its operations' contents, then each
+    operation on its own against the schema of one operation; an operation found valid is
+    remembered (by its data and the generator's code and schema) and not validated again."""
+    from generator import cache
+
+    frame_schema = {
+        **schema,
+        "properties": {
+            **schema["properties"],
+            "operations": {"type": "object", "minProperties": 1},
+        },
+    }
+    frame = {**spec.data, "operations": dict.fromkeys(operations)}
+    errors: list[SpecError] = []
+    for err in _validator(json.dumps(frame_schema, sort_keys=True)).iter_errors(frame):
+        errors.extend(_explain(spec, err))
+    one = schema["properties"]["operations"]["additionalProperties"]
+    validator = _validator(json.dumps(one, sort_keys=True))
+    remembered = cache.store(spec.path, "schema")
+    stamp = cache.fingerprint()
+    for name, op in operations.items():
+        key = cache.digest(stamp, spec.operation_digest(name))
+        if remembered.get(key):
+            continue
+        found = [
+            e
+            for err in validator.iter_errors(op)
+            for e in _explain(spec, err, ("operations", name))
+        ]
+        if found:
+            errors.extend(found)
+        else:
+            remembered.put(key, True)
+    return errors
+
+
+@cache
+def _validator(schema_text: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(schema_text))
+
+
+def _explain(
+    spec: LoadedSpec, err: jsonschema.ValidationError, prefix: KeyPath = ()
+) -> list[SpecError]:
+    path: KeyPath = (*prefix, *err.absolute_path)
     instance: Any = err.instance
     expected_value: Any = err.validator_value
     schema = err.schema if isinstance(err.schema, dict) else {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 
@@ -10,6 +11,7 @@ _WORD_BOUNDARY = re.compile(r"([a-z0-9])([A-Z])")
 _NON_WORD = re.compile(r"[^0-9A-Za-z]+")
 
 
+@functools.lru_cache(maxsize=4096)  # the same parameter names recur across operations
 def snake_case(wire_name: str) -> str:
     """``GetUserInfo`` -> ``get_user_info``, ``timeZoneID`` -> ``time_zone_id``, ``get-status`` ->
     ``get_status``. The result may still be a keyword; callers check with ``python_name_problem``.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jinja2
 
@@ -27,7 +27,7 @@ from generator.filters import (
     py_text,
 )
 from generator.formatting import CHUNK_MARK
-from generator.literals import api_data, descriptor
+from generator.literals import api_document, descriptor
 from generator.model import BASE_ERROR_NAMES, Spec
 from generator.naming import snake_case
 from generator.runtime.builtin_types import (
@@ -44,6 +44,9 @@ from generator.runtime.descriptors import ApiDescription, Operation, Param, Sett
 from generator.runtime.encoding import ENCODINGS
 from generator.runtime.options import CALL_OPTIONS, CLIENT_OPTIONS, CallOptions
 from generator.runtime.pagination import PAGINATION_STYLES
+
+if TYPE_CHECKING:
+    from generator.loader import LoadedSpec
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 PACKAGE_TEMPLATES = (
@@ -214,6 +217,7 @@ def render_docs(spec: Spec, env: jinja2.Environment, layout: Layout | None = Non
         return env.get_template("docs/api.md.j2").render(
             spec=spec,
             api=spec.api,
+            remembered=RenderedOperations(spec, layout),
             import_path=layout.import_path,
             runtime_path=layout.runtime_path,
             **_strategies(),
@@ -230,8 +234,11 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
     if template_dir is not None:
         loaders.append(jinja2.FileSystemLoader(str(template_dir)))
     loaders.append(jinja2.FileSystemLoader(str(TEMPLATE_DIR)))
+    from generator import cache
+
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        bytecode_cache=_compiled_templates(cache.cache_dir()),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -269,6 +276,18 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
+def _compiled_templates(folder: Path | None) -> jinja2.BytecodeCache | None:
+    """Where compiled templates are kept between runs (checked against their source by
+    Jinja), when the cache folder can be made."""
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def _strategies() -> dict[str, Any]:
     """The registries, for templates to ask a strategy about itself (never its name)."""
     return {"decodings": DECODINGS, "encodings": ENCODINGS, "paging_styles": PAGINATION_STYLES}
@@ -301,6 +320,7 @@ def render_package(
     """``{file name: source}`` for one API package, before formatting: its modules, and the
     ``api.json`` they build their descriptors from (data, not formatted)."""
     layout = layout or Layout.in_generated(spec)
+    document = api_document(spec.api, OperationData.of(spec))
     context = {
         "spec": spec,
         "api": spec.api,
@@ -309,9 +329,10 @@ def render_package(
         "import_path": layout.import_path,
         "runtime_parent": layout.runtime_parent,
         "runtime_path": layout.runtime_path,
+        "remembered": RenderedOperations(spec, layout),
         **_strategies(),
     }
-    out: dict[str, str] = {DATA_FILE: api_data(spec.api)}  # the descriptors, as data
+    out: dict[str, str] = {DATA_FILE: document.text()}  # the descriptors, as data
     for name in PACKAGE_TEMPLATES:
         try:
             out[name] = env.get_template(f"package/{name}.j2").render(context)
@@ -322,6 +343,65 @@ def render_package(
         except (RenderError, FilterError) as exc:
             raise RenderError(f"template package/{name}.j2: {exc}") from None
     return out
+
+
+class RenderedOperations:
+    """The templates' ``remembered(macro, op, variant)``: an operation's part of a file,
+    rendered by ``macro`` once per content and kept (``cache``) by a key of everything it can
+    depend on: the operation as the spec says it, the rest of the spec, where the package goes,
+    the variant (sync, async, docs), the generator's own code and templates. Without a loaded
+    spec (a spec built in code), parts are rendered every time."""
+
+    def __init__(self, spec: Spec, layout: Layout) -> None:
+        from generator import cache
+
+        self.loaded = spec.loaded
+        if self.loaded is None:
+            return
+        self.store = cache.store(self.loaded.path, "render")
+        self.frame = cache.digest(
+            self.loaded.frame_digest(), layout.import_path, layout.runtime_parent
+        )
+
+    def __call__(self, macro: Any, op: Operation[Any], variant: Any) -> str:
+        if self.loaded is None:
+            return str(macro(op, variant))
+        from generator import cache
+
+        key = cache.digest(self.frame, str(variant), self.loaded.operation_digest(op.wire_name))
+        text = self.store.get(key)
+        if not isinstance(text, str):
+            text = str(macro(op, variant))
+            self.store.put(key, text)
+        return text
+
+
+class OperationData:
+    """Each operation's descriptor as data (``literals.to_data``), kept (``cache``) by what it
+    is built from: the operation as the spec says it and the rest of the spec."""
+
+    def __init__(self, loaded: LoadedSpec) -> None:
+        from generator import cache
+
+        self.loaded = loaded
+        self.store = cache.store(loaded.path, "data")
+        self.frame = loaded.frame_digest()
+
+    @classmethod
+    def of(cls, spec: Spec) -> OperationData | None:
+        return None if spec.loaded is None else cls(spec.loaded)
+
+    def _key(self, op: Operation[Any]) -> str:
+        from generator import cache
+
+        return cache.digest(self.frame, self.loaded.operation_digest(op.wire_name))
+
+    def get(self, op: Operation[Any]) -> str | None:
+        found = self.store.get(self._key(op))
+        return found if isinstance(found, str) else None
+
+    def put(self, op: Operation[Any], data: str) -> None:
+        self.store.put(self._key(op), data)
 
 
 # -- documentation text (composed here, escaped by the ``docstring`` filter) ----------------------

@@ -24,10 +24,15 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 def check_examples(spec: Spec) -> Iterator[SpecError]:
-    checker = _ExampleChecker(spec)
+    """Every example against its operation, then the examples together."""
+    checker = ExampleChecker(spec)
     for op in spec.api.operations:
-        for i, example in enumerate(spec.examples_of(op)):
-            yield from checker.example(op, example, spec.of_example(op, i))
+        yield from checker.examples(op)
+    yield from check_errors_shown(spec)
+
+
+def check_errors_shown(spec: Spec) -> Iterator[SpecError]:
+    """Once a spec has examples, each declared error class is shown raised by one."""
     if not any(spec.examples.values()):
         return  # a draft (e.g. just imported) proves nothing yet; once it has examples, it must
     shown = {ex.raises for examples in spec.examples.values() for ex in examples if ex.raises}
@@ -40,12 +45,18 @@ def check_examples(spec: Spec) -> Iterator[SpecError]:
             )
 
 
-class _ExampleChecker:
+class ExampleChecker:
+    """Holds an operation's examples against it (with the spec's models, enums and errors)."""
+
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.models = {m.name: m for m in spec.models}
         self.enums = {e.name: [m.value for m in e.members] for e in spec.enums}
         self.error_names = {e.name for e in spec.errors} | set(BASE_ERROR_NAMES) - {"ERROR_TABLE"}
+
+    def examples(self, op: Operation[Any]) -> Iterator[SpecError]:
+        for i, example in enumerate(self.spec.examples_of(op)):
+            yield from self.example(op, example, self.spec.of_example(op, i))
 
     def example(self, op: Operation[Any], example: Example, where: Source) -> Iterator[SpecError]:
         if example.raises is not None and where.has("result"):

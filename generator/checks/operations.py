@@ -19,6 +19,14 @@ from generator.runtime.pagination import PAGINATION_STYLES
 
 
 def check_operations(spec: Spec) -> Iterator[SpecError]:
+    """Every operation: the names of all together, then each on its own."""
+    yield from check_operation_names(spec)
+    for op in spec.api.operations:
+        yield from check_operation(spec, op)
+
+
+def check_operation_names(spec: Spec) -> Iterator[SpecError]:
+    """Each operation's Python name: usable, and taken by nothing else of the client."""
     api = spec.api
     python_names: dict[str, str] = {s.name: "a client setting" for s in api.settings}
     python_names.update({name: "a built-in client member" for name in RESERVED_METHODS})
@@ -46,31 +54,38 @@ def check_operations(spec: Spec) -> Iterator[SpecError]:
         elif op.name.startswith("_"):
             yield source.error(f"Python name {op.name!r} must not start with '_'", at_key=True)
         python_names[op.name] = op.wire_name
-        problem = type_problem(spec, op.result)
-        if problem:
-            yield source.error(problem, "returns")
-        decoding = DECODINGS[op.decoding]
-        json_status = decoding.json_status and api.json is not None and api.json.status_field
-        if op.status_success is not None and not decoding.xml and not json_status:
-            yield source.error(
-                "'vendor_status' applies to XML answers, or JSON answers with "
-                f"'protocol.json.status_field'; this operation decodes {op.decoding!r}",
-                "vendor_status",
-                at_key=True,
-            )
-        if op.server is not None and op.server not in api.server.named:
-            listed = ", ".join(api.server.named) or "none; declare them in server.named"
-            yield source.error(
-                f"{op.server!r} is not a named server (server.named: {listed})", "server"
-            )
-        yield from _check_answer(source, op)
-        yield from _check_pagination(spec, op)
-        if op.long_running and api.long_running is None:
-            yield source.error(
-                "'long_running: true' needs 'protocol.long_running' (how to poll the task)",
-                "long_running",
-            )
-        yield from check_params(spec, op)
+
+
+def check_operation(spec: Spec, op: Operation[Any]) -> Iterator[SpecError]:
+    """One operation on its own (with the spec's models, protocol and servers): its answer,
+    vendor-status rule, server, page walk, task protocol and parameters."""
+    api = spec.api
+    source = spec.of_operation(op)
+    problem = type_problem(spec, op.result)
+    if problem:
+        yield source.error(problem, "returns")
+    decoding = DECODINGS[op.decoding]
+    json_status = decoding.json_status and api.json is not None and api.json.status_field
+    if op.status_success is not None and not decoding.xml and not json_status:
+        yield source.error(
+            "'vendor_status' applies to XML answers, or JSON answers with "
+            f"'protocol.json.status_field'; this operation decodes {op.decoding!r}",
+            "vendor_status",
+            at_key=True,
+        )
+    if op.server is not None and op.server not in api.server.named:
+        listed = ", ".join(api.server.named) or "none; declare them in server.named"
+        yield source.error(
+            f"{op.server!r} is not a named server (server.named: {listed})", "server"
+        )
+    yield from _check_answer(source, op)
+    yield from _check_pagination(spec, op)
+    if op.long_running and api.long_running is None:
+        yield source.error(
+            "'long_running: true' needs 'protocol.long_running' (how to poll the task)",
+            "long_running",
+        )
+    yield from check_params(spec, op)
 
 
 def _check_answer(source: Source, op: Operation[Any]) -> Iterator[SpecError]:
