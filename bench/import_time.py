@@ -1,5 +1,6 @@
 """Benchmark 5: import time of each generated package in a fresh interpreter, minus
-``import requests`` (target: under 50 ms)."""
+``import requests`` (target: 30 ms at most), and what the first client and the first call of
+an operation then cost (the descriptors are built when first used, not at import)."""
 
 from __future__ import annotations
 
@@ -49,8 +50,29 @@ def main() -> None:
     for package in PACKAGES:
         extra = statistics.median(_after_requests(package) for _ in range(RUNS)) * 1000
         record(
-            "import time", f"generated.{package} after requests", extra, "ms", "< 50 ms", extra < 50
+            "import time",
+            f"generated.{package} after requests",
+            extra,
+            "ms",
+            "<= 30 ms",
+            extra <= 30,
         )
+    first = statistics.median(_first_use() for _ in range(RUNS)) * 1000
+    record("import time", "click2mail: first client and first operation built", first, "ms")
+
+
+def _first_use() -> float:
+    """Seconds for the first client of the largest package and the first call's operation
+    descriptor (the package already imported): what import time no longer pays."""
+    code = (
+        "import time, generated.click2mail as c; t = time.perf_counter(); "
+        "client = c.Click2MailClient('u', 'p'); op = client._op_get_credit.operation; "
+        "print(time.perf_counter() - t)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=ENV
+    )
+    return float(out.stdout)
 
 
 if __name__ == "__main__":

@@ -167,11 +167,11 @@ def warm_up() -> None:
     by the time a changed chunk needs formatting, black is ready (the import is a tenth of a
     second, a good part of regenerating one changed operation of a large spec). ``done``
     stops them."""
-    workers = (os.cpu_count() or 1) - 1  # this process keeps a CPU
-    if _READY or workers < 1:
+    cpus = os.cpu_count() or 1
+    if _READY or cpus < 2:
         return
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-    for _ in range(workers):
+    pool = ProcessPoolExecutor(max_workers=cpus, mp_context=multiprocessing.get_context("fork"))
+    for _ in range(cpus - 1):  # this process keeps a CPU while it reads and renders
         pool.submit(_import_black)
     _READY.append(pool)
 
@@ -190,15 +190,17 @@ def _format_all(missing: dict[str, tuple[str, Chunk]]) -> dict[str, str]:
     items = list(missing.items())
     workers = min(len(items), os.cpu_count() or 1)
     size = sum(len(chunk.text) for _, (_, chunk) in items)
-    if _READY:  # workers that already imported black
-        results = list(_READY[0].map(_format_chunk, [v for _, v in items]))
-    elif workers > 1 and size >= _PARALLEL_THRESHOLD:
+    if _READY or (workers > 1 and size >= _PARALLEL_THRESHOLD):
         # Largest first, so the longest job starts at once and the small ones fill in.
         items.sort(key=lambda item: -len(item[1][1].text))
-        context = multiprocessing.get_context("fork")
         batch = max(1, len(items) // (workers * 8))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            results = list(pool.map(_format_chunk, [v for _, v in items], chunksize=batch))
+        jobs = [v for _, v in items]
+        if _READY:  # workers started ahead, one of them with black imported already
+            results = list(_READY[0].map(_format_chunk, jobs, chunksize=batch))
+        else:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                results = list(pool.map(_format_chunk, jobs, chunksize=batch))
     else:
         results = [_format_chunk(v) for _, v in items]
     return {key: text for (key, _), text in zip(items, results, strict=True)}

@@ -17,7 +17,7 @@ import pytest
 from generated._runtime import NetworkFailure
 from generated._runtime.answer import Answer, Headers, parse_links
 from generated._runtime.exchange import Read, Release, Send, Wait
-from generated._runtime.pretty import plain
+from generated._runtime.printing import plain
 from generated._runtime.testing import MemoryTransport, Reply
 from generated.lleida_mailcert import MailCertClient
 from generated.mailstore_server import MailStoreServerClient

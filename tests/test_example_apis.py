@@ -92,7 +92,7 @@ def test_every_example_over_real_http(
         with pytest.raises(getattr(package, example.raises)):
             method(**kwargs)
     else:
-        pretty = importlib.import_module(package.__name__.rsplit(".", 1)[0] + "._runtime.pretty")
+        pretty = importlib.import_module(package.__name__.rsplit(".", 1)[0] + "._runtime.printing")
         assert pretty.plain(method(**kwargs)) == example.result
     (request,) = server.requests
     wanted = example.request

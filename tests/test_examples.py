@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from generated._runtime import codec
-from generated._runtime.pretty import plain
+from generated._runtime.printing import plain
 from generator import fixtures, pipeline
 from generator.model import Example, Spec
 from generator.runtime.builtin_types import class_name

@@ -29,7 +29,7 @@ import urllib3
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-from generated._runtime.pretty import plain
+from generated._runtime.printing import plain
 from generator.model import Example
 from generator.runtime.descriptors import ApiDescription as Api
 from generator.runtime.descriptors import Operation

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from generated import _runtime as rt
 from generated._runtime import codec
-from generated._runtime.pretty import plain
+from generated._runtime.printing import plain
 from generated._runtime.status import parse_status
 from generated.click2mail import Click2MailClient, Document, DocumentFormat
 from generated.click2mail import DecodeError as C2MDecodeError

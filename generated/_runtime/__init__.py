@@ -126,7 +126,7 @@ if TYPE_CHECKING:
         CallOptions,
         call_options,
     )
-    from .pretty import (
+    from .printing import (
         pretty,
     )
     from .results import (
@@ -198,7 +198,7 @@ _LAZY = {
     "call_options": "options",
     "expand_url": "client",
     "pick_environment": "client",
-    "pretty": "pretty",
+    "pretty": "printing",
 }
 
 

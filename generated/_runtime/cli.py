@@ -40,7 +40,7 @@ from .errors import (
     TransportError,
     VendorError,
 )
-from .pretty import plain
+from .printing import plain
 from .results import BinaryResult
 from .status import Status
 from .tasks import Task

@@ -124,7 +124,7 @@ if TYPE_CHECKING:
         CallOptions,
         call_options,
     )
-    from .pretty import (
+    from .printing import (
         pretty,
     )
     from .results import (
@@ -196,7 +196,7 @@ _LAZY = {
     "call_options": "options",
     "expand_url": "client",
     "pick_environment": "client",
-    "pretty": "pretty",
+    "pretty": "printing",
 }
 
 

@@ -8,6 +8,7 @@ import enum
 import functools
 import json
 import keyword
+import operator
 import reprlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -544,7 +545,8 @@ def _iso_parser(
     if digits_only and iso:  # %Y%m%d%H%M%S: the "T" goes in
 
         def parse(text: str) -> Any:
-            if len(text) == total and text.isdigit() and text.isascii() and text[0] != "0":
+            # fromisoformat reads ASCII digits only: what it accepts is what the format writes
+            if len(text) == total and text.isdigit() and text[0] != "0":
                 try:
                     moment = from_iso(text[:iso] + "T" + text[iso:])
                 except ValueError:
@@ -662,6 +664,7 @@ def _compile_rows(
     every: list[str] = []  # every scalar child is there
     some: list[str] = []  # some are missing
     texts: list[int] = []  # the text fields, whose texts rows that are kept share
+    wires: list[str] = []  # the scalar fields' wire names, in order
     for i, spec in enumerate(fields):
         attribute = spec.name
         if not attribute.isidentifier() or keyword.iskeyword(attribute):
@@ -682,10 +685,11 @@ def _compile_rows(
         missing = "return general(element, where)" if spec.required else f"row.{attribute} = None"
         some += [f"v = pop(w{i}, absent)", "if v is absent:", f"    {missing}"]
         some += ["elif v is None:", "    return general(element, where)", "else:"]  # empty
+        wires.append(spec.wire)
         if step.parse is None:  # text: an empty element is "" (None when nullable)
             texts.append(i)
             empty = "" if spec.nullable else ' or ""'
-            every += [f"v = texts[w{i}]{empty}", f"#share {i}", f"row.{attribute} = v"]
+            every += [f"#share {i} v = v{i}{empty}", f"row.{attribute} = v{i}{empty}"]
             some += [f"    #share {i}", f"    row.{attribute} = v"]
             continue
         parse, check = _exact_parser(spec.type, step.parse)
@@ -698,7 +702,7 @@ def _compile_rows(
             env["small"] = _small_ints()
             value = ["x = small.get(v)", "if x is None:", *(f"    {line}" for line in value)]
         value.append(f"row.{attribute} = x")
-        every.append(f"v = texts[w{i}]")
+        every.append(f"v = v{i}")
         if parse is not int:  # int(None) raises TypeError itself
             every += ["if v is None:", "    return general(element, where)"]
         every += value
@@ -713,6 +717,10 @@ def _compile_rows(
         "    odd = None",
         f"    if count == {len(scalar)}:",
         "        try:",
+        # every text at once (in C); a missing one raises KeyError: the general path
+        f"            {', '.join(f'v{fields.index(spec)}' for spec in scalar)}{',' if len(scalar) == 1 else ''} = every(texts)"
+        if scalar
+        else "            pass",
         *(f"            {line}" for line in every),
         "        except (KeyError, ValueError, TypeError):",
         "            return general(element, where)",
@@ -728,11 +736,17 @@ def _compile_rows(
         "    row._wire_texts = odd",
         "    return row",
     ]
+    # the text fields: set directly (``rows``), or through ``v`` and their memory (``kept``)
     alone = [line for line in body if not line.lstrip().startswith("#share")]
     kept = ["def kept():", *(f"    m{i} = {{}}" for i in texts)]
+    share = False
     for line in body:
-        if line.lstrip().startswith("#share"):
-            pad, memo = line[: len(line) - len(line.lstrip())], f"m{line.split()[-1]}"
+        content = line.lstrip()
+        pad = line[: len(line) - len(content)]
+        if content.startswith("#share"):
+            _mark, index, *value = content.split(" ", 2)
+            memo = f"m{index}"
+            kept += [f"    {pad}{value[0]}"] if value else []
             kept += [
                 f"    {pad}u = {memo}.get(v)",
                 f"    {pad}if u is not None:",
@@ -740,10 +754,15 @@ def _compile_rows(
                 f"    {pad}elif len({memo}) < shared:",
                 f"    {pad}    {memo}[v] = v",
             ]
+            share = bool(value)  # the next line sets the field: from the shared v
+        elif share:
+            kept.append(f"    {pad}{content.split(' = ', 1)[0]} = v")
+            share = False
         else:
             kept.append(f"    {line}")
     kept.append("    return rows")
     source = "\n".join([*alone, "", "", *kept])
+    env["every"] = operator.itemgetter(*wires) if len(wires) > 1 else (lambda t: (t[wires[0]],))
     exec(compile(source, f"<rows of {cls.__qualname__}>", "exec"), env)  # noqa: S102
     return env["rows"], env["kept"]
 

@@ -490,13 +490,16 @@ class ElementStream:
         last_items = self._last_items
         containers = self._containers
         streaming = self._take is None
+        append = items.append
         for _event, element in self._read_events():
             container = element.getparent()
             if streaming and container in containers:  # the hot path: an item of a listing
-                items.append(element)
-                last_items[container] = element
+                append(element)
             else:
                 self._event(element, container, items, events)
+        if streaming and items:  # the last item of each container (usually one for all)
+            for item in items if len(containers) > 1 else items[-1:]:
+                last_items[item.getparent()] = item
         if last_items:  # streaming: each container loses what it held up to its last item
             for container, last in last_items.items():
                 del container[: container.index(last) + 1]
@@ -534,7 +537,6 @@ class ElementStream:
         self._items_seen = True
         if self._take is None:
             items.append(element)
-            self._last_items[container] = element
             return
         previous = element.getprevious()
         if previous is not None:
