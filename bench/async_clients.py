@@ -53,6 +53,7 @@ report(asyncio.run(main()))
 """
 ASYNC_STREAM = CHILD_PEAK + """
 import asyncio, time
+import lxml.etree  # before the clock, as the sync child does
 from generated.lleida_mailcert import AsyncMailCertClient
 
 async def main():

@@ -10,7 +10,6 @@ import enum
 import functools
 import json
 import keyword
-import operator
 import reprlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -556,6 +555,8 @@ def _iso_parser(
                 return moment.date() if date else moment
             return slow(text, fmt)
 
+        # the compiled row decoder writes this check in line (``_compile_rows``)
+        parse.digits = (total, iso, date)  # type: ignore[attr-defined]
         return parse
 
     def exact(text: str) -> Any:
@@ -697,6 +698,15 @@ def _compile_rows(
         parse, check = _exact_parser(spec.type, step.parse)
         env[f"p{i}"] = parse
         value = [f"x = p{i}(v)"]
+        digits = getattr(parse, "digits", None)
+        if digits is not None:  # %Y%m%d%H%M%S: checked here, read by fromisoformat
+            total, iso, date = digits
+            env["from_iso"] = _dt.datetime.fromisoformat
+            value = [
+                f'if len(v) != {total} or v[0] == "0" or not v.isdigit():',
+                "    raise ValueError(v)",
+                f'x = from_iso(v[:{iso}] + "T" + v[{iso}:]){".date()" if date else ""}',
+            ]
         if check is not None:  # a text its type would write otherwise is kept for ``raw``
             env[f"c{i}"] = check
             value += [f"if c{i}(x) != v:", "    odd = odd or {}", f"    odd[w{i}] = v"]
@@ -705,28 +715,35 @@ def _compile_rows(
             value = ["x = small.get(v)", "if x is None:", *(f"    {line}" for line in value)]
         value.append(f"row.{attribute} = x")
         every.append(f"v = v{i}")
-        if parse is not int:  # int(None) raises TypeError itself
+        if parse is not int and digits is None:  # int(None), len(None) raise TypeError
             every += ["if v is None:", "    return general(element, where)"]
         every += value
         some += [f"    {line}" for line in value]
+    names = [f"v{fields.index(spec)}" for spec in scalar]
+    unpack = ", ".join(names) + ("," if len(names) == 1 else "")
     body = [
         'def rows(element, where=""):',
-        "    texts = {child.tag: child.text for child in element}",
-        "    count = len(texts)",
-        "    if count != len(element) or element.keys():",
-        "        return general(element, where)",
-        "    row = new(cls)",
-        "    odd = None",
-        f"    if count == {len(scalar)}:",
+        "    children = element[:]",
+        # the declared fields in their declared order (a listing's rows, one after the other):
+        # each text by its position, the tags compared in C
+        "    if tuple([child.tag for child in children]) == shape and not element.keys():",
+        "        row = new(cls)",
+        "        odd = None",
         "        try:",
-        # every text at once (in C); a missing one raises KeyError: the general path
-        f"            {', '.join(f'v{fields.index(spec)}' for spec in scalar)}{',' if len(scalar) == 1 else ''} = every(texts)"
-        if scalar
-        else "            pass",
+        (
+            f"            {unpack} = [child.text for child in children]"
+            if names
+            else "            pass"
+        ),
         *(f"            {line}" for line in every),
-        "        except (KeyError, ValueError, TypeError):",
+        "        except (ValueError, TypeError):",
         "            return general(element, where)",
-        "    else:",
+        "    else:",  # another order, some fields missing: each looked up
+        "        texts = {child.tag: child.text for child in children}",
+        "        if len(texts) != len(children) or element.keys():",  # repeated, attributes: the
+        "            return general(element, where)",  # general path reads each (extra keeps them)
+        "        row = new(cls)",
+        "        odd = None",
         "        pop = texts.pop",
         "        try:",
         *(f"            {line}" for line in some),
@@ -764,7 +781,7 @@ def _compile_rows(
             kept.append(f"    {line}")
     kept.append("    return rows")
     source = "\n".join([*alone, "", "", *kept])
-    env["every"] = operator.itemgetter(*wires) if len(wires) > 1 else (lambda t: (t[wires[0]],))
+    env["shape"] = tuple(wires)
     exec(compile(source, f"<rows of {cls.__qualname__}>", "exec"), env)  # noqa: S102
     return env["rows"], env["kept"]
 
@@ -885,9 +902,12 @@ def _general_model(cls: type[M], element: Element, where: str, spliced: Spliced 
 
 
 def _keep_odd(odd: dict[str, str], spec: Field, value: Any, text: str) -> None:
-    """Keep ``text`` for ``raw`` when the field's type would not write ``value`` as it."""
+    """Keep ``text`` for ``raw`` when the field's type would not write ``value`` as it (and
+    forget an earlier one: of a repeated element, the last is the value)."""
     if spec.type.kind in _RAW_KINDS and (value is None or encode_scalar(spec.type, value) != text):
         odd[spec.wire] = text
+    else:
+        odd.pop(spec.wire, None)
 
 
 def _decode_structured(

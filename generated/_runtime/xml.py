@@ -446,7 +446,7 @@ class ElementStream:
         self._containers: dict[Any, int] = {}  # container element -> index of its path
         # streaming: the last item each container completed in this step
         self._last_items: dict[Any, Any] = {}
-        self._taken: list[None] = []  # a plain call: one entry per item taken
+        self._taken = 0  # a plain call: the items taken so far
         self._reported: set[str] = set()
         self._root: Any = None
         self._items_seen = False
@@ -488,7 +488,7 @@ class ElementStream:
         if chunk:
             self._feed.feed(chunk)
         items: list[Any] = []
-        completed = len(self._taken)
+        taken = self._taken
         last_items = self._last_items
         containers = self._containers
         streaming = self._take is None
@@ -508,7 +508,7 @@ class ElementStream:
                 if not self._keep_text[containers[container]]:
                     container.text = None
             last_items.clear()
-        if items or len(self._taken) > completed:
+        if items or self._taken > taken:
             self._open_bytes = len(chunk)  # what is still open began in this chunk
         if items:
             events.append(("item", items))
@@ -527,7 +527,7 @@ class ElementStream:
             self._found(element.getroottree().getroot())
         tag = element.tag
         if tag in self._watched and container is self._root:
-            if tag not in self._reported and not self._taken and not self._items_seen:
+            if tag not in self._reported and not self._items_seen:
                 self._reported.add(tag)
                 events.append((tag, element))
             return
@@ -544,7 +544,7 @@ class ElementStream:
         if previous is not None:
             previous.tail = None  # whitespace after the items taken would pile up there
         self._take(index, container, element)
-        self._taken.append(None)
+        self._taken += 1
         container.remove(element)
         if not self._keep_text[index]:
             container.text = None
