@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar, cast
 from .answer import Answer
 from .arguments import ArgumentValueError
 from .bases import SharedBase
-from .calls import Calls, call_arguments
+from .calls import Calls
 from .codec import JsonValue
 from .data import OperationRef
+from .errors import ApiError
 from .exchange import (
     THROWN,
     Await,
@@ -33,7 +34,6 @@ from .exchange import (
     Send,
     Transport,
     Wait,
-    handed,
 )
 from .results import BinaryResult
 from .status import Status
@@ -121,8 +121,11 @@ async def adrive(flow: Flow[Any], perform: Perform, release: Perform) -> AsyncGe
     driving = Driving(flow)
     try:
         while (action := await _to_items(driving, perform)) is not Driving.DONE:
-            for value in handed(action):
-                yield value
+            try:
+                for value in action.values:
+                    yield value
+            except (ApiError, RecursionError) as exc:  # a value that failed to decode
+                raise action.adopted(exc) from None
     finally:
         for answer in driving.close():
             await release(answer)
@@ -236,46 +239,27 @@ class AsyncClient(Calls):
 
     # -- what the generated methods call (as ``Client``'s, awaited) ----------------------------
     async def call(self, op: OperationRef[T], values: Mapping[str, Any]) -> T:
-        operation = op.operation
-        return await self.run(self.call_flow(operation, call_arguments(operation, values)))
+        return await self.run(self.call_of(op, values))
 
     async def call_long_running(
         self, op: OperationRef[T], values: Mapping[str, Any]
     ) -> T | AsyncTask[T]:
         task = await self.begin(op, values)
-        automatic = values.get("auto_handle_token")
-        if automatic is None:
-            automatic = self.auto_handle_token
-        return await task.wait() if automatic else task
+        return await task.wait() if self.automatic(values) else task
 
     async def begin(self, op: OperationRef[T], values: Mapping[str, Any]) -> AsyncTask[T]:
-        operation = op.operation
-        flow = self.start_flow(
-            operation,
-            call_arguments(operation, values),
-            wait_time_ms=values.get("wait_time"),
-            status_callback=values.get("status_callback"),
-        )
-        return cast(AsyncTask[T], await self.run(flow))
+        return cast(AsyncTask[T], await self.run(self.begin_of(op, values)))
 
     def paginate(self, op: OperationRef[Any], values: Mapping[str, Any]) -> AsyncIterator[Any]:
-        operation = op.operation
-        flow = self.pages_flow(
-            operation, call_arguments(operation, values), values.get("max_items")
-        )
-        return adrive(flow, self.perform, self._release)
+        return adrive(self.pages_of(op, values), self.perform, self._release)
 
     def iterate(self, op: OperationRef[Any], values: Mapping[str, Any]) -> AsyncIterator[Any]:
-        operation = op.operation
-        flow = self.items_flow(operation, call_arguments(operation, values))
-        return adrive(flow, self.perform, self._release)
+        return adrive(self.items_of(op, values), self.perform, self._release)
 
     async def download(
         self, op: OperationRef[BinaryResult], values: Mapping[str, Any]
     ) -> BinaryResult:
-        operation = op.operation
-        arguments = call_arguments(operation, values)
-        return await self.run(self.download_flow(operation, arguments, values.get("save_to")))
+        return await self.run(self.download_of(op, values))
 
 
 class AsyncClientBase(SharedBase):

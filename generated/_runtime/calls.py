@@ -18,6 +18,7 @@ from .answer import Answer
 from .arguments import ArgumentValueError
 from .auth import Auth
 from .codec import JSON, JsonValue, xml_decoder
+from .data import OperationRef
 from .decoding import Decoder
 from .descriptors import ApiDescription, LongRunning, Operation
 from .encoding import WireRequest, build_request
@@ -333,6 +334,44 @@ class Calls:
         if sent is None:
             raise TypeError(f"{op.wire_name}: the auth flow ended without sending the request")
         return sent
+
+    # -- what the generated methods call: the flow of each, from the method's own arguments --
+    # (``locals()``: the parameters by Python name, the call options, the client as ``self``);
+    # the sync and the async client drive them.
+    def call_of(self, op: OperationRef[T], values: Mapping[str, Any]) -> Flow[T]:
+        operation = op.operation
+        return self.call_flow(operation, call_arguments(operation, values))
+
+    def begin_of(self, op: OperationRef[T], values: Mapping[str, Any]) -> Flow[TaskState[T]]:
+        operation = op.operation
+        return self.start_flow(
+            operation,
+            call_arguments(operation, values),
+            wait_time_ms=values.get("wait_time"),
+            status_callback=values.get("status_callback"),
+        )
+
+    def pages_of(self, op: OperationRef[Any], values: Mapping[str, Any]) -> Flow[None]:
+        operation = op.operation
+        arguments = call_arguments(operation, values)
+        return self.pages_flow(operation, arguments, values.get("max_items"))
+
+    def items_of(self, op: OperationRef[Any], values: Mapping[str, Any]) -> Flow[None]:
+        operation = op.operation
+        return self.items_flow(operation, call_arguments(operation, values))
+
+    def download_of(
+        self, op: OperationRef[BinaryResult], values: Mapping[str, Any]
+    ) -> Flow[BinaryResult]:
+        operation = op.operation
+        arguments = call_arguments(operation, values)
+        return self.download_flow(operation, arguments, values.get("save_to"))
+
+    def automatic(self, values: Mapping[str, Any]) -> bool:
+        """Whether a long-running call waits for its task's end: the call's
+        ``auto_handle_token``, else the client's."""
+        given = values.get("auto_handle_token")
+        return self.auto_handle_token if given is None else bool(given)
 
     # -- calls ---------------------------------------------------------------------------------
     def call_flow(self, op: Operation[T], args: Mapping[str, Any]) -> Flow[T]:

@@ -138,6 +138,14 @@ class Items(Action):
         self.values = values
         self.errors = errors
 
+    def adopted(self, exc: ApiError | RecursionError) -> BaseException:
+        """What a value that failed to decode raises: the package's error (``errors``)."""
+        if self.errors is None:
+            return exc
+        if isinstance(exc, RecursionError):
+            return self.errors.decode(TOO_DEEP)
+        return self.errors.adopt(exc)
+
 
 class Local(Action):
     """Local work that may block (creating, writing and renaming a downloaded file): a sync
@@ -690,9 +698,7 @@ def drive(
                 try:
                     yield from action.values
                 except (ApiError, RecursionError) as exc:
-                    if action.errors is None:
-                        raise
-                    raise adopted(action.errors, exc) from None
+                    raise action.adopted(exc) from None
                 action = driving.advance()
                 continue
             try:
@@ -706,24 +712,6 @@ def drive(
     finally:
         for answer in driving.close():
             release(answer)
-
-
-def handed(action: Items) -> Iterator[Any]:
-    """The values of an ``Items``, a failure to decode one raised as the package's error."""
-    try:
-        yield from action.values
-    except (ApiError, RecursionError) as exc:
-        if action.errors is None:
-            raise
-        raise adopted(action.errors, exc) from None
-
-
-def adopted(errors: ErrorTable, exc: ApiError | RecursionError) -> BaseException:
-    """The package's error for one the runtime raised while decoding (too deep to decode,
-    a decode error)."""
-    if isinstance(exc, RecursionError):
-        return errors.decode(TOO_DEEP)
-    return errors.adopt(exc)
 
 
 TOO_DEEP = "the answer is nested too deeply to decode"

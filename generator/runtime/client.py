@@ -12,7 +12,7 @@ import requests
 
 from .answer import Answer
 from .arguments import ArgumentValueError
-from .calls import Calls, call_arguments
+from .calls import Calls
 from .data import OperationRef
 from .exchange import (
     Await,
@@ -92,49 +92,27 @@ class Client(Calls):
         return self
 
     # -- what the generated methods call -------------------------------------------------------
-    # Each takes the method's operation and its own arguments (``locals()``: the parameters
-    # by Python name, the call options, the client as ``self``).
+    # Each takes the method's operation and its own arguments (``Calls.call_of`` and twins).
     def call(self, op: OperationRef[T], values: Mapping[str, Any]) -> T:
-        operation = op.operation
-        return self.run(self.call_flow(operation, call_arguments(operation, values)))
+        return self.run(self.call_of(op, values))
 
     def call_long_running(self, op: OperationRef[T], values: Mapping[str, Any]) -> T | Task[T]:
-        """Start the task and wait for its end when token handling is automatic (the call's
-        ``auto_handle_token``, else the client's); else its handle."""
-        return self.settle(self.begin(op, values), values.get("auto_handle_token"))
+        """Start the task; wait for its end when token handling is automatic, else hand it."""
+        task = self.begin(op, values)
+        return task.wait() if self.automatic(values) else task
 
     def begin(self, op: OperationRef[T], values: Mapping[str, Any]) -> Task[T]:
         """Start a long-running operation and return its task handle without waiting."""
-        operation = op.operation
-        flow = self.start_flow(
-            operation,
-            call_arguments(operation, values),
-            wait_time_ms=values.get("wait_time"),
-            status_callback=values.get("status_callback"),
-        )
-        return cast(Task[T], self.run(flow))
-
-    def settle(self, task: Task[T], auto_handle_token: bool | None) -> T | Task[T]:
-        """Wait for ``task`` when token handling is automatic (per call, else per client)."""
-        automatic = self.auto_handle_token if auto_handle_token is None else auto_handle_token
-        return task.wait() if automatic else task
+        return cast(Task[T], self.run(self.begin_of(op, values)))
 
     def paginate(self, op: OperationRef[Any], values: Mapping[str, Any]) -> Iterator[Any]:
-        operation = op.operation
-        flow = self.pages_flow(
-            operation, call_arguments(operation, values), values.get("max_items")
-        )
-        return drive(flow, self.perform, self._release)
+        return drive(self.pages_of(op, values), self.perform, self._release)
 
     def iterate(self, op: OperationRef[Any], values: Mapping[str, Any]) -> Iterator[Any]:
-        operation = op.operation
-        flow = self.items_flow(operation, call_arguments(operation, values))
-        return drive(flow, self.perform, self._release)
+        return drive(self.items_of(op, values), self.perform, self._release)
 
     def download(self, op: OperationRef[BinaryResult], values: Mapping[str, Any]) -> BinaryResult:
-        operation = op.operation
-        arguments = call_arguments(operation, values)
-        return self.run(self.download_flow(operation, arguments, values.get("save_to")))
+        return self.run(self.download_of(op, values))
 
     # -- the TaskBackend of its tasks ----------------------------------------------------------
     def poll_status(self, token: str, version: int, wait_time_ms: int) -> Status:
