@@ -63,7 +63,7 @@ def write_results(command: str, seconds: float, sections: list[str]) -> None:
         f"Machine: {common.machine()}.  ",
         f"Command: `{command}` ({seconds / 60:.1f} minutes).  ",
         "Each client runs in a fresh process against a loopback server in another process; "
-        "peak RSS is the client process's maximum resident set size.",
+        "peak RSS is the client process's own high-water mark (VmHWM).",
         "",
         "| Benchmark | Figure | Value | Target | Met |",
         "|---|---|---|---|---|",
