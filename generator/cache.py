@@ -17,7 +17,11 @@ import hashlib
 import marshal
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from generator.loader import LoadedSpec
+    from generator.runtime.descriptors import Operation
 
 GENERATOR_DIR = Path(__file__).resolve().parent
 CACHE_FORMAT = "1"  # changes when what is stored changes shape
@@ -119,6 +123,28 @@ def store(spec_file: Path | str, stage: str) -> Store:
 
 
 _STORES: dict[tuple[str, str, str], Store] = {}
+
+
+class OperationMemory:
+    """What was made of each operation of a loaded spec (a rendered part, its data), kept
+    (the store of ``stage``) by a key of everything it can depend on: the operation as
+    the spec says it, the rest of the spec and the generator (``LoadedSpec.frame_digest``),
+    ``context`` (where the package goes), the variant asked for."""
+
+    def __init__(self, loaded: LoadedSpec, stage: str, *context: str) -> None:
+        self.loaded = loaded
+        self.store = store(loaded.path, stage)
+        self.frame = digest(loaded.frame_digest(), *context)
+
+    def _key(self, op: Operation[Any], variant: str) -> str:
+        return digest(self.frame, variant, self.loaded.operation_digest(op.wire_name))
+
+    def get(self, op: Operation[Any], variant: str = "") -> str | None:
+        found = self.store.get(self._key(op, variant))
+        return found if isinstance(found, str) else None
+
+    def put(self, op: Operation[Any], text: str, variant: str = "") -> None:
+        self.store.put(self._key(op, variant), text)
 
 
 def save() -> None:

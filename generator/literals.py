@@ -1,5 +1,5 @@
 """Descriptors written out: as Python source (the one literal filter the templates write the
-models' fields and the error table with) and as data (``api_data``: the API's description and
+models' fields and the error table with) and as data (``api_document``: the API's description and
 its operations, the ``api.json`` a generated package builds them from when first used).
 
 A descriptor (a named tuple or dataclass of ``generator.runtime``) becomes the call that builds
@@ -152,7 +152,7 @@ class ApiDocument(NamedTuple):
 
 
 class Remembered(Protocol):
-    """Where an operation's data was kept from an earlier run (``render.OperationData``)."""
+    """Where an operation's data was kept from an earlier run (``cache.OperationMemory``)."""
 
     def get(self, op: Operation[Any]) -> str | None: ...
 
@@ -176,11 +176,6 @@ def api_document(api: ApiDescription, remembered: Remembered | None = None) -> A
                 remembered.put(op, data)
         operations[op.name] = data
     return ApiDocument(_compact(description), operations)
-
-
-def api_data(api: ApiDescription) -> str:
-    """The ``api.json`` of a generated package (``ApiDocument.text``)."""
-    return api_document(api).text()
 
 
 def _compact(data: Any) -> str:

@@ -8,16 +8,18 @@ PyYAML silently overwrites, become errors.
 from __future__ import annotations
 
 import copy
+import functools
 import json
+import marshal
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import jsonschema
 import yaml
 
+from generator import cache
 from generator.errors import SpecError, SpecErrors, format_key_path
 from generator.runtime.encoding import default_location, effective_encoding
 
@@ -53,8 +55,6 @@ class LoadedSpec:
         keyed by. An operation read on its own has its text's; a composed one, its data's."""
         found = self.operation_digests.get(wire_name)
         if found is None:
-            from generator import cache
-
             if self._written_of is None:  # grouped once: a spec may have thousands
                 self._written_of = {}
                 for path, text in self.written.items():
@@ -73,8 +73,6 @@ class LoadedSpec:
         and of the generator's code: with an operation's own digest, all that its checks and
         its descriptor can depend on."""
         if self._frame_digest is None:
-            from generator import cache
-
             frame = {key: value for key, value in self.data.items() if key != "operations"}
             written = [[list(p), t] for p, t in self.written.items() if p[:1] != ("operations",)]
             self._frame_digest = cache.digest(
@@ -328,8 +326,6 @@ def _read_by_operation(spec: LoadedSpec, text: str) -> bool:
     if cut is None:
         return False
     frame_text, pieces = cut
-    from generator import cache
-
     remembered = cache.store(spec.path, "yaml")
     frame = _part(remembered, frame_text, ())
     if frame is None or not isinstance(frame.data, dict) or frame.data.get("operations"):
@@ -369,10 +365,6 @@ def _place(spec: LoadedSpec, part: _Part, first: int) -> None:
 def _part(remembered: Any, text: str, prefix: KeyPath) -> _Part | None:
     """One part read on its own, its paths below ``prefix`` (None: it has a problem);
     remembered by its text when its data is plain (what the cache's format keeps exactly)."""
-    import marshal
-
-    from generator import cache
-
     key = cache.digest(text, str(prefix))
     stored = remembered.get(key)
     if stored is not None:
@@ -414,7 +406,7 @@ def _compose(text: str) -> yaml.Node | None:
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
-@cache
+@functools.cache
 def spec_schema() -> dict[str, Any]:
     """The spec schema with its local ``$ref``s resolved in place: the same rules, but the
     validator does not look a definition up for every parameter (a third of its time)."""
@@ -472,8 +464,6 @@ def _schema_errors_by_operation(
     """The schema's verdict in parts: the spec but its operations' contents, then each
     operation on its own against the schema of one operation; an operation found valid is
     remembered (by its data and the generator's code and schema) and not validated again."""
-    from generator import cache
-
     frame_schema = {
         **schema,
         "properties": {
@@ -505,7 +495,7 @@ def _schema_errors_by_operation(
     return errors
 
 
-@cache
+@functools.cache
 def _validator(schema_text: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(schema_text))
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import jinja2
 
+from generator import cache
 from generator.filters import (
     FilterError,
     comment,
@@ -44,9 +45,6 @@ from generator.runtime.descriptors import ApiDescription, Operation, Param, Sett
 from generator.runtime.encoding import ENCODINGS
 from generator.runtime.options import CALL_OPTIONS, CLIENT_OPTIONS, CallOptions
 from generator.runtime.pagination import PAGINATION_STYLES
-
-if TYPE_CHECKING:
-    from generator.loader import LoadedSpec
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 PACKAGE_TEMPLATES = (
@@ -234,8 +232,6 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
     if template_dir is not None:
         loaders.append(jinja2.FileSystemLoader(str(template_dir)))
     loaders.append(jinja2.FileSystemLoader(str(TEMPLATE_DIR)))
-    from generator import cache
-
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         bytecode_cache=_compiled_templates(cache.cache_dir()),
@@ -320,7 +316,8 @@ def render_package(
     """``{file name: source}`` for one API package, before formatting: its modules, and the
     ``api.json`` they build their descriptors from (data, not formatted)."""
     layout = layout or Layout.in_generated(spec)
-    document = api_document(spec.api, OperationData.of(spec))
+    data = None if spec.loaded is None else cache.OperationMemory(spec.loaded, "data")
+    document = api_document(spec.api, data)
     context = {
         "spec": spec,
         "api": spec.api,
@@ -346,62 +343,25 @@ def render_package(
 
 
 class RenderedOperations:
-    """The templates' ``remembered(macro, op, variant)``: an operation's part of a file,
-    rendered by ``macro`` once per content and kept (``cache``) by a key of everything it can
-    depend on: the operation as the spec says it, the rest of the spec, where the package goes,
-    the variant (sync, async, docs), the generator's own code and templates. Without a loaded
-    spec (a spec built in code), parts are rendered every time."""
+    """The templates' ``remembered(macro, op, variant)``: an operation's part of a file
+    (its sync methods, its async ones, its docs section), rendered by ``macro`` once per
+    content and kept in a ``cache.OperationMemory``. Without a loaded spec (a spec built in code),
+    parts are rendered every time."""
 
     def __init__(self, spec: Spec, layout: Layout) -> None:
-        from generator import cache
-
-        self.loaded = spec.loaded
-        if self.loaded is None:
-            return
-        self.store = cache.store(self.loaded.path, "render")
-        self.frame = cache.digest(
-            self.loaded.frame_digest(), layout.import_path, layout.runtime_parent
-        )
+        self.memory = None
+        if spec.loaded is not None:
+            context = (layout.import_path, layout.runtime_parent)
+            self.memory = cache.OperationMemory(spec.loaded, "render", *context)
 
     def __call__(self, macro: Any, op: Operation[Any], variant: Any) -> str:
-        if self.loaded is None:
+        if self.memory is None:
             return str(macro(op, variant))
-        from generator import cache
-
-        key = cache.digest(self.frame, str(variant), self.loaded.operation_digest(op.wire_name))
-        text = self.store.get(key)
-        if not isinstance(text, str):
+        text = self.memory.get(op, str(variant))
+        if text is None:
             text = str(macro(op, variant))
-            self.store.put(key, text)
+            self.memory.put(op, text, str(variant))
         return text
-
-
-class OperationData:
-    """Each operation's descriptor as data (``literals.to_data``), kept (``cache``) by what it
-    is built from: the operation as the spec says it and the rest of the spec."""
-
-    def __init__(self, loaded: LoadedSpec) -> None:
-        from generator import cache
-
-        self.loaded = loaded
-        self.store = cache.store(loaded.path, "data")
-        self.frame = loaded.frame_digest()
-
-    @classmethod
-    def of(cls, spec: Spec) -> OperationData | None:
-        return None if spec.loaded is None else cls(spec.loaded)
-
-    def _key(self, op: Operation[Any]) -> str:
-        from generator import cache
-
-        return cache.digest(self.frame, self.loaded.operation_digest(op.wire_name))
-
-    def get(self, op: Operation[Any]) -> str | None:
-        found = self.store.get(self._key(op))
-        return found if isinstance(found, str) else None
-
-    def put(self, op: Operation[Any], data: str) -> None:
-        self.store.put(self._key(op), data)
 
 
 # -- documentation text (composed here, escaped by the ``docstring`` filter) ----------------------

@@ -11,7 +11,7 @@ import functools
 import json
 import keyword
 import reprlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import IO, TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar, cast
@@ -664,8 +664,8 @@ def _compile_rows(
         "general": lambda element, where: _general_model(cls, element, where or element.tag),
         "shared": _SHARED_TEXTS,
     }
-    every: list[str] = []  # every scalar child is there
-    some: list[str] = []  # some are missing
+    every: list[str | _TextField] = []  # every scalar child is there
+    some: list[str | _TextField] = []  # some are missing
     texts: list[int] = []  # the text fields, whose texts rows that are kept share
     wires: list[str] = []  # the scalar fields' wire names, in order
     for i, spec in enumerate(fields):
@@ -692,8 +692,8 @@ def _compile_rows(
         if step.parse is None:  # text: an empty element is "" (None when nullable)
             texts.append(i)
             empty = "" if spec.nullable else ' or ""'
-            every += [f"#share {i} v = v{i}{empty}", f"row.{attribute} = v{i}{empty}"]
-            some += [f"    #share {i}", f"    row.{attribute} = v"]
+            every.append(_TextField("", i, attribute, f"v{i}{empty}"))
+            some.append(_TextField("    ", i, attribute, "v"))
             continue
         parse, check = _exact_parser(spec.type, step.parse)
         env[f"p{i}"] = parse
@@ -721,69 +721,84 @@ def _compile_rows(
         some += [f"    {line}" for line in value]
     names = [f"v{fields.index(spec)}" for spec in scalar]
     unpack = ", ".join(names) + ("," if len(names) == 1 else "")
-    body = [
-        'def rows(element, where=""):',
-        "    children = element[:]",
-        # the declared fields in their declared order (a listing's rows, one after the other):
-        # each text by its position, the tags compared in C
-        "    if tuple([child.tag for child in children]) == shape and not element.keys():",
-        "        row = new(cls)",
-        "        odd = None",
-        "        try:",
-        (
-            f"            {unpack} = [child.text for child in children]"
-            if names
-            else "            pass"
-        ),
-        *(f"            {line}" for line in every),
-        "        except (ValueError, TypeError):",
-        "            return general(element, where)",
-        "    else:",  # another order, some fields missing: each looked up
-        "        texts = {child.tag: child.text for child in children}",
-        "        if len(texts) != len(children) or element.keys():",  # repeated, attributes: the
-        "            return general(element, where)",  # general path reads each (extra keeps them)
-        "        row = new(cls)",
-        "        odd = None",
-        "        pop = texts.pop",
-        "        try:",
-        *(f"            {line}" for line in some),
-        "        except (ValueError, TypeError):",
-        "            return general(element, where)",
-        "        if texts:",
-        "            return general(element, where)",
-        "    row.extra = {}",
-        "    row._wire_texts = odd",
-        "    return row",
+
+    def rows_source(kept: bool) -> list[str]:
+        return [
+            'def rows(element, where=""):',
+            "    children = element[:]",
+            # the declared fields in their declared order (a listing's rows, one after the
+            # other): each text by its position, the tags compared in C
+            "    if tuple([child.tag for child in children]) == shape and not element.keys():",
+            "        row = new(cls)",
+            "        odd = None",
+            "        try:",
+            (
+                f"            {unpack} = [child.text for child in children]"
+                if names
+                else "            pass"
+            ),
+            *(f"            {line}" for line in _text_lines(every, kept)),
+            "        except (ValueError, TypeError):",
+            "            return general(element, where)",
+            "    else:",  # another order, some fields missing: each looked up
+            "        texts = {child.tag: child.text for child in children}",
+            "        if len(texts) != len(children) or element.keys():",  # repeated, attributes:
+            "            return general(element, where)",  # the general path reads each
+            "        row = new(cls)",
+            "        odd = None",
+            "        pop = texts.pop",
+            "        try:",
+            *(f"            {line}" for line in _text_lines(some, kept)),
+            "        except (ValueError, TypeError):",
+            "            return general(element, where)",
+            "        if texts:",
+            "            return general(element, where)",
+            "    row.extra = {}",
+            "    row._wire_texts = odd",
+            "    return row",
+        ]
+
+    kept = [
+        "def kept():",
+        *(f"    m{i} = {{}}" for i in texts),
+        *(f"    {line}" for line in rows_source(kept=True)),
+        "    return rows",
     ]
-    # the text fields: set directly (``rows``), or through ``v`` and their memory (``kept``)
-    alone = [line for line in body if not line.lstrip().startswith("#share")]
-    kept = ["def kept():", *(f"    m{i} = {{}}" for i in texts)]
-    share = False
-    for line in body:
-        content = line.lstrip()
-        pad = line[: len(line) - len(content)]
-        if content.startswith("#share"):
-            _mark, index, *value = content.split(" ", 2)
-            memo = f"m{index}"
-            kept += [f"    {pad}{value[0]}"] if value else []
-            kept += [
-                f"    {pad}u = {memo}.get(v)",
-                f"    {pad}if u is not None:",
-                f"    {pad}    v = u",
-                f"    {pad}elif len({memo}) < shared:",
-                f"    {pad}    {memo}[v] = v",
-            ]
-            share = bool(value)  # the next line sets the field: from the shared v
-        elif share:
-            kept.append(f"    {pad}{content.split(' = ', 1)[0]} = v")
-            share = False
-        else:
-            kept.append(f"    {line}")
-    kept.append("    return rows")
-    source = "\n".join([*alone, "", "", *kept])
+    source = "\n".join([*rows_source(kept=False), "", "", *kept])
     env["shape"] = tuple(wires)
     exec(compile(source, f"<rows of {cls.__qualname__}>", "exec"), env)  # noqa: S102
     return env["rows"], env["kept"]
+
+
+class _TextField(NamedTuple):
+    """Where a compiled row decoder sets a text field: ``row.<attribute> = <value>``, or, in
+    rows that are kept, the value shared through the field's memory ``m<number>`` first."""
+
+    pad: str
+    number: int  # the field's place in the class
+    attribute: str
+    value: str
+
+
+def _text_lines(lines: list[str | _TextField], kept: bool) -> Iterator[str]:
+    """The lines of a compiled row decoder, its text fields set as ``kept`` says."""
+    for line in lines:
+        if isinstance(line, str):
+            yield line
+            continue
+        pad, memo, value = line.pad, f"m{line.number}", line.value
+        if kept:
+            if value != "v":
+                yield f"{pad}v = {value}"
+            yield from (
+                f"{pad}u = {memo}.get(v)",
+                f"{pad}if u is not None:",
+                f"{pad}    v = u",
+                f"{pad}elif len({memo}) < shared:",
+                f"{pad}    {memo}[v] = v",
+            )
+            value = "v"
+        yield f"{pad}row.{line.attribute} = {value}"
 
 
 # The texts a text field of rows that are kept remembers, to share them between rows.

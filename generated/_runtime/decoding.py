@@ -142,6 +142,16 @@ class Decoder:
         if self.failed(op, xml.success, xml.failure, status):
             raise self.vendor_failure(op, status, code, message, http_status, payload)
 
+    def check_answer_status(
+        self, op: Operation[Any], root: Any, http_status: int, *, if_present: bool = False
+    ) -> None:
+        """``check_xml_status`` on the vendor status of an XML answer's root (``if_present``:
+        not while the document has shown no status yet)."""
+        status, code, message = self.xml_status(root)
+        if status is None and if_present:
+            return
+        self.check_xml_status(op, status, message, http_status, payload=root, code=code)
+
     @staticmethod
     def failed(
         op: Operation[Any], success: Sequence[str], failure: Sequence[str], status: str | None
@@ -228,8 +238,7 @@ class Decoder:
     def _decode_xml(self, op: Operation[Any], answer: Answer) -> Any:
         root = self.parse_xml(op, answer.content)
         self.check_root(op, root.tag)
-        status, code, message = self.xml_status(root)
-        self.check_xml_status(op, status, message, answer.status, payload=root, code=code)
+        self.check_answer_status(op, root, answer.status)
         return decode_xml(op.result, root)
 
     def _decode_binary_or_xml(self, op: Operation[Any], answer: Answer) -> BinaryResult:
@@ -375,10 +384,7 @@ class XmlAnswerReader:
             except DecodeError as exc:
                 raise self._unreadable(exc) from None
             root = self.stream.root
-            status, code, message = decoder.xml_status(root)
-            decoder.check_xml_status(
-                self.op, status, message, self.http_status, payload=root, code=code
-            )
+            decoder.check_answer_status(self.op, root, self.http_status)
             if self.failure is not None:
                 raise self.failure
             return decode_xml(self.op.result, root, spliced=self.spliced or None)
@@ -400,12 +406,9 @@ class XmlAnswerReader:
             return  # an item did not decode: the rest is only read (the status may say why)
         if not self.checked:
             self.checked = True
-            root = self.stream.root
-            status, code, message = self.decoder.xml_status(root)
-            if status is not None:
-                self.decoder.check_xml_status(
-                    self.op, status, message, self.http_status, payload=root, code=code
-                )
+            self.decoder.check_answer_status(
+                self.op, self.stream.root, self.http_status, if_present=True
+            )
         path = self.paths[index]
         where = self._where.get(index)
         if where is None:

@@ -465,32 +465,27 @@ class Exchange:
 
     def hold(self, answer: Answer, deadline: Deadline) -> Flow[None]:
         """Read the whole body into ``answer.content`` (bounded by ``max_answer_bytes``)."""
-        body = self.reader(answer, deadline, held=True, whole=True)
-        parts: list[bytes] = []
-        while (pieces := (yield from body.next())) is not None:
-            parts.extend(pieces)
-        answer.content = b"".join(parts)
-        answer.held = True
-        yield Release(answer)
+        return self.read_into(answer, deadline, None)
 
     def read_into(
-        self, answer: Answer, deadline: Deadline, feed: Callable[[bytes], None]
+        self, answer: Answer, deadline: Deadline, feed: Callable[[bytes], None] | None
     ) -> Flow[None]:
-        """Read the whole body as ``hold`` does (bounded by ``max_answer_bytes``), handing each
-        piece to ``feed`` as it arrives instead of holding it. A small answer is kept in
-        ``content`` too (``last_response.content``); one larger than ``KEPT_BYTES`` is not."""
+        """Read the whole body (bounded by ``max_answer_bytes``), handing each piece to ``feed``
+        as it arrives. Without ``feed`` the body is kept whole in ``content``; with one, only an
+        answer no larger than ``KEPT_BYTES`` is kept too (for ``last_response.content``)."""
         body = self.reader(answer, deadline, held=True, whole=True)
         kept: list[bytes] | None = []
-        size = 0
+        room = KEPT_BYTES if feed is not None else float("inf")
         while (pieces := (yield from body.next())) is not None:
             for piece in pieces:
                 if kept is not None:
-                    size += len(piece)
-                    if size <= KEPT_BYTES:
+                    room -= len(piece)
+                    if room >= 0:
                         kept.append(piece)
                     else:
                         kept = None
-                feed(piece)
+                if feed is not None:
+                    feed(piece)
         answer.content = b"".join(kept) if kept else b""
         answer.held = True
         yield Release(answer)

@@ -6,8 +6,7 @@ located in the spec; nothing here derives again what the builder derived, and wh
 
 from __future__ import annotations
 
-from typing import Any
-
+from generator import cache
 from generator.checks.api import (
     check_auth,
     check_enums,
@@ -20,10 +19,9 @@ from generator.checks.api import (
 )
 from generator.checks.examples import ExampleChecker, check_errors_shown, check_examples
 from generator.checks.models import check_models
-from generator.checks.operations import check_operation, check_operation_names, check_operations
+from generator.checks.operations import check_operation, check_operation_names
 from generator.errors import SpecError
 from generator.model import Spec
-from generator.runtime.descriptors import Operation
 
 
 def check(spec: Spec, *, examples: bool = True) -> list[SpecError]:
@@ -46,49 +44,24 @@ def check(spec: Spec, *, examples: bool = True) -> list[SpecError]:
     ):
         problems.extend(section(spec))
     checker = ExampleChecker(spec) if examples else None
-    remembered = OperationChecks(spec, examples)
+    clean = None if spec.loaded is None else cache.OperationMemory(spec.loaded, "checks")
+    variant = "with examples" if examples else "without examples"
     for op in spec.api.operations:
-        if remembered.clean(op):
+        if clean is not None and clean.get(op, variant) == _CLEAN:
             continue
         found = list(check_operation(spec, op))
         if checker is not None:
             found += checker.examples(op)
         if found:
             problems.extend(found)
-        else:
-            remembered.keep(op)
+        elif clean is not None:
+            clean.put(op, _CLEAN, variant)
     if examples:
         problems.extend(check_errors_shown(spec))
     return problems
 
 
-class OperationChecks:
-    """Which operations were checked clean before (``cache``), by a key of everything their
-    checks read: the operation (``LoadedSpec.operation_digest``), the rest of the spec (its
-    data and written texts), the generator's code."""
-
-    def __init__(self, spec: Spec, examples: bool) -> None:
-        from generator import cache
-
-        self.loaded = loaded = spec.loaded
-        self.store = None if loaded is None else cache.store(loaded.path, "checks")
-        self.frame = "" if loaded is None else cache.digest(str(examples), loaded.frame_digest())
-
-    def _key(self, op: Operation[Any]) -> str | None:
-        if self.loaded is None:
-            return None
-        from generator import cache
-
-        return cache.digest(self.frame, self.loaded.operation_digest(op.wire_name))
-
-    def clean(self, op: Operation[Any]) -> bool:
-        key = self._key(op)
-        return key is not None and self.store is not None and bool(self.store.get(key))
-
-    def keep(self, op: Operation[Any]) -> None:
-        key = self._key(op)
-        if key is not None and self.store is not None:
-            self.store.put(key, True)
+_CLEAN = "clean"  # what the checks' memory holds of an operation they found nothing in
 
 
-__all__ = ["check", "check_examples", "check_operations"]
+__all__ = ["check", "check_examples"]

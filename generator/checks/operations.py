@@ -18,13 +18,6 @@ from generator.runtime.descriptors import Operation
 from generator.runtime.pagination import PAGINATION_STYLES
 
 
-def check_operations(spec: Spec) -> Iterator[SpecError]:
-    """Every operation: the names of all together, then each on its own."""
-    yield from check_operation_names(spec)
-    for op in spec.api.operations:
-        yield from check_operation(spec, op)
-
-
 def check_operation_names(spec: Spec) -> Iterator[SpecError]:
     """Each operation's Python name: usable, and taken by nothing else of the client."""
     api = spec.api
